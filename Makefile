@@ -1,0 +1,20 @@
+# The two commands a new user needs. Both create .venv when it is absent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: $(VENV)/.installed  ## build the demo help desk in cxpulse.db and print an overview
+	$(BIN)/cxpulse demo --db cxpulse.db
+
+test: $(VENV)/.installed  ## run the whole test suite (SQLite and PostgreSQL)
+	$(BIN)/python -m pytest -n 2 -q

@@ -1,0 +1,38 @@
+"""Options many commands share, declared once (STYLE.md example 10)."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from cxpulse.storage.engine import DEFAULT_DB
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="CXPULSE_DB",
+        help="SQLite file path, or a postgresql:// URL. Env: CXPULSE_DB.",
+        show_default=True,
+    ),
+]
+DB_DEFAULT = DEFAULT_DB
+
+AccountOption = Annotated[
+    str | None, typer.Option("--account", "-a", help="Account name (default: all accounts).")
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def is_terminal() -> bool:
+    return os.isatty(2) and os.environ.get("TERM") != "dumb"

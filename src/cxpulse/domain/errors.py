@@ -1,0 +1,39 @@
+"""One error tree for cxpulse. Edges (CLI, API) translate these once.
+
+    CxpulseError
+    ├── FormatError      input is not what its format says; nothing was written
+    ├── InvalidQuery     a report/score request that cannot be answered as asked
+    ├── NotFound         an account, ticket or model that does not exist
+    └── AmbiguousTicket  a ticket id shared by several accounts, no account given
+"""
+
+
+class CxpulseError(Exception):
+    """Base of every error cxpulse raises on purpose; its message says what to do."""
+
+
+class FormatError(CxpulseError):
+    """The file is not what its format says (encoding, JSON, required columns)."""
+
+    def __init__(self, path: str, reason: str, *, line: int | None = None, fix: str = "") -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        self.fix = fix
+        where = f"{path}:{line}" if line else path
+        msg = f"{where}: {reason}"
+        if fix:
+            msg += f" — {fix}"
+        super().__init__(msg)
+
+
+class InvalidQuery(CxpulseError):
+    """A request whose parameters cannot be answered (unknown metric, bad --by key…)."""
+
+
+class NotFound(CxpulseError):
+    """The named account, ticket or model does not exist."""
+
+
+class AmbiguousTicket(CxpulseError):
+    """A source ticket id that several accounts share; the caller must name the account."""

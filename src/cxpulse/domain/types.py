@@ -1,0 +1,155 @@
+"""The domain's plain dataclasses. Times are timezone-aware UTC datetimes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+    SYSTEM = "system"
+
+
+class EventKind(StrEnum):
+    """What happened to a ticket. `value_from`/`value_to` carry the change."""
+
+    COMMENT = "comment"  # body, author_role, public
+    STATUS = "status"  # new/open/pending/hold/solved/closed
+    ASSIGNEE = "assignee"  # agent source id
+    GROUP = "group"  # group name
+    PRIORITY = "priority"
+
+
+class ResponseKind(StrEnum):
+    CSAT = "csat"
+    CES = "ces"
+    NPS = "nps"
+    CSI = "csi"
+
+
+class Scale(StrEnum):
+    """The answer scale a response was given on. Scales never mix in one figure."""
+
+    BINARY = "binary"  # 0 = bad, 1 = good
+    FIVE = "1-5"
+    SEVEN = "1-7"
+    TEN = "1-10"
+    ELEVEN = "0-10"
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return {
+            "binary": (0, 1),
+            "1-5": (1, 5),
+            "1-7": (1, 7),
+            "1-10": (1, 10),
+            "0-10": (0, 10),
+        }[self.value]
+
+
+OPEN_STATES = frozenset({"new", "open", "pending", "hold"})
+DONE_STATES = frozenset({"solved", "closed"})
+
+
+def is_satisfied(scale: Scale | str, score: int) -> bool:
+    """CSAT's definition (DESIGN.md): top-2-box on 1–5, `good` on binary."""
+    scale = Scale(scale)
+    if scale is Scale.BINARY:
+        return score == 1
+    if scale is Scale.FIVE:
+        return score >= 4
+    raise ValueError(f"CSAT is defined on scales 1-5 and binary, not {scale.value}")
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessHours:
+    """Working hours in the account's timezone; weekdays 0=Monday … 6=Sunday."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    timezone: str = "UTC"
+    business_hours: BusinessHours | None = None
+    csat_scale: Scale = Scale.FIVE
+    min_rated_for_model: int = 300
+    alert_below: int = 40
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    source_id: str
+    role: Role
+    name: str = ""
+    email: str = ""
+    locale: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    source_id: str
+    created_at: datetime
+    subject: str = ""
+    description: str = ""
+    status: str = "new"
+    channel: str = ""
+    priority: str = ""
+    group: str = ""
+    category: str = ""
+    requester_id: str = ""
+    assignee_id: str = ""
+    updated_at: datetime | None = None
+    solved_at: datetime | None = None
+    # KPIs a help desk computed itself (Zendesk ticket_metrics); used when no events exist.
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    source_id: str
+    ticket_id: str
+    at: datetime
+    kind: EventKind
+    author_id: str = ""
+    author_role: Role = Role.SYSTEM
+    public: bool = True
+    body: str = ""
+    value_from: str = ""
+    value_to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """One answer: a help-desk rating or a survey response (CSI: one per attribute)."""
+
+    source_id: str
+    given_at: datetime
+    kind: ResponseKind
+    scale: Scale
+    score: int
+    ticket_id: str = ""
+    customer_id: str = ""
+    agent_id: str = ""  # when empty, the ticket's assignee
+    channel: str = ""  # when empty, the ticket's channel
+    attribute: str = ""  # CSI attribute (speed, competence, …)
+    importance: int | None = None  # CSI importance rating on 1–5
+    comment: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """A survey invitation sent (or a help-desk rating offered); the denominator of response rate."""
+
+    source_id: str
+    sent_at: datetime
+    kind: ResponseKind = ResponseKind.CSAT
+    ticket_id: str = ""
+    customer_id: str = ""

@@ -1,0 +1,216 @@
+"""The canonical format: one JSON object per line with a `type` (docs/formats.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import time
+from pathlib import Path
+
+import orjson
+
+from cxpulse.domain import (
+    Account,
+    BusinessHours,
+    EventKind,
+    FormatError,
+    Invitation,
+    Response,
+    ResponseKind,
+    Role,
+    Scale,
+    Ticket,
+    TicketEvent,
+    User,
+)
+from cxpulse.ingest import fields as F
+from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
+
+
+def read_jsonl(path: str | Path, *, progress: Progress | None = None) -> Stream:
+    path = Path(path)
+    _check_head(path)
+    done = 0
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            done += len(raw)
+            if progress and lineno % 2048 == 0:
+                progress(done)
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            yield _parse_line(str(path), lineno, raw)
+    if progress:
+        progress(done)
+
+
+def _check_head(path: Path) -> None:
+    """Refuse a file that is not JSON Lines at all, before anything is written."""
+    if not path.is_file():
+        raise FormatError(str(path), "no such file", fix="give the path of a .jsonl file")
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    first = next((ln for ln in head.lstrip(b"\xef\xbb\xbf").splitlines() if ln.strip()), b"")
+    if not first:
+        return
+    try:
+        first.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError(str(path), "not UTF-8 text", line=1, fix="save the file as UTF-8") from None
+    try:
+        obj = orjson.loads(first)
+    except orjson.JSONDecodeError as e:
+        raise FormatError(
+            str(path), f"not JSON Lines: {e}", line=1, fix="one JSON object per line (docs/formats.md)"
+        ) from None
+    if not isinstance(obj, dict):
+        raise FormatError(str(path), "each line must be a JSON object with a \"type\"", line=1)
+
+
+def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject:
+    text = raw.decode("utf-8", errors="replace").strip()
+    try:
+        d = orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        return Reject(path, lineno, "(line)", f"not valid JSON or not UTF-8: {e}", text)
+    if not isinstance(d, dict):
+        return Reject(path, lineno, "(line)", "expected a JSON object", text)
+    kind = d.get("type")
+    parser = PARSERS.get(kind)  # type: ignore[arg-type]
+    if parser is None:
+        return Reject(path, lineno, "type", f"{kind!r} is not one of {', '.join(PARSERS)}", text)
+    try:
+        obj = parser(d)
+    except RowError as e:
+        return Reject(path, lineno, e.field, e.reason, text)
+    account = d.get("account")
+    kind_name = "response" if kind == "rating" else kind
+    return Record(kind_name, obj, str(account) if account else None, path, lineno)
+
+
+def parse_account(d: dict) -> Account:
+    hours = d.get("business_hours")
+    bh = None
+    if hours:
+        try:
+            bh = BusinessHours(
+                start=time.fromisoformat(hours.get("start", "09:00")),
+                end=time.fromisoformat(hours.get("end", "17:00")),
+                weekdays=tuple(int(x) for x in hours.get("weekdays", (0, 1, 2, 3, 4))),
+            )
+        except (AttributeError, ValueError, TypeError):
+            raise RowError("business_hours", 'expected {"start": "09:00", "end": "17:00", "weekdays": [0,1,2,3,4]}') from None
+    tz = F.text(d, "timezone", "UTC")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(tz)
+    except Exception:
+        raise RowError("timezone", f"{tz!r} is not an IANA timezone such as Europe/Vilnius") from None
+    return Account(
+        name=F.text(d, "name") or F.required_id(d, "name"),
+        timezone=tz,
+        business_hours=bh,
+        csat_scale=F.choice(d.get("csat_scale"), "csat_scale", Scale, default=Scale.FIVE),
+        min_rated_for_model=int(d.get("min_rated_for_model", 300)),
+        alert_below=int(d.get("alert_below", 40)),
+    )
+
+
+def parse_user(d: dict) -> User:
+    return User(
+        source_id=F.required_id(d),
+        role=F.role(d.get("role")),
+        name=F.text(d, "name"),
+        email=F.text(d, "email"),
+        locale=F.text(d, "locale"),
+    )
+
+
+def parse_ticket(d: dict) -> Ticket:
+    metrics = d.get("metrics") or {}
+    if not isinstance(metrics, dict):
+        raise RowError("metrics", "expected an object of numbers")
+    return Ticket(
+        source_id=F.required_id(d),
+        created_at=F.timestamp(d.get("created_at"), "created_at"),
+        subject=F.text(d, "subject"),
+        description=F.text(d, "description"),
+        status=F.text(d, "status", "new").lower() or "new",
+        channel=F.text(d, "channel"),
+        priority=F.text(d, "priority"),
+        group=F.text(d, "group"),
+        category=F.text(d, "category"),
+        requester_id=F.text(d, "requester_id"),
+        assignee_id=F.text(d, "assignee_id"),
+        updated_at=F.timestamp(d.get("updated_at"), "updated_at", required=False),
+        solved_at=F.timestamp(d.get("solved_at"), "solved_at", required=False),
+        metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
+    )
+
+
+def parse_event(d: dict) -> TicketEvent:
+    kind = F.choice(d.get("kind"), "kind", EventKind)
+    return TicketEvent(
+        source_id=F.required_id(d),
+        ticket_id=F.required_id(d, "ticket_id"),
+        at=F.timestamp(d.get("at"), "at"),
+        kind=kind,
+        author_id=F.text(d, "author_id"),
+        author_role=F.choice(d.get("author_role"), "author_role", Role, default=Role.SYSTEM),
+        public=F.boolean(d.get("public"), "public"),
+        body=F.text(d, "body"),
+        value_from=F.text(d, "from"),
+        value_to=F.text(d, "to"),
+    )
+
+
+def parse_response(d: dict) -> Response:
+    kind = F.choice(d.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
+    scale = F.response_scale(kind, d.get("scale"))
+    imp = d.get("importance")
+    if kind is ResponseKind.CSI and not F.text(d, "attribute"):
+        raise RowError("attribute", "a CSI answer names its attribute (speed, competence, …)")
+    return Response(
+        source_id=F.required_id(d),
+        given_at=F.timestamp(d.get("given_at"), "given_at"),
+        kind=kind,
+        scale=scale,
+        score=F.score(d.get("score"), scale),
+        ticket_id=F.text(d, "ticket_id"),
+        customer_id=F.text(d, "customer_id"),
+        agent_id=F.text(d, "agent_id"),
+        channel=F.text(d, "channel"),
+        attribute=F.text(d, "attribute"),
+        importance=None if imp in (None, "") else F.score(imp, Scale.FIVE, "importance"),
+        comment=F.text(d, "comment"),
+        reason=F.text(d, "reason"),
+    )
+
+
+def parse_rating(d: dict) -> Response:
+    """A help desk's own CSAT rating: `good`/`bad` or 1–5."""
+    s = d.get("score")
+    binary = isinstance(s, str) and s.strip().lower() in {"good", "bad"}
+    return parse_response({**d, "kind": "csat", "scale": d.get("scale") or ("binary" if binary else "1-5")})
+
+
+def parse_invitation(d: dict) -> Invitation:
+    return Invitation(
+        source_id=F.required_id(d),
+        sent_at=F.timestamp(d.get("sent_at"), "sent_at"),
+        kind=F.choice(d.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT),
+        ticket_id=F.text(d, "ticket_id"),
+        customer_id=F.text(d, "customer_id"),
+    )
+
+
+PARSERS: dict[str, Callable[[dict], object]] = {
+    "account": parse_account,
+    "user": parse_user,
+    "ticket": parse_ticket,
+    "event": parse_event,
+    "rating": parse_rating,
+    "response": parse_response,
+    "invitation": parse_invitation,
+}

@@ -1,0 +1,177 @@
+"""Write a reader's stream into the store: batched, idempotent, rejects kept apart."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import orjson
+
+from cxpulse.domain import Account
+from cxpulse.ingest.base import ImportSummary, KindCounts, Record, Reject
+from cxpulse.storage import Store, StoredAccount
+from cxpulse.storage import rows as R
+from cxpulse.storage import tables as T
+
+BATCH = 5000
+SHOWN_REJECTS = 20
+
+TABLES = {
+    "user": T.users,
+    "ticket": T.tickets,
+    "event": T.ticket_events,
+    "response": T.responses,
+    "invitation": T.invitations,
+}
+
+
+@dataclass
+class Touched:
+    """What changed per account: the derived data to refresh after the import."""
+
+    tickets: set[str] = field(default_factory=set)
+    first_day: date | None = None
+    last_day: date | None = None
+
+    def add_day(self, day: date) -> None:
+        self.first_day = day if self.first_day is None or day < self.first_day else self.first_day
+        self.last_day = day if self.last_day is None or day > self.last_day else self.last_day
+
+
+@dataclass
+class LoadResult:
+    summary: ImportSummary
+    touched: dict[str, Touched]  # account name -> what to refresh
+
+
+class _Loader:
+    def __init__(self, store: Store, default_account: str, rejects_path: Path | None) -> None:
+        self.store = store
+        self.default_account = default_account
+        self.rejects_path = rejects_path
+        self._rejects_fh = None
+        self.summary = ImportSummary(rejects_path=None)
+        self.touched: dict[str, Touched] = defaultdict(Touched)
+        self.pending: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        self._accounts: dict[str, StoredAccount] = {}
+
+    def account(self, name: str) -> StoredAccount:
+        acc = self._accounts.get(name)
+        if acc is None:
+            acc = self._accounts[name] = self.store.ensure_account(name)
+            if name not in self.summary.accounts:
+                self.summary.accounts.append(name)
+        return acc
+
+    def reject(self, r: Reject) -> None:
+        self.summary.rejected += 1
+        if len(self.summary.first_rejects) < SHOWN_REJECTS:
+            self.summary.first_rejects.append(r)
+        if self.rejects_path is not None:
+            if self._rejects_fh is None:
+                self._rejects_fh = self.rejects_path.open("wb")
+                self.summary.rejects_path = str(self.rejects_path)
+            self._rejects_fh.write(orjson.dumps(r.as_dict()) + b"\n")
+
+    def add(self, rec: Record) -> None:
+        self.summary.read += 1
+        self.summary.by_kind.setdefault(rec.kind, KindCounts()).read += 1
+        name = rec.account or self.default_account
+        if rec.kind == "account":
+            self._settle_account(rec.obj)
+            return
+        batch = self.pending[(name, rec.kind)]
+        batch.append(rec)
+        if len(batch) >= BATCH:
+            self.flush(name, rec.kind)
+
+    def _settle_account(self, account: Account) -> None:
+        counts = self.summary.by_kind["account"]
+        existing = {a.name: a for a in self.store.accounts()}.get(account.name)
+        if existing is None:
+            self.store.ensure_account(account)
+            counts.inserted += 1
+            self.summary.inserted += 1
+        elif existing.account == account:
+            counts.unchanged += 1
+            self.summary.unchanged += 1
+        else:
+            self.store.update_account(account)
+            counts.updated += 1
+            self.summary.updated += 1
+            self.touched[account.name]  # settings change: refresh that account
+        self._accounts[account.name] = self.store.account(account.name)
+        if account.name not in self.summary.accounts:
+            self.summary.accounts.append(account.name)
+
+    def flush(self, name: str, kind: str) -> None:
+        recs = self.pending.pop((name, kind), [])
+        if not recs:
+            return
+        acc = self.account(name)
+        rows = [self._row(kind, r.obj, acc) for r in recs]
+        counts = self.store.upsert(TABLES[kind], acc.id, rows)
+        kc = self.summary.by_kind[kind]
+        kc.inserted += counts.inserted
+        kc.updated += counts.updated
+        kc.unchanged += counts.unchanged
+        self.summary.inserted += counts.inserted
+        self.summary.updated += counts.updated
+        self.summary.unchanged += counts.unchanged
+        if counts.touched:
+            self._mark(acc.name, kind, rows, set(counts.touched))
+
+    def _mark(self, name: str, kind: str, rows: list[dict], touched: set[str]) -> None:
+        t = self.touched[name]
+        for row in rows:
+            if row["source_id"] not in touched:
+                continue
+            if kind == "ticket":
+                t.tickets.add(row["source_id"])
+            elif kind == "event":
+                t.tickets.add(row["ticket_id"])
+            elif kind == "response":
+                t.add_day(row["day"])
+                if row["ticket_id"]:
+                    t.tickets.add(row["ticket_id"])
+
+    @staticmethod
+    def _row(kind: str, obj, acc: StoredAccount) -> dict:
+        if kind == "user":
+            return R.user_row(obj)
+        if kind == "ticket":
+            return R.ticket_row(obj)
+        if kind == "event":
+            return R.event_row(obj)
+        if kind == "response":
+            return R.response_row(obj, acc.tz)
+        return R.invitation_row(obj, acc.tz)
+
+    def finish(self) -> LoadResult:
+        # users and tickets before events and responses, so a refresh sees whole tickets
+        order = {"user": 0, "ticket": 1, "event": 2, "invitation": 3, "response": 4}
+        for name, kind in sorted(self.pending, key=lambda k: order[k[1]]):
+            self.flush(name, kind)
+        if self._rejects_fh is not None:
+            self._rejects_fh.close()
+        return LoadResult(self.summary, dict(self.touched))
+
+
+def load(
+    store: Store,
+    stream: Iterable[Record | Reject],
+    *,
+    account: str = "default",
+    rejects_path: Path | None = None,
+) -> LoadResult:
+    """Store every good record, write every reject to `rejects_path`, count both."""
+    loader = _Loader(store, account, rejects_path)
+    for item in stream:
+        if isinstance(item, Reject):
+            loader.reject(item)
+        else:
+            loader.add(item)
+    return loader.finish()

@@ -1,0 +1,1 @@
+"""The use cases: import, rebuild, report, demo. The CLI, API and web call these."""

@@ -1,0 +1,147 @@
+"""Derived data — per-ticket KPIs and rollups — rebuilt from the stored events.
+
+`rebuild` recomputes everything of an account; `refresh` only what an import touched.
+Neither is ever the only copy of anything (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, func, select, update
+
+from cxpulse.domain import Ticket
+from cxpulse.ingest import Touched
+from cxpulse.metrics.facts import TicketFacts, facts_from_metrics, ticket_facts
+from cxpulse.storage import Store, StoredAccount
+from cxpulse.storage import tables as T
+from cxpulse.storage.histories import replace_kpis, ticket_histories, ticket_ids
+from cxpulse.storage.rollups import refresh_rollups
+from cxpulse.storage.rows import local_day
+
+KPI_BATCH = 5000
+
+
+def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
+    """One ticket's KPIs at the end of its history, with the labels reports group by."""
+    tz = acc.tz
+    return {
+        "ticket_id": ticket.source_id,
+        "created_day": local_day(ticket.created_at, tz),
+        "channel": ticket.channel,
+        "group_name": facts.group or ticket.group,
+        "category": ticket.category,
+        "agent_id": facts.assignee_id or ticket.assignee_id,
+        "status": facts.status,
+        "solved": facts.solved,
+        "solved_day": local_day(facts.solved_at, tz) if facts.solved_at else None,
+        "one_touch": facts.one_touch,
+        "first_reply_minutes": facts.first_reply_minutes,
+        "first_reply_bh_minutes": facts.first_reply_bh_minutes,
+        "full_resolution_minutes": facts.full_resolution_minutes,
+        "full_resolution_bh_minutes": facts.full_resolution_bh_minutes,
+        "requester_wait_minutes": facts.requester_wait_minutes,
+        "requester_wait_bh_minutes": facts.requester_wait_bh_minutes,
+        "agent_replies": facts.agent_replies,
+        "customer_messages": facts.customer_messages,
+        "reopens": facts.reopens,
+        "reassignments": facts.reassignments,
+        "group_transfers": facts.group_transfers,
+        "source": facts.source,
+    }
+
+
+def final_facts(ticket: Ticket, events: list, acc: StoredAccount) -> TicketFacts:
+    """The KPIs fold at the end: from events, or from the help desk's metrics without them."""
+    if not events and ticket.metrics:
+        return facts_from_metrics(ticket)
+    a = acc.account
+    return ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone)
+
+
+def _recompute_kpis(
+    store: Store, acc: StoredAccount, ids: Collection[str] | None, progress: Callable[[int], None] | None
+) -> int:
+    done = 0
+    with store.engine.begin() as conn:
+        all_ids = ids if ids is not None else ticket_ids(conn, acc.id)
+        replace_kpis(conn, acc.id, [], ids)  # clear first: a ticket gone from the store loses its row
+        batch: list[dict] = []
+        for ticket, events in ticket_histories(conn, acc.id, all_ids):
+            batch.append(kpi_row(ticket, final_facts(ticket, events, acc), acc))
+            if len(batch) >= KPI_BATCH:
+                replace_kpis(conn, acc.id, batch, ())
+                done += len(batch)
+                batch = []
+                if progress:
+                    progress(done)
+        replace_kpis(conn, acc.id, batch, ())
+        done += len(batch)
+    if progress:
+        progress(done)
+    return done
+
+
+def _restamp_response_days(store: Store, acc: StoredAccount) -> None:
+    """Local days follow the account's timezone; after a timezone change they move."""
+    r = T.responses
+    tz = acc.tz
+    with store.engine.begin() as conn:
+        changed = [
+            {"b_id": rid, "day": local_day(at, tz)}
+            for rid, at, day in conn.execute(select(r.c.id, r.c.given_at, r.c.day).where(r.c.account_id == acc.id))
+            if local_day(at, tz) != day
+        ]
+        if changed:
+            conn.execute(update(r).where(r.c.id == bindparam("b_id")).values(day=bindparam("day")), changed)
+
+
+@dataclass
+class RebuildSummary:
+    accounts: int = 0
+    tickets: int = 0
+
+
+def rebuild(store: Store, account: str | None = None, *, progress: Callable[[int], None] | None = None) -> RebuildSummary:
+    """Recompute every derived table of one account (or all) from events and responses."""
+    accounts = [store.account(account)] if account else store.accounts()
+    summary = RebuildSummary()
+    for acc in accounts:
+        _restamp_response_days(store, acc)
+        summary.tickets += _recompute_kpis(store, acc, None, progress)
+        with store.engine.begin() as conn:
+            refresh_rollups(conn, acc.id)
+        summary.accounts += 1
+    return summary
+
+
+def refresh(store: Store, touched: dict[str, Touched]) -> None:
+    """After an import: KPIs of the touched tickets, rollups of the touched days."""
+    for name, what in touched.items():
+        acc = store.account(name)
+        if what.tickets:
+            _recompute_kpis(store, acc, what.tickets, None)
+        days = _response_days_of_tickets(store, acc, what.tickets)
+        first = min([d for d in (what.first_day, days[0]) if d is not None], default=None)
+        last = max([d for d in (what.last_day, days[1]) if d is not None], default=None)
+        if first is not None:
+            with store.engine.begin() as conn:
+                refresh_rollups(conn, acc.id, first_day=first, last_day=last)
+
+
+def _response_days_of_tickets(store: Store, acc: StoredAccount, ids: Collection[str]):
+    """A changed ticket moves its responses' channel/group/agent: those days need recounting."""
+    r = T.responses
+    lo = hi = None
+    ids = list(ids)
+    with store.engine.connect() as conn:
+        for i in range(0, len(ids), 2000):
+            q = select(func.min(r.c.day), func.max(r.c.day)).where(
+                r.c.account_id == acc.id, r.c.ticket_id.in_(ids[i : i + 2000])
+            )
+            a, b = conn.execute(q).one()
+            if a is not None:
+                lo = a if lo is None or a < lo else lo
+                hi = b if hi is None or b > hi else hi
+    return lo, hi

@@ -1,0 +1,240 @@
+"""The read side for reports. SQL only counts (DESIGN.md); the metrics package does the math.
+
+Response counts are answered from the coarsest rollup that covers the requested
+grouping and date range, or from the raw rows when none does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, and_, func, select
+
+from cxpulse.domain import InvalidQuery
+from cxpulse.storage import tables as T
+from cxpulse.storage.rollups import _join, agent_expr, channel_expr, month_span, r, t
+
+TIME_KEYS = ("day", "week", "month")
+DIM_KEYS = ("account", "agent", "group", "channel", "category")
+BY_KEYS = DIM_KEYS + TIME_KEYS
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Which accounts and which local days (inclusive) a query covers."""
+
+    account_ids: tuple[int, ...] | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def period_key(day: date, key: str) -> str:
+    """The label of the period a local day falls in: 2026-03-05, 2026-W10, 2026-03."""
+    if key == "day":
+        return day.isoformat()
+    if key == "week":
+        iso = day.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return f"{day.year}-{day.month:02d}"
+
+
+def _as_date(v) -> date:
+    return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
+
+
+def check_by(by: Sequence[str]) -> None:
+    bad = [k for k in by if k not in BY_KEYS]
+    if bad:
+        raise InvalidQuery(f"unknown --by key {bad[0]!r}; use one or two of {', '.join(BY_KEYS)}")
+    if len([k for k in by if k in TIME_KEYS]) > 1:
+        raise InvalidQuery("--by takes at most one of day, week, month")
+
+
+# ---- response counts --------------------------------------------------------------------
+
+GRAINS = {
+    # table: the non-time dimensions it can group by, and its time resolution
+    "rollup_month_agent": ({"account", "agent"}, "month"),
+    "rollup_month_category": ({"account", "category"}, "month"),
+    "rollup_day": ({"account", "channel", "group"}, "day"),
+}
+
+
+def choose_grain(by: Sequence[str], window: Window) -> str:
+    """The coarsest rollup that answers this query exactly, else "raw"."""
+    dims = {k for k in by if k not in TIME_KEYS}
+    time_key = next((k for k in by if k in TIME_KEYS), None)
+    month_aligned = _month_aligned(window)
+    for name, (covers, resolution) in GRAINS.items():
+        if not dims <= covers:
+            continue
+        if resolution == "month" and (time_key in ("day", "week") or not month_aligned):
+            continue
+        return name
+    return "raw"
+
+
+def _month_aligned(w: Window) -> bool:
+    ok_since = w.since is None or w.since.day == 1
+    ok_until = w.until is None or (w.until + timedelta(days=1)).day == 1
+    return ok_since and ok_until
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreCount:
+    group: tuple[str, ...]  # values of the --by keys, in order
+    kind: str
+    scale: str
+    attribute: str
+    score: int
+    importance: int | None
+    n: int
+
+
+def response_counts(
+    conn: Connection, *, by: Sequence[str], window: Window, kinds: Sequence[str] | None = None
+) -> tuple[list[ScoreCount], str]:
+    """Counts per (group, kind, scale, attribute, score, importance); also the grain used."""
+    check_by(by)
+    grain = choose_grain(by, window)
+    if grain == "raw":
+        cols = {
+            "account": r.c.account_id,
+            "agent": agent_expr(),
+            "group": func.coalesce(t.c.group_name, ""),
+            "channel": channel_expr(),
+            "category": func.coalesce(t.c.category, ""),
+        }
+        time_col, src, tbl = r.c.day, _join, r
+        kind_cols = [r.c.kind, r.c.scale, r.c.attribute, r.c.score, func.coalesce(r.c.importance, -1)]
+        n_col = func.count()
+    else:
+        tbl = getattr(T, grain)
+        cols = {
+            "account": tbl.c.account_id,
+            "agent": tbl.c.get("agent_id"),
+            "group": tbl.c.get("group_name"),
+            "channel": tbl.c.get("channel"),
+            "category": tbl.c.get("category"),
+        }
+        time_col = tbl.c.day if grain == "rollup_day" else tbl.c.month
+        src = tbl
+        kind_cols = [tbl.c.kind, tbl.c.scale, tbl.c.attribute, tbl.c.score, tbl.c.importance]
+        n_col = func.sum(tbl.c.n)
+    group_cols = [cols[k] if k not in TIME_KEYS else time_col for k in by]
+    q = select(*group_cols, *kind_cols, n_col).select_from(src)
+    q = q.where(*_window_conds(tbl.c.account_id, time_col, window, grain))
+    if kinds:
+        q = q.where(kind_cols[0].in_(list(kinds)))
+    q = q.group_by(*group_cols, *kind_cols)
+    merged: dict[tuple, int] = defaultdict(int)
+    for row in conn.execute(q):
+        g = tuple(
+            period_key(_as_date(v), k) if k in TIME_KEYS else ("" if v is None else str(v))
+            for k, v in zip(by, row[: len(by)])
+        )
+        kind, scale, attribute, score, imp, n = row[len(by) :]
+        merged[(g, kind, scale, attribute, int(score), int(imp))] += int(n)
+    out = [
+        ScoreCount(g, kind, scale, attr, score, None if imp < 0 else imp, n)
+        for (g, kind, scale, attr, score, imp), n in merged.items()
+    ]
+    return out, grain
+
+
+def _window_conds(account_col, time_col, w: Window, grain: str) -> list:
+    conds = []
+    if w.account_ids is not None:
+        conds.append(account_col.in_(list(w.account_ids)))
+    since, until = w.since, w.until
+    if grain.startswith("rollup_month"):
+        if since is not None:
+            since = month_span(since, since)[0]
+        if until is not None:
+            until = month_span(until, until)[0]
+    if since is not None:
+        conds.append(time_col >= since)
+    if until is not None:
+        conds.append(time_col <= until)
+    return conds
+
+
+# ---- per-ticket KPIs --------------------------------------------------------------------
+
+KPI_VALUES = (
+    "first_reply_minutes",
+    "first_reply_bh_minutes",
+    "full_resolution_minutes",
+    "full_resolution_bh_minutes",
+    "requester_wait_minutes",
+    "requester_wait_bh_minutes",
+    "agent_replies",
+    "customer_messages",
+    "reopens",
+    "reassignments",
+    "group_transfers",
+    "solved",
+    "one_touch",
+)
+
+
+def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column: str = "created_day"):
+    """Per-ticket KPI rows with their group labels, for tickets whose `day_column` is in the window."""
+    check_by(by)
+    k = T.ticket_kpis
+    cols = {
+        "account": k.c.account_id,
+        "agent": k.c.agent_id,
+        "group": k.c.group_name,
+        "channel": k.c.channel,
+        "category": k.c.category,
+    }
+    day_col = k.c[day_column]
+    group_cols = [cols[key] if key not in TIME_KEYS else day_col for key in by]
+    q = select(*group_cols, *[k.c[v] for v in KPI_VALUES]).where(
+        *_window_conds(k.c.account_id, day_col, window, "raw")
+    )
+    if day_column != "created_day":
+        q = q.where(day_col.is_not(None))
+    for row in conn.execute(q):
+        g = tuple(
+            period_key(_as_date(v), key) if key in TIME_KEYS else ("" if v is None else str(v))
+            for key, v in zip(by, row[: len(by)])
+        )
+        yield g, dict(zip(KPI_VALUES, row[len(by) :]))
+
+
+# ---- invitations (response rate) ---------------------------------------------------------
+
+
+def invitation_counts(conn: Connection, *, by: Sequence[str], window: Window) -> dict[tuple, dict[str, int]]:
+    """Invitations sent per group and kind: the response rate's denominator."""
+    check_by(by)
+    i = T.invitations
+    it = T.tickets.alias("it")
+    cols = {
+        "account": i.c.account_id,
+        "agent": func.coalesce(it.c.assignee_id, ""),
+        "group": func.coalesce(it.c.group_name, ""),
+        "channel": func.coalesce(it.c.channel, ""),
+        "category": func.coalesce(it.c.category, ""),
+    }
+    group_cols = [cols[key] if key not in TIME_KEYS else i.c.day for key in by]
+    src = i.outerjoin(it, and_(it.c.account_id == i.c.account_id, it.c.source_id == i.c.ticket_id))
+    q = (
+        select(*group_cols, i.c.kind, func.count())
+        .select_from(src)
+        .where(*_window_conds(i.c.account_id, i.c.day, window, "raw"))
+        .group_by(*group_cols, i.c.kind)
+    )
+    out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in conn.execute(q):
+        g = tuple(
+            period_key(_as_date(v), key) if key in TIME_KEYS else ("" if v is None else str(v))
+            for key, v in zip(by, row[: len(by)])
+        )
+        out[g][row[-2]] += int(row[-1])
+    return out

@@ -1,0 +1,209 @@
+"""The schema. Raw input (users, tickets, events, responses) is the source of truth;
+ticket_kpis and the rollup_* tables are derived and rebuilt from it.
+
+Rows from a help desk are keyed by (account_id, source_id) so a second import of the same
+data finds them; `content_hash` tells an unchanged row from an updated one. Times are
+naive UTC; `day`/`created_day` are local dates in the account's timezone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("timezone", String(64), nullable=False, default="UTC"),
+    Column("business_hours", Text, nullable=False, default=""),  # JSON or ""
+    Column("csat_scale", String(16), nullable=False, default="1-5"),
+    Column("min_rated_for_model", Integer, nullable=False, default=300),
+    Column("alert_below", Integer, nullable=False, default=40),
+    Column("created_at", DateTime, nullable=False),
+)
+
+
+def _source_key(name: str) -> tuple:
+    return (
+        Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+        Column("source_id", String(200), nullable=False),
+    )
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *_source_key("users"),
+    Column("role", String(16), nullable=False),
+    Column("name", Text, nullable=False, default=""),
+    Column("email", Text, nullable=False, default=""),
+    Column("locale", String(32), nullable=False, default=""),
+    Column("content_hash", String(32), nullable=False),
+    UniqueConstraint("account_id", "source_id", name="uq_users_source"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *_source_key("tickets"),
+    Column("subject", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("status", String(32), nullable=False, default="new"),
+    Column("channel", String(64), nullable=False, default=""),
+    Column("priority", String(32), nullable=False, default=""),
+    Column("group_name", String(200), nullable=False, default=""),
+    Column("category", String(200), nullable=False, default=""),
+    Column("requester_id", String(200), nullable=False, default=""),
+    Column("assignee_id", String(200), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime),
+    Column("solved_at", DateTime),
+    Column("metrics", Text, nullable=False, default=""),  # JSON of help-desk KPIs or ""
+    Column("content_hash", String(32), nullable=False),
+    UniqueConstraint("account_id", "source_id", name="uq_tickets_source"),
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *_source_key("ticket_events"),
+    Column("ticket_id", String(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("author_id", String(200), nullable=False, default=""),
+    Column("author_role", String(16), nullable=False, default="system"),
+    Column("public", Boolean, nullable=False, default=True),
+    Column("body", Text, nullable=False, default=""),
+    Column("value_from", Text, nullable=False, default=""),
+    Column("value_to", Text, nullable=False, default=""),
+    Column("content_hash", String(32), nullable=False),
+    UniqueConstraint("account_id", "source_id", name="uq_events_source"),
+    Index("ix_events_ticket", "account_id", "ticket_id"),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    *_source_key("responses"),
+    Column("ticket_id", String(200), nullable=False, default=""),
+    Column("customer_id", String(200), nullable=False, default=""),
+    Column("agent_id", String(200), nullable=False, default=""),
+    Column("channel", String(64), nullable=False, default=""),
+    Column("given_at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("scale", String(8), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("attribute", String(100), nullable=False, default=""),
+    Column("importance", Integer),
+    Column("comment", Text, nullable=False, default=""),
+    Column("reason", Text, nullable=False, default=""),
+    Column("content_hash", String(32), nullable=False),
+    UniqueConstraint("account_id", "source_id", name="uq_responses_source"),
+    Index("ix_responses_ticket", "account_id", "ticket_id"),
+)
+
+# ---- derived, rebuildable -------------------------------------------------------------
+
+ticket_kpis = Table(
+    "ticket_kpis",
+    metadata,
+    Column("account_id", Integer, primary_key=True),
+    Column("ticket_id", String(200), primary_key=True),
+    Column("created_day", Date, nullable=False),
+    Column("channel", String(64), nullable=False, default=""),
+    Column("group_name", String(200), nullable=False, default=""),
+    Column("category", String(200), nullable=False, default=""),
+    Column("agent_id", String(200), nullable=False, default=""),
+    Column("status", String(32), nullable=False),
+    Column("solved", Boolean, nullable=False),
+    Column("solved_day", Date),
+    Column("one_touch", Boolean, nullable=False),
+    Column("first_reply_minutes", Float),
+    Column("first_reply_bh_minutes", Float),
+    Column("full_resolution_minutes", Float),
+    Column("full_resolution_bh_minutes", Float),
+    Column("requester_wait_minutes", Float),
+    Column("requester_wait_bh_minutes", Float),
+    Column("agent_replies", Integer, nullable=False),
+    Column("customer_messages", Integer, nullable=False),
+    Column("reopens", Integer, nullable=False),
+    Column("reassignments", Integer, nullable=False),
+    Column("group_transfers", Integer, nullable=False),
+    Column("source", String(8), nullable=False),
+    Index("ix_kpis_day", "account_id", "created_day"),
+)
+
+
+def _rollup(name: str, *dims: Column) -> Table:
+    """Counts of responses per score at one grain (DESIGN.md: rollups of counts)."""
+    return Table(
+        name,
+        metadata,
+        Column("account_id", Integer, primary_key=True),
+        *dims,
+        Column("kind", String(8), primary_key=True),
+        Column("scale", String(8), primary_key=True),
+        Column("attribute", String(100), primary_key=True),
+        Column("score", Integer, primary_key=True),
+        Column("importance", Integer, primary_key=True),  # -1 when none was given
+        Column("n", Integer, nullable=False),
+    )
+
+
+# The coarse grains DESIGN.md recommends; a query is answered from the coarsest that can.
+rollup_day = _rollup(
+    "rollup_day",
+    Column("day", Date, primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("group_name", String(200), primary_key=True),
+)
+rollup_month_agent = _rollup(
+    "rollup_month_agent",
+    Column("month", Date, primary_key=True),
+    Column("agent_id", String(200), primary_key=True),
+)
+rollup_month_category = _rollup(
+    "rollup_month_category",
+    Column("month", Date, primary_key=True),
+    Column("category", String(200), primary_key=True),
+)
+
+ROLLUPS = (rollup_day, rollup_month_agent, rollup_month_category)
+DERIVED = (ticket_kpis, *ROLLUPS)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("source_id", String(200), nullable=False),
+    Column("ticket_id", String(200), nullable=False, default=""),
+    Column("customer_id", String(200), nullable=False, default=""),
+    Column("kind", String(8), nullable=False),
+    Column("sent_at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    UniqueConstraint("account_id", "source_id", name="uq_invitations_source"),
+)

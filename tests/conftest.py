@@ -1,0 +1,73 @@
+"""Fixtures: a store on a real SQLite file and on a real PostgreSQL server.
+
+PostgreSQL comes from CXPULSE_TEST_PG (default: the local server on 127.0.0.1:5432,
+database `test`). Each test session creates its own database there and drops it after.
+In CI an unreachable server fails the run; on a laptop it skips those tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from cxpulse.storage import Store
+from cxpulse.storage import tables as T
+from cxpulse.storage.engine import database_url
+
+PG_URL = os.environ.get("CXPULSE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    admin_url = database_url(PG_URL)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text("select 1"))
+    except Exception as e:  # noqa: BLE001 - any connection failure
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_URL} is not reachable in CI: {e}")
+        pytest.skip(f"PostgreSQL at {PG_URL} not reachable: {e}")
+    name = f"cxpulse_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_store_session(pg_url):
+    store = Store.open(pg_url)
+    yield store
+    store.engine.dispose()
+
+
+def _truncate(store: Store) -> None:
+    names = ", ".join(t.name for t in reversed(T.metadata.sorted_tables))
+    with store.engine.begin() as c:
+        c.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path) -> Store:
+    """An empty store, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        s = Store.open(tmp_path / "cxpulse.db")
+        yield s
+        s.engine.dispose()
+    else:
+        s = request.getfixturevalue("pg_store_session")
+        _truncate(s)
+        yield s
+
+
+@pytest.fixture
+def db_arg(request, tmp_path) -> str:
+    """A --db value for CLI tests (SQLite file)."""
+    return str(tmp_path / "cli.db")
