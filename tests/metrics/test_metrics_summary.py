@@ -1,0 +1,43 @@
+"""KPI summaries: median, p90 (linear interpolation), mean; None left out."""
+
+import statistics
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxpulse.metrics import Summary, summarize
+
+
+def test_summarize_leaves_out_missing_values():
+    assert summarize([10, None, 20, 30, 40]) == Summary(4, 25.0, 37.0, 25.0)
+
+
+def test_summarize_is_none_without_values():
+    assert summarize([None, None]) == Summary(0, None, None, None)
+    assert summarize(iter([])) == Summary(0, None, None, None)
+
+
+def test_summarize_of_one_value_is_that_value():
+    assert summarize([3]) == Summary(1, 3.0, 3.0, 3.0)
+
+
+def test_summarize_p90_matches_numpy_linear_on_ten_values():
+    # numpy.percentile(range(1, 11), 90) == 9.1
+    assert summarize(range(1, 11)).p90 == pytest.approx(9.1)
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(0, 1e6)), max_size=60))
+def test_summarize_matches_statistics_module(values):
+    xs = [v for v in values if v is not None]
+    s = summarize(values)
+    assert s.n == len(xs)
+    if not xs:
+        assert s == Summary(0, None, None, None)
+        return
+    assert s.median == pytest.approx(statistics.median(xs))
+    assert s.mean == pytest.approx(statistics.fmean(xs))
+    # 'inclusive' is R type 7, the same as numpy's default 'linear' method.
+    p90 = xs[0] if len(xs) == 1 else statistics.quantiles(xs, n=10, method="inclusive")[8]
+    assert s.p90 == pytest.approx(p90)
+    assert min(xs) <= s.median <= s.p90 <= max(xs)
