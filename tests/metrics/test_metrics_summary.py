@@ -41,3 +41,27 @@ def test_summarize_matches_statistics_module(values):
     p90 = xs[0] if len(xs) == 1 else statistics.quantiles(xs, n=10, method="inclusive")[8]
     assert s.p90 == pytest.approx(p90)
     assert min(xs) <= s.median <= s.p90 <= max(xs)
+
+
+def test_median_interval_covers_the_median_and_narrows_with_n():
+    from cxpulse.metrics.summary import summarize
+
+    small = summarize(range(1, 21))
+    big = summarize(range(1, 2001))
+    assert small.low <= small.median <= small.high
+    assert big.low <= big.median <= big.high
+    assert (big.high - big.low) / 2000 < (small.high - small.low) / 20
+    assert summarize([1, 2, 3]).low is None
+
+
+def test_median_interval_covers_the_true_median_about_95_percent_of_the_time():
+    import random
+
+    from cxpulse.metrics.summary import summarize
+
+    rng = random.Random(3)
+    hits = 0
+    for _ in range(400):
+        s = summarize(rng.expovariate(1.0) for _ in range(60))
+        hits += s.low <= 0.6931471805599453 <= s.high  # median of Exp(1) = ln 2
+    assert 0.92 <= hits / 400 <= 0.99

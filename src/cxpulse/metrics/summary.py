@@ -14,6 +14,8 @@ class Summary:
     median: float | None
     p90: float | None
     mean: float | None
+    low: float | None = None  # 95% interval of the median (order statistics)
+    high: float | None = None
 
 
 def summarize(values: Iterable[float | None]) -> Summary:
@@ -23,13 +25,29 @@ def summarize(values: Iterable[float | None]) -> Summary:
     as zero. p90 interpolates linearly between order statistics at rank 0.9·(n − 1), as
     numpy's default 'linear' method does.
 
+    The median's interval is distribution-free: the order statistics x(j), x(k) with
+    j, k = n/2 ∓ 1.96·√n/2 (normal approximation to Binomial(n, ½)); None below n = 6,
+    where no such pair reaches 95%.
+
     >>> summarize([10, None, 20, 30, 40])
-    Summary(n=4, median=25.0, p90=37.0, mean=25.0)
+    Summary(n=4, median=25.0, p90=37.0, mean=25.0, low=None, high=None)
     """
     xs = sorted(float(v) for v in values if v is not None)
     if not xs:
         return Summary(0, None, None, None)
-    return Summary(len(xs), float(median(xs)), _quantile(xs, 0.9), fmean(xs))
+    low, high = median_interval(xs)
+    return Summary(len(xs), float(median(xs)), _quantile(xs, 0.9), fmean(xs), low, high)
+
+
+def median_interval(sorted_xs: list[float], z: float = 1.959963984540054) -> tuple[float | None, float | None]:
+    """95% interval of the median from order statistics of already sorted values."""
+    n = len(sorted_xs)
+    if n < 6:
+        return None, None
+    half = z * math.sqrt(n) / 2
+    j = max(math.floor(n / 2 - half), 1)  # 1-based ranks
+    k = min(math.ceil(n / 2 + half) + 1, n)
+    return sorted_xs[j - 1], sorted_xs[k - 1]
 
 
 def _quantile(xs: list[float], q: float) -> float:

@@ -1,0 +1,349 @@
+"""The one fold over a ticket's events: its facts as of a time t.
+
+The service KPIs (first reply, resolution, reopens, reassignments…) are this fold at
+the end of the ticket's life; the prediction features are this fold at t. One function,
+two uses, so the dashboard and the model can never disagree about what a reopen is
+(STYLE.md, example 9; DESIGN.md, "Satisfaction prediction").
+
+As-of rule: only events strictly before t are read, so nothing after t — the rating,
+a later reply, a later reassignment — can leak into a feature. The ticket's own fields
+(status, assignee, group, priority, solved_at, updated_at) are its *current* values; they
+are used only as documented fallbacks for sources that carry no such events.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from operator import attrgetter
+from typing import Iterable
+
+from cxpulse.domain.types import (
+    DONE_STATES,
+    OPEN_STATES,
+    BusinessHours,
+    EventKind,
+    Role,
+    Ticket,
+    TicketEvent,
+)
+from cxpulse.metrics.business_hours import business_minutes
+
+__all__ = ["TicketFacts", "facts_from_metrics", "ticket_facts"]
+
+# The requester is waiting in these states; `pending` waits on the requester, and a
+# solved or closed ticket waits on nobody (Zendesk's requester wait time, same rule).
+WAIT_STATES = frozenset({"new", "open", "hold"})
+# A first comment by an agent this close to creation is the ticket's description
+# (an agent opening a ticket for a customer), not a reply to it.
+DESCRIPTION_SLACK = timedelta(seconds=2)
+
+_ORDER = attrgetter("at", "source_id")
+_AT = attrgetter("at")
+_COMMENT = EventKind.COMMENT
+_STATUS = EventKind.STATUS
+_ASSIGNEE = EventKind.ASSIGNEE
+_GROUP = EventKind.GROUP
+_PRIORITY = EventKind.PRIORITY
+_AGENT = Role.AGENT
+_CUSTOMER = Role.CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFacts:
+    """What was true of a ticket at `as_of`. Durations are minutes (float)."""
+
+    as_of: datetime
+    status: str  # status as of t
+    assignee_id: str
+    group: str
+    priority: str
+    created_at: datetime
+    elapsed_minutes: float  # as_of − created
+    first_reply_at: datetime | None  # first public agent comment that is not the description
+    first_reply_minutes: float | None
+    first_reply_bh_minutes: float | None  # None without business hours
+    solved_at: datetime | None  # last entry into solved/closed, when solved as of t
+    full_resolution_minutes: float | None  # solved_at − created
+    full_resolution_bh_minutes: float | None
+    requester_wait_minutes: float  # time in new/open/hold up to t
+    requester_wait_bh_minutes: float | None
+    agent_replies: int  # public agent comments (not the description)
+    customer_messages: int  # customer comments, the description included when it is an event
+    reopens: int  # solved/closed → an open state
+    reassignments: int  # assignee changes after the first assignment
+    group_transfers: int  # group changes after the first group
+    solved: bool  # status as of t in DONE_STATES
+    one_touch: bool  # solved with exactly one agent reply and no reopen
+    waiting_since: datetime | None  # oldest customer message not yet answered; None if the agent spoke last
+    waiting_minutes: float | None  # as_of − waiting_since
+    last_agent_reply_at: datetime | None
+    source: str  # "events" or "metrics"
+
+
+def _minutes(delta: timedelta) -> float:
+    seconds = delta.total_seconds()
+    return seconds / 60.0 if seconds > 0.0 else 0.0
+
+
+def _end_of(ticket: Ticket, last_event_at: datetime | None) -> datetime:
+    end = ticket.created_at
+    for t in (last_event_at, ticket.solved_at, ticket.updated_at):
+        if t is not None and t > end:
+            end = t
+    return end
+
+
+def ticket_facts(
+    ticket: Ticket,
+    events: Iterable[TicketEvent],
+    *,
+    as_of: datetime | None = None,
+    hours: BusinessHours | None = None,
+    tz: str = "UTC",
+) -> TicketFacts:
+    """Fold `events` (any order) into the ticket's facts as of `as_of`.
+
+    `as_of=None` means the end of the ticket's known life: every event is used and
+    `as_of` becomes the latest of the last event, `solved_at`, `updated_at` and
+    `created_at`. Otherwise only events with `at < as_of` are read.
+
+    Business-hours variants are computed when `hours` is given, in timezone `tz`.
+
+    Fallbacks for sources without the matching events (none reads anything after t):
+    - no STATUS event before t: the ticket is `new` from creation; if its current
+      status differs and the moment it took that status is known and not after t —
+      `solved_at` for solved/closed (else `updated_at`), `updated_at` otherwise —
+      it switches to that status then;
+    - no ASSIGNEE / GROUP / PRIORITY event before t: the ticket's current field.
+    """
+    evs = sorted(events, key=_ORDER)
+    created = ticket.created_at
+    if as_of is None:
+        end = _end_of(ticket, evs[-1].at if evs else None)
+        n = len(evs)
+    else:
+        end = as_of
+        n = bisect_left(evs, as_of, key=_AT)
+
+    status = "new"
+    seg_start = created
+    segments: list[tuple[datetime, datetime]] = []  # requester-wait spans
+    saw_status = False
+    solve_at: datetime | None = None
+    reopens = 0
+
+    seen_comment = False
+    description = ticket.description.strip()
+    first_reply_at: datetime | None = None
+    last_agent_at: datetime | None = None
+    agent_replies = 0
+    customer_messages = 0
+    waiting_since: datetime | None = created  # the ticket itself is the first request
+
+    assignee: str | None = None  # None: no event seen yet
+    ever_assigned = False
+    reassignments = 0
+    group: str | None = None
+    ever_grouped = False
+    group_transfers = 0
+    priority: str | None = None
+
+    for i in range(n):
+        ev = evs[i]
+        kind = ev.kind
+        if kind == _COMMENT:
+            role = ev.author_role
+            if not seen_comment:
+                seen_comment = True
+                if role == _AGENT and (
+                    ev.at - created <= DESCRIPTION_SLACK
+                    or (description and ev.body.strip() == description)
+                ):
+                    continue  # an agent-written description opens the ticket; it answers nothing
+            if role == _AGENT:
+                if ev.public:
+                    agent_replies += 1
+                    if first_reply_at is None:
+                        first_reply_at = ev.at
+                    last_agent_at = ev.at
+                    waiting_since = None
+            elif role == _CUSTOMER:
+                customer_messages += 1
+                if waiting_since is None:
+                    waiting_since = ev.at
+        elif kind == _STATUS:
+            new = ev.value_to.strip().lower()
+            if not new:
+                continue
+            saw_status = True
+            if new == status:
+                continue
+            at = ev.at
+            if status in WAIT_STATES:
+                segments.append((seg_start, at))
+            if status in DONE_STATES:
+                if new in OPEN_STATES:
+                    reopens += 1
+            elif new in DONE_STATES:
+                solve_at = at
+            status = new
+            seg_start = at
+        elif kind == _ASSIGNEE:
+            new = ev.value_to
+            if assignee is None:
+                assignee = ev.value_from
+                ever_assigned = bool(assignee)
+            if new != assignee:
+                if new:
+                    if ever_assigned:
+                        reassignments += 1
+                    ever_assigned = True
+                assignee = new
+        elif kind == _GROUP:
+            new = ev.value_to
+            if group is None:
+                group = ev.value_from
+                ever_grouped = bool(group)
+            if new != group:
+                if new:
+                    if ever_grouped:
+                        group_transfers += 1
+                    ever_grouped = True
+                group = new
+        elif kind == _PRIORITY:
+            priority = ev.value_to
+
+    if not saw_status:
+        current = ticket.status.strip().lower() or "new"
+        done = current in DONE_STATES
+        change_at = ticket.solved_at if done and ticket.solved_at is not None else ticket.updated_at
+        if current != "new" and change_at is not None and change_at <= end:
+            segments.append((created, change_at))  # `new` until then
+            if done:
+                solve_at = change_at
+            status = current
+            seg_start = change_at
+    if status in WAIT_STATES:
+        segments.append((seg_start, end))
+
+    wait = timedelta(0)
+    for a, b in segments:
+        if b > a:
+            wait += b - a
+
+    solved = status in DONE_STATES
+    solved_at = solve_at if solved else None
+    first_reply_bh = full_resolution_bh = wait_bh = None
+    if hours is not None:
+        if first_reply_at is not None:
+            first_reply_bh = business_minutes(created, first_reply_at, hours, tz)
+        if solved_at is not None:
+            full_resolution_bh = business_minutes(created, solved_at, hours, tz)
+        wait_bh = 0.0
+        for a, b in segments:
+            wait_bh += business_minutes(a, b, hours, tz)
+
+    return TicketFacts(
+        as_of=end,
+        status=status,
+        assignee_id=ticket.assignee_id if assignee is None else assignee,
+        group=ticket.group if group is None else group,
+        priority=ticket.priority if priority is None else priority,
+        created_at=created,
+        elapsed_minutes=_minutes(end - created),
+        first_reply_at=first_reply_at,
+        first_reply_minutes=None if first_reply_at is None else _minutes(first_reply_at - created),
+        first_reply_bh_minutes=first_reply_bh,
+        solved_at=solved_at,
+        full_resolution_minutes=None if solved_at is None else _minutes(solved_at - created),
+        full_resolution_bh_minutes=full_resolution_bh,
+        requester_wait_minutes=wait.total_seconds() / 60.0,
+        requester_wait_bh_minutes=wait_bh,
+        agent_replies=agent_replies,
+        customer_messages=customer_messages,
+        reopens=reopens,
+        reassignments=reassignments,
+        group_transfers=group_transfers,
+        solved=solved,
+        one_touch=solved and agent_replies == 1 and reopens == 0,
+        waiting_since=waiting_since,
+        waiting_minutes=None if waiting_since is None else _minutes(end - waiting_since),
+        last_agent_reply_at=last_agent_at,
+        source="events",
+    )
+
+
+def _metric(metrics: dict[str, float], key: str) -> float | None:
+    value = metrics.get(key)
+    if value is None or value == "":
+        return None
+    return float(value)
+
+
+def facts_from_metrics(ticket: Ticket, *, as_of: datetime | None = None) -> TicketFacts:
+    """Facts of a ticket imported with the help desk's own KPIs (Zendesk ticket_metrics).
+
+    Those KPIs describe the ticket at its last update, so they exist only "at the end":
+    `as_of` defaults to the latest of `created_at`, `solved_at` and `updated_at`, and an
+    earlier `as_of` raises ValueError rather than let final values leak into a feature.
+    Missing metrics: counts are 0; the requester wait falls back to the calendar time
+    the ticket was not yet solved (an upper bound); the rest stay None.
+    """
+    end = _end_of(ticket, None)
+    if as_of is None:
+        as_of = end
+    elif as_of < end:
+        raise ValueError(
+            f"ticket {ticket.source_id}: its help-desk metrics describe it at {end.isoformat()}; "
+            f"facts as of the earlier {as_of.isoformat()} need its events"
+        )
+    m = ticket.metrics
+    created = ticket.created_at
+    status = ticket.status.strip().lower()
+    solved = status in DONE_STATES
+
+    reply = _metric(m, "reply_time_in_minutes")
+    full = _metric(m, "full_resolution_time_in_minutes")
+    solved_at = ticket.solved_at if solved else None
+    if solved and solved_at is None and full is not None:
+        solved_at = created + timedelta(minutes=full)
+    if solved and full is None and solved_at is not None:
+        full = _minutes(solved_at - created)
+    wait = _metric(m, "requester_wait_time_in_minutes")
+    if wait is None:
+        wait = _minutes((solved_at if solved_at is not None else as_of) - created)
+
+    replies = int(_metric(m, "replies") or 0)
+    reopens = int(_metric(m, "reopens") or 0)
+    first_reply_at = None if reply is None else created + timedelta(minutes=reply)
+    waiting_since = created if replies == 0 and not solved else None
+    return TicketFacts(
+        as_of=as_of,
+        status=status,
+        assignee_id=ticket.assignee_id,
+        group=ticket.group,
+        priority=ticket.priority,
+        created_at=created,
+        elapsed_minutes=_minutes(as_of - created),
+        first_reply_at=first_reply_at,
+        first_reply_minutes=reply,
+        first_reply_bh_minutes=_metric(m, "reply_time_in_minutes_business"),
+        solved_at=solved_at,
+        full_resolution_minutes=full if solved else None,
+        full_resolution_bh_minutes=_metric(m, "full_resolution_time_in_minutes_business") if solved else None,
+        requester_wait_minutes=wait,
+        requester_wait_bh_minutes=_metric(m, "requester_wait_time_in_minutes_business"),
+        agent_replies=replies,
+        customer_messages=0,  # ticket_metrics does not count them
+        reopens=reopens,
+        reassignments=max(int(_metric(m, "assignee_stations") or 0) - 1, 0),
+        group_transfers=max(int(_metric(m, "group_stations") or 0) - 1, 0),
+        solved=solved,
+        one_touch=solved and replies == 1 and reopens == 0,
+        waiting_since=waiting_since,
+        waiting_minutes=None if waiting_since is None else _minutes(as_of - waiting_since),
+        last_agent_reply_at=first_reply_at if replies == 1 else None,
+        source="metrics",
+    )
