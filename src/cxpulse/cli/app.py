@@ -121,3 +121,144 @@ class _progress_bar:
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def _date(value: str | None, name: str):
+    from datetime import date
+
+    from cxpulse.domain import InvalidQuery
+
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidQuery(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01") from None
+
+
+SinceOption = Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD (account's local days).")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Last day, inclusive, YYYY-MM-DD.")]
+
+REPORT_COLUMNS = ["metric", "group", "value", "n", "low", "high", "p90", "mean"]
+
+
+@app.command()
+@handle_errors
+def report(
+    metric: Annotated[
+        str | None,
+        typer.Option("--metric", help="csat, nps, ces, csi, kpi, response-rate or csat-by-kpi; comma-separated. Default: all but csat-by-kpi."),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="One or two of account, agent, group, channel, category, day, week, month, e.g. agent,month."),
+    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    account: AccountOption = None,
+    compare_previous: Annotated[
+        bool,
+        typer.Option("--compare-previous", help="Change vs the previous period of the same length, and whether it is significant. Without --since/--until: the last 30 days with data."),
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Satisfaction (CSAT, NPS, CES, CSI), service KPIs and response rate, with 95% intervals.
+
+    Example: cxpulse report --metric csat,kpi --by agent,month --since 2026-01-01
+    """
+    from cxpulse.service.report import ReportQuery, parse_by, parse_metrics
+    from cxpulse.service.report import report as run_report
+
+    q = ReportQuery(
+        metrics=parse_metrics(metric), by=parse_by(by), since=_date(since, "--since"), until=_date(until, "--until"),
+        account=account, compare_previous=compare_previous,
+    )
+    rows = run_report(Store.open(db), q)
+    cols = list(REPORT_COLUMNS)
+    for extra in ("scale", "attribute", "bucket", "kind", "quadrant"):
+        if any(extra in r for r in rows):
+            cols.insert(2, extra)
+    if compare_previous:
+        cols += ["delta", "significant"]
+    if fmt is OutputFormat.json:
+        print_json(_rounded(rows))
+    elif fmt is OutputFormat.csv:
+        flat = [{**r, "group": "; ".join(f"{k}={v}" for k, v in r["group"].items())} for r in _rounded(rows)]
+        print_csv(flat, cols)
+    else:
+        print_table(_rounded(rows), cols, title=_report_title(q))
+        if not rows:
+            err.print("no data in this period; `cxpulse accounts` shows what is stored")
+
+
+def _report_title(q) -> str:
+    span = f"{q.since or '…'} – {q.until or '…'}"
+    return f"cxpulse report · {q.account or 'all accounts'} · {span}" + (f" · by {','.join(q.by)}" if q.by else "")
+
+
+def _rounded(obj):
+    if isinstance(obj, float):
+        return round(obj, 3)
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_rounded(v) for v in obj]
+    return obj
+
+
+@app.command()
+@handle_errors
+def drilldown(
+    account: AccountOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many low-rated tickets to list.")] = 15,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Low ratings: the lowest-rated tickets with comments, and the words and phrases over-represented in them.
+
+    Example: cxpulse drilldown --account nordlicht --since 2026-09-01
+    """
+    from cxpulse.service.drilldown import low_ratings
+
+    d = low_ratings(Store.open(db), account=account, since=_date(since, "--since"), until=_date(until, "--until"), limit=limit)
+    terms = [{"term": t.term, "low": t.low_count, "other": t.other_count, "z": round(t.z, 2)} for t in d.terms]
+    if fmt is OutputFormat.json:
+        print_json({"low_rated": d.low_rated, "rated": d.rated, "tickets": d.tickets, "terms": terms})
+        return
+    if fmt is OutputFormat.csv:
+        print_csv(d.tickets, ["account", "ticket_id", "score", "scale", "given_at", "agent", "channel", "subject", "comment", "reason"])
+        return
+    print_table(d.tickets, ["account", "ticket_id", "score", "agent", "channel", "subject", "comment"],
+                title=f"{d.low_rated} low ratings of {d.rated}")
+    print_table(terms, ["term", "low", "other", "z"], title="over-represented in low-rated tickets")
+
+
+@app.command()
+@handle_errors
+def demo(
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same help desk.")] = 7,
+    tickets: Annotated[int, typer.Option("--tickets", help="How many tickets to generate.")] = 20_000,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Build a realistic demo help desk (3 accounts, 12 months, 4 languages), store it, print an overview.
+
+    Example: cxpulse demo --db demo.db --seed 7
+    """
+    from cxpulse.service.demo import run_demo
+    from cxpulse.service.report import ReportQuery
+    from cxpulse.service.report import report as run_report
+
+    store = Store.open(db)
+    with _progress_bar("generating demo", None, unit="records") as advance:
+        s = run_demo(store, seed=seed, tickets=tickets, progress=advance)
+    out.print(
+        f"demo: {s.accounts} accounts, {s.tickets:,} tickets, {s.events:,} events, {s.responses:,} responses "
+        f"in {s.seconds:.1f} s → {db}"
+    )
+    rows = run_report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=("account",)))
+    keep = {"csat", "nps", "ces", "first_reply_minutes", "full_resolution_minutes", "resolution_rate", "reopen_rate"}
+    print_table(_rounded([r for r in rows if r["metric"] in keep]), REPORT_COLUMNS, title="overview by account")
+    out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse report --help")

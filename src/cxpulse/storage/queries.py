@@ -238,3 +238,90 @@ def invitation_counts(conn: Connection, *, by: Sequence[str], window: Window) ->
         )
         out[g][row[-2]] += int(row[-1])
     return out
+
+
+# ---- satisfaction by KPI bucket ------------------------------------------------------------
+
+FIRST_REPLY_BUCKETS = (("<1 h", 60), ("1–4 h", 240), ("4–24 h", 1440), (">24 h", None))
+
+
+def _bucket_expr(kind: str):
+    from sqlalchemy import case
+
+    k = T.ticket_kpis
+    if kind == "first_reply":
+        col = k.c.first_reply_minutes
+        whens = [(col.is_(None), "no reply")]
+        whens += [(col < edge, label) for label, edge in FIRST_REPLY_BUCKETS if edge is not None]
+        return case(*whens, else_=FIRST_REPLY_BUCKETS[-1][0])
+    col = k.c.reopens if kind == "reopens" else k.c.reassignments
+    return case((col == 0, "0"), (col == 1, "1"), else_="2+")
+
+
+def csat_by_kpi_bucket(conn: Connection, *, bucket: str, by: Sequence[str], window: Window):
+    """CSAT response counts per group and KPI bucket (first_reply, reopens, reassignments)."""
+    check_by(by)
+    k = T.ticket_kpis
+    cols = {
+        "account": r.c.account_id,
+        "agent": func.coalesce(func.nullif(r.c.agent_id, ""), k.c.agent_id),
+        "group": k.c.group_name,
+        "channel": func.coalesce(func.nullif(r.c.channel, ""), k.c.channel),
+        "category": k.c.category,
+    }
+    group_cols = [cols[key] if key not in TIME_KEYS else r.c.day for key in by]
+    b = _bucket_expr(bucket)
+    src = r.join(k, and_(k.c.account_id == r.c.account_id, k.c.ticket_id == r.c.ticket_id))
+    q = (
+        select(*group_cols, b, r.c.scale, r.c.score, func.count())
+        .select_from(src)
+        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"))
+        .group_by(*group_cols, b, r.c.scale, r.c.score)
+    )
+    out: dict[tuple, dict[str, dict[str, dict[int, int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    )
+    for row in conn.execute(q):
+        g = tuple(
+            period_key(_as_date(v), key) if key in TIME_KEYS else ("" if v is None else str(v))
+            for key, v in zip(by, row[: len(by)])
+        )
+        label, scale, score, n = row[len(by) :]
+        out[g][label][scale][int(score)] += int(n)
+    return out
+
+
+# ---- low-rating drill-down ------------------------------------------------------------------
+
+
+def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
+    """CSAT-rated tickets in the window: (satisfied?, texts) for each, and the lowest-rated ones."""
+    tk = T.tickets
+    e = T.ticket_events
+    src = r.join(tk, and_(tk.c.account_id == r.c.account_id, tk.c.source_id == r.c.ticket_id))
+    q = (
+        select(
+            r.c.account_id, r.c.ticket_id, r.c.scale, r.c.score, r.c.comment, r.c.reason, r.c.given_at,
+            tk.c.subject, tk.c.description, tk.c.assignee_id, tk.c.channel,
+        )
+        .select_from(src)
+        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"))
+    )
+    rated = conn.execute(q).all()
+    customer_text: dict[tuple[int, str], list[str]] = defaultdict(list)
+    keys = sorted({(row.account_id, row.ticket_id) for row in rated})
+    by_account: dict[int, list[str]] = defaultdict(list)
+    for aid, tid in keys:
+        by_account[aid].append(tid)
+    for aid, tids in by_account.items():
+        for i in range(0, len(tids), 2000):
+            eq = select(e.c.ticket_id, e.c.body).where(
+                e.c.account_id == aid,
+                e.c.ticket_id.in_(tids[i : i + 2000]),
+                e.c.kind == "comment",
+                e.c.author_role == "customer",
+            )
+            for tid, body in conn.execute(eq):
+                if body:
+                    customer_text[(aid, tid)].append(body)
+    return rated, customer_text

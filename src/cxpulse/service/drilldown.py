@@ -1,0 +1,56 @@
+"""What low-rated tickets have in common: the lowest-rated ones, and their words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from cxpulse.domain import is_satisfied
+from cxpulse.storage import Store
+from cxpulse.storage import queries as Q
+from cxpulse.text import Term, overrepresented_terms
+
+
+@dataclass
+class Drilldown:
+    low_rated: int
+    rated: int
+    tickets: list[dict]
+    terms: list[Term]
+
+
+def low_ratings(
+    store: Store, *, account: str | None = None, since: date | None = None, until: date | None = None,
+    limit: int = 20, top_terms: int = 20,
+) -> Drilldown:
+    """The latest low-rated tickets with comments, and terms over-represented in low-rated tickets."""
+    ids = (store.account(account).id,) if account else None
+    names = {a.id: a.name for a in store.accounts()}
+    with store.engine.connect() as conn:
+        rated, customer_text = Q.rated_texts(conn, window=Q.Window(ids, since, until))
+    low_docs, other_docs, low = [], [], []
+    for row in rated:
+        doc = " \n".join([row.subject, row.comment, *customer_text.get((row.account_id, row.ticket_id), [])])
+        if is_satisfied(row.scale, row.score):
+            other_docs.append(doc)
+        else:
+            low_docs.append(doc)
+            low.append(row)
+    low.sort(key=lambda r: (r.score if r.scale != "binary" else 1, -r.given_at.timestamp()))
+    tickets = [
+        {
+            "account": names.get(r.account_id, ""),
+            "ticket_id": r.ticket_id,
+            "score": r.score,
+            "scale": r.scale,
+            "given_at": r.given_at.isoformat(),
+            "agent": r.assignee_id,
+            "channel": r.channel,
+            "subject": r.subject,
+            "comment": r.comment,
+            "reason": r.reason,
+        }
+        for r in low[:limit]
+    ]
+    terms = overrepresented_terms(low_docs, other_docs, top=top_terms) if low_docs and other_docs else []
+    return Drilldown(len(low_docs), len(rated), tickets, terms)

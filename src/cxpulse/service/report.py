@@ -1,0 +1,341 @@
+"""The report use case: counts from storage, figures from cxpulse.metrics, one row shape.
+
+Every row has `metric`, `group` (the --by keys), `value`, `n`, `low`, `high`; KPI rows
+add `p90` and `mean`; with a comparison, `previous`, `delta`, `p_value`, `significant`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from cxpulse import metrics as M
+from cxpulse.domain import InvalidQuery
+from cxpulse.metrics.csat import satisfied_count
+from cxpulse.storage import Store
+from cxpulse.storage import queries as Q
+from cxpulse.storage import tables as T
+
+METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
+EXTRA_METRICS = ("csat-by-kpi",)
+KPI_METRICS = (
+    "first_reply_minutes",
+    "first_reply_bh_minutes",
+    "full_resolution_minutes",
+    "full_resolution_bh_minutes",
+    "requester_wait_minutes",
+    "requester_wait_bh_minutes",
+    "agent_replies",
+    "customer_messages",
+    "reopens",
+    "reassignments",
+    "group_transfers",
+)
+RATE_METRICS = ("resolution_rate", "reopen_rate", "one_touch_rate")
+DEFAULT_COMPARE_DAYS = 30
+ROW_ORDER = {m: i for i, m in enumerate(
+    ("csat", "nps", "ces", "ces_easy", "csi", "csi_attribute", *KPI_METRICS, *RATE_METRICS, "response_rate",
+     "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments")
+)}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportQuery:
+    metrics: tuple[str, ...] = METRICS
+    by: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    account: str | None = None
+    compare_previous: bool = False
+
+
+def parse_metrics(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return METRICS
+    names = tuple(m.strip() for m in text.split(",") if m.strip())
+    bad = [m for m in names if m not in METRICS + EXTRA_METRICS]
+    if bad:
+        raise InvalidQuery(f"unknown metric {bad[0]!r}; use {', '.join(METRICS + EXTRA_METRICS)}")
+    return names
+
+
+def parse_by(text: str | None) -> tuple[str, ...]:
+    by = tuple(k.strip() for k in (text or "").split(",") if k.strip())
+    if len(by) > 2:
+        raise InvalidQuery("--by takes one or two keys, e.g. --by agent,month")
+    Q.check_by(by)
+    return by
+
+
+# ---- the use case ----------------------------------------------------------------------
+
+
+def report(store: Store, query: ReportQuery) -> list[dict]:
+    """The report's rows; with compare_previous, each row also carries the previous period."""
+    if query.since and query.until and query.since > query.until:
+        raise InvalidQuery(f"--since {query.since} is after --until {query.until}")
+    ids, names = _accounts(store, query.account)
+    if query.compare_previous:
+        query = _with_period(store, query, ids)
+    window = Q.Window(ids, query.since, query.until)
+    current = _rows(store, query, window, names)
+    if not query.compare_previous:
+        return current
+    length = (query.until - query.since).days + 1
+    prev_window = Q.Window(ids, query.since - timedelta(days=length), query.since - timedelta(days=1))
+    previous = {_key(r): r for r in _rows(store, query, prev_window, names)}
+    for row in current:
+        _attach_change(row, previous.get(_key(row)))
+    for row in current:
+        row["period"] = {"since": query.since.isoformat(), "until": query.until.isoformat()}
+    return current
+
+
+def _accounts(store: Store, account: str | None) -> tuple[tuple[int, ...] | None, dict[int, str]]:
+    accounts = store.accounts()
+    names = {a.id: a.name for a in accounts}
+    if account is None:
+        return None, names
+    acc = store.account(account)
+    return (acc.id,), names
+
+
+def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
+    """A comparison needs a period: the one given, else the last 30 days that have data."""
+    until = q.until
+    if until is None:
+        with store.engine.connect() as conn:
+            stmt = select(func.max(T.responses.c.day))
+            if ids is not None:
+                stmt = stmt.where(T.responses.c.account_id.in_(ids))
+            latest = conn.execute(stmt).scalar()
+        until = Q._as_date(latest) if latest is not None else date.today()
+    since = q.since or until - timedelta(days=DEFAULT_COMPARE_DAYS - 1)
+    return replace(q, since=since, until=until)
+
+
+def _rows(store: Store, q: ReportQuery, window: Q.Window, names: dict[int, str]) -> list[dict]:
+    rows: list[dict] = []
+    with store.engine.connect() as conn:
+        kinds = [m for m in q.metrics if m in ("csat", "nps", "ces", "csi")]
+        counts: list[Q.ScoreCount] = []
+        if kinds or "response-rate" in q.metrics:
+            counts, _grain = Q.response_counts(conn, by=q.by, window=window)
+        if kinds:
+            rows += _response_rows(counts, q.metrics, q.by)
+        if "kpi" in q.metrics:
+            rows += _kpi_rows(conn, q.by, window)
+        if "response-rate" in q.metrics:
+            rows += _response_rate_rows(conn, counts, q.by, window)
+        if "csat-by-kpi" in q.metrics:
+            rows += _bucket_rows(conn, q.by, window)
+    if "account" in q.by:
+        for row in rows:
+            aid = row["group"]["account"]
+            row["group"]["account"] = names.get(int(aid), aid) if aid not in ("", None) else aid
+    return sorted(rows, key=lambda r: (q.metrics.index(_family(r["metric"])), tuple(r["group"].values()),
+                                       ROW_ORDER[r["metric"]]))
+
+
+def _family(metric: str) -> str:
+    if metric.startswith("ces"):
+        return "ces"
+    if metric.startswith("csi"):
+        return "csi"
+    if metric.startswith("csat_by"):
+        return "csat-by-kpi"
+    if metric in KPI_METRICS or metric in RATE_METRICS:
+        return "kpi"
+    if metric == "response_rate":
+        return "response-rate"
+    return metric
+
+
+def _row(metric: str, by: Sequence[str], group: tuple, est, **extra) -> dict:
+    return {
+        "metric": metric,
+        "group": dict(zip(by, group)),
+        "value": est.value,
+        "n": est.n,
+        "low": est.low,
+        "high": est.high,
+        **extra,
+    }
+
+
+# ---- satisfaction figures ---------------------------------------------------------------
+
+
+def _response_rows(counts: list[Q.ScoreCount], wanted: Sequence[str], by: Sequence[str]) -> list[dict]:
+    per: dict[tuple, dict] = defaultdict(
+        lambda: {"csat": defaultdict(lambda: defaultdict(int)), "nps": defaultdict(int),
+                 "ces": defaultdict(lambda: defaultdict(int)),
+                 "csi": defaultdict(lambda: defaultdict(lambda: defaultdict(int)))}
+    )
+    for c in counts:
+        g = per[c.group]
+        if c.kind == "csat":
+            g["csat"][c.scale][c.score] += c.n
+        elif c.kind == "nps":
+            g["nps"][c.score] += c.n
+        elif c.kind == "ces":
+            g["ces"][c.scale][c.score] += c.n
+        elif c.kind == "csi":
+            g["csi"][c.scale][c.attribute][(c.score, c.importance)] += c.n
+    rows = []
+    for group, g in per.items():
+        if "csat" in wanted and g["csat"]:
+            sat = sum(satisfied_count(dict(v), s)[0] for s, v in g["csat"].items())
+            rows.append(_row("csat", by, group, M.csat_mixed(g["csat"]), satisfied=sat))
+        if "nps" in wanted and g["nps"]:
+            rows.append(_row("nps", by, group, M.nps(g["nps"]), counts=dict(sorted(g["nps"].items()))))
+        if "ces" in wanted:
+            for scale, cnt in g["ces"].items():
+                res = M.ces(cnt, scale)
+                rows.append(_row("ces", by, group, res.mean, scale=scale, counts=dict(sorted(cnt.items()))))
+                rows.append(_row("ces_easy", by, group, res.easy, scale=scale))
+        if "csi" in wanted:
+            for scale, answers in g["csi"].items():
+                res = M.csi(answers, scale)
+                rows.append(_row("csi", by, group, res.value, scale=scale))
+                for a in res.attributes:
+                    rows.append(
+                        _row("csi_attribute", by, group, a.satisfaction, scale=scale, attribute=a.attribute,
+                             importance=a.importance, quadrant=a.quadrant)
+                    )
+    return rows
+
+
+# ---- KPIs ------------------------------------------------------------------------------------
+
+
+def _kpi_rows(conn, by: Sequence[str], window: Q.Window) -> list[dict]:
+    values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    created: dict[tuple, int] = defaultdict(int)
+    solved_of_created: dict[tuple, int] = defaultdict(int)
+    reopened: dict[tuple, int] = defaultdict(int)
+    one_touch: dict[tuple, int] = defaultdict(int)
+    for group, kv in Q.kpi_rows(conn, by=by, window=window):
+        created[group] += 1
+        for name in KPI_METRICS:
+            if kv[name] is not None:
+                values[group][name].append(kv[name])
+        if kv["solved"]:
+            solved_of_created[group] += 1
+            one_touch[group] += bool(kv["one_touch"])
+            reopened[group] += kv["reopens"] > 0
+    solved_in_period: dict[tuple, int] = defaultdict(int)
+    for group, _kv in Q.kpi_rows(conn, by=by, window=window, day_column="solved_day"):
+        solved_in_period[group] += 1
+    rows = []
+    for group in sorted(set(created) | set(solved_in_period)):
+        for name in KPI_METRICS:
+            s = M.summarize(values[group].get(name, ()))
+            if s.n == 0 and name.endswith("bh_minutes"):
+                continue  # no business hours set: no business-hours variant
+            rows.append(
+                {"metric": name, "group": dict(zip(by, group)), "value": s.median, "n": s.n, "low": s.low,
+                 "high": s.high, "p90": s.p90, "mean": s.mean}
+            )
+        n_created = created.get(group, 0)
+        rows.append(_rate("resolution_rate", by, group, solved_in_period.get(group, 0), n_created))
+        rows.append(_rate("reopen_rate", by, group, reopened.get(group, 0), solved_of_created.get(group, 0)))
+        rows.append(_rate("one_touch_rate", by, group, one_touch.get(group, 0), solved_of_created.get(group, 0)))
+    return rows
+
+
+def _rate(metric: str, by, group, k: int, n: int) -> dict:
+    """A share in percent with Wilson bounds; resolution can pass 100% (old tickets solved now)."""
+    if k <= n:
+        est = M.share(k, n)
+        return {**_row(metric, by, group, est), "p90": None, "mean": est.value, "count": k}
+    value = 100.0 * k / n if n else None
+    return {"metric": metric, "group": dict(zip(by, group)), "value": value, "n": n, "low": None,
+            "high": None, "p90": None, "mean": value, "count": k}
+
+
+# ---- response rate ---------------------------------------------------------------------------
+
+
+def _response_rate_rows(conn, counts: list[Q.ScoreCount], by, window: Q.Window) -> list[dict]:
+    sent = Q.invitation_counts(conn, by=by, window=window)
+    answered: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    csi_by_attr: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for c in counts:
+        if c.kind == "csi":
+            csi_by_attr[c.group][c.attribute] += c.n
+        else:
+            answered[c.group][c.kind] += c.n
+    for group, attrs in csi_by_attr.items():
+        answered[group]["csi"] = max(attrs.values())  # one survey answers every attribute
+    rows = []
+    for group, kinds in sent.items():
+        for kind, n_sent in kinds.items():
+            k = min(answered[group].get(kind, 0), n_sent)
+            rows.append(_row("response_rate", by, group, M.share(k, n_sent), kind=kind, responses=k))
+    return rows
+
+
+# ---- satisfaction by KPI bucket --------------------------------------------------------------
+
+
+def _bucket_rows(conn, by, window: Q.Window) -> list[dict]:
+    rows = []
+    order = {"first_reply": [b for b, _ in Q.FIRST_REPLY_BUCKETS] + ["no reply"], "reopens": ["0", "1", "2+"],
+             "reassignments": ["0", "1", "2+"]}
+    for bucket, labels in order.items():
+        data = Q.csat_by_kpi_bucket(conn, bucket=bucket, by=by, window=window)
+        for group, per_label in data.items():
+            for label in labels:
+                if label in per_label:
+                    rows.append(
+                        _row(f"csat_by_{bucket}", by, group, M.csat_mixed(per_label[label]), bucket=label)
+                    )
+    return rows
+
+
+# ---- comparison ------------------------------------------------------------------------------
+
+
+def _key(row: dict) -> tuple:
+    return (row["metric"], tuple(row["group"].items()), row.get("scale"), row.get("attribute"),
+            row.get("kind"), row.get("bucket"))
+
+
+def _attach_change(row: dict, prev: dict | None) -> None:
+    row["previous"] = None if prev is None else {k: prev[k] for k in ("value", "n", "low", "high")}
+    if prev is None or row["value"] is None or prev["value"] is None:
+        row.update(delta=None, p_value=None, significant=None)
+        return
+    row["delta"] = row["value"] - prev["value"]
+    change = _test(row, prev)
+    row["p_value"] = change.p_value if change else None
+    row["significant"] = change.significant if change else None
+
+
+def _test(row: dict, prev: dict) -> M.Change | None:
+    """The significance test DESIGN.md names for each figure; None where none applies."""
+    m = row["metric"]
+    if m == "csat" or m.startswith("csat_by"):
+        return M.compare_shares(prev.get("satisfied", _succ(prev)), prev["n"], row.get("satisfied", _succ(row)), row["n"])
+    if m in ("ces_easy", "response_rate") or m in RATE_METRICS:
+        if _succ(prev) > prev["n"] or _succ(row) > row["n"]:
+            return None
+        return M.compare_shares(_succ(prev), prev["n"], _succ(row), row["n"])
+    if m == "nps":
+        return M.compare_nps(prev["counts"], row["counts"])
+    if m == "ces":
+        return M.compare_means(prev["counts"], row["counts"], scale=row["scale"])
+    return None
+
+
+def _succ(row: dict) -> int:
+    if "count" in row:
+        return row["count"]
+    if "responses" in row:
+        return row["responses"]
+    return round((row["value"] or 0) * row["n"] / 100)
