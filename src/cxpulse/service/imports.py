@@ -24,7 +24,7 @@ def reader_for(fmt: str, path: Path, *, mapping: Path | None, progress: Progress
 
         return read_zendesk(path, progress=progress)
     if fmt == "csv":
-        from cxpulse.ingest.csv_mapping import read_csv
+        from cxpulse.ingest.csv_reader import read_csv
 
         if mapping is None:
             raise FormatError(str(path), "a CSV import needs a mapping", fix="pass --mapping examples/<name>.toml")

@@ -1,0 +1,335 @@
+"""The TOML mapping that says how to read a flat CSV export (docs/csv.md); csv_reader reads it.
+
+`rows = "tickets"`: each row is one ticket. It becomes a `Ticket`, the events its times
+imply — `{id}:created` (the customer's message), `{id}:assigned`, `{id}:first-reply`,
+`{id}:solved` — and one `Response` per rated rating column. KPIs are then computed from
+those events by the same fold as for every other source.
+
+`rows = "responses"`: each row is one survey answer sheet; every answered rating column
+(NPS, CES, CSAT, CSI…) becomes one `Response`.
+
+Everything that can be checked before the first row is checked before anything is
+yielded: the mapping, the encoding of the first 64 KB, the header. A bad row becomes a
+`Reject` naming its physical line and the CSV column; the rows around it go on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cxpulse.domain import (
+    OPEN_STATES,
+    DONE_STATES,
+    FormatError,
+    ResponseKind,
+    Scale,
+)
+from cxpulse.ingest import fields as F
+from cxpulse.ingest.base import RowError
+
+__all__ = ["Mapping", "RatingColumn", "load_mapping"]
+
+HEAD_BYTES = 65536  # the encoding is checked on this much before anything is read
+PROGRESS_EVERY = 1024  # rows
+FIELD_LIMIT = 64 * 1024 * 1024  # a pasted log in a description can pass csv's 128 KB default
+
+ROW_KINDS = ("tickets", "responses")
+TICKET_KEYS = (
+    "ticket_id", "created_at", "first_reply_at", "first_reply_minutes", "first_reply_hours",
+    "solved_at", "updated_at", "status", "channel", "priority", "agent", "group", "category",
+    "subject", "text", "customer", "rating", "rating_comment", "rated_at",
+)  # fmt: skip
+RESPONSE_KEYS = ("response_id", "ticket_id", "given_at", "customer", "agent", "channel", "rating", "rating_comment")
+REQUIRED_KEYS = {"tickets": ("ticket_id", "created_at"), "responses": ("given_at",)}
+FIRST_REPLY_KEYS = ("first_reply_at", "first_reply_minutes", "first_reply_hours")
+TOP_KEYS = ("csv", "columns", "rating", "ratings", "statuses")
+CSV_KEYS = ("rows", "delimiter", "quotechar", "encoding", "date_format", "timezone")
+RATING_KEYS = ("kind", "scale", "values", "not_rated")
+RATINGS_KEYS = ("column", *RATING_KEYS, "comment", "attribute", "importance")
+
+# Status words of common help desks → cxpulse's states; `[statuses]` adds to and overrides these.
+STATUS_WORDS = {
+    "resolved": "solved",
+    "waiting on customer": "pending",
+    "waiting on third party": "hold",
+    "on hold": "hold",
+    "in progress": "open",
+    "reopened": "open",
+}
+STATES = OPEN_STATES | DONE_STATES
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the encoding could not read (surrogateescape)
+_WHOLE_FLOAT = re.compile(r"[+-]?\d+\.0*")  # "4.0" from a spreadsheet is the score 4
+_HMS = re.compile(r"(\d+):([0-5]?\d)(?::([0-5]?\d(?:[.,]\d+)?))?")
+_TOML_LINE = re.compile(r"line (\d+)")
+_EXAMPLE_TIME = datetime(2026, 3, 2, 9, 30, 0)
+
+
+# ── the mapping ─────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class RatingColumn:
+    """One column holding a rating, and how to read it."""
+
+    column: str
+    kind: ResponseKind
+    scale: Scale
+    values: dict[str, int]  # casefolded label → score
+    labels: tuple[str, ...]  # the labels as written in the mapping, for messages
+    not_rated: frozenset[str]  # casefolded cells meaning "no rating" (Zendesk's "Offered")
+    comment: str = ""  # column of the free-text comment
+    attribute: str = ""  # CSI attribute
+    importance: str = ""  # column of the CSI importance rating (1–5)
+
+    @property
+    def suffix(self) -> str:
+        """The end of the response's source id: one response per ticket and kind (and attribute)."""
+        return f"{self.kind.value}:{self.attribute}" if self.attribute else self.kind.value
+
+    def score(self, value: str) -> int | None:
+        """The score in a cell; None for an empty or a `not_rated` cell."""
+        v = value.strip()
+        if not v:
+            return None
+        key = v.casefold()
+        if key in self.not_rated:
+            return None
+        if key in self.values:
+            return self.values[key]
+        number = v.split(".")[0] if _WHOLE_FLOAT.fullmatch(v) else v
+        try:
+            return F.score(number, self.scale, self.column)
+        except RowError:
+            lo, hi = self.scale.bounds
+            if self.values:
+                listed = ", ".join(repr(x) for x in self.labels)
+                raise RowError(
+                    self.column,
+                    f"{v!r} is neither one of the mapped values ({listed}) nor a score on the "
+                    f"{self.scale.value} scale ({lo}–{hi}); add it to `values` in the mapping",
+                ) from None
+            raise
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    """A parsed, validated mapping file."""
+
+    path: str
+    rows: str  # "tickets" | "responses"
+    delimiter: str
+    quotechar: str
+    encoding: str  # as written in the mapping (for messages)
+    codec: str  # what the file is opened with (utf-8 → utf-8-sig: a BOM is dropped)
+    date_formats: tuple[str, ...]  # strptime formats or "iso", tried in order
+    timezone: ZoneInfo  # for times without an offset
+    columns: dict[str, str]  # key → CSV column
+    ratings: tuple[RatingColumn, ...]
+    statuses: dict[str, str]  # casefolded export status → cxpulse status
+
+    def mapped_columns(self) -> list[str]:
+        """Every CSV column the mapping names, in mapping order, once."""
+        names = list(self.columns.values())
+        for r in self.ratings:
+            names += [r.column, r.comment, r.importance]
+        return list(dict.fromkeys(n for n in names if n))
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read and check a mapping file; every mistake is a FormatError naming the file."""
+    where = str(path)
+
+    def bad(reason: str, fix: str = "", line: int | None = None) -> FormatError:
+        return FormatError(where, reason, line=line, fix=fix or "see docs/csv.md for the mapping format")
+
+    if not Path(path).is_file():
+        raise FormatError(where, "no such mapping file", fix="pass --mapping examples/<name>.toml or write one (docs/csv.md)")
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as e:
+        m = _TOML_LINE.search(str(e))
+        raise bad(f"not valid TOML: {e}", line=int(m.group(1)) if m else None) from None
+    except UnicodeDecodeError:
+        raise bad("not UTF-8 text", fix="save the mapping file as UTF-8") from None
+
+    _unknown(doc, TOP_KEYS, "the top level", bad)
+    conf = _table(doc, "csv", bad)
+    _unknown(conf, CSV_KEYS, "[csv]", bad)
+    rows = _string(conf, "rows", "[csv]", bad, default="tickets")
+    if rows not in ROW_KINDS:
+        raise bad(f'[csv] rows = {rows!r} is not "tickets" or "responses"')
+
+    delimiter = _string(conf, "delimiter", "[csv]", bad, default=",")
+    delimiter = "\t" if delimiter.lower() in {"tab", "\\t"} else delimiter
+    quotechar = _string(conf, "quotechar", "[csv]", bad, default='"')
+    for key, v in (("delimiter", delimiter), ("quotechar", quotechar)):
+        if len(v) != 1 or v in "\r\n":
+            raise bad(f"[csv] {key} = {v!r} must be one character", fix='e.g. delimiter = ";" or delimiter = "\\t"')
+
+    encoding = _string(conf, "encoding", "[csv]", bad, default="utf-8")
+    try:
+        codec_name = codecs.lookup(encoding).name
+    except LookupError:
+        raise bad(f"[csv] encoding = {encoding!r} is not an encoding Python knows", fix='e.g. "utf-8", "cp1257", "cp1251"') from None
+    codec = "utf-8-sig" if codec_name == "utf-8" else encoding
+
+    fmts = conf.get("date_format", "iso")
+    fmts = [fmts] if isinstance(fmts, str) else fmts
+    if not isinstance(fmts, list) or not fmts or not all(isinstance(f, str) and f.strip() for f in fmts):
+        raise bad("[csv] date_format must be a strptime format, \"iso\", or a list of them")
+    date_formats = tuple("iso" if f.strip().lower() == "iso" else f for f in fmts)
+    for f in date_formats:
+        if f != "iso" and "%" not in f:
+            raise bad(f"[csv] date_format = {f!r} is not a strptime format", fix='e.g. "%Y-%m-%d %H:%M:%S" or "iso"')
+
+    tz_name = _string(conf, "timezone", "[csv]", bad, default="UTC")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ValueError, KeyError, OSError):
+        raise bad(f"[csv] timezone = {tz_name!r} is not an IANA timezone", fix='e.g. "Europe/Vilnius" or "UTC"') from None
+
+    columns = _columns(doc, rows, bad)
+    ratings = _ratings(doc, rows, columns, bad)
+    statuses = _statuses(doc, bad)
+    return Mapping(where, rows, delimiter, quotechar, encoding, codec, date_formats, tz, columns, ratings, statuses)
+
+
+def _table(doc: dict, key: str, bad) -> dict:
+    t = doc.get(key, {})
+    if not isinstance(t, dict):
+        raise bad(f"{key} must be a table: [{key}]")
+    return t
+
+
+def _unknown(table: dict, allowed: tuple[str, ...], where: str, bad) -> None:
+    extra = [k for k in table if k not in allowed]
+    if extra:
+        hints = [f"{k!r} → {difflib.get_close_matches(k, allowed, 1)[0]!r}?" for k in extra if difflib.get_close_matches(k, allowed, 1)]
+        raise bad(
+            f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))} in {where}",
+            fix=f"known keys: {', '.join(allowed)}" + (f" (did you mean {'; '.join(hints)})" if hints else ""),
+        )
+
+
+def _string(table: dict, key: str, where: str, bad, *, default: str = "") -> str:
+    v = table.get(key, default)
+    if not isinstance(v, str):
+        raise bad(f"{where} {key} must be a string, not {type(v).__name__}")
+    return v
+
+
+def _columns(doc: dict, rows: str, bad) -> dict[str, str]:
+    table = _table(doc, "columns", bad)
+    allowed = TICKET_KEYS if rows == "tickets" else RESPONSE_KEYS
+    _unknown(table, allowed, f'[columns] of rows = "{rows}"', bad)
+    columns: dict[str, str] = {}
+    for key, v in table.items():
+        if not isinstance(v, str) or not v.strip():
+            raise bad(f"[columns] {key} must name a CSV column (a non-empty string)")
+        columns[key] = v
+    missing = [k for k in REQUIRED_KEYS[rows] if k not in columns]
+    if missing:
+        raise bad(
+            f"[columns] lacks {', '.join(missing)}: a {rows} file needs "
+            + ", ".join(REQUIRED_KEYS[rows]),
+            fix=f'e.g. {missing[0]} = "<the CSV column holding it>"',
+        )
+    if rows == "responses" and "response_id" not in columns and "ticket_id" not in columns:
+        raise bad("[columns] needs response_id or ticket_id: each response needs a stable id so a re-import changes nothing")
+    reply = [k for k in FIRST_REPLY_KEYS if k in columns]
+    if len(reply) > 1:
+        raise bad(f"[columns] maps {' and '.join(reply)}: give the first reply as a time or as a duration, not both")
+    return columns
+
+
+def _ratings(doc: dict, rows: str, columns: dict[str, str], bad) -> tuple[RatingColumn, ...]:
+    specs: list[RatingColumn] = []
+    if "rating" in doc or "rating" in columns:
+        one = _table(doc, "rating", bad)
+        _unknown(one, RATING_KEYS, "[rating]", bad)
+        if "rating" not in columns:
+            raise bad('[rating] describes the column [columns] rating, which is not mapped', fix='add rating = "<column>" to [columns]')
+        specs.append(_rating(one, columns["rating"], "[rating]", bad, comment=columns.get("rating_comment", "")))
+    elif "rating_comment" in columns:
+        raise bad("[columns] rating_comment is mapped without [columns] rating")
+    many = doc.get("ratings", [])
+    if not isinstance(many, list) or not all(isinstance(t, dict) for t in many):
+        raise bad("ratings must be an array of tables: [[ratings]]")
+    if many and specs:
+        raise bad("use either [rating] with [columns] rating, or [[ratings]] tables — not both")
+    for i, t in enumerate(many, start=1):
+        where = f"[[ratings]] #{i}"
+        _unknown(t, RATINGS_KEYS, where, bad)
+        column = _string(t, "column", where, bad)
+        if not column.strip():
+            raise bad(f"{where} needs column = \"<the CSV column holding the rating>\"")
+        specs.append(
+            _rating(
+                t, column, where, bad,
+                comment=_string(t, "comment", where, bad),
+                attribute=_string(t, "attribute", where, bad).strip(),
+                importance=_string(t, "importance", where, bad),
+            )
+        )  # fmt: skip
+    if rows == "responses" and not specs:
+        raise bad('a responses file needs its rating columns: [[ratings]] tables with column, kind and scale')
+    seen: set[str] = set()
+    for s in specs:
+        if s.suffix in seen:
+            raise bad(f"two rating columns give {s.suffix}: each ticket or response has one answer per kind (and CSI attribute)")
+        seen.add(s.suffix)
+    return tuple(specs)
+
+
+def _rating(t: dict, column: str, where: str, bad, *, comment: str = "", attribute: str = "", importance: str = "") -> RatingColumn:
+    try:
+        kind = F.choice(t.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
+        scale = F.response_scale(kind, t.get("scale"))
+    except RowError as e:
+        raise bad(f"{where} {e.field}: {e.reason}") from None
+    if kind is ResponseKind.CSI and not attribute:
+        raise bad(f"{where}: a CSI rating names its attribute", fix='attribute = "speed" (or competence, politeness…)')
+    if kind is not ResponseKind.CSI and (attribute or importance):
+        raise bad(f"{where}: attribute and importance belong to kind = \"csi\" only")
+    values = t.get("values", {})
+    if not isinstance(values, dict):
+        raise bad(f'{where} values must be a table of label = score, e.g. {{ "Happy" = 5 }}')
+    lo, hi = scale.bounds
+    folded: dict[str, int] = {}
+    for label, n in values.items():
+        if not isinstance(n, int) or isinstance(n, bool) or not lo <= n <= hi:
+            raise bad(f"{where} values: {label!r} = {n!r} is not a score on the {scale.value} scale ({lo}–{hi})")
+        folded[label.strip().casefold()] = n
+    skip = t.get("not_rated", [])
+    if not isinstance(skip, list) or not all(isinstance(x, str) for x in skip):
+        raise bad(f'{where} not_rated must be a list of strings, e.g. ["Offered", "Unoffered"]')
+    return RatingColumn(
+        column=column,
+        kind=kind,
+        scale=scale,
+        values=folded,
+        labels=tuple(values),
+        not_rated=frozenset(x.strip().casefold() for x in skip),
+        comment=comment,
+        attribute=attribute,
+        importance=importance,
+    )
+
+
+def _statuses(doc: dict, bad) -> dict[str, str]:
+    table = _table(doc, "statuses", bad)
+    out: dict[str, str] = {}
+    for raw, state in table.items():
+        if not isinstance(state, str) or state.strip().lower() not in STATES:
+            raise bad(f"[statuses] {raw!r} = {state!r} is not one of {', '.join(sorted(STATES))}")
+        out[raw.strip().casefold()] = state.strip().lower()
+    return out

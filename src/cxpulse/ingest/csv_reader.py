@@ -1,0 +1,431 @@
+"""Any flat CSV export, read through its TOML mapping (csv_mapping.py, docs/csv.md).
+
+`rows = "tickets"`: each row is one ticket. It becomes a `Ticket`, the events its times
+imply — `{id}:created` (the customer's message), `{id}:assigned`, `{id}:first-reply`,
+`{id}:solved` — and one `Response` per rated rating column. KPIs are then computed from
+those events by the same fold as for every other source.
+
+`rows = "responses"`: each row is one survey answer sheet; every answered rating column
+(NPS, CES, CSAT, CSI…) becomes one `Response`.
+
+Everything that can be checked before the first row is checked before anything is
+yielded: the mapping, the encoding of the first 64 KB, the header. A bad row becomes a
+`Reject` naming its physical line and the CSV column; the rows around it go on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import math
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cxpulse.domain import (
+    OPEN_STATES,
+    EventKind,
+    FormatError,
+    Response,
+    Role,
+    Scale,
+    Ticket,
+    TicketEvent,
+)
+from cxpulse.ingest import fields as F
+from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
+
+from cxpulse.ingest.csv_mapping import (
+    FIELD_LIMIT,
+    FIRST_REPLY_KEYS,
+    HEAD_BYTES,
+    Mapping,
+    PROGRESS_EVERY,
+    STATUS_WORDS,
+    _EXAMPLE_TIME,
+    _HMS,
+    _UNDECODABLE,
+    load_mapping,
+)
+
+__all__ = ["read_csv"]
+
+
+# ── the file ────────────────────────────────────────────────────────────────────────
+
+
+def read_csv(path: str | Path, mapping_path: str | Path, *, progress: Progress | None = None) -> Stream:
+    """Check the mapping, the encoding and the header now; stream the rows when iterated."""
+    path = Path(path)
+    mapping = load_mapping(mapping_path)
+    if csv.field_size_limit() < FIELD_LIMIT:
+        csv.field_size_limit(FIELD_LIMIT)
+    header, line = _check_head(path, mapping)
+    positions = _positions(header, line, path, mapping)
+    return _stream(path, mapping, positions, len(header), progress)
+
+
+def _open(path: Path, m: Mapping) -> tuple[io.BufferedReader, io.TextIOWrapper]:
+    raw = path.open("rb")
+    # Undecodable bytes become lone surrogates: that row is rejected, the file goes on.
+    return raw, io.TextIOWrapper(raw, encoding=m.codec, errors="surrogateescape", newline="")
+
+
+def _reader(fh: io.TextIOWrapper, m: Mapping):
+    return csv.reader(fh, delimiter=m.delimiter, quotechar=m.quotechar)
+
+
+def _check_head(path: Path, m: Mapping) -> tuple[list[str], int]:
+    """The encoding reads the first 64 KB and there is a header row: (header, its line)."""
+    if not path.is_file():
+        raise FormatError(str(path), "no such file", fix="give the path of a .csv file")
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+        whole = len(head) < HEAD_BYTES
+    named = "UTF-8" if m.codec == "utf-8-sig" else m.encoding
+    if m.codec != "utf-8-sig" and _looks_utf8(head, whole):
+        raise FormatError(
+            str(path),
+            f"the mapping says {m.encoding} but the file reads as UTF-8",
+            fix=f'remove encoding from [csv] of {m.path} (UTF-8 is the default), or set encoding = "utf-8"',
+        )
+    try:
+        codecs.getincrementaldecoder(m.codec)("strict").decode(head, final=whole)
+    except UnicodeDecodeError as e:
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            fix = f'it starts with a UTF-16 mark: set encoding = "utf-16" in [csv] of {m.path}'
+        else:
+            fix = (
+                f"set encoding = \"...\" in [csv] of {m.path} to the file's encoding, e.g. \"cp1257\" (Baltic), "
+                '"cp1251" (Cyrillic), "cp1253" (Greek), "cp1252" (Western)'
+            )
+        raise FormatError(str(path), f"not {named} (byte {e.start} cannot be read as {named})", fix=fix) from None
+    raw, fh = _open(path, m)
+    with raw, fh:
+        reader = _reader(fh, m)
+        try:
+            for header in reader:
+                if any(c.strip() for c in header):
+                    return header, reader.line_num
+        except csv.Error as e:
+            raise FormatError(str(path), f"the header is not readable as CSV: {e}", line=reader.line_num) from None
+    raise FormatError(str(path), "empty file: no header row", fix="the first line names the columns")
+
+
+def _looks_utf8(head: bytes, whole: bool) -> bool:
+    """Non-ASCII bytes that are all valid UTF-8: a UTF-8 file under another encoding's name.
+
+    Text in cp1257, cp1251, cp1253… almost never happens to be valid UTF-8, so reading
+    such a file as the mapping says would store mojibake. UTF-16/32 files (NUL bytes)
+    are not ASCII-compatible and are left alone.
+    """
+    if head.isascii() or b"\x00" in head:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=whole)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _norm(name: str) -> str:
+    return name.replace("\ufeff", "").strip().casefold()
+
+
+def _positions(header: list[str], line: int, path: Path, m: Mapping) -> dict[str, int]:
+    """Column name → position; a column missing from the header stops the import."""
+    exact: dict[str, int] = {}
+    loose: dict[str, int] = {}
+    for i, h in enumerate(header):
+        exact.setdefault(h, i)
+        loose.setdefault(_norm(h), i)
+    positions: dict[str, int] = {}
+    missing: list[str] = []
+    for name in m.mapped_columns():
+        i = exact.get(name, loose.get(_norm(name)))
+        if i is None:
+            missing.append(name)
+        else:
+            positions[name] = i
+    if missing:
+        found = ", ".join(repr(h) for h in header[:40]) + (f" … and {len(header) - 40} more" if len(header) > 40 else "")
+        hints = []
+        for name in missing:
+            close = difflib.get_close_matches(name, header, 1, 0.6)
+            if close:
+                hints.append(f"{name!r} → {close[0]!r}?")
+        raise FormatError(
+            str(path),
+            f"the header has no column {', '.join(repr(n) for n in missing)} (named in {m.path}); "
+            f"the columns found are {found}",
+            line=line,
+            fix=f"correct the column names in {m.path}"
+            + (f" (did you mean {'; '.join(hints)})" if hints else "")
+            + f", or check the delimiter ({m.delimiter!r}) in [csv]",
+        )
+    return positions
+
+
+def _stream(path: Path, m: Mapping, positions: dict[str, int], width: int, progress: Progress | None) -> Iterator[Record | Reject]:
+    name = str(path)
+    parse = _TicketRow(m, positions) if m.rows == "tickets" else _ResponseRow(m, positions)
+    raw, fh = _open(path, m)
+    with raw, fh:
+        reader = _reader(fh, m)
+        in_header = True
+        rows = 0
+        while True:
+            line = reader.line_num + 1  # the physical line the row starts on
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as e:
+                yield Reject(name, line, "(row)", f"not readable as CSV: {e}")
+                continue
+            rows += 1
+            if progress and rows % PROGRESS_EVERY == 0:
+                progress(raw.tell())
+            if not any(c.strip() for c in row):
+                continue
+            if in_header:
+                in_header = False
+                continue
+            yield from _parse_row(parse, name, line, row, width, m)
+        if progress:
+            progress(raw.tell())
+
+
+def _parse_row(parse, name: str, line: int, row: list[str], width: int, m: Mapping) -> list[Record | Reject]:
+    text = m.delimiter.join(row)
+    if _UNDECODABLE.search(text):
+        col = next(i for i, c in enumerate(row) if _UNDECODABLE.search(c))
+        field = parse.header_name(col)
+        return [Reject(name, line, field, f"bytes that are not {m.encoding} text; set encoding in [csv] of {m.path}", _printable(text))]
+    if len(row) != width:
+        return [
+            Reject(
+                name, line, "(row)",
+                f"{len(row)} fields where the header has {width}: a stray {m.delimiter!r} or an unclosed quote?",
+                text,
+            )
+        ]  # fmt: skip
+    try:
+        return [Record(kind, obj, None, name, line) for kind, obj in parse(row)]
+    except RowError as e:
+        return [Reject(name, line, e.field, e.reason, text)]
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+# ── one row ─────────────────────────────────────────────────────────────────────────
+
+
+class _Row:
+    """Reading the mapped cells of one row."""
+
+    def __init__(self, m: Mapping, positions: dict[str, int]) -> None:
+        self.m = m
+        self.pos = positions
+        self.by_position = {i: n for n, i in positions.items()}
+        self.ratings = [(r, positions[r.column]) for r in m.ratings]
+
+    def header_name(self, i: int) -> str:
+        return self.by_position.get(i, f"(column {i + 1})")
+
+    def cell(self, row: list[str], key: str) -> str:
+        """The raw cell of a [columns] key; "" when the key is not mapped."""
+        col = self.m.columns.get(key)
+        return "" if col is None else row[self.pos[col]]
+
+    def label(self, row: list[str], key: str) -> str:
+        return self.cell(row, key).strip()
+
+    def time(self, row: list[str], key: str, *, required: bool = False) -> datetime | None:
+        col = self.m.columns.get(key)
+        if col is None:
+            return None
+        return parse_time(row[self.pos[col]], col, self.m.date_formats, self.m.timezone, required=required)
+
+    def responses(self, row: list[str], base: str, given_at: datetime, *, ticket_id: str, customer: str, agent: str, channel: str = ""):
+        for spec, i in self.ratings:
+            score = spec.score(row[i])
+            if score is None:
+                continue
+            imp = row[self.pos[spec.importance]].strip() if spec.importance else ""
+            yield Response(
+                source_id=f"{base}{spec.suffix}",
+                given_at=given_at,
+                kind=spec.kind,
+                scale=spec.scale,
+                score=score,
+                ticket_id=ticket_id,
+                customer_id=customer,
+                agent_id=agent,
+                channel=channel,
+                attribute=spec.attribute,
+                importance=F.score(imp, Scale.FIVE, spec.importance) if imp else None,
+                comment=row[self.pos[spec.comment]] if spec.comment else "",
+            )
+
+
+class _TicketRow(_Row):
+    """One row per ticket → the ticket, its synthesized events, its ratings."""
+
+    def __call__(self, row: list[str]) -> list[tuple[str, object]]:
+        cols = self.m.columns
+        tid = self.label(row, "ticket_id")
+        if not tid:
+            raise RowError(cols["ticket_id"], "empty: every row needs the ticket's id in the help desk")
+        created = self.time(row, "created_at", required=True)
+        assert created is not None
+        solved = self.time(row, "solved_at")
+        updated = self.time(row, "updated_at")
+        first = self.first_reply(row, created)
+        reply_key = next((k for k in FIRST_REPLY_KEYS if k in cols), "first_reply_at")
+        for key, at in ((reply_key, first), ("solved_at", solved)):
+            if at is not None and at < created:
+                raise RowError(
+                    cols[key],
+                    f"{self.label(row, key)!r} is before the ticket was created "
+                    f"({cols['created_at']} {self.label(row, 'created_at')!r})",
+                )
+        agent = self.label(row, "agent")
+        customer = self.label(row, "customer")
+        text = self.cell(row, "text")
+        status = self.status(row, solved)
+        ticket = Ticket(
+            source_id=tid,
+            created_at=created,
+            subject=self.cell(row, "subject").strip(),
+            description=text,
+            status=status,
+            channel=self.label(row, "channel"),
+            priority=self.label(row, "priority"),
+            group=self.label(row, "group"),
+            category=self.label(row, "category"),
+            requester_id=customer,
+            assignee_id=agent,
+            updated_at=updated,
+            solved_at=solved,
+        )
+        out: list[tuple[str, object]] = [("ticket", ticket)]
+
+        def ev(suffix: str, at: datetime, kind: EventKind, **kw) -> tuple[str, TicketEvent]:
+            return "event", TicketEvent(f"{tid}:{suffix}", tid, at, kind, **kw)
+
+        if agent:
+            out.append(ev("assigned", created, EventKind.ASSIGNEE, value_to=agent))
+        out.append(ev("created", created, EventKind.COMMENT, author_id=customer, author_role=Role.CUSTOMER, body=text))
+        if first is not None:
+            out.append(ev("first-reply", first, EventKind.COMMENT, author_id=agent, author_role=Role.AGENT))
+        if solved is not None:
+            out.append(ev("solved", solved, EventKind.STATUS, value_from="open", value_to="solved"))
+            if status in OPEN_STATES and "status" in cols:
+                # Solved once, open now: reopened. At the same instant "…:solved" sorts before "…:status".
+                at = updated if updated is not None and updated > solved else solved
+                out.append(ev("status", at, EventKind.STATUS, value_from="solved", value_to=status))
+        given = self.time(row, "rated_at") or solved or created
+        for r in self.responses(row, f"{tid}:rating:", given, ticket_id=tid, customer=customer, agent=agent):
+            out.append(("response", r))
+        return out
+
+    def first_reply(self, row: list[str], created: datetime) -> datetime | None:
+        cols = self.m.columns
+        if "first_reply_at" in cols:
+            return self.time(row, "first_reply_at")
+        for key, unit in (("first_reply_minutes", "minutes"), ("first_reply_hours", "hours")):
+            if key in cols:
+                took = parse_duration(self.cell(row, key), cols[key], unit)
+                return None if took is None else created + took
+        return None
+
+    def status(self, row: list[str], solved: datetime | None) -> str:
+        raw = self.label(row, "status")
+        if raw:
+            key = raw.casefold()
+            return self.m.statuses.get(key) or STATUS_WORDS.get(key) or key
+        return "solved" if solved is not None else "open"
+
+
+class _ResponseRow(_Row):
+    """One row per survey answer sheet → one response per answered rating column."""
+
+    def __call__(self, row: list[str]) -> list[tuple[str, object]]:
+        cols = self.m.columns
+        rid = self.label(row, "response_id")
+        tid = self.label(row, "ticket_id")
+        if not rid and not tid:
+            col = cols.get("response_id") or cols["ticket_id"]
+            raise RowError(col, "empty: every response needs its id (or its ticket's id) so a re-import changes nothing")
+        given = self.time(row, "given_at", required=True)
+        assert given is not None
+        base = f"{rid}:" if rid else f"{tid}:rating:"
+        out = [
+            ("response", r)
+            for r in self.responses(
+                row, base, given, ticket_id=tid, customer=self.label(row, "customer"),
+                agent=self.label(row, "agent"), channel=self.label(row, "channel"),
+            )
+        ]  # fmt: skip
+        if not out:
+            names = ", ".join(repr(r.column) for r in self.m.ratings)
+            raise RowError(self.m.ratings[0].column, f"no answer in {names}: the row holds no rating")
+        return out
+
+
+# ── cells ───────────────────────────────────────────────────────────────────────────
+
+
+def parse_time(value: str, column: str, formats: tuple[str, ...], tz: ZoneInfo, *, required: bool = False) -> datetime | None:
+    """A cell → aware UTC. A time with an offset keeps it; one without is in `tz`.
+
+    (fields.timestamp reads an offset-less time as UTC; a CSV's local times are not.)
+    """
+    v = value.strip()
+    if not v:
+        if required:
+            raise RowError(column, "missing time")
+        return None
+    for fmt in formats:
+        try:
+            at = datetime.fromisoformat(v) if fmt == "iso" else datetime.strptime(v, fmt)
+        except ValueError:
+            continue
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=tz)
+        return at.astimezone(UTC)
+    raise RowError(column, f"not a time: {v!r} (expected {_describe(formats)})")
+
+
+def _describe(formats: tuple[str, ...]) -> str:
+    parts = []
+    for f in formats:
+        if f == "iso":
+            parts.append("ISO 8601, e.g. 2026-03-02T09:30:00+02:00")
+        else:
+            parts.append(f"format {f!r}, e.g. {_EXAMPLE_TIME.strftime(f)}")
+    return " or ".join(parts)
+
+
+def parse_duration(value: str, column: str, unit: str) -> timedelta | None:
+    """`90`, `1.5`, `1,5` in `unit`, or H:MM[:SS] whatever the unit; empty → None."""
+    v = value.strip()
+    if not v:
+        return None
+    hms = _HMS.fullmatch(v)
+    if hms:
+        h, mi, s = hms.groups()
+        return timedelta(hours=int(h), minutes=int(mi), seconds=float((s or "0").replace(",", ".")))
+    try:
+        n = float(v.replace(",", ".") if "." not in v and v.count(",") == 1 else v)
+    except ValueError:
+        n = math.nan
+    if not math.isfinite(n) or n < 0:
+        raise RowError(column, f"not a duration: {v!r} (expected {unit} as a number, e.g. 90 or 1.5, or H:MM:SS)")
+    return timedelta(minutes=n) if unit == "minutes" else timedelta(hours=n)
