@@ -7,7 +7,7 @@ add `p90` and `mean`; with a comparison, `previous`, `delta`, `p_value`, `signif
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
