@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, update
 
-from cxpulse.domain import Ticket
+from cxpulse.domain import EventKind, Ticket
 from cxpulse.ingest import Touched
 from cxpulse.metrics.facts import TicketFacts, facts_from_metrics, ticket_facts
 from cxpulse.storage import Store, StoredAccount
@@ -53,8 +53,9 @@ def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
 
 
 def final_facts(ticket: Ticket, events: list, acc: StoredAccount) -> TicketFacts:
-    """The KPIs fold at the end: from events, or from the help desk's metrics without them."""
-    if not events and ticket.metrics:
+    """The KPIs fold at the end: from events, or from the help desk's own metrics when the
+    events cannot tell when the ticket was solved (a comments-only export has no status)."""
+    if ticket.metrics and not any(e.kind is EventKind.STATUS for e in events):
         return facts_from_metrics(ticket)
     a = acc.account
     return ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone)
