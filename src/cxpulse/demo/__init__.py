@@ -1,0 +1,9 @@
+"""A realistic, reproducible demo help desk: three accounts, a year of tickets, ratings.
+
+`generate(seed)` yields the data as ingest `Record`s; `cxpulse.service.demo.run_demo`
+stores them and builds the derived tables.
+"""
+
+from cxpulse.demo.generate import DEMO_END, PROFILES, Profile, generate
+
+__all__ = ["DEMO_END", "PROFILES", "Profile", "generate"]

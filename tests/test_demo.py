@@ -1,0 +1,147 @@
+"""The demo help desk: reproducible, multilingual, well-ordered, and carrying the signal."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from itertools import pairwise
+
+import pytest
+from sqlalchemy import func, select
+
+from cxpulse.demo import generate
+from cxpulse.domain import (
+    DONE_STATES,
+    EventKind,
+    ResponseKind,
+    Role,
+    Scale,
+    is_satisfied,
+)
+from cxpulse.service.demo import DemoSummary, run_demo
+from cxpulse.storage import Store
+from cxpulse.storage import tables as T
+
+SMALL = 1500
+
+
+def digest(records) -> str:
+    h = hashlib.sha256()
+    for r in records:
+        h.update(repr(r).encode())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def records():
+    return list(generate(7, tickets=SMALL))
+
+
+@pytest.fixture(scope="module")
+def by_ticket(records):
+    tickets, events, csat = {}, defaultdict(list), {}
+    for r in records:
+        if r.kind == "ticket":
+            tickets[r.obj.source_id] = r.obj
+        elif r.kind == "event":
+            events[r.obj.ticket_id].append(r.obj)
+        elif r.kind == "response" and r.obj.kind is ResponseKind.CSAT:
+            csat[r.obj.ticket_id] = is_satisfied(r.obj.scale, r.obj.score)
+    return tickets, events, csat
+
+
+def test_the_same_seed_gives_the_same_records_and_another_seed_others(records):
+    assert digest(generate(7, tickets=SMALL)) == digest(records)
+    assert digest(generate(8, tickets=SMALL)) != digest(records)
+
+
+def test_accounts_come_first_and_every_record_names_its_account(records):
+    assert [r.kind for r in records[:3]] == ["account"] * 3
+    names = {r.obj.name for r in records[:3]}
+    assert names == {"nordlicht", "aegean-travel", "polar-soft"}
+    assert all(r.account in names for r in records)
+    assert sum(r.kind == "ticket" for r in records) == SMALL
+    scales = {r.obj.name: r.obj.csat_scale for r in records[:3]}
+    assert scales["aegean-travel"] is Scale.BINARY and scales["nordlicht"] is Scale.FIVE
+
+
+def test_source_ids_are_unique_per_kind(records):
+    seen = Counter((r.kind, r.account, r.obj.source_id) for r in records if r.kind != "account")
+    assert max(seen.values()) == 1
+    csi = [r.obj for r in records if r.kind == "response" and r.obj.kind is ResponseKind.CSI]
+    assert csi and {c.attribute for c in csi} == {"speed", "competence", "politeness", "convenience", "empathy", "efficiency"}
+
+
+def test_texts_come_in_english_russian_greek_and_lithuanian(records):
+    texts = " ".join(
+        getattr(r.obj, f)
+        for r in records
+        for f in ("subject", "description", "body", "comment")
+        if isinstance(getattr(r.obj, f, None), str)
+    )
+    assert re.search(r"[А-Яа-яЁё]{4}", texts)  # Russian
+    assert re.search(r"[ά-ώΑ-Ω]{4}", texts) and re.search(r"[άέήίόύώ]", texts)  # Greek, accented
+    for letter in "ąčęėįšųūž":  # Lithuanian
+        assert letter in texts
+    assert re.search(r"\b(the|your|order|please)\b", texts)  # English
+
+
+def test_events_start_at_creation_and_run_in_time_order(by_ticket):
+    tickets, events, _ = by_ticket
+    assert set(events) == set(tickets)
+    for sid, ticket in tickets.items():
+        evs = events[sid]
+        assert evs[0].at == ticket.created_at
+        assert evs[0].kind is EventKind.COMMENT and evs[0].author_role is Role.CUSTOMER
+        assert evs[0].body == ticket.description
+        assert all(a.at < b.at for a, b in pairwise(evs)), sid
+        assert ticket.updated_at == evs[-1].at
+
+
+def test_some_tickets_are_still_open_at_the_end(by_ticket):
+    tickets, _, _ = by_ticket
+    still_open = sum(t.status not in DONE_STATES for t in tickets.values())
+    assert 0.01 * SMALL <= still_open <= 0.08 * SMALL
+    assert all(t.solved_at is not None for t in tickets.values() if t.status in DONE_STATES)
+
+
+def _csat(flags: list[bool]) -> float:
+    return 100.0 * sum(flags) / len(flags)
+
+
+def test_slow_first_replies_and_reopens_lower_satisfaction(by_ticket):
+    tickets, events, csat = by_ticket
+    assert len(csat) >= 300
+    first_reply, reopened = {}, {}
+    for sid in csat:
+        evs = events[sid]
+        reply = next(e.at for e in evs if e.kind is EventKind.COMMENT and e.author_role is Role.AGENT and e.public)
+        first_reply[sid] = (reply - tickets[sid].created_at).total_seconds()
+        reopened[sid] = any(e.kind is EventKind.STATUS and e.value_from == "solved" and e.value_to == "open" for e in evs)
+    cut = sorted(first_reply.values())[len(first_reply) // 2]
+    fast = [csat[s] for s in csat if first_reply[s] <= cut]
+    slow = [csat[s] for s in csat if first_reply[s] > cut]
+    assert _csat(slow) < _csat(fast) - 5
+    again = [csat[s] for s in csat if reopened[s]]
+    once = [csat[s] for s in csat if not reopened[s]]
+    assert len(again) >= 15
+    assert _csat(again) < _csat(once) - 5
+    assert 65 <= _csat(list(csat.values())) <= 92
+
+
+def test_run_demo_stores_the_accounts_and_builds_the_kpis(tmp_path):
+    store = Store.open(tmp_path / "d.db")
+    seen: list[int] = []
+    summary = run_demo(store, tickets=SMALL, progress=seen.append)
+    assert isinstance(summary, DemoSummary)
+    assert (summary.accounts, summary.tickets) == (3, SMALL)
+    assert summary.events > 5 * SMALL and summary.responses > 0 and summary.seconds > 0
+    assert [a.name for a in store.accounts()] == ["aegean-travel", "nordlicht", "polar-soft"]
+    assert store.count(T.tickets) == SMALL
+    assert store.count(T.ticket_events) == summary.events
+    assert store.count(T.responses) == summary.responses
+    with store.engine.connect() as c:
+        assert c.execute(select(func.count()).select_from(T.ticket_kpis)).scalar_one() == SMALL
+    assert seen and seen == sorted(seen)
+    store.engine.dispose()
