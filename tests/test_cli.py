@@ -65,7 +65,7 @@ def test_accounts_json_lists_counts(db_arg):
 def test_report_csv_has_a_header_and_a_row_per_figure(db_arg):
     runner.invoke(app, ["import", "jsonl", str(FIXTURE), "--db", db_arg, "-a", "acme"])
     lines = runner.invoke(app, ["report", "--db", db_arg, "--metric", "csat,nps", "-f", "csv"]).stdout.splitlines()
-    assert lines[0].startswith("metric,group,value,n,low,high")
+    assert lines[0].startswith("metric,value,n,low,high")
     assert len(lines) == 3
 
 
@@ -84,3 +84,13 @@ def test_bad_requests_fail_with_a_message_and_exit_code(db_arg, args, code, mess
     result = runner.invoke(app, [*args, "--db", db_arg])
     assert result.exit_code == code
     assert message in re.sub(r"\s+", " ", result.output)
+
+
+def test_demo_stores_three_accounts_and_prints_an_overview(db_arg):
+    result = runner.invoke(app, ["demo", "--db", db_arg, "--tickets", "900", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "3 accounts, 900 tickets" in result.output
+    for name in ("nordlicht", "aegean-travel", "polar-soft"):
+        assert name in result.output
+    accounts = json.loads(runner.invoke(app, ["accounts", "--db", db_arg, "-f", "json"]).stdout)
+    assert sum(a["tickets"] for a in accounts) == 900

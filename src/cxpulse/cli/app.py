@@ -139,7 +139,38 @@ def _date(value: str | None, name: str):
 SinceOption = Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD (account's local days).")]
 UntilOption = Annotated[str | None, typer.Option("--until", help="Last day, inclusive, YYYY-MM-DD.")]
 
-REPORT_COLUMNS = ["metric", "group", "value", "n", "low", "high", "p90", "mean"]
+OVERVIEW = {  # column -> (metric, how to show it)
+    "CSAT %": ("csat", "{value:.1f}±{half:.1f}"),
+    "NPS": ("nps", "{value:+.0f}±{half:.0f}"),
+    "CES": ("ces", "{value:.2f}"),
+    "1st reply": ("first_reply_minutes", "{hours}"),
+    "resolve": ("full_resolution_minutes", "{hours}"),
+    "solved %": ("resolution_rate", "{value:.1f}"),
+    "reopen %": ("reopen_rate", "{value:.1f}"),
+}
+
+
+def overview(rows: list[dict]) -> list[dict]:
+    """One line per account with the figures a support lead looks at first."""
+    table: dict[str, dict] = {}
+    for r in rows:
+        name = r["group"].get("account", "all")
+        line = table.setdefault(name, {"account": name})
+        for col, (metric, shape) in OVERVIEW.items():
+            if r["metric"] == metric and r["value"] is not None:
+                half = (r["high"] - r["low"]) / 2 if r["low"] is not None else 0.0
+                line[col] = shape.format(value=r["value"], half=half, hours=_duration(r["value"]))
+        if r["metric"] == "csat":
+            line["rated"] = r["n"]
+    return list(table.values())
+
+
+def _duration(minutes: float) -> str:
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    if minutes < 48 * 60:
+        return f"{minutes / 60:.1f} h"
+    return f"{minutes / 1440:.1f} d"
 
 
 @app.command()
@@ -175,19 +206,22 @@ def report(
         account=account, compare_previous=compare_previous,
     )
     rows = run_report(Store.open(db), q)
-    cols = list(REPORT_COLUMNS)
-    for extra in ("scale", "attribute", "bucket", "kind", "quadrant"):
+    cols = ["metric", "value", "n", "low", "high", "p90", "mean"]
+    for extra in ("quadrant", "kind", "bucket", "attribute", "scale"):
         if any(extra in r for r in rows):
-            cols.insert(2, extra)
+            cols.insert(1, extra)
     if compare_previous:
-        cols += ["delta", "significant"]
+        cols += ["previous", "delta", "significant"]
     if fmt is OutputFormat.json:
         print_json(_rounded(rows))
-    elif fmt is OutputFormat.csv:
-        flat = [{**r, "group": "; ".join(f"{k}={v}" for k, v in r["group"].items())} for r in _rounded(rows)]
+        return
+    # table and CSV: each --by key is a column of its own
+    flat = [{**r["group"], **r, "previous": (r.get("previous") or {}).get("value")} for r in _rounded(rows)]
+    cols = [c for k in q.by for c in ((k, "agent_name") if k == "agent" else (k,))] + cols
+    if fmt is OutputFormat.csv:
         print_csv(flat, cols)
     else:
-        print_table(_rounded(rows), cols, title=_report_title(q))
+        print_table(flat, cols, title=_report_title(q))
         if not rows:
             err.print("no data in this period; `cxpulse accounts` shows what is stored")
 
@@ -259,6 +293,5 @@ def demo(
         f"in {s.seconds:.1f} s → {db}"
     )
     rows = run_report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=("account",)))
-    keep = {"csat", "nps", "ces", "first_reply_minutes", "full_resolution_minutes", "resolution_rate", "reopen_rate"}
-    print_table(_rounded([r for r in rows if r["metric"] in keep]), REPORT_COLUMNS, title="overview by account")
+    print_table(overview(rows), ["account", "rated", *OVERVIEW], title="overview by account (all 12 months)")
     out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse report --help")

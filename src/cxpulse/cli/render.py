@@ -11,7 +11,8 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-out = Console(highlight=False)
+# piped output is not wrapped to 80 columns: a file or a pager has room
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 def print_json(data) -> None:

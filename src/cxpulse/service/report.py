@@ -104,6 +104,12 @@ def _accounts(store: Store, account: str | None) -> tuple[tuple[int, ...] | None
     return (acc.id,), names
 
 
+def _agent_names(store: Store) -> dict[str, str]:
+    u = T.users
+    with store.engine.connect() as conn:
+        return {sid: name for sid, name in conn.execute(select(u.c.source_id, u.c.name).where(u.c.role == "agent"))}
+
+
 def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
     """A comparison needs a period: the one given, else the last 30 days that have data."""
     until = q.until
@@ -133,6 +139,10 @@ def _rows(store: Store, q: ReportQuery, window: Q.Window, names: dict[int, str])
             rows += _response_rate_rows(conn, counts, q.by, window)
         if "csat-by-kpi" in q.metrics:
             rows += _bucket_rows(conn, q.by, window)
+    if "agent" in q.by:
+        agent_names = _agent_names(store)
+        for row in rows:
+            row["agent_name"] = agent_names.get(row["group"]["agent"], "")
     if "account" in q.by:
         for row in rows:
             aid = row["group"]["account"]
