@@ -78,10 +78,12 @@ def test_report_csv_has_a_header_and_a_row_per_figure(db_arg):
         (["report", "--account", "nobody"], 4, "no account named 'nobody'"),
         (["import", "jsonl", "missing.jsonl"], 3, "no such file"),
         (["import", "xml", str(FIXTURE)], 3, "unknown format 'xml'"),
+        (["accounts", "--db", "/no/such/folder/x.db"], 5, "check that its folder exists"),
+        (["accounts", "--db", "postgresql://nobody@127.0.0.1:1/x"], 5, "is the server running"),
     ],
 )
 def test_bad_requests_fail_with_a_message_and_exit_code(db_arg, args, code, message):
-    result = runner.invoke(app, [*args, "--db", db_arg])
+    result = runner.invoke(app, [*args, "--db", db_arg] if "--db" not in args else args)
     assert result.exit_code == code
     assert message in re.sub(r"\s+", " ", result.output)
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 import typer
 from rich.console import Console
 
-from cxpulse.domain import CxpulseError, FormatError, NotFound
+from cxpulse.domain import CxpulseError, FormatError, NotFound, StorageUnavailable
 
 err = Console(stderr=True, highlight=False)
 
-EXIT_CODES = {FormatError: 3, NotFound: 4}
+EXIT_CODES = {FormatError: 3, NotFound: 4, StorageUnavailable: 5}
 
 
 def handle_errors(fn: Callable) -> Callable:

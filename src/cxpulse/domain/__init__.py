@@ -5,6 +5,7 @@ from cxpulse.domain.errors import (
     FormatError,
     NotFound,
     AmbiguousTicket,
+    StorageUnavailable,
     InvalidQuery,
 )
 from cxpulse.domain.types import (
@@ -40,6 +41,7 @@ __all__ = [
     "ResponseKind",
     "Role",
     "Scale",
+    "StorageUnavailable",
     "Ticket",
     "TicketEvent",
     "User",

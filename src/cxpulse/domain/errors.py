@@ -4,6 +4,7 @@
     ├── FormatError      input is not what its format says; nothing was written
     ├── InvalidQuery     a report/score request that cannot be answered as asked
     ├── NotFound         an account, ticket or model that does not exist
+    ├── StorageUnavailable  the database cannot be opened or reached
     └── AmbiguousTicket  a ticket id shared by several accounts, no account given
 """
 
@@ -37,3 +38,7 @@ class NotFound(CxpulseError):
 
 class AmbiguousTicket(CxpulseError):
     """A source ticket id that several accounts share; the caller must name the account."""
+
+
+class StorageUnavailable(CxpulseError):
+    """The database named by --db cannot be opened (no such folder, server down, bad URL)."""
