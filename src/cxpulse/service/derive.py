@@ -16,7 +16,7 @@ from cxpulse.ingest import Touched
 from cxpulse.metrics.facts import TicketFacts, facts_from_metrics, ticket_facts
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import tables as T
-from cxpulse.storage.histories import replace_kpis, ticket_histories, ticket_ids
+from cxpulse.storage.histories import delete_kpis, insert_kpis, ticket_histories, ticket_ids
 from cxpulse.storage.rollups import refresh_rollups
 from cxpulse.storage.rows import local_day
 
@@ -67,17 +67,17 @@ def _recompute_kpis(
     done = 0
     with store.engine.begin() as conn:
         all_ids = ids if ids is not None else ticket_ids(conn, acc.id)
-        replace_kpis(conn, acc.id, [], ids)  # clear first: a ticket gone from the store loses its row
+        delete_kpis(conn, acc.id, ids)
         batch: list[dict] = []
         for ticket, events in ticket_histories(conn, acc.id, all_ids):
             batch.append(kpi_row(ticket, final_facts(ticket, events, acc), acc))
             if len(batch) >= KPI_BATCH:
-                replace_kpis(conn, acc.id, batch, ())
+                insert_kpis(conn, acc.id, batch)
                 done += len(batch)
                 batch = []
                 if progress:
                     progress(done)
-        replace_kpis(conn, acc.id, batch, ())
+        insert_kpis(conn, acc.id, batch)
         done += len(batch)
     if progress:
         progress(done)

@@ -53,16 +53,17 @@ def ticket_histories(
             yield ticket, events.get(ticket.source_id, [])
 
 
-def replace_kpis(
-    conn: Connection, account_id: int, rows: Sequence[dict], ids: Collection[str] | None = None
-) -> None:
-    """Swap the KPI rows of these tickets (all of the account's when ids is None)."""
+def delete_kpis(conn: Connection, account_id: int, ids: Collection[str] | None = None) -> None:
+    """Drop the KPI rows of these tickets (all of the account's when ids is None)."""
     k = T.ticket_kpis
     if ids is None:
         conn.execute(delete(k).where(k.c.account_id == account_id))
-    else:
-        ids = list(ids)
-        for i in range(0, len(ids), CHUNK):
-            conn.execute(delete(k).where(k.c.account_id == account_id, k.c.ticket_id.in_(ids[i : i + CHUNK])))
+        return
+    ids = list(ids)
+    for i in range(0, len(ids), CHUNK):
+        conn.execute(delete(k).where(k.c.account_id == account_id, k.c.ticket_id.in_(ids[i : i + CHUNK])))
+
+
+def insert_kpis(conn: Connection, account_id: int, rows: Sequence[dict]) -> None:
     if rows:
-        conn.execute(k.insert(), [{**row, "account_id": account_id} for row in rows])
+        conn.execute(T.ticket_kpis.insert(), [{**row, "account_id": account_id} for row in rows])
