@@ -1,16 +1,7 @@
-"""The TOML mapping that says how to read a flat CSV export (docs/csv.md); csv_reader reads it.
+"""The TOML mapping that says how to read a flat CSV export (docs/csv.md).
 
-`rows = "tickets"`: each row is one ticket. It becomes a `Ticket`, the events its times
-imply — `{id}:created` (the customer's message), `{id}:assigned`, `{id}:first-reply`,
-`{id}:solved` — and one `Response` per rated rating column. KPIs are then computed from
-those events by the same fold as for every other source.
-
-`rows = "responses"`: each row is one survey answer sheet; every answered rating column
-(NPS, CES, CSAT, CSI…) becomes one `Response`.
-
-Everything that can be checked before the first row is checked before anything is
-yielded: the mapping, the encoding of the first 64 KB, the header. A bad row becomes a
-`Reject` naming its physical line and the CSV column; the rows around it go on.
+Loading it checks everything that can be checked without the CSV: known keys, required
+columns per `rows` mode, rating kinds and scales, value maps. `csv_reader` applies it.
 """
 
 from __future__ import annotations

@@ -22,19 +22,7 @@ from cxpulse.storage import tables as T
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
 EXTRA_METRICS = ("csat-by-kpi",)
-KPI_METRICS = (
-    "first_reply_minutes",
-    "first_reply_bh_minutes",
-    "full_resolution_minutes",
-    "full_resolution_bh_minutes",
-    "requester_wait_minutes",
-    "requester_wait_bh_minutes",
-    "agent_replies",
-    "customer_messages",
-    "reopens",
-    "reassignments",
-    "group_transfers",
-)
+KPI_METRICS = tuple(v for v in Q.KPI_VALUES if v not in ("solved", "one_touch"))  # medians
 RATE_METRICS = ("resolution_rate", "reopen_rate", "one_touch_rate")
 DEFAULT_COMPARE_DAYS = 30
 ROW_ORDER = {m: i for i, m in enumerate(

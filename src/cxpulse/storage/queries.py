@@ -41,6 +41,14 @@ def period_key(day: date, key: str) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
+def group_labels(by: Sequence[str], row: Sequence) -> tuple[str, ...]:
+    """The --by values at the head of a result row, as labels: ids as text, days as periods."""
+    return tuple(
+        period_key(_as_date(v), key) if key in TIME_KEYS else ("" if v is None else str(v))
+        for key, v in zip(by, row[: len(by)])
+    )
+
+
 def _as_date(v) -> date:
     return v if isinstance(v, date) else date.fromisoformat(str(v)[:10])
 
@@ -132,10 +140,7 @@ def response_counts(
     q = q.group_by(*group_cols, *kind_cols)
     merged: dict[tuple, int] = defaultdict(int)
     for row in conn.execute(q):
-        g = tuple(
-            period_key(_as_date(v), k) if k in TIME_KEYS else ("" if v is None else str(v))
-            for k, v in zip(by, row[: len(by)])
-        )
+        g = group_labels(by, row)
         kind, scale, attribute, score, imp, n = row[len(by) :]
         merged[(g, kind, scale, attribute, int(score), int(imp))] += int(n)
     out = [
@@ -200,10 +205,7 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
     if day_column != "created_day":
         q = q.where(day_col.is_not(None))
     for row in conn.execute(q):
-        g = tuple(
-            period_key(_as_date(v), key) if key in TIME_KEYS else ("" if v is None else str(v))
-            for key, v in zip(by, row[: len(by)])
-        )
+        g = group_labels(by, row)
         yield g, dict(zip(KPI_VALUES, row[len(by) :]))
 
 
@@ -232,10 +234,7 @@ def invitation_counts(conn: Connection, *, by: Sequence[str], window: Window) ->
     )
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in conn.execute(q):
-        g = tuple(
-            period_key(_as_date(v), key) if key in TIME_KEYS else ("" if v is None else str(v))
-            for key, v in zip(by, row[: len(by)])
-        )
+        g = group_labels(by, row)
         out[g][row[-2]] += int(row[-1])
     return out
 
@@ -282,10 +281,7 @@ def csat_by_kpi_bucket(conn: Connection, *, bucket: str, by: Sequence[str], wind
         lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     )
     for row in conn.execute(q):
-        g = tuple(
-            period_key(_as_date(v), key) if key in TIME_KEYS else ("" if v is None else str(v))
-            for key, v in zip(by, row[: len(by)])
-        )
+        g = group_labels(by, row)
         label, scale, score, n = row[len(by) :]
         out[g][label][scale][int(score)] += int(n)
     return out
