@@ -4,6 +4,7 @@
 stores them and builds the derived tables.
 """
 
-from cxpulse.demo.generate import DEMO_END, PROFILES, Profile, generate
+from cxpulse.demo.generate import generate
+from cxpulse.demo.profiles import DEMO_END, PROFILES, Profile
 
 __all__ = ["DEMO_END", "PROFILES", "Profile", "generate"]
