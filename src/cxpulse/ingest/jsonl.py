@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import orjson
@@ -67,25 +67,61 @@ def _check_head(path: Path) -> None:
         raise FormatError(str(path), "each line must be a JSON object with a \"type\"", line=1)
 
 
+def _text_of(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").strip()
+
+
 def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject:
-    text = raw.decode("utf-8", errors="replace").strip()
     try:
         d = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
-        return Reject(path, lineno, "(line)", f"not valid JSON or not UTF-8: {e}", text)
+        return Reject(path, lineno, "(line)", f"not valid JSON or not UTF-8: {e}", _text_of(raw))
     if not isinstance(d, dict):
-        return Reject(path, lineno, "(line)", "expected a JSON object", text)
+        return Reject(path, lineno, "(line)", "expected a JSON object", _text_of(raw))
     kind = d.get("type")
     parser = PARSERS.get(kind)  # type: ignore[arg-type]
     if parser is None:
-        return Reject(path, lineno, "type", f"{kind!r} is not one of {', '.join(PARSERS)}", text)
+        return Reject(path, lineno, "type", f"{kind!r} is not one of {', '.join(PARSERS)}", _text_of(raw))
     try:
         obj = parser(d)
     except RowError as e:
-        return Reject(path, lineno, e.field, e.reason, text)
+        return Reject(path, lineno, e.field, e.reason, _text_of(raw))
     account = d.get("account")
     kind_name = "response" if kind == "rating" else kind
     return Record(kind_name, obj, str(account) if account else None, path, lineno)
+
+
+# ---- fields, fast path -------------------------------------------------------------------
+# The common well-formed value is taken as is; anything else goes to cxpulse.ingest.fields,
+# which converts it or raises the RowError naming the field. Same results, same errors.
+
+_EVENT_KINDS = {k.value: k for k in EventKind}
+_ROLES = {r.value: r for r in Role}
+
+
+def _id(d: dict, name: str = "id") -> str:
+    v = d.get(name)
+    if v.__class__ is str and v.strip():
+        return v
+    return F.required_id(d, name)
+
+
+def _text(d: dict, name: str) -> str:
+    v = d.get(name, "")
+    if v.__class__ is str:
+        return v
+    return F.text(d, name)
+
+
+def _time(value, name: str, required: bool = True) -> datetime | None:
+    if value.__class__ is str:
+        try:
+            at = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return F.timestamp(value, name, required=required)
 
 
 def parse_account(d: dict) -> Account:
@@ -132,36 +168,51 @@ def parse_ticket(d: dict) -> Ticket:
     if not isinstance(metrics, dict):
         raise RowError("metrics", "expected an object of numbers")
     return Ticket(
-        source_id=F.required_id(d),
-        created_at=F.timestamp(d.get("created_at"), "created_at"),
-        subject=F.text(d, "subject"),
-        description=F.text(d, "description"),
+        source_id=_id(d),
+        created_at=_time(d.get("created_at"), "created_at"),
+        subject=_text(d, "subject"),
+        description=_text(d, "description"),
         status=F.text(d, "status", "new").lower() or "new",
-        channel=F.text(d, "channel"),
-        priority=F.text(d, "priority"),
-        group=F.text(d, "group"),
-        category=F.text(d, "category"),
-        requester_id=F.text(d, "requester_id"),
-        assignee_id=F.text(d, "assignee_id"),
-        updated_at=F.timestamp(d.get("updated_at"), "updated_at", required=False),
-        solved_at=F.timestamp(d.get("solved_at"), "solved_at", required=False),
+        channel=_text(d, "channel"),
+        priority=_text(d, "priority"),
+        group=_text(d, "group"),
+        category=_text(d, "category"),
+        requester_id=_text(d, "requester_id"),
+        assignee_id=_text(d, "assignee_id"),
+        updated_at=_time(d.get("updated_at"), "updated_at", required=False),
+        solved_at=_time(d.get("solved_at"), "solved_at", required=False),
         metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
     )
 
 
 def parse_event(d: dict) -> TicketEvent:
-    kind = F.choice(d.get("kind"), "kind", EventKind)
+    # fields are checked in this order, so a row with several bad ones names the same one
+    get = d.get
+    v = get("kind")
+    kind = _EVENT_KINDS.get(v) if v.__class__ is str else None
+    if kind is None:
+        kind = F.choice(v, "kind", EventKind)
+    source_id = _id(d)
+    ticket_id = _id(d, "ticket_id")
+    at = _time(get("at"), "at")
+    author_id = _text(d, "author_id")
+    v = get("author_role")
+    role = _ROLES.get(v) if v.__class__ is str else None
+    if role is None:
+        role = F.choice(v, "author_role", Role, default=Role.SYSTEM)
+    v = get("public")
+    public = True if v is None else v if v.__class__ is bool else F.boolean(v, "public")
     return TicketEvent(
-        source_id=F.required_id(d),
-        ticket_id=F.required_id(d, "ticket_id"),
-        at=F.timestamp(d.get("at"), "at"),
+        source_id=source_id,
+        ticket_id=ticket_id,
+        at=at,
         kind=kind,
-        author_id=F.text(d, "author_id"),
-        author_role=F.choice(d.get("author_role"), "author_role", Role, default=Role.SYSTEM),
-        public=F.boolean(d.get("public"), "public"),
-        body=F.text(d, "body"),
-        value_from=F.text(d, "from"),
-        value_to=F.text(d, "to"),
+        author_id=author_id,
+        author_role=role,
+        public=public,
+        body=_text(d, "body"),
+        value_from=_text(d, "from"),
+        value_to=_text(d, "to"),
     )
 
 
@@ -172,19 +223,19 @@ def parse_response(d: dict) -> Response:
     if kind is ResponseKind.CSI and not F.text(d, "attribute"):
         raise RowError("attribute", "a CSI answer names its attribute (speed, competence, …)")
     return Response(
-        source_id=F.required_id(d),
-        given_at=F.timestamp(d.get("given_at"), "given_at"),
+        source_id=_id(d),
+        given_at=_time(d.get("given_at"), "given_at"),
         kind=kind,
         scale=scale,
         score=F.score(d.get("score"), scale),
-        ticket_id=F.text(d, "ticket_id"),
-        customer_id=F.text(d, "customer_id"),
-        agent_id=F.text(d, "agent_id"),
-        channel=F.text(d, "channel"),
-        attribute=F.text(d, "attribute"),
+        ticket_id=_text(d, "ticket_id"),
+        customer_id=_text(d, "customer_id"),
+        agent_id=_text(d, "agent_id"),
+        channel=_text(d, "channel"),
+        attribute=_text(d, "attribute"),
         importance=None if imp in (None, "") else F.score(imp, Scale.FIVE, "importance"),
-        comment=F.text(d, "comment"),
-        reason=F.text(d, "reason"),
+        comment=_text(d, "comment"),
+        reason=_text(d, "reason"),
     )
 
 

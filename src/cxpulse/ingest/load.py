@@ -78,7 +78,10 @@ class _Loader:
 
     def add(self, rec: Record) -> None:
         self.summary.read += 1
-        self.summary.by_kind.setdefault(rec.kind, KindCounts()).read += 1
+        counts = self.summary.by_kind.get(rec.kind)
+        if counts is None:
+            counts = self.summary.by_kind[rec.kind] = KindCounts()
+        counts.read += 1
         name = rec.account or self.default_account
         if rec.kind == "account":
             self._settle_account(rec.obj)

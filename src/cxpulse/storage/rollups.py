@@ -1,7 +1,7 @@
 """Rollups: counts of responses per score at a few coarse grains, rebuilt from raw rows.
 
 DESIGN.md: rollups pay only when much smaller than the raw rows, so keep a few coarse
-grains and answer each query from the coarsest that can (see queries.choose_grain).
+grains and answer each query from the coarsest that can (see queries.pick_grain).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ from cxpulse.domain import (
 def naive_utc(at: datetime | None) -> datetime | None:
     if at is None:
         return None
+    if at.tzinfo is UTC:  # what the readers give: no conversion needed
+        return at.replace(tzinfo=None)
     if at.tzinfo is not None:
         at = at.astimezone(UTC).replace(tzinfo=None)
     return at

@@ -1,0 +1,194 @@
+"""Benchmark: `cxpulse import jsonl` of a large help-desk export into a fresh SQLite file.
+
+Measures the whole `cxpulse.service.imports.import_path` call (read_jsonl → load →
+refresh), the refresh it includes (per-ticket KPIs, then rollups) separately, and a
+second import of the same file (every row unchanged).
+
+    .venv/bin/python bench/bench_import.py                 # 100k tickets × 10 events = 1M events
+    .venv/bin/python bench/bench_import.py --events 200000
+    .venv/bin/python bench/bench_import.py --quick         # smoke run: 20k events
+    .venv/bin/python bench/bench_import.py --profile       # also print the top of a cProfile
+
+Target (issue): ≥ 50,000 events/s for the whole first import of 1,000,000 events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _data import OUT, fingerprint, write_events_jsonl  # noqa: E402
+
+TARGET_EVENTS_PER_S = 50_000
+
+
+class Timer:
+    """Wraps a function in a module's namespace and adds up the seconds spent in it."""
+
+    def __init__(self, module, name: str) -> None:
+        self.module, self.name = module, name
+        self.original = getattr(module, name)
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __enter__(self) -> "Timer":
+        original = self.original
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+                self.calls += 1
+
+        setattr(self.module, self.name, timed)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        setattr(self.module, self.name, self.original)
+
+
+def fresh_db(path: Path) -> None:
+    for p in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm")):
+        p.unlink(missing_ok=True)
+
+
+def run_import(db: Path, jsonl: Path, *, profile: bool = False) -> dict:
+    import cxpulse.service.derive as derive
+    import cxpulse.service.imports as imports
+    from cxpulse.storage import Store
+
+    store = Store.open(db)
+    prof = cProfile.Profile() if profile else None
+    with Timer(imports, "refresh") as t_refresh, Timer(derive, "_recompute_kpis") as t_kpis, \
+            Timer(derive, "refresh_rollups") as t_rollups:
+        start = time.perf_counter()
+        if prof:
+            prof.enable()
+        summary = imports.import_path(store, "jsonl", jsonl, account="bench", rejects_path=db.with_suffix(".rejects"))
+        if prof:
+            prof.disable()
+        total = time.perf_counter() - start
+    store.engine.dispose()
+    out = {"total": total, "refresh": t_refresh.seconds, "kpis": t_kpis.seconds, "rollups": t_rollups.seconds,
+           "summary": summary}
+    if prof:
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(35)
+        s.write("\n---- by own time ----\n")
+        pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(25)
+        out["profile"] = s.getvalue()
+    return out
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median whole-import time (its parts are that run's own)."""
+    return sorted(runs, key=lambda r: r["total"])[(len(runs) - 1) // 2]
+
+
+def db_bytes(db: Path) -> int:
+    return sum(p.stat().st_size for p in (db, Path(str(db) + "-wal")) if p.exists())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000, help="ticket events to import (default 1,000,000)")
+    ap.add_argument("--events-per-ticket", type=int, default=10)
+    ap.add_argument("--quick", action="store_true", help="smoke run: 20,000 events")
+    ap.add_argument("--repeat", type=int, default=1, help="imports into a fresh db, median shown (default 1)")
+    ap.add_argument("--profile", action="store_true", help="print a cProfile of the first import")
+    ap.add_argument("--out", type=Path, default=OUT, help="where the JSONL and the database go (default bench/out)")
+    args = ap.parse_args(argv)
+    events = 20_000 if args.quick else args.events
+    repeat = max(args.repeat, 3) if args.quick else args.repeat
+    tickets = max(1, events // args.events_per_ticket)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    tag = fingerprint(tickets=tickets, ept=args.events_per_ticket)
+    jsonl = args.out / f"import-{tickets}x{args.events_per_ticket}-{tag}.jsonl"
+    t0 = time.perf_counter()
+    if not jsonl.exists():
+        print(f"generating {jsonl.name} …", flush=True)
+        tmp = jsonl.with_suffix(".tmp")
+        write_events_jsonl(tmp, tickets=tickets, events_per_ticket=args.events_per_ticket)
+        tmp.rename(jsonl)
+        print(f"  {time.perf_counter() - t0:.1f} s", flush=True)
+    import orjson
+
+    from cxpulse.ingest.jsonl import read_jsonl
+
+    types: dict[str, int] = {}
+    with jsonl.open("rb") as fh:
+        for raw in fh:
+            k = orjson.loads(raw)["type"]
+            types[k] = types.get(k, 0) + 1
+    n_events = types.get("event", 0)
+    n_records = sum(types.values())
+
+    start = time.perf_counter()
+    parsed = sum(1 for _ in read_jsonl(jsonl))
+    parse_s = time.perf_counter() - start
+    assert parsed == n_records
+
+    db = args.out / "import.db"
+    print(f"importing {jsonl.name}: {n_records:,} lines ({jsonl.stat().st_size / 1e6:.0f} MB) — "
+          + ", ".join(f"{v:,} {k}" for k, v in types.items()), flush=True)
+    firsts, seconds = [], []
+    for i in range(repeat):
+        fresh_db(db)
+        firsts.append(run_import(db, jsonl, profile=args.profile and i == 0))
+        size_first = db_bytes(db)
+        seconds.append(run_import(db, jsonl))
+        if repeat > 1:
+            print(f"  run {i + 1}: 1st {firsts[-1]['total']:.2f} s, 2nd {seconds[-1]['total']:.2f} s", flush=True)
+    first, second = _median_run(firsts), _median_run(seconds)
+    s1, s2 = first["summary"], second["summary"]
+
+    rows = [("read_jsonl alone", "parse, no writes", parse_s, n_events / parse_s, n_records / parse_s)]
+    for label, r in (("1st import (fresh db)", first), ("2nd import (unchanged)", second)):
+        rows.append((label, "whole import_path", r["total"], n_events / r["total"], n_records / r["total"]))
+        load_s = r["total"] - r["refresh"]
+        rows.append(("", "  read+load", load_s, n_events / load_s, n_records / load_s))
+        rows.append(("", "  refresh (KPIs+rollups)", r["refresh"], None, None))
+        rows.append(("", "    KPIs", r["kpis"], None, None))
+        rows.append(("", "    rollups", r["rollups"], None, None))
+    print()
+    print(f"{'run':24} {'part':26} {'seconds':>9} {'events/s':>11} {'records/s':>11}")
+    print("-" * 85)
+    for label, part, sec, eps, rps in rows:
+        e = f"{eps:,.0f}" if eps else ""
+        r = f"{rps:,.0f}" if rps else ""
+        print(f"{label:24} {part:26} {sec:9.2f} {e:>11} {r:>11}")
+    print("-" * 85)
+    print(f"1st: inserted {s1.inserted:,} updated {s1.updated:,} unchanged {s1.unchanged:,} rejected {s1.rejected:,}")
+    print(f"2nd: inserted {s2.inserted:,} updated {s2.updated:,} unchanged {s2.unchanged:,} rejected {s2.rejected:,}")
+    print(f"input {jsonl.stat().st_size / 1e6:.1f} MB; database after 1st import {size_first / 1e6:.1f} MB"
+          + (f"; median of {repeat} runs" if repeat > 1 else ""))
+    ok_counts = all(
+        b["summary"].inserted == 0 and b["summary"].updated == 0
+        and b["summary"].unchanged == a["summary"].inserted + a["summary"].updated + a["summary"].unchanged
+        for a, b in zip(firsts, seconds)
+    )
+    rate = n_events / first["total"]
+    verdict = "PASS" if rate >= TARGET_EVENTS_PER_S else "MISS"
+    print(f"target ≥ {TARGET_EVENTS_PER_S:,} events/s (whole 1st import): {rate:,.0f} events/s → {verdict}"
+          + ("" if events >= 1_000_000 else " (target is set for 1,000,000 events)"))
+    if not ok_counts:
+        print("ERROR: the second import was not all-unchanged", file=sys.stderr)
+        return 1
+    if args.profile:
+        print("\n==== cProfile of the 1st import ====")
+        print(firsts[0]["profile"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
