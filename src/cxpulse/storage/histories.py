@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select, text
 
 from cxpulse.domain import EventKind, Role, Ticket, TicketEvent
 from cxpulse.storage import tables as T
@@ -19,35 +19,32 @@ def ticket_ids(conn: Connection, account_id: int) -> list[str]:
     return [sid for (sid,) in conn.execute(q)]
 
 
+_EVENT_SQL = text(
+    "SELECT source_id, ticket_id, at, kind, author_id, author_role, public, body, value_from, value_to"
+    " FROM ticket_events WHERE account_id = :account AND ticket_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+_KINDS = {k.value: k for k in EventKind}
+_ROLES = {r.value: r for r in Role}
+
+
 def ticket_histories(
     conn: Connection, account_id: int, ids: Collection[str] | None = None
 ) -> Iterator[tuple[Ticket, list[TicketEvent]]]:
-    """Each ticket with its events (unsorted), a chunk of tickets at a time."""
+    """Each ticket with its events (unsorted), a chunk of tickets at a time.
+
+    Events are read as plain tuples (textual SQL, no per-column type processing): this is
+    the hot loop of every KPI refresh, a million rows for a large import.
+    """
     ids = sorted(ids) if ids is not None else ticket_ids(conn, account_id)
-    e = T.ticket_events
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
         tq = select(T.tickets).where(T.tickets.c.account_id == account_id, T.tickets.c.source_id.in_(chunk))
         tickets = [ticket_of(row) for row in conn.execute(tq)]
-        eq = select(
-            e.c.source_id, e.c.ticket_id, e.c.at, e.c.kind, e.c.author_id, e.c.author_role,
-            e.c.public, e.c.body, e.c.value_from, e.c.value_to,
-        ).where(e.c.account_id == account_id, e.c.ticket_id.in_(chunk))
         events: dict[str, list[TicketEvent]] = defaultdict(list)
-        for row in conn.execute(eq):
-            events[row.ticket_id].append(
-                TicketEvent(
-                    source_id=row.source_id,
-                    ticket_id=row.ticket_id,
-                    at=aware_utc(row.at),
-                    kind=EventKind(row.kind),
-                    author_id=row.author_id,
-                    author_role=Role(row.author_role),
-                    public=bool(row.public),
-                    body=row.body,
-                    value_from=row.value_from,
-                    value_to=row.value_to,
-                )
+        rows = conn.execute(_EVENT_SQL, {"account": account_id, "ids": chunk}).fetchall()
+        for sid, tid, at, kind, author, role, public, body, vfrom, vto in rows:
+            events[tid].append(
+                TicketEvent(sid, tid, aware_utc(at), _KINDS[kind], author, _ROLES[role], bool(public), body, vfrom, vto)
             )
         for ticket in tickets:
             yield ticket, events.get(ticket.source_id, [])
