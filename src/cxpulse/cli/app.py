@@ -44,8 +44,15 @@ def import_cmd(
     from cxpulse.service.imports import import_path, input_size
 
     store = Store.open(db)
+    def refreshing(tickets: int) -> None:
+        if tickets and is_terminal():
+            err.print(f"read {path.name}; updating KPIs and rollups of {tickets:,} tickets…")
+
     with _progress_bar(f"importing {path.name}", input_size(path)) as advance:
-        summary = import_path(store, fmt, path, account=account, mapping=mapping, rejects_path=rejects, progress=advance)
+        summary = import_path(
+            store, fmt, path, account=account, mapping=mapping, rejects_path=rejects, progress=advance,
+            on_refresh=refreshing,
+        )
     if fmt_out is OutputFormat.json:
         print_json(summary.as_dict())
         return

@@ -54,8 +54,13 @@ def import_path(
     mapping: str | Path | None = None,
     rejects_path: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
+    on_refresh: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import one file or directory; bad rows go to the rejects file, good rows are stored."""
+    """Import one file or directory; bad rows go to the rejects file, good rows are stored.
+
+    `progress(bytes_read)` follows the reading; `on_refresh(tickets)` says when the
+    derived data of the touched tickets starts being recomputed.
+    """
     path = Path(path)
     if not path.exists():
         raise FormatError(str(path), "no such file or directory")
@@ -65,6 +70,8 @@ def import_path(
         rejects.unlink()  # a rejects file always speaks of the latest import
     with _no_cyclic_gc():
         result = load(store, stream, account=account, rejects_path=rejects)
+        if on_refresh is not None:
+            on_refresh(sum(len(t.tickets) for t in result.touched.values()))
         refresh(store, result.touched)
     return result.summary
 
