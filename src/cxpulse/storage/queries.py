@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.storage import tables as T
-from cxpulse.storage.rollups import _join, agent_expr, channel_expr, month_span, r, t
+from cxpulse.storage.rollups import responses_with_tickets, agent_expr, channel_expr, month_span, r, t
 
 TIME_KEYS = ("day", "week", "month")
 DIM_KEYS = ("account", "agent", "group", "channel", "category")
@@ -147,7 +147,7 @@ def response_counts(
             "channel": channel_expr(),
             "category": func.coalesce(t.c.category, ""),
         }
-        time_col, src, tbl = r.c.day, _join, r
+        time_col, src, tbl = r.c.day, responses_with_tickets, r
         kind_cols = [r.c.kind, r.c.scale, r.c.attribute, r.c.score, func.coalesce(r.c.importance, -1)]
         n_col = func.count()
     else:

@@ -15,7 +15,8 @@ from cxpulse.storage import tables as T
 
 r = T.responses.alias("r")
 t = T.tickets.alias("t")
-_join = r.outerjoin(t, and_(t.c.account_id == r.c.account_id, t.c.source_id == r.c.ticket_id))
+# a response with its ticket, when it has one: agent, channel, group and category come from there
+responses_with_tickets = r.outerjoin(t, and_(t.c.account_id == r.c.account_id, t.c.source_id == r.c.ticket_id))
 
 
 def month_of(col, dialect: str):
@@ -75,6 +76,6 @@ def refresh_rollups(
             r.c.score,
             func.coalesce(r.c.importance, -1),
         ]
-        q = select(*cols, func.count()).select_from(_join).where(*cond).group_by(*cols[1:])
+        q = select(*cols, func.count()).select_from(responses_with_tickets).where(*cond).group_by(*cols[1:])
         names = [c.name for c in table.columns]
         conn.execute(table.insert().from_select(names, q))
