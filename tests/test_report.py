@@ -103,3 +103,26 @@ def test_resolution_rate_counts_tickets_created_and_solved(desk):
     (row,) = [r for r in report(store, ReportQuery(metrics=("kpi",))) if r["metric"] == "resolution_rate"]
     assert row["n"] == len(facts)
     assert 90 <= row["value"] <= 100
+
+
+def test_kpi_rows_use_only_the_documented_metric_names(desk):
+    store, _ = desk
+    names = {r["metric"] for r in report(store, ReportQuery(metrics=("kpi",), by=("channel",)))}
+    assert names == {
+        "first_reply_minutes", "full_resolution_minutes", "requester_wait_minutes", "agent_replies", "reopens",
+        "reassignments", "group_transfers", "resolution_rate", "reopen_rate", "one_touch_rate",
+    }
+
+
+def test_business_hours_figures_ride_on_the_calendar_row(store, tmp_path):
+    lines = [
+        {"type": "account", "name": "acme", "timezone": "Europe/Vilnius",
+         "business_hours": {"start": "09:00", "end": "17:00", "weekdays": [0, 1, 2, 3, 4]}},
+        {"type": "ticket", "id": "1", "created_at": "2026-03-06T16:00:00+02:00"},  # Friday 16:00
+        {"type": "event", "id": "e1", "ticket_id": "1", "at": "2026-03-09T10:00:00+02:00", "kind": "comment",
+         "author_role": "agent", "body": "Labas"},  # Monday 10:00
+    ]
+    import_path(store, "jsonl", write_jsonl(tmp_path / "bh.jsonl", lines), account="acme")
+    (row,) = [r for r in report(store, ReportQuery(metrics=("kpi",))) if r["metric"] == "first_reply_minutes"]
+    assert row["value"] == pytest.approx(66 * 60)  # calendar: Friday 16:00 → Monday 10:00
+    assert row["business_hours"]["value"] == pytest.approx(120)  # one hour Friday, one hour Monday

@@ -22,7 +22,16 @@ from cxpulse.storage import tables as T
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
 EXTRA_METRICS = ("csat-by-kpi",)
-KPI_METRICS = tuple(v for v in Q.KPI_VALUES if v not in ("solved", "one_touch"))  # medians
+KPI_VALUES = tuple(v for v in Q.KPI_VALUES if v not in ("solved", "one_touch"))
+# The KPI rows' metric names (docs/cli.md); a business-hours variant and the customer's
+# messages ride on their calendar / agent-side row as an extra key.
+KPI_METRICS = tuple(v for v in KPI_VALUES if not v.endswith("_bh_minutes") and v != "customer_messages")
+KPI_EXTRAS = {
+    "first_reply_minutes": ("business_hours", "first_reply_bh_minutes"),
+    "full_resolution_minutes": ("business_hours", "full_resolution_bh_minutes"),
+    "requester_wait_minutes": ("business_hours", "requester_wait_bh_minutes"),
+    "agent_replies": ("customer_messages", "customer_messages"),
+}
 RATE_METRICS = ("resolution_rate", "reopen_rate", "one_touch_rate")
 DEFAULT_COMPARE_DAYS = 30
 ROW_ORDER = {m: i for i, m in enumerate(
@@ -219,7 +228,7 @@ def _kpi_rows(conn, by: Sequence[str], window: Q.Window) -> list[dict]:
     one_touch: dict[tuple, int] = defaultdict(int)
     for group, kv in Q.kpi_rows(conn, by=by, window=window):
         created[group] += 1
-        for name in KPI_METRICS:
+        for name in KPI_VALUES:
             if kv[name] is not None:
                 values[group][name].append(kv[name])
         if kv["solved"]:
@@ -232,18 +241,22 @@ def _kpi_rows(conn, by: Sequence[str], window: Q.Window) -> list[dict]:
     rows = []
     for group in sorted(set(created) | set(solved_in_period)):
         for name in KPI_METRICS:
-            s = M.summarize(values[group].get(name, ()))
-            if s.n == 0 and name.endswith("bh_minutes"):
-                continue  # no business hours set: no business-hours variant
-            rows.append(
-                {"metric": name, "group": dict(zip(by, group)), "value": s.median, "n": s.n, "low": s.low,
-                 "high": s.high, "p90": s.p90, "mean": s.mean}
-            )
+            row = {"metric": name, "group": dict(zip(by, group)), **_summary(values[group].get(name, ()))}
+            if name in KPI_EXTRAS:
+                key, source = KPI_EXTRAS[name]
+                extra = _summary(values[group].get(source, ()))
+                row[key] = extra if extra["n"] else None  # None: the account sets no business hours
+            rows.append(row)
         n_created = created.get(group, 0)
         rows.append(_rate("resolution_rate", by, group, solved_in_period.get(group, 0), n_created))
         rows.append(_rate("reopen_rate", by, group, reopened.get(group, 0), solved_of_created.get(group, 0)))
         rows.append(_rate("one_touch_rate", by, group, one_touch.get(group, 0), solved_of_created.get(group, 0)))
     return rows
+
+
+def _summary(values) -> dict:
+    s = M.summarize(values)
+    return {"value": s.median, "n": s.n, "low": s.low, "high": s.high, "p90": s.p90, "mean": s.mean}
 
 
 def _rate(metric: str, by, group, k: int, n: int) -> dict:
