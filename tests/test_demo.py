@@ -20,7 +20,7 @@ from cxpulse.domain import (
     is_satisfied,
 )
 from cxpulse.service.demo import DemoSummary, run_demo
-from cxpulse.storage import Store
+from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import tables as T
 
 SMALL = 1500
@@ -130,8 +130,8 @@ def test_slow_first_replies_and_reopens_lower_satisfaction(by_ticket):
     assert 65 <= _csat(list(csat.values())) <= 92
 
 
-def test_run_demo_stores_the_accounts_and_builds_the_kpis(tmp_path):
-    store = Store.open(tmp_path / "d.db")
+def test_run_demo_stores_the_accounts_and_builds_the_kpis(store):
+    """On SQLite and PostgreSQL: stored, derived, and reported by account."""
     seen: list[int] = []
     summary = run_demo(store, tickets=SMALL, progress=seen.append)
     assert isinstance(summary, DemoSummary)
@@ -144,4 +144,8 @@ def test_run_demo_stores_the_accounts_and_builds_the_kpis(tmp_path):
     with store.engine.connect() as c:
         assert c.execute(select(func.count()).select_from(T.ticket_kpis)).scalar_one() == SMALL
     assert seen and seen == sorted(seen)
-    store.engine.dispose()
+    rows = report(store, ReportQuery(metrics=("csat", "kpi"), by=("account",)))
+    csat = {r["group"]["account"]: r for r in rows if r["metric"] == "csat"}
+    assert set(csat) == {"aegean-travel", "nordlicht", "polar-soft"}
+    assert all(60 <= r["value"] <= 95 and r["low"] < r["value"] < r["high"] for r in csat.values())
+    assert sum(r["n"] for r in rows if r["metric"] == "resolution_rate") == SMALL
