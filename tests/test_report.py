@@ -61,7 +61,8 @@ def test_first_reply_median_by_group_equals_brute_force(desk):
 def test_rollups_and_raw_rows_give_the_same_answer(desk):
     """A month-aligned window is answered from rollups; a ragged one from days or raw rows."""
     store, _ = desk
-    for by in [("agent",), ("channel",), ("category",), ("account", "month"), ("group",)]:
+    for by in [("agent",), ("channel",), ("category",), ("account", "month"), ("group",), ("agent", "week"),
+               ("channel", "day"), ("category", "month"), ("week",)]:
         monthly = report(store, ReportQuery(metrics=("csat", "nps", "ces"), by=by,
                                             since=date(2026, 3, 1), until=date(2026, 3, 31)))
         ragged = report(store, ReportQuery(metrics=("csat", "nps", "ces"), by=by,
