@@ -1,6 +1,5 @@
-"""Readers per input format → domain records and rejects; `load` stores them."""
+"""Readers per input format → domain records and rejects. They never write: service.load does."""
 
 from cxpulse.ingest.base import ImportSummary, Record, Reject
-from cxpulse.ingest.load import LoadResult, Touched, load
 
-__all__ = ["ImportSummary", "LoadResult", "Record", "Reject", "Touched", "load"]
+__all__ = ["ImportSummary", "Record", "Reject"]

@@ -9,8 +9,9 @@ from datetime import date
 from time import perf_counter
 
 from cxpulse.demo import DEMO_END, generate
-from cxpulse.ingest import Record, load
+from cxpulse.ingest import Record
 from cxpulse.service.derive import rebuild
+from cxpulse.service.load import load
 from cxpulse.storage import Store
 
 PROGRESS_EVERY = 5000  # records between two progress calls

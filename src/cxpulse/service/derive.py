@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, select, update
 
 from cxpulse.domain import EventKind, Ticket
-from cxpulse.ingest import Touched
 from cxpulse.metrics.facts import TicketFacts, facts_from_metrics, ticket_facts
+from cxpulse.service.load import Touched
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import tables as T
-from cxpulse.storage.histories import delete_kpis, insert_kpis, ticket_histories, ticket_ids
+from cxpulse.storage.histories import (
+    delete_kpis,
+    insert_kpis,
+    ticket_histories,
+    ticket_ids,
+)
 from cxpulse.storage.rollups import refresh_rollups
 from cxpulse.storage.rows import local_day
 

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cxpulse.domain import FormatError
-from cxpulse.ingest import ImportSummary, load
+from cxpulse.ingest import ImportSummary
 from cxpulse.ingest.base import Progress, Stream
 from cxpulse.service.derive import refresh
+from cxpulse.service.load import load
 from cxpulse.storage import Store
 
 FORMATS = ("jsonl", "zendesk", "csv")
