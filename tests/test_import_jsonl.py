@@ -70,6 +70,20 @@ def test_bad_rows_are_rejected_with_line_and_field_while_good_rows_go_in(store, 
     assert '"line":12' in rejects[2] and '"field":"id"' in rejects[2]
 
 
+def test_bad_account_settings_are_a_reject_not_a_crash(store, tmp_path):
+    path = tmp_path / "settings.jsonl"
+    path.write_text(
+        '{"type":"account","name":"acme","alert_below":"low"}\n'
+        '{"type":"account","name":"beta","min_rated_for_model":0}\n'
+        '{"type":"user","id":"u1","role":"agent"}\n',
+        encoding="utf-8",
+    )
+    summary = import_path(store, "jsonl", path, account="acme")
+    assert summary.rejected == 2
+    assert [(r.line, r.field) for r in summary.first_rejects] == [(1, "alert_below"), (2, "min_rated_for_model")]
+    assert store.count(T.users) == 1
+
+
 def test_a_file_that_is_not_json_lines_stops_before_writing(store, tmp_path):
     csv_file = tmp_path / "tickets.jsonl"
     csv_file.write_text("id,subject\n1,hello\n", encoding="utf-8")

@@ -60,6 +60,24 @@ def boolean(value: Any, name: str, default: bool = True) -> bool:
     raise RowError(name, f"expected true or false, got {value!r}")
 
 
+def integer(value: Any, name: str, default: int, *, low: int, high: int) -> int:
+    """A whole number in [low, high]; missing means the default."""
+    if value is None or value == "":
+        return default
+    n = None
+    if isinstance(value, bool):
+        pass  # true/false is not a number here
+    elif isinstance(value, int):
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        n = int(value.strip())
+    if n is None or not low <= n <= high:
+        raise RowError(name, f"{value!r} is not a whole number from {low} to {high}")
+    return n
+
+
 def choice(value: Any, name: str, enum: type, default: Any = None):
     if value is None or value == "":
         if default is None:

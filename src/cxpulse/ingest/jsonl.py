@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -138,8 +139,6 @@ def parse_account(d: dict) -> Account:
             raise RowError("business_hours", 'expected {"start": "09:00", "end": "17:00", "weekdays": [0,1,2,3,4]}') from None
     tz = F.text(d, "timezone", "UTC")
     try:
-        from zoneinfo import ZoneInfo
-
         ZoneInfo(tz)
     except Exception:
         raise RowError("timezone", f"{tz!r} is not an IANA timezone such as Europe/Vilnius") from None
@@ -148,8 +147,8 @@ def parse_account(d: dict) -> Account:
         timezone=tz,
         business_hours=bh,
         csat_scale=F.choice(d.get("csat_scale"), "csat_scale", Scale, default=Scale.FIVE),
-        min_rated_for_model=int(d.get("min_rated_for_model", 300)),
-        alert_below=int(d.get("alert_below", 40)),
+        min_rated_for_model=F.integer(d.get("min_rated_for_model"), "min_rated_for_model", 300, low=1, high=10**9),
+        alert_below=F.integer(d.get("alert_below"), "alert_below", 40, low=0, high=100),
     )
 
 
