@@ -15,7 +15,15 @@ from sqlalchemy import Connection, and_, func, select
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.storage import tables as T
-from cxpulse.storage.rollups import responses_with_tickets, agent_expr, channel_expr, month_span, r, t
+from cxpulse.storage.rollups import (
+    agent_expr,
+    channel_expr,
+    month_span,
+    r,
+    responses_with_tickets,
+    t,
+    time_column,
+)
 
 TIME_KEYS = ("day", "week", "month")
 DIM_KEYS = ("account", "agent", "group", "channel", "category")
@@ -88,11 +96,6 @@ def grain_candidates(by: Sequence[str], window: Window) -> list[str]:
     return out
 
 
-def choose_grain(by: Sequence[str], window: Window) -> str:
-    """The first rollup that answers this query exactly, else "raw" (no database needed)."""
-    return next(iter(grain_candidates(by, window)), "raw")
-
-
 def pick_grain(conn: Connection, by: Sequence[str], window: Window) -> str:
     """The coarsest rollup that answers this query exactly — fewest rows in the window — else "raw".
 
@@ -106,7 +109,7 @@ def pick_grain(conn: Connection, by: Sequence[str], window: Window) -> str:
     best, best_n = names[0], None
     for name in names:
         tbl = getattr(T, name)
-        time_col = tbl.c.day if name == "rollup_day" else tbl.c.month
+        time_col = time_column(tbl)
         inner = select(tbl.c.account_id).where(*_window_conds(tbl.c.account_id, time_col, window, name))
         if best_n is not None:
             inner = inner.limit(best_n)
@@ -159,7 +162,7 @@ def response_counts(
             "channel": tbl.c.get("channel"),
             "category": tbl.c.get("category"),
         }
-        time_col = tbl.c.day if grain == "rollup_day" else tbl.c.month
+        time_col = time_column(tbl)
         src = tbl
         kind_cols = [tbl.c.kind, tbl.c.scale, tbl.c.attribute, tbl.c.score, tbl.c.importance]
         n_col = func.sum(tbl.c.n)

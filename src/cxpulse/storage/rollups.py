@@ -42,6 +42,11 @@ def _dims(table, dialect: str) -> list:
     return [month_of(r.c.day, dialect), func.coalesce(t.c.category, "")]
 
 
+def time_column(table):
+    """A rollup's time column: `day` at the day grain, `month` at the month grains."""
+    return table.c.day if table is T.rollup_day else table.c.month
+
+
 def month_span(first: date, last: date) -> tuple[date, date]:
     start = first.replace(day=1)
     nxt = (last.replace(day=1) + timedelta(days=32)).replace(day=1)
@@ -59,7 +64,7 @@ def refresh_rollups(
     if first_day is not None and last_day is not None:
         first_day, last_day = month_span(first_day, last_day)
     for table in T.ROLLUPS:
-        time_col = table.c.day if table is T.rollup_day else table.c.month
+        time_col = time_column(table)
         d = delete(table).where(table.c.account_id == account_id)
         cond = [r.c.account_id == account_id]
         if first_day is not None:
