@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, and_, bindparam, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, func, select, update
 
 from cxpulse.domain import Account, NotFound
 from cxpulse.storage import rows as R
@@ -171,8 +171,6 @@ class Store:
         return found
 
     def count(self, table: Table, account_id: int | None = None) -> int:
-        from sqlalchemy import func
-
         q = select(func.count()).select_from(table)
         if account_id is not None:
             q = q.where(table.c.account_id == account_id)
