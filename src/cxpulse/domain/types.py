@@ -1,4 +1,11 @@
-"""The domain's plain dataclasses. Times are timezone-aware UTC datetimes."""
+"""The domain's plain dataclasses. Times are timezone-aware UTC datetimes.
+
+Users, tickets, events, responses and invitations are values: nothing changes one after
+it is built. They are not declared `frozen`, though: a frozen dataclass sets each field
+through `object.__setattr__`, which made building one 5× slower (1.34 µs against 0.27 µs
+for a TicketEvent, measured), and an import builds a million of them twice. Accounts and
+business hours stay frozen: they are compared and used as cache keys.
+"""
 
 from __future__ import annotations
 
@@ -83,7 +90,7 @@ class Account:
     alert_below: int = 40
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class User:
     source_id: str
     role: Role
@@ -92,7 +99,7 @@ class User:
     locale: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Ticket:
     source_id: str
     created_at: datetime
@@ -111,7 +118,7 @@ class Ticket:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TicketEvent:
     source_id: str
     ticket_id: str
@@ -125,7 +132,7 @@ class TicketEvent:
     value_to: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Response:
     """One answer: a help-desk rating or a survey response (CSI: one per attribute)."""
 
@@ -144,7 +151,7 @@ class Response:
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Invitation:
     """A survey invitation sent (or a help-desk rating offered); the denominator of response rate."""
 

@@ -17,8 +17,8 @@ KINDS: tuple[Kind, ...] = ("account", "user", "ticket", "event", "response", "in
 Progress = Callable[[int], None]
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+@dataclass(slots=True)
+class Record:  # not frozen: built once per input row (see domain/types.py)
     kind: Kind
     obj: Any
     account: str | None = None  # None: the account given to the import

@@ -121,7 +121,10 @@ def _time(value, name: str, required: bool = True) -> datetime | None:
         except ValueError:
             pass
         else:
-            return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+            tz = at.tzinfo
+            if tz is UTC:  # "…Z" and "…+00:00" parse to UTC itself: nothing to convert
+                return at
+            return datetime.combine(at.date(), at.time(), UTC) if tz is None else at.astimezone(UTC)
     return F.timestamp(value, name, required=required)
 
 
