@@ -8,6 +8,8 @@
     └── AmbiguousTicket  a ticket id shared by several accounts, no account given
 """
 
+from functools import partial
+
 
 class CxpulseError(Exception):
     """Base of every error cxpulse raises on purpose; its message says what to do."""
@@ -26,6 +28,10 @@ class FormatError(CxpulseError):
         if fix:
             msg += f" — {fix}"
         super().__init__(msg)
+
+    def __reduce__(self):
+        # picklable, so a reader running in another process can report it
+        return (partial(FormatError, line=self.line, fix=self.fix), (self.path, self.reason))
 
 
 class InvalidQuery(CxpulseError):

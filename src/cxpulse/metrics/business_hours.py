@@ -28,7 +28,7 @@ from cxpulse.domain.types import BusinessHours
 __all__ = ["business_minutes"]
 
 _MINUTES_PER_DAY = 1440
-_EPOCH = datetime(2000, 1, 3)  # a Monday, naive: wall-clock arithmetic happens in local time
+_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday; (t − _EPOCH) + offset is local wall-clock time since it
 _SAMPLE = timedelta(days=7)  # no real zone changes its offset twice within a week
 _FIXED_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/GMT", "GMT"})
 
@@ -56,9 +56,8 @@ def _week_windows(hours: BusinessHours) -> tuple[tuple[tuple[float, float], ...]
     return tuple(windows), float(len(days)) * (e - s)
 
 
-def _cumulative(local: datetime, windows: tuple[tuple[float, float], ...], per_week: float) -> float:
-    """Working minutes from the epoch Monday to the naive wall-clock moment `local`."""
-    delta = local - _EPOCH
+def _cumulative(delta: timedelta, windows: tuple[tuple[float, float], ...], per_week: float) -> float:
+    """Working minutes from the epoch Monday to the wall-clock moment `delta` after it."""
     weeks, day = divmod(delta.days, 7)
     r = day * _MINUTES_PER_DAY + delta.seconds / 60 + delta.microseconds / 60_000_000
     inside = 0.0
@@ -148,14 +147,11 @@ def business_minutes(start: datetime, end: datetime, hours: BusinessHours, tz: s
     if per_week <= 0.0:
         return 0.0
     if tz in _FIXED_ZONES:
-        la = start.astimezone(UTC).replace(tzinfo=None)
-        lb = end.astimezone(UTC).replace(tzinfo=None)
-        return _cumulative(lb, windows, per_week) - _cumulative(la, windows, per_week)
+        return _cumulative(end - _EPOCH, windows, per_week) - _cumulative(start - _EPOCH, windows, per_week)
     total = 0.0
     for a, b, off in _pieces(start.astimezone(UTC), end.astimezone(UTC), tz):
         if b <= a:
             continue
-        la = a.replace(tzinfo=None) + off
-        lb = b.replace(tzinfo=None) + off
-        total += _cumulative(lb, windows, per_week) - _cumulative(la, windows, per_week)
+        # aware arithmetic: no conversion to naive wall-clock datetimes (replace() is slow)
+        total += _cumulative(b - _EPOCH + off, windows, per_week) - _cumulative(a - _EPOCH + off, windows, per_week)
     return total

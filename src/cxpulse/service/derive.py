@@ -6,16 +6,19 @@ Neither is ever the only copy of anything (DESIGN.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import multiprocessing
+import os
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 
 from cxpulse.domain import EventKind, Ticket
 from cxpulse.metrics.facts import TicketFacts, facts_from_metrics, ticket_facts
 from cxpulse.service.load import Touched
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import tables as T
+from cxpulse.storage.engine import make_engine
 from cxpulse.storage.histories import (
     delete_kpis,
     insert_kpis,
@@ -26,6 +29,8 @@ from cxpulse.storage.rollups import refresh_rollups
 from cxpulse.storage.rows import local_day
 
 KPI_BATCH = 5000
+# Below this many tickets one process is quicker than starting workers.
+PARALLEL_MIN_TICKETS = 20_000
 
 
 def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
@@ -71,22 +76,75 @@ def _recompute_kpis(
 ) -> int:
     done = 0
     with store.engine.begin() as conn:
-        all_ids = ids if ids is not None else ticket_ids(conn, acc.id)
+        all_ids = list(ids) if ids is not None else ticket_ids(conn, acc.id)
         delete_kpis(conn, acc.id, ids)
-        batch: list[dict] = []
-        for ticket, events in ticket_histories(conn, acc.id, all_ids):
-            batch.append(kpi_row(ticket, final_facts(ticket, events, acc), acc))
-            if len(batch) >= KPI_BATCH:
-                insert_kpis(conn, acc.id, batch)
-                done += len(batch)
-                batch = []
-                if progress:
-                    progress(done)
-        insert_kpis(conn, acc.id, batch)
-        done += len(batch)
+        workers = _worker_count(store, len(all_ids))
+        if workers > 1:
+            batches = _kpi_rows_in_workers(store, acc, all_ids, workers)
+        else:
+            batches = _kpi_rows(ticket_histories(conn, acc.id, all_ids), acc)
+        for batch in batches:
+            insert_kpis(conn, acc.id, batch)
+            done += len(batch)
+            if progress:
+                progress(done)
     if progress:
         progress(done)
     return done
+
+
+def _kpi_rows(histories, acc: StoredAccount) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for ticket, events in histories:
+        batch.append(kpi_row(ticket, final_facts(ticket, events, acc), acc))
+        if len(batch) >= KPI_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _worker_count(store: Store, tickets: int) -> int:
+    """Processes for a KPI refresh: the fold is pure Python, so a second core halves it.
+
+    One process for small refreshes, and for an in-memory SQLite database, which another
+    process cannot open.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    db = store.engine.url.database or ""
+    in_memory = store.dialect == "sqlite" and db in ("", ":memory:")
+    if tickets < PARALLEL_MIN_TICKETS or cores < 2 or in_memory:
+        return 1
+    return min(cores, 4)
+
+
+def _kpi_rows_in_workers(store: Store, acc: StoredAccount, ids: list[str], workers: int) -> Iterator[list[dict]]:
+    """KPI rows computed by worker processes, each reading its tickets on its own connection.
+
+    The workers read only committed tickets and events, so the caller's open transaction
+    (which deletes and writes KPI rows) does not matter to them. `forkserver` rather than
+    `fork`: a progress bar's thread may hold a lock at the moment of a fork.
+    """
+    url = store.engine.url.render_as_string(hide_password=False)
+    chunks = [ids[i : i + KPI_BATCH] for i in range(0, len(ids), KPI_BATCH)]
+    ctx = multiprocessing.get_context("forkserver")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(url,)) as pool:
+        yield from pool.imap(_worker_kpi_rows, [(acc, chunk) for chunk in chunks])
+
+
+_worker_engine: Engine | None = None
+
+
+def _init_worker(url: str) -> None:
+    global _worker_engine
+    _worker_engine = make_engine(url)
+
+
+def _worker_kpi_rows(job: tuple[StoredAccount, list[str]]) -> list[dict]:
+    acc, ids = job
+    assert _worker_engine is not None
+    with _worker_engine.connect() as conn:
+        return [kpi_row(t, final_facts(t, evs, acc), acc) for t, evs in ticket_histories(conn, acc.id, ids)]
 
 
 def _restamp_response_days(store: Store, acc: StoredAccount) -> None:

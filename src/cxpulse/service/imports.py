@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from cxpulse.domain import FormatError
@@ -12,12 +13,13 @@ from cxpulse.ingest import ImportSummary
 from cxpulse.ingest.base import Progress, Stream
 from cxpulse.service.derive import refresh
 from cxpulse.service.load import load
+from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
 from cxpulse.storage import Store
 
 FORMATS = ("jsonl", "zendesk", "csv")
 
 
-def reader_for(fmt: str, path: Path, *, mapping: Path | None, progress: Progress | None) -> Stream:
+def reader_for(fmt: str, path: Path, progress: Progress | None = None, *, mapping: Path | None = None) -> Stream:
     if fmt == "jsonl":
         from cxpulse.ingest.jsonl import read_jsonl
 
@@ -65,7 +67,11 @@ def import_path(
     path = Path(path)
     if not path.exists():
         raise FormatError(str(path), "no such file or directory")
-    stream = reader_for(fmt, path, mapping=Path(mapping) if mapping else None, progress=progress)
+    make_reader = partial(reader_for, fmt, path, mapping=Path(mapping) if mapping else None)
+    if worth_a_reader_process(input_size(path)):
+        stream = read_in_process(make_reader, progress)
+    else:
+        stream = make_reader(progress)
     rejects = Path(rejects_path) if rejects_path else default_rejects_path(path)
     if rejects.exists():
         rejects.unlink()  # a rejects file always speaks of the latest import

@@ -1,4 +1,9 @@
-"""Write a reader's stream into the store: batched, idempotent, rejects kept apart."""
+"""Write a reader's stream into the store: batched, idempotent, rejects kept apart.
+
+A stream holds Records, Rejects, and *prepared* rows: `(kind, account, values, hash)`
+tuples for users, tickets and events, made by `prepare` — in this process, or in the
+reader's own process when the input is large (service/pipeline.py).
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,26 @@ class Touched:
         self.last_day = day if self.last_day is None or day > self.last_day else self.last_day
 
 
+# Users, tickets and events become rows without account settings; a reader process
+# can prepare them. Responses and invitations need the account's timezone (their day).
+PREPARED = {
+    "user": (R.USER_KEYS, R.user_values),
+    "ticket": (R.TICKET_KEYS, R.ticket_values),
+    "event": (R.EVENT_KEYS, R.event_values),
+}
+Prepared = tuple[str, str | None, tuple, str]
+
+
+def prepare(rec: Record) -> Prepared | Record:
+    """A user, ticket or event record as (kind, account, values, content hash); others as they are."""
+    p = PREPARED.get(rec.kind)
+    if p is None:
+        return rec
+    keys, values_of = p
+    values = values_of(rec.obj)
+    return (rec.kind, rec.account, values, R.content_hash(dict(zip(keys, values))))
+
+
 @dataclass
 class LoadResult:
     summary: ImportSummary
@@ -55,7 +80,8 @@ class _Loader:
         self._rejects_fh = None
         self.summary = ImportSummary(rejects_path=None)
         self.touched: dict[str, Touched] = defaultdict(Touched)
-        self.pending: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        self.pending: dict[tuple[str, str], list[tuple[tuple, str]]] = defaultdict(list)
+        self.keys: dict[str, tuple[str, ...]] = {kind: keys for kind, (keys, _f) in PREPARED.items()}
         self._accounts: dict[str, StoredAccount] = {}
 
     def account(self, name: str) -> StoredAccount:
@@ -76,20 +102,35 @@ class _Loader:
                 self.summary.rejects_path = str(self.rejects_path)
             self._rejects_fh.write(orjson.dumps(r.as_dict()) + b"\n")
 
-    def add(self, rec: Record) -> None:
+    def _count(self, kind: str) -> None:
         self.summary.read += 1
-        counts = self.summary.by_kind.get(rec.kind)
+        counts = self.summary.by_kind.get(kind)
         if counts is None:
-            counts = self.summary.by_kind[rec.kind] = KindCounts()
+            counts = self.summary.by_kind[kind] = KindCounts()
         counts.read += 1
-        name = rec.account or self.default_account
+
+    def add(self, rec: Record) -> None:
+        if rec.kind in PREPARED:
+            self.add_prepared(*prepare(rec))
+            return
+        self._count(rec.kind)
         if rec.kind == "account":
             self._settle_account(rec.obj)
             return
-        batch = self.pending[(name, rec.kind)]
-        batch.append(rec)
+        name = rec.account or self.default_account
+        row = self._row(rec.kind, rec.obj, self.account(name))
+        self.keys[rec.kind] = tuple(row)
+        self._queue(name, rec.kind, tuple(row.values()), R.content_hash(row))
+
+    def add_prepared(self, kind: str, account: str | None, values: tuple, content_hash: str) -> None:
+        self._count(kind)
+        self._queue(account or self.default_account, kind, values, content_hash)
+
+    def _queue(self, name: str, kind: str, values: tuple, content_hash: str) -> None:
+        batch = self.pending[(name, kind)]
+        batch.append((values, content_hash))
         if len(batch) >= BATCH:
-            self.flush(name, rec.kind)
+            self.flush(name, kind)
 
     def _settle_account(self, account: Account) -> None:
         counts = self.summary.by_kind["account"]
@@ -111,12 +152,12 @@ class _Loader:
             self.summary.accounts.append(account.name)
 
     def flush(self, name: str, kind: str) -> None:
-        recs = self.pending.pop((name, kind), [])
-        if not recs:
+        items = self.pending.pop((name, kind), [])
+        if not items:
             return
         acc = self.account(name)
-        rows = [self._row(kind, r.obj, acc) for r in recs]
-        counts = self.store.upsert(TABLES[kind], acc.id, rows)
+        keys = self.keys[kind]
+        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items)
         kc = self.summary.by_kind[kind]
         kc.inserted += counts.inserted
         kc.updated += counts.updated
@@ -125,30 +166,25 @@ class _Loader:
         self.summary.updated += counts.updated
         self.summary.unchanged += counts.unchanged
         if counts.touched:
-            self._mark(acc.name, kind, rows, set(counts.touched))
+            self._mark(acc.name, kind, keys, items, set(counts.touched))
 
-    def _mark(self, name: str, kind: str, rows: list[dict], touched: set[str]) -> None:
+    def _mark(self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]) -> None:
         t = self.touched[name]
-        for row in rows:
-            if row["source_id"] not in touched:
-                continue
-            if kind == "ticket":
-                t.tickets.add(row["source_id"])
-            elif kind == "event":
-                t.tickets.add(row["ticket_id"])
-            elif kind == "response":
-                t.add_day(row["day"])
-                if row["ticket_id"]:
-                    t.tickets.add(row["ticket_id"])
+        if kind == "ticket":
+            t.tickets.update(touched)
+        elif kind == "event":
+            ticket = keys.index("ticket_id")
+            t.tickets.update(values[ticket] for values, _h in items if values[0] in touched)
+        elif kind == "response":
+            day, ticket = keys.index("day"), keys.index("ticket_id")
+            for values, _h in items:
+                if values[0] in touched:
+                    t.add_day(values[day])
+                    if values[ticket]:
+                        t.tickets.add(values[ticket])
 
     @staticmethod
     def _row(kind: str, obj, acc: StoredAccount) -> dict:
-        if kind == "user":
-            return R.user_row(obj)
-        if kind == "ticket":
-            return R.ticket_row(obj)
-        if kind == "event":
-            return R.event_row(obj)
         if kind == "response":
             return R.response_row(obj, acc.tz)
         return R.invitation_row(obj, acc.tz)
@@ -165,7 +201,7 @@ class _Loader:
 
 def load(
     store: Store,
-    stream: Iterable[Record | Reject],
+    stream: Iterable[Record | Reject | Prepared],
     *,
     account: str = "default",
     rejects_path: Path | None = None,
@@ -173,7 +209,9 @@ def load(
     """Store every good record, write every reject to `rejects_path`, count both."""
     loader = _Loader(store, account, rejects_path)
     for item in stream:
-        if isinstance(item, Reject):
+        if item.__class__ is tuple:
+            loader.add_prepared(*item)
+        elif isinstance(item, Reject):
             loader.reject(item)
         else:
             loader.add(item)

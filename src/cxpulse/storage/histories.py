@@ -23,6 +23,11 @@ _EVENT_SQL = text(
     "SELECT source_id, ticket_id, at, kind, author_id, author_role, public, body, value_from, value_to"
     " FROM ticket_events WHERE account_id = :account AND ticket_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
+_TICKET_SQL = text(
+    "SELECT source_id, subject, description, status, channel, priority, group_name, category,"
+    " requester_id, assignee_id, created_at, updated_at, solved_at, metrics"
+    " FROM tickets WHERE account_id = :account AND source_id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
 _KINDS = {k.value: k for k in EventKind}
 _ROLES = {r.value: r for r in Role}
 
@@ -32,14 +37,14 @@ def ticket_histories(
 ) -> Iterator[tuple[Ticket, list[TicketEvent]]]:
     """Each ticket with its events (unsorted), a chunk of tickets at a time.
 
-    Events are read as plain tuples (textual SQL, no per-column type processing): this is
-    the hot loop of every KPI refresh, a million rows for a large import.
+    Rows are read as plain tuples (textual SQL, no per-column type processing; SQLite
+    gives times as text, which `aware_utc` parses): this is the hot loop of every KPI
+    refresh, a million rows for a large import.
     """
     ids = sorted(ids) if ids is not None else ticket_ids(conn, account_id)
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        tq = select(T.tickets).where(T.tickets.c.account_id == account_id, T.tickets.c.source_id.in_(chunk))
-        tickets = [ticket_of(row) for row in conn.execute(tq)]
+        tickets = [ticket_of(row) for row in conn.execute(_TICKET_SQL, {"account": account_id, "ids": chunk})]
         events: dict[str, list[TicketEvent]] = defaultdict(list)
         rows = conn.execute(_EVENT_SQL, {"account": account_id, "ids": chunk}).fetchall()
         for sid, tid, at, kind, author, role, public, body, vfrom, vto in rows:

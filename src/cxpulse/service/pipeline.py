@@ -1,0 +1,100 @@
+"""Read a large input in a second process while this one writes to the database.
+
+Parsing and validating rows is pure Python, and so is most of writing them: in one
+process they take turns on one core. Here a reader process runs the format's reader,
+turns users, tickets and events into prepared rows (`service.load.prepare`), and sends
+them in batches through a pipe; this process only stores them. The stream that comes
+out is the same, item for item and in the same order, as reading in-process — so
+rejects, counts and "the last version of a row wins" do not change.
+
+A reader error (a file that is not what its format says) is raised here, after the
+items read before it, exactly where the in-process reader would have raised it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator
+
+from cxpulse.ingest.base import Progress, Record, Stream
+from cxpulse.service.load import prepare
+
+BATCH = 4096
+# Smaller inputs read in-process: starting a reader process costs about half a second.
+MIN_BYTES = 32 * 1024 * 1024
+
+
+def worth_a_reader_process(input_bytes: int) -> bool:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return input_bytes >= MIN_BYTES and cores >= 2
+
+
+def read_in_process(make_reader: Callable[[Progress | None], Stream], progress: Progress | None) -> Iterator:
+    """Items of `make_reader(progress)`, read and prepared by a reader process.
+
+    `make_reader` must be picklable (a module-level function or a partial of one): it
+    is called in the reader process. `forkserver`, not `fork`: a progress bar's thread
+    may hold a lock at the moment of a fork.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_produce, args=(make_reader, sender), daemon=True, name="cxpulse-reader")
+    proc.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                tag, items, extra = pickle.loads(receiver.recv_bytes())
+            except EOFError:
+                raise RuntimeError(f"the reader process stopped unexpectedly (exit code {proc.exitcode})") from None
+            yield from items
+            if tag == "error":
+                raise extra
+            if progress is not None:
+                progress(extra)
+            if tag == "done":
+                break
+    finally:
+        receiver.close()
+        proc.join(timeout=5)
+        if proc.is_alive():  # the consumer stopped early: nobody reads the pipe any more
+            proc.terminate()
+            proc.join()
+
+
+def _produce(make_reader: Callable[[Progress | None], Stream], sender) -> None:
+    bytes_read = 0
+
+    def progress(n: int) -> None:
+        nonlocal bytes_read
+        bytes_read = n
+
+    batch: list = []
+    try:
+        for item in make_reader(progress):
+            batch.append(prepare(item) if item.__class__ is Record else item)
+            if len(batch) >= BATCH:
+                sender.send_bytes(pickle.dumps(("batch", batch, bytes_read), protocol=5))
+                batch = []
+        sender.send_bytes(pickle.dumps(("done", batch, bytes_read), protocol=5))
+    except OSError as e:
+        if isinstance(e, (BrokenPipeError, ConnectionError)):
+            return  # the importing process stopped reading (an error of its own, or ^C)
+        _send_error(sender, batch, e)
+    except Exception as e:  # noqa: BLE001 - every reader error travels to the importing process
+        _send_error(sender, batch, e)
+    finally:
+        sender.close()
+
+
+def _send_error(sender, batch: list, e: Exception) -> None:
+    try:
+        payload = pickle.dumps(("error", batch, e), protocol=5)
+    except Exception:  # noqa: BLE001 - an exception that cannot be pickled
+        payload = pickle.dumps(("error", batch, RuntimeError(f"{type(e).__name__}: {e}")), protocol=5)
+    try:
+        sender.send_bytes(payload)
+    except OSError:
+        pass  # nobody is listening any more
