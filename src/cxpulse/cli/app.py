@@ -6,10 +6,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from cxpulse.cli.errors import err, handle_errors
-from cxpulse.cli.options import DB_DEFAULT, AccountOption, DbOption, FormatOption, OutputFormat, is_terminal
+from cxpulse.cli.options import (
+    DB_DEFAULT,
+    AccountOption,
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    is_terminal,
+)
 from cxpulse.cli.render import out, print_csv, print_json, print_table
 from cxpulse.storage import Store
 
@@ -72,6 +86,8 @@ def import_cmd(
             err.print(f"  {r}", markup=False)
     else:
         err.print("rejected 0 rows")
+    if summary.rescored:
+        err.print(f"rescored {summary.rescored} open tickets the import changed (see `cxpulse score --open`)")
 
 
 @app.command()
@@ -302,3 +318,178 @@ def demo(
     rows = run_report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=("account",)))
     print_table(overview(rows), ["account", "rated", *OVERVIEW], title="overview by account (all 12 months)")
     out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse report --help")
+
+
+# ---- prediction (issue 3) ----------------------------------------------------------------
+
+LearnerOption = Annotated[
+    str, typer.Option("--learner", help="lgbm (gradient-boosted trees) or logreg; docs/prediction.md compares them.")
+]
+
+
+def _datetime(value: str | None, name: str):
+    """An ISO time (or a day, meaning its midnight); without a zone it is UTC."""
+    from datetime import UTC, datetime
+
+    from cxpulse.domain import InvalidQuery
+
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidQuery(f"{name} {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _auc(v) -> str:
+    return "" if v is None else f"{v:.3f}"
+
+
+def _card_line(card: dict) -> dict:
+    early = card.get("early_auc") or {}
+    return {
+        "account": card.get("account", ""),
+        "version": card.get("version"),
+        "scope": card.get("scope", ""),
+        "n": card.get("n_tickets"),
+        "AUC": _auc(card.get("auc")),
+        "Brier": _auc(card.get("brier")),
+        "baseline Brier": _auc(card.get("baseline_brier")),
+        "base rate": _auc(card.get("base_rate")),
+        "early AUC (before 1st reply)": _auc(early.get("before_first_reply")),
+        "early AUC (half-life)": _auc(early.get("half_life")),
+    }
+
+
+CARD_COLUMNS = ["account", "version", "scope", "n", "AUC", "Brier", "baseline Brier", "base rate",
+                "early AUC (before 1st reply)", "early AUC (half-life)"]
+
+
+@app.command()
+@handle_errors
+def train(
+    account: AccountOption = None,
+    learner: LearnerOption = "lgbm",
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Train a new model version per account and print each model card's figures.
+
+    Accounts with fewer rated tickets than their min_rated_for_model use the model
+    trained across all accounts, shifted to their own base rate (scope pooled-shifted).
+
+    Example: cxpulse train --account nordlicht
+    """
+    from cxpulse.service.predict import train as do_train
+
+    with _progress_bar("training", None, unit="accounts") as advance:
+        done = do_train(Store.open(db), account, learner=learner, progress=advance)
+    cards = [t.card for t in done]
+    if fmt is OutputFormat.json:
+        print_json(cards)
+        return
+    lines = [_card_line(c) for c in cards]
+    if fmt is OutputFormat.csv:
+        print_csv(lines, CARD_COLUMNS)
+        return
+    print_table(lines, CARD_COLUMNS, title="trained models (AUC, Brier: time-ordered split, newest 20% of rated tickets)")
+    if any(c["scope"] == "pooled-shifted" for c in cards):
+        err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
+
+
+@app.command()
+@handle_errors
+def score(
+    account: AccountOption = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only tickets open at that time.")] = False,
+    ticket: Annotated[str | None, typer.Option("--ticket", help="One ticket, by its id in the help desk.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Score as of this time (ISO 8601, UTC unless a zone is given); read-only. Default: now, stored."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Predicted satisfaction 0–100 per ticket with its top 3 reasons, lowest first.
+
+    Scoring now stores each prediction and raises an alert when an open ticket drops
+    below the account's alert_below; --as-of only reads.
+
+    Example: cxpulse score --account nordlicht --open
+    """
+    from cxpulse.service.predict import score as do_score
+
+    rows = do_score(Store.open(db), account=account, open_only=open_only, ticket=ticket,
+                    as_of=_datetime(as_of, "--as-of"))
+    if fmt is OutputFormat.json:
+        print_json(rows)
+        return
+    flat = [{**r, "reasons": "; ".join(r["reasons"]), "as_of": r["as_of"].isoformat(timespec="seconds")} for r in rows]
+    cols = ["account", "ticket_id", "score", "status", "reasons", "model_version"]
+    if fmt is OutputFormat.csv:
+        print_csv(flat, [*cols, "probability", "as_of"])
+        return
+    print_table(flat, cols, title=f"predicted satisfaction as of {flat[0]['as_of'] if flat else 'now'}")
+    if not rows:
+        err.print("no tickets to score" + (" open now" if open_only else ""))
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    account: AccountOption = None,
+    learner: LearnerOption = "lgbm",
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Honest quality figures: train on the oldest 80% of rated tickets, test on the newest 20%.
+
+    ROC AUC, Brier score beside the base-rate baseline, a calibration table, and AUC on
+    snapshots early in each ticket's life. On ratings that carry no signal, AUC is near 0.5.
+
+    Example: cxpulse evaluate --account nordlicht --format json
+    """
+    from cxpulse.service.predict import evaluate as do_evaluate
+    from cxpulse.service.predict import evaluate_all
+
+    store = Store.open(db)
+    results = [do_evaluate(store, account, learner=learner)] if account else evaluate_all(store, learner=learner)
+    if fmt is OutputFormat.json:
+        print_json(results[0] if account else results)
+        return
+    lines = [{**_card_line(r), "n": f"{r['n_train']}/{r['n_test']}"} for r in results]
+    cols = [c for c in CARD_COLUMNS if c != "version"]
+    if fmt is OutputFormat.csv:
+        print_csv(lines, cols)
+        return
+    print_table(lines, cols, title="time-ordered evaluation (n = train/test tickets)")
+    for r in results:
+        if r.get("calibration"):
+            calib = [{"predicted": f"{c['lo']:.1f}–{c['hi']:.1f}", "n": round(c["n"], 1),
+                      "mean predicted": f"{c['predicted']:.2f}", "observed": f"{c['observed']:.2f}"}
+                     for c in r["calibration"]]
+            print_table(calib, ["predicted", "n", "mean predicted", "observed"], title=f"calibration · {r['account']}")
+
+
+@app.command()
+@handle_errors
+def alerts(account: AccountOption = None, fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) -> None:
+    """Early warnings: each time a ticket's predicted score crossed below its account's alert_below.
+
+    Example: cxpulse alerts --account nordlicht --format json
+    """
+    from cxpulse.service.predict import alerts as list_alerts
+
+    rows = list_alerts(Store.open(db), account)
+    if fmt is OutputFormat.json:
+        print_json(rows)
+        return
+    flat = [{**r, "reasons": "; ".join(r["reasons"]), "at": r["at"].isoformat(timespec="seconds")} for r in rows]
+    cols = ["at", "account", "ticket_id", "score", "threshold", "model_version", "reasons"]
+    if fmt is OutputFormat.csv:
+        print_csv(flat, cols)
+        return
+    print_table(flat, cols, title="alerts (newest first)")
+    if not rows:
+        err.print("no alerts; `cxpulse score --open` scores the open tickets and raises them")

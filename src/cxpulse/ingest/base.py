@@ -73,6 +73,7 @@ class ImportSummary:
     rejects_path: str | None = None
     accounts: list[str] = field(default_factory=list)
     first_rejects: list[Reject] = field(default_factory=list)
+    rescored: int = 0  # open tickets scored again because the import changed them
 
     def as_dict(self) -> dict:
         return {
@@ -84,4 +85,5 @@ class ImportSummary:
             "by_kind": {k: vars(v) for k, v in self.by_kind.items()},
             "rejects_file": self.rejects_path,
             "accounts": self.accounts,
+            "rescored": self.rescored,
         }

@@ -80,6 +80,9 @@ def import_path(
         if on_refresh is not None:
             on_refresh(sum(len(t.tickets) for t in result.touched.values()))
         refresh(store, result.touched)
+    from cxpulse.service.predict import rescore  # here: the ML stack loads only for an import
+
+    result.summary.rescored = rescore(store, result.touched)
     return result.summary
 
 

@@ -1,5 +1,6 @@
 """The schema. Raw input (users, tickets, events, responses) is the source of truth;
-ticket_kpis and the rollup_* tables are derived and rebuilt from it.
+ticket_kpis and the rollup_* tables are derived and rebuilt from it; models, predictions
+and alerts are derived too (`cxpulse train` and `cxpulse score` make them again).
 
 Rows from a help desk are keyed by (account_id, source_id) so a second import of the same
 data finds them; `content_hash` tells an unchanged row from an updated one. Times are
@@ -17,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -206,4 +208,51 @@ invitations = Table(
     Column("day", Date, nullable=False),
     Column("content_hash", String(32), nullable=False),
     UniqueConstraint("account_id", "source_id", name="uq_invitations_source"),
+)
+
+
+# ---- prediction: derived from the stored events and ratings (train, score) ---------------
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # NULL for the pooled model trained across accounts; small accounts store it shifted
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=True),
+    Column("scope", String(16), nullable=False),  # "account" | "pooled-shifted" | "pooled"
+    Column("version", Integer, nullable=False),  # 1, 2, … per account (and for the pooled model)
+    Column("learner", String(32), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("card", Text, nullable=False),  # the model card, JSON
+    Column("blob", LargeBinary, nullable=False),  # SatisfactionModel.to_bytes()
+    UniqueConstraint("account_id", "version", name="uq_models_version"),
+)
+
+predictions = Table(
+    "predictions",
+    metadata,
+    # the current prediction of each ticket: scoring "now" replaces it
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("ticket_id", String(200), primary_key=True),
+    Column("as_of", DateTime, nullable=False),
+    Column("scored_at", DateTime, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of strings
+    Column("model_version", Integer, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    # one row per crossing below the account's alert_below, kept as a log
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("ticket_id", String(200), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("model_version", Integer, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list of strings
+    Index("ix_alerts_account_at", "account_id", "at"),
 )

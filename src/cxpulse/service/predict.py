@@ -1,0 +1,504 @@
+"""Prediction use cases (issue 3): train per-account models, score tickets with reasons,
+evaluate honestly, keep the early-warning log.
+
+Training data of an account: its rated tickets — those with a CSAT answer; the latest
+answer on the account's CSAT scale decides the label (a ticket rated only on the other
+CSAT scale, e.g. Zendesk's good/bad in a 1–5 account, by that one) — each seen at
+several moments of its life (`features.training_times`, never after its first rating),
+weighted so every ticket counts once. The context inputs (agent's, customer's, account's
+recent CSAT) come from all the account's CSAT answers, as of each moment.
+
+An account with at least `min_rated_for_model` rated tickets gets its own model; the
+others share one model trained across all accounts, shifted to their own base rate.
+Models, predictions and alerts are derived: `train` and `score` make them again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from cxpulse.domain import (
+    OPEN_STATES,
+    AmbiguousTicket,
+    InvalidQuery,
+    NotFound,
+    Scale,
+    Ticket,
+    TicketEvent,
+    is_satisfied,
+)
+from cxpulse.ml.context import PastRating, RatingHistory, shrunk_share
+from cxpulse.ml.features import CATEGORICAL, early_times, snapshots, training_times
+from cxpulse.service.load import Touched
+from cxpulse.storage import Store, StoredAccount
+from cxpulse.storage import predictions as P
+from cxpulse.storage.histories import ticket_histories, ticket_ids
+
+if TYPE_CHECKING:  # the learners (scikit-learn, LightGBM: ~1.5 s to import) load when a model is used
+    from cxpulse.ml.evaluation import TrainingSet
+    from cxpulse.ml.model import SatisfactionModel
+
+LEARNER = "lgbm"  # chosen by measurement: docs/prediction.md
+LEARNERS = ("lgbm", "logreg")  # ml.model.LEARNERS, named here so checking one loads no learner
+TEST_SHARE = 0.2  # newest fifth of the rated tickets tests, the older four fifths train
+MIN_RATED = 20  # below this (or with one kind of answer only) no model can be fitted
+CSAT_SCALES = (Scale.FIVE, Scale.BINARY)
+_STATUS = CATEGORICAL.index("status")
+_POOLED_KEY = "\x1f"  # joins account and ticket id in pooled snapshots: ids repeat across accounts
+
+
+# ---- an account's rated tickets ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rated:
+    """One rated ticket: its history, its label, and when it was first rated."""
+
+    ticket: Ticket
+    events: list[TicketEvent]
+    satisfied: bool
+    rated_at: datetime  # nothing at or after the first rating is learned from
+
+
+@dataclass
+class AccountData:
+    acc: StoredAccount
+    history: RatingHistory
+    rated: list[Rated]  # oldest ticket first: the order the time split cuts
+
+    @property
+    def enough_for_own_model(self) -> bool:
+        labels = {r.satisfied for r in self.rated}
+        return len(self.rated) >= max(self.acc.account.min_rated_for_model, MIN_RATED) and len(labels) == 2
+
+    @property
+    def base_rate(self) -> float:
+        return sum(r.satisfied for r in self.rated) / len(self.rated) if self.rated else math.nan
+
+
+def load_account(store: Store, acc: StoredAccount) -> AccountData:
+    """The account's rating history and rated tickets with their events, from storage."""
+    own_scale = str(acc.account.csat_scale)
+    with store.engine.connect() as conn:
+        ratings = [r for r in P.csat_ratings(conn, acc.id) if r.scale in CSAT_SCALES]
+        # oldest first, so the last answer seen per (ticket, scale) is the latest
+        label: dict[str, dict[bool, bool]] = {}
+        first_at: dict[str, datetime] = {}
+        for r in ratings:
+            if not r.ticket_id:
+                continue
+            label.setdefault(r.ticket_id, {})[r.scale == own_scale] = is_satisfied(r.scale, r.score)
+            first_at.setdefault(r.ticket_id, r.given_at)
+        rated = [
+            Rated(t, events, label[t.source_id].get(True, label[t.source_id].get(False)), first_at[t.source_id])
+            for t, events in ticket_histories(conn, acc.id, label)
+        ]
+    rated.sort(key=lambda r: (r.ticket.created_at, r.ticket.source_id))
+    history = RatingHistory(
+        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score)) for r in ratings
+    )
+    return AccountData(acc, history, rated)
+
+
+def _training_rows(data: AccountData, rated: Sequence[Rated], *, pooled: bool = False):
+    a = data.acc.account
+    for r in rated:
+        times = training_times(r.ticket, r.events, until=r.rated_at)
+        for snap in snapshots(r.ticket, r.events, times, account=a, history=data.history):
+            yield (_pooled(snap, a.name) if pooled else snap), r.satisfied
+
+
+def _pooled(snap, account: str):
+    return replace(snap, ticket_id=f"{account}{_POOLED_KEY}{snap.ticket_id}")
+
+
+def training_set(data: AccountData, rated: Sequence[Rated] | None = None, *, pooled: bool = False) -> TrainingSet:
+    """Snapshots of these rated tickets (all the account's by default), each ticket weighing 1."""
+    from cxpulse.ml.evaluation import TrainingSet
+
+    return TrainingSet.build(_training_rows(data, data.rated if rated is None else rated, pooled=pooled))
+
+
+def early_sets(data: AccountData, rated: Sequence[Rated], *, pooled: bool = False) -> dict[str, TrainingSet]:
+    """Snapshots early in each ticket's life (before the first reply, half-way): what early AUC is measured on."""
+    from cxpulse.ml.evaluation import TrainingSet
+
+    rows: dict[str, list] = {}
+    a = data.acc.account
+    for r in rated:
+        for name, at in early_times(r.ticket, r.events, until=r.rated_at).items():
+            rows.setdefault(name, [])
+            if at is None:
+                continue
+            (snap,) = snapshots(r.ticket, r.events, [at], account=a, history=data.history)
+            rows[name].append((_pooled(snap, a.name) if pooled else snap, r.satisfied))
+    return {name: TrainingSet.build(pairs) for name, pairs in rows.items()}
+
+
+def time_split(rated: Sequence[Rated]) -> tuple[list[Rated], list[Rated]]:
+    """Oldest 80% of the rated tickets (by creation) and the newest 20%."""
+    ordered = sorted(rated, key=lambda r: (r.ticket.created_at, r.ticket.source_id))
+    n_test = max(1, round(len(ordered) * TEST_SHARE)) if len(ordered) > 1 else 0
+    return ordered[: len(ordered) - n_test], ordered[len(ordered) - n_test :]
+
+
+def _both_kinds(rated: Sequence[Rated]) -> bool:
+    return len({r.satisfied for r in rated}) == 2
+
+
+# ---- evaluation ----------------------------------------------------------------------------
+
+
+def check_learner(learner: str) -> None:
+    if learner not in LEARNERS:
+        raise InvalidQuery(f"unknown learner {learner!r}; use one of {', '.join(LEARNERS)}")
+
+
+def _evaluate_parts(parts: Sequence[tuple[AccountData, Sequence[Rated]]], *, pooled: bool, learner: str) -> dict:
+    """The time-split figures over these accounts' rated tickets: train on the oldest 80%, test on the newest 20%."""
+    from cxpulse.ml.evaluation import TrainingSet
+    from cxpulse.ml.model import evaluate as evaluate_split
+
+    everything = [(d, r) for d, rated in parts for r in rated]
+    everything.sort(key=lambda p: (p[1].ticket.created_at, p[1].ticket.source_id))
+    n_test = max(1, round(len(everything) * TEST_SHARE)) if len(everything) > 1 else 0
+    older, newer = everything[: len(everything) - n_test], everything[len(everything) - n_test :]
+
+    def build(pairs):
+        rows = []
+        for d, r in pairs:
+            rows += list(_training_rows(d, [r], pooled=pooled))
+        return TrainingSet.build(rows)
+
+    def early(pairs):
+        sets: dict[str, list] = {}
+        for d, r in pairs:
+            for name, ts in early_sets(d, [r], pooled=pooled).items():
+                sets.setdefault(name, []).extend(zip(ts.snapshots, ts.labels))
+        return {name: TrainingSet.build(rows) for name, rows in sets.items()}
+
+    if not _both_kinds([r for _d, r in older]):
+        return {"auc": None, "brier": None, "base_rate": None, "baseline_brier": None, "calibration": [],
+                "early_auc": {}, "n_train": len(older), "n_test": len(newer), "learner": learner,
+                "note": "the older 80% of rated tickets hold one kind of answer only: nothing to evaluate"}
+    out = evaluate_split(build(older), build(newer), early=early(newer), learner=learner)
+    out["window_test"] = [newer[0][1].ticket.created_at.isoformat(), newer[-1][1].ticket.created_at.isoformat()] if newer else []
+    return out
+
+
+def evaluate(store: Store, account: str, *, learner: str = LEARNER) -> dict:
+    """The honest figures for one account: time-ordered split, AUC, Brier, calibration
+    beside the base-rate baseline, and AUC early in the tickets' lives.
+
+    An account with enough rated tickets is evaluated on its own; a smaller one is
+    evaluated as it is served — by the pooled model, split by time across all accounts.
+    """
+    check_learner(learner)
+    acc = store.account(account)
+    data = load_account(store, acc)
+    if data.enough_for_own_model:
+        out = _evaluate_parts([(data, data.rated)], pooled=False, learner=learner)
+        scope = "account"
+    else:
+        everyone = [data] + [load_account(store, a) for a in store.accounts() if a.id != acc.id]
+        _check_pooled(everyone)
+        out = _evaluate_parts([(d, d.rated) for d in everyone], pooled=True, learner=learner)
+        scope = "pooled"
+    return {"account": acc.name, "scope": scope, "rated": len(data.rated), **out}
+
+
+def evaluate_all(store: Store, *, learner: str = LEARNER) -> list[dict]:
+    """`evaluate` for every account, in name order."""
+    return [evaluate(store, a.name, learner=learner) for a in store.accounts()]
+
+
+# ---- training ------------------------------------------------------------------------------
+
+
+@dataclass
+class Trained:
+    """What `train` did for one account: the stored version and its card."""
+
+    account: str
+    version: int
+    scope: str  # "account" | "pooled-shifted"
+    card: dict
+
+
+def _check_pooled(datas: Sequence[AccountData]) -> None:
+    rated = [r for d in datas for r in d.rated]
+    if len(rated) < MIN_RATED or not _both_kinds(rated):
+        satisfied = sum(r.satisfied for r in rated)
+        raise InvalidQuery(
+            f"not enough rated tickets to train a model: {len(rated)} rated ({satisfied} satisfied) across "
+            f"all accounts; need at least {MIN_RATED}, with both satisfied and unsatisfied ones — "
+            "import tickets with their CSAT ratings first (`cxpulse import`)"
+        )
+
+
+def _window(rated: Sequence[Rated]) -> tuple[str, str]:
+    if not rated:
+        return ("", "")
+    created = sorted(r.ticket.created_at for r in rated)
+    return (created[0].isoformat(), created[-1].isoformat())
+
+
+def _card(
+    figures: dict, model: SatisfactionModel, full: TrainingSet, rated: Sequence[Rated], *,
+    version: int, trained_at: datetime, scope: str, learner: str,
+) -> dict:
+    from cxpulse.ml.evaluation import ModelCard
+
+    card = ModelCard(
+        learner=learner,
+        version=version,
+        trained_at=trained_at.isoformat(),
+        window=_window(rated),
+        n_tickets=full.n_tickets,
+        n_snapshots=len(full),
+        base_rate=round(float(model.base_rate_), 4),
+        auc=figures.get("auc"),
+        brier=figures.get("brier"),
+        baseline_brier=figures.get("baseline_brier"),
+        calibration=figures.get("calibration", []),
+        early_auc=figures.get("early_auc", {}),
+        top_features=list(model.top_features_[:10]),
+        scope=scope,
+    ).to_dict()
+    card["n_train"] = figures.get("n_train")
+    card["n_test"] = figures.get("n_test")
+    return card
+
+
+def train(
+    store: Store,
+    account: str | None = None,
+    *,
+    learner: str = LEARNER,
+    progress: Callable[[int], None] | None = None,
+) -> list[Trained]:
+    """Train and store a new model version for one account (or every account).
+
+    Each own model's card carries the time-split figures (fitted on the older 80%, tested
+    on the newest 20%); the stored model is then fitted on all rated tickets. Accounts
+    with fewer rated tickets than their `min_rated_for_model` get the pooled model (trained
+    once, across all accounts, stored with its own card) shifted to their base rate.
+    `progress(done)` counts accounts.
+    """
+    from cxpulse.ml.model import SatisfactionModel
+
+    check_learner(learner)
+    targets = [store.account(account)] if account else store.accounts()
+    if not targets:
+        raise NotFound("no accounts yet — import data first (`cxpulse import` or `cxpulse demo`)")
+    datas = {a.id: load_account(store, a) for a in targets}
+    done: list[Trained] = []
+    pooled: tuple[SatisfactionModel, dict, int] | None = None
+    now = datetime.now(UTC)
+    for acc in targets:
+        data = datas[acc.id]
+        if data.enough_for_own_model:
+            figures = _evaluate_parts([(data, data.rated)], pooled=False, learner=learner)
+            full = training_set(data)
+            model = SatisfactionModel(learner=learner).fit(full)
+            scope = "account"
+        else:
+            if pooled is None:
+                everyone = list(datas.values()) + [load_account(store, a) for a in store.accounts() if a.id not in datas]
+                pooled = _train_pooled(store, everyone, learner=learner, now=now)
+            base_model, pooled_card, pooled_version = pooled
+            full = training_set(data)
+            prior = float(base_model.base_rate_)
+            rate = shrunk_share(len(data.rated), data.base_rate, prior) if data.rated else prior
+            model = base_model.shifted(rate, full.snapshots)
+            figures = pooled_card
+            scope = "pooled-shifted"
+        with store.engine.begin() as conn:
+            version = P.next_model_version(conn, acc.id)
+            card = _card(figures, model, full, data.rated, version=version, trained_at=now, scope=scope, learner=learner)
+            card["account"] = acc.name
+            if scope == "pooled-shifted":
+                card["pooled_version"] = pooled_version
+                card["pooled_n_tickets"] = pooled_card["n_tickets"]
+                card["n_tickets"] = len(data.rated)
+            P.insert_model(conn, account_id=acc.id, scope=scope, version=version, learner=learner,
+                           created_at=now, card=card, blob=model.to_bytes())
+        done.append(Trained(acc.name, version, scope, card))
+        if progress:
+            progress(len(done))
+    return done
+
+
+def _train_pooled(
+    store: Store, everyone: Sequence[AccountData], *, learner: str, now: datetime
+) -> tuple[SatisfactionModel, dict, int]:
+    """One model across every account's rated tickets, with its own card and version."""
+    from cxpulse.ml.evaluation import TrainingSet
+    from cxpulse.ml.model import SatisfactionModel
+
+    _check_pooled(everyone)
+    figures = _evaluate_parts([(d, d.rated) for d in everyone], pooled=True, learner=learner)
+    rows = [row for d in everyone for row in _training_rows(d, d.rated, pooled=True)]
+    full = TrainingSet.build(rows)
+    model = SatisfactionModel(learner=learner).fit(full)
+    rated = [r for d in everyone for r in d.rated]
+    with store.engine.begin() as conn:
+        version = P.next_model_version(conn, None)
+        card = _card(figures, model, full, rated, version=version, trained_at=now, scope="pooled", learner=learner)
+        card["accounts"] = sorted(d.acc.name for d in everyone if d.rated)
+        P.insert_model(conn, account_id=None, scope="pooled", version=version, learner=learner,
+                       created_at=now, card=card, blob=model.to_bytes())
+    return model, card, version
+
+
+def model_card(store: Store, account: str) -> dict:
+    """The card of the account's newest model."""
+    acc = store.account(account)
+    with store.engine.connect() as conn:
+        stored = P.latest_model(conn, acc.id, with_blob=False)
+    if stored is None:
+        raise NotFound(_no_model(acc.name))
+    return stored.card
+
+
+# ---- scoring -------------------------------------------------------------------------------
+
+
+def _no_model(name: str) -> str:
+    return f"account {name!r} has no trained model yet — run `cxpulse train --account {name}` first"
+
+
+def _targets(store: Store, account: str | None, ticket: str | None) -> list[StoredAccount]:
+    if ticket is None:
+        return [store.account(account)] if account else store.accounts()
+    with store.engine.connect() as conn:
+        holders = P.accounts_with_ticket(conn, ticket)
+    names = [name for _id, name in holders]
+    if account is not None:
+        acc = store.account(account)
+        if acc.name not in names:
+            raise NotFound(f"no ticket {ticket!r} in account {acc.name!r}" + (f" (it is in {', '.join(names)})" if names else ""))
+        return [acc]
+    if not names:
+        raise NotFound(f"no ticket {ticket!r} in any account")
+    if len(names) > 1:
+        raise AmbiguousTicket(
+            f"ticket {ticket!r} exists in several accounts: {', '.join(names)} — pass --account to pick one"
+        )
+    return [store.account(names[0])]
+
+
+def score(
+    store: Store,
+    *,
+    account: str | None = None,
+    open_only: bool = False,
+    ticket: str | None = None,
+    as_of: datetime | None = None,
+) -> list[dict]:
+    """Score tickets 0–100 with their top 3 reasons, lowest first.
+
+    `ticket` is the help desk's id; `open_only` keeps the tickets open at that time.
+    Scoring now (`as_of` None) stores each ticket's prediction with the model version and
+    logs an alert when an open ticket crosses below the account's `alert_below`; scoring
+    as of an explicit time only reads.
+    """
+    targets = _targets(store, account, ticket)
+    models = {}
+    with store.engine.connect() as conn:
+        for acc in targets:
+            stored = P.latest_model(conn, acc.id)
+            if stored is None:
+                raise NotFound(_no_model(acc.name))
+            models[acc.id] = stored
+    out: list[dict] = []
+    for acc in targets:
+        with store.engine.connect() as conn:
+            if ticket is not None:
+                ids = [ticket]
+            elif open_only and as_of is None:
+                ids = P.open_ticket_ids(conn, acc.id)
+            else:
+                ids = ticket_ids(conn, acc.id)
+        out += _score_account(store, acc, models[acc.id], ids, as_of=as_of, open_only=open_only and ticket is None)
+    out.sort(key=lambda r: (r["score"], r["account"], r["ticket_id"]))
+    return out
+
+
+def _score_account(
+    store: Store, acc: StoredAccount, stored: P.StoredModel, ids: Collection[str], *,
+    as_of: datetime | None, open_only: bool = False,
+) -> list[dict]:
+    """Score these tickets as of `as_of` (now when None, and then store the predictions)."""
+    from cxpulse.ml.model import SatisfactionModel
+
+    if not ids:
+        return []
+    model = SatisfactionModel.from_bytes(stored.blob)
+    data_now = as_of is None
+    at = datetime.now(UTC) if data_now else (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)
+    with store.engine.connect() as conn:
+        ratings = [r for r in P.csat_ratings(conn, acc.id) if r.scale in CSAT_SCALES]
+        history = RatingHistory(
+            PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score)) for r in ratings
+        )
+        snaps = []
+        for t, events in ticket_histories(conn, acc.id, ids):
+            if t.created_at >= at:
+                continue  # not yet created at that time
+            (snap,) = snapshots(t, events, [at], account=acc.account, history=history)
+            if open_only and snap.categorical[_STATUS] not in OPEN_STATES:
+                continue
+            snaps.append(snap)
+    scored = model.score(snaps, reasons=3)
+    rows = [
+        {
+            "account": acc.name,
+            "ticket_id": s.ticket_id,
+            "score": s.score,
+            "probability": round(s.probability, 4),
+            "reasons": list(s.reasons),
+            "model_version": stored.version,
+            "as_of": at,
+            "status": snap.categorical[_STATUS],
+        }
+        for s, snap in zip(scored, snaps)
+    ]
+    if data_now and rows:
+        open_ids = {r["ticket_id"] for r in rows if r["status"] in OPEN_STATES}
+        with store.engine.begin() as conn:
+            P.record_predictions(
+                conn, acc.id, [{**r, "scored_at": at} for r in rows],
+                threshold=acc.account.alert_below, alert_on=open_ids,
+            )
+    return rows
+
+
+def rescore(store: Store, touched: dict[str, Touched]) -> int:
+    """After an import: score again, now, the open tickets it touched, in accounts that
+    have a model (storing the predictions and logging crossings). Returns how many."""
+    n = 0
+    for name, what in touched.items():
+        if not what.tickets:
+            continue
+        acc = store.account(name)
+        with store.engine.connect() as conn:
+            stored = P.latest_model(conn, acc.id)
+            ids = P.open_ticket_ids(conn, acc.id, what.tickets) if stored is not None else []
+        if ids:
+            n += len(_score_account(store, acc, stored, ids, as_of=None, open_only=True))
+    return n
+
+
+# ---- alerts ---------------------------------------------------------------------------------
+
+
+def alerts(store: Store, account: str | None = None) -> list[dict]:
+    """The early-warning log, newest first: each time a ticket's score crossed below the threshold."""
+    ids = [store.account(account).id] if account else None
+    with store.engine.connect() as conn:
+        return P.read_alerts(conn, ids)

@@ -1,0 +1,299 @@
+"""Prediction storage: versioned models with their cards, the current prediction per
+ticket, the alert log, and the reads training and scoring need.
+
+All three tables are derived (DESIGN.md): `cxpulse train` and `cxpulse score` make them
+again from the stored events and ratings. The functions take a Connection so a use case
+can put several in one transaction (read the previous scores, write the new ones and the
+alerts they cause, atomically).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, case, delete, func, or_, select
+
+from cxpulse.domain import OPEN_STATES
+from cxpulse.storage import tables as T
+from cxpulse.storage.rows import aware_utc, naive_utc
+
+CHUNK = 2000
+
+# ---- models ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredModel:
+    """One trained model: `account_id` None is the pooled model trained across accounts."""
+
+    id: int
+    account_id: int | None
+    scope: str  # "account" | "pooled-shifted" | "pooled"
+    version: int
+    learner: str
+    created_at: datetime  # aware UTC
+    card: dict
+    blob: bytes | None  # None when read without it (listing cards)
+
+
+def _owner(column, account_id: int | None):
+    return column.is_(None) if account_id is None else column == account_id
+
+
+def next_model_version(conn: Connection, account_id: int | None) -> int:
+    """1 for the first model of an account (or of the pooled sequence), then one more each time."""
+    m = T.models
+    top = conn.execute(select(func.max(m.c.version)).where(_owner(m.c.account_id, account_id))).scalar()
+    return int(top or 0) + 1
+
+
+def insert_model(
+    conn: Connection,
+    *,
+    account_id: int | None,
+    scope: str,
+    version: int,
+    learner: str,
+    created_at: datetime,
+    card: dict,
+    blob: bytes,
+) -> None:
+    conn.execute(
+        T.models.insert().values(
+            account_id=account_id,
+            scope=scope,
+            version=version,
+            learner=learner,
+            created_at=naive_utc(created_at),
+            card=json.dumps(card, ensure_ascii=False, allow_nan=False, default=_json_default),
+            blob=blob,
+        )
+    )
+
+
+def latest_model(conn: Connection, account_id: int | None, *, with_blob: bool = True) -> StoredModel | None:
+    """The newest version of this account's model (None: the pooled one), or None if never trained."""
+    m = T.models
+    cols = [m.c.id, m.c.account_id, m.c.scope, m.c.version, m.c.learner, m.c.created_at, m.c.card]
+    if with_blob:
+        cols.append(m.c.blob)
+    q = select(*cols).where(_owner(m.c.account_id, account_id))
+    row = conn.execute(q.order_by(m.c.version.desc()).limit(1)).first()
+    if row is None:
+        return None
+    blob = bytes(row[7]) if with_blob and row[7] is not None else None
+    return StoredModel(row.id, row.account_id, row.scope, row.version, row.learner,
+                       aware_utc(row.created_at), json.loads(row.card), blob)
+
+
+def _json_default(v):
+    """Card values numpy may have produced (np.float64, np.int64) or tuples."""
+    if hasattr(v, "item"):
+        return v.item()
+    if isinstance(v, tuple | set):
+        return list(v)
+    raise TypeError(f"cannot store {type(v).__name__} in a model card")
+
+
+# ---- what training and scoring read ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A CSAT answer with the agent and customer it counts for (response's own, else the ticket's)."""
+
+    ticket_id: str
+    given_at: datetime  # aware UTC
+    scale: str
+    score: int
+    agent_id: str
+    customer_id: str
+
+
+def csat_ratings(conn: Connection, account_id: int) -> list[Rating]:
+    """Every CSAT answer of the account, oldest first, attributed as the CSAT reports do."""
+    r, t = T.responses, T.tickets
+    src = r.outerjoin(t, and_(t.c.account_id == r.c.account_id, t.c.source_id == r.c.ticket_id))
+    q = (
+        select(
+            r.c.ticket_id,
+            r.c.given_at,
+            r.c.scale,
+            r.c.score,
+            func.coalesce(func.nullif(r.c.agent_id, ""), t.c.assignee_id, ""),
+            func.coalesce(func.nullif(r.c.customer_id, ""), t.c.requester_id, ""),
+        )
+        .select_from(src)
+        .where(r.c.account_id == account_id, r.c.kind == "csat")
+        .order_by(r.c.given_at, r.c.source_id)
+    )
+    return [Rating(tid, aware_utc(at), scale, int(score), agent, customer)
+            for tid, at, scale, score, agent, customer in conn.execute(q)]
+
+
+def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | None = None) -> list[str]:
+    """Tickets open now: the status the KPI fold found at the end of the ticket's events.
+    The fold says `new` when nothing told it otherwise (no status events, no solve time),
+    so then — and before the KPIs exist — the help desk's own current status decides.
+    Restricted to `ids` when given."""
+    t, k = T.tickets, T.ticket_kpis
+    src = t.outerjoin(k, and_(k.c.account_id == t.c.account_id, k.c.ticket_id == t.c.source_id))
+    own = func.coalesce(func.nullif(func.lower(t.c.status), ""), "new")
+    status = case((or_(k.c.status.is_(None), k.c.status == "new"), own), else_=k.c.status)
+    q = select(t.c.source_id).select_from(src).where(t.c.account_id == account_id, status.in_(sorted(OPEN_STATES)))
+    if ids is None:
+        return sorted(sid for (sid,) in conn.execute(q))
+    ids = sorted(ids)
+    out: list[str] = []
+    for i in range(0, len(ids), CHUNK):
+        out += [sid for (sid,) in conn.execute(q.where(t.c.source_id.in_(ids[i : i + CHUNK])))]
+    return sorted(out)
+
+
+def accounts_with_ticket(conn: Connection, source_id: str) -> list[tuple[int, str]]:
+    """(account id, account name) of every account holding a ticket with this source id."""
+    t, a = T.tickets, T.accounts
+    q = (
+        select(a.c.id, a.c.name)
+        .select_from(t.join(a, a.c.id == t.c.account_id))
+        .where(t.c.source_id == source_id)
+        .order_by(a.c.name)
+    )
+    return [(aid, name) for aid, name in conn.execute(q)]
+
+
+# ---- predictions and alerts ----------------------------------------------------------------
+
+
+def stored_scores(conn: Connection, account_id: int, ids: Collection[str]) -> dict[str, int]:
+    """The current stored score of these tickets (those that have one)."""
+    p = T.predictions
+    ids = sorted(ids)
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), CHUNK):
+        q = select(p.c.ticket_id, p.c.score).where(p.c.account_id == account_id, p.c.ticket_id.in_(ids[i : i + CHUNK]))
+        out.update((tid, int(score)) for tid, score in conn.execute(q))
+    return out
+
+
+def crossed_below(previous: int | None, score: int, threshold: int) -> bool:
+    """An alert is due when a score goes below the threshold from at or above it (or from
+    no score at all); staying below raises none, and a later new crossing raises another.
+
+    >>> [crossed_below(p, s, 40) for p, s in [(None, 30), (50, 39), (39, 20), (30, 45), (45, 40)]]
+    [True, True, False, False, False]
+    """
+    return score < threshold and (previous is None or previous >= threshold)
+
+
+def record_predictions(
+    conn: Connection,
+    account_id: int,
+    rows: Sequence[dict],
+    *,
+    threshold: int,
+    alert_on: Collection[str] = (),
+) -> list[dict]:
+    """Store these predictions as the tickets' current ones; log an alert for each ticket in
+    `alert_on` whose score crossed below `threshold`. Returns the alerts logged.
+
+    A row: ticket_id, as_of, scored_at, score, probability, reasons (list of str),
+    model_version.
+    """
+    if not rows:
+        return []
+    previous = stored_scores(conn, account_id, [r["ticket_id"] for r in rows])
+    alert_on = set(alert_on)
+    new_alerts = [
+        {
+            "ticket_id": r["ticket_id"],
+            "at": r["scored_at"],
+            "score": r["score"],
+            "threshold": threshold,
+            "model_version": r["model_version"],
+            "reasons": list(r["reasons"]),
+        }
+        for r in rows
+        if r["ticket_id"] in alert_on and crossed_below(previous.get(r["ticket_id"]), r["score"], threshold)
+    ]
+    delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
+    conn.execute(
+        T.predictions.insert(),
+        [
+            {
+                "account_id": account_id,
+                "ticket_id": r["ticket_id"],
+                "as_of": naive_utc(r["as_of"]),
+                "scored_at": naive_utc(r["scored_at"]),
+                "score": int(r["score"]),
+                "probability": float(r["probability"]),
+                "reasons": json.dumps(list(r["reasons"]), ensure_ascii=False),
+                "model_version": int(r["model_version"]),
+            }
+            for r in rows
+        ],
+    )
+    if new_alerts:
+        conn.execute(
+            T.alerts.insert(),
+            [{**a, "account_id": account_id, "at": naive_utc(a["at"]),
+              "reasons": json.dumps(a["reasons"], ensure_ascii=False)} for a in new_alerts],
+        )
+    return new_alerts
+
+
+def delete_predictions(conn: Connection, account_id: int, ids: Iterable[str] | None = None) -> None:
+    """Drop the stored predictions of these tickets (all of the account's when ids is None)."""
+    p = T.predictions
+    if ids is None:
+        conn.execute(delete(p).where(p.c.account_id == account_id))
+        return
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), CHUNK):
+        conn.execute(delete(p).where(p.c.account_id == account_id, p.c.ticket_id.in_(ids[i : i + CHUNK])))
+
+
+def read_predictions(conn: Connection, account_id: int, ids: Collection[str] | None = None) -> list[dict]:
+    """Stored predictions, lowest score first: the tickets most at risk on top."""
+    p = T.predictions
+    q = select(p).where(p.c.account_id == account_id)
+    if ids is not None:
+        q = q.where(p.c.ticket_id.in_(sorted(ids)))
+    return [_prediction(row) for row in conn.execute(q.order_by(p.c.score, p.c.ticket_id))]
+
+
+def _prediction(row) -> dict:
+    return {
+        "ticket_id": row.ticket_id,
+        "as_of": aware_utc(row.as_of),
+        "scored_at": aware_utc(row.scored_at),
+        "score": row.score,
+        "probability": row.probability,
+        "reasons": json.loads(row.reasons),
+        "model_version": row.model_version,
+    }
+
+
+def read_alerts(conn: Connection, account_ids: Sequence[int] | None = None) -> list[dict]:
+    """The alert log, newest first, with each alert's account name."""
+    al, a = T.alerts, T.accounts
+    q = select(al, a.c.name).select_from(al.join(a, a.c.id == al.c.account_id))
+    if account_ids is not None:
+        q = q.where(al.c.account_id.in_(list(account_ids)))
+    q = q.order_by(al.c.at.desc(), al.c.id.desc())
+    return [
+        {
+            "id": row.id,
+            "account": row.name,
+            "ticket_id": row.ticket_id,
+            "at": aware_utc(row.at),
+            "score": row.score,
+            "threshold": row.threshold,
+            "model_version": row.model_version,
+            "reasons": json.loads(row.reasons),
+        }
+        for row in conn.execute(q)
+    ]

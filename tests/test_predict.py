@@ -1,0 +1,226 @@
+"""Prediction end to end, on SQLite and PostgreSQL: train, score, alerts, evaluate, the CLI.
+
+The help desks here have signal: a customer who waited long for the first reply is
+usually unsatisfied. A few hundred rated tickets keep each model fit around a second.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cxpulse.cli import app
+from cxpulse.domain import AmbiguousTicket, NotFound
+from cxpulse.service.imports import import_path
+from cxpulse.service.predict import alerts, evaluate, score, train
+from cxpulse.storage import predictions as P
+from tests.factories import make_ticket, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+START = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def waiting_help_desk(
+    *, seed: int, rated: int, open_tickets: int = 0, prefix: str = "T", min_rated: int = 100, account: str = "acme"
+) -> list[dict]:
+    """Solved tickets whose CSAT follows the first-reply wait, then a few open ones with no reply yet."""
+    rng = random.Random(seed)
+    recs: list[dict] = [{"type": "account", "name": account, "min_rated_for_model": min_rated, "alert_below": 40}]
+    for i in range(rated + open_tickets):
+        tid = f"{prefix}{i}"
+        created = START + timedelta(minutes=rng.randrange(0, 60 * 24 * 60))
+        agent, customer = rng.choice(["a1", "a2", "a3"]), f"c{i % 40}"
+        is_open = i >= rated
+        subject = rng.choice(["Ничего не работает", "Invoice question", "Δεν λειτουργεί", "Sąskaita"])
+        recs.append(make_ticket(id=tid, created_at=created.isoformat(), status="open" if is_open else "solved",
+                                channel=rng.choice(["email", "chat"]), assignee_id=agent, requester_id=customer,
+                                subject=subject))
+        recs.append({"type": "event", "id": f"{tid}-1", "ticket_id": tid, "at": created.isoformat(), "kind": "comment",
+                     "author_id": customer, "author_role": "customer", "body": subject})
+        if is_open:
+            continue
+        wait = rng.choice([rng.randrange(5, 120), rng.randrange(900, 3000)])
+        reply = created + timedelta(minutes=wait)
+        solved = reply + timedelta(minutes=rng.randrange(5, 240))
+        recs += [
+            {"type": "event", "id": f"{tid}-2", "ticket_id": tid, "at": reply.isoformat(), "kind": "comment",
+             "author_id": agent, "author_role": "agent", "body": "Žiūrime"},
+            {"type": "event", "id": f"{tid}-3", "ticket_id": tid, "at": solved.isoformat(), "kind": "status",
+             "from": "open", "to": "solved"},
+        ]
+        happy = rng.random() < (0.85 if wait < 240 else 0.15)
+        recs.append({"type": "rating", "id": f"{tid}-csat", "ticket_id": tid, "score": 5 if happy else 2,
+                     "given_at": (solved + timedelta(minutes=30)).isoformat()})
+    return recs
+
+
+def _import(store, tmp_path, name: str, records: list[dict]) -> None:
+    import_path(store, "jsonl", write_jsonl(tmp_path / f"{name}.jsonl", records), account=name)
+
+
+CARD_KEYS = {"account", "version", "scope", "learner", "trained_at", "window", "n_tickets", "n_snapshots", "n_train",
+             "n_test", "base_rate", "auc", "brier", "baseline_brier", "calibration", "early_auc", "top_features"}
+
+
+def test_train_stores_versioned_models_with_cards_and_small_accounts_use_the_pooled_model(store, tmp_path):
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=1, rated=160, account="acme"))
+    _import(store, tmp_path, "tiny", waiting_help_desk(seed=2, rated=30, account="tiny", prefix="S"))
+    done = {t.account: t for t in train(store)}
+    acme, tiny = done["acme"], done["tiny"]
+    assert (acme.version, acme.scope, tiny.version, tiny.scope) == (1, "account", 1, "pooled-shifted")
+    assert CARD_KEYS <= set(acme.card) and acme.card["n_tickets"] == 160
+    assert (acme.card["n_train"], acme.card["n_test"]) == (128, 32)
+    assert acme.card["auc"] > 0.7 and acme.card["brier"] < acme.card["baseline_brier"]
+    assert set(acme.card["early_auc"]) == {"before_first_reply", "half_life"}
+    assert acme.card["window"][0] < acme.card["window"][1]
+    # the small account: the pooled model (trained on both accounts) at its own base rate
+    assert tiny.card["n_tickets"] == 30 and tiny.card["pooled_n_tickets"] == 190
+    assert 0 < tiny.card["base_rate"] < 1 and tiny.card["pooled_version"] == 1
+    with store.engine.connect() as conn:
+        pooled = P.latest_model(conn, None, with_blob=False)
+        stored = P.latest_model(conn, store.account("tiny").id)
+    assert (pooled.scope, pooled.version, pooled.card["accounts"]) == ("pooled", 1, ["acme", "tiny"])
+    assert stored.scope == "pooled-shifted" and stored.card == json.loads(json.dumps(tiny.card)) and stored.blob
+    # a second training is a new version; the first stays stored
+    (again,) = train(store, "acme")
+    assert (again.account, again.version, again.card["version"]) == ("acme", 2, 2)
+    with store.engine.connect() as conn:
+        assert P.next_model_version(conn, store.account("acme").id) == 3
+
+
+def test_scoring_open_tickets_stores_predictions_and_alerts_once_per_crossing(store, tmp_path):
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=3, rated=150, open_tickets=4, account="acme"))
+    _import(store, tmp_path, "other", waiting_help_desk(seed=4, rated=5, account="other"))
+    with pytest.raises(NotFound, match="run `cxpulse train --account acme`"):
+        score(store, account="acme", open_only=True)
+    train(store, "acme")
+    # "T1" is a ticket id in both accounts
+    with pytest.raises(AmbiguousTicket, match="acme, other — pass --account"):
+        score(store, ticket="T1")
+    with pytest.raises(NotFound, match="no ticket 'T999'"):
+        score(store, ticket="T999", account="acme")
+
+    rows = score(store, account="acme", open_only=True)
+    assert sorted(r["ticket_id"] for r in rows) == ["T150", "T151", "T152", "T153"]
+    assert [r["score"] for r in rows] == sorted(r["score"] for r in rows)
+    for r in rows:
+        assert len(r["reasons"]) == 3 and all(isinstance(s, str) and s for s in r["reasons"])
+        assert r["model_version"] == 1 and r["status"] in {"new", "open"} and 0 <= r["score"] <= 100
+    # open for months without a reply: every one is at risk, and alerted once
+    assert all(r["score"] < 40 for r in rows)
+    assert sorted(a["ticket_id"] for a in alerts(store)) == ["T150", "T151", "T152", "T153"]
+
+    # a new model version, scored again: predictions carry it; staying below raises no second alert
+    train(store, "acme")
+    score(store, account="acme", open_only=True)
+    with store.engine.connect() as conn:
+        stored = P.read_predictions(conn, store.account("acme").id)
+    assert {p["model_version"] for p in stored} == {2} and len(stored) == 4
+    assert len(alerts(store, "acme")) == 4 and alerts(store, "other") == []
+
+    # one ticket as of a past time: scored, nothing stored
+    (past,) = score(store, ticket="T3", account="acme", as_of=START + timedelta(days=70))
+    assert past["status"] == "solved" and past["as_of"] == START + timedelta(days=70)
+    with store.engine.connect() as conn:
+        assert P.read_predictions(conn, store.account("acme").id, ["T3"]) == []
+
+
+def test_importing_events_for_an_open_ticket_rescores_it(store, tmp_path):
+    created = datetime.now(UTC) - timedelta(hours=30)  # open, waiting for its first reply for 30 h
+    fresh = [make_ticket(id="N1", created_at=created.isoformat(), status="open", assignee_id="a1", requester_id="c1"),
+             {"type": "event", "id": "N1-1", "ticket_id": "N1", "at": created.isoformat(), "kind": "comment",
+              "author_id": "c1", "author_role": "customer", "body": "Help"}]
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=5, rated=120, open_tickets=1, account="acme") + fresh)
+    train(store, "acme")
+    score(store, account="acme", open_only=True)
+    acme = store.account("acme").id
+    with store.engine.connect() as conn:
+        before = {p["ticket_id"]: p for p in P.read_predictions(conn, acme)}
+    replied = (created + timedelta(minutes=5)).isoformat()  # the help desk's late export: it was answered at once
+    _import(store, tmp_path, "acme", [
+        {"type": "event", "id": "N1-2", "ticket_id": "N1", "at": replied, "kind": "comment", "author_id": "a1",
+         "author_role": "agent", "body": "Žiūrime"},
+        {"type": "event", "id": "N1-3", "ticket_id": "N1", "at": replied, "kind": "status", "from": "open", "to": "pending"},
+    ])
+    with store.engine.connect() as conn:
+        after = {p["ticket_id"]: p for p in P.read_predictions(conn, acme)}
+    assert after["N1"]["scored_at"] > before["N1"]["scored_at"]
+    assert after["N1"]["score"] > before["N1"]["score"] and after["N1"]["reasons"] != before["N1"]["reasons"]
+    assert after["T120"] == before["T120"]  # not touched by the import: not rescored
+
+
+def test_evaluate_reports_no_signal_when_ratings_carry_none_even_with_a_trap_after_the_rating(store, tmp_path):
+    """Random ratings; an agent apologises an hour after every bad one. A model allowed to
+    learn from after the rating would see the apology and score near-perfectly."""
+    records = waiting_help_desk(seed=7, rated=400, account="acme", min_rated=100)
+    rng = random.Random(8)
+    traps = []
+    for r in records:
+        if r["type"] == "rating":
+            r["score"] = rng.choice([2, 5])
+            if r["score"] == 2:
+                at = (datetime.fromisoformat(r["given_at"]) + timedelta(hours=1)).isoformat()
+                traps.append({"type": "event", "id": f"{r['ticket_id']}-sorry", "ticket_id": r["ticket_id"], "at": at,
+                              "kind": "comment", "author_id": "a1", "author_role": "agent", "body": "We are so sorry"})
+    _import(store, tmp_path, "acme", records + traps)
+    figures = evaluate(store, "acme")
+    assert (figures["scope"], figures["n_train"], figures["n_test"]) == ("account", 320, 80)
+    assert abs(figures["auc"] - 0.5) < 0.15  # measured 0.54 here; 0.74 when snapshots may follow the rating
+    assert all(v is None or abs(v - 0.5) < 0.15 for v in figures["early_auc"].values())
+
+
+def _db(store) -> str:
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+def test_cli_train_score_evaluate_alerts_as_json(store, tmp_path):
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=6, rated=150, open_tickets=3, account="acme"))
+    runner = CliRunner()
+    db = ["--db", _db(store)]
+
+    result = runner.invoke(app, ["score", "--account", "acme", *db])
+    assert result.exit_code == 4 and "cxpulse train" in result.output
+
+    result = runner.invoke(app, ["train", "--account", "acme", "--format", "json", *db])
+    assert result.exit_code == 0, result.output
+    (card,) = json.loads(result.stdout)
+    assert CARD_KEYS <= set(card) and card["version"] == 1
+
+    result = runner.invoke(app, ["score", "--account", "acme", "--open", "--format", "json", *db])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 3
+    for row in rows:
+        assert {"ticket_id", "score", "reasons", "model_version", "as_of", "probability"} <= set(row)
+        assert isinstance(row["reasons"], list) and len(row["reasons"]) == 3 and row["model_version"] == 1
+
+    result = runner.invoke(app, ["score", "--ticket", "T2", "--as-of", "2026-02-01", "-a", "acme", "-f", "json", *db])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)[0]["as_of"].startswith("2026-02-01T00:00:00")
+    result = runner.invoke(app, ["score", "--as-of", "yesterday", *db])
+    assert result.exit_code == 2 and "not a time" in result.output
+
+    result = runner.invoke(app, ["evaluate", "--account", "acme", "--format", "json", *db])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert {"auc", "brier", "base_rate", "n_train", "n_test", "early_auc", "calibration", "baseline_brier"} <= set(figures)
+    assert (figures["n_train"], figures["n_test"]) == (120, 30) and figures["auc"] > 0.7
+
+    result = runner.invoke(app, ["alerts", "--format", "json", *db])
+    assert result.exit_code == 0, result.output
+    assert {a["ticket_id"] for a in json.loads(result.stdout)} == {r["ticket_id"] for r in rows if r["score"] < 40}
+
+    for name in ("train", "score", "alerts"):  # the tables render too
+        result = runner.invoke(app, [name, "--account", "acme", *db])
+        assert result.exit_code == 0, result.output
+
+    cli_md = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    keys = set(card) | set(figures) | {k for r in rows for k in r} | {k for a in json.loads(
+        runner.invoke(app, ["alerts", "--format", "json", *db]).stdout) for k in a}
+    for key in keys:
+        assert f"`{key}`" in cli_md, f"JSON key {key!r} is not documented in docs/cli.md"
