@@ -6,8 +6,7 @@ Neither is ever the only copy of anything (DESIGN.md).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import gc
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from sqlalchemy import Engine, bindparam, func, select, update
 from cxpulse.domain import EventKind, Ticket
 from cxpulse.metrics.facts import TicketFacts, facts_from_metrics, ticket_facts
 from cxpulse.service.load import Touched
+from cxpulse.service.processes import process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import tables as T
 from cxpulse.storage.engine import make_engine
@@ -110,7 +110,7 @@ def _worker_count(store: Store, tickets: int) -> int:
     One process for small refreshes, and for an in-memory SQLite database, which another
     process cannot open.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     db = store.engine.url.database or ""
     in_memory = store.dialect == "sqlite" and db in ("", ":memory:")
     if tickets < PARALLEL_MIN_TICKETS or cores < 2 or in_memory:
@@ -122,12 +122,11 @@ def _kpi_rows_in_workers(store: Store, acc: StoredAccount, ids: list[str], worke
     """KPI rows computed by worker processes, each reading its tickets on its own connection.
 
     The workers read only committed tickets and events, so the caller's open transaction
-    (which deletes and writes KPI rows) does not matter to them. `forkserver` rather than
-    `fork`: a progress bar's thread may hold a lock at the moment of a fork.
+    (which deletes and writes KPI rows) does not matter to them.
     """
     url = store.engine.url.render_as_string(hide_password=False)
     chunks = [ids[i : i + KPI_BATCH] for i in range(0, len(ids), KPI_BATCH)]
-    ctx = multiprocessing.get_context("forkserver")
+    ctx = process_context()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(url,)) as pool:
         yield from pool.imap(_worker_kpi_rows, [(acc, chunk) for chunk in chunks])
 
@@ -137,6 +136,7 @@ _worker_engine: Engine | None = None
 
 def _init_worker(url: str) -> None:
     global _worker_engine
+    gc.disable()  # a fold allocates many short-lived objects and no cycles (service/imports.py)
     _worker_engine = make_engine(url)
 
 

@@ -14,6 +14,7 @@ from cxpulse.ingest.base import Progress, Stream
 from cxpulse.service.derive import refresh
 from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
+from cxpulse.service.predict import rescore
 from cxpulse.storage import Store
 
 FORMATS = ("jsonl", "zendesk", "csv")
@@ -80,8 +81,6 @@ def import_path(
         if on_refresh is not None:
             on_refresh(sum(len(t.tickets) for t in result.touched.values()))
         refresh(store, result.touched)
-    from cxpulse.service.predict import rescore  # here: the ML stack loads only for an import
-
     result.summary.rescored = rescore(store, result.touched)
     return result.summary
 

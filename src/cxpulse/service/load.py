@@ -102,35 +102,39 @@ class _Loader:
                 self.summary.rejects_path = str(self.rejects_path)
             self._rejects_fh.write(orjson.dumps(r.as_dict()) + b"\n")
 
-    def _count(self, kind: str) -> None:
-        self.summary.read += 1
-        counts = self.summary.by_kind.get(kind)
-        if counts is None:
-            counts = self.summary.by_kind[kind] = KindCounts()
-        counts.read += 1
-
     def add(self, rec: Record) -> None:
         if rec.kind in PREPARED:
             self.add_prepared(*prepare(rec))
             return
-        self._count(rec.kind)
         if rec.kind == "account":
+            self._kind_counts("account").read += 1
+            self.summary.read += 1
             self._settle_account(rec.obj)
             return
         name = rec.account or self.default_account
         row = self._row(rec.kind, rec.obj, self.account(name))
         self.keys[rec.kind] = tuple(row)
-        self._queue(name, rec.kind, tuple(row.values()), R.content_hash(row))
+        self.add_prepared(rec.kind, name, tuple(row.values()), R.content_hash(row))
 
     def add_prepared(self, kind: str, account: str | None, values: tuple, content_hash: str) -> None:
-        self._count(kind)
-        self._queue(account or self.default_account, kind, values, content_hash)
-
-    def _queue(self, name: str, kind: str, values: tuple, content_hash: str) -> None:
-        batch = self.pending[(name, kind)]
+        """Queue one row; `load` inlines this for prepared rows (a million calls saved)."""
+        key = (account or self.default_account, kind)
+        batch = self.pending.get(key) or self.start(key)
         batch.append((values, content_hash))
         if len(batch) >= BATCH:
-            self.flush(name, kind)
+            self.flush(*key)
+
+    def start(self, key: tuple[str, str]) -> list[tuple[tuple, str]]:
+        """A new batch; rows are counted as read when their batch is flushed."""
+        self._kind_counts(key[1])  # kinds are listed in the order they first appear
+        batch = self.pending[key] = []
+        return batch
+
+    def _kind_counts(self, kind: str) -> KindCounts:
+        counts = self.summary.by_kind.get(kind)
+        if counts is None:
+            counts = self.summary.by_kind[kind] = KindCounts()
+        return counts
 
     def _settle_account(self, account: Account) -> None:
         counts = self.summary.by_kind["account"]
@@ -159,6 +163,8 @@ class _Loader:
         keys = self.keys[kind]
         counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items)
         kc = self.summary.by_kind[kind]
+        kc.read += len(items)
+        self.summary.read += len(items)
         kc.inserted += counts.inserted
         kc.updated += counts.updated
         kc.unchanged += counts.unchanged
@@ -208,9 +214,15 @@ def load(
 ) -> LoadResult:
     """Store every good record, write every reject to `rejects_path`, count both."""
     loader = _Loader(store, account, rejects_path)
+    pending = loader.pending
     for item in stream:
-        if item.__class__ is tuple:
-            loader.add_prepared(*item)
+        if item.__class__ is tuple:  # loader.add_prepared, inlined: the hot loop of every import
+            kind, name, values, content_hash = item
+            key = (name or account, kind)
+            batch = pending.get(key) or loader.start(key)
+            batch.append((values, content_hash))
+            if len(batch) >= BATCH:
+                loader.flush(*key)
         elif isinstance(item, Reject):
             loader.reject(item)
         else:

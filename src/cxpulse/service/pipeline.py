@@ -13,33 +13,33 @@ items read before it, exactly where the in-process reader would have raised it.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import gc
 import pickle
 from collections.abc import Callable, Iterator
 
 from cxpulse.ingest.base import Progress, Record, Stream
 from cxpulse.service.load import prepare
+from cxpulse.service.processes import process_context, usable_cores
 
-BATCH = 4096
+BATCH = 1024  # ~150 kB pickled: several fit in the pipe (below)
+PIPE_BYTES = 1 << 20  # Linux's default maximum; the reader runs ahead by this much
 # Smaller inputs read in-process: starting a reader process costs about half a second.
 MIN_BYTES = 32 * 1024 * 1024
 
 
 def worth_a_reader_process(input_bytes: int) -> bool:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return input_bytes >= MIN_BYTES and cores >= 2
+    return input_bytes >= MIN_BYTES and usable_cores() >= 2
 
 
 def read_in_process(make_reader: Callable[[Progress | None], Stream], progress: Progress | None) -> Iterator:
     """Items of `make_reader(progress)`, read and prepared by a reader process.
 
     `make_reader` must be picklable (a module-level function or a partial of one): it
-    is called in the reader process. `forkserver`, not `fork`: a progress bar's thread
-    may hold a lock at the moment of a fork.
+    is called in the reader process (started as service/processes.py says).
     """
-    ctx = multiprocessing.get_context("forkserver")
+    ctx = process_context()
     receiver, sender = ctx.Pipe(duplex=False)
+    _widen(receiver)
     proc = ctx.Process(target=_produce, args=(make_reader, sender), daemon=True, name="cxpulse-reader")
     proc.start()
     sender.close()
@@ -65,6 +65,7 @@ def read_in_process(make_reader: Callable[[Progress | None], Stream], progress: 
 
 
 def _produce(make_reader: Callable[[Progress | None], Stream], sender) -> None:
+    gc.disable()  # as in the importing process (service/imports.py): no cycles to find
     bytes_read = 0
 
     def progress(n: int) -> None:
@@ -73,28 +74,39 @@ def _produce(make_reader: Callable[[Progress | None], Stream], sender) -> None:
 
     batch: list = []
     try:
-        for item in make_reader(progress):
-            batch.append(prepare(item) if item.__class__ is Record else item)
-            if len(batch) >= BATCH:
-                sender.send_bytes(pickle.dumps(("batch", batch, bytes_read), protocol=5))
-                batch = []
-        sender.send_bytes(pickle.dumps(("done", batch, bytes_read), protocol=5))
-    except OSError as e:
-        if isinstance(e, (BrokenPipeError, ConnectionError)):
-            return  # the importing process stopped reading (an error of its own, or ^C)
-        _send_error(sender, batch, e)
+        try:
+            for item in make_reader(progress):
+                batch.append(prepare(item) if item.__class__ is Record else item)
+                if len(batch) >= BATCH:
+                    sender.send_bytes(pickle.dumps(("batch", batch, bytes_read), protocol=5))
+                    batch = []
+            sender.send_bytes(pickle.dumps(("done", batch, bytes_read), protocol=5))
+        except OSError as e:
+            if isinstance(e, (BrokenPipeError, ConnectionError)):
+                return  # the importing process stopped reading (an error of its own, or ^C)
+            raise
     except Exception as e:  # noqa: BLE001 - every reader error travels to the importing process
-        _send_error(sender, batch, e)
+        try:
+            sender.send_bytes(_error_payload(batch, e))
+        except OSError:
+            pass  # nobody is listening any more
     finally:
         sender.close()
 
 
-def _send_error(sender, batch: list, e: Exception) -> None:
+def _error_payload(batch: list, e: Exception) -> bytes:
     try:
-        payload = pickle.dumps(("error", batch, e), protocol=5)
+        return pickle.dumps(("error", batch, e), protocol=5)
     except Exception:  # noqa: BLE001 - an exception that cannot be pickled
-        payload = pickle.dumps(("error", batch, RuntimeError(f"{type(e).__name__}: {e}")), protocol=5)
+        return pickle.dumps(("error", batch, RuntimeError(f"{type(e).__name__}: {e}")), protocol=5)
+
+
+def _widen(pipe) -> None:
+    """A 1 MB pipe instead of 64 kB: the reader keeps reading while a large insert runs
+    here (without it, both processes wait for each other at every batch)."""
     try:
-        sender.send_bytes(payload)
-    except OSError:
-        pass  # nobody is listening any more
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass  # not Linux, or a lower limit: smaller steps, same result

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, bindparam, delete, select, text
 from cxpulse.domain import EventKind, Role, Ticket, TicketEvent
 from cxpulse.storage import tables as T
 from cxpulse.storage.rows import aware_utc, ticket_of
+from cxpulse.storage.store import insert_many
 
 CHUNK = 2000
 
@@ -68,4 +69,5 @@ def delete_kpis(conn: Connection, account_id: int, ids: Collection[str] | None =
 
 def insert_kpis(conn: Connection, account_id: int, rows: Sequence[dict]) -> None:
     if rows:
-        conn.execute(T.ticket_kpis.insert(), [{**row, "account_id": account_id} for row in rows])
+        keys = (*rows[0], "account_id")
+        insert_many(conn, T.ticket_kpis, keys, [(*row.values(), account_id) for row in rows])

@@ -196,23 +196,27 @@ class Store:
 
 
 def _insert(conn, table: Table, account_id: int, keys: tuple[str, ...], new: list[tuple[tuple, str]]) -> None:
-    """Insert (values in `keys` order, content hash) pairs of one account.
+    """Insert (values in `keys` order, content hash) pairs of one account."""
+    insert_many(conn, table, (*keys, "content_hash", "account_id"), [(*values, h, account_id) for values, h in new])
 
-    On SQLite the rows go to the driver's `executemany` as tuples, each value passed
-    through the column type's own SQLAlchemy bind processor — the same stored values as
+
+def insert_many(conn, table: Table, keys: tuple[str, ...], rows: Sequence[tuple]) -> None:
+    """Insert rows given as value tuples in `keys` order.
+
+    On SQLite the tuples go to the driver's `executemany`, each value passed through the
+    column type's own SQLAlchemy bind processor — the same stored values as
     `conn.execute(table.insert(), dicts)`, without its per-row parameter bookkeeping
     (most of the insert's cost). Elsewhere, and when the keys are not plain columns,
     SQLAlchemy's executemany.
     """
+    if not rows:
+        return
     plan = _insert_plan(conn.dialect, table, keys) if conn.dialect.name == "sqlite" else None
     if plan is None:
-        conn.execute(
-            table.insert(),
-            [{**dict(zip(keys, values)), "content_hash": h, "account_id": account_id} for values, h in new],
-        )
+        conn.execute(table.insert(), [dict(zip(keys, values)) for values in rows])
         return
     sql, convert = plan
-    conn.exec_driver_sql(sql, [convert(values, h, account_id) for values, h in new])
+    conn.exec_driver_sql(sql, [convert(values) for values in rows])
 
 
 _PLANS: dict[tuple, tuple[str, Callable] | None] = {}
@@ -227,24 +231,24 @@ def _insert_plan(dialect, table: Table, keys: tuple[str, ...]) -> tuple[str, Cal
     """
     cache_key = (dialect.name, table.name, keys)
     if cache_key not in _PLANS:
-        extra = ("content_hash", "account_id")
-        names = (*keys, *extra)
-        ok = all(k in table.c for k in keys) and not set(keys) & set(extra)
-        ok = ok and all(c.default is None for c in table.columns if c.name not in names)
+        ok = all(k in table.c for k in keys) and len(set(keys)) == len(keys)
+        ok = ok and all(c.default is None for c in table.columns if c.name not in keys)
         plan = None
         if ok:
             procs = [_bind_processor(dialect, table.c[k]) for k in keys]
-            plan = (_raw_insert_sql(table, list(names)), _converter(procs))
+            plan = (_raw_insert_sql(table, list(keys)), _converter(procs))
         _PLANS[cache_key] = plan
     return _PLANS[cache_key]
 
 
 def _converter(procs: list) -> Callable:
-    """`f(values, hash, account_id)` → the parameters of one row, each value through its processor."""
+    """`f(values)` → the parameters of one row, each value through its processor."""
     todo = [(i, p) for i, p in enumerate(procs) if p is not None]
+    if not todo:
+        return tuple
 
-    def convert(values, h: str, account_id: int) -> tuple:
-        v = [*values, h, account_id]
+    def convert(values) -> tuple:
+        v = list(values)
         for i, p in todo:
             v[i] = p(v[i])
         return tuple(v)
