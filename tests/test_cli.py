@@ -89,9 +89,10 @@ def test_bad_requests_fail_with_a_message_and_exit_code(db_arg, args, code, mess
 
 
 def test_demo_stores_three_accounts_and_prints_an_overview(db_arg):
-    result = runner.invoke(app, ["demo", "--db", db_arg, "--tickets", "900", "--seed", "3"])
+    result = runner.invoke(app, ["demo", "--db", db_arg, "--tickets", "900", "--seed", "3", "--end", "2026-10-31"])
     assert result.exit_code == 0, result.output
-    assert "3 accounts, 900 tickets" in result.output
+    assert "3 accounts, 900 tickets" in result.output and "up to 2026-10-31" in result.output
+    assert "models (AUC" in result.output and "open tickets scored" in result.output
     for name in ("nordlicht", "aegean-travel", "polar-soft"):
         assert name in result.output
     accounts = json.loads(runner.invoke(app, ["accounts", "--db", db_arg, "-f", "json"]).stdout)

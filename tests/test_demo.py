@@ -20,6 +20,7 @@ from cxpulse.domain import (
     is_satisfied,
 )
 from cxpulse.service.demo import DemoSummary, run_demo
+from cxpulse.service.predict import score
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import tables as T
 
@@ -149,3 +150,8 @@ def test_run_demo_stores_the_accounts_and_builds_the_kpis(store):
     assert set(csat) == {"aegean-travel", "nordlicht", "polar-soft"}
     assert all(60 <= r["value"] <= 95 and r["low"] < r["value"] < r["high"] for r in csat.values())
     assert sum(r["n"] for r in rows if r["metric"] == "resolution_rate") == SMALL
+    # a model per account, and every ticket still open scored with the model's version
+    assert set(summary.models) == {"aegean-travel", "nordlicht", "polar-soft"}
+    open_now = score(store, open_only=True)
+    assert summary.open_scored == len(open_now) > 0
+    assert all(len(r["reasons"]) == 3 and r["model_version"] == 1 for r in open_now)

@@ -298,26 +298,43 @@ def drilldown(
 def demo(
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same help desk.")] = 7,
     tickets: Annotated[int, typer.Option("--tickets", help="How many tickets to generate.")] = 20_000,
+    end: Annotated[
+        str | None,
+        typer.Option("--end", help="Last day of the demo's 12 months, YYYY-MM-DD (default: yesterday, so the open "
+                     "tickets are recent when they are scored now). Same seed and end, same data."),
+    ] = None,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Build a realistic demo help desk (3 accounts, 12 months, 4 languages), store it, print an overview.
+    """Build a realistic demo help desk (3 accounts, 12 months, 4 languages), store it, train a model per
+    account, score the open tickets, print an overview.
 
-    Example: cxpulse demo --db demo.db --seed 7
+    Example: cxpulse demo --db demo.db --seed 7 --end 2026-10-31
     """
+    from datetime import UTC, date, datetime, timedelta
+
+    from cxpulse.domain import InvalidQuery
     from cxpulse.service.demo import run_demo
     from cxpulse.service.report import ReportQuery
     from cxpulse.service.report import report as run_report
 
+    try:
+        last_day = date.fromisoformat(end) if end else datetime.now(UTC).date() - timedelta(days=1)
+    except ValueError:
+        raise InvalidQuery(f"--end {end!r} is not a day; use YYYY-MM-DD, e.g. 2026-10-31") from None
     store = Store.open(db)
     with _progress_bar("generating demo", None, unit="records") as advance:
-        s = run_demo(store, seed=seed, tickets=tickets, progress=advance)
+        s = run_demo(store, seed=seed, tickets=tickets, end=last_day, progress=advance)
     out.print(
         f"demo: {s.accounts} accounts, {s.tickets:,} tickets, {s.events:,} events, {s.responses:,} responses "
-        f"in {s.seconds:.1f} s → {db}"
+        f"up to {last_day} in {s.seconds:.1f} s → {db}"
     )
     rows = run_report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=("account",)))
     print_table(overview(rows), ["account", "rated", *OVERVIEW], title="overview by account (all 12 months)")
-    out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse report --help")
+    aucs = ", ".join(f"{name} {auc:.2f}" if auc is not None else f"{name} –" for name, auc in sorted(s.models.items()))
+    out.print(f"models (AUC on the newest 20% of rated tickets): {aucs}")
+    out.print(f"open tickets scored: {s.open_scored:,}, of which {s.at_risk:,} below their account's alert threshold")
+    out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse score --open · "
+              "cxpulse alerts")
 
 
 # ---- prediction (issue 3) ----------------------------------------------------------------

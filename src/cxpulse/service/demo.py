@@ -1,10 +1,11 @@
-"""The demo use case: fill a store with the generated help desk and build its derived data."""
+"""The demo use case: fill a store with the generated help desk and build its derived data
+— KPIs and rollups, a model per account, and scores for the tickets still open."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from time import perf_counter
 
@@ -12,6 +13,7 @@ from cxpulse.demo import DEMO_END, generate
 from cxpulse.ingest import Record
 from cxpulse.service.derive import rebuild
 from cxpulse.service.load import load
+from cxpulse.service.predict import score, train
 from cxpulse.storage import Store
 
 PROGRESS_EVERY = 5000  # records between two progress calls
@@ -24,6 +26,9 @@ class DemoSummary:
     events: int
     responses: int
     seconds: float
+    models: dict[str, float] = field(default_factory=dict)  # account -> AUC on its newest 20%
+    open_scored: int = 0
+    at_risk: int = 0  # open tickets scored below their account's alert_below
 
 
 def run_demo(
@@ -33,12 +38,15 @@ def run_demo(
     tickets: int = 20_000,
     end: date = DEMO_END,
     progress: Callable[[int], None] | None = None,
+    predict: bool = True,
 ) -> DemoSummary:
     """Store the demo help desk (`cxpulse.demo.generate`) and rebuild its derived tables.
 
-    Same seed, same data: running it again on the same database changes nothing. Only
-    the demo's accounts are rebuilt; other accounts in the store are left alone.
-    `progress` is called with the number of records stored so far, now and then.
+    Same seed, same data: running it again on the same database changes nothing (but for
+    a new model version when `predict`). Only the demo's accounts are rebuilt; other
+    accounts in the store are left alone. With `predict`, each demo account gets a model
+    and its open tickets a stored score, as `cxpulse train` and `cxpulse score --open`
+    would give. `progress` is called with the number of records stored so far.
     """
     started = perf_counter()
     kinds: Counter[str] = Counter()
@@ -47,13 +55,23 @@ def run_demo(
         progress(kinds.total())
     for name in result.summary.accounts:
         rebuild(store, name)
-    return DemoSummary(
+    summary = DemoSummary(
         accounts=kinds["account"],
         tickets=kinds["ticket"],
         events=kinds["event"],
         responses=kinds["response"],
-        seconds=perf_counter() - started,
+        seconds=0.0,
     )
+    if predict:
+        for name in result.summary.accounts:
+            (trained,) = train(store, name)
+            summary.models[name] = trained.card.get("auc")
+            threshold = store.account(name).account.alert_below
+            scored = score(store, account=name, open_only=True)
+            summary.open_scored += len(scored)
+            summary.at_risk += sum(1 for row in scored if row["score"] < threshold)
+    summary.seconds = perf_counter() - started
+    return summary
 
 
 def _counted(
