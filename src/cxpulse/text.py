@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable
 
+import numpy as np
 import snowballstemmer
 
 __all__ = ["Term", "detect_language", "overrepresented_terms", "stems", "tokens"]
@@ -42,6 +43,17 @@ _EN_WORDS = frozenset(
 _SAMPLE = 2000  # characters enough to tell a language; keeps detection O(1) on long mail
 
 
+# What `detect_language` counts, per code point below U+2000 (none of its scripts lies
+# above): 1 Cyrillic, 2 Greek, 3 Latin (as _CYRILLIC, _GREEK, _LATIN), 0 anything else.
+_SCRIPT_OF = np.zeros(0x2001, dtype=np.intp)
+for _cls, _pattern in ((1, _CYRILLIC), (2, _GREEK), (3, _LATIN)):
+    for _cp in range(0x2000):
+        if _pattern.match(chr(_cp)):
+            _SCRIPT_OF[_cp] = _cls
+# ASCII casefolded: `_LATIN_WORD` letters kept, everything else a space
+_ASCII_WORDS = {c: (chr(c) if _LATIN_WORD.match(chr(c)) else " ") for c in range(128)}
+
+
 def detect_language(text: str) -> str:
     """"ru", "el", "lt" or "en" by script and a few tell-tale letters and words.
 
@@ -49,10 +61,20 @@ def detect_language(text: str) -> str:
     other Latin → "en"; "" when the text has no letters of these scripts. Cheap
     enough to run per message: it picks the stemmer, it does not need to be subtle.
     """
+    # Counted in numpy (letters) and from one split (words) rather than regex by regex:
+    # the same answers (tests/ml/test_fast_paths.py holds it to the original), ~3× faster.
     sample = text[:_SAMPLE]
-    cyrillic = len(_CYRILLIC.findall(sample))
-    greek = len(_GREEK.findall(sample))
-    latin = len(_LATIN.findall(sample))
+    if sample.isascii():
+        # no Cyrillic, no Greek, none of the Lithuanian or "not Lithuanian" letters
+        words = sample.lower().translate(_ASCII_WORDS).split()
+        if not words:  # every ASCII letter is in a word
+            return ""
+        lt = 2 * sum(map(_LT_WORDS.__contains__, words))
+        if lt < 2:
+            return "en"
+        return "lt" if lt > 2 * sum(map(_EN_WORDS.__contains__, words)) else "en"
+    cp = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    _, cyrillic, greek, latin = np.bincount(_SCRIPT_OF[np.minimum(cp, 0x2000)], minlength=4).tolist()
     if cyrillic == greek == latin == 0:
         return ""
     if cyrillic >= greek and cyrillic > latin:
@@ -62,9 +84,11 @@ def detect_language(text: str) -> str:
     lowered = sample.casefold()
     words = _LATIN_WORD.findall(lowered)
     lt = 2 * len(_LT_STRONG.findall(lowered)) + len(_LT_WEAK.findall(lowered))
-    lt += 2 * sum(w in _LT_WORDS for w in words)
-    en = 2 * sum(w in _EN_WORDS for w in words) + 2 * len(_NOT_LT.findall(lowered))
-    return "lt" if lt >= 2 and lt > en else "en"
+    lt += 2 * sum(map(_LT_WORDS.__contains__, words))
+    if lt < 2:
+        return "en"
+    en = 2 * sum(map(_EN_WORDS.__contains__, words)) + 2 * len(_NOT_LT.findall(lowered))
+    return "lt" if lt > en else "en"
 
 
 @lru_cache(maxsize=1)

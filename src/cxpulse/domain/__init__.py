@@ -7,6 +7,9 @@ from cxpulse.domain.errors import (
     AmbiguousTicket,
     StorageUnavailable,
     InvalidQuery,
+    SurveyError,
+    TokenExpired,
+    TokenInvalid,
 )
 from cxpulse.domain.types import (
     DONE_STATES,
@@ -42,8 +45,11 @@ __all__ = [
     "Role",
     "Scale",
     "StorageUnavailable",
+    "SurveyError",
     "Ticket",
     "TicketEvent",
+    "TokenExpired",
+    "TokenInvalid",
     "User",
     "is_satisfied",
 ]

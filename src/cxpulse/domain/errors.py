@@ -5,7 +5,10 @@
     ├── InvalidQuery     a report/score request that cannot be answered as asked
     ├── NotFound         an account, ticket or model that does not exist
     ├── StorageUnavailable  the database cannot be opened or reached
-    └── AmbiguousTicket  a ticket id shared by several accounts, no account given
+    ├── AmbiguousTicket  a ticket id shared by several accounts, no account given
+    └── SurveyError      a survey definition or an answer that cannot be accepted as given
+        └── TokenInvalid a survey link whose signature does not match (tampered, garbled)
+            └── TokenExpired  a genuine survey link past its expiry
 """
 
 from functools import partial
@@ -48,3 +51,15 @@ class AmbiguousTicket(CxpulseError):
 
 class StorageUnavailable(CxpulseError):
     """The database named by --db cannot be opened (no such folder, server down, bad URL)."""
+
+
+class SurveyError(CxpulseError):
+    """A survey definition or answer that cannot be accepted (bad kind, scale, reason, comment)."""
+
+
+class TokenInvalid(SurveyError):
+    """A survey link's token is tampered with or garbled: nothing is recorded."""
+
+
+class TokenExpired(TokenInvalid):
+    """A survey link's token is genuine but past its expiry: nothing is recorded."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -55,6 +55,7 @@ __all__ = [
     "early_times",
     "reason",
     "snapshot",
+    "snapshot_batch",
     "snapshot_reason",
     "snapshots",
     "text_reason",
@@ -313,6 +314,17 @@ def snapshots(
     `snapshot` at each time."""
     prep = _Ticket(ticket, events, account)
     return [_take(prep, _utc(t), history) for t in times]
+
+
+def snapshot_batch(
+    items: Iterable[tuple[Ticket, Sequence[TicketEvent], datetime, Account, RatingHistory]],
+) -> list[Snapshot]:
+    """Many tickets at once, each `(ticket, events, as_of, account, history)`: equal to
+    `snapshot(ticket, events, as_of=as_of, account=account, history=history)` for each
+    (tests/ml/test_fast_paths.py holds the two equal), without a call per ticket through
+    the keyword API. `SatisfactionModel.score_tickets` scores such a batch with reasons."""
+    take, prepare, utc = _take, _Ticket, _utc
+    return [take(prepare(t, evs, account), utc(as_of), history) for t, evs, as_of, account, history in items]
 
 
 # --- when to take snapshots -----------------------------------------------------------------

@@ -31,8 +31,10 @@ import math
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
 
 import numpy as np
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from threadpoolctl import threadpool_limits
 
@@ -48,6 +50,7 @@ from cxpulse.ml.features import (
     NUMERIC,
     Snapshot,
     category_reason,
+    snapshot_batch,
     snapshot_reason,
     text_reason,
 )
@@ -64,6 +67,8 @@ _MIN_CATEGORY = 5  # a category value seen on fewer training tickets is "other"
 _CYCLIC = frozenset({"created_hour", "created_weekday"})  # one-hot for logreg, not a slope
 _SHARES = frozenset({"agent_csat", "customer_csat", "account_csat"})
 _EPS = 1e-6
+_CHUNK_LIMIT = 400_000  # text chunks remembered per language before the table starts afresh
+_WEIGHT = itemgetter(0)
 
 LGBM_PARAMS = {
     "objective": "binary",
@@ -89,6 +94,7 @@ LGBM_PARAMS = {
 MAX_ROUNDS = 600
 REFIT_BELOW = 20_000  # tickets; above, the model fitted without the calibration fifth is shipped
 EARLY_STOP = 30
+SPLIT_AT = 4_000  # tickets: from here `score_tickets` shares a batch with a second process
 
 
 _REPLY = frozenset({"replied", "first_reply_minutes", "no_reply_minutes"})
@@ -256,13 +262,93 @@ class _TextModel:
             self.intercept_ = float(_logit(np.array([np.average(uy, weights=uw)]))[0])
         return oof[row_of]
 
+    # Scoring reads each whitespace chunk of a text through the fitted weights once per
+    # process: its share of the margin (Σ value × weight, Σ value²) and its quotable words
+    # with their weights. A row's margin is then Σ shares / √Σ values² + intercept — the
+    # L2-normalised product `transform(...) @ coef_`, without building the sparse rows.
+    # Like the vectorizer's chunk cache this is a speed-up, not state: out of pickles.
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_chunks", None)
+        return state
+
+    def _chunk_table(self, key: str) -> dict:
+        tables = self.__dict__.setdefault("_chunks", {})
+        table = tables.get(key)
+        if table is None or len(table) > _CHUNK_LIMIT:
+            table = tables[key] = {}
+        return table
+
+    def _share(self, chunk: str, lang: str, salt: int) -> tuple[float, float, tuple[tuple[float, str, str], ...]]:
+        """A chunk's (Σ value × weight, Σ value², its quotable words with their weights)."""
+        vec = self.vectorizer
+        coef = self.coef_
+        cols, words = vec._analyse(chunk, lang, salt)
+        val = np.where(cols >= vec.stem_offset, vec.stem_weight, 1.0)
+        quotable = tuple((float(coef[col]), stem, word) for word, stem, col in words) if salt == 0 else ()
+        return float(val @ coef[cols]), float(val @ val), quotable
+
     def margin(self, snaps: Sequence[Snapshot]) -> np.ndarray:
+        sides = [("customer_text", "", 0)] + ([("agent_text", "#agent", 1)] if self.agent else [])
+        dot = np.zeros(len(snaps))
+        sq = np.zeros(len(snaps))
+        limit = self.vectorizer.max_chars
+        for attr, suffix, salt in sides:
+            get = attrgetter(attr)
+            by_lang: dict[str, dict] = {}
+            for i, s in enumerate(snaps):
+                lang = s.language
+                table = by_lang.get(lang)
+                if table is None:
+                    table = by_lang[lang] = self._chunk_table(lang + suffix)
+                d = q = 0.0
+                for chunk in get(s)[:limit].casefold().split():
+                    hit = table.get(chunk)
+                    if hit is None:
+                        hit = table[chunk] = self._share(chunk, lang, salt)
+                    d += hit[0]
+                    q += hit[1]
+                dot[i] += d
+                sq[i] += q
+        return dot / np.maximum(np.sqrt(sq), 1e-12) + self.intercept_
+
+    def words(self, snap: Snapshot, direction: int, top: int = 3) -> list[str]:
+        """This ticket's words with the strongest weights in `direction` (−1: towards unsatisfied)."""
+        # A stem has one column, so one weight: the first word of each stem with a weight
+        # in `direction`, strongest first, ties in order of appearance.
+        # the chunks' table `margin` filled (customer side: salt 0), so no text is analysed twice
+        lang = snap.language
+        table = self._chunk_table(lang)
+        found: list[tuple[float, str, str]] = []
+        for chunk in snap.customer_text[: self.vectorizer.max_chars].casefold().split():
+            hit = table.get(chunk)
+            if hit is None:
+                hit = table[chunk] = self._share(chunk, lang, 0)
+            if hit[2]:
+                found.extend(hit[2])
+        if direction > 0:
+            ranked = sorted((e for e in found if e[0] > 0), key=_WEIGHT, reverse=True)
+        else:
+            ranked = sorted((e for e in found if e[0] < 0), key=_WEIGHT)
+        out: list[str] = []
+        stems: set[str] = set()
+        for _, stem, word in ranked:
+            if stem not in stems:
+                stems.add(stem)
+                out.append(word)
+                if len(out) == top:
+                    break
+        return out
+
+    def margin_reference(self, snaps: Sequence[Snapshot]) -> np.ndarray:
+        """`margin` the slow way, through the sparse rows (tests compare the two)."""
         X = self.vectorizer.transform([s.customer_text for s in snaps], [s.language for s in snaps],
                                       agent_texts=[s.agent_text for s in snaps] if self.agent else None)
         return X @ self.coef_ + self.intercept_
 
-    def words(self, snap: Snapshot, direction: int, top: int = 3) -> list[str]:
-        """This ticket's words with the strongest weights in `direction` (−1: towards unsatisfied)."""
+    def words_reference(self, snap: Snapshot, direction: int, top: int = 3) -> list[str]:
+        """`words` the slow way (tests compare the two)."""
         best: dict[str, tuple[float, str]] = {}
         for word, stem, col in self.vectorizer.words(snap.customer_text, snap.language):
             c = float(self.coef_[col]) * direction
@@ -270,6 +356,19 @@ class _TextModel:
                 best[stem] = (c, word)
         ranked = sorted(best.values(), key=lambda t: -t[0])
         return [w for _, w in ranked[:top]]
+
+
+def _score_part(model: SatisfactionModel, items: Sequence[tuple], reasons: int, send) -> None:
+    """In the second process of `score_tickets`: score these, send back plain tuples."""
+    try:
+        out: list | BaseException = [
+            (s.ticket_id, s.score, s.probability, s.reasons)
+            for s in model.score(snapshot_batch(items), reasons=reasons)
+        ]
+    except BaseException as exc:  # the parent re-raises it
+        out = exc
+    send.send(out)
+    send.close()
 
 
 class SatisfactionModel:
@@ -480,7 +579,7 @@ class SatisfactionModel:
         best = booster.best_iteration or booster.current_iteration()
         # kept without the rounds past the best, so every tree is one that predicts
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
-        margin = self.booster_.predict(X[hold], raw_score=True)
+        margin = self.booster_.predict(X[hold], raw_score=True, num_threads=1)
         # the refit sees a quarter more tickets: a few more rounds, as is usual
         return margin, max(1, int(round(best * 1.15)))
 
@@ -516,7 +615,7 @@ class SatisfactionModel:
 
     def _margin(self, X: np.ndarray) -> np.ndarray:
         if self.learner == "lgbm":
-            return self.booster_.predict(X, raw_score=True)
+            return self.booster_.predict(X, raw_score=True, num_threads=1)
         return self.logreg_.decision_function(X)
 
     def _calibrated(self, margin: np.ndarray) -> np.ndarray:
@@ -539,18 +638,23 @@ class SatisfactionModel:
         """
         if self.learner == "lgbm":
             table, offsets, bias = self.paths_
-            leaves = self.booster_.predict(X, pred_leaf=True).astype(np.int64) + offsets
-            out = np.empty((len(X), table.shape[1]))
-            step = max(1, 4_000_000 // max(1, leaves.shape[1] * table.shape[1]))
-            for i in range(0, len(X), step):
-                out[i : i + step] = table[leaves[i : i + step]].sum(axis=1)
+            # one OpenMP thread, as in training; and a process forked after OpenMP ran
+            # (score_tickets' second one) hangs in libgomp on a parallel region
+            leaves = self.booster_.predict(X, pred_leaf=True, num_threads=1).astype(np.int64) + offsets
+            # a row's leaves as a 0/1 sparse row times the table: the same sums, without
+            # materialising rows × trees × features (3× faster)
+            n, trees = leaves.shape
+            hit = sparse.csr_matrix(
+                (np.ones(n * trees), leaves.ravel(), np.arange(0, n * trees + 1, trees)), shape=(n, len(table))
+            )
+            out = np.asarray(hit @ table)
             return out, out.sum(axis=1) + bias
         lr = self.logreg_
         coef = lr.coef_.ravel()
         per_col = (X - self.linear_["col_mean"]) * coef
         out = np.zeros((len(X), len(FEATURES)))
         np.add.at(out.T, self.linear_["owner"], per_col.T)
-        return out, X @ coef + lr.intercept_[0]
+        return out, (X * coef).sum(axis=1) + lr.intercept_[0]  # row by row: no BLAS rounding by batch size
 
     def score(self, snapshots: Sequence[Snapshot], *, reasons: int = 3) -> list[Scored]:
         """Score 0–100 (round(100 × P)) and the top `reasons` in plain words, per snapshot.
@@ -565,32 +669,79 @@ class SatisfactionModel:
         X = self._design(snapshots)
         contrib, margin = self._contributions(X)
         p = self._calibrated(margin)
-        fam = np.zeros((len(snapshots), len(self.family_names_)))
-        np.add.at(fam.T, self.families_, contrib.T)
+        members = self.family_members_
+        # each family's sum column by column: a row's figures never depend on the batch
+        # it came in (a BLAS product could round differently for one row than for many)
+        fam = np.empty((len(snapshots), len(members)))
+        for f, cols in enumerate(members):
+            col = fam[:, f]
+            col[:] = contrib[:, cols[0]]
+            for j in cols[1:]:
+                col += contrib[:, j]
         direction = np.where(p < self.base_rate_, -1, 1)
         fam *= direction[:, None]
         k = min(reasons + 2, fam.shape[1])
         top = np.argsort(-fam, axis=1, kind="stable")[:, :k]
-        top_val = np.take_along_axis(fam, top, axis=1)
+        # towards the direction (the strongest first), else against it
+        towards = (np.take_along_axis(fam, top, axis=1) > _EPS).tolist()
+        top = top.tolist()
+        direction = direction.tolist()
+        probs = p.tolist()
+        say = self._say
         out = []
         for i, snap in enumerate(snapshots):
-            d = int(direction[i])
+            d = direction[i]
             words: list[str] = []
-            for f, v in zip(top[i].tolist(), top_val[i].tolist()):
-                if len(words) >= reasons:
-                    break
-                said = self._say(snap, f, contrib[i], d if v > _EPS else -d)
+            for f, v in zip(top[i], towards[i]):
+                said = say(snap, f, contrib, i, d if v else -d)
                 if said and said not in words:
                     words.append(said)
-            prob = float(p[i])
+                    if len(words) >= reasons:
+                        break
+            prob = probs[i]
             out.append(Scored(snap.ticket_id, int(round(100 * prob)), prob, words))
         return out
 
-    def _say(self, snap: Snapshot, family: int, contrib_row: np.ndarray, direction: int) -> str:
-        members = self.family_members_[family]
+    def score_tickets(self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None) -> list[Scored]:
+        """Tickets in memory → snapshots → scores with reasons, in one call: each item is
+        `(ticket, events, as_of, account, history)` as `features.snapshot_batch` takes it.
+        The same figures and words as `score([snapshot(...)])` ticket by ticket.
+
+        A batch of `SPLIT_AT` tickets or more is shared with a second process when this
+        one may use two cores (`workers` None; 1 never splits): forked, so the tickets and
+        the model are not copied over, and it sends back its scores (the project's rule,
+        `service.processes.process_context`: fork when single-threaded, else forkserver).
+        """
+        self._check()
+        if workers is None:
+            from cxpulse.service.processes import usable_cores
+
+            workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
+        if workers <= 1 or len(items) < 2:
+            return self.score(snapshot_batch(items), reasons=reasons)
+        from cxpulse.service.processes import process_context
+
+        ctx = process_context()
+        cut = (len(items) + 1) // 2
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_score_part, args=(self, items[cut:], reasons, send), daemon=True)
+        child.start()
+        send.close()
+        try:
+            mine = self.score(snapshot_batch(items[:cut]), reasons=reasons)
+            theirs = receive.recv()
+        finally:
+            receive.close()
+            child.join()
+        if isinstance(theirs, BaseException):
+            raise theirs
+        return mine + [Scored(*row) for row in theirs]
+
+    def _say(self, snap: Snapshot, family: int, contrib: np.ndarray, row: int, direction: int) -> str:
+        members = self._family_members[family]
         if len(members) > 1:  # the member that weighed most, among those with a value
             known = [m for m in members if m >= _N_NUM or not math.isnan(snap.numeric[m])] or members
-            j = max(known, key=lambda m: abs(contrib_row[m]))
+            j = max(known, key=lambda m: abs(contrib.item(row, m)))
         else:
             j = members[0]
         name = FEATURES[j]
