@@ -510,6 +510,9 @@ def test_reason_has_words_for_every_numeric_feature():
         ("created_weekday", 6, 2, "created on a Sunday; account median Wednesday"),
         ("first_reply_minutes", math.nan, 120, "no reply yet"),
         ("agent_csat", 0.55, 0.82, "agent's recent CSAT 55%; account median 82%"),
+        # business time in hours, never "days of business hours"
+        ("requester_wait_bh_minutes", 50_400, 45,
+         "customer kept waiting 840 h of business hours in all; account median 45 min"),
     ],
 )
 def test_reason_says_it_in_plain_words(name, value, reference, words):

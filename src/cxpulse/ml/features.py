@@ -410,6 +410,13 @@ def duration(minutes: float) -> str:
     return f"{_num(h / 24.0)} d"
 
 
+def business_duration(minutes: float) -> str:
+    """Business time in minutes or hours, never days: "3 d of business hours" reads as
+    72 working hours to some and three working days to others. 40 → "40 min", 840 → "14 h"."""
+    m = abs(minutes)
+    return f"{m:.0f} min" if m < 59.5 else f"{_num(m / 60.0)} h"
+
+
 def _pct(x: float) -> str:
     return f"{100.0 * x:.0f}%"
 
@@ -458,16 +465,16 @@ _WORDS: dict[str, tuple] = {
     ),
     "resolution_minutes": (lambda v: f"solved after {duration(v)}", lambda r: f"account median {duration(r)}"),
     "first_reply_bh_minutes": (
-        lambda v: f"first reply after {duration(v)} of business hours",
-        lambda r: f"account median {duration(r)}",
+        lambda v: f"first reply after {business_duration(v)} of business hours",
+        lambda r: f"account median {business_duration(r)}",
     ),
     "no_reply_bh_minutes": (
-        lambda v: f"no reply yet after {duration(v)} of business hours",
-        lambda r: f"account median {duration(r)}",
+        lambda v: f"no reply yet after {business_duration(v)} of business hours",
+        lambda r: f"account median {business_duration(r)}",
     ),
     "requester_wait_bh_minutes": (
-        lambda v: f"customer kept waiting {duration(v)} of business hours in all",
-        lambda r: f"account median {duration(r)}",
+        lambda v: f"customer kept waiting {business_duration(v)} of business hours in all",
+        lambda r: f"account median {business_duration(r)}",
     ),
     "agent_replies": (
         lambda v: _plural(v, "agent reply", "agent replies") if v else "no agent replies",
