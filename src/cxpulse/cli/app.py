@@ -25,6 +25,8 @@ from cxpulse.cli.options import (
     is_terminal,
 )
 from cxpulse.cli.render import out, print_csv, print_json, print_table
+from cxpulse.cli.serve import serve
+from cxpulse.cli.surveys import surveys_app
 from cxpulse.storage import Store
 
 app = typer.Typer(
@@ -510,3 +512,7 @@ def alerts(account: AccountOption = None, fmt: FormatOption = OutputFormat.table
     print_table(flat, cols, title="alerts (newest first)")
     if not rows:
         err.print("no alerts; `cxpulse score --open` scores the open tickets and raises them")
+
+
+app.command("serve")(serve)
+app.add_typer(surveys_app, name="surveys")

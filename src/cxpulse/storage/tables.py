@@ -256,3 +256,78 @@ alerts = Table(
     Column("reasons", Text, nullable=False),  # JSON list of strings
     Index("ix_alerts_account_at", "account_id", "at"),
 )
+
+
+# ---- surveys (issue 4): definitions, invitations, throttle, signature-link votes ----------
+
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("definition", Text, nullable=False),  # surveys.definitions.Survey.to_dict(), JSON
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_surveys_name"),
+)
+
+survey_invitations = Table(
+    "survey_invitations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("survey_id", Integer, ForeignKey("surveys.id"), nullable=False),
+    Column("ticket_id", String(200), nullable=False),
+    Column("customer_id", String(200), nullable=False),
+    Column("email", Text, nullable=False, default=""),
+    Column("language", String(8), nullable=False, default=""),
+    # scheduled | sending | sent | answered | cancelled | throttled | expired | failed | skipped
+    Column("status", String(16), nullable=False),
+    Column("solved_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Column("reminder_at", DateTime),
+    Column("reminded_at", DateTime),
+    Column("expires_at", DateTime),
+    Column("answered_at", DateTime),  # the first click: the 15-minute replace window starts here
+    Column("claimed_by", String(64), nullable=False, default=""),
+    Column("claimed_at", DateTime),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=False, default=""),
+    UniqueConstraint("survey_id", "ticket_id", name="uq_survey_invitations_ticket"),  # never twice per ticket
+    Index("ix_survey_invitations_status_due", "status", "due_at"),
+)
+
+survey_contacts = Table(
+    "survey_contacts",
+    metadata,
+    # the throttle: when a customer of an account was last sent a survey, claimed atomically
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("customer_id", String(200), primary_key=True),
+    Column("last_sent_at", DateTime),
+)
+
+link_votes = Table(
+    "link_votes",
+    metadata,
+    # ratings given through a signature/chat link; ticket_id NULL when none was given
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("survey_id", Integer, ForeignKey("surveys.id"), nullable=False),
+    Column("ticket_id", String(200)),
+    Column("customer_id", String(200), nullable=False, default=""),
+    Column("ip_hash", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+    UniqueConstraint("survey_id", "ticket_id", "customer_id", name="uq_link_votes_ticket"),
+    Index("ix_link_votes_ip", "survey_id", "ip_hash", "at"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)

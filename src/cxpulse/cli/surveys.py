@@ -1,0 +1,249 @@
+"""`cxpulse surveys …`: define surveys, send what is due, make signature links.
+
+Thin like every command: parse, call one function of service.surveys, render.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cxpulse.cli.errors import err, handle_errors
+from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
+from cxpulse.cli.render import print_csv, print_json, print_table
+from cxpulse.storage import Store
+
+surveys_app = typer.Typer(
+    name="surveys",
+    help="Ask customers after a solved ticket: define CSAT/CES/NPS/CSI surveys, send the due invitations "
+    "(cron), make links for signatures and chat. See docs/surveys.md.\n\n"
+    "Example: cxpulse surveys create csat --account acme --kind csat --reminder-days 3",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+AccountRequired = Annotated[str, typer.Option("--account", "-a", help="The account the survey belongs to.")]
+AccountFilter = Annotated[str | None, typer.Option("--account", "-a", help="Account name (default: all accounts).")]
+NameArg = Annotated[str, typer.Argument(help="The survey's name, unique in its account, e.g. csat.")]
+Scale = Annotated[str | None, typer.Option("--scale", help="csat: 1-5 or binary; ces: 1-7 or 1-10; nps: 0-10; csi: 1-5. Default: the first.")]
+Attributes = Annotated[str | None, typer.Option("--attributes", help="CSI only, comma-separated: speed, competence, politeness, convenience, personal_approach, empathy, efficiency.")]
+Reasons = Annotated[str | None, typer.Option("--reasons", help="Reasons offered after a low score, comma-separated (e.g. slow,not_solved,other); \"\" for none. Default: the kind's usual ones.")]
+Comment = Annotated[bool | None, typer.Option("--comment/--no-comment", help="Offer a free-text comment.")]
+Delay = Annotated[int | None, typer.Option("--delay-minutes", help="Minutes after the ticket is solved before asking (default 60).")]
+Throttle = Annotated[int | None, typer.Option("--throttle-days", help="Ask one customer at most once per this many days per account (default 30).")]
+Reminder = Annotated[int | None, typer.Option("--reminder-days", help="One reminder this many days after sending when unanswered (default: none; 0 in update: none).")]
+Expire = Annotated[int | None, typer.Option("--expire-days", help="Links expire this many days after sending (default 28).")]
+Language = Annotated[str | None, typer.Option("--language", help="Fallback language when a customer's profile has none: en, ru, el, lt (default en).")]
+
+LIST_COLUMNS = ["account", "name", "kind", "scale", "active", "delay_minutes", "throttle_days", "reminder_days",
+                "expire_days", "language", "scheduled", "sent", "answered"]
+
+
+def _keys(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(k.strip() for k in text.split(",") if k.strip())
+
+
+def _datetime(value: str | None, name: str):
+    """An ISO time (or a day, meaning its midnight); without a zone it is UTC."""
+    from datetime import UTC, datetime
+
+    from cxpulse.domain import InvalidQuery
+
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidQuery(f"{name} {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _changes(**options) -> dict:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+def _line(stored, counts: dict[str, int]) -> dict:
+    s = stored.survey
+    return {
+        "account": stored.account_name, "name": s.name, "kind": s.kind, "scale": s.scale, "active": s.active,
+        "attributes": ",".join(s.attributes), "reasons": ",".join(s.reasons), "comment": s.comment,
+        "delay_minutes": s.delay_minutes, "throttle_days": s.throttle_days, "reminder_days": s.reminder_days,
+        "expire_days": s.expire_days, "language": s.language, "created_at": stored.created_at.isoformat(),
+        "scheduled": counts.get("scheduled", 0), "sent": counts.get("sent", 0) + counts.get("answered", 0)
+        + counts.get("expired", 0), "answered": counts.get("answered", 0), "invitations": counts,
+    }
+
+
+def _show(store: Store, surveys: list, fmt: OutputFormat, title: str) -> None:
+    from cxpulse.service.surveys import invitations_by_status
+
+    counts = invitations_by_status(store, surveys)
+    lines = [_line(s, counts.get(s.id, {})) for s in surveys]
+    if fmt is OutputFormat.json:
+        print_json(lines)
+    elif fmt is OutputFormat.csv:
+        print_csv(lines, LIST_COLUMNS)
+    else:
+        print_table(lines, LIST_COLUMNS, title=title)
+
+
+@surveys_app.command("create")
+@handle_errors
+def create(
+    name: NameArg,
+    account: AccountRequired,
+    kind: Annotated[str, typer.Option("--kind", help="csat, ces, nps or csi.")],
+    scale: Scale = None,
+    attributes: Attributes = None,
+    reasons: Reasons = None,
+    comment: Comment = None,
+    delay_minutes: Delay = None,
+    throttle_days: Throttle = None,
+    reminder_days: Reminder = None,
+    expire_days: Expire = None,
+    language: Language = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Define a survey; tickets solved from now on are asked (run `send-due` from cron).
+
+    Example: cxpulse surveys create csat --account acme --kind csat --reasons slow,not_solved,other
+    """
+    from cxpulse.service.surveys import create_survey
+    from cxpulse.surveys.definitions import DEFAULT_REASONS, Survey
+
+    fields = _changes(scale=scale, attributes=_keys(attributes), comment=comment, delay_minutes=delay_minutes,
+                      throttle_days=throttle_days, reminder_days=reminder_days, expire_days=expire_days,
+                      language=language)
+    fields["reasons"] = _keys(reasons) if reasons is not None else DEFAULT_REASONS.get(kind, ())
+    store = Store.open(db)
+    stored = create_survey(store, account, Survey(name=name, kind=kind, **fields))
+    _show(store, [stored], fmt, f"survey {stored.name} created in {stored.account_name}")
+
+
+@surveys_app.command("update")
+@handle_errors
+def update(
+    name: NameArg,
+    account: AccountRequired,
+    scale: Scale = None,
+    attributes: Attributes = None,
+    reasons: Reasons = None,
+    comment: Comment = None,
+    delay_minutes: Delay = None,
+    throttle_days: Throttle = None,
+    reminder_days: Reminder = None,
+    expire_days: Expire = None,
+    language: Language = None,
+    active: Annotated[bool | None, typer.Option("--active/--inactive", help="An inactive survey schedules and sends nothing.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Change a survey; only the options given change.
+
+    Example: cxpulse surveys update csat --account acme --reminder-days 3 --throttle-days 60
+    """
+    from cxpulse.service.surveys import update_survey
+
+    changes = _changes(scale=scale, attributes=_keys(attributes), reasons=_keys(reasons), comment=comment,
+                       delay_minutes=delay_minutes, throttle_days=throttle_days, expire_days=expire_days,
+                       language=language, active=active)
+    if reminder_days is not None:
+        changes["reminder_days"] = reminder_days or None
+    store = Store.open(db)
+    stored = update_survey(store, account, name, **changes)
+    _show(store, [stored], fmt, f"survey {stored.name} of {stored.account_name}")
+
+
+@surveys_app.command("list")
+@handle_errors
+def list_cmd(account: AccountFilter = None, fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) -> None:
+    """List the surveys with their settings and how many invitations were sent and answered.
+
+    Example: cxpulse surveys list --account acme
+    """
+    from cxpulse.service.surveys import list_surveys
+
+    store = Store.open(db)
+    surveys = list_surveys(store, account)
+    _show(store, surveys, fmt, "surveys")
+    if not surveys and fmt is OutputFormat.table:
+        err.print("no surveys yet; define one with `cxpulse surveys create NAME --account A --kind csat`")
+
+
+@surveys_app.command("show")
+@handle_errors
+def show(name: NameArg, account: AccountRequired, fmt: FormatOption = OutputFormat.table,
+         db: DbOption = DB_DEFAULT) -> None:
+    """One survey: its definition and its invitations per status.
+
+    Example: cxpulse surveys show csat --account acme --format json
+    """
+    from cxpulse.service.surveys import get_survey, invitations_by_status
+
+    store = Store.open(db)
+    stored = get_survey(store, account, name)
+    line = _line(stored, invitations_by_status(store, [stored]).get(stored.id, {}))
+    if fmt is OutputFormat.json:
+        print_json(line)
+        return
+    rows = [{"field": k, "value": v} for k, v in line.items() if k != "invitations"]
+    rows += [{"field": f"invitations {k}", "value": v} for k, v in sorted(line["invitations"].items())]
+    if fmt is OutputFormat.csv:
+        print_csv(rows, ["field", "value"])
+    else:
+        print_table(rows, ["field", "value"], title=f"survey {name} of {account}")
+
+
+@surveys_app.command("send-due")
+@handle_errors
+def send_due(
+    account: AccountFilter = None,
+    now: Annotated[str | None, typer.Option("--now", help="Act as if it were this time (ISO 8601; default: now).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Send at most this many invitations in this run.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Also ask about tickets solved from this time on (ISO 8601), not only those solved after the survey was defined.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Schedule invitations for newly solved tickets and send the due ones and reminders by SMTP.
+
+    Safe from cron every minute: two runs at once never mail an invitation twice. SMTP
+    settings come from CXPULSE_SMTP_HOST, _PORT, _SECURITY (none|starttls|ssl), _USER,
+    _PASSWORD, _FROM; links point at CXPULSE_BASE_URL.
+
+    Example: * * * * * cxpulse surveys send-due --db /var/lib/cxpulse/cxpulse.db
+    """
+    from cxpulse.service.mailer import SmtpMailer
+    from cxpulse.service.settings import SmtpSettings
+    from cxpulse.service.surveys import send_due as run
+
+    summary = run(Store.open(db), SmtpMailer(SmtpSettings.from_env()), account=account, now=_datetime(now, "--now"),
+                  limit=limit, since=_datetime(since, "--since"))
+    row = summary.as_dict()
+    if fmt is OutputFormat.json:
+        print_json(row)
+    elif fmt is OutputFormat.csv:
+        print_csv([row], list(row))
+    else:
+        print_table([row], list(row), title="surveys send-due")
+
+
+@surveys_app.command("link")
+@handle_errors
+def link(
+    account: AccountRequired,
+    survey: Annotated[str, typer.Option("--survey", "-s", help="The survey's name.")],
+    agent: Annotated[str, typer.Option("--agent", help="An agent's id: ratings through this link count for them.")] = "",
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Print the link for email signatures and chat; add ?ticket=ID (&customer=ID) to rate one ticket.
+
+    Example: cxpulse surveys link --account acme --survey csat --agent a1
+    """
+    from cxpulse.service.surveys import link_url
+
+    typer.echo(link_url(Store.open(db), account, survey, agent))

@@ -1,0 +1,76 @@
+"""Survey settings: the signing secret, the public base URL of the pages, SMTP.
+
+The secret signs every survey link; it comes from CXPULSE_SECRET, else it is generated
+once and kept in the database's `settings` table, so links stay valid across runs and
+machines sharing the database. SMTP and the base URL are read from the environment,
+the way cron and systemd pass configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as _secrets
+from dataclasses import dataclass
+
+from cxpulse.domain import SurveyError
+from cxpulse.storage import Store
+from cxpulse.storage import surveys as SS
+
+SECRET_KEY = "secret"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+SECURITIES = ("none", "starttls", "ssl")
+
+
+def secret(store: Store) -> bytes:
+    """CXPULSE_SECRET, else the stored secret — created on first use; two processes
+    creating it at once keep whichever was inserted first."""
+    env = os.environ.get("CXPULSE_SECRET")
+    if env:
+        return env.encode()
+    with store.engine.connect() as conn:
+        value = SS.get_setting(conn, SECRET_KEY)
+    if value is None:
+        with store.engine.begin() as conn:
+            SS.put_setting_if_absent(conn, SECRET_KEY, _secrets.token_urlsafe(32))
+        with store.engine.connect() as conn:
+            value = SS.get_setting(conn, SECRET_KEY)
+    assert value is not None
+    return value.encode()
+
+
+def base_url() -> str:
+    """Where the survey pages are served (`cxpulse serve`), as customers reach them."""
+    return (os.environ.get("CXPULSE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+@dataclass
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"  # none | starttls | ssl
+    user: str = ""
+    password: str = ""
+    sender: str = "cxpulse@localhost"
+
+    def __post_init__(self) -> None:
+        if self.security not in SECURITIES:
+            raise SurveyError(f"SMTP security {self.security!r} is not one of {', '.join(SECURITIES)}")
+
+    @classmethod
+    def from_env(cls) -> "SmtpSettings":
+        """CXPULSE_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM (docs/surveys.md)."""
+        env = os.environ.get
+        security = (env("CXPULSE_SMTP_SECURITY") or "none").lower()
+        port_text = env("CXPULSE_SMTP_PORT") or {"ssl": "465", "starttls": "587"}.get(security, "25")
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SurveyError(f"CXPULSE_SMTP_PORT {port_text!r} is not a port number, e.g. 587") from None
+        return cls(
+            host=env("CXPULSE_SMTP_HOST") or "localhost",
+            port=port,
+            security=security,
+            user=env("CXPULSE_SMTP_USER") or "",
+            password=env("CXPULSE_SMTP_PASSWORD") or "",
+            sender=env("CXPULSE_SMTP_FROM") or "cxpulse@localhost",
+        )

@@ -1,0 +1,8 @@
+"""The web edge: survey pages (and later the API and dashboard) on one FastAPI app.
+
+Build it with `create_app(store)`; nothing is created at import time.
+"""
+
+from cxpulse.web.app import create_app
+
+__all__ = ["create_app"]

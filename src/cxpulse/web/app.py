@@ -1,0 +1,83 @@
+"""The FastAPI application factory: `create_app(store)` builds a fresh app around one Store.
+
+Nothing happens at import time: a test passes its own store, `cxpulse serve` passes the
+one named by --db. The app serves the survey pages (web/surveys.py), /static and /healthz,
+and adds security headers to every response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cxpulse.storage import Store
+from cxpulse.web.pages import make_env
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", b"default-src 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    # the survey links carry their token in the path: never leak it to another site
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeaders:
+    """A tiny ASGI middleware: adds SECURITY_HEADERS to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(store: Store, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """A new app serving the survey pages over `store` (`app.state.store`).
+
+    `clock` gives the current UTC time to the survey rules (15-minute window, expiry);
+    tests pass their own, the server uses the real one.
+    """
+    from cxpulse.web.surveys import broken_link
+    from cxpulse.web.surveys import router as survey_router
+
+    app = FastAPI(title="cxpulse", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.store = store
+    app.state.templates = make_env()
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(survey_router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A survey address that matches no route is a broken link: say so on a page."""
+        if exc.status_code == 404 and request.url.path.startswith(("/s/", "/l/")):
+            return broken_link(request)
+        return await http_exception_handler(request, exc)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app

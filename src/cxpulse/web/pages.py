@@ -1,0 +1,31 @@
+"""Rendering HTML pages: one Jinja2 environment per app (autoescape always on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+def make_env() -> Environment:
+    """The templates of web/templates; every {{ value }} is HTML-escaped."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """An HTML response from `template`; pages carry tokens and answers, so none is cached."""
+    env: Environment = request.app.state.templates
+    static_href = request.scope.get("root_path", "").rstrip("/") + "/static"
+    html = env.get_template(template).render(static_href=static_href, **context)
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})

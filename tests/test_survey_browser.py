@@ -1,0 +1,212 @@
+"""End to end with real parts: send-due mails an invitation through a real SMTP server
+(aiosmtpd on loopback), a real browser (Playwright driving Debian's chromium) follows the
+emailed one-click link to the live server (uvicorn), picks a reason by its label, types a
+comment and submits with the keyboard; the database then holds exactly that one answer.
+
+Skipped only when /usr/bin/chromium is missing outside CI; under CI it fails instead.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import shutil
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email import policy
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from cxpulse.service.mailer import SmtpMailer
+from cxpulse.service.settings import SmtpSettings
+from cxpulse.service.surveys import create_survey, send_due
+from cxpulse.storage import Store
+from cxpulse.surveys import i18n
+from cxpulse.surveys.definitions import Survey
+from cxpulse.web import create_app
+from tests.survey_helpers import ACCOUNT, customer, responses, seed, ticket
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CSAT = Survey(name="csat", kind="csat", reasons=("slow", "not_solved", "unfriendly", "other"))
+COMMENT = "Still broken — всё ещё не работает <b>x</b> & Ελλάδα"
+
+# In the page: every element that shows text must reach 4.5:1 against the background
+# it is drawn on (the nearest ancestor with an opaque background). Returns the failures.
+CONTRAST_JS = """
+() => {
+  const rgb = s => s.match(/[\\d.]+/g).map(Number);
+  const lum = c => {
+    const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.offsetParent === null && el.tagName !== 'BODY') continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) bad.push(el.tagName + ' ' + ratio.toFixed(2) + ' ' + el.textContent.trim().slice(0, 40));
+  }
+  return bad;
+}
+"""
+
+
+def _browser_or_skip():
+    """The Playwright module, or skip (fail under CI) when the browser cannot run here."""
+    ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+    if not CHROMIUM.exists():
+        if ci:
+            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing: `apt-get install chromium` to run the browser test")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as e:  # pragma: no cover - dev dependency
+        if ci:
+            pytest.fail(f"playwright is not installed in CI: {e}")
+        pytest.skip(f"playwright is not installed: {e}")
+    return sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope.original_content or envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def live_server(tmp_path, monkeypatch):
+    """(store, base url): uvicorn serving create_app(store) in a thread on a free loopback port."""
+    import uvicorn
+
+    store = Store.open(tmp_path / "live.db")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("CXPULSE_BASE_URL", base)  # so the emailed links lead to this server
+    monkeypatch.delenv("CXPULSE_SECRET", raising=False)
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).json() == {"status": "ok"}:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start within 10 s")
+        time.sleep(0.05)
+    yield store, base
+    server.should_exit = True
+    thread.join(timeout=5)
+    store.engine.dispose()
+
+
+def test_a_customer_answers_an_emailed_survey_in_a_real_browser(smtp_server, live_server, tmp_path):
+    sync_playwright = _browser_or_skip()
+    inbox, smtp_port = smtp_server
+    store, base = live_server
+    now = datetime.now(UTC).replace(microsecond=0)
+    seed(store, [customer("c1", locale="en-GB", name="Dana"),
+                 ticket("T-77", "c1", solved_at=now - timedelta(hours=2), subject="Printer on fire")])
+    create_survey(store, ACCOUNT, CSAT, now=now - timedelta(days=1))
+    mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=smtp_port, sender="survey@acme.example"))
+    assert send_due(store, mailer).sent == 1
+
+    (raw,) = inbox.messages
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["To"] == "c1@example.com"
+    html_part = message.get_body(preferencelist=("html",)).get_content()
+    assert f"{base}/s/" in html_part
+
+    m = i18n.texts("en")
+    score_label = dict(i18n.score_labels(CSAT, "en"))[2]
+    reason_label = i18n.reason_text("not_solved", "en")
+    console_errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+            page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+            page.on("response", lambda r: console_errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.set_default_timeout(5000)
+
+            # the email as the customer sees it; follow the link of score 2 by its text
+            page.set_content(html_part)
+            page.get_by_text(score_label, exact=True).click()
+            page.wait_for_url(f"{base}/s/**")
+            assert page.locator("html").get_attribute("lang") == "en"
+            assert page.locator("h1").inner_text() == m["page.thanks_title"]
+            assert score_label in page.locator(".chosen").inner_text()
+
+            # a reason, picked by clicking its label
+            page.locator("label", has_text=reason_label).click()
+            assert page.get_by_label(reason_label).is_checked()
+
+            # the keyboard from here on: Tab to the comment, type, Tab to Send, Enter
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.id") == "comment"
+            page.keyboard.type(COMMENT)
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "(() => { const e = document.activeElement, s = getComputedStyle(e);"
+                " return [e.tagName, e.textContent.trim(), s.outlineStyle, s.outlineWidth]; })()")
+            assert focused == ["BUTTON", m["page.submit"], "solid", "3px"]  # a visible focus ring
+            assert page.evaluate(CONTRAST_JS) == []
+            page.screenshot(path=str(tmp_path / "survey-form.png"), full_page=True)
+            page.keyboard.press("Enter")
+
+            page.wait_for_load_state()
+            page.get_by_text(m["page.feedback_saved"]).wait_for()
+            assert page.locator("h1").inner_text() == m["page.thanks_title"]
+            assert page.evaluate(CONTRAST_JS) == []
+            page.screenshot(path=str(tmp_path / "survey-saved.png"), full_page=True)
+        finally:
+            browser.close()
+
+    rows = responses(store)
+    assert len(rows) == 1
+    (row,) = rows
+    assert (row["score"], row["reason"], row["comment"]) == (2, "not_solved", COMMENT)
+    assert (row["ticket_id"], row["customer_id"], row["kind"]) == ("T-77", "c1", "csat")
+    assert console_errors == []  # nothing blocked by the Content-Security-Policy, no script errors
+    assert (tmp_path / "survey-form.png").stat().st_size > 0
+    if os.environ.get("CXPULSE_KEEP_SCREENSHOTS"):
+        shutil.copy(tmp_path / "survey-form.png", os.environ["CXPULSE_KEEP_SCREENSHOTS"])

@@ -1,0 +1,121 @@
+"""A real SMTP server (aiosmtpd on loopback) receives the survey emails send-due sends."""
+
+from __future__ import annotations
+
+import email
+import re
+import socket
+from datetime import timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from cxpulse.service.mailer import SmtpMailer
+from cxpulse.service.settings import SmtpSettings, secret
+from cxpulse.service.surveys import create_survey, record_click, send_due
+from cxpulse.surveys import i18n
+from cxpulse.surveys.definitions import Survey
+from cxpulse.surveys.tokens import verify
+from tests.survey_helpers import ACCOUNT, T0, customer, invitations, responses, seed, ticket
+
+NOW = T0 + timedelta(hours=3)
+LINK = re.compile(r"http://127\.0\.0\.1:8000/s/([A-Za-z0-9_.\-]+[A-Za-z0-9_\-])")
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+def _received(inbox: Inbox) -> dict[str, email.message.EmailMessage]:
+    return {rcpt[0]: email.message_from_bytes(raw, policy=policy.default) for rcpt, raw in inbox.messages}
+
+
+def test_send_due_mails_each_customer_in_their_language_with_one_link_per_score(store, smtp, monkeypatch):
+    monkeypatch.delenv("CXPULSE_BASE_URL", raising=False)
+    inbox, port = smtp
+    langs = {"en": "en-GB", "ru": "ru", "el": "el_GR", "lt": "lt"}
+    recs = []
+    for code, locale in langs.items():
+        recs += [customer(f"c-{code}", locale=locale, name=f"Name {code}"),
+                 ticket(f"t-{code}", f"c-{code}", solved_at=T0 + timedelta(hours=1), subject="Ничего не работает")]
+    seed(store, recs)
+    create_survey(store, ACCOUNT, Survey(name="csat", kind="csat"), now=T0)
+    summary = send_due(store, SmtpMailer(SmtpSettings(host="127.0.0.1", port=port, sender="survey@acme.example")),
+                       now=NOW)
+    assert summary.sent == 4
+    received = _received(inbox)
+    assert set(received) == {f"c-{code}@example.com" for code in langs}
+    key = secret(store)
+    for code in langs:
+        msg = received[f"c-{code}@example.com"]
+        assert msg["Subject"] == i18n.texts(code).format("email.subject", ticket=f"t-{code}")
+        assert msg["From"] == "survey@acme.example"
+        assert msg.get_content_type() == "multipart/alternative"
+        text = msg.get_body(preferencelist=("plain",)).get_content()
+        html = msg.get_body(preferencelist=("html",)).get_content()
+        assert f'lang="{code}"' in html
+        tokens = LINK.findall(text)
+        assert len(tokens) == 5 and set(LINK.findall(html)) == set(tokens)
+        assert sorted(verify(key, t, NOW).score for t in tokens) == [1, 2, 3, 4, 5]
+        for i, token in enumerate(tokens):  # every link works; the later ones replace the first
+            assert record_click(store, token, now=NOW + timedelta(minutes=i)).outcome in ("recorded", "replaced")
+    assert any(re.search(r"[\u0370-\u03ff]", m["Subject"]) for m in received.values())  # Greek
+    assert any(re.search(r"[\u0400-\u04ff]", m["Subject"]) for m in received.values())  # Cyrillic
+    assert len(responses(store)) == 4
+    assert {inv["status"] for inv in invitations(store).values()} == {"answered"}
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_when_a_user_is_set(store, monkeypatch):
+    inbox = Inbox()
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=authenticator,
+                            auth_require_tls=False, auth_required=True)
+    controller.start()
+    try:
+        seed(store, [customer("c1"), ticket("t1", "c1", solved_at=T0 + timedelta(hours=1))])
+        create_survey(store, ACCOUNT, Survey(name="nps", kind="nps"), now=T0)
+        settings = SmtpSettings(host="127.0.0.1", port=controller.port, user="mailer", password="s3cret")
+        assert send_due(store, SmtpMailer(settings), now=NOW).sent == 1
+    finally:
+        controller.stop()
+    assert logins == [(b"mailer", b"s3cret")]
+    (_rcpt, raw), = inbox.messages
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert len(LINK.findall(msg.get_body(preferencelist=("plain",)).get_content())) == 11  # NPS 0..10
+
+
+def test_an_unreachable_server_fails_the_invitation_and_it_is_retried(store):
+    seed(store, [customer("c1"), ticket("t1", "c1", solved_at=T0 + timedelta(hours=1))])
+    create_survey(store, ACCOUNT, Survey(name="csat", kind="csat"), now=T0)
+    summary = send_due(store, SmtpMailer(SmtpSettings(host="127.0.0.1", port=_free_port())), now=NOW)
+    assert (summary.sent, summary.failed) == (0, 1)
+    inv = invitations(store)["t1"]
+    assert inv["status"] == "scheduled" and "Connection" in inv["error"]
