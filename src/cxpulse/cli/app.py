@@ -25,6 +25,7 @@ from cxpulse.cli.options import (
     is_terminal,
 )
 from cxpulse.cli.render import out, print_csv, print_json, print_table
+from cxpulse.cli.keys import keys_app
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.storage import Store
@@ -516,3 +517,4 @@ def alerts(account: AccountOption = None, fmt: FormatOption = OutputFormat.table
 
 app.command("serve")(serve)
 app.add_typer(surveys_app, name="surveys")
+app.add_typer(keys_app, name="keys")

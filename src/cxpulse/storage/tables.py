@@ -331,3 +331,55 @@ settings = Table(
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+# ---- serving (issue 5): API keys, outgoing webhooks and their delivery log ----------------
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=True),  # NULL: an admin key
+    Column("admin", Boolean, nullable=False, default=False),
+    Column("prefix", String(16), nullable=False),  # the key's public start, shown in listings
+    Column("key_hash", String(64), nullable=False),  # sha256 hex of the whole key; never the key
+    Column("name", String(200), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked_at", DateTime),
+    UniqueConstraint("key_hash", name="uq_api_keys_hash"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", String(100), nullable=False),  # signs each delivery (HMAC-SHA256 header)
+    Column("events", String(200), nullable=False, default="alert,low_rating"),  # comma-separated
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("webhook_id", Integer, ForeignKey("webhooks.id"), nullable=False),
+    Column("event", String(32), nullable=False),  # alert | low_rating
+    Column("event_key", String(200), nullable=False),  # what it is about, e.g. "alert-17": never queued twice
+    Column("payload", Text, nullable=False),  # the JSON body, fixed when queued
+    Column("status", String(16), nullable=False),  # pending | retrying | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", DateTime, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("delivered_at", DateTime),
+    Column("claimed_by", String(64), nullable=False, default=""),
+    Column("claimed_at", DateTime),
+    UniqueConstraint("webhook_id", "event_key", name="uq_webhook_deliveries_event"),
+    Index("ix_webhook_deliveries_due", "status", "next_at"),
+)

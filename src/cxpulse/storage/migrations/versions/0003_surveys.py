@@ -7,7 +7,7 @@ Plain create_table/create_index, so the same script runs on SQLite and PostgreSQ
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-25 10:00:00
+Create Date: 2026-11-24 14:30:00
 """
 import sqlalchemy as sa
 from alembic import op

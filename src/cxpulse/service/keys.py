@@ -1,0 +1,138 @@
+"""API keys: per-account keys for the API and the dashboard, and admin keys.
+
+A key is shown once, when it is created, and kept only as its SHA-256: a database that
+leaks gives nobody a key. The hash of a random 192-bit key needs no salt or slow hash
+(there is nothing to guess), and looking it up by its hash is one indexed read per
+request. The key's first characters (`prefix`) are kept in clear so a listing can tell
+keys apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, insert, or_, select, update
+
+from cxpulse.domain import InvalidQuery, NotFound
+from cxpulse.storage import Store
+from cxpulse.storage import tables as T
+
+KEY_START = "cxp_"
+PREFIX_CHARS = 12  # "cxp_" and 8 characters: enough to tell keys apart, useless to guess
+TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is written at most this often per key
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """Who a request's key belongs to: an account (name and id), or admin (account None)."""
+
+    id: int
+    account_id: int | None
+    account: str | None
+    admin: bool
+    prefix: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def can_read(self, account_id: int) -> bool:
+        return self.admin or self.account_id == account_id
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_key(
+    store: Store, *, account: str | None = None, admin: bool = False, name: str = "", now: datetime | None = None
+) -> tuple[str, KeyInfo]:
+    """A new key for `account` (or an admin key): returns the key itself — shown once —
+    and what is stored about it."""
+    if admin == (account is not None):
+        raise InvalidQuery("give an account for an account key, or ask for an admin key — not both, not neither")
+    account_id = store.account(account).id if account is not None else None  # NotFound names the account
+    key = KEY_START + secrets.token_urlsafe(24)
+    now = _naive(now or datetime.now(UTC))
+    with store.engine.begin() as conn:
+        kid = conn.execute(
+            insert(T.api_keys).values(
+                account_id=account_id, admin=admin, prefix=key[:PREFIX_CHARS], key_hash=hash_key(key),
+                name=name, created_at=now,
+            )
+        ).inserted_primary_key[0]
+    return key, _info(store, kid)
+
+
+def verify_key(store: Store, key: str, *, now: datetime | None = None) -> KeyInfo | None:
+    """The key's owner, or None for an unknown or revoked key (the caller says 401)."""
+    if not key.startswith(KEY_START) or len(key) > 200:
+        return None
+    with store.engine.connect() as conn:
+        row = conn.execute(_select().where(T.api_keys.c.key_hash == hash_key(key))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    info = _row_info(row)
+    now = _naive(now or datetime.now(UTC))
+    if row.last_used_at is None or row.last_used_at < now - TOUCH_EVERY:
+        k = T.api_keys.c
+        with store.engine.begin() as conn:  # conditional: concurrent requests write it once
+            conn.execute(
+                update(T.api_keys)
+                .where(and_(k.id == row.id, or_(k.last_used_at.is_(None), k.last_used_at < now - TOUCH_EVERY)))
+                .values(last_used_at=now)
+            )
+    return info
+
+
+def list_keys(store: Store, account: str | None = None) -> list[KeyInfo]:
+    q = _select().order_by(T.api_keys.c.id)
+    if account is not None:
+        q = q.where(T.api_keys.c.account_id == store.account(account).id)
+    with store.engine.connect() as conn:
+        return [_row_info(r) for r in conn.execute(q)]
+
+
+def revoke_key(store: Store, prefix: str, *, now: datetime | None = None) -> KeyInfo:
+    """Revoke the key that starts with `prefix` (as `cxpulse keys list` shows it)."""
+    k = T.api_keys.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(k.id).where(k.prefix == prefix[:PREFIX_CHARS])).all()
+    if not rows:
+        raise NotFound(f"no API key starts with {prefix!r}; `cxpulse keys list` shows them")
+    if len(rows) > 1:
+        raise InvalidQuery(f"{len(rows)} keys start with {prefix!r}; give more of the key")
+    now = _naive(now or datetime.now(UTC))
+    with store.engine.begin() as conn:
+        conn.execute(update(T.api_keys).where(and_(k.id == rows[0].id, k.revoked_at.is_(None))).values(revoked_at=now))
+    return _info(store, rows[0].id)
+
+
+def _select():
+    k, a = T.api_keys, T.accounts
+    return select(k, a.c.name.label("account_name")).select_from(k.outerjoin(a, a.c.id == k.c.account_id))
+
+
+def _info(store: Store, kid: int) -> KeyInfo:
+    with store.engine.connect() as conn:
+        return _row_info(conn.execute(_select().where(T.api_keys.c.id == kid)).one())
+
+
+def _row_info(r) -> KeyInfo:
+    return KeyInfo(
+        id=r.id, account_id=r.account_id, account=r.account_name, admin=bool(r.admin), prefix=r.prefix,
+        name=r.name, created_at=_aware(r.created_at), last_used_at=_aware(r.last_used_at),
+        revoked_at=_aware(r.revoked_at),
+    )
+
+
+def _naive(t: datetime) -> datetime:
+    """Stored times are naive UTC (storage/rows.py)."""
+    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    return None if t is None else t.replace(tzinfo=UTC)
