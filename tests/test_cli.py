@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cxpulse.storage import Store
+
 from cxpulse.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,6 +95,10 @@ def test_demo_stores_three_accounts_and_prints_an_overview(db_arg):
     assert result.exit_code == 0, result.output
     assert "3 accounts, 900 tickets" in result.output and "up to 2026-10-31" in result.output
     assert "models (AUC" in result.output and "open tickets scored" in result.output
+    # the last word is the dashboard's login key
+    from cxpulse.service.keys import verify_key
+
+    assert verify_key(Store.open(db_arg), result.output.split()[-1]).admin
     for name in ("nordlicht", "aegean-travel", "polar-soft"):
         assert name in result.output
     accounts = json.loads(runner.invoke(app, ["accounts", "--db", db_arg, "-f", "json"]).stdout)

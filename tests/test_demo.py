@@ -155,3 +155,10 @@ def test_run_demo_stores_the_accounts_and_builds_the_kpis(store):
     open_now = score(store, open_only=True)
     assert summary.open_scored == len(open_now) > 0
     assert all(len(r["reasons"]) == 3 and r["model_version"] == 1 for r in open_now)
+    # a login key for the dashboard: admin, shown once, replaced (not added to) by a rerun
+    from cxpulse.service.keys import list_keys, verify_key
+
+    assert verify_key(store, summary.login_key).admin
+    again = run_demo(store, tickets=SMALL, predict=False)
+    assert verify_key(store, summary.login_key) is None and verify_key(store, again.login_key).admin
+    assert sum(1 for k in list_keys(store) if k.revoked_at is None) == 1

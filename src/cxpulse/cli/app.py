@@ -338,6 +338,9 @@ def demo(
     out.print(f"open tickets scored: {s.open_scored:,}, of which {s.at_risk:,} below their account's alert threshold")
     out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse score --open · "
               "cxpulse alerts")
+    out.print(f"dashboard and API: cxpulse serve --db {db}, then open http://127.0.0.1:8000 and log in with this "
+              "demo key (admin: every demo account; shown only now):")
+    out.print(s.login_key, soft_wrap=True)
 
 
 # ---- prediction (issue 3) ----------------------------------------------------------------

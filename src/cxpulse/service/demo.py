@@ -17,6 +17,7 @@ from cxpulse.service.predict import score, train
 from cxpulse.storage import Store
 
 PROGRESS_EVERY = 5000  # records between two progress calls
+DEMO_KEY_NAME = "demo"
 
 
 @dataclass
@@ -29,6 +30,7 @@ class DemoSummary:
     models: dict[str, float] = field(default_factory=dict)  # account -> AUC on its newest 20%
     open_scored: int = 0
     at_risk: int = 0  # open tickets scored below their account's alert_below
+    login_key: str = ""  # an admin key for the dashboard and the API, shown once
 
 
 def run_demo(
@@ -70,8 +72,21 @@ def run_demo(
             scored = score(store, account=name, open_only=True)
             summary.open_scored += len(scored)
             summary.at_risk += sum(1 for row in scored if row["score"] < threshold)
+    summary.login_key = _demo_key(store)
     summary.seconds = perf_counter() - started
     return summary
+
+
+def _demo_key(store: Store) -> str:
+    """A fresh admin key named "demo" (keys are kept as hashes, so an earlier one cannot be
+    shown again); the demo keys of earlier runs are revoked."""
+    from cxpulse.service.keys import create_key, list_keys, revoke_key
+
+    for k in list_keys(store):
+        if k.name == DEMO_KEY_NAME and k.revoked_at is None:
+            revoke_key(store, k.prefix)
+    key, _ = create_key(store, admin=True, name=DEMO_KEY_NAME)
+    return key
 
 
 def _counted(
