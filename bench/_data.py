@@ -266,10 +266,11 @@ def build_responses_db(path: Path, *, responses: int, seed: int = 11, log=print)
     The schema comes from the app's migrations; rows go in with sqlite3 `executemany`,
     one transaction per account, in key order (so the unique indexes only append).
     """
-    from cxpulse.storage import Store
-    from cxpulse.storage.rollups import refresh_rollups
-    from cxpulse.storage import tables as T
     from sqlalchemy import func, select
+
+    from cxpulse.storage import Store
+    from cxpulse.storage import tables as T
+    from cxpulse.storage.rollups import refresh_rollups
 
     if path.exists():
         path.unlink()

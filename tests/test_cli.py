@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cxpulse.storage import Store
-
 from cxpulse.cli import app
+from cxpulse.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "small.jsonl"

@@ -13,13 +13,13 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from cxpulse import text as T
 from cxpulse.demo import generate
 from cxpulse.domain import is_satisfied
 from cxpulse.ml.context import PastRating, RatingHistory
 from cxpulse.ml.evaluation import TrainingSet
 from cxpulse.ml.features import snapshot, snapshot_batch, snapshots, training_times
 from cxpulse.ml.model import SatisfactionModel
-from cxpulse import text as T
 
 
 def _demo(tickets: int = 3000, seed: int = 11) -> list[tuple]:

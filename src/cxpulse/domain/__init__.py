@@ -1,12 +1,12 @@
 """Plain types every other layer shares: accounts, users, tickets, events, responses, errors."""
 
 from cxpulse.domain.errors import (
+    AmbiguousTicket,
     CxpulseError,
     FormatError,
-    NotFound,
-    AmbiguousTicket,
-    StorageUnavailable,
     InvalidQuery,
+    NotFound,
+    StorageUnavailable,
     SurveyError,
     TokenExpired,
     TokenInvalid,

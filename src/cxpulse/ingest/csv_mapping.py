@@ -16,8 +16,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cxpulse.domain import (
-    OPEN_STATES,
     DONE_STATES,
+    OPEN_STATES,
     FormatError,
     ResponseKind,
     Scale,

@@ -37,17 +37,16 @@ from cxpulse.domain import (
 )
 from cxpulse.ingest import fields as F
 from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
-
 from cxpulse.ingest.csv_mapping import (
-    FIELD_LIMIT,
-    FIRST_REPLY_KEYS,
-    HEAD_BYTES,
-    Mapping,
-    PROGRESS_EVERY,
-    STATUS_WORDS,
     _EXAMPLE_TIME,
     _HMS,
     _UNDECODABLE,
+    FIELD_LIMIT,
+    FIRST_REPLY_KEYS,
+    HEAD_BYTES,
+    PROGRESS_EVERY,
+    STATUS_WORDS,
+    Mapping,
     load_mapping,
 )
 

@@ -27,7 +27,7 @@ from cxpulse.surveys.i18n import (
     score_labels,
     texts,
 )
-from cxpulse.surveys.rules import COMMENT_MAX, REPLACE_WINDOW, click_outcome, clean_comment
+from cxpulse.surveys.rules import COMMENT_MAX, REPLACE_WINDOW, clean_comment, click_outcome
 from cxpulse.surveys.tokens import Claims, sign, sign_link, verify, verify_link
 
 __all__ = [
