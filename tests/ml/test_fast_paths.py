@@ -91,9 +91,13 @@ def test_text_margins_from_the_chunk_table_equal_the_sparse_product(fitted):
 def test_quoted_words_from_the_chunk_table_equal_the_plain_ranking(fitted):
     model, items = fitted
     text = model.text_model_
-    for s in snapshot_batch(items):
+    snaps = snapshot_batch(items)
+    quotes: list = []
+    text.margin(snaps, quotes)  # the quotable words collected on the way, as scoring does
+    for s, quoted in zip(snaps, quotes):
         for direction in (-1, 1):
             assert text.words(s, direction) == text.words_reference(s, direction)
+            assert text.words(s, direction, quoted=quoted) == text.words_reference(s, direction)
 
 
 def test_scores_and_reasons_do_not_depend_on_the_batch_or_the_process(fitted):

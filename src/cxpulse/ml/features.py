@@ -223,7 +223,7 @@ class _Ticket:
         end = self.metrics_end
         if end is not None and as_of >= end and (not self.events or self.events[0].at >= as_of):
             return facts_from_metrics(self.ticket, as_of=as_of)
-        return ticket_facts(self.ticket, self.events, as_of=as_of, hours=self.hours, tz=self.tz)
+        return ticket_facts(self.ticket, self.events, as_of=as_of, hours=self.hours, tz=self.tz, in_order=True)
 
 
 def _utc(as_of: datetime) -> datetime:

@@ -289,7 +289,10 @@ class _TextModel:
         quotable = tuple((float(coef[col]), stem, word) for word, stem, col in words) if salt == 0 else ()
         return float(val @ coef[cols]), float(val @ val), quotable
 
-    def margin(self, snaps: Sequence[Snapshot]) -> np.ndarray:
+    def margin(self, snaps: Sequence[Snapshot], quotes: list | None = None) -> np.ndarray:
+        """Each snapshot's text margin; `quotes`, when given, receives per snapshot the
+        quotable words its customer text hit, for `words(..., quoted=)` — so scoring with
+        reasons reads each text once."""
         sides = [("customer_text", "", 0)] + ([("agent_text", "#agent", 1)] if self.agent else [])
         dot = np.zeros(len(snaps))
         sq = np.zeros(len(snaps))
@@ -303,30 +306,40 @@ class _TextModel:
                 if table is None:
                     table = by_lang[lang] = self._chunk_table(lang + suffix)
                 d = q = 0.0
+                hits: list = []
                 for chunk in get(s)[:limit].casefold().split():
                     hit = table.get(chunk)
                     if hit is None:
                         hit = table[chunk] = self._share(chunk, lang, salt)
                     d += hit[0]
                     q += hit[1]
+                    if hit[2]:
+                        hits.append(hit[2])
+                if quotes is not None and salt == 0:
+                    quotes.append(hits)
                 dot[i] += d
                 sq[i] += q
         return dot / np.maximum(np.sqrt(sq), 1e-12) + self.intercept_
 
-    def words(self, snap: Snapshot, direction: int, top: int = 3) -> list[str]:
-        """This ticket's words with the strongest weights in `direction` (−1: towards unsatisfied)."""
+    def words(self, snap: Snapshot, direction: int, top: int = 3, *, quoted: list | None = None) -> list[str]:
+        """This ticket's words with the strongest weights in `direction` (−1: towards unsatisfied).
+        `quoted`: what `margin(..., quotes=)` collected for this snapshot, if it did."""
         # A stem has one column, so one weight: the first word of each stem with a weight
         # in `direction`, strongest first, ties in order of appearance.
-        # the chunks' table `margin` filled (customer side: salt 0), so no text is analysed twice
-        lang = snap.language
-        table = self._chunk_table(lang)
         found: list[tuple[float, str, str]] = []
-        for chunk in snap.customer_text[: self.vectorizer.max_chars].casefold().split():
-            hit = table.get(chunk)
-            if hit is None:
-                hit = table[chunk] = self._share(chunk, lang, 0)
-            if hit[2]:
-                found.extend(hit[2])
+        if quoted is None:
+            # the chunks' table `margin` filled (customer side: salt 0): no text is analysed twice
+            lang = snap.language
+            table = self._chunk_table(lang)
+            quoted = []
+            for chunk in snap.customer_text[: self.vectorizer.max_chars].casefold().split():
+                hit = table.get(chunk)
+                if hit is None:
+                    hit = table[chunk] = self._share(chunk, lang, 0)
+                if hit[2]:
+                    quoted.append(hit[2])
+        for q in quoted:
+            found.extend(q)
         if direction > 0:
             ranked = sorted((e for e in found if e[0] > 0), key=_WEIGHT, reverse=True)
         else:
@@ -413,10 +426,10 @@ class SatisfactionModel:
                 col[i] = vocab.get(s.categorical[j], 0.0)  # 0 = other / unseen
         return out
 
-    def _text_margin(self, snaps: Sequence[Snapshot]) -> np.ndarray:
+    def _text_margin(self, snaps: Sequence[Snapshot], quotes: list | None = None) -> np.ndarray:
         if self.text_model_ is None:
             return np.zeros(len(snaps))
-        return self.text_model_.margin(snaps)
+        return self.text_model_.margin(snaps, quotes)
 
     def _tree_matrix(self, num: np.ndarray, codes: np.ndarray, text: np.ndarray) -> np.ndarray:
         return np.hstack([num, codes, text[:, None]])
@@ -605,10 +618,10 @@ class SatisfactionModel:
         if not hasattr(self, "platt_"):
             raise ValueError("This SatisfactionModel is not fitted yet: call fit(training) first")
 
-    def _design(self, snaps: Sequence[Snapshot]) -> np.ndarray:
+    def _design(self, snaps: Sequence[Snapshot], quotes: list | None = None) -> np.ndarray:
         num = self._numeric(snaps)
         codes = self._codes(snaps)
-        text = self._text_margin(snaps)
+        text = self._text_margin(snaps, quotes)
         if self.learner == "lgbm":
             return self._tree_matrix(num, codes, text)
         return self._linear_matrix(num, codes, text)
@@ -666,7 +679,8 @@ class SatisfactionModel:
         self._check()
         if len(snapshots) == 0:
             return []
-        X = self._design(snapshots)
+        quotes: list[list] = []  # each snapshot's quotable words, collected with the text margin
+        X = self._design(snapshots, quotes)
         contrib, margin = self._contributions(X)
         p = self._calibrated(margin)
         members = self.family_members_
@@ -693,7 +707,7 @@ class SatisfactionModel:
             d = direction[i]
             words: list[str] = []
             for f, v in zip(top[i], towards[i]):
-                said = say(snap, f, contrib, i, d if v else -d)
+                said = say(snap, f, contrib, i, d if v else -d, quotes[i] if quotes else None)
                 if said and said not in words:
                     words.append(said)
                     if len(words) >= reasons:
@@ -737,7 +751,9 @@ class SatisfactionModel:
             raise theirs
         return mine + [Scored(*row) for row in theirs]
 
-    def _say(self, snap: Snapshot, family: int, contrib: np.ndarray, row: int, direction: int) -> str:
+    def _say(
+        self, snap: Snapshot, family: int, contrib: np.ndarray, row: int, direction: int, quoted: list | None = None
+    ) -> str:
         members = self._family_members[family]
         if len(members) > 1:  # the member that weighed most, among those with a value
             known = [m for m in members if m >= _N_NUM or not math.isnan(snap.numeric[m])] or members
@@ -753,7 +769,7 @@ class SatisfactionModel:
             return category_reason(name, snap.categorical[j - _N_NUM])
         if self.text_model_ is None:
             return ""
-        return text_reason(self.text_model_.words(snap, direction))
+        return text_reason(self.text_model_.words(snap, direction, quoted=quoted))
 
     @property
     def families_(self) -> np.ndarray:
