@@ -127,6 +127,49 @@ def accounts(fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) 
         print_table(rows, cols, title="accounts")
 
 
+@app.command()
+@handle_errors
+def settings(
+    account: Annotated[str, typer.Argument(help="The account to show or change.")],
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA timezone, e.g. Europe/Vilnius.")] = None,
+    business_hours: Annotated[
+        str | None,
+        typer.Option("--business-hours", help='Working hours in the timezone, e.g. "mon-fri 09:00-17:00"; "none" for none.'),
+    ] = None,
+    csat_scale: Annotated[str | None, typer.Option("--csat-scale", help="1-5 (satisfied = 4 or 5) or binary.")] = None,
+    alert_below: Annotated[
+        int | None, typer.Option("--alert-below", help="Alert when an open ticket's score crosses below this (0-100).")
+    ] = None,
+    min_rated: Annotated[
+        int | None, typer.Option("--min-rated", help="Rated tickets an account needs for a model of its own.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Show an account's settings, or change them. A new timezone or business hours recomputes
+    the account's KPIs at once (their business-hours variants depend on both).
+
+    Example: cxpulse settings acme --timezone Europe/Vilnius --business-hours "mon-fri 09:00-18:00"
+    """
+    from cxpulse.service.accounts import settings_row, update_settings
+
+    store = Store.open(db)
+    change = update_settings(
+        store, account, timezone=timezone, business_hours=business_hours, csat_scale=csat_scale,
+        alert_below=alert_below, min_rated_for_model=min_rated,
+    )
+    row = settings_row(change.account)
+    if fmt is OutputFormat.json:
+        print_json(row)
+    elif fmt is OutputFormat.csv:
+        print_csv([row], list(row))
+    else:
+        print_table([{"setting": k, "value": v} for k, v in row.items()], ["setting", "value"], title=account)
+    if change.changed:
+        err.print(f"changed: {', '.join(change.changed)}"
+                  + (f"; KPIs of {change.rebuilt_tickets:,} tickets recomputed" if change.rebuilt_tickets else ""))
+
+
 class _progress_bar:
     """A Rich progress bar on a terminal; silent otherwise. Yields an `advance(done)` callable."""
 

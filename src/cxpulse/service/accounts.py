@@ -1,11 +1,18 @@
-"""Listing accounts with how much data each holds."""
+"""Accounts: how much data each holds, and their settings (timezone, business hours,
+CSAT scale, alert threshold, ratings needed for an own model)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sqlalchemy import func, select
 
+from cxpulse.domain import BusinessHours, InvalidQuery, Scale
 from cxpulse.storage import Store
 from cxpulse.storage import tables as T
+from cxpulse.storage.store import StoredAccount
 
 
 def account_overview(store: Store) -> list[dict]:
@@ -26,3 +33,107 @@ def account_overview(store: Store) -> list[dict]:
         }
         for a in store.accounts()
     ]
+
+
+# ---- settings -------------------------------------------------------------------------------
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS_HELP = 'business hours look like "mon-fri 09:00-17:00" or "mon,wed,fri 08:30-16:00", or "none"'
+
+
+def parse_business_hours(text: str) -> BusinessHours | None:
+    """ "mon-fri 09:00-17:00" → BusinessHours; "none" (or "") → None."""
+    text = text.strip().lower()
+    if text in ("", "none", "off"):
+        return None
+    try:
+        days_part, times_part = text.split()
+        start, end = (time.fromisoformat(t) for t in times_part.split("-"))
+        days: list[int] = []
+        for piece in days_part.split(","):
+            if "-" in piece:
+                a, b = (_DAYS.index(p[:3]) for p in piece.split("-"))
+                days += list(range(a, b + 1)) if a <= b else [*range(a, 7), *range(0, b + 1)]
+            else:
+                days.append(_DAYS.index(piece[:3]))
+    except ValueError:
+        raise InvalidQuery(f"{text!r}: {_HOURS_HELP}") from None
+    if start == end:
+        raise InvalidQuery(f"{text!r}: the day starts and ends at {start:%H:%M}; {_HOURS_HELP}")
+    return BusinessHours(start=start, end=end, weekdays=tuple(sorted(set(days))))
+
+
+def format_business_hours(hours: BusinessHours | None) -> str:
+    """The form `parse_business_hours` reads, runs of days as ranges: "mon-fri 09:00-17:00"."""
+    if hours is None:
+        return "none"
+    runs: list[list[int]] = []
+    for d in sorted(hours.weekdays):
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    days = ",".join(_DAYS[r[0]] if len(r) == 1 else f"{_DAYS[r[0]]}-{_DAYS[r[-1]]}" for r in runs)
+    return f"{days} {hours.start:%H:%M}-{hours.end:%H:%M}"
+
+
+def settings_row(acc: StoredAccount) -> dict:
+    a = acc.account
+    return {
+        "name": a.name, "timezone": a.timezone, "business_hours": format_business_hours(a.business_hours),
+        "csat_scale": str(a.csat_scale), "alert_below": a.alert_below, "min_rated_for_model": a.min_rated_for_model,
+    }
+
+
+@dataclass
+class SettingsChange:
+    account: StoredAccount
+    changed: list[str]
+    rebuilt_tickets: int  # KPIs recomputed: the timezone or business hours changed
+
+
+def update_settings(
+    store: Store,
+    name: str,
+    *,
+    timezone: str | None = None,
+    business_hours: str | None = None,
+    csat_scale: str | None = None,
+    alert_below: int | None = None,
+    min_rated_for_model: int | None = None,
+) -> SettingsChange:
+    """Change an account's settings. A new timezone or business hours changes the
+    business-hours KPIs of every ticket, so they are rebuilt at once (`cxpulse rebuild`)."""
+    acc = store.account(name)
+    old = acc.account
+    changes: dict = {}
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidQuery(f"timezone {timezone!r} is not an IANA timezone such as Europe/Vilnius") from None
+        changes["timezone"] = timezone
+    if business_hours is not None:
+        changes["business_hours"] = parse_business_hours(business_hours)
+    if csat_scale is not None:
+        if csat_scale not in (Scale.FIVE.value, Scale.BINARY.value):
+            raise InvalidQuery(f"csat_scale {csat_scale!r}: CSAT is measured on 1-5 or binary")
+        changes["csat_scale"] = Scale(csat_scale)
+    if alert_below is not None:
+        if not 0 <= alert_below <= 100:
+            raise InvalidQuery(f"alert_below {alert_below}: a score from 0 to 100, e.g. 40")
+        changes["alert_below"] = alert_below
+    if min_rated_for_model is not None:
+        if min_rated_for_model < 1:
+            raise InvalidQuery(f"min_rated_for_model {min_rated_for_model}: at least 1, e.g. 300")
+        changes["min_rated_for_model"] = min_rated_for_model
+    changed = [k for k, v in changes.items() if getattr(old, k) != v]
+    if not changed:
+        return SettingsChange(acc, [], 0)
+    stored = store.update_account(replace(old, **changes))
+    rebuilt = 0
+    if {"timezone", "business_hours"} & set(changed):
+        from cxpulse.service.derive import rebuild
+
+        rebuilt = rebuild(store, name).tickets
+    return SettingsChange(stored, changed, rebuilt)
