@@ -119,3 +119,70 @@ def test_an_unreachable_server_fails_the_invitation_and_it_is_retried(store):
     assert (summary.sent, summary.failed) == (0, 1)
     inv = invitations(store)["t1"]
     assert inv["status"] == "scheduled" and "Connection" in inv["error"]
+
+
+# ---- TLS: STARTTLS and implicit TLS against a real server with its own CA ------------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    """A CA and a certificate for 127.0.0.1 signed by it (openssl, as an admin would make them)."""
+    import subprocess
+
+    d = tmp_path_factory.mktemp("tls")
+    run = lambda *args: subprocess.run(args, cwd=d, check=True, capture_output=True)  # noqa: E731
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA",
+        "-keyout", "ca.key", "-out", "ca.pem")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "srv.key",
+        "-out", "srv.csr")
+    (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-days", "2", "-extfile", "san.ext", "-out", "srv.pem")
+    return d / "ca.pem", d / "srv.pem", d / "srv.key"
+
+
+def _server_context(cert, key):
+    import ssl
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_mail_goes_over_tls_with_a_login_and_the_certificate_is_verified(tmp_path, tls_files, security):
+    import ssl
+
+    from cxpulse.surveys.emails import Email
+
+    ca, cert, key = tls_files
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    inbox = Inbox()
+    port = _free_port()
+    ctx = _server_context(cert, key)
+    if security == "starttls":
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
+                                authenticator=authenticator, auth_require_tls=True)
+    else:
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=ctx,
+                                authenticator=authenticator, auth_require_tls=False)
+    controller.start()
+    try:
+        mail = Email(subject="Αξιολογήστε", text="ok", html="<p>ok</p>", language="el")
+        settings = SmtpSettings(host="127.0.0.1", port=port, security=security, user="survey", password="s3cret",
+                                sender="survey@acme.example", ca_file=str(ca))
+        SmtpMailer(settings).send("c@example.com", mail)
+        assert [rcpt for rcpt, _ in inbox.messages] == [["c@example.com"]]
+        assert logins == [(b"survey", b"s3cret")]
+        # without the CA the server's certificate is not trusted: nothing is sent in clear instead
+        settings.ca_file = ""
+        with pytest.raises(ssl.SSLCertVerificationError):
+            SmtpMailer(settings).send("c@example.com", mail)
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()

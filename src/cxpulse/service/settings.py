@@ -51,6 +51,7 @@ class SmtpSettings:
     user: str = ""
     password: str = ""
     sender: str = "cxpulse@localhost"
+    ca_file: str = ""  # a CA bundle to trust for STARTTLS/SSL (a private CA); default: the system's
 
     def __post_init__(self) -> None:
         if self.security not in SECURITIES:
@@ -58,7 +59,7 @@ class SmtpSettings:
 
     @classmethod
     def from_env(cls) -> "SmtpSettings":
-        """CXPULSE_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM (docs/surveys.md)."""
+        """CXPULSE_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM, _CA_FILE (docs/surveys.md)."""
         env = os.environ.get
         security = (env("CXPULSE_SMTP_SECURITY") or "none").lower()
         port_text = env("CXPULSE_SMTP_PORT") or {"ssl": "465", "starttls": "587"}.get(security, "25")
@@ -73,4 +74,5 @@ class SmtpSettings:
             user=env("CXPULSE_SMTP_USER") or "",
             password=env("CXPULSE_SMTP_PASSWORD") or "",
             sender=env("CXPULSE_SMTP_FROM") or "cxpulse@localhost",
+            ca_file=env("CXPULSE_SMTP_CA_FILE") or "",
         )
