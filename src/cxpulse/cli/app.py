@@ -16,6 +16,7 @@ from rich.progress import (
 )
 
 from cxpulse.cli.errors import err, handle_errors
+from cxpulse.cli.keys import keys_app
 from cxpulse.cli.options import (
     DB_DEFAULT,
     AccountOption,
@@ -25,9 +26,9 @@ from cxpulse.cli.options import (
     is_terminal,
 )
 from cxpulse.cli.render import out, print_csv, print_json, print_table
-from cxpulse.cli.keys import keys_app
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
+from cxpulse.cli.webhooks import webhooks_app
 from cxpulse.storage import Store
 
 app = typer.Typer(
@@ -564,3 +565,4 @@ def alerts(account: AccountOption = None, fmt: FormatOption = OutputFormat.table
 app.command("serve")(serve)
 app.add_typer(surveys_app, name="surveys")
 app.add_typer(keys_app, name="keys")
+app.add_typer(webhooks_app, name="webhooks")

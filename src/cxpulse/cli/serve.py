@@ -1,4 +1,4 @@
-"""`cxpulse serve`: the survey pages (and later the API and dashboard) on uvicorn."""
+"""`cxpulse serve`: the dashboard, the REST API, the survey pages and the webhook deliverer on uvicorn."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="TCP port to listen on.")] = 8000,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Serve the survey pages: one-click rating links (/s/…), signature and chat links (/l/…), /healthz.
+    """Serve the dashboard (/), the REST API (/api/v1, docs at /docs), the survey pages (/s/…, /l/…) and
+    deliver outgoing webhooks in the background.
 
     The links in survey emails point at CXPULSE_BASE_URL (default http://127.0.0.1:8000):
     set it to the address customers reach this server on.
@@ -26,8 +27,13 @@ def serve(
     """
     import uvicorn
 
+    from cxpulse.service.webhooks import start_deliverer
     from cxpulse.web import create_app
 
     store = Store.open(db)
-    err.print(f"serving survey pages on http://{host}:{port} (Ctrl+C stops)")
-    uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+    app = create_app(store)
+    start_deliverer(app)  # outgoing webhooks, every 15 s, while the server runs
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    err.print(f"cxpulse on http://{shown}:{port}/ — dashboard (log in with a key from `cxpulse keys create`), "
+              f"API under /api/v1 (docs at /docs), survey pages; Ctrl+C stops")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

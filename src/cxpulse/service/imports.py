@@ -15,6 +15,7 @@ from cxpulse.service.derive import refresh
 from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
 from cxpulse.service.predict import rescore
+from cxpulse.service.webhooks import queue_imported_low_ratings
 from cxpulse.storage import Store
 
 FORMATS = ("jsonl", "zendesk", "csv")
@@ -81,6 +82,7 @@ def import_path(
         if on_refresh is not None:
             on_refresh(sum(len(t.tickets) for t in result.touched.values()))
         refresh(store, result.touched)
+        queue_imported_low_ratings(store, result.touched)  # webhooks out: new low ratings of the last 7 days
     result.summary.rescored = rescore(store, result.touched)
     return result.summary
 

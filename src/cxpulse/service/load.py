@@ -40,6 +40,7 @@ class Touched:
     tickets: set[str] = field(default_factory=set)
     first_day: date | None = None
     last_day: date | None = None
+    new_responses: set[str] = field(default_factory=set)  # inserted (not updated) responses: webhooks' "new low ratings"
 
     def add_day(self, day: date) -> None:
         self.first_day = day if self.first_day is None or day < self.first_day else self.first_day
@@ -173,6 +174,8 @@ class _Loader:
         self.summary.unchanged += counts.unchanged
         if counts.touched:
             self._mark(acc.name, kind, keys, items, set(counts.touched))
+        if kind == "response" and counts.inserted:  # upsert_values lists the inserted ids first
+            self.touched[acc.name].new_responses.update(counts.touched[: counts.inserted])
 
     def _mark(self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]) -> None:
         t = self.touched[name]

@@ -34,6 +34,7 @@ from cxpulse.domain import (
 from cxpulse.ml.context import PastRating, RatingHistory, shrunk_share
 from cxpulse.ml.features import CATEGORICAL, early_times, snapshots, training_times
 from cxpulse.service.load import Touched
+from cxpulse.service.webhooks import queue_alerts
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import predictions as P
 from cxpulse.storage.histories import ticket_histories, ticket_ids
@@ -471,10 +472,11 @@ def _score_account(
     if data_now and rows:
         open_ids = {r["ticket_id"] for r in rows if r["status"] in OPEN_STATES}
         with store.engine.begin() as conn:
-            P.record_predictions(
+            new_alerts = P.record_predictions(
                 conn, acc.id, [{**r, "scored_at": at} for r in rows],
                 threshold=acc.account.alert_below, alert_on=open_ids,
             )
+        queue_alerts(store, acc.id, new_alerts)  # webhooks out: queued once the alerts are committed
     return rows
 
 

@@ -350,3 +350,15 @@ def _succ(row: dict) -> int:
     if "responses" in row:
         return row["responses"]
     return round((row["value"] or 0) * row["n"] / 100)
+
+
+def rounded(obj):
+    """Floats to 3 decimals, all the way down: the JSON `cxpulse report --format json`
+    prints and `GET /api/v1/metrics` answers."""
+    if isinstance(obj, float):
+        return round(obj, 3)
+    if isinstance(obj, dict):
+        return {k: rounded(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [rounded(v) for v in obj]
+    return obj

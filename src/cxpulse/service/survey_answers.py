@@ -25,6 +25,7 @@ from cxpulse.service.derive import refresh
 from cxpulse.service.load import load
 from cxpulse.service.settings import secret
 from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_id
+from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import surveys as SS
 from cxpulse.surveys import i18n, rules
@@ -139,6 +140,7 @@ def _save(store: Store, stored: StoredSurvey, source_ids: list[str], rows: list[
         except IntegrityError:  # a simultaneous click inserted the same row first: update it now
             result = load(store, records, account=stored.account_name)
         refresh(store, result.touched)
+    queue_low_ratings(store, stored.account_id, responses, hold=ANSWER_HOLD)  # webhooks out, if low
 
 
 def _verified(store: Store, token: str, now: datetime) -> tuple[Claims, SS.InvitationRow, StoredSurvey]:

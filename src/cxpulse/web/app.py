@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cxpulse import __version__
 from cxpulse.storage import Store
 from cxpulse.web.pages import make_env
 
@@ -60,13 +61,20 @@ def create_app(store: Store, *, clock: Callable[[], datetime] | None = None) -> 
     from cxpulse.web.surveys import broken_link
     from cxpulse.web.surveys import router as survey_router
 
-    app = FastAPI(title="cxpulse", docs_url=None, redoc_url=None, openapi_url=None)
+    # /openapi.json describes the API (api/); /docs is served by api/routes/docs.py from
+    # assets shipped in a package, not FastAPI's CDN page
+    app = FastAPI(title="cxpulse", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.store = store
     app.state.templates = make_env()
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(survey_router)
+    from cxpulse.api import build_api
+    from cxpulse.web.dashboard import build_dashboard
+
+    build_api(app)
+    build_dashboard(app)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -1,0 +1,150 @@
+"""Dependencies named once (the full-stack-fastapi-template shape): the store, the
+caller's key, and the account a path names — checked against that key.
+
+`account_for` answers 404 both for an unknown account and for another tenant's: a key
+of account A cannot even learn whether account B exists.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from cxpulse.api.errors import ApiError
+from cxpulse.api.limits import check_rate
+from cxpulse.domain import NotFound
+from cxpulse.service.keys import KeyInfo, verify_key
+from cxpulse.storage import Store
+from cxpulse.storage.store import StoredAccount
+
+KEY_CACHE_SECONDS = 5.0  # a revoked key keeps working at most this long in one process
+_KEY_CACHE_MAX = 10_000
+
+
+async def get_store(request: Request) -> Store:
+    """Async on purpose: nothing to wait for, so no thread-pool hop."""
+    return request.app.state.store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+class KeyCache:
+    """Verified keys for a few seconds: one indexed read per key per few seconds
+    instead of one per request. Per app (app.state), so tests never share it."""
+
+    def __init__(self, ttl: float = KEY_CACHE_SECONDS) -> None:
+        self.ttl = ttl
+        self._items: dict[str, tuple[float, KeyInfo]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, key: str) -> KeyInfo | None:
+        now = time.monotonic()
+        hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        info = verify_key(store, key)
+        with self._lock:
+            if info is None:
+                self._items.pop(key, None)
+            else:
+                if len(self._items) >= _KEY_CACHE_MAX:
+                    self._items.clear()
+                self._items[key] = (now + self.ttl, info)
+        return info
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def bearer_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    return key.strip()
+
+
+# declares the scheme in the OpenAPI (Swagger UI's Authorize button); the header is read below
+_bearer = HTTPBearer(auto_error=False, scheme_name="apiKey",
+                     description="an API key: `cxpulse keys create --account NAME` prints one")
+
+
+async def current_key(
+    request: Request, _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+) -> KeyInfo:
+    """The request's `Authorization: Bearer <key>` → its KeyInfo, else 401; then the
+    key's rate limit (429), so every route that needs a key is limited by it.
+
+    Async on purpose: a cache hit answers without a thread-pool hop; a miss reads the
+    database once (a fast indexed read)."""
+    key = bearer_key(request)
+    if key is None:
+        raise _unauthorized("send an API key as `Authorization: Bearer <key>` (`cxpulse keys create --account NAME`)")
+    cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+    if cache is None:
+        cache = request.app.state.key_cache = KeyCache()
+    info = cache.get(request.app.state.store, key)
+    if info is None:
+        raise _unauthorized("the API key is unknown or revoked")
+    check_rate(request, info)
+    request.state.key = info
+    return info
+
+
+KeyDep = Annotated[KeyInfo, Depends(current_key)]
+
+
+ACCOUNT_CACHE_SECONDS = 5.0  # settings changed by another process show within this
+
+
+def _lookup(store: Store, name: str) -> StoredAccount | None:
+    """The stored account of that name, kept a few seconds on the store: most requests
+    name the same few accounts, and this saves a query (and a thread hop) on each."""
+    cache: dict[str, tuple[float, StoredAccount | None]] | None = getattr(store, "_api_accounts", None)
+    if cache is None:
+        cache = store._api_accounts = {}  # type: ignore[attr-defined]
+    now = time.monotonic()
+    hit = cache.get(name)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    try:
+        acc: StoredAccount | None = store.account(name)
+    except NotFound:
+        acc = None
+    if len(cache) >= _KEY_CACHE_MAX:
+        cache.clear()
+    cache[name] = (now + ACCOUNT_CACHE_SECONDS, acc)
+    return acc
+
+
+def cached_account(store: Store, name: str) -> StoredAccount | None | bool:
+    """The kept lookup of `name` without touching the database: an account, None (no such
+    account), or False when nothing is kept (the caller looks it up in a thread)."""
+    hit = getattr(store, "_api_accounts", {}).get(name)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else False
+
+
+def account_for(key: KeyInfo, account: str, store: Store) -> StoredAccount:
+    """The account named in the path, if `key` may use it; 404 otherwise — the same
+    answer for 'no such account' and 'someone else's account'."""
+    if not key.admin and key.account != account:
+        raise ApiError(404, "account_not_found", f"no account named {account!r} for this key")
+    acc = _lookup(store, account)
+    if acc is None or not key.can_read(acc.id):
+        raise ApiError(404, "account_not_found", f"no account named {account!r} for this key")
+    return acc
+
+
+def require_admin(key: KeyInfo) -> None:
+    if not key.admin:
+        raise ApiError(403, "admin_only", "this needs an admin key (`cxpulse keys create --admin`)")

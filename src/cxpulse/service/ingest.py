@@ -1,0 +1,267 @@
+"""The API's ingest use case: a JSON batch of one kind → records → stored, refreshed, rescored.
+
+Each item goes through the same parser as a line of a JSON Lines file (ingest/jsonl.py),
+so the API and `cxpulse import jsonl` accept and refuse exactly the same things. A bad
+item becomes an `ItemError` (its index, the field, the reason) and the good items around
+it are stored. Storing is idempotent by source id: the same batch twice answers
+`unchanged` for every item the second time.
+
+Every item belongs to the account the request is scoped to: an item naming another
+account in its own `account` field is refused, never written elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import String, select
+from sqlalchemy.exc import IntegrityError
+
+from cxpulse.domain import DONE_STATES, Ticket
+from cxpulse.ingest.base import Record, RowError
+from cxpulse.ingest.jsonl import parse_event, parse_rating, parse_response, parse_ticket, parse_user
+from cxpulse.service.derive import refresh
+from cxpulse.service.load import TABLES, LoadResult, Touched, load
+from cxpulse.service.predict import rescore
+from cxpulse.service.refresher import refresher_for
+from cxpulse.service.report_cache import invalidate_reports
+from cxpulse.service.webhooks import queue_imported_low_ratings
+from cxpulse.storage import Store
+from cxpulse.storage import rows as R
+from cxpulse.storage import tables as T
+
+MAX_ITEMS = 1000
+WAIT_SECONDS = 120.0  # `wait=true` answers after this at the latest (refreshed: false)
+
+# path kind → (record kind, parser): the same parsers as the JSON Lines reader
+KINDS: dict[str, tuple[str, Any]] = {
+    "tickets": ("ticket", parse_ticket),
+    "events": ("event", parse_event),
+    "ratings": ("response", parse_rating),
+    "responses": ("response", parse_response),
+    "users": ("user", parse_user),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    index: int  # the item's position in the batch, from 0
+    field: str
+    reason: str
+
+
+@dataclass
+class BatchResult:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[ItemError] = field(default_factory=list)
+    refreshed: bool = False  # the derived data is refreshed (wait=True); else it follows in the background
+    rescored: int | None = None  # with wait: open tickets rescored by the round that refreshed this batch
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_items(kind: str, items: Sequence[Any], account: str) -> tuple[list[Record], list[ItemError]]:
+    """Parse a batch: records for the good items, an ItemError for each bad one."""
+    record_kind, parser = KINDS[kind]
+    records: list[Record] = []
+    errors: list[ItemError] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append(ItemError(i, "(item)", f"expected a JSON object, got {type(item).__name__}"))
+            continue
+        nul = next((k for k, v in item.items() if isinstance(v, str) and "\x00" in v), None)
+        if nul is not None:
+            errors.append(ItemError(i, str(nul), "holds a NUL character (\\u0000), which no text field may"))
+            continue
+        other = item.get("account")
+        if other not in (None, "", account):
+            errors.append(ItemError(i, "account", f"this batch is for account {account!r}; leave `account` out"))
+            continue
+        try:
+            obj = parser(item)
+        except RowError as e:
+            errors.append(ItemError(i, e.field, e.reason))
+            continue
+        except (TypeError, ValueError, AttributeError, OverflowError, OSError) as e:  # a value no check foresaw
+            errors.append(ItemError(i, "(item)", f"cannot be read: {e}"))
+            continue
+        long = too_long(record_kind, obj)
+        if long is not None:
+            errors.append(ItemError(i, *long))
+            continue
+        records.append(Record(record_kind, obj, account, "", i))
+    return records, errors
+
+
+# column → the name the input gives it, where they differ
+_INPUT_NAMES = {"source_id": "id", "group_name": "group", "value_from": "from", "value_to": "to"}
+_LIMITS: dict[str, list[tuple[str, str, int]]] = {}
+
+
+def too_long(kind: str, obj: Any) -> tuple[str, str] | None:
+    """(field, reason) for the first text longer than its column holds (PostgreSQL would
+    refuse the whole batch; SQLite would store it), else None."""
+    limits = _LIMITS.get(kind)
+    if limits is None:
+        limits = _LIMITS[kind] = [
+            (c.name if c.name != "group_name" else "group", _INPUT_NAMES.get(c.name, c.name), c.type.length)
+            for c in TABLES[kind].columns if isinstance(c.type, String) and c.type.length
+        ]
+    for attr, name, length in limits:
+        value = getattr(obj, attr, None)
+        if isinstance(value, str) and len(value) > length:
+            return name, f"{len(value)} characters; at most {length}"
+    return None
+
+
+def ingest_batch(store: Store, account: str, kind: str, items: Sequence[Any], *, wait: bool = False) -> BatchResult:
+    """Store one batch of `kind` (tickets, events, ratings, responses, users) in `account`.
+    The KPIs and rollups it touched, webhooks for its new low ratings and the rescoring of
+    the open tickets it changed follow in the background (service/refresher.py), or
+    before this returns with `wait`."""
+    records, errors = parse_items(kind, items, account)
+    return store_records(store, account, records, read=len(items), errors=errors, wait=wait)
+
+
+def store_records(
+    store: Store, account: str, records: Iterable[Record], *, read: int, errors: list[ItemError] | None = None,
+    wait: bool = False,
+) -> BatchResult:
+    """Load the records, then refresh what they touched (now, or in the background)."""
+    records = list(records)
+    errors = errors or []
+    with _write_lock(store):
+        loaded = _load(store, account, records)
+    s = loaded.summary
+    result = BatchResult(read=read, inserted=s.inserted, updated=s.updated, unchanged=s.unchanged,
+                         rejected=len(errors), errors=errors)
+    touched = {name: t for name, t in loaded.touched.items() if t.tickets or t.first_day or t.new_responses}
+    if not touched:
+        result.refreshed, result.rescored = True, (0 if wait else None)  # nothing derived changed
+        return result
+    refresher = refresher_for(store, refresh_derived)
+    ticket = refresher.submit(touched)
+    # with wait, the round that covers this batch runs at once, for everything queued so far
+    if wait and refresher.wait(ticket, timeout=WAIT_SECONDS):
+        result.rescored = refresher.rescored(ticket)
+        result.refreshed = result.rescored is not None
+        invalidate_reports(store)  # this caller reads its own writes: no kept report answers it
+    return result
+
+
+def refresh_derived(store: Store, touched: dict[str, Touched], urgent: bool = False) -> int:
+    """What `cxpulse import` does after storing: KPIs and rollups, webhooks for new low
+    ratings, rescoring of the open tickets touched. Returns how many were rescored. Kept
+    reports are recomputed behind their next request (a caller that waited for this
+    round — `urgent` — has them recomputed before it reads them)."""
+    with _write_lock(store):
+        refresh(store, touched)
+        queue_imported_low_ratings(store, touched)
+        rescored = rescore(store, touched)
+    invalidate_reports(store, at_once=urgent)
+    return rescored
+
+
+def wait_for_refresh(store: Store, timeout: float = 60.0) -> bool:
+    """Until the background refresh of everything ingested so far is done (tests, scripts)."""
+    done = refresher_for(store, refresh_derived).wait(timeout=timeout)
+    invalidate_reports(store)
+    return done
+
+
+def _load(store: Store, account: str, records: list[Record]) -> LoadResult:
+    """`load`, once more when a concurrent request inserted the same new source ids
+    first (a unique-key conflict): the second pass finds them stored."""
+    for attempt in range(3):
+        try:
+            return load(store, records, account=account)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+# SQLite has one writer at a time, and a read transaction that turns into a write fails at
+# once (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between, whatever the busy
+# timeout. So in one process the batches for one SQLite database take turns; PostgreSQL
+# needs no lock.
+_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _write_lock(store: Store) -> threading.Lock | _NoLock:
+    if store.dialect != "sqlite":
+        return _NoLock()
+    key = str(store.engine.url)
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(key)
+        if lock is None:
+            lock = _LOCKS[key] = threading.Lock()
+    return lock
+
+
+# ---- Zendesk webhooks ------------------------------------------------------------------------
+
+
+@dataclass
+class WebhookResult:
+    ticket_id: str
+    shape: str  # "event:<type>" or "trigger"
+    mapped: bool  # False: an event type that only updates the ticket's fields
+    stored: BatchResult
+
+
+def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False) -> WebhookResult:
+    """Store what a Zendesk webhook body says about one ticket: its fields merged over the
+    stored ticket (fields the body leaves out keep their values; a body older than the
+    stored ticket's `updated_at` — Zendesk retries, deliveries out of order — changes no
+    field) and its event, if any. Raises RowError naming the field when the body cannot
+    be read."""
+    from cxpulse.ingest.zendesk_webhook import parse_webhook
+
+    if "\\u0000" in json.dumps(body):
+        raise RowError("(body)", "holds a NUL character (\\u0000), which no text field may")
+    try:
+        update = parse_webhook(body)
+    except RowError:
+        raise
+    except (TypeError, ValueError, OverflowError, OSError) as e:  # a value no field check foresaw
+        raise RowError("(body)", f"cannot be read: {e}") from None
+    acc = store.account(account)
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(T.tickets).where(T.tickets.c.account_id == acc.id, T.tickets.c.source_id == update.ticket_id)
+        ).first()
+    stored = R.ticket_of(row) if row is not None else None
+    as_of = update.fields.get("updated_at", update.at)
+    if stored is not None and stored.updated_at is not None and as_of < stored.updated_at:
+        ticket = stored  # a late or repeated delivery: the stored ticket is newer, keep it
+    else:
+        base = stored or Ticket(source_id=update.ticket_id, created_at=update.fields.get("created_at", update.at))
+        ticket = replace(base, **update.fields)
+        if ticket.status in DONE_STATES and ticket.solved_at is None:
+            ticket = replace(ticket, solved_at=update.at)
+    records = [Record("ticket", ticket, account)] + [Record("event", e, account) for e in update.events]
+    for rec in records:
+        long = too_long(rec.kind, rec.obj)
+        if long is not None:
+            raise RowError(*long)
+    result = store_records(store, account, records, read=len(records), wait=wait)
+    return WebhookResult(update.ticket_id, update.shape, update.mapped, result)

@@ -1,0 +1,194 @@
+"""Derived data after API ingest, refreshed in the background and coalesced.
+
+Storing a batch is quick; refreshing what it touched (KPIs of its tickets, rollups of its
+days, webhooks for new low ratings, rescoring its open tickets) costs about as much
+again, and much less per ticket when many batches are refreshed together. So an API
+batch stores its rows, hands what it touched to this process's `Refresher` for its
+database, and answers. One background thread merges everything handed in and refreshes
+it in one round once the batches pause for QUIET seconds — or, in a steady stream, once
+the oldest waiting batch is MAX_DELAY seconds old — and rests at least as long as each
+round took. A burst of batches keeps the server's time for storing them; the derived data
+follows a moment after the burst, and at most a few seconds behind a stream that never
+pauses.
+
+What is still pending is lost if the process dies: `cxpulse rebuild` recomputes the KPIs
+and rollups from the stored events (they are the source of truth), and the next batch for
+an open ticket rescores it. At a normal exit (`atexit`) the pending work is done first.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cxpulse.service.load import Touched
+from cxpulse.storage import Store
+
+log = logging.getLogger("cxpulse.refresh")
+
+IDLE_EXIT = 30.0  # seconds without work before the thread ends (a new batch starts another)
+QUIET = 0.25  # seconds without a new batch: the burst is over, refresh now
+MAX_DELAY = 30.0  # seconds the oldest waiting batch waits at most, however steady the stream
+MAX_RETRIES = 3
+
+
+Work = Callable[[Store, dict[str, Touched], bool], int]
+
+
+@dataclass
+class RefreshStats:
+    rounds: int = 0
+    tickets: int = 0
+    rescored: int = 0
+    failures: int = 0
+    last_error: str = ""
+    listeners: list[Callable[[], None]] = field(default_factory=list)  # called after each round
+
+
+def merge(into: dict[str, Touched], more: dict[str, Touched]) -> None:
+    """Add `more` to `into`: the union of what two batches touched."""
+    for name, t in more.items():
+        mine = into.get(name)
+        if mine is None:
+            mine = into[name] = Touched()
+        mine.tickets |= t.tickets
+        mine.new_responses |= getattr(t, "new_responses", set())
+        for day in (t.first_day, t.last_day):
+            if day is not None:
+                mine.add_day(day)
+
+
+class Refresher:
+    """The background refresh of one database in this process."""
+
+    def __init__(self, store: Store, work: Work) -> None:
+        self.store = store
+        # refresh + webhooks + rescore, told whether someone waits for it; returns how many it rescored
+        self.work = work
+        self.stats = RefreshStats()
+        self._pending: dict[str, Touched] = {}
+        self._first_at = 0.0  # when the oldest pending batch came
+        self._last_at = 0.0  # when the newest did
+        self._submitted = 0
+        self._done = 0
+        self._waiters = 0  # callers of wait(): refresh without waiting for a pause
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._rounds: deque[tuple[int, int | None]] = deque(maxlen=256)  # (last batch covered, rescored)
+
+    def submit(self, touched: dict[str, Touched]) -> int:
+        """Queue what a batch touched; returns its number for `wait`."""
+        with self._cond:
+            now = time.monotonic()
+            if not self._pending:
+                self._first_at = now
+            self._last_at = now
+            merge(self._pending, touched)
+            self._submitted += 1
+            ticket = self._submitted
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="cxpulse-refresh", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+            return ticket
+
+    def wait(self, ticket: int | None = None, timeout: float | None = 60.0) -> bool:
+        """Until the batch numbered `ticket` (default: every batch so far) is refreshed."""
+        with self._cond:
+            target = self._submitted if ticket is None else ticket
+            self._waiters += 1
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(lambda: self._done >= target, timeout)
+            finally:
+                self._waiters -= 1
+
+    def rescored(self, ticket: int) -> int | None:
+        """How many open tickets the round that refreshed batch `ticket` rescored; None
+        when that round failed (or is too long ago to tell)."""
+        with self._cond:
+            return next((n for upto, n in self._rounds if upto >= ticket), None)
+
+    @property
+    def pending(self) -> int:
+        with self._cond:
+            return self._submitted - self._done
+
+    def _run(self) -> None:
+        retries = 0
+        while True:
+            with self._cond:
+                if not self._cond.wait_for(lambda: bool(self._pending), IDLE_EXIT):
+                    self._thread = None
+                    return
+                while True:  # until the batches pause, or the oldest has waited long enough
+                    now = time.monotonic()
+                    due = min(self._last_at + QUIET, self._first_at + MAX_DELAY)
+                    if now >= due or self._waiters:
+                        break
+                    self._cond.wait(due - now)
+                work, self._pending = self._pending, {}
+                upto = self._submitted
+                urgent = self._waiters > 0
+            started = time.monotonic()
+            rescored: int | None
+            try:
+                rescored = self.work(self.store, work, urgent)
+            except Exception as e:
+                self.stats.failures += 1
+                self.stats.last_error = f"{type(e).__name__}: {e}"
+                retries += 1
+                if retries <= MAX_RETRIES:
+                    log.warning("refreshing derived data failed (%s); retrying", self.stats.last_error)
+                    with self._cond:
+                        merge(work, self._pending)
+                        self._pending = work
+                    time.sleep(min(5.0, 0.5 * 2**retries))
+                    continue
+                log.exception("refreshing derived data failed %d times; `cxpulse rebuild` recomputes it", retries)
+                rescored = None
+            retries = 0
+            self.stats.rounds += 1
+            self.stats.tickets += sum(len(t.tickets) for t in work.values())
+            self.stats.rescored += rescored or 0
+            for listener in list(self.stats.listeners):
+                listener()
+            with self._cond:
+                self._rounds.append((upto, rescored))
+                self._done = max(self._done, upto)
+                self._cond.notify_all()
+            with self._cond:  # rest as long as the round took, unless someone waits for the next
+                rest_until = time.monotonic() + (time.monotonic() - started)
+                while not self._waiters and time.monotonic() < rest_until:
+                    self._cond.wait(rest_until - time.monotonic())
+
+
+_ALL: weakref.WeakSet[Refresher] = weakref.WeakSet()
+_GUARD = threading.Lock()
+
+
+def refresher_for(store: Store, work: Work) -> Refresher:
+    """The refresher of this store (one per Store object, kept on it, so it goes with it)."""
+    with _GUARD:
+        r = getattr(store, "_refresher", None)
+        if r is None:
+            r = Refresher(store, work)
+            store._refresher = r  # type: ignore[attr-defined]
+            _ALL.add(r)
+        return r
+
+
+def wait_all(timeout: float = 60.0) -> bool:
+    """Until every refresher has done its pending work (tests, and exit)."""
+    with _GUARD:
+        refreshers = list(_ALL)
+    return all(r.wait(timeout=timeout) for r in refreshers)
+
+
+atexit.register(wait_all, 30.0)

@@ -1,0 +1,57 @@
+"""The dashboard (issue 5): server-rendered pages behind an account-key login.
+`build_dashboard(app)` adds it to the app that `web.app.create_app` builds.
+
+Pages (all GET, all behind the login; forms POST with the session's CSRF token):
+
+    /              overview: CSAT, NPS, CES, CSI with intervals, trends, KPIs, response rate
+    /agents        agents, sortable by any column      /groups   the same by group
+    /drivers       satisfaction by first-reply time, reopens, reassignments
+    /low-ratings   the lowest ratings with comments, over-represented terms
+    /at-risk       open tickets by predicted satisfaction, with reasons
+    /model         the model card: AUC, Brier vs base rate, calibration, early AUC
+    /alerts        the early-warning log          /webhooks  endpoints and delivery log
+    /surveys       survey settings; /surveys/{name} edits one
+    /login, /logout, /account (an admin's account switcher)
+
+Thin like the CLI: every page parses its query, calls service functions and renders.
+No JavaScript, no CDN, no web font: a deployment may be offline.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cxpulse.web.dashboard.format import FILTERS
+from cxpulse.web.dashboard.session import CsrfFailed, LoginRequired
+from cxpulse.web.pages import render
+
+
+def build_dashboard(app: FastAPI) -> None:
+    """Add the dashboard's pages, its login and its error pages to `app`."""
+    from cxpulse.web.dashboard import auth, insight, overview, predictions, settings, tables
+
+    app.state.templates.filters.update(FILTERS)
+    for module in (auth, overview, tables, insight, predictions, settings):
+        app.include_router(module.router)
+    app.add_exception_handler(LoginRequired, _to_login)
+    app.add_exception_handler(CsrfFailed, _csrf_failed)
+
+
+async def _to_login(request: Request, exc: Exception) -> Response:
+    """Not logged in (or the key was revoked): to the login form, and back here after."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    nxt = target if request.method == "GET" and target != "/" else None
+    return RedirectResponse("/login" + (f"?next={_quote(nxt)}" if nxt else ""), status_code=303)
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> HTMLResponse:
+    return render(request, "dashboard/message.html", status_code=403, title="The form had expired",
+                  message="Nothing was changed: the form did not carry this session's token. Go back, reload the page "
+                          "and try again.")

@@ -1,0 +1,91 @@
+"""Logging in with an account key, logging out, and an admin's account switcher.
+
+    GET  /login     the form (a key, nothing else)
+    POST /login     key → session cookie → back to where the browser was going
+    POST /logout    session cookie cleared
+    POST /account   admin keys: show another account
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from cxpulse.service.keys import verify_key
+from cxpulse.web.dashboard.session import (
+    LOGIN_COOKIE,
+    ViewerDep,
+    checked_form,
+    clear_session,
+    field,
+    login_token_ok,
+    new_session,
+    read_form,
+    read_session,
+    safe_next,
+    set_login_token,
+    set_session,
+    with_account,
+)
+from cxpulse.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _login_page(request: Request, *, next_path: str, error: str = "", status_code: int = 200) -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "dashboard/login.html", status_code=status_code, title="Log in to cxpulse",
+                      error=error, next_path=next_path, token=token)
+    set_login_token(request, response, token)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    """The login form; a browser already logged in goes straight on."""
+    if read_session(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_page(request, next_path=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    """Check the key once (service.keys.verify_key); keep only its id in the signed session."""
+    data = await read_form(request)
+    if data is None:
+        return _login_page(request, next_path="/", error="That form was too large.", status_code=413)
+    next_path = safe_next(field(data, "next"))
+    if not login_token_ok(request, field(data, "token")):
+        return _login_page(request, next_path=next_path, status_code=403,
+                           error="The login form had expired. Please enter your key again.")
+    key = field(data, "key").strip()
+    info = await run_in_threadpool(verify_key, request.app.state.store, key) if key else None
+    if info is None:
+        return _login_page(request, next_path=next_path, status_code=401,
+                           error="That key is unknown or has been revoked. Check it and try again.")
+    response = RedirectResponse(next_path, status_code=303)
+    set_session(request, response, new_session(info))
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, viewer: ViewerDep) -> Response:
+    await checked_form(request, viewer)
+    response = RedirectResponse("/login", status_code=303)
+    clear_session(response)
+    return response
+
+
+@router.post("/account")
+async def switch_account(request: Request, viewer: ViewerDep) -> Response:
+    """An admin picks the account the pages show; an account key has only its own."""
+    data = await checked_form(request, viewer)
+    account = field(data, "account")
+    response = RedirectResponse(safe_next(field(data, "next")), status_code=303)
+    if viewer.key.admin and account in viewer.accounts:
+        set_session(request, response, with_account(viewer.session, account))
+    return response

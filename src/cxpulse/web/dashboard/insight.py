@@ -1,0 +1,61 @@
+"""Why satisfaction moves: CSAT by first-reply time, reopens and reassignments (the
+report's csat-by-kpi rows), and the low ratings themselves with their comments and
+the words over-represented in them (service.drilldown)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from cxpulse.service.drilldown import low_ratings as drilldown
+from cxpulse.service.report import ReportQuery, report
+from cxpulse.storage import Store
+from cxpulse.web import charts
+from cxpulse.web.dashboard import format as F
+from cxpulse.web.dashboard.common import Period, page, period
+from cxpulse.web.dashboard.session import ViewerDep
+
+router = APIRouter(include_in_schema=False)
+
+DRIVERS = (  # report metric, heading, what the buckets count
+    ("csat_by_first_reply", "CSAT by first-reply time", "time to the first agent reply"),
+    ("csat_by_reopens", "CSAT by reopens", "times the ticket was reopened"),
+    ("csat_by_reassignments", "CSAT by reassignments", "times the ticket changed agent"),
+)
+LOW_RATINGS_SHOWN = 30
+
+
+def drivers(store: Store, account: str, p: Period) -> list[dict]:
+    rows = report(store, ReportQuery(metrics=("csat-by-kpi",), account=account, since=p.since, until=p.until))
+    out = []
+    for metric, heading, counts in DRIVERS:
+        bars = [charts.Point(r["bucket"], r["value"], r["low"], r["high"], r["n"])
+                for r in rows if r["metric"] == metric]
+        desc = f"CSAT for each bucket of {counts}: " + "; ".join(
+            f"{b.label}: {F.percent(b.value)} (n = {b.n})" for b in bars) if bars else "no rated tickets"
+        svg = charts.bar_chart(bars, chart_id=metric.replace("_", "-"), title=heading, desc=desc,
+                               fmt=lambda v: F.percent(v, 0)) if bars else ""
+        out.append({"key": metric, "heading": heading, "counts": counts, "bars": bars, "svg": svg})
+    return out
+
+
+@router.get("/drivers", response_class=HTMLResponse)
+async def drivers_page(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
+    p = period(request, days)
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title="Drivers", active="/drivers", period=p)
+    data = await run_in_threadpool(drivers, request.app.state.store, viewer.account, p)
+    return page(request, viewer, "drivers.html", title=f"What drives satisfaction — {viewer.account}",
+                active="/drivers", period=p, drivers=data)
+
+
+@router.get("/low-ratings", response_class=HTMLResponse)
+async def low_ratings_page(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
+    p = period(request, days)
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title="Low ratings", active="/low-ratings", period=p)
+    data = await run_in_threadpool(lambda: drilldown(request.app.state.store, account=viewer.account, since=p.since,
+                                                     until=p.until, limit=LOW_RATINGS_SHOWN))
+    return page(request, viewer, "low_ratings.html", title=f"Low ratings — {viewer.account}", active="/low-ratings",
+                period=p, data=data)

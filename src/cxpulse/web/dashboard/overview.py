@@ -1,0 +1,225 @@
+"""The overview: satisfaction figures with their intervals and change, trends, response
+rate and KPIs — what a support lead reads first.
+
+Everything comes from `service.report.report` (the same rows as `cxpulse report` and
+`GET /api/v1/metrics`): one call for the period compared with the one before, one for
+the trend (by week over the last 26 weeks, by month over a year). The assembled page
+data is kept OVERVIEW_TTL seconds per (account, period) in the app's process, so a
+lead flicking between pages does not recount.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from cxpulse.service.report import ReportQuery, report
+from cxpulse.storage import Store
+from cxpulse.web import charts
+from cxpulse.web.dashboard import format as F
+from cxpulse.web.dashboard.common import Period, page, period
+from cxpulse.web.dashboard.session import ViewerDep
+
+router = APIRouter(include_in_schema=False)
+
+OVERVIEW_TTL = 60.0
+TREND_WEEKS = 26
+FIGURES = ("csat", "nps", "ces", "csi")
+LABELS = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "csi": "CSI"}
+EXPLAIN = {
+    "csat": "share of satisfied answers",
+    "nps": "promoters minus detractors, −100 to +100",
+    "ces": "mean effort score, higher is easier",
+    "csi": "satisfaction index, 0–100",
+}
+BOUNDS = {"csat": (0.0, 100.0), "nps": (-100.0, 100.0), "csi": (0.0, 100.0)}
+KPIS = (  # metric, label, format kind
+    ("first_reply_minutes", "Median first reply", "minutes"),
+    ("full_resolution_minutes", "Median full resolution", "minutes"),
+    ("reopen_rate", "Reopen rate", "rate"),
+    ("one_touch_rate", "One-touch resolution", "rate"),
+    ("resolution_rate", "Resolved (of tickets created)", "rate"),
+    ("requester_wait_minutes", "Median customer wait", "minutes"),
+)
+
+
+@dataclass
+class Figure:
+    """One headline figure: the report row (value, low, high, n and the change) and how to read it."""
+
+    key: str
+    label: str
+    kind: str
+    row: dict | None
+    note: str = ""
+
+
+@dataclass
+class Trend:
+    key: str
+    label: str
+    grain: str  # week | month
+    points: list[charts.Point]
+    svg: str
+
+
+@dataclass
+class Overview:
+    period: Period
+    figures: list[Figure]
+    kpis: list[Figure]
+    response_rates: list[dict]
+    trends: list[Trend]
+    created: int | None  # tickets created in the period
+
+
+class TtlCache:
+    """A few seconds of memory per key, in one process: enough for a dashboard's reloads."""
+
+    def __init__(self, ttl: float = OVERVIEW_TTL, size: int = 256) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any | None:
+        hit = self._items.get(key)
+        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                now = time.monotonic()
+                self._items = {k: v for k, v in self._items.items() if v[0] > now}
+                if len(self._items) >= self.size:
+                    self._items.clear()
+            self._items[key] = (time.monotonic() + self.ttl, value)
+
+
+def _cache(request: Request) -> TtlCache:
+    cache = getattr(request.app.state, "dashboard_cache", None)
+    if cache is None:
+        cache = request.app.state.dashboard_cache = TtlCache()
+    return cache
+
+
+# ---- assembling the page ---------------------------------------------------------------------
+
+
+def _biggest(rows: list[dict], metric: str) -> dict | None:
+    """The row of `metric` with most answers (CES/CSI: the account's main scale)."""
+    found = [r for r in rows if r["metric"] == metric]
+    return max(found, key=lambda r: r["n"] or 0) if found else None
+
+
+def trend_window(p: Period) -> tuple[str, date]:
+    """By week over the last TREND_WEEKS weeks for a short period, by month over a year."""
+    if p.days > 90:
+        first = date(p.until.year, p.until.month, 1)
+        for _ in range(11):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return "month", first
+    monday = p.until - timedelta(days=p.until.weekday())
+    return "week", monday - timedelta(weeks=TREND_WEEKS - 1)
+
+
+def trend_periods(grain: str, since: date, until: date) -> list[tuple[str, str]]:
+    """(key as the report labels it, label for the chart) for each week or month."""
+    out = []
+    d = since
+    while d <= until:
+        if grain == "week":
+            iso = d.isocalendar()
+            out.append((f"{iso.year}-W{iso.week:02d}", f"{d.day} {d:%b}"))
+            d += timedelta(weeks=1)
+        else:
+            label = f"{d:%b %Y}" if d.month == 1 or d == since else f"{d:%b}"
+            out.append((f"{d.year}-{d.month:02d}", label))
+            d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+def _trend(key: str, grain: str, periods: list[tuple[str, str]], rows: list[dict], scale: str | None) -> Trend:
+    metric_rows = {r["group"][grain]: r for r in rows
+                   if r["metric"] == key and (scale is None or r.get("scale") == scale)}
+    points = [
+        charts.Point(label, r["value"], r["low"], r["high"], r["n"]) if (r := metric_rows.get(k)) else
+        charts.Point(label, None)
+        for k, label in periods
+    ]
+    fmt = {"csat": lambda v: F.percent(v, 0), "nps": F.nps, "ces": lambda v: F.mean(v, 1),
+           "csi": lambda v: F.score(v)}[key]
+    values = [p for p in points if p.value is not None]
+    span = f"{periods[0][1]} to {periods[-1][1]}" if periods else ""
+    desc = (f"{LABELS[key]} by {grain}, {span}: " + "; ".join(f"{p.label} {fmt(p.value)}" for p in values)
+            if values else f"no {LABELS[key]} answers from {span}")
+    ticks = {"csat": lambda v: F.percent(v, 0), "nps": F.nps, "ces": lambda v: F.mean(v, 1),
+             "csi": lambda v: f"{v:.0f}"}[key]
+    svg = charts.line_chart(points, chart_id=f"trend-{key}", title=f"{LABELS[key]} by {grain} with 95% interval",
+                            desc=desc, fmt=fmt, bounds=BOUNDS.get(key), tick_fmt=ticks)
+    return Trend(key, LABELS[key], grain, points, svg)
+
+
+def _note(key: str, row: dict | None, rows: list[dict]) -> str:
+    """How to read a figure, and what is behind it: CES's share of easy answers, CSI's
+    attributes to fix first (important and unsatisfying)."""
+    if row is None:
+        return EXPLAIN[key]
+    if key == "ces":
+        easy = next((r for r in rows if r["metric"] == "ces_easy" and r["scale"] == row["scale"]), None)
+        share = f"; {F.percent(easy['value'], 0)} found it easy" if easy and easy["value"] is not None else ""
+        return f"mean effort on the {row['scale']} scale, higher is easier{share}"
+    if key == "csi":
+        fix = [r["attribute"].replace("_", " ") for r in rows
+               if r["metric"] == "csi_attribute" and r["scale"] == row["scale"] and r.get("quadrant") == "fix first"]
+        return EXPLAIN[key] + (f"; fix first: {', '.join(fix)}" if fix else "")
+    return EXPLAIN[key]
+
+
+def build_overview(store: Store, account: str, p: Period) -> Overview:
+    """The overview's figures for one account and period, from two report calls."""
+    rows = report(store, ReportQuery(account=account, since=p.since, until=p.until, compare_previous=True))
+    figures = []
+    for key in FIGURES:
+        row = _biggest(rows, key)
+        figures.append(Figure(key, LABELS[key], key, row, _note(key, row, rows)))
+    kpis = [Figure(m, label, kind, _biggest(rows, m)) for m, label, kind in KPIS]
+    rates = sorted((r for r in rows if r["metric"] == "response_rate"), key=lambda r: FIGURES.index(r["kind"])
+                   if r["kind"] in FIGURES else 9)
+    created = next((r["n"] for r in rows if r["metric"] == "resolution_rate"), None)
+
+    grain, since = trend_window(p)
+    periods = trend_periods(grain, since, p.until)
+    trend_rows = report(store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since, until=p.until))
+    trends = []
+    for f in figures:
+        if f.row is None and not any(r["metric"] == f.key for r in trend_rows):
+            continue
+        trends.append(_trend(f.key, grain, periods, trend_rows, f.row.get("scale") if f.row else None))
+    return Overview(p, figures, kpis, rates, trends, created)
+
+
+def cached_overview(request: Request, account: str, p: Period) -> Overview:
+    cache = _cache(request)
+    key = ("overview", account, p.days, p.until)
+    hit = cache.get(key)
+    if hit is None:
+        hit = build_overview(request.app.state.store, account, p)
+        cache.put(key, hit)
+    return hit
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
+    p = period(request, days)
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title="Overview", active="/", period=p)
+    data = await run_in_threadpool(cached_overview, request, viewer.account, p)
+    return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
+                data=data, labels=LABELS)

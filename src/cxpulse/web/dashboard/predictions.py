@@ -1,0 +1,94 @@
+"""The prediction pages: the at-risk queue, the model card, the alert log.
+
+They read what training and scoring stored (service.tickets.at_risk — the list the API
+serves too — and service.predict's model_card and alerts); nothing here trains or scores.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from cxpulse.domain import NotFound
+from cxpulse.service.predict import alerts, model_card
+from cxpulse.service.tickets import at_risk
+from cxpulse.storage import Store
+from cxpulse.web import charts
+from cxpulse.web.dashboard.common import page
+from cxpulse.web.dashboard.session import ViewerDep
+
+router = APIRouter(include_in_schema=False)
+
+AT_RISK_SHOWN = 100
+BELOW_COUNTED = 1000
+ALERTS_PER_PAGE = 50
+EARLY_NAMES = {"before_first_reply": "Before the first reply", "half_life": "Half-way through the ticket's life"}
+
+
+@router.get("/at-risk", response_class=HTMLResponse)
+async def at_risk_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title="At risk", active="/at-risk")
+    data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account)
+    return page(request, viewer, "at_risk.html", title=f"At-risk open tickets — {viewer.account}", active="/at-risk",
+                data=data)
+
+
+def at_risk_view(store: Store, account: str) -> dict:
+    """The lowest AT_RISK_SHOWN open tickets, and how many are below the alert threshold
+    (counted up to BELOW_COUNTED: past that the page says "more than")."""
+    acc = store.account(account)
+    threshold = acc.account.alert_below
+    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN)
+    below, more_below = at_risk(store, acc, below=threshold, limit=BELOW_COUNTED)
+    for r in rows:
+        r["below_threshold"] = r["score"] < threshold
+    return {"tickets": rows, "more": more is not None, "threshold": threshold, "below": len(below),
+            "more_below": more_below is not None}
+
+
+def card_view(card: dict) -> dict:
+    """What the model card page shows beside the stored card: the calibration chart and
+    how much better than always guessing the base rate the model is."""
+    bins = card.get("calibration") or []
+    desc = "; ".join(f"predicted {b['predicted']:.0%}, observed {b['observed']:.0%} (n = {b['n']})" for b in bins)
+    svg = charts.calibration_chart(bins, chart_id="calibration", title="Calibration: predicted against observed",
+                                   desc=desc or "no test tickets")
+    brier, baseline = card.get("brier"), card.get("baseline_brier")
+    gain = (1 - brier / baseline) * 100 if brier is not None and baseline else None
+    top = card.get("top_features", [])
+    total = sum(f.get("importance", 0) for f in top) or 1.0
+    biggest = max((f.get("importance", 0) for f in top), default=0) or 1.0
+    features = [{**f, "share": 100 * f.get("importance", 0) / total,
+                 "bar": 5 * round(20 * f.get("importance", 0) / biggest)} for f in top]  # a CSS width class
+    return {"calibration_svg": svg, "brier_gain": gain, "features": features,
+            "early": [(EARLY_NAMES.get(k, k.replace("_", " ")), v) for k, v in (card.get("early_auc") or {}).items()]}
+
+
+@router.get("/model", response_class=HTMLResponse)
+async def model_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title="Model", active="/model")
+    try:
+        card = await run_in_threadpool(model_card, request.app.state.store, viewer.account)
+    except NotFound:
+        return page(request, viewer, "model.html", title=f"Model card — {viewer.account}", active="/model",
+                    card=None, view=None)
+    return page(request, viewer, "model.html", title=f"Model card — {viewer.account}", active="/model", card=card,
+                view=card_view(card))
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+async def alerts_page(request: Request, viewer: ViewerDep,
+                      page_no: Annotated[str | None, Query(alias="page")] = None) -> HTMLResponse:
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title="Alerts", active="/alerts")
+    rows = await run_in_threadpool(alerts, request.app.state.store, viewer.account)
+    n_pages = max(1, -(-len(rows) // ALERTS_PER_PAGE))
+    current = min(max(int(page_no) if page_no and page_no.isdigit() else 1, 1), n_pages)
+    shown = rows[(current - 1) * ALERTS_PER_PAGE : current * ALERTS_PER_PAGE]
+    return page(request, viewer, "alerts.html", title=f"Alerts — {viewer.account}", active="/alerts", alerts=shown,
+                total=len(rows), page_no=current, n_pages=n_pages)

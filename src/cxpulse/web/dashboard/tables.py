@@ -1,0 +1,88 @@
+"""Agents and groups side by side: satisfaction and KPIs per row, sortable by any column
+through plain links (?sort=column&dir=asc|desc) — no script needed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from cxpulse.service.report import ReportQuery, report
+from cxpulse.storage import Store
+from cxpulse.web.dashboard.common import Period, Sort, page, period
+from cxpulse.web.dashboard.session import ViewerDep
+
+router = APIRouter(include_in_schema=False)
+
+FEW = 20  # fewer answers than this: the interval is wide, the row is marked
+COLUMNS: tuple[tuple[str, str, bool], ...] = (  # key, heading, numeric
+    ("name", "Name", False),
+    ("csat", "CSAT", True),
+    ("csat_n", "CSAT n", True),
+    ("nps", "NPS", True),
+    ("ces", "CES", True),
+    ("first_reply", "Median first reply", True),
+    ("resolution", "Median resolution", True),
+    ("reopen_rate", "Reopen rate", True),
+    ("one_touch", "One-touch", True),
+    ("tickets", "Tickets", True),
+)
+KPI_KEYS = {"first_reply_minutes": "first_reply", "full_resolution_minutes": "resolution",
+            "reopen_rate": "reopen_rate", "one_touch_rate": "one_touch"}
+
+
+def breakdown(store: Store, account: str, by: str, p: Period) -> list[dict]:
+    """One row per agent (or group): CSAT with its interval, NPS, CES, KPIs, tickets created."""
+    rows = report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=(by,), account=account,
+                                     since=p.since, until=p.until))
+    table: dict[str, dict] = defaultdict(dict)
+    ces_n: dict[str, int] = defaultdict(int)
+    for r in rows:
+        key = r["group"][by]
+        out = table[key]
+        out.setdefault("id", key)
+        out.setdefault("name", r.get("agent_name") or key or ("(unassigned)" if by == "agent" else "(no group)"))
+        m = r["metric"]
+        if m == "csat":
+            out.update(csat=r["value"], csat_low=r["low"], csat_high=r["high"], csat_n=r["n"])
+        elif m == "nps":
+            out.update(nps=r["value"], nps_n=r["n"])
+        elif m == "ces" and r["n"] > ces_n[key]:  # the scale with most answers
+            ces_n[key] = r["n"]
+            out.update(ces=r["value"], ces_n=r["n"], ces_scale=r["scale"])
+        elif m in KPI_KEYS:
+            out[KPI_KEYS[m]] = r["value"]
+        if m == "resolution_rate":
+            out["tickets"] = r["n"]
+    for out in table.values():
+        for key, _heading, _numeric in COLUMNS:
+            out.setdefault(key, None)
+        out["few"] = (out.get("csat_n") or 0) < FEW
+    return list(table.values())
+
+
+async def _table_page(request: Request, viewer, by: str, days: str | None, sort: str | None,
+                      direction: str | None) -> HTMLResponse:
+    p = period(request, days)
+    title = "Agents" if by == "agent" else "Groups"
+    path = "/agents" if by == "agent" else "/groups"
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title=title, active=path, period=p)
+    order = Sort.parse(sort, direction, tuple(c for c, _h, _n in COLUMNS), "tickets", default_descending=True)
+    rows = order.apply(await run_in_threadpool(breakdown, request.app.state.store, viewer.account, by, p))
+    return page(request, viewer, "table.html", title=f"{title} — {viewer.account}", active=path, period=p,
+                rows=rows, sort=order, columns=COLUMNS, base=path, by=by, few=FEW)
+
+
+@router.get("/agents", response_class=HTMLResponse)
+async def agents(request: Request, viewer: ViewerDep, days: str | None = None, sort: str | None = None,
+                 dir: str | None = None) -> HTMLResponse:
+    return await _table_page(request, viewer, "agent", days, sort, dir)
+
+
+@router.get("/groups", response_class=HTMLResponse)
+async def groups(request: Request, viewer: ViewerDep, days: str | None = None, sort: str | None = None,
+                 dir: str | None = None) -> HTMLResponse:
+    return await _table_page(request, viewer, "group", days, sort, dir)

@@ -1,0 +1,150 @@
+"""Read routes: metrics equal to `cxpulse report --format json` (called both ways),
+tickets with KPIs and scores, paging, filters, the at-risk list, alerts, model cards,
+surveys (list, create, change)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cxpulse.cli import app as cli
+from cxpulse.service.imports import import_path
+from cxpulse.service.predict import score, train
+from tests.api.conftest import assert_error
+from tests.factories import random_help_desk, write_jsonl
+from tests.test_predict import waiting_help_desk
+
+REPORTS = [
+    {},
+    {"metric": "csat,nps,ces", "by": "agent"},
+    {"metric": "kpi", "by": "channel,month"},
+    {"metric": "csat", "by": "account"},
+    {"metric": "csat,nps", "since": "2026-03-05", "until": "2026-03-20", "compare_previous": "true"},
+    {"metric": "csat-by-kpi", "by": "group"},
+    {"metric": "response-rate"},
+]
+
+
+def _db(store) -> str:
+    return store.engine.url.render_as_string(hide_password=False)
+
+
+def _cli_report(store, params: dict) -> list:
+    args = ["report", "--format", "json", "--db", _db(store)]
+    for name, value in params.items():
+        flag = "--" + name.replace("_", "-")
+        args += [flag] if value == "true" else [flag, value]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def desk(api, tmp_path):
+    records, _facts = random_help_desk(seed=3, tickets=150)
+    import_path(api.store, "jsonl", write_jsonl(tmp_path / "acme.jsonl", records), account="acme")
+    records, _facts = random_help_desk(seed=4, tickets=60)
+    import_path(api.store, "jsonl", write_jsonl(tmp_path / "globex.jsonl", records), account="globex")
+    return api
+
+
+@pytest.mark.parametrize("params", REPORTS, ids=[json.dumps(p) for p in REPORTS])
+def test_metrics_json_is_the_reports_json(desk, params):
+    admin = desk.get("/api/v1/metrics", headers=desk.admin, params=params)
+    assert admin.status_code == 200 and admin.headers["content-type"] == "application/json"
+    assert admin.json() == _cli_report(desk.store, params)
+    mine = desk.get("/api/v1/metrics", params=params).json()
+    assert mine == _cli_report(desk.store, {**params, "account": "acme"})
+    if admin.json():  # response-rate: no invitations were sent, no rows either way
+        assert mine and mine != admin.json()
+
+
+def test_bad_report_parameters_are_422_with_what_to_use(desk):
+    err = assert_error(desk.get("/api/v1/metrics?metric=happiness"), 422, "invalid_query")
+    assert "csat" in err["message"]
+    assert_error(desk.get("/api/v1/metrics?by=planet"), 422, "invalid_query")
+    assert_error(desk.get("/api/v1/metrics?since=2026-04-01&until=2026-03-01"), 422, "invalid_query")
+    err = assert_error(desk.get("/api/v1/metrics?since=yesterday"), 422, "invalid_request")
+    assert err["details"][0]["loc"] == ["query", "since"]
+
+
+def test_tickets_page_through_every_ticket_once_newest_first(desk):
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 40, **({"cursor": cursor} if cursor else {})}
+        body = desk.get("/api/v1/accounts/acme/tickets", params=params).json()
+        assert body["count"] == len(body["data"]) <= 40
+        seen += [t["ticket_id"] for t in body["data"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 4 and len(seen) == len(set(seen)) == 150
+    assert seen[0] == "T149" and seen[-1] == "T0"
+
+
+def test_ticket_filters_and_kpis(desk):
+    solved = desk.get("/api/v1/accounts/acme/tickets?status=solved&limit=500").json()
+    assert solved["count"] == 150 and all(t["status"] == "solved" and not t["open"] for t in solved["data"])
+    assert desk.get("/api/v1/accounts/acme/tickets?open=true").json()["count"] == 0
+    a1 = desk.get("/api/v1/accounts/acme/tickets?agent=a1&limit=500").json()["data"]
+    assert a1 and {t["agent"] for t in a1} == {"a1"}
+    t = desk.get("/api/v1/accounts/acme/tickets/T0").json()
+    assert t["kpis"]["first_reply_minutes"] > 0 and t["kpis"]["solved"] and t["score"] is None
+    assert_error(desk.get("/api/v1/accounts/acme/tickets/T999"), 404, "ticket_not_found")
+    assert_error(desk.get("/api/v1/accounts/acme/tickets?cursor=bm9wZQ"), 400, "invalid_cursor")
+    assert_error(desk.get("/api/v1/accounts/acme/tickets?limit=501"), 422, "invalid_request")
+
+
+def test_at_risk_alerts_and_model_cards(api, tmp_path):
+    records = waiting_help_desk(seed=3, rated=150, open_tickets=4, account="acme")
+    import_path(api.store, "jsonl", write_jsonl(tmp_path / "acme.jsonl", records), account="acme")
+    assert api.get("/api/v1/accounts/acme/models").json() == {"data": [], "count": 0}
+    train(api.store, "acme")
+    score(api.store, account="acme", open_only=True)
+    risk = api.get("/api/v1/accounts/acme/at-risk?limit=3").json()
+    assert risk["count"] == 3 and risk["next_cursor"]
+    rest = api.get(f"/api/v1/accounts/acme/at-risk?limit=3&cursor={risk['next_cursor']}").json()
+    tickets = risk["data"] + rest["data"]
+    assert sorted(t["ticket_id"] for t in tickets) == ["T150", "T151", "T152", "T153"] and rest["next_cursor"] is None
+    assert [t["score"] for t in tickets] == sorted(t["score"] for t in tickets)
+    assert all(t["open"] and len(t["reasons"]) == 3 and t["model_version"] == 1 for t in tickets)
+    assert api.get("/api/v1/accounts/acme/at-risk?below=0").json()["count"] == 0
+
+    alerts = api.get("/api/v1/accounts/acme/alerts?limit=2").json()
+    more = api.get(f"/api/v1/accounts/acme/alerts?limit=2&cursor={alerts['next_cursor']}").json()
+    logged = alerts["data"] + more["data"]
+    assert sorted(a["ticket_id"] for a in logged) == ["T150", "T151", "T152", "T153"]
+    assert all(a["score"] < a["threshold"] == 40 for a in logged)
+    assert api.get("/api/v1/accounts/globex/alerts", headers=api.globex).json()["count"] == 0
+
+    train(api.store, "acme")
+    models = api.get("/api/v1/accounts/acme/models").json()
+    assert [m["version"] for m in models["data"]] == [2, 1]
+    card = models["data"][0]["card"]
+    assert card["auc"] > 0.7 and card["n_tickets"] == 150 and "calibration" in card
+
+
+def test_surveys_list_create_and_change(api):
+    assert api.get("/api/v1/accounts/acme/surveys").json() == {"data": [], "count": 0}
+    made = api.post("/api/v1/accounts/acme/surveys", {"name": "after-solve", "kind": "csat", "reasons": ["slow"]})
+    assert made.status_code == 201, made.text
+    assert (made.json()["scale"], made.json()["reasons"], made.json()["active"]) == ("1-5", ["slow"], True)
+    changed = api.client.patch("/api/v1/accounts/acme/surveys/after-solve", headers=api.acme,
+                               json={"reminder_days": 3, "active": False})
+    assert changed.status_code == 200 and (changed.json()["reminder_days"], changed.json()["active"]) == (3, False)
+    off = api.client.patch("/api/v1/accounts/acme/surveys/after-solve", headers=api.acme, json={"reminder_days": None})
+    assert off.json()["reminder_days"] is None
+    assert [s["name"] for s in api.get("/api/v1/accounts/acme/surveys").json()["data"]] == ["after-solve"]
+    assert api.get("/api/v1/accounts/acme/surveys/after-solve").json()["kind"] == "csat"
+    err = assert_error(api.post("/api/v1/accounts/acme/surveys", {"name": "x", "kind": "csat", "scale": "0-10"}),
+                       422, "invalid_survey")
+    assert "scale" in err["message"]
+    assert_error(api.post("/api/v1/accounts/acme/surveys", {"name": "after-solve", "kind": "nps"}), 422,
+                 "invalid_survey")
+    assert_error(api.post("/api/v1/accounts/acme/surveys", {"name": "y", "kind": "csat", "colour": "red"}), 422,
+                 "invalid_request")
+    assert_error(api.client.patch("/api/v1/accounts/acme/surveys/nope", headers=api.acme, json={}), 404, "not_found")
+    assert api.get("/api/v1/accounts/globex/surveys", headers=api.globex).json()["count"] == 0

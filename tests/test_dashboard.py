@@ -1,0 +1,337 @@
+"""The dashboard through its HTTP surface (TestClient), on SQLite and PostgreSQL: logging
+in with a key, a wrong key, logging out, CSRF-refused forms, every page with its key
+figures, and another account's data never shown."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from cxpulse.service.keys import revoke_key
+from cxpulse.service.predict import model_card
+from cxpulse.service.report import ReportQuery, report
+from cxpulse.service.surveys import get_survey
+from cxpulse.service.tickets import at_risk
+from cxpulse.storage import Store
+from cxpulse.storage.engine import database_url
+from cxpulse.web.dashboard import format as F
+from cxpulse.web.dashboard.session import COOKIE, safe_next
+from tests.dashboard_helpers import (
+    NOW,
+    OTHER,
+    OTHER_SURVEY,
+    OWN,
+    OWN_SURVEY,
+    WEBHOOK_URL,
+    client_for,
+    csrf_of,
+    login,
+    seed_desk,
+)
+
+PG_URL = os.environ.get("CXPULSE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")  # as tests/conftest.py
+PAGES = ("/", "/?days=90", "/?days=365", "/agents", "/groups", "/drivers", "/low-ratings", "/at-risk", "/model",
+         "/alerts", "/webhooks", "/surveys", f"/surveys/{OWN_SURVEY}")
+
+
+@pytest.fixture(scope="module")
+def pg_db():
+    """A PostgreSQL database of this module's own: the shared one is truncated by other tests."""
+    admin_url = database_url(PG_URL)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text("select 1"))
+    except Exception as e:  # noqa: BLE001 - any connection failure
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_URL} is not reachable in CI: {e}")
+        pytest.skip(f"PostgreSQL at {PG_URL} not reachable: {e}")
+    name = f"cxpulse_test_dashboard_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    yield admin_url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def desk(request, tmp_path_factory):
+    """The small demo desk, built once per backend."""
+    if request.param == "sqlite":
+        store = Store.open(tmp_path_factory.mktemp("dashboard") / "cxpulse.db")
+    else:
+        store = Store.open(request.getfixturevalue("pg_db"))
+    yield seed_desk(store)
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def own(desk):
+    """A client logged in with nordlicht's key (one per backend: logging in is not what most tests test)."""
+    client = client_for(desk.store)
+    assert login(client, desk.own_key).status_code == 303
+    return client
+
+
+def _text(html: str) -> str:
+    """The page's visible text, roughly: tags dropped, entities decoded, spaces squeezed."""
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
+
+
+def _big(html: str, metric: str) -> str:
+    return unescape(re.search(rf'<p class="big" data-metric="{metric}">([^<]*)</p>', html).group(1))
+
+
+# ---- logging in and out -------------------------------------------------------------------------------
+
+
+def test_every_page_sends_a_browser_without_a_session_to_the_login_form(desk):
+    client = client_for(desk.store)
+    for path in PAGES:
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303, path
+        assert r.headers["location"].startswith("/login"), path
+    assert client.get("/agents?days=90", follow_redirects=False).headers["location"] == "/login?next=/agents%3Fdays%3D90"
+
+
+def test_logging_in_with_a_key_sets_a_signed_httponly_cookie_and_goes_where_the_browser_was_going(desk):
+    client = client_for(desk.store)
+    r = login(client, desk.own_key, next_path="/model")
+    assert r.status_code == 303 and r.headers["location"] == "/model"
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith(COOKIE + "="))
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "path=/" in cookie.lower()
+    assert desk.own_key not in cookie  # the key itself never travels again
+    page = client.get("/model")
+    assert page.status_code == 200 and f"Model card — {OWN}" in unescape(page.text)
+    assert page.headers["cache-control"] == "no-store"
+
+
+def test_a_wrong_key_is_refused_and_gives_no_session(desk):
+    client = client_for(desk.store)
+    for key in ("cxp_not-a-real-key", "", "hunter2"):
+        r = login(client, key)
+        assert r.status_code == 401
+        assert "unknown or has been revoked" in r.text
+        assert COOKIE not in r.headers.get("set-cookie", "")
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_login_form_must_carry_its_own_token(desk):
+    client = client_for(desk.store)
+    client.get("/login")
+    r = client.post("/login", data={"key": desk.own_key, "token": "forged"}, follow_redirects=False)
+    assert r.status_code == 403 and COOKIE not in r.headers.get("set-cookie", "")
+    fresh = client_for(desk.store)  # a cross-site POST: no login cookie at all
+    assert fresh.post("/login", data={"key": desk.own_key, "token": "x"}, follow_redirects=False).status_code == 403
+
+
+def test_after_login_only_local_paths_are_followed():
+    assert safe_next("/agents?days=90") == "/agents?days=90"
+    for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example", "", "/login"):
+        assert safe_next(evil) == "/"
+
+
+def test_logging_out_needs_the_csrf_token_and_ends_the_session(desk):
+    own = client_for(desk.store)
+    assert login(own, desk.own_key).status_code == 303
+    html = own.get("/").text
+    assert own.post("/logout", data={"csrf": "wrong"}, follow_redirects=False).status_code == 403
+    assert own.get("/", follow_redirects=False).status_code == 200  # still logged in
+    r = own.post("/logout", data={"csrf": csrf_of(html)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert own.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_revoked_key_ends_its_sessions_at_once(desk):
+    from cxpulse.service.keys import create_key
+
+    key, info = create_key(desk.store, account=OWN, name="soon revoked")
+    client = client_for(desk.store)
+    assert login(client, key).status_code == 303
+    assert client.get("/", follow_redirects=False).status_code == 200
+    revoke_key(desk.store, info.prefix)
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_tampered_session_cookie_is_no_session(desk, own):
+    value = own.cookies.get(COOKIE)
+    payload, mac = value.split(".")
+    forged = client_for(desk.store)
+    forged.cookies.set(COOKIE, payload + "." + mac[:-2] + ("AA" if not mac.endswith("AA") else "BB"))
+    assert forged.get("/", follow_redirects=False).status_code == 303
+
+
+# ---- the pages -----------------------------------------------------------------------------------------
+
+
+def test_every_page_renders_for_an_account_key(own):
+    for path in PAGES:
+        r = own.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        assert "<h1>" in r.text and 'aria-current="page"' in r.text, path
+        assert "style=" not in r.text, path  # the CSP forbids inline styles: they would be dropped
+
+
+def test_the_overview_shows_the_reports_figures_with_intervals_and_change(desk, own):
+    since, until = NOW.date() - timedelta(days=89), NOW.date()  # the last 90 days, as /?days=90
+    rows = report(desk.store, ReportQuery(account=OWN, since=since, until=until, compare_previous=True))
+    html = own.get("/?days=90").text
+    text = _text(html)
+    csat = next(r for r in rows if r["metric"] == "csat")
+    nps = next(r for r in rows if r["metric"] == "nps")
+    ces = max((r for r in rows if r["metric"] == "ces"), key=lambda r: r["n"])
+    assert _big(html, "csat") == F.percent(csat["value"])
+    assert _big(html, "nps") == F.nps(nps["value"])
+    assert _big(html, "ces") == F.mean(ces["value"])
+    assert f"95% interval {F.percent(csat['low'])} to {F.percent(csat['high'])} · n = {F.count(csat['n'])}" in text
+    marker = "not significant" if not csat["significant"] else "significant"
+    assert f"{F.change('csat', csat['delta'])} vs {F.percent(csat['previous']['value'])}" in text and marker in text
+    first_reply = next(r for r in rows if r["metric"] == "first_reply_minutes")
+    assert _big(html, "first_reply_minutes") == F.minutes(first_reply["value"])
+    for key in ("csat", "nps", "ces", "csi"):  # a trend chart each, named and described, with a table beside it
+        assert f'<svg class="chart line-chart" id="trend-{key}"' in html
+        assert f'aria-labelledby="trend-{key}-t trend-{key}-d"' in html
+    assert "By week over the last 26 weeks" in text
+    assert "By month over the last 12 months" in _text(own.get("/?days=365").text)
+    assert "Response rate" in text and "CSAT" in text
+
+
+def test_agents_sort_by_any_column_through_links(desk, own):
+    asc = own.get("/agents?days=365&sort=csat&dir=asc").text
+    desc = own.get("/agents?days=365&sort=csat&dir=desc").text
+    values = [float(v) for v in re.findall(r'<td class="num">(\d+\.\d)%<span class="sub">', asc)]
+    assert len(values) >= 3 and values == sorted(values)
+    assert [float(v) for v in re.findall(r'<td class="num">(\d+\.\d)%<span class="sub">', desc)] == sorted(values, reverse=True)
+    assert 'aria-sort="ascending"' in asc and 'href="/agents?days=365&amp;sort=csat&amp;dir=desc"' in asc
+    agents = report(desk.store, ReportQuery(metrics=("csat",), by=("agent",), account=OWN))
+    assert any(r["agent_name"] and r["agent_name"] in unescape(asc) for r in agents)
+    assert own.get("/agents?sort=nonsense&dir=sideways").status_code == 200  # unknown columns fall back
+    groups = own.get("/groups?days=365&sort=name").text
+    assert 'aria-sort="descending"' in groups or 'aria-sort="ascending"' in groups
+
+
+def test_at_risk_lists_open_tickets_lowest_score_first_with_reasons(desk, own):
+    acc = desk.store.account(OWN)
+    rows, _ = at_risk(desk.store, acc, limit=5)
+    assert rows, "the demo scores its open tickets"
+    html = unescape(own.get("/at-risk").text)
+    positions = [html.index(f">{r['ticket_id']}<") for r in rows]
+    assert positions == sorted(positions)
+    assert all(reason in html for reason in rows[0]["reasons"])
+
+
+def test_the_model_card_shows_auc_brier_base_rate_calibration_and_early_auc(desk, own):
+    card = model_card(desk.store, OWN)
+    html = own.get("/model").text
+    assert _big(html, "auc") == f"{card['auc']:.2f}"
+    assert _big(html, "brier") == f"{card['brier']:.3f}"
+    assert f"Base rate alone: {card['baseline_brier']:.3f}" in html
+    assert 'class="diagonal"' in html and html.count("<circle") == len(card["calibration"])
+    assert "Before the first reply" in html
+
+
+def test_alerts_webhooks_drivers_and_low_ratings_show_their_data(desk, own):
+    alerts_html = own.get("/alerts").text
+    assert "alerts, newest first" in alerts_html and "<ol class=\"reasons\">" in alerts_html
+    hooks = own.get("/webhooks").text
+    assert WEBHOOK_URL in hooks and "status-pending" in hooks
+    assert own.get("/webhooks?status=delivered").text.count("status-pending") == 0
+    drivers = own.get("/drivers?days=365").text
+    assert 'id="csat-by-first-reply"' in drivers and "&lt;1 h" in drivers
+    assert "Lowest ratings" in own.get("/low-ratings?days=365").text
+
+
+# ---- forms -----------------------------------------------------------------------------------------------
+
+
+def test_the_survey_form_saves_through_the_service(desk, own):
+    form = own.get(f"/surveys/{OWN_SURVEY}").text
+    data = {"csrf": csrf_of(form), "active": "on", "delay_minutes": "90", "throttle_days": "14",
+            "reminder_days": "", "expire_days": "21", "language": "lt", "reasons": "slow, not_solved", "comment": "on"}
+    r = own.post(f"/surveys/{OWN_SURVEY}", data=data, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/surveys?saved={OWN_SURVEY}"
+    s = get_survey(desk.store, OWN, OWN_SURVEY).survey
+    assert (s.delay_minutes, s.throttle_days, s.reminder_days, s.expire_days, s.language, s.reasons) == (
+        90, 14, None, 21, "lt", ("slow", "not_solved"))
+    assert "saved" in own.get(f"/surveys?saved={OWN_SURVEY}").text
+
+
+def test_a_refused_survey_value_changes_nothing_and_says_why(desk, own):
+    before = get_survey(desk.store, OWN, OWN_SURVEY).survey
+    form = own.get(f"/surveys/{OWN_SURVEY}").text
+    bad = {"csrf": csrf_of(form), "delay_minutes": "soon", "throttle_days": "14", "expire_days": "0", "language": "en"}
+    r = own.post(f"/surveys/{OWN_SURVEY}", data=bad)
+    assert r.status_code == 422 and "Nothing was saved" in r.text and "&#39;soon&#39; is not a whole number" in r.text
+    assert 'value="soon"' in r.text  # the form keeps what was typed
+    bad["delay_minutes"] = "60"
+    r = own.post(f"/surveys/{OWN_SURVEY}", data=bad)
+    assert r.status_code == 422 and "expire_days" in r.text
+    assert get_survey(desk.store, OWN, OWN_SURVEY).survey == before
+
+
+def test_a_form_without_the_sessions_csrf_token_is_refused(desk, own):
+    before = get_survey(desk.store, OWN, OWN_SURVEY).survey
+    data = {"active": "", "delay_minutes": "5", "throttle_days": "1", "expire_days": "2", "language": "en"}
+    for token in (None, "", "forged-token"):
+        sent = data if token is None else {**data, "csrf": token}
+        r = own.post(f"/surveys/{OWN_SURVEY}", data=sent)
+        assert r.status_code == 403 and "Nothing was changed" in r.text
+    assert get_survey(desk.store, OWN, OWN_SURVEY).survey == before
+
+
+# ---- accounts --------------------------------------------------------------------------------------------
+
+
+def test_an_account_key_never_sees_another_accounts_data(desk, own):
+    other_tickets, _ = at_risk(desk.store, desk.store.account(OTHER), limit=20)
+    other_ids = [r["ticket_id"] for r in other_tickets]
+    assert other_ids
+    for path in PAGES:
+        html = own.get(path).text
+        assert OTHER not in html, path
+        assert OTHER_SURVEY not in html, path
+        assert not any(f">{tid}<" in html for tid in other_ids), path
+    assert own.get(f"/surveys/{OTHER_SURVEY}").status_code == 404
+    html = own.get("/").text
+    r = own.post("/account", data={"csrf": csrf_of(html), "account": OTHER, "next": "/at-risk"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert OTHER not in own.get("/at-risk").text and 'id="account-switch"' not in html  # no switcher to offer
+
+
+def test_an_admin_key_switches_between_accounts(desk):
+    client = client_for(desk.store)
+    assert login(client, desk.admin_key).status_code == 303
+    html = client.get("/").text
+    assert 'id="account-switch"' in html and '<label for="account-switch">Account</label>' in html
+    r = client.post("/account", data={"csrf": csrf_of(html), "account": OTHER, "next": "/surveys"},
+                    follow_redirects=False)
+    assert r.headers["location"] == "/surveys"
+    assert OTHER_SURVEY in client.get("/surveys").text
+    assert client.post("/account", data={"csrf": "nope", "account": OWN}).status_code == 403
+    assert f"Overview — {OTHER}" in unescape(client.get("/").text)
+
+
+def test_the_overview_is_counted_once_a_minute_per_account_and_period(desk, monkeypatch):
+    from cxpulse.web.dashboard import overview as O
+
+    client = client_for(desk.store)
+    login(client, desk.own_key)
+    calls = []
+    real = O.report
+    monkeypatch.setattr(O, "report", lambda store, q: calls.append(q) or real(store, q))
+    client.get("/?days=90")
+    assert len(calls) == 2  # the period with its comparison, and the trend
+    client.get("/?days=90")
+    assert len(calls) == 2
+    client.get("/?days=30")
+    assert len(calls) == 4
+    stale = O.TtlCache(ttl=0.0)
+    stale.put("k", 1)
+    assert stale.get("k") is None
