@@ -13,8 +13,9 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
-demo: $(VENV)/.installed  ## build the demo help desk in cxpulse.db and print an overview
+demo: $(VENV)/.installed  ## build the demo help desk in cxpulse.db, then serve the dashboard on it
 	$(BIN)/cxpulse demo --db cxpulse.db
+	$(BIN)/cxpulse serve --db cxpulse.db
 
 test: $(VENV)/.installed  ## run the whole test suite (SQLite and PostgreSQL)
 	$(BIN)/python -m pytest -n 2 -q
