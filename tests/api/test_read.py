@@ -148,3 +148,41 @@ def test_surveys_list_create_and_change(api):
                  "invalid_request")
     assert_error(api.client.patch("/api/v1/accounts/acme/surveys/nope", headers=api.acme, json={}), 404, "not_found")
     assert api.get("/api/v1/accounts/globex/surveys", headers=api.globex).json()["count"] == 0
+
+
+def test_a_ticket_carries_its_agents_name_when_the_users_were_sent(desk):
+    ingest = desk.post("/api/v1/accounts/acme/users?wait=true",
+                       json={"items": [{"id": "a1", "role": "agent", "name": "Rūta Žemaitė"}]})
+    assert ingest.status_code == 200, ingest.text
+    a1 = desk.get("/api/v1/accounts/acme/tickets?agent=a1&limit=500").json()["data"]
+    assert a1 and {t["agent_name"] for t in a1} == {"Rūta Žemaitė"}
+    a2 = desk.get("/api/v1/accounts/acme/tickets?agent=a2&limit=500").json()["data"]
+    assert a2 and {t["agent_name"] for t in a2} == {""}  # no user sent for a2
+    assert desk.get("/api/v1/accounts/acme/tickets", params={"limit": 500}).json()["count"] == 150  # no row doubled
+
+
+def test_a_survey_answer_shows_in_the_metrics_at_once(api):
+    """The API keeps reports for a minute; an answer recorded by this server clears them."""
+    from datetime import timedelta
+
+    from cxpulse.service.surveys import create_survey, record_click, send_due
+    from cxpulse.surveys.definitions import Survey
+    from tests.survey_helpers import T0, RecordingMailer, customer, seed, ticket, token_of
+
+    seed(api.store, [customer("c1"), ticket("t1", "c1", solved_at=T0 + timedelta(hours=1))])
+    create_survey(api.store, "acme", Survey(name="csat", kind="csat"), now=T0)
+    mailer = RecordingMailer()
+    assert send_due(api.store, mailer, now=T0 + timedelta(hours=3)).sent == 1
+    params = {"metric": "csat"}
+    assert api.get("/api/v1/metrics", params=params).json() == []  # kept now
+    (email,) = mailer.to("c1@example.com")
+    url = _links(email)[-1]  # one link per score, lowest first: the last is 5, "very satisfied"
+    record_click(api.store, token_of(url), now=T0 + timedelta(hours=4))
+    (row,) = api.get("/api/v1/metrics", params=params).json()
+    assert (row["n"], row["value"]) == (1, 100.0)
+
+
+def _links(email) -> list[str]:
+    import re
+
+    return re.findall(r"https?://\S+/s/\S+", email.text)

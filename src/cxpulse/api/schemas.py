@@ -85,6 +85,7 @@ class TicketPublic(BaseModel):
     category: str
     requester_id: str
     agent: str = Field(description="the assigned agent's id")
+    agent_name: str = Field(description="the agent's name, when the help desk sent its users; else empty")
     created_at: datetime
     updated_at: datetime | None
     solved_at: datetime | None

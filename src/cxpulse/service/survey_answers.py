@@ -23,6 +23,7 @@ from cxpulse.domain import NotFound, Response, ResponseKind, Scale, SurveyError,
 from cxpulse.ingest.base import Record
 from cxpulse.service.derive import refresh
 from cxpulse.service.load import load
+from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.settings import secret
 from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_id
 from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings
@@ -140,6 +141,7 @@ def _save(store: Store, stored: StoredSurvey, source_ids: list[str], rows: list[
         except IntegrityError:  # a simultaneous click inserted the same row first: update it now
             result = load(store, records, account=stored.account_name)
         refresh(store, result.touched)
+    invalidate_reports(store)  # the API's kept reports: the answer shows at once
     queue_low_ratings(store, stored.account_id, responses, hold=ANSWER_HOLD)  # webhooks out, if low
 
 

@@ -26,6 +26,7 @@ KPI_FIELDS = (
 )
 
 _t, _k, _p = T.tickets, T.ticket_kpis, T.predictions
+_u = T.users.alias("agent_user")
 _SOURCE = _t.outerjoin(_k, and_(_k.c.account_id == _t.c.account_id, _k.c.ticket_id == _t.c.source_id)).outerjoin(
     _p, and_(_p.c.account_id == _t.c.account_id, _p.c.ticket_id == _t.c.source_id)
 )
@@ -34,10 +35,12 @@ _SOURCE = _t.outerjoin(_k, and_(_k.c.account_id == _t.c.account_id, _k.c.ticket_
 _OWN_STATUS = func.coalesce(func.nullif(func.lower(_t.c.status), ""), "new")
 STATUS = case((or_(_k.c.status.is_(None), _k.c.status == "new"), _OWN_STATUS), else_=_k.c.status)
 AGENT = func.coalesce(func.nullif(_k.c.agent_id, ""), _t.c.assignee_id)
+# the agent's name, when the help desk sent its users (a ticket's agent is a user of its account)
+_SOURCE = _SOURCE.outerjoin(_u, and_(_u.c.account_id == _t.c.account_id, _u.c.source_id == AGENT))
 _COLUMNS = (
     _t.c.id, _t.c.source_id, _t.c.subject, _t.c.channel, _t.c.priority, _t.c.group_name, _t.c.category,
     _t.c.requester_id, _t.c.created_at, _t.c.updated_at, _t.c.solved_at, STATUS.label("current_status"),
-    AGENT.label("agent"), _k.c.ticket_id.label("kpi_ticket"), *(_k.c[f] for f in KPI_FIELDS),
+    AGENT.label("agent"), func.coalesce(_u.c.name, "").label("agent_name"), _k.c.ticket_id.label("kpi_ticket"), *(_k.c[f] for f in KPI_FIELDS),
     _p.c.score, _p.c.probability, _p.c.reasons, _p.c.model_version, _p.c.scored_at,
 )
 
@@ -59,6 +62,7 @@ def ticket_dict(row) -> dict:
         "category": row.category,
         "requester_id": row.requester_id,
         "agent": row.agent or "",
+        "agent_name": row.agent_name or "",
         "created_at": aware_utc(row.created_at),
         "updated_at": aware_utc(row.updated_at),
         "solved_at": aware_utc(row.solved_at),
