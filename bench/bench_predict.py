@@ -448,14 +448,19 @@ def scoring(model: SatisfactionModel, work: list, *, singles: int) -> dict:
           f"scoring + reasons {n / (t2 - t1):,.0f}/s, together {n / (t2 - t0):,.0f}/s", flush=True)
     # end to end as `cxpulse score` runs it: tickets in memory → snapshots → scores with
     # reasons, shared with a second process on two cores
+    # (the median of three runs: on a shared 2-core VM one run can lose a tenth to a neighbour)
     items = [(t, e, w, d.account, d.history) for (d, t, e), w in zip(work, whens)]
-    t6 = time.perf_counter()
-    together = model.score_tickets(items)
-    t7 = time.perf_counter()
-    assert [s.score for s in together] == [s.score for s in scored]
-    rate = n / (t7 - t6)
-    print(f"  batch of {n:,} tickets, score_tickets (2 processes): end to end {rate:,.0f} tickets/s "
-          f"(target ≥ {TARGET_BATCH:,}) {'PASS' if rate >= TARGET_BATCH else 'MISS'}", flush=True)
+    rates = []
+    for _ in range(3):
+        t6 = time.perf_counter()
+        together = model.score_tickets(items)
+        t7 = time.perf_counter()
+        assert [s.score for s in together] == [s.score for s in scored]
+        rates.append(n / (t7 - t6))
+    rate = float(np.median(rates))
+    print(f"  batch of {n:,} tickets, score_tickets (2 processes): end to end {rate:,.0f} tickets/s, median of "
+          f"{', '.join(f'{r:,.0f}' for r in rates)} (target ≥ {TARGET_BATCH:,}) "
+          f"{'PASS' if rate >= TARGET_BATCH else 'MISS'}", flush=True)
     # where the scoring time goes
     t3 = time.perf_counter()
     model.predict_proba(snaps)

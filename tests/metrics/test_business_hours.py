@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,12 @@ STARTS = st.sampled_from(
 def test_matches_a_minute_by_minute_count(start, length, hours, tz):
     end = start + timedelta(minutes=length)
     assert business_minutes(start, end, hours, tz) == brute_force(start, end, hours, tz)
+
+
+@pytest.mark.parametrize("start", [utc(1985, 3, 30), utc(2075, 10, 26), utc(2060, 12, 30)])
+def test_spans_beyond_the_zone_table_count_the_same(start):
+    """Outside 1990–2060 the per-zone table does not reach: the year-by-year walk counts."""
+    every_day = BusinessHours(start=time(0, 0), end=time(0, 0), weekdays=tuple(range(7)))
+    for hours in (NINE_TO_FIVE, every_day):
+        end = start + timedelta(days=4, minutes=17)
+        assert business_minutes(start, end, hours, VILNIUS) == brute_force(start, end, hours, VILNIUS)

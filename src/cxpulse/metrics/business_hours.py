@@ -19,6 +19,7 @@ clock shows it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -129,6 +130,23 @@ def _pieces(start: datetime, end: datetime, tz: str) -> list[tuple[datetime, dat
     return pieces
 
 
+_TABLE_YEARS = (1990, 2061)  # the zone tables' span; spans outside it take `_pieces`
+
+
+@lru_cache(maxsize=256)
+def _zone_table(tz: str) -> tuple[datetime, datetime, list[datetime], list[timedelta]]:
+    """(first, last, transitions, offsets) of `tz` over `_TABLE_YEARS`: `offsets[k]` holds
+    from `transitions[k - 1]` until `transitions[k]`, so a moment's offset is one bisect —
+    the year-by-year walk of `_pieces`, done once per zone (~10 ms) instead of per span."""
+    lo, hi = _TABLE_YEARS
+    zone = _zone(tz)
+    first = datetime(lo, 1, 1, tzinfo=UTC)
+    last = datetime(hi, 1, 1, tzinfo=UTC)
+    transitions = [t for year in range(lo, hi) for t in _year_transitions(tz, year) if t < last]
+    offsets = [first.astimezone(zone).utcoffset()] + [t.astimezone(zone).utcoffset() for t in transitions]
+    return first, last, transitions, offsets  # type: ignore[return-value]
+
+
 def business_minutes(start: datetime, end: datetime, hours: BusinessHours, tz: str) -> float:
     """Minutes of [start, end) inside working hours, in timezone `tz` (IANA name).
 
@@ -148,6 +166,20 @@ def business_minutes(start: datetime, end: datetime, hours: BusinessHours, tz: s
         return 0.0
     if tz in _FIXED_ZONES:
         return _cumulative(end - _EPOCH, windows, per_week) - _cumulative(start - _EPOCH, windows, per_week)
+    first, last, transitions, offsets = _zone_table(tz)
+    if first <= start and end <= last:
+        # the pieces of `_pieces` by bisection: transitions t with start < t < end split the span
+        i = bisect_right(transitions, start)
+        j = bisect_left(transitions, end)
+        a = start
+        total = 0.0
+        for k in range(i, j + 1):
+            b = transitions[k] if k < j else end
+            off = offsets[k]
+            if b > a:
+                total += _cumulative(b - _EPOCH + off, windows, per_week) - _cumulative(a - _EPOCH + off, windows, per_week)
+            a = b
+        return total
     total = 0.0
     for a, b, off in _pieces(start.astimezone(UTC), end.astimezone(UTC), tz):
         if b <= a:

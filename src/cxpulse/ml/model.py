@@ -26,10 +26,12 @@ in `_`):
 from __future__ import annotations
 
 import copy
+import gc
 import io
 import math
 import pickle
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 
@@ -95,6 +97,7 @@ MAX_ROUNDS = 600
 REFIT_BELOW = 20_000  # tickets; above, the model fitted without the calibration fifth is shipped
 EARLY_STOP = 30
 SPLIT_AT = 4_000  # tickets: from here `score_tickets` shares a batch with a second process
+CHUNKS, CHUNK_MIN = 40, 250  # a shared batch is scored in about this many chunks, of at least so many tickets
 
 
 _REPLY = frozenset({"replied", "first_reply_minutes", "no_reply_minutes"})
@@ -371,13 +374,41 @@ class _TextModel:
         return [w for _, w in ranked[:top]]
 
 
-def _score_part(model: SatisfactionModel, items: Sequence[tuple], reasons: int, send) -> None:
-    """In the second process of `score_tickets`: score these, send back plain tuples."""
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic GC paused for one batch: scoring makes hundreds of thousands of small
+    acyclic containers, and each collection they trigger walks every object the process
+    holds (a loaded store's tickets too) — 7 % of a batch's time in the benchmark. Reference
+    counting still frees everything; a cycle, should one form, waits for the next pass."""
+    was = gc.isenabled()
+    gc.disable()
     try:
-        out: list | BaseException = [
-            (s.ticket_id, s.score, s.probability, s.reasons)
-            for s in model.score(snapshot_batch(items), reasons=reasons)
-        ]
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _next_chunk(counter, chunks: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The next unscored chunk of a shared batch; None when all are taken."""
+    with counter.get_lock():
+        k = counter.value
+        counter.value = k + 1
+    return chunks[k] if k < len(chunks) else None
+
+
+def _score_part(model: SatisfactionModel, items: Sequence[tuple], chunks: list, counter, reasons: int, send) -> None:
+    """In the second process of `score_tickets`: score chunks of `items` (the next free
+    one each time, from `counter`; or all of `chunks` when it is None), then send back
+    `(start, rows)` per chunk as plain tuples, at the end — a send while the parent is
+    busy would fill the pipe and stall this process."""
+    out: list | BaseException = []
+    try:
+        with _no_gc():
+            todo = iter(chunks) if counter is None else iter(lambda: _next_chunk(counter, chunks), None)
+            for a, b in todo:
+                out.append((a, [(s.ticket_id, s.score, s.probability, s.reasons)
+                                for s in model.score(snapshot_batch(items[a:b]), reasons=reasons)]))
     except BaseException as exc:  # the parent re-raises it
         out = exc
     send.send(out)
@@ -723,8 +754,9 @@ class SatisfactionModel:
 
         A batch of `SPLIT_AT` tickets or more is shared with a second process when this
         one may use two cores (`workers` None; 1 never splits): forked, so the tickets and
-        the model are not copied over, and it sends back its scores (the project's rule,
-        `service.processes.process_context`: fork when single-threaded, else forkserver).
+        the model are not copied over, both take chunks until none is left, and it sends
+        back its scores (the project's rule, `service.processes.process_context`: fork
+        when single-threaded, else forkserver — then the child gets half, pickled).
         """
         self._check()
         if workers is None:
@@ -732,24 +764,44 @@ class SatisfactionModel:
 
             workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
         if workers <= 1 or len(items) < 2:
-            return self.score(snapshot_batch(items), reasons=reasons)
+            with _no_gc():
+                return self.score(snapshot_batch(items), reasons=reasons)
         from cxpulse.service.processes import process_context
 
         ctx = process_context()
-        cut = (len(items) + 1) // 2
+        n = len(items)
         receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_score_part, args=(self, items[cut:], reasons, send), daemon=True)
+        if ctx.get_start_method() == "fork":
+            # both processes take the next free chunk until none is left: they finish
+            # together though the child runs slower (its first touch of each shared page
+            # copies it) or the other core is busy
+            size = max(CHUNK_MIN, -(-n // CHUNKS))
+            chunks = [(a, min(a + size, n)) for a in range(0, n, size)]
+            counter = ctx.Value("i", 0)
+            child = ctx.Process(target=_score_part, args=(self, items, chunks, counter, reasons, send), daemon=True)
+        else:  # the child gets its half pickled: not the whole batch
+            cut = (n + 1) // 2
+            chunks, counter = [(0, cut)], None
+            child = ctx.Process(target=_score_part, args=(self, items[cut:], [(0, n - cut)], None, reasons, send),
+                                daemon=True)
         child.start()
         send.close()
+        parts: dict[int, list[Scored]] = {}
         try:
-            mine = self.score(snapshot_batch(items[:cut]), reasons=reasons)
-            theirs = receive.recv()
+            with _no_gc():
+                todo = iter(chunks) if counter is None else iter(lambda: _next_chunk(counter, chunks), None)
+                for a, b in todo:
+                    parts[a] = self.score(snapshot_batch(items[a:b]), reasons=reasons)
+                theirs = receive.recv()
         finally:
             receive.close()
             child.join()
         if isinstance(theirs, BaseException):
             raise theirs
-        return mine + [Scored(*row) for row in theirs]
+        shift = 0 if counter is not None else (n + 1) // 2
+        for a, rows in theirs:
+            parts[a + shift] = [Scored(*row) for row in rows]
+        return [s for a in sorted(parts) for s in parts[a]]
 
     def _say(
         self, snap: Snapshot, family: int, contrib: np.ndarray, row: int, direction: int, quoted: list | None = None
