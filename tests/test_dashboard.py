@@ -335,3 +335,24 @@ def test_the_overview_is_counted_once_a_minute_per_account_and_period(desk, monk
     stale = O.TtlCache(ttl=0.0)
     stale.put("k", 1)
     assert stale.get("k") is None
+
+
+def test_data_changed_in_this_process_recounts_the_overview_at_once(desk, monkeypatch):
+    """A survey answer or a waited-for ingest (`invalidate_reports`) must not wait out the minute."""
+    from cxpulse.service.report_cache import invalidate_reports
+    from cxpulse.web.dashboard import overview as O
+
+    client = client_for(desk.store)
+    login(client, desk.own_key)
+    calls = []
+    real = O.report
+    monkeypatch.setattr(O, "report", lambda store, q: calls.append(q) or real(store, q))
+    client.get("/?days=365")
+    client.get("/?days=365")
+    assert len(calls) == 2
+    invalidate_reports(desk.store, at_once=False)  # background ingest: the minute's copy may stand
+    client.get("/?days=365")
+    assert len(calls) == 2
+    invalidate_reports(desk.store)
+    client.get("/?days=365")
+    assert len(calls) == 4

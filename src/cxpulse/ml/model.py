@@ -97,7 +97,7 @@ MAX_ROUNDS = 600
 REFIT_BELOW = 20_000  # tickets; above, the model fitted without the calibration fifth is shipped
 EARLY_STOP = 30
 SPLIT_AT = 4_000  # tickets: from here `score_tickets` shares a batch with a second process
-CHUNKS, CHUNK_MIN = 40, 250  # a shared batch is scored in about this many chunks, of at least so many tickets
+CHUNK_MIN, CHUNK_MAX = 250, 4_000  # tickets per chunk of a shared batch
 
 
 _REPLY = frozenset({"replied", "first_reply_minutes", "no_reply_minutes"})
@@ -387,6 +387,19 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+def _chunks(n: int) -> list[tuple[int, int]]:
+    """(start, end) of the chunks of a shared batch: each an eighth of what is left, so
+    the first are big (fewer calls, numpy's fixed costs spread) and the last small (the
+    two processes finish within a small chunk of each other)."""
+    out = []
+    a = 0
+    while a < n:
+        size = min(CHUNK_MAX, max(CHUNK_MIN, (n - a) // 8))
+        out.append((a, min(a + size, n)))
+        a += size
+    return out
 
 
 def _next_chunk(counter, chunks: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -684,12 +697,17 @@ class SatisfactionModel:
             table, offsets, bias = self.paths_
             # one OpenMP thread, as in training; and a process forked after OpenMP ran
             # (score_tickets' second one) hangs in libgomp on a parallel region
-            leaves = self.booster_.predict(X, pred_leaf=True, num_threads=1).astype(np.int64) + offsets
+            leaves = self.booster_.predict(X, pred_leaf=True, num_threads=1)
+            n, trees = leaves.shape
+            # int32 indices (LightGBM's and scipy's own) while they fit: no int64 copies
+            index = np.int32 if n * trees < np.iinfo(np.int32).max else np.int64
+            leaves = leaves.astype(index, copy=False)
+            leaves += offsets.astype(index)
             # a row's leaves as a 0/1 sparse row times the table: the same sums, without
             # materialising rows × trees × features (3× faster)
-            n, trees = leaves.shape
             hit = sparse.csr_matrix(
-                (np.ones(n * trees), leaves.ravel(), np.arange(0, n * trees + 1, trees)), shape=(n, len(table))
+                (np.ones(n * trees), leaves.ravel(), np.arange(0, n * trees + 1, trees, dtype=index)),
+                shape=(n, len(table)),
             )
             out = np.asarray(hit @ table)
             return out, out.sum(axis=1) + bias
@@ -775,8 +793,7 @@ class SatisfactionModel:
             # both processes take the next free chunk until none is left: they finish
             # together though the child runs slower (its first touch of each shared page
             # copies it) or the other core is busy
-            size = max(CHUNK_MIN, -(-n // CHUNKS))
-            chunks = [(a, min(a + size, n)) for a in range(0, n, size)]
+            chunks = _chunks(n)
             counter = ctx.Value("i", 0)
             child = ctx.Process(target=_score_part, args=(self, items, chunks, counter, reasons, send), daemon=True)
         else:  # the child gets its half pickled: not the whole batch

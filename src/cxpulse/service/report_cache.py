@@ -138,7 +138,16 @@ def cached_report(store: Store, query: ReportQuery) -> list[dict]:
 
 
 def invalidate_reports(store: Store, *, at_once: bool = True) -> None:
-    """The data changed: reports are computed again (see ReportCache.invalidate)."""
+    """The data changed: reports are computed again (see ReportCache.invalidate). At once
+    also moves `data_generation` on, for other views kept per request (the dashboard's)."""
+    if at_once:
+        store._data_generation = data_generation(store) + 1  # type: ignore[attr-defined]
     cache = getattr(store, "_report_cache", None)
     if cache is not None:
         cache.invalidate(at_once=at_once)
+
+
+def data_generation(store: Store) -> int:
+    """How many times this process changed `store`'s data and wanted it read at once: a
+    key part for what is kept beside the reports (the dashboard's overview)."""
+    return getattr(store, "_data_generation", 0)

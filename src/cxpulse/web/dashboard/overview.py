@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.service.report import ReportQuery, report
+from cxpulse.service.report_cache import data_generation
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard import format as F
@@ -207,10 +208,11 @@ def build_overview(store: Store, account: str, p: Period) -> Overview:
 
 def cached_overview(request: Request, account: str, p: Period) -> Overview:
     cache = _cache(request)
-    key = ("overview", account, p.days, p.until)
+    store = request.app.state.store
+    key = ("overview", account, p.days, p.until, data_generation(store))  # a survey answer here shows at once
     hit = cache.get(key)
     if hit is None:
-        hit = build_overview(request.app.state.store, account, p)
+        hit = build_overview(store, account, p)
         cache.put(key, hit)
     return hit
 
