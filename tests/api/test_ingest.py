@@ -205,3 +205,18 @@ def test_a_zendesk_trigger_body_with_placeholders(api):
 def test_an_unreadable_zendesk_body_is_a_422_naming_the_field(api, body, field):
     err = assert_error(api.post("/api/v1/accounts/acme/zendesk", body), 422, "invalid_webhook")
     assert err["details"]["field"] == field
+
+
+def test_two_trigger_updates_in_one_minute_stay_two_events_and_a_retry_is_none(api):
+    """Zendesk's *_with_timestamp placeholders stop at the minute: a customer's answer and the
+    agent's reply within it must not overwrite each other."""
+    body = json.loads((FIXTURES / "trigger.json").read_text())
+    post = lambda b: api.post("/api/v1/accounts/acme/zendesk?wait=true", b).json()  # noqa: E731
+    assert post(body)["inserted"] == 3  # ticket, status, comment
+    body["ticket"]["status"] = "Pending"
+    body["ticket"]["latest_comment"] = {"body": "Ačiū, laukiu.", "is_public": "true", "author_id": "20978393",
+                                        "author_role": "end-user"}
+    assert post(body)["inserted"] == 2  # a second status and a second comment in the same minute
+    assert post(body)["inserted"] == 0  # Zendesk retried: nothing new
+    t = api.get("/api/v1/accounts/acme/tickets/35437").json()
+    assert t["status"] == "pending" and t["kpis"]["customer_messages"] == 1 and t["kpis"]["agent_replies"] == 1

@@ -36,6 +36,7 @@ or for triggers `zd-trigger-<ticket>-<field>-<updated_at>`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -195,10 +196,13 @@ def _trigger(t: dict) -> WebhookUpdate:
         raise RowError("ticket.updated_at", 'missing: put "updated_at": "{{ticket.updated_at_with_timestamp}}" '
                                            "in the trigger's body")
     update = WebhookUpdate(ticket_id, at, fields, shape="trigger")
+    # Zendesk's *_with_timestamp placeholders stop at the minute ("2013-12-12T05:35Z"):
+    # the ids carry what happened too, so two updates in one minute stay two events,
+    # while the same body sent again (a retry) is the same event
     stamp = at.strftime("%Y%m%dT%H%M%S")
     if "status" in fields:
         update.events.append(TicketEvent(
-            source_id=f"zd-trigger-{ticket_id}-status-{stamp}", ticket_id=ticket_id, at=at, kind=EventKind.STATUS,
+            source_id=f"zd-trigger-{ticket_id}-status-{stamp}-{fields['status']}", ticket_id=ticket_id, at=at, kind=EventKind.STATUS,
             author_role=Role.SYSTEM, value_to=fields["status"],
         ))
     comment = t.get("latest_comment")
@@ -214,7 +218,7 @@ def _trigger_comment(c: dict, ticket_id: str, at: datetime, stamp: str, requeste
             "customer": Role.CUSTOMER}.get(role_text) or _role(author, requester)
     public = c.get("is_public", c.get("public"))
     return TicketEvent(
-        source_id=_text(c.get("id")) or f"zd-trigger-{ticket_id}-comment-{stamp}", ticket_id=ticket_id,
+        source_id=_text(c.get("id")) or f"zd-trigger-{ticket_id}-comment-{stamp}-{_digest(c)}", ticket_id=ticket_id,
         at=_time(c, "created_at", "ticket.latest_comment.created_at") or at, kind=EventKind.COMMENT,
         author_id=author, author_role=role,
         public=F.boolean(None if public == "" else public, "ticket.latest_comment.is_public"),
@@ -223,6 +227,12 @@ def _trigger_comment(c: dict, ticket_id: str, at: datetime, stamp: str, requeste
 
 
 # ---- fields ------------------------------------------------------------------------------------
+
+
+def _digest(c: dict) -> str:
+    """A short fingerprint of a comment without an id: its author and text."""
+    text = _text(c.get("author_id")) + "\n" + (_text(c.get("body")) or _text(c.get("value")))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def _text(v: Any) -> str:
