@@ -318,14 +318,22 @@ def test_an_admin_key_switches_between_accounts(desk):
     assert f"Overview — {OTHER}" in unescape(client.get("/").text)
 
 
-def test_the_overview_is_counted_once_a_minute_per_account_and_period(desk, monkeypatch):
+def _counting_overview(desk, monkeypatch) -> tuple:
+    """A logged-in client, and the list of report queries its overview pages make."""
     from cxpulse.web.dashboard import overview as O
 
     client = client_for(desk.store)
     login(client, desk.own_key)
-    calls = []
+    calls: list = []
     real = O.report
     monkeypatch.setattr(O, "report", lambda store, q: calls.append(q) or real(store, q))
+    return client, calls
+
+
+def test_the_overview_is_counted_once_a_minute_per_account_and_period(desk, monkeypatch):
+    from cxpulse.web.dashboard import overview as O
+
+    client, calls = _counting_overview(desk, monkeypatch)
     client.get("/?days=90")
     assert len(calls) == 2  # the period with its comparison, and the trend
     client.get("/?days=90")
@@ -340,13 +348,8 @@ def test_the_overview_is_counted_once_a_minute_per_account_and_period(desk, monk
 def test_data_changed_in_this_process_recounts_the_overview_at_once(desk, monkeypatch):
     """A survey answer or a waited-for ingest (`invalidate_reports`) must not wait out the minute."""
     from cxpulse.service.report_cache import invalidate_reports
-    from cxpulse.web.dashboard import overview as O
 
-    client = client_for(desk.store)
-    login(client, desk.own_key)
-    calls = []
-    real = O.report
-    monkeypatch.setattr(O, "report", lambda store, q: calls.append(q) or real(store, q))
+    client, calls = _counting_overview(desk, monkeypatch)
     client.get("/?days=365")
     client.get("/?days=365")
     assert len(calls) == 2
