@@ -224,3 +224,28 @@ def test_cli_train_score_evaluate_alerts_as_json(store, tmp_path):
         runner.invoke(app, ["alerts", "--format", "json", *db]).stdout) for k in a}
     for key in keys:
         assert f"`{key}`" in cli_md, f"JSON key {key!r} is not documented in docs/cli.md"
+
+
+def test_reasons_never_quote_a_persons_name(store, tmp_path):
+    """Customers who waited long wrote to the agent by name; the name weighs, but a reason
+    that says 'customer wrote “paulius”' names a person, not a cause — once the help desk
+    knows the name, reasons leave it out."""
+    def desk(account: str) -> list[dict]:
+        recs = waiting_help_desk(seed=5, rated=200, open_tickets=6, account=account)
+        slow = {r["ticket_id"] for r in recs if r["type"] == "rating" and r["score"] == 2}
+        for r in recs:
+            if r["type"] == "ticket" and (r["id"] in slow or r["status"] == "open"):
+                r["subject"] = "Paulius, kur atsakymas?"
+        return recs
+
+    named = desk("named") + [{"type": "user", "id": "a1", "role": "agent", "name": "Paulius Jonaitis"}]
+    _import(store, tmp_path, "named", named)
+    _import(store, tmp_path, "plain", desk("plain"))
+    train(store, "named")
+    train(store, "plain")
+
+    def quoted(account: str) -> str:
+        return " ".join(r for row in score(store, account=account, open_only=True) for r in row["reasons"])
+
+    assert "“paulius”" in quoted("plain")  # the name carries weight: without knowing it, it is quoted
+    assert "paulius" not in quoted("named").casefold()

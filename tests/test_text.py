@@ -2,6 +2,7 @@ import unicodedata
 
 import pytest
 
+from cxpulse import text as T
 from cxpulse.text import Term, detect_language, overrepresented_terms, stems, tokens
 
 
@@ -119,3 +120,16 @@ def test_stop_words_and_rare_terms_are_left_out():
 def test_nothing_is_overrepresented_in_identical_corpora():
     docs = ["slow delivery again", "refund please", "password reset worked"] * 5
     assert overrepresented_terms(docs, docs) == []
+
+
+def test_a_name_is_recognised_in_any_case_and_inflection():
+    names = T.name_words(["Андрей Смирнов", "Paulius Jonaitis", ""])
+    assert {"андрей", "paulius", "jonaitis"} <= names
+    # "Андрею, ответьте" is the same person: its stem is among the name's
+    assert T.stems("Андрею", "ru")[0] in names and T.stems("Pauliau", "lt")[0] in names
+    assert "ответьте" not in names
+
+
+def test_greetings_and_sign_offs_are_stop_words():
+    for word in ("уважением", "заранее", "labas", "pagarbiai", "anksto", "advance", "regards", "εκτίμηση"):
+        assert T._is_stop(word), word

@@ -30,7 +30,7 @@ import gc
 import io
 import math
 import pickle
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
@@ -324,9 +324,13 @@ class _TextModel:
                 sq[i] += q
         return dot / np.maximum(np.sqrt(sq), 1e-12) + self.intercept_
 
-    def words(self, snap: Snapshot, direction: int, top: int = 3, *, quoted: list | None = None) -> list[str]:
+    def words(
+        self, snap: Snapshot, direction: int, top: int = 3, *, quoted: list | None = None,
+        unquoted: Collection[str] = (),
+    ) -> list[str]:
         """This ticket's words with the strongest weights in `direction` (−1: towards unsatisfied).
-        `quoted`: what `margin(..., quotes=)` collected for this snapshot, if it did."""
+        `quoted`: what `margin(..., quotes=)` collected for this snapshot, if it did;
+        `unquoted`: words and stems never to quote (people's names: see `name_words`)."""
         # A stem has one column, so one weight: the first word of each stem with a weight
         # in `direction`, strongest first, ties in order of appearance.
         found: list[tuple[float, str, str]] = []
@@ -350,7 +354,7 @@ class _TextModel:
         out: list[str] = []
         stems: set[str] = set()
         for _, stem, word in ranked:
-            if stem not in stems:
+            if stem not in stems and word not in unquoted and stem not in unquoted:
                 stems.add(stem)
                 out.append(word)
                 if len(out) == top:
@@ -410,7 +414,9 @@ def _next_chunk(counter, chunks: list[tuple[int, int]]) -> tuple[int, int] | Non
     return chunks[k] if k < len(chunks) else None
 
 
-def _score_part(model: SatisfactionModel, items: Sequence[tuple], chunks: list, counter, reasons: int, send) -> None:
+def _score_part(
+    model: SatisfactionModel, items: Sequence[tuple], chunks: list, counter, reasons: int, unquoted, send
+) -> None:
     """In the second process of `score_tickets`: score chunks of `items` (the next free
     one each time, from `counter`; or all of `chunks` when it is None), then send back
     `(start, rows)` per chunk as plain tuples, at the end — a send while the parent is
@@ -421,7 +427,7 @@ def _score_part(model: SatisfactionModel, items: Sequence[tuple], chunks: list, 
             todo = iter(chunks) if counter is None else iter(lambda: _next_chunk(counter, chunks), None)
             for a, b in todo:
                 out.append((a, [(s.ticket_id, s.score, s.probability, s.reasons)
-                                for s in model.score(snapshot_batch(items[a:b]), reasons=reasons)]))
+                                for s in model.score(snapshot_batch(items[a:b]), reasons=reasons, unquoted=unquoted)]))
     except BaseException as exc:  # the parent re-raises it
         out = exc
     send.send(out)
@@ -718,8 +724,11 @@ class SatisfactionModel:
         np.add.at(out.T, self.linear_["owner"], per_col.T)
         return out, (X * coef).sum(axis=1) + lr.intercept_[0]  # row by row: no BLAS rounding by batch size
 
-    def score(self, snapshots: Sequence[Snapshot], *, reasons: int = 3) -> list[Scored]:
+    def score(
+        self, snapshots: Sequence[Snapshot], *, reasons: int = 3, unquoted: Collection[str] = ()
+    ) -> list[Scored]:
         """Score 0–100 (round(100 × P)) and the top `reasons` in plain words, per snapshot.
+        `unquoted`: words a reason never quotes (`name_words` of the help desk's people).
 
         A ticket scored below the account's base rate gets the reasons that pull it down,
         one above it those that hold it up (then the strongest others, to make up the
@@ -756,7 +765,7 @@ class SatisfactionModel:
             d = direction[i]
             words: list[str] = []
             for f, v in zip(top[i], towards[i]):
-                said = say(snap, f, contrib, i, d if v else -d, quotes[i] if quotes else None)
+                said = say(snap, f, contrib, i, d if v else -d, quotes[i] if quotes else None, unquoted)
                 if said and said not in words:
                     words.append(said)
                     if len(words) >= reasons:
@@ -765,7 +774,9 @@ class SatisfactionModel:
             out.append(Scored(snap.ticket_id, int(round(100 * prob)), prob, words))
         return out
 
-    def score_tickets(self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None) -> list[Scored]:
+    def score_tickets(
+        self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None, unquoted: Collection[str] = ()
+    ) -> list[Scored]:
         """Tickets in memory → snapshots → scores with reasons, in one call: each item is
         `(ticket, events, as_of, account, history)` as `features.snapshot_batch` takes it.
         The same figures and words as `score([snapshot(...)])` ticket by ticket.
@@ -783,7 +794,7 @@ class SatisfactionModel:
             workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
         if workers <= 1 or len(items) < 2:
             with _no_gc():
-                return self.score(snapshot_batch(items), reasons=reasons)
+                return self.score(snapshot_batch(items), reasons=reasons, unquoted=unquoted)
         from cxpulse.service.processes import process_context
 
         ctx = process_context()
@@ -795,12 +806,13 @@ class SatisfactionModel:
             # copies it) or the other core is busy
             chunks = _chunks(n)
             counter = ctx.Value("i", 0)
-            child = ctx.Process(target=_score_part, args=(self, items, chunks, counter, reasons, send), daemon=True)
+            child = ctx.Process(target=_score_part, args=(self, items, chunks, counter, reasons, unquoted, send),
+                                daemon=True)
         else:  # the child gets its half pickled: not the whole batch
             cut = (n + 1) // 2
             chunks, counter = [(0, cut)], None
-            child = ctx.Process(target=_score_part, args=(self, items[cut:], [(0, n - cut)], None, reasons, send),
-                                daemon=True)
+            child = ctx.Process(target=_score_part,
+                                args=(self, items[cut:], [(0, n - cut)], None, reasons, unquoted, send), daemon=True)
         child.start()
         send.close()
         parts: dict[int, list[Scored]] = {}
@@ -808,7 +820,7 @@ class SatisfactionModel:
             with _no_gc():
                 todo = iter(chunks) if counter is None else iter(lambda: _next_chunk(counter, chunks), None)
                 for a, b in todo:
-                    parts[a] = self.score(snapshot_batch(items[a:b]), reasons=reasons)
+                    parts[a] = self.score(snapshot_batch(items[a:b]), reasons=reasons, unquoted=unquoted)
                 theirs = receive.recv()
         finally:
             receive.close()
@@ -821,7 +833,8 @@ class SatisfactionModel:
         return [s for a in sorted(parts) for s in parts[a]]
 
     def _say(
-        self, snap: Snapshot, family: int, contrib: np.ndarray, row: int, direction: int, quoted: list | None = None
+        self, snap: Snapshot, family: int, contrib: np.ndarray, row: int, direction: int, quoted: list | None = None,
+        unquoted: Collection[str] = (),
     ) -> str:
         members = self._family_members[family]
         if len(members) > 1:  # the member that weighed most, among those with a value
@@ -838,7 +851,7 @@ class SatisfactionModel:
             return category_reason(name, snap.categorical[j - _N_NUM])
         if self.text_model_ is None:
             return ""
-        return text_reason(self.text_model_.words(snap, direction, quoted=quoted))
+        return text_reason(self.text_model_.words(snap, direction, quoted=quoted, unquoted=unquoted))
 
     @property
     def families_(self) -> np.ndarray:

@@ -38,6 +38,7 @@ from cxpulse.service.webhooks import queue_alerts
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import predictions as P
 from cxpulse.storage.histories import ticket_histories, ticket_ids
+from cxpulse.text import name_words
 
 if TYPE_CHECKING:  # the learners (scikit-learn, LightGBM: ~1.5 s to import) load when a model is used
     from cxpulse.ml.evaluation import TrainingSet
@@ -448,6 +449,7 @@ def _score_account(
             PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score)) for r in ratings
         )
         snaps = []
+        requesters = set()
         for t, events in ticket_histories(conn, acc.id, ids):
             if t.created_at >= at:
                 continue  # not yet created at that time
@@ -455,7 +457,10 @@ def _score_account(
             if open_only and snap.categorical[_STATUS] not in OPEN_STATES:
                 continue
             snaps.append(snap)
-    scored = model.score(snaps, reasons=3)
+            requesters.add(t.requester_id)
+        # a reason never quotes a person: the agents' names, the customers' own
+        unquoted = name_words(P.people_names(conn, acc.id, requesters))
+    scored = model.score(snaps, reasons=3, unquoted=unquoted)
     rows = [
         {
             "account": acc.name,

@@ -153,6 +153,17 @@ def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | No
     return sorted(out)
 
 
+def people_names(conn: Connection, account_id: int, customer_ids: Collection[str]) -> list[str]:
+    """The names of the account's agents and of these customers (what reasons never quote)."""
+    u = T.users.c
+    q = select(u.name).where(u.account_id == account_id, u.name != "")
+    out = [name for (name,) in conn.execute(q.where(u.role == "agent"))]
+    ids = sorted(set(customer_ids) - {""})
+    for i in range(0, len(ids), CHUNK):
+        out += [name for (name,) in conn.execute(q.where(u.source_id.in_(ids[i : i + CHUNK])))]
+    return out
+
+
 def accounts_with_ticket(conn: Connection, source_id: str) -> list[tuple[int, str]]:
     """(account id, account name) of every account holding a ticket with this source id."""
     t, a = T.tickets, T.accounts
