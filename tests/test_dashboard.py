@@ -227,6 +227,26 @@ def test_at_risk_lists_open_tickets_lowest_score_first_with_reasons(desk, own):
     assert all(reason in html for reason in rows[0]["reasons"])
 
 
+def test_at_risk_filters_by_open_status_with_counts(desk, own):
+    """A lead leaves the tickets on hold for later: each open status is a link with its counts."""
+    from cxpulse.service.tickets import at_risk_counts
+
+    acc = desk.store.account(OWN)
+    counts = at_risk_counts(desk.store, acc, below=acc.account.alert_below)
+    assert len(counts) >= 2, "the demo has open tickets in several statuses"
+    status = min(counts, key=lambda s: counts[s][0])
+    rows, _ = at_risk(desk.store, acc, limit=100, status=status)
+    assert rows and {r["status"] for r in rows} == {status}
+    html = own.get(f"/at-risk?status={status}").text
+    text = _text(html)
+    assert f"{status.capitalize()} {counts[status][0]}, {counts[status][1]} below" in text
+    assert f"{counts[status][1]} {status} tickets score below" in text
+    assert all(f">{r['ticket_id']}<" in html for r in rows)
+    others = [r for s in counts if s != status for r in at_risk(desk.store, acc, limit=5, status=s)[0]]
+    assert others and not any(f">{r['ticket_id']}<" in html for r in others)
+    assert "aria-current" in html and own.get("/at-risk?status=nonsense").status_code == 200  # unknown: all
+
+
 def test_the_model_card_shows_auc_brier_base_rate_calibration_and_early_auc(desk, own):
     card = model_card(desk.store, OWN)
     html = own.get("/model").text

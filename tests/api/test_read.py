@@ -112,6 +112,13 @@ def test_at_risk_alerts_and_model_cards(api, tmp_path):
     assert [t["score"] for t in tickets] == sorted(t["score"] for t in tickets)
     assert all(t["open"] and len(t["reasons"]) == 3 and t["model_version"] == 1 for t in tickets)
     assert api.get("/api/v1/accounts/acme/at-risk?below=0").json()["count"] == 0
+    assert api.get("/api/v1/accounts/acme/at-risk?status=open").json()["count"] == 4  # all of them are `open`
+    assert api.get("/api/v1/accounts/acme/at-risk?status=hold").json()["count"] == 0
+    one = tickets[0]["agent"]
+    mine = api.get(f"/api/v1/accounts/acme/at-risk?agent={one}").json()["data"]
+    assert mine and {t["agent"] for t in mine} == {one} and len(mine) == sum(t["agent"] == one for t in tickets)
+    err = assert_error(api.get("/api/v1/accounts/acme/at-risk?status=solved"), 422, "invalid_query")
+    assert err["details"]["field"] == "status"
 
     alerts = api.get("/api/v1/accounts/acme/alerts?limit=2").json()
     more = api.get(f"/api/v1/accounts/acme/alerts?limit=2&cursor={alerts['next_cursor']}").json()

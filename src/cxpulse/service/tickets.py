@@ -103,15 +103,22 @@ def get_ticket(store: Store, acc: StoredAccount, ticket_id: str) -> dict | None:
     return None if row is None else ticket_dict(row)
 
 
+def _at_risk_where(acc: StoredAccount, status: str | None, agent: str | None):
+    where = [_t.c.account_id == acc.id, _p.c.score.is_not(None), STATUS.in_(sorted(OPEN_STATES))]
+    if status:
+        where.append(STATUS == status.lower())
+    if agent:
+        where.append(AGENT == agent)
+    return where
+
+
 def at_risk(
     store: Store, acc: StoredAccount, *, below: int | None = None, limit: int = 100,
-    after: tuple[int, str] | None = None,
+    after: tuple[int, str] | None = None, status: str | None = None, agent: str | None = None,
 ) -> tuple[list[dict], tuple[int, str] | None]:
-    """Open, scored tickets, lowest score first (ties by ticket id)."""
-    q = (
-        select(*_COLUMNS).select_from(_SOURCE)
-        .where(_t.c.account_id == acc.id, _p.c.score.is_not(None), STATUS.in_(sorted(OPEN_STATES)))
-    )
+    """Open, scored tickets, lowest score first (ties by ticket id); `status` (one of the
+    open ones: a lead may leave the tickets on hold for later) and `agent` narrow them."""
+    q = select(*_COLUMNS).select_from(_SOURCE).where(*_at_risk_where(acc, status, agent))
     if below is not None:
         q = q.where(_p.c.score < below)
     if after is not None:
@@ -122,6 +129,17 @@ def at_risk(
     more = len(rows) > limit
     rows = rows[:limit]
     return [ticket_dict(r) for r in rows], ((rows[-1].score, rows[-1].source_id) if more and rows else None)
+
+
+def at_risk_counts(store: Store, acc: StoredAccount, *, below: int) -> dict[str, tuple[int, int]]:
+    """Per open status: (scored tickets, of which below `below`) — the at-risk filters' counts."""
+    low = func.sum(case((_p.c.score < below, 1), else_=0))
+    q = (
+        select(STATUS.label("status"), func.count().label("n"), low.label("low")).select_from(_SOURCE)
+        .where(*_at_risk_where(acc, None, None)).group_by(STATUS)
+    )
+    with store.engine.connect() as conn:
+        return {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
 
 
 def alert_log(

@@ -19,6 +19,7 @@ from cxpulse.api.schemas import (
     decode_cursor,
     encode_cursor,
 )
+from cxpulse.domain import OPEN_STATES
 from cxpulse.service import tickets as service
 
 router = APIRouter(tags=["tickets"], route_class=ApiRoute)
@@ -67,15 +68,20 @@ def at_risk(
     key: KeyDep,
     store: StoreDep,
     below: Annotated[int | None, Query(ge=0, le=101, description="only scores below this, e.g. 40")] = None,
+    status: Annotated[str | None, Query(max_length=32, description="one open status: new, open, pending, hold")] = None,
+    agent: Annotated[str | None, Query(max_length=MAX_ID, description="the assigned agent's id")] = None,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> dict:
     """Open tickets that have a score, lowest score (most at risk) first."""
+    if status is not None and status.lower() not in OPEN_STATES:
+        raise ApiError(422, "invalid_query", f"status {status!r} is not an open status; use one of "
+                       f"{', '.join(sorted(OPEN_STATES))}", {"field": "status"})
     acc = account_for(key, account, store)
     after = decode_cursor(cursor)
     if after is not None:
         if not (isinstance(after, list) and len(after) == 2 and isinstance(after[1], str)):
             raise bad_cursor()
         after = (cursor_int(after[0]), after[1])
-    rows, next_key = service.at_risk(store, acc, below=below, limit=limit, after=after)
+    rows, next_key = service.at_risk(store, acc, below=below, limit=limit, after=after, status=status, agent=agent)
     return _page(rows, next_key)

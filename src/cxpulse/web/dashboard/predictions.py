@@ -12,9 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from cxpulse.domain import NotFound
+from cxpulse.domain import OPEN_STATES, NotFound
 from cxpulse.service.predict import alerts, model_card
-from cxpulse.service.tickets import at_risk
+from cxpulse.service.tickets import at_risk, at_risk_counts
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard.common import page
@@ -23,31 +23,36 @@ from cxpulse.web.dashboard.session import ViewerDep
 router = APIRouter(include_in_schema=False)
 
 AT_RISK_SHOWN = 100
-BELOW_COUNTED = 1000
+STATUS_ORDER = ("new", "open", "pending", "hold")  # the open statuses, as a ticket moves through them
 ALERTS_PER_PAGE = 50
 EARLY_NAMES = {"before_first_reply": "Before the first reply", "half_life": "Half-way through the ticket's life"}
 
 
 @router.get("/at-risk", response_class=HTMLResponse)
-async def at_risk_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+async def at_risk_page(request: Request, viewer: ViewerDep, status: str | None = None) -> HTMLResponse:
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="At risk", active="/at-risk")
-    data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account)
+    status = status.lower() if status and status.lower() in OPEN_STATES else None  # anything else: all of them
+    data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, status)
     return page(request, viewer, "at_risk.html", title=f"At-risk open tickets — {viewer.account}", active="/at-risk",
                 data=data)
 
 
-def at_risk_view(store: Store, account: str) -> dict:
-    """The lowest AT_RISK_SHOWN open tickets, and how many are below the alert threshold
-    (counted up to BELOW_COUNTED: past that the page says "more than")."""
+def at_risk_view(store: Store, account: str, status: str | None = None) -> dict:
+    """The lowest AT_RISK_SHOWN open tickets (of one open status, when given), how many
+    are below the alert threshold, and per status how many there are and are below —
+    so a lead can leave the tickets on hold for later."""
     acc = store.account(account)
     threshold = acc.account.alert_below
-    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN)
-    below, more_below = at_risk(store, acc, below=threshold, limit=BELOW_COUNTED)
+    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status)
+    counts = at_risk_counts(store, acc, below=threshold)
     for r in rows:
         r["below_threshold"] = r["score"] < threshold
-    return {"tickets": rows, "more": more is not None, "threshold": threshold, "below": len(below),
-            "more_below": more_below is not None}
+    statuses = [(s, *counts[s]) for s in STATUS_ORDER if s in counts]
+    shown = [c for s, *c in statuses if status in (None, s)]
+    return {"tickets": rows, "more": more is not None, "threshold": threshold, "status": status,
+            "statuses": statuses, "total": sum(c[0] for c in counts.values()),
+            "total_below": sum(c[1] for c in counts.values()), "below": sum(c[1] for c in shown)}
 
 
 def card_view(card: dict) -> dict:
