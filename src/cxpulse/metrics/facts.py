@@ -50,9 +50,10 @@ _AGENT = Role.AGENT
 _CUSTOMER = Role.CUSTOMER
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init of 26 fields cost 3 µs a fold, 6 % of scoring a ticket
 class TicketFacts:
-    """What was true of a ticket at `as_of`. Durations are minutes (float)."""
+    """What was true of a ticket at `as_of`, a value: read it, never change it (use
+    `dataclasses.replace`). Durations are minutes (float)."""
 
     as_of: datetime
     status: str  # status as of t
