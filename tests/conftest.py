@@ -7,38 +7,18 @@ In CI an unreachable server fails the run; on a laptop it skips those tests.
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from cxpulse.storage import Store
 from cxpulse.storage import tables as T
-from cxpulse.storage.engine import database_url
-
-PG_URL = os.environ.get("CXPULSE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.pg import private_database
 
 
 @pytest.fixture(scope="session")
 def pg_url():
-    admin_url = database_url(PG_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("select 1"))
-    except Exception as e:  # noqa: BLE001 - any connection failure
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_URL} is not reachable in CI: {e}")
-        pytest.skip(f"PostgreSQL at {PG_URL} not reachable: {e}")
-    name = f"cxpulse_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with private_database("cxpulse_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,11 @@ figures, and another account's data never shown."""
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from cxpulse.service.keys import revoke_key
 from cxpulse.service.predict import model_card
@@ -19,7 +16,6 @@ from cxpulse.service.report import ReportQuery, report
 from cxpulse.service.surveys import get_survey
 from cxpulse.service.tickets import at_risk
 from cxpulse.storage import Store
-from cxpulse.storage.engine import database_url
 from cxpulse.web.dashboard import format as F
 from cxpulse.web.dashboard.session import COOKIE, safe_next
 from tests.dashboard_helpers import (
@@ -34,8 +30,8 @@ from tests.dashboard_helpers import (
     login,
     seed_desk,
 )
+from tests.pg import private_database
 
-PG_URL = os.environ.get("CXPULSE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")  # as tests/conftest.py
 PAGES = ("/", "/?days=90", "/?days=365", "/agents", "/groups", "/drivers", "/low-ratings", "/at-risk", "/model",
          "/alerts", "/webhooks", "/surveys", f"/surveys/{OWN_SURVEY}")
 
@@ -43,22 +39,8 @@ PAGES = ("/", "/?days=90", "/?days=365", "/agents", "/groups", "/drivers", "/low
 @pytest.fixture(scope="module")
 def pg_db():
     """A PostgreSQL database of this module's own: the shared one is truncated by other tests."""
-    admin_url = database_url(PG_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("select 1"))
-    except Exception as e:  # noqa: BLE001 - any connection failure
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_URL} is not reachable in CI: {e}")
-        pytest.skip(f"PostgreSQL at {PG_URL} not reachable: {e}")
-    name = f"cxpulse_test_dashboard_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with private_database("cxpulse_test_dashboard") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -16,26 +16,22 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import random
-import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from cxpulse.cli import app
 from cxpulse.demo import generate
 from cxpulse.domain import Response, ResponseKind, Ticket
-from cxpulse.storage.engine import database_url
+from tests.pg import private_database
 from tests.zendesk_export import write_zendesk_export
 
 SEED, TICKETS, END = 7, 2400, date(2026, 10, 31)  # nordlicht gets half of the tickets
 ALERT_BELOW = 70
 EVALUATE_KEYS = {"auc", "brier", "base_rate", "n_train", "n_test", "early_auc"}
-PG_URL = os.environ.get("CXPULSE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")  # as tests/conftest.py
 runner = CliRunner()
 
 
@@ -54,22 +50,8 @@ def cli(*args: str) -> str:
 @pytest.fixture(scope="module")
 def pg_db():
     """A PostgreSQL database of its own (the shared test database holds other tests' accounts)."""
-    admin_url = database_url(PG_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("select 1"))
-    except Exception as e:  # noqa: BLE001 - any connection failure
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL at {PG_URL} is not reachable in CI: {e}")
-        pytest.skip(f"PostgreSQL at {PG_URL} not reachable: {e}")
-    name = f"cxpulse_test_zendesk_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_URL.rsplit("/", 1)[0] + "/" + name  # a postgresql:// URL, as a user gives --db
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with private_database("cxpulse_test_zendesk", as_given=True) as url:
+        yield url  # a postgresql:// URL, as a user gives --db
 
 
 @pytest.fixture(
