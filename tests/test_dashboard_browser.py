@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from datetime import timedelta
 
 import httpx2 as httpx
@@ -24,35 +22,16 @@ from cxpulse.web import create_app
 from cxpulse.web.dashboard import format as F
 from cxpulse.web.dashboard.common import NAV
 from tests.dashboard_helpers import NOW, OTHER, OWN, OWN_SURVEY, seed_desk
-from tests.test_survey_browser import CHROMIUM, CHROMIUM_ARGS, CONTRAST_JS, _browser_or_skip, _free_port
+from tests.live import CHROMIUM, CHROMIUM_ARGS, CONTRAST_JS, browser_or_skip, serving
 
 
 @pytest.fixture
 def live_desk(tmp_path):
     """(desk, base url): uvicorn serving the small demo desk in a thread on a free loopback port."""
-    import uvicorn
-
     store = Store.open(tmp_path / "live.db")
     desk = seed_desk(store)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(uvicorn.Config(create_app(store, clock=lambda: NOW), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).json() == {"status": "ok"}:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start within 10 s")
-        time.sleep(0.05)
-    yield desk, base
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serving(create_app(store, clock=lambda: NOW)) as base:
+        yield desk, base
     store.engine.dispose()
 
 
@@ -73,7 +52,7 @@ def _api_figures(base: str, key: str, days: int) -> dict[str, str]:
 
 
 def test_a_support_lead_reads_every_dashboard_page_in_a_real_browser(live_desk, tmp_path):
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     desk, base = live_desk
     problems: list[str] = []
     shots: list[str] = []

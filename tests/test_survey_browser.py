@@ -11,14 +11,9 @@ from __future__ import annotations
 import email
 import os
 import shutil
-import socket
-import threading
-import time
 from datetime import UTC, datetime, timedelta
 from email import policy
-from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 
 from cxpulse.service.mailer import SmtpMailer
@@ -28,64 +23,11 @@ from cxpulse.storage import Store
 from cxpulse.surveys import i18n
 from cxpulse.surveys.definitions import Survey
 from cxpulse.web import create_app
+from tests.live import CHROMIUM, CHROMIUM_ARGS, CONTRAST_JS, browser_or_skip, free_port, serving
 from tests.survey_helpers import ACCOUNT, customer, responses, seed, ticket
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CSAT = Survey(name="csat", kind="csat", reasons=("slow", "not_solved", "unfriendly", "other"))
 COMMENT = "Still broken — всё ещё не работает <b>x</b> & Ελλάδα"
-
-# In the page: every element that shows text must reach 4.5:1 against the background
-# it is drawn on (the nearest ancestor with an opaque background). Returns the failures.
-CONTRAST_JS = """
-() => {
-  const rgb = s => s.match(/[\\d.]+/g).map(Number);
-  const lum = c => {
-    const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
-  const background = el => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = rgb(getComputedStyle(e).backgroundColor);
-      if (c.length < 4 || c[3] > 0) return c;
-    }
-    return [255, 255, 255];
-  };
-  const bad = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-    if (!own || el.offsetParent === null && el.tagName !== 'BODY') continue;
-    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    if (ratio < 4.5) bad.push(el.tagName + ' ' + ratio.toFixed(2) + ' ' + el.textContent.trim().slice(0, 40));
-  }
-  return bad;
-}
-"""
-
-
-def _browser_or_skip():
-    """The Playwright module, or skip (fail under CI) when the browser cannot run here."""
-    ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-    if not CHROMIUM.exists():
-        if ci:
-            pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run installs Debian's chromium (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing: `apt-get install chromium` to run the browser test")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as e:  # pragma: no cover - dev dependency
-        if ci:
-            pytest.fail(f"playwright is not installed in CI: {e}")
-        pytest.skip(f"playwright is not installed: {e}")
-    return sync_playwright
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Inbox:
     """An aiosmtpd handler that keeps every message it receives."""
@@ -103,7 +45,7 @@ def smtp_server():
     from aiosmtpd.controller import Controller
 
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield inbox, controller.port
     controller.stop()
@@ -112,35 +54,17 @@ def smtp_server():
 @pytest.fixture
 def live_server(tmp_path, monkeypatch):
     """(store, base url): uvicorn serving create_app(store) in a thread on a free loopback port."""
-    import uvicorn
-
     store = Store.open(tmp_path / "live.db")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    monkeypatch.setenv("CXPULSE_BASE_URL", base)  # so the emailed links lead to this server
+    port = free_port()
+    monkeypatch.setenv("CXPULSE_BASE_URL", f"http://127.0.0.1:{port}")  # so the emailed links lead to this server
     monkeypatch.delenv("CXPULSE_SECRET", raising=False)
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).json() == {"status": "ok"}:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start within 10 s")
-        time.sleep(0.05)
-    yield store, base
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serving(create_app(store), port) as base:
+        yield store, base
     store.engine.dispose()
 
 
 def test_a_customer_answers_an_emailed_survey_in_a_real_browser(smtp_server, live_server, tmp_path):
-    sync_playwright = _browser_or_skip()
+    sync_playwright = browser_or_skip()
     inbox, smtp_port = smtp_server
     store, base = live_server
     now = datetime.now(UTC).replace(microsecond=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from typer.testing import CliRunner
 
 from cxpulse.cli import app
 from tests.factories import make_ticket, write_jsonl
+from tests.live import free_port
 
 FIXTURE = Path(__file__).parent / "fixtures" / "small.jsonl"
 runner = CliRunner()
@@ -80,12 +80,6 @@ def test_a_duplicate_name_is_refused(acme):
     assert again.exit_code == 2 and "already has a survey named 'csat'" in again.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class _Inbox:
     def __init__(self) -> None:
         self.rcpts: list[str] = []
@@ -104,7 +98,7 @@ def test_send_due_reads_smtp_from_the_environment_and_prints_the_summary(acme, t
     runner.invoke(app, ["import", "jsonl", str(write_jsonl(tmp_path / "new.jsonl", records)), "--db", acme,
                         "-a", "acme"])
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         monkeypatch.setenv("CXPULSE_SMTP_HOST", "127.0.0.1")

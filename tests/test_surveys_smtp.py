@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import re
-import socket
 from datetime import timedelta
 from email import policy
 
@@ -18,6 +17,7 @@ from cxpulse.service.surveys import create_survey, record_click, send_due
 from cxpulse.surveys import i18n
 from cxpulse.surveys.definitions import Survey
 from cxpulse.surveys.tokens import verify
+from tests.live import free_port
 from tests.survey_helpers import ACCOUNT, T0, customer, invitations, responses, seed, ticket
 
 NOW = T0 + timedelta(hours=3)
@@ -33,16 +33,10 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield inbox, controller.port
     controller.stop()
@@ -96,7 +90,7 @@ def test_smtp_login_when_a_user_is_set(store, monkeypatch):
         logins.append((auth_data.login, auth_data.password))
         return AuthResult(success=auth_data.password == b"s3cret")
 
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=authenticator,
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
                             auth_require_tls=False, auth_required=True)
     controller.start()
     try:
@@ -115,7 +109,7 @@ def test_smtp_login_when_a_user_is_set(store, monkeypatch):
 def test_an_unreachable_server_fails_the_invitation_and_it_is_retried(store):
     seed(store, [customer("c1"), ticket("t1", "c1", solved_at=T0 + timedelta(hours=1))])
     create_survey(store, ACCOUNT, Survey(name="csat", kind="csat"), now=T0)
-    summary = send_due(store, SmtpMailer(SmtpSettings(host="127.0.0.1", port=_free_port())), now=NOW)
+    summary = send_due(store, SmtpMailer(SmtpSettings(host="127.0.0.1", port=free_port())), now=NOW)
     assert (summary.sent, summary.failed) == (0, 1)
     inv = invitations(store)["t1"]
     assert inv["status"] == "scheduled" and "Connection" in inv["error"]
@@ -163,7 +157,7 @@ def test_mail_goes_over_tls_with_a_login_and_the_certificate_is_verified(tmp_pat
         return AuthResult(success=auth_data.password == b"s3cret")
 
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     ctx = _server_context(cert, key)
     if security == "starttls":
         controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=ctx, require_starttls=True,
