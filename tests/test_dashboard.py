@@ -229,6 +229,25 @@ def test_at_risk_filters_by_open_status_with_counts(desk, own):
     assert "aria-current" in html and own.get("/at-risk?status=nonsense").status_code == 200  # unknown: all
 
 
+def test_at_risk_shows_one_agents_queue(desk, own):
+    from cxpulse.service.tickets import at_risk_agents
+
+    acc = desk.store.account(OWN)
+    agents = at_risk_agents(desk.store, acc)
+    assert len(agents) >= 2 and agents[0][2] >= agents[-1][2]
+    agent, name, n = agents[0]
+    html = own.get(f"/at-risk?agent={agent}").text
+    mine, _ = at_risk(desk.store, acc, limit=100, agent=agent)
+    assert len(mine) == min(n, 100) and {r["agent"] for r in mine} == {agent}
+    assert all(f">{r['ticket_id']}<" in html for r in mine)
+    theirs = [r for a, *_ in agents[1:3] for r in at_risk(desk.store, acc, limit=3, agent=a)[0]]
+    assert theirs and not any(f">{r['ticket_id']}<" in html for r in theirs)
+    assert f'<option value="{agent}" selected>' in html and f"{name or agent} ({n})" in unescape(html)
+    assert f"agent={agent}" in html  # the status links keep the agent
+    everyone = own.get("/at-risk?agent=nobody-at-all").text
+    assert all(f">{r['ticket_id']}<" in everyone for r in at_risk(desk.store, acc, limit=5)[0])
+
+
 def test_the_model_card_shows_auc_brier_base_rate_calibration_and_early_auc(desk, own):
     card = model_card(desk.store, OWN)
     html = own.get("/model").text

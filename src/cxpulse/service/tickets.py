@@ -131,15 +131,31 @@ def at_risk(
     return [ticket_dict(r) for r in rows], ((rows[-1].score, rows[-1].source_id) if more and rows else None)
 
 
-def at_risk_counts(store: Store, acc: StoredAccount, *, below: int) -> dict[str, tuple[int, int]]:
-    """Per open status: (scored tickets, of which below `below`) — the at-risk filters' counts."""
+def at_risk_counts(
+    store: Store, acc: StoredAccount, *, below: int, agent: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per open status: (scored tickets, of which below `below`) — the at-risk filters'
+    counts, of one agent's tickets when `agent` is given."""
     low = func.sum(case((_p.c.score < below, 1), else_=0))
     q = (
         select(STATUS.label("status"), func.count().label("n"), low.label("low")).select_from(_SOURCE)
-        .where(*_at_risk_where(acc, None, None)).group_by(STATUS)
+        .where(*_at_risk_where(acc, None, agent)).group_by(STATUS)
     )
     with store.engine.connect() as conn:
         return {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
+
+
+def at_risk_agents(store: Store, acc: StoredAccount) -> list[tuple[str, str, int]]:
+    """(agent id, name or "", scored open tickets) of every agent with some, most first —
+    the at-risk page's choice of agent."""
+    n = func.count().label("n")
+    q = (
+        select(AGENT.label("agent"), func.max(func.coalesce(_u.c.name, "")).label("name"), n).select_from(_SOURCE)
+        .where(*_at_risk_where(acc, None, None), AGENT.is_not(None), AGENT != "").group_by(AGENT)
+    )
+    with store.engine.connect() as conn:
+        rows = [(r.agent, r.name or "", int(r.n)) for r in conn.execute(q)]
+    return sorted(rows, key=lambda r: (-r[2], r[1] or r[0]))
 
 
 def alert_log(

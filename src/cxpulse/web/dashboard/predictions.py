@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cxpulse.domain import OPEN_STATES, NotFound
 from cxpulse.service.predict import alerts, model_card
-from cxpulse.service.tickets import at_risk, at_risk_counts
+from cxpulse.service.tickets import at_risk, at_risk_agents, at_risk_counts
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard.common import page
@@ -29,30 +29,37 @@ EARLY_NAMES = {"before_first_reply": "Before the first reply", "half_life": "Hal
 
 
 @router.get("/at-risk", response_class=HTMLResponse)
-async def at_risk_page(request: Request, viewer: ViewerDep, status: str | None = None) -> HTMLResponse:
+async def at_risk_page(
+    request: Request, viewer: ViewerDep, status: str | None = None, agent: str | None = None
+) -> HTMLResponse:
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="At risk", active="/at-risk")
     status = status.lower() if status and status.lower() in OPEN_STATES else None  # anything else: all of them
-    data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, status)
+    data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, status, agent or None)
     return page(request, viewer, "at_risk.html", title=f"At-risk open tickets — {viewer.account}", active="/at-risk",
                 data=data)
 
 
-def at_risk_view(store: Store, account: str, status: str | None = None) -> dict:
-    """The lowest AT_RISK_SHOWN open tickets (of one open status, when given), how many
-    are below the alert threshold, and per status how many there are and are below —
-    so a lead can leave the tickets on hold for later."""
+def at_risk_view(store: Store, account: str, status: str | None = None, agent: str | None = None) -> dict:
+    """The lowest AT_RISK_SHOWN open tickets (of one open status, of one agent, when
+    given), how many are below the alert threshold, and per status how many there are
+    and are below — so a lead can leave the tickets on hold for later, or look at one
+    agent's queue."""
     acc = store.account(account)
     threshold = acc.account.alert_below
-    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status)
-    counts = at_risk_counts(store, acc, below=threshold)
+    agents = at_risk_agents(store, acc)
+    if agent is not None and agent not in {a for a, _, _ in agents}:
+        agent = None  # not an agent with open scored tickets: all of them
+    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status, agent=agent)
+    counts = at_risk_counts(store, acc, below=threshold, agent=agent)
     for r in rows:
         r["below_threshold"] = r["score"] < threshold
     statuses = [(s, *counts[s]) for s in STATUS_ORDER if s in counts]
     shown = [c for s, *c in statuses if status in (None, s)]
     return {"tickets": rows, "more": more is not None, "threshold": threshold, "status": status,
             "statuses": statuses, "total": sum(c[0] for c in counts.values()),
-            "total_below": sum(c[1] for c in counts.values()), "below": sum(c[1] for c in shown)}
+            "total_below": sum(c[1] for c in counts.values()), "below": sum(c[1] for c in shown),
+            "agent": agent, "agents": agents}
 
 
 def card_view(card: dict) -> dict:
