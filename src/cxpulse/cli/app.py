@@ -25,7 +25,7 @@ from cxpulse.cli.options import (
     OutputFormat,
     is_terminal,
 )
-from cxpulse.cli.render import out, print_csv, print_json, print_table
+from cxpulse.cli.render import out, print_csv, print_json, print_rows, print_table
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
@@ -120,12 +120,7 @@ def accounts(fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) 
 
     rows = account_overview(Store.open(db))
     cols = ["name", "timezone", "csat_scale", "tickets", "events", "responses"]
-    if fmt is OutputFormat.json:
-        print_json(rows)
-    elif fmt is OutputFormat.csv:
-        print_csv(rows, cols)
-    else:
-        print_table(rows, cols, title="accounts")
+    print_rows(rows, cols, fmt, title="accounts")
 
 
 @app.command()

@@ -8,7 +8,7 @@ import typer
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
-from cxpulse.cli.render import print_csv, print_json, print_table
+from cxpulse.cli.render import print_rows
 from cxpulse.storage import Store
 
 keys_app = typer.Typer(
@@ -65,12 +65,7 @@ def list_cmd(
     from cxpulse.service.keys import list_keys
 
     rows = [_row(k) for k in list_keys(Store.open(db), account)]
-    if fmt is OutputFormat.json:
-        print_json(rows)
-    elif fmt is OutputFormat.csv:
-        print_csv(rows, COLUMNS)
-    else:
-        print_table(rows, COLUMNS, title="API keys")
+    print_rows(rows, COLUMNS, fmt, title="API keys")
 
 
 @keys_app.command("revoke")

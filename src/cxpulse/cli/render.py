@@ -37,6 +37,16 @@ def print_table(rows: Sequence[dict], columns: Sequence[str], *, title: str | No
     out.print(table)
 
 
+def print_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, *, title: str | None = None) -> None:
+    """`rows` as `--format` asks: a JSON array, CSV of `columns`, or a table of them."""
+    if fmt == "json":
+        print_json(rows)
+    elif fmt == "csv":
+        print_csv(rows, columns)
+    else:
+        print_table(rows, columns, title=title)
+
+
 def _cell(v) -> str:
     if v is None:
         return ""

@@ -11,7 +11,7 @@ import typer
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
-from cxpulse.cli.render import print_csv, print_json, print_table
+from cxpulse.cli.render import print_csv, print_json, print_rows, print_table
 from cxpulse.storage import Store
 
 surveys_app = typer.Typer(
@@ -83,12 +83,7 @@ def _show(store: Store, surveys: list, fmt: OutputFormat, title: str) -> None:
 
     counts = invitations_by_status(store, surveys)
     lines = [_line(s, counts.get(s.id, {})) for s in surveys]
-    if fmt is OutputFormat.json:
-        print_json(lines)
-    elif fmt is OutputFormat.csv:
-        print_csv(lines, LIST_COLUMNS)
-    else:
-        print_table(lines, LIST_COLUMNS, title=title)
+    print_rows(lines, LIST_COLUMNS, fmt, title=title)
 
 
 @surveys_app.command("create")

@@ -12,7 +12,7 @@ import typer
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
-from cxpulse.cli.render import print_csv, print_json, print_table
+from cxpulse.cli.render import print_csv, print_json, print_rows, print_table
 from cxpulse.domain import InvalidQuery
 from cxpulse.storage import Store
 
@@ -69,12 +69,7 @@ def list_cmd(account: AccountFilter = None, fmt: FormatOption = OutputFormat.tab
     from cxpulse.service.webhooks import list_webhooks
 
     rows = [_hook(w) for w in list_webhooks(Store.open(db), account)]
-    if fmt is OutputFormat.json:
-        print_json(rows)
-    elif fmt is OutputFormat.csv:
-        print_csv(rows, LIST_COLUMNS)
-    else:
-        print_table(rows, LIST_COLUMNS, title="webhooks")
+    print_rows(rows, LIST_COLUMNS, fmt, title="webhooks")
 
 
 @webhooks_app.command("remove")
