@@ -406,12 +406,19 @@ def _chunks(n: int) -> list[tuple[int, int]]:
     return out
 
 
-def _next_chunk(counter, chunks: list[tuple[int, int]]) -> tuple[int, int] | None:
-    """The next unscored chunk of a shared batch; None when all are taken."""
-    with counter.get_lock():
-        k = counter.value
-        counter.value = k + 1
-    return chunks[k] if k < len(chunks) else None
+def _taken(chunks: list[tuple[int, int]], counter) -> Iterator[tuple[int, int]]:
+    """The chunks this process scores: each next free one of a shared batch (`counter`,
+    a shared integer), or all of `chunks` when `counter` is None."""
+    if counter is None:
+        yield from chunks
+        return
+    while True:
+        with counter.get_lock():
+            k = counter.value
+            counter.value = k + 1
+        if k >= len(chunks):
+            return
+        yield chunks[k]
 
 
 def _score_part(
@@ -424,8 +431,7 @@ def _score_part(
     out: list | BaseException = []
     try:
         with _no_gc():
-            todo = iter(chunks) if counter is None else iter(lambda: _next_chunk(counter, chunks), None)
-            for a, b in todo:
+            for a, b in _taken(chunks, counter):
                 out.append((a, [(s.ticket_id, s.score, s.probability, s.reasons)
                                 for s in model.score(snapshot_batch(items[a:b]), reasons=reasons, unquoted=unquoted)]))
     except BaseException as exc:  # the parent re-raises it
@@ -818,8 +824,7 @@ class SatisfactionModel:
         parts: dict[int, list[Scored]] = {}
         try:
             with _no_gc():
-                todo = iter(chunks) if counter is None else iter(lambda: _next_chunk(counter, chunks), None)
-                for a, b in todo:
+                for a, b in _taken(chunks, counter):
                     parts[a] = self.score(snapshot_batch(items[a:b]), reasons=reasons, unquoted=unquoted)
                 theirs = receive.recv()
         finally:
