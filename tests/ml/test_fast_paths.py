@@ -137,7 +137,7 @@ def _detect_reference(text: str) -> str:
         return "el"
     lowered = sample.casefold()
     words = T._LATIN_WORD.findall(lowered)
-    lt = 2 * len(T._LT_STRONG.findall(lowered)) + len(T._LT_WEAK.findall(lowered))
+    lt = 2 * len(re.findall(r"[ąęėįųū]", lowered)) + len(re.findall(r"[čšž]", lowered))
     lt += 2 * sum(w in T._LT_WORDS for w in words)
     en = 2 * sum(w in T._EN_WORDS for w in words) + 2 * len(T._NOT_LT.findall(lowered))
     return "lt" if lt >= 2 and lt > en else "en"
