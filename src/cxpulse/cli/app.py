@@ -84,12 +84,23 @@ def import_cmd(
         print_csv(rows, cols)
     else:
         print_table(rows, cols, title=f"import {fmt} {path} → {', '.join(summary.accounts) or account}")
-    if summary.rejected:
-        err.print(f"[yellow]rejected {summary.rejected} rows[/] — each with file:line, field and reason in {summary.rejects_path}")
-        for r in summary.first_rejects[:5]:
+    for warning in summary.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    if summary.rejected or summary.fields_rejected:
+        what = f"rejected {summary.rejected} rows"
+        if summary.fields_rejected:
+            what += f" and left out {summary.fields_rejected} bad fields of rows that went in"
+        err.print(f"[yellow]{what}[/] — each with file:line, field and reason in {summary.rejects_path}")
+        whole = [r for r in summary.first_rejects if not r.kept][:5]
+        parts = [r for r in summary.first_rejects if r.kept][: 5 if not whole else 3]
+        for r in whole + parts:
             err.print(f"  {r}", markup=False)
     else:
         err.print("rejected 0 rows")
+    for what, n in summary.notes.items():
+        err.print(f"[yellow]{n:,} rows went in with {what}[/] — check the source; the first ones:")
+        for note in [x for x in summary.first_notes if x.what == what][:3]:
+            err.print(f"  {note}", markup=False)
     if summary.rescored:
         err.print(f"rescored {summary.rescored} open tickets the import changed (see `cxpulse score --open`)")
 

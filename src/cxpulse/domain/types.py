@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     ASSIGNEE = "assignee"  # agent source id
     GROUP = "group"  # group name
     PRIORITY = "priority"
+    DUE = "due"  # the promised resolution time moved: value_to = ISO 8601 UTC ("" = no promise any more)
 
 
 class ResponseKind(StrEnum):
@@ -114,6 +115,9 @@ class Ticket:
     assignee_id: str = ""
     updated_at: datetime | None = None
     solved_at: datetime | None = None
+    # The time the customer was promised a resolution (an order's delivery estimate, a due
+    # date, an SLA deadline); the latest known. Earlier promises are DUE events.
+    due_at: datetime | None = None
     # KPIs a help desk computed itself (Zendesk ticket_metrics); used when no events exist.
     metrics: dict[str, float] = field(default_factory=dict)
 

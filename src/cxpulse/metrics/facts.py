@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from operator import attrgetter
 from typing import Iterable
 
@@ -30,7 +30,7 @@ from cxpulse.domain.types import (
 )
 from cxpulse.metrics.business_hours import business_minutes
 
-__all__ = ["TicketFacts", "facts_from_metrics", "ticket_facts"]
+__all__ = ["TicketFacts", "due_time", "facts_from_metrics", "ticket_facts"]
 
 # The requester is waiting in these states; `pending` waits on the requester, and a
 # solved or closed ticket waits on nobody (Zendesk's requester wait time, same rule).
@@ -46,6 +46,7 @@ _STATUS = EventKind.STATUS
 _ASSIGNEE = EventKind.ASSIGNEE
 _GROUP = EventKind.GROUP
 _PRIORITY = EventKind.PRIORITY
+_DUE = EventKind.DUE
 _AGENT = Role.AGENT
 _CUSTOMER = Role.CUSTOMER
 
@@ -81,6 +82,18 @@ class TicketFacts:
     waiting_minutes: float | None  # as_of − waiting_since
     last_agent_reply_at: datetime | None
     source: str  # "events" or "metrics"
+    due_at: datetime | None = None  # the promise to the customer in force at as_of (latest DUE event before t)
+
+
+def due_time(text: str) -> datetime | None:
+    """A DUE event's value (ISO 8601, UTC when no offset) as an aware time; "" or junk: no promise."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
 
 
 def _minutes(delta: timedelta) -> float:
@@ -122,6 +135,8 @@ def ticket_facts(
       `solved_at` for solved/closed (else `updated_at`), `updated_at` otherwise —
       it switches to that status then;
     - no ASSIGNEE / GROUP / PRIORITY event before t: the ticket's current field.
+    - no DUE event before t: the promise the first later DUE event moved away from
+      (its `value_from`: what was in force until then), else the ticket's `due_at`.
     """
     evs = events if in_order else sorted(events, key=_ORDER)
     created = ticket.created_at
@@ -154,6 +169,8 @@ def ticket_facts(
     ever_grouped = False
     group_transfers = 0
     priority: str | None = None
+    due: datetime | None = None
+    saw_due = False
 
     for i in range(n):
         ev = evs[i]
@@ -219,6 +236,16 @@ def ticket_facts(
                 group = new
         elif kind == _PRIORITY:
             priority = ev.value_to
+        elif kind == _DUE:
+            saw_due = True
+            due = due_time(ev.value_to)
+
+    if not saw_due:
+        due = ticket.due_at
+        for i in range(n, len(evs)):  # a promise moved after t: the one before the move held at t
+            if evs[i].kind == _DUE:
+                due = due_time(evs[i].value_from)
+                break
 
     if not saw_status:
         current = ticket.status.strip().lower() or "new"
@@ -277,6 +304,7 @@ def ticket_facts(
         waiting_minutes=None if waiting_since is None else _minutes(end - waiting_since),
         last_agent_reply_at=last_agent_at,
         source="events",
+        due_at=due,
     )
 
 
@@ -351,4 +379,5 @@ def facts_from_metrics(ticket: Ticket, *, as_of: datetime | None = None) -> Tick
         waiting_minutes=None if waiting_since is None else _minutes(as_of - waiting_since),
         last_agent_reply_at=first_reply_at if replies == 1 else None,
         source="metrics",
+        due_at=ticket.due_at,
     )

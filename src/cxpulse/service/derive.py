@@ -26,7 +26,7 @@ from cxpulse.storage.histories import (
     ticket_ids,
 )
 from cxpulse.storage.rollups import refresh_rollups
-from cxpulse.storage.rows import local_day
+from cxpulse.storage.rows import local_day, naive_utc
 
 KPI_BATCH = 5000
 # Below this many tickets one process is quicker than starting workers.
@@ -59,6 +59,8 @@ def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
         "reassignments": facts.reassignments,
         "group_transfers": facts.group_transfers,
         "source": facts.source,
+        "due_at": naive_utc(facts.due_at),
+        "solved_at": naive_utc(facts.solved_at),
     }
 
 

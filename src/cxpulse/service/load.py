@@ -16,13 +16,14 @@ from pathlib import Path
 import orjson
 
 from cxpulse.domain import Account
-from cxpulse.ingest.base import ImportSummary, KindCounts, Record, Reject
+from cxpulse.ingest.base import ImportSummary, KindCounts, Note, Record, Reject
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import rows as R
 from cxpulse.storage import tables as T
 
 BATCH = 5000
 SHOWN_REJECTS = 20
+SHOWN_NOTES = 5  # per kind of note
 
 TABLES = {
     "user": T.users,
@@ -93,8 +94,17 @@ class _Loader:
                 self.summary.accounts.append(name)
         return acc
 
+    def note(self, n: Note) -> None:
+        seen = self.summary.notes.get(n.what, 0)
+        self.summary.notes[n.what] = seen + 1
+        if seen < SHOWN_NOTES:
+            self.summary.first_notes.append(n)
+
     def reject(self, r: Reject) -> None:
-        self.summary.rejected += 1
+        if r.kept:
+            self.summary.fields_rejected += 1
+        else:
+            self.summary.rejected += 1
         if len(self.summary.first_rejects) < SHOWN_REJECTS:
             self.summary.first_rejects.append(r)
         if self.rejects_path is not None:
@@ -210,7 +220,7 @@ class _Loader:
 
 def load(
     store: Store,
-    stream: Iterable[Record | Reject | Prepared],
+    stream: Iterable[Record | Reject | Note | Prepared],
     *,
     account: str = "default",
     rejects_path: Path | None = None,
@@ -228,6 +238,8 @@ def load(
                 loader.flush(*key)
         elif isinstance(item, Reject):
             loader.reject(item)
+        elif isinstance(item, Note):
+            loader.note(item)
         else:
             loader.add(item)
     return loader.finish()

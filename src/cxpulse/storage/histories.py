@@ -26,7 +26,7 @@ _EVENT_SQL = text(
 ).bindparams(bindparam("ids", expanding=True))
 _TICKET_SQL = text(
     "SELECT source_id, subject, description, status, channel, priority, group_name, category,"
-    " requester_id, assignee_id, created_at, updated_at, solved_at, metrics"
+    " requester_id, assignee_id, created_at, updated_at, solved_at, metrics, due_at"
     " FROM tickets WHERE account_id = :account AND source_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 _KINDS = {k.value: k for k in EventKind}

@@ -67,7 +67,7 @@ def content_hash(row: dict) -> str:
 USER_KEYS = ("source_id", "role", "name", "email", "locale")
 TICKET_KEYS = (
     "source_id", "subject", "description", "status", "channel", "priority", "group_name", "category",
-    "requester_id", "assignee_id", "created_at", "updated_at", "solved_at", "metrics",
+    "requester_id", "assignee_id", "created_at", "updated_at", "solved_at", "metrics", "due_at",
 )
 EVENT_KEYS = (
     "source_id", "ticket_id", "at", "kind", "author_id", "author_role", "public", "body", "value_from", "value_to",
@@ -83,7 +83,7 @@ def ticket_values(t: Ticket) -> tuple:
     return (
         t.source_id, t.subject, t.description, t.status, t.channel, t.priority, t.group, t.category,
         t.requester_id, t.assignee_id, naive_utc(t.created_at), naive_utc(t.updated_at), naive_utc(t.solved_at),
-        json.dumps(t.metrics, sort_keys=True) if t.metrics else "",
+        json.dumps(t.metrics, sort_keys=True) if t.metrics else "", naive_utc(t.due_at),
     )
 
 
@@ -153,6 +153,7 @@ def ticket_of(row) -> Ticket:
         updated_at=aware_utc(row.updated_at),
         solved_at=aware_utc(row.solved_at),
         metrics=json.loads(m) if m else {},
+        due_at=aware_utc(row.due_at),
     )
 
 

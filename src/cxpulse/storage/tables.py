@@ -80,6 +80,7 @@ tickets = Table(
     Column("updated_at", DateTime),
     Column("solved_at", DateTime),
     Column("metrics", Text, nullable=False, default=""),  # JSON of help-desk KPIs or ""
+    Column("due_at", DateTime),  # the promised resolution time, latest known
     Column("content_hash", String(32), nullable=False),
     UniqueConstraint("account_id", "source_id", name="uq_tickets_source"),
 )
@@ -154,6 +155,8 @@ ticket_kpis = Table(
     Column("reassignments", Integer, nullable=False),
     Column("group_transfers", Integer, nullable=False),
     Column("source", String(8), nullable=False),
+    Column("due_at", DateTime),  # the promise as of the ticket's end (None: no promise)
+    Column("solved_at", DateTime),  # exact, to tell on time from late
     Index("ix_kpis_day", "account_id", "created_day"),
 )
 
