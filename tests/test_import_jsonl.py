@@ -70,7 +70,7 @@ def test_bad_rows_are_rejected_with_line_and_field_while_good_rows_go_in(store, 
     assert '"line":12' in rejects[2] and '"field":"id"' in rejects[2]
 
 
-def test_bad_account_settings_are_a_reject_not_a_crash(store, tmp_path):
+def test_a_bad_account_setting_is_left_out_and_the_account_kept(store, tmp_path):
     path = tmp_path / "settings.jsonl"
     path.write_text(
         '{"type":"account","name":"acme","alert_below":"low"}\n'
@@ -79,9 +79,12 @@ def test_bad_account_settings_are_a_reject_not_a_crash(store, tmp_path):
         encoding="utf-8",
     )
     summary = import_path(store, "jsonl", path, account="acme")
-    assert summary.rejected == 2
-    assert [(r.line, r.field) for r in summary.first_rejects] == [(1, "alert_below"), (2, "min_rated_for_model")]
+    assert (summary.rejected, summary.fields_rejected) == (0, 2)
+    assert [(r.line, r.field, r.kept) for r in summary.first_rejects] == [
+        (1, "alert_below", True), (2, "min_rated_for_model", True)]
     assert store.count(T.users) == 1
+    assert store.account("acme").account.alert_below == 40  # the default stands in for the bad value
+    assert store.account("beta").account.min_rated_for_model == 300
 
 
 def test_a_file_that_is_not_json_lines_stops_before_writing(store, tmp_path):

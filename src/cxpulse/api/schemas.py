@@ -200,6 +200,7 @@ class ItemErrorPublic(BaseModel):
     index: int = Field(description="the item's position in `items`, from 0")
     field: str
     reason: str
+    kept: bool = Field(False, description="true: only this field was left out; the item was stored without it")
 
 
 class IngestResult(BaseModel):
@@ -207,7 +208,8 @@ class IngestResult(BaseModel):
     inserted: int
     updated: int
     unchanged: int = Field(description="already stored with the same content (a batch sent twice)")
-    rejected: int
+    rejected: int = Field(description="items refused whole (no id, no time, …)")
+    fields_rejected: int = Field(0, description="bad optional fields left out of items that were stored")
     errors: list[ItemErrorPublic]
     refreshed: bool = Field(description="the derived data (KPIs, rollups, scores) is refreshed already: with "
                             "`wait=true`; otherwise it follows in the background within about a second")

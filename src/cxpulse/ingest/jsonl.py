@@ -40,7 +40,11 @@ def read_jsonl(path: str | Path, *, progress: Progress | None = None) -> Stream:
                 raw = raw[3:]
             if not raw.strip():
                 continue
-            yield _parse_line(str(path), lineno, raw)
+            item = _parse_line(str(path), lineno, raw)
+            if item.__class__ is list:
+                yield from item
+            else:
+                yield item
     if progress:
         progress(done)
 
@@ -72,7 +76,7 @@ def _text_of(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace").strip()
 
 
-def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject:
+def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject | list[Record | Reject]:
     try:
         d = orjson.loads(raw)
     except orjson.JSONDecodeError as e:
@@ -85,11 +89,60 @@ def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject:
         return Reject(path, lineno, "type", f"{kind!r} is not one of {', '.join(PARSERS)}", _text_of(raw))
     try:
         obj = parser(d)
+        left_out: list[RowError] = []
     except RowError as e:
-        return Reject(path, lineno, e.field, e.reason, _text_of(raw))
+        try:
+            obj, left_out = parse_lenient(kind, d, e)
+        except RowError as e2:
+            return Reject(path, lineno, e2.field, e2.reason, _text_of(raw))
     account = d.get("account")
     kind_name = "response" if kind == "rating" else kind
-    return Record(kind_name, obj, str(account) if account else None, path, lineno)
+    record = Record(kind_name, obj, str(account) if account else None, path, lineno)
+    if not left_out:
+        return record
+    return [record, *(Reject(path, lineno, e.field, e.reason, _text_of(raw), kept=True) for e in left_out)]
+
+
+# The fields a record can do without: a bad one is left out (its default taken) and
+# reported, and the record goes in (DESIGN.md: a bad field never drops its parent).
+# The rest — ids, times that place the record, a score and its scale — reject the line.
+OPTIONAL: dict[str, frozenset[str]] = {
+    "account": frozenset({"timezone", "business_hours", "csat_scale", "min_rated_for_model", "alert_below"}),
+    "user": frozenset({"role", "name", "email", "locale"}),
+    "ticket": frozenset({
+        "subject", "description", "status", "channel", "priority", "group", "category", "requester_id",
+        "assignee_id", "updated_at", "solved_at", "due_at", "metrics",
+    }),
+    "event": frozenset({"author_id", "author_role", "public", "body", "from", "to"}),
+    "response": frozenset({"ticket_id", "customer_id", "agent_id", "channel", "importance", "comment", "reason"}),
+    "rating": frozenset({"ticket_id", "customer_id", "agent_id", "channel", "comment", "reason"}),
+    "invitation": frozenset({"ticket_id", "customer_id"}),
+}
+
+
+def parse_lenient(kind: str, d: dict, first: RowError) -> tuple[object, list[RowError]]:
+    """Parse again without each bad optional field, until the rest parses.
+
+    Called only after the strict parse failed, so good lines pay nothing. A field
+    `metrics.x` drops only that key of `metrics`. Raises the RowError of a required field.
+    """
+    optional = OPTIONAL.get(kind, frozenset())
+    left_out: list[RowError] = []
+    e = first
+    d = dict(d)
+    while True:
+        top, _, sub = e.field.partition(".")
+        if top not in optional or top not in d:
+            raise e
+        if sub and isinstance(d[top], dict) and sub in d[top]:
+            d[top] = {k: v for k, v in d[top].items() if k != sub}
+        else:
+            del d[top]
+        left_out.append(e)
+        try:
+            return PARSERS[kind](d), left_out
+        except RowError as again:
+            e = again
 
 
 # ---- fields, fast path -------------------------------------------------------------------
@@ -165,10 +218,21 @@ def parse_user(d: dict) -> User:
     )
 
 
-def parse_ticket(d: dict) -> Ticket:
+def _metrics(d: dict) -> dict[str, float]:
     metrics = d.get("metrics") or {}
     if not isinstance(metrics, dict):
-        raise RowError("metrics", "expected an object of numbers")
+        raise RowError("metrics", "expected an object of numbers, e.g. {\"reply_time_in_minutes\": 120}")
+    out = {}
+    for k, v in metrics.items():
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v < 0:
+            raise RowError(f"metrics.{k}", f"{v!r} is not a number of minutes or a count (0 or more)")
+        out[k] = float(v)
+    return out
+
+
+def parse_ticket(d: dict) -> Ticket:
     return Ticket(
         source_id=_id(d),
         created_at=_time(d.get("created_at"), "created_at"),
@@ -183,7 +247,8 @@ def parse_ticket(d: dict) -> Ticket:
         assignee_id=_text(d, "assignee_id"),
         updated_at=_time(d.get("updated_at"), "updated_at", required=False),
         solved_at=_time(d.get("solved_at"), "solved_at", required=False),
-        metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float))},
+        due_at=_time(d.get("due_at"), "due_at", required=False),
+        metrics=_metrics(d),
     )
 
 

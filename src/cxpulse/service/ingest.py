@@ -23,7 +23,14 @@ from sqlalchemy.exc import IntegrityError
 
 from cxpulse.domain import DONE_STATES, Ticket
 from cxpulse.ingest.base import Record, RowError
-from cxpulse.ingest.jsonl import parse_event, parse_rating, parse_response, parse_ticket, parse_user
+from cxpulse.ingest.jsonl import (
+    parse_event,
+    parse_lenient,
+    parse_rating,
+    parse_response,
+    parse_ticket,
+    parse_user,
+)
 from cxpulse.service.derive import refresh
 from cxpulse.service.load import TABLES, LoadResult, Touched, load
 from cxpulse.service.predict import rescore
@@ -45,6 +52,8 @@ KINDS: dict[str, tuple[str, Any]] = {
     "responses": ("response", parse_response),
     "users": ("user", parse_user),
 }
+# path kind → its line `type` in JSON Lines, whose optional fields a bad value is left out of
+LINE_TYPES = {"tickets": "ticket", "events": "event", "ratings": "rating", "responses": "response", "users": "user"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,7 @@ class ItemError:
     index: int  # the item's position in the batch, from 0
     field: str
     reason: str
+    kept: bool = False  # only this field was left out; the item was stored without it
 
 
 @dataclass
@@ -60,7 +70,8 @@ class BatchResult:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected: int = 0
+    rejected: int = 0  # items refused whole
+    fields_rejected: int = 0  # bad optional fields left out of items that were stored
     errors: list[ItemError] = field(default_factory=list)
     refreshed: bool = False  # the derived data is refreshed (wait=True); else it follows in the background
     rescored: int | None = None  # with wait: open tickets rescored by the round that refreshed this batch
@@ -89,8 +100,12 @@ def parse_items(kind: str, items: Sequence[Any], account: str) -> tuple[list[Rec
         try:
             obj = parser(item)
         except RowError as e:
-            errors.append(ItemError(i, e.field, e.reason))
-            continue
+            try:
+                obj, left_out = parse_lenient(LINE_TYPES[kind], item, e)
+            except RowError as e2:
+                errors.append(ItemError(i, e2.field, e2.reason))
+                continue
+            errors.extend(ItemError(i, x.field, x.reason, kept=True) for x in left_out)
         except (TypeError, ValueError, AttributeError, OverflowError, OSError) as e:  # a value no check foresaw
             errors.append(ItemError(i, "(item)", f"cannot be read: {e}"))
             continue
@@ -143,7 +158,8 @@ def store_records(
         loaded = _load(store, account, records)
     s = loaded.summary
     result = BatchResult(read=read, inserted=s.inserted, updated=s.updated, unchanged=s.unchanged,
-                         rejected=len(errors), errors=errors)
+                         rejected=sum(not e.kept for e in errors), fields_rejected=sum(e.kept for e in errors),
+                         errors=errors)
     touched = {name: t for name, t in loaded.touched.items() if t.tickets or t.first_day or t.new_responses}
     if not touched:
         result.refreshed, result.rescored = True, (0 if wait else None)  # nothing derived changed

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -33,10 +33,11 @@ KPI_EXTRAS = {
     "agent_replies": ("customer_messages", "customer_messages"),
 }
 RATE_METRICS = ("resolution_rate", "reopen_rate", "one_touch_rate")
+DUE_METRICS = ("overdue_rate", "overdue_minutes")  # only for groups with tickets that carry a due time
 DEFAULT_COMPARE_DAYS = 30
 ROW_ORDER = {m: i for i, m in enumerate(
-    ("csat", "nps", "ces", "ces_easy", "csi", "csi_attribute", *KPI_METRICS, *RATE_METRICS, "response_rate",
-     "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments")
+    ("csat", "nps", "ces", "ces_easy", "csi", "csi_attribute", *KPI_METRICS, *RATE_METRICS, *DUE_METRICS,
+     "response_rate", "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments", "csat_by_due")
 )}
 
 
@@ -48,6 +49,7 @@ class ReportQuery:
     until: date | None = None
     account: str | None = None
     compare_previous: bool = False
+    now: datetime | None = None  # when an open ticket's promise is judged (overdue); None: the clock
 
 
 def parse_metrics(text: str | None) -> tuple[str, ...]:
@@ -130,12 +132,14 @@ def _rows(store: Store, q: ReportQuery, window: Q.Window, names: dict[int, str])
             counts, _grain = Q.response_counts(conn, by=q.by, window=window)
         if kinds:
             rows += _response_rows(counts, q.metrics, q.by)
+        now = q.now or datetime.now(UTC)
         if "kpi" in q.metrics:
             rows += _kpi_rows(conn, q.by, window)
+            rows += _due_rows(conn, q.by, window, now)
         if "response-rate" in q.metrics:
             rows += _response_rate_rows(conn, counts, q.by, window)
         if "csat-by-kpi" in q.metrics:
-            rows += _bucket_rows(conn, q.by, window)
+            rows += _bucket_rows(conn, q.by, window, now)
     if "agent" in q.by:
         agent_names = _agent_names(store)
         for row in rows:
@@ -155,7 +159,7 @@ def _family(metric: str) -> str:
         return "csi"
     if metric.startswith("csat_by"):
         return "csat-by-kpi"
-    if metric in KPI_METRICS or metric in RATE_METRICS:
+    if metric in KPI_METRICS or metric in RATE_METRICS or metric in DUE_METRICS:
         return "kpi"
     if metric == "response_rate":
         return "response-rate"
@@ -269,6 +273,37 @@ def _rate(metric: str, by, group, k: int, n: int) -> dict:
             "high": None, "p90": None, "mean": value, "count": k}
 
 
+# ---- due dates -------------------------------------------------------------------------------
+
+
+def _due_rows(conn, by: Sequence[str], window: Q.Window, now: datetime) -> list[dict]:
+    """overdue_rate and overdue_minutes of the tickets created in the window with a due time.
+
+    Late: solved after the promise, or still open past it at `now` (lateness so far).
+    On time: solved by it. Open with the promise still ahead: not known yet, so outside
+    the rate (counted as `pending`).
+    """
+    late_minutes: dict[tuple, list[float]] = defaultdict(list)
+    on_time: dict[tuple, int] = defaultdict(int)
+    pending: dict[tuple, int] = defaultdict(int)
+    for group, due_at, solved_at in Q.due_rows(conn, by=by, window=window):
+        end = solved_at if solved_at is not None else now
+        if end > due_at:
+            late_minutes[group].append((end - due_at).total_seconds() / 60.0)
+        elif solved_at is not None:
+            on_time[group] += 1
+        else:
+            pending[group] += 1
+    rows = []
+    for group in sorted(set(late_minutes) | set(on_time) | set(pending)):
+        late = len(late_minutes[group])
+        rate = _rate("overdue_rate", by, group, late, late + on_time[group])
+        rate["pending"] = pending[group]
+        rows.append(rate)
+        rows.append({"metric": "overdue_minutes", "group": dict(zip(by, group)), **_summary(late_minutes[group])})
+    return rows
+
+
 # ---- response rate ---------------------------------------------------------------------------
 
 
@@ -294,12 +329,12 @@ def _response_rate_rows(conn, counts: list[Q.ScoreCount], by, window: Q.Window) 
 # ---- satisfaction by KPI bucket --------------------------------------------------------------
 
 
-def _bucket_rows(conn, by, window: Q.Window) -> list[dict]:
+def _bucket_rows(conn, by, window: Q.Window, now: datetime) -> list[dict]:
     rows = []
     order = {"first_reply": [b for b, _ in Q.FIRST_REPLY_BUCKETS] + ["no reply"], "reopens": ["0", "1", "2+"],
-             "reassignments": ["0", "1", "2+"]}
+             "reassignments": ["0", "1", "2+"], "due": ["on time", "late"]}
     for bucket, labels in order.items():
-        data = Q.csat_by_kpi_bucket(conn, bucket=bucket, by=by, window=window)
+        data = Q.csat_by_kpi_bucket(conn, bucket=bucket, by=by, window=window, now=now)
         for group, per_label in data.items():
             for label in labels:
                 if label in per_label:
@@ -333,7 +368,7 @@ def _test(row: dict, prev: dict) -> M.Change | None:
     m = row["metric"]
     if m == "csat" or m.startswith("csat_by"):
         return M.compare_shares(prev.get("satisfied", _succ(prev)), prev["n"], row.get("satisfied", _succ(row)), row["n"])
-    if m in ("ces_easy", "response_rate") or m in RATE_METRICS:
+    if m in ("ces_easy", "response_rate", "overdue_rate") or m in RATE_METRICS:
         if _succ(prev) > prev["n"] or _succ(row) > row["n"]:
             return None
         return M.compare_shares(_succ(prev), prev["n"], _succ(row), row["n"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -243,6 +243,34 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
         yield g, dict(zip(KPI_VALUES, row[len(by) :]))
 
 
+def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
+    """(group labels, due_at, solved_at) of the tickets created in the window that carry a
+    promise (`due_at`): what overdue_rate and overdue_minutes are computed from."""
+    check_by(by)
+    k = T.ticket_kpis
+    cols = {
+        "account": k.c.account_id,
+        "agent": k.c.agent_id,
+        "group": k.c.group_name,
+        "channel": k.c.channel,
+        "category": k.c.category,
+    }
+    group_cols = [cols[key] if key not in TIME_KEYS else k.c.created_day for key in by]
+    q = select(*group_cols, k.c.due_at, k.c.solved_at).where(
+        k.c.due_at.is_not(None), *_window_conds(k.c.account_id, k.c.created_day, window, "raw")
+    )
+    for row in conn.execute(q):
+        yield group_labels(by, row), _aware(row[-2]), _aware(row[-1])
+
+
+def _aware(at):
+    if at is None:
+        return None
+    if isinstance(at, str):  # SQLite through textual paths
+        at = datetime.fromisoformat(at)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
 # ---- invitations (response rate) ---------------------------------------------------------
 
 
@@ -291,8 +319,32 @@ def _bucket_expr(kind: str):
     return case((col == 0, "0"), (col == 1, "1"), else_="2+")
 
 
-def csat_by_kpi_bucket(conn: Connection, *, bucket: str, by: Sequence[str], window: Window):
-    """CSAT response counts per group and KPI bucket (first_reply, reopens, reassignments)."""
+def _due_bucket(now: datetime):
+    """`on time` (solved by the promise), `late` (solved after it, or open past it), else
+    NULL: no promise, or open with the promise still ahead (its outcome is not known)."""
+    from sqlalchemy import bindparam, case
+    from sqlalchemy.types import DateTime
+
+    k = T.ticket_kpis
+    now_p = bindparam("due_now", _naive(now), type_=DateTime)
+    return case(
+        (k.c.due_at.is_(None), None),
+        (and_(k.c.solved_at.is_not(None), k.c.solved_at <= k.c.due_at), "on time"),
+        (k.c.solved_at.is_not(None), "late"),
+        (k.c.due_at < now_p, "late"),
+        else_=None,
+    )
+
+
+def _naive(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+
+
+def csat_by_kpi_bucket(
+    conn: Connection, *, bucket: str, by: Sequence[str], window: Window, now: datetime | None = None
+):
+    """CSAT response counts per group and KPI bucket (first_reply, reopens, reassignments,
+    due: on time / late against the ticket's promise, judged at `now` for open tickets)."""
     check_by(by)
     k = T.ticket_kpis
     cols = {
@@ -303,7 +355,10 @@ def csat_by_kpi_bucket(conn: Connection, *, bucket: str, by: Sequence[str], wind
         "category": k.c.category,
     }
     group_cols = [cols[key] if key not in TIME_KEYS else r.c.day for key in by]
-    b = _bucket_expr(bucket)
+    if bucket == "due":
+        b = _due_bucket(now or datetime.now(UTC))
+    else:
+        b = _bucket_expr(bucket)
     src = r.join(k, and_(k.c.account_id == r.c.account_id, k.c.ticket_id == r.c.ticket_id))
     q = (
         select(*group_cols, b, r.c.scale, r.c.score, func.count())
@@ -311,12 +366,16 @@ def csat_by_kpi_bucket(conn: Connection, *, bucket: str, by: Sequence[str], wind
         .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"))
         .group_by(*group_cols, b, r.c.scale, r.c.score)
     )
+    if bucket == "due":
+        q = q.where(k.c.due_at.is_not(None))
     out: dict[tuple, dict[str, dict[str, dict[int, int]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     )
     for row in conn.execute(q):
         g = group_labels(by, row)
         label, scale, score, n = row[len(by) :]
+        if label is None:
+            continue  # csat_by_due: open with the promise still ahead
         out[g][label][scale][int(score)] += int(n)
     return out
 

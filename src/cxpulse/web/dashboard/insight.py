@@ -1,5 +1,5 @@
-"""Why satisfaction moves: CSAT by first-reply time, reopens and reassignments (the
-report's csat-by-kpi rows), and the low ratings themselves with their comments and
+"""Why satisfaction moves: CSAT by first-reply time, reopens, reassignments and the
+promised date (the report's csat-by-kpi rows), and the low ratings themselves with their comments and
 the words over-represented in them (service.drilldown)."""
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ DRIVERS = (  # report metric, heading, what the buckets count
     ("csat_by_first_reply", "CSAT by first-reply time", "time to the first agent reply"),
     ("csat_by_reopens", "CSAT by reopens", "times the ticket was reopened"),
     ("csat_by_reassignments", "CSAT by reassignments", "times the ticket changed agent"),
+    ("csat_by_due", "CSAT by the promised date", "solved by the time promised to the customer, or late"),
 )
+OPTIONAL = frozenset({"csat_by_due"})  # shown only when the account's tickets carry due dates
 LOW_RATINGS_SHOWN = 30
 
 
@@ -32,6 +34,8 @@ def drivers(store: Store, account: str, p: Period) -> list[dict]:
     for metric, heading, counts in DRIVERS:
         bars = [charts.Point(r["bucket"], r["value"], r["low"], r["high"], r["n"])
                 for r in rows if r["metric"] == metric]
+        if not bars and metric in OPTIONAL:
+            continue
         desc = f"CSAT for each bucket of {counts}: " + "; ".join(
             f"{b.label}: {F.percent(b.value)} (n = {b.n})" for b in bars) if bars else "no rated tickets"
         svg = charts.bar_chart(bars, chart_id=metric.replace("_", "-"), title=heading, desc=desc,

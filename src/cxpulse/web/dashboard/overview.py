@@ -48,7 +48,9 @@ KPIS = (  # metric, label, format kind
     ("one_touch_rate", "One-touch resolution", "rate"),
     ("resolution_rate", "Resolved (of tickets created)", "rate"),
     ("requester_wait_minutes", "Median customer wait", "minutes"),
+    ("overdue_rate", "Overdue (of tickets with a due date)", "rate"),  # shown when the account has due dates
 )
+OPTIONAL_KPIS = frozenset({"overdue_rate"})
 
 
 @dataclass
@@ -191,6 +193,7 @@ def build_overview(store: Store, account: str, p: Period) -> Overview:
         row = _biggest(rows, key)
         figures.append(Figure(key, LABELS[key], key, row, _note(key, row, rows)))
     kpis = [Figure(m, label, kind, _biggest(rows, m)) for m, label, kind in KPIS]
+    kpis = [k for k in kpis if k.row is not None or k.key not in OPTIONAL_KPIS]
     rates = sorted((r for r in rows if r["metric"] == "response_rate"), key=lambda r: FIGURES.index(r["kind"])
                    if r["kind"] in FIGURES else 9)
     created = next((r["n"] for r in rows if r["metric"] == "resolution_rate"), None)
