@@ -192,6 +192,30 @@ def test_a_zendesk_trigger_body_with_placeholders(api):
     assert t["kpis"]["agent_replies"] == 1 and t["created_at"] == "2026-03-03T08:00:00Z"
 
 
+def test_a_trigger_body_moves_the_due_date_and_the_old_promise_holds_until_then(api):
+    body = json.loads((FIXTURES / "trigger.json").read_text())
+    body["ticket"]["due_at"] = "2026-03-04T17:00Z"  # {{ticket.due_date_with_timestamp}}
+    post = lambda b: api.post("/api/v1/accounts/acme/zendesk?wait=true", b).json()  # noqa: E731
+    assert post(body)["rejected"] == 0
+    assert api.get("/api/v1/accounts/acme/tickets/35437").json()["due_at"] == "2026-03-04T17:00:00Z"
+    body["ticket"].update(due_at="2026-03-06T17:00Z", updated_at="2026-03-04T10:00Z")
+    assert post(body)["inserted"] == 3  # a status, the latest comment and the move, as a due event
+    moved = api.get("/api/v1/accounts/acme/tickets/35437").json()
+    assert moved["due_at"] == "2026-03-06T17:00:00Z"
+    from sqlalchemy import select
+
+    from cxpulse.storage import tables as T
+
+    e = T.ticket_events
+    with api.store.engine.connect() as c:
+        dues = c.execute(select(e.c.at, e.c.value_from, e.c.value_to).where(e.c.kind == "due")).all()
+    assert [(str(f)[:16], str(t)[:16]) for _at, f, t in dues] == [("2026-03-04T17:00", "2026-03-06T17:00")]
+    body["ticket"].update(due_at="someday", updated_at="2026-03-04T11:00Z")
+    bad = post(body)
+    assert (bad["rejected"], bad["fields_rejected"]) == (0, 1) and bad["errors"][0]["kept"] is True
+    assert api.get("/api/v1/accounts/acme/tickets/35437").json()["due_at"] == "2026-03-06T17:00:00Z"
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"hello": "world"}, "(body)"),
     ([1, 2], "(body)"),

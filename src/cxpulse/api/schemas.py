@@ -89,6 +89,7 @@ class TicketPublic(BaseModel):
     created_at: datetime
     updated_at: datetime | None
     solved_at: datetime | None
+    due_at: datetime | None = Field(None, description="the time the customer was promised a resolution, if any")
     kpis: KpisPublic | None = Field(description="null until the ticket's KPIs are derived")
     score: int | None = Field(description="predicted satisfaction 0-100; null until scored")
     probability: float | None

@@ -23,7 +23,8 @@ Two shapes are read, told apart by the top-level keys:
    `{"ticket": {"id": "{{ticket.id}}", "status": "{{ticket.status}}", …}}` (docs/api.md
    gives the body to paste). Read from `ticket`: id, title or subject, description,
    status, priority, via or channel, ticket_type or type (→ category), group or
-   group_name, requester_id, assignee_id, created_at, updated_at; and, when present,
+   group_name, requester_id, assignee_id, created_at, updated_at, due_at (or due_date:
+   `{{ticket.due_date_with_timestamp}}`; a bad one is left out, the rest stored); and, when present,
    `latest_comment` {id, body or value, is_public or public, author_id, author_role,
    created_at}. A status event records the status as of `updated_at` (`from` unknown).
 
@@ -68,6 +69,7 @@ class WebhookUpdate:
     events: list[TicketEvent] = field(default_factory=list)
     shape: str = ""  # "event:<type>" or "trigger"
     mapped: bool = True  # False: an event type that makes no ticket event (fields only)
+    left_out: list[RowError] = field(default_factory=list)  # bad optional fields, left out
 
 
 def parse_webhook(body: Any) -> WebhookUpdate:
@@ -196,6 +198,12 @@ def _trigger(t: dict) -> WebhookUpdate:
         raise RowError("ticket.updated_at", 'missing: put "updated_at": "{{ticket.updated_at_with_timestamp}}" '
                                            "in the trigger's body")
     update = WebhookUpdate(ticket_id, at, fields, shape="trigger")
+    due = t.get("due_at") if t.get("due_at") not in (None, "") else t.get("due_date")
+    if due not in (None, ""):  # {{ticket.due_date_with_timestamp}}: a task's due date
+        try:
+            update.fields["due_at"] = F.timestamp(due, "ticket.due_at", required=False)
+        except RowError as e:
+            update.left_out.append(e)
     # Zendesk's *_with_timestamp placeholders stop at the minute ("2013-12-12T05:35Z"):
     # the ids carry what happened too, so two updates in one minute stay two events,
     # while the same body sent again (a retry) is the same event

@@ -16,12 +16,13 @@ import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 
-from cxpulse.domain import DONE_STATES, Ticket
+from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent
 from cxpulse.ingest.base import Record, RowError
 from cxpulse.ingest.jsonl import (
     parse_event,
@@ -274,10 +275,21 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
         ticket = replace(base, **update.fields)
         if ticket.status in DONE_STATES and ticket.solved_at is None:
             ticket = replace(ticket, solved_at=update.at)
+        if stored is not None and "due_at" in update.fields and stored.due_at != ticket.due_at:
+            update.events.append(_due_moved(update.ticket_id, update.at, stored.due_at, ticket.due_at))
     records = [Record("ticket", ticket, account)] + [Record("event", e, account) for e in update.events]
     for rec in records:
         long = too_long(rec.kind, rec.obj)
         if long is not None:
             raise RowError(*long)
-    result = store_records(store, account, records, read=len(records), wait=wait)
+    left_out = [ItemError(0, e.field, e.reason, kept=True) for e in update.left_out]
+    result = store_records(store, account, records, read=len(records), errors=left_out, wait=wait)
     return WebhookResult(update.ticket_id, update.shape, update.mapped, result)
+
+
+def _due_moved(ticket_id: str, at: datetime, old: datetime | None, new: datetime | None) -> TicketEvent:
+    """A promise that moved, as the DUE event the as-of fold reads (the old one held until `at`)."""
+    iso = lambda t: "" if t is None else t.astimezone(UTC).isoformat()  # noqa: E731
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
+    return TicketEvent(source_id=f"zd-due-{ticket_id}-{stamp}", ticket_id=ticket_id, at=at, kind=EventKind.DUE,
+                       value_from=iso(old), value_to=iso(new))

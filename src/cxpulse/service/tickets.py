@@ -39,7 +39,7 @@ AGENT = func.coalesce(func.nullif(_k.c.agent_id, ""), _t.c.assignee_id)
 _SOURCE = _SOURCE.outerjoin(_u, and_(_u.c.account_id == _t.c.account_id, _u.c.source_id == AGENT))
 _COLUMNS = (
     _t.c.id, _t.c.source_id, _t.c.subject, _t.c.channel, _t.c.priority, _t.c.group_name, _t.c.category,
-    _t.c.requester_id, _t.c.created_at, _t.c.updated_at, _t.c.solved_at, STATUS.label("current_status"),
+    _t.c.requester_id, _t.c.created_at, _t.c.updated_at, _t.c.solved_at, _t.c.due_at, STATUS.label("current_status"),
     AGENT.label("agent"), func.coalesce(_u.c.name, "").label("agent_name"), _k.c.ticket_id.label("kpi_ticket"), *(_k.c[f] for f in KPI_FIELDS),
     _p.c.score, _p.c.probability, _p.c.reasons, _p.c.model_version, _p.c.scored_at,
 )
@@ -66,6 +66,7 @@ def ticket_dict(row) -> dict:
         "created_at": aware_utc(row.created_at),
         "updated_at": aware_utc(row.updated_at),
         "solved_at": aware_utc(row.solved_at),
+        "due_at": aware_utc(row.due_at),
         "kpis": kpis,
         "score": row.score,
         "probability": row.probability,
