@@ -7,7 +7,7 @@
     DIR/satisfaction_ratings*.json {"satisfaction_ratings": [...]}  → Response, Invitation (legacy CSAT)
     DIR/survey_responses*.json     {"survey_responses": [...]}      → Response, Invitation (CSAT survey responses)
     DIR/tickets*.json              {"tickets": [...]}               → Ticket (+ its embedded satisfaction_rating)
-    DIR/audits/<ticket_id>.json    {"audits": [...]}                → TicketEvent (comment/status/assignee/group/priority)
+    DIR/audits/<ticket_id>.json    {"audits": [...]}                → TicketEvent (comment/status/assignee/group/…)
     DIR/comments/<ticket_id>.json  {"comments": [...]}              → TicketEvent (comment)
 
 `*` is anything, so the pages of one endpoint can sit side by side (`tickets.json`,
@@ -158,13 +158,16 @@ FIELD_KINDS = {
 }
 RECEIVED = {"good": 1, "bad": 0}
 SCORES = ("offered", "unoffered", "good", "bad")
+# How far a legacy rating got: a later version never goes back (a received rating is not offered again).
+STAGE = {"unoffered": 0, "offered": 1, "good": 2, "bad": 2}
 SYSTEM_AUTHORS = frozenset({"", "-1"})  # -1: Zendesk itself (triggers, automations)
 
-# Via ids (numbers) → the via type a ticket's `via.channel` usually shows. The via types
-# reference maps ids to types; these are the ones a ticket is created through.
+# Via ids (numbers) → text. The via types reference maps ids to types (0 web_form, 4 mail,
+# 5 web_service, …); the ones a ticket's `via.channel` shows as words are given as the ticket
+# shows them ("web", "email", "api"), the others by their via type. Ids not listed stay numbers.
 VIA_IDS = {
     0: "web", 4: "email", 5: "api", 8: "rule", 9: "linked_problem", 15: "iphone", 16: "get_satisfaction",
-    17: "web", 19: "merge", 20: "batch", 21: "recovered_from_suspended_tickets",
+    17: "dropbox", 19: "merge", 20: "batch", 21: "recovered_from_suspended_tickets",
 }
 
 # SLA targets that promise a resolution, in order of preference (ticket metric events).
@@ -504,6 +507,7 @@ class _Reader:
         self.latest: dict[str, _Latest] = {}  # ticket id (or "#" + rating id) → the rating-file winner
         self.overridden: set[str] = set()  # tickets whose embedded rating is newer than the rating file's
         self.surveyed: set[str] = set()  # tickets with a CSAT survey response
+        self.file_no = 0  # the position of the file being read among the files of its kind
         self.with_audits = {f.ticket_id for f in files if f.kind == "audits"}
 
     def stream(self) -> Stream:
@@ -616,9 +620,11 @@ class _Reader:
             return []
         if etype == "apply_sla":
             sla = d.get("sla")
-            if not isinstance(sla, dict):
-                raise RowError("sla", 'an apply_sla event carries {"target": minutes, "business_hours": …, "policy": …}')
-            if sla.get("business_hours") is True:
+            if sla is not None and not isinstance(sla, dict):
+                raise RowError("sla", 'an apply_sla event carries {"target": minutes, "business_hours": …}')
+            if sla is None:
+                self.skipped["sla:removed"] += 1  # no target any more: no promise
+            elif sla.get("business_hours") is True:
                 self.skipped["sla:business_hours_target"] += 1  # its deadline needs the schedule: only a breach tells
             else:
                 minutes = _number(sla, "target", "sla.target")
@@ -710,13 +716,14 @@ class _Reader:
         sent = at
         latest = self.latest.get(tid) or (self.latest.get(f"#{rid}") if rid else None)
         if latest is not None:
-            newer = word in RECEIVED and word != latest.word and at.timestamp() > latest.at
+            newer = word != latest.word and at.timestamp() > latest.at and STAGE[word] >= STAGE[latest.word]
             if not newer:
                 self.skipped["rating:in_rating_file"] += 1
                 return []
-            # the ticket says good/bad and was updated after the rating file's version: the rating changed since
+            # the ticket says something else and was updated after the rating file's version: it changed since
             self.overridden.add(tid if self.latest.get(tid) is latest else f"#{latest.rating_id}")
-            sent = datetime.fromtimestamp(latest.sent, UTC)
+            if latest.word != "unoffered":  # offered back then: the rating file knows when
+                sent = datetime.fromtimestamp(latest.sent, UTC)
             rid = rid or latest.rating_id
         comment = bad.get(lambda: F.text(sr, "comment"), "", sr.get("comment"))
         reason = bad.get(lambda: F.text(sr, "reason"), "", sr.get("reason"))
@@ -735,7 +742,8 @@ class _Reader:
     def _survey_item(self, f: _File, n: int, d: dict) -> Out:
         sid = F.required_id(d)
         tid = _survey_ticket(d)
-        customer = _id_field(d, "responder_id")
+        bad = _Fields()
+        customer = bad.get(lambda: _id_field(d, "responder_id"), "", d.get("responder_id"))
         answers = d.get("answers") or []
         if not isinstance(answers, list):
             raise RowError("answers", "expected a list of answers")
@@ -743,7 +751,6 @@ class _Reader:
         rated_at: datetime | None = None
         comments: list[str] = []
         reasons: list[str] = []
-        bad = _Fields()
         for i, a in enumerate(answers):
             if not isinstance(a, dict):
                 bad.bad.append((f"answers[{i}]", "expected a JSON object", _raw(a)))
@@ -766,8 +773,8 @@ class _Reader:
                 if isinstance(text, str) and text.strip():
                     comments.append(text.strip())
             elif atype == "closed_ended":
-                options = {o.get("id"): _label(o.get("label")) for o in question.get("options") or []  # type: ignore[union-attr]
-                           if isinstance(o, dict)}
+                choices = question.get("options") or []  # type: ignore[union-attr]
+                options = {o.get("id"): _label(o.get("label")) for o in choices if isinstance(o, dict)}
                 for sel in a.get("selections") or []:
                     if isinstance(sel, dict):
                         label = options.get(sel.get("option_id")) or _label(sel.get("label"))
@@ -789,8 +796,8 @@ class _Reader:
         if rating is not None:
             scale, score = rating
             out.append(("response", Response(
-                source_id=f"zd-survey-{sid}", given_at=given, kind=ResponseKind.CSAT, scale=scale,  # type: ignore[arg-type]
-                score=score, ticket_id=tid, customer_id=customer, comment="\n\n".join(comments),
+                source_id=f"zd-survey-{sid}", given_at=given, kind=ResponseKind.CSAT,  # type: ignore[arg-type]
+                scale=scale, score=score, ticket_id=tid, customer_id=customer, comment="\n\n".join(comments),
                 reason=", ".join(reasons),
             )))
         else:
@@ -885,8 +892,9 @@ class _Reader:
 
         for at, etype, _metric, inst, minutes, eid, path, line in chain:
             if etype == "apply_sla":
-                if minutes is None:
+                if minutes is None:  # removed, or in business hours (a deadline only its breach will tell)
                     target.pop(inst, None)
+                    move(at, "", eid, path, line)
                     continue
                 target[inst] = minutes
                 if inst in running:
