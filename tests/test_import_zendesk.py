@@ -278,3 +278,18 @@ def test_records_name_their_file_and_position():
     ]
     assert tickets[0].obj.created_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     assert (tickets[0].obj.channel, tickets[0].obj.group, tickets[0].obj.category) == ("email", "Billing", "incident")
+
+
+def test_a_ticket_listed_again_by_the_incremental_export_keeps_its_metrics(store, tmp_path):
+    """The incremental export lists a ticket again when it changed during the export: the later copy wins,
+    and it must not lose the ticket's ticket_metrics numbers (1003 has comments only: they are its KPIs)."""
+    export = _copy(tmp_path)
+    doc = json.loads((export / "tickets-2.json").read_text(encoding="utf-8"))
+    again = dict(doc["tickets"][0], updated_at="2026-03-06T08:00:00Z")
+    (export / "tickets-3.json").write_text(json.dumps({"tickets": [again]}), encoding="utf-8")
+    _import(store, export, tmp_path)
+    t, k = T.tickets, T.ticket_kpis
+    metrics, solved_at = _one(store, select(t.c.metrics, t.c.solved_at).where(t.c.source_id == "1003"))
+    assert json.loads(metrics)["reply_time_in_minutes"] == 45.0 and solved_at == datetime(2026, 3, 5, 7, 20)
+    assert tuple(_one(store, select(k.c.source, k.c.first_reply_minutes).where(k.c.ticket_id == "1003"))) == (
+        "metrics", 45.0)

@@ -367,3 +367,15 @@ def test_a_survey_offered_after_the_rating_file_said_unoffered_is_an_invitation(
     # offered after the rating file was saved: sent at the ticket's update, not at the unoffered record's time
     assert _invitations(store) == [("zd-offered-1201", "1201", datetime(2026, 3, 5, 8, 0))]
     assert store.count(T.responses) == 0
+
+
+def test_a_ticket_listed_again_keeps_its_sla_deadline(tmp_path):
+    import shutil
+
+    export = Path(shutil.copytree(SHAPES / "sla_metric_events", tmp_path / "export"))
+    doc = json.loads((export / "tickets.json").read_text(encoding="utf-8"))
+    (export / "tickets-2.json").write_text(json.dumps({"tickets": doc["tickets"][:1]}), encoding="utf-8")
+    copies = [x.obj for x in read_zendesk(export) if isinstance(x, Record) and x.kind == "ticket"]
+    assert [(t.source_id, t.due_at) for t in copies if t.source_id == "1801"] == [
+        ("1801", datetime(2026, 3, 2, 18, tzinfo=UTC)), ("1801", datetime(2026, 3, 2, 18, tzinfo=UTC)),
+    ]

@@ -28,10 +28,11 @@ out with a `Reject(kept=True)` naming the field, and the item goes in without it
 whose JSON breaks off mid-way is rejected from that item on.
 
 Streaming: arrays are walked with ijson, one item at a time. In memory stay only small
-maps: user id → role, group id → name, ticket id → its ticket_metrics numbers and its
-SLA metric events (both dropped once the ticket is read), ticket id → requester id, ticket
-id → the latest legacy rating's (time, id, score), the tickets with a survey response,
-and the ids of tickets that have audit files.
+maps: user id → role, group id → name, ticket id → its ticket_metrics numbers, its SLA
+metric events (replaced by the deadline they give once the ticket is read: the incremental
+export may list a ticket again, and every copy gets the same), ticket id → requester id,
+ticket id → the latest legacy rating's (time, id, score), the tickets with a survey
+response, and the ids of tickets that have audit files.
 
 Read order: users, groups, ticket_metrics, ticket_metric_events, satisfaction_ratings
 (indexed: the latest rating per ticket), survey_responses, tickets, satisfaction_ratings
@@ -503,6 +504,7 @@ class _Reader:
         self.groups: dict[str, str] = {}
         self.metrics: dict[str, array] = {}
         self.sla: dict[str, list[tuple]] = defaultdict(list)  # ticket id → its resolution-metric events
+        self.sla_due: dict[str, datetime | None] = {}  # ticket id → its SLA deadline, once its events are read
         self.requesters: dict[str, str] = {}
         self.latest: dict[str, _Latest] = {}  # ticket id (or "#" + rating id) → the rating-file winner
         self.overridden: set[str] = set()  # tickets whose embedded rating is newer than the rating file's
@@ -812,7 +814,6 @@ class _Reader:
     def _ticket(self, f: _File, n: int, d: dict) -> Out:
         bad = _Fields()
         ticket, own_due = self._parse_ticket(d, bad)
-        self.metrics.pop(ticket.source_id, None)
         self.requesters[ticket.source_id] = ticket.requester_id
         due_events, sla_due = self._due_events(ticket.source_id, own_due)
         ticket.due_at = own_due or sla_due
@@ -864,7 +865,14 @@ class _Reader:
         """DUE events from the ticket's SLA resolution target, and the deadline in force at the end."""
         events = self.sla.pop(tid, None)
         if not events:
-            return [], None
+            return [], self.sla_due.get(tid)  # a ticket listed again: the deadline its events gave
+        out, due = self._replay(tid, own_due, events)
+        if due is not None:
+            self.sla_due[tid] = due
+        return out, due
+
+    def _replay(self, tid: str, own_due: datetime | None, events: list[tuple]) -> tuple[list[Record], datetime | None]:
+        """The resolution metric's clock, event by event: a DUE event whenever the deadline in force changes."""
         if own_due is not None:
             self.skipped["sla:ticket_due_at_wins"] += 1
             return [], None
