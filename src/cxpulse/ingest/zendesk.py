@@ -935,6 +935,12 @@ class _Reader:
 
     def _comment(self, c: dict, ticket_id: str, at: datetime, author_id: str, bad: _Fields) -> TicketEvent:
         author = _id_field(c, "author_id") or author_id
+        public = c.get("public")  # the usual true/false and text go straight in (the fast path of every comment)
+        if not isinstance(public, bool):
+            public = bad.get(lambda: F.boolean(c.get("public"), "public"), True, c.get("public"))
+        body = c.get("body")
+        if not isinstance(body, str) or not body:
+            body = bad.get(lambda: F.text(c, "body") or F.text(c, "plain_body"), "", c.get("body"))
         return TicketEvent(
             source_id=F.required_id(c),
             ticket_id=ticket_id,
@@ -942,8 +948,8 @@ class _Reader:
             kind=EventKind.COMMENT,
             author_id=author,
             author_role=self._author_role(author, ticket_id),
-            public=bad.get(lambda: F.boolean(c.get("public"), "public"), True, c.get("public")),
-            body=bad.get(lambda: F.text(c, "body") or F.text(c, "plain_body"), "", c.get("body")),
+            public=public,
+            body=body,
         )
 
     def _change(self, ev: dict, kind: EventKind, ticket_id: str, at: datetime, author_id: str) -> TicketEvent:
@@ -973,8 +979,8 @@ class _Reader:
             raise RowError("events", "expected a list of events")
         out: Out = []
         path = str(f.path)
+        bad = _Fields()
         for i, ev in enumerate(events):  # a bad event is left out alone; the audit's others go in
-            bad = _Fields()
             try:
                 event = self._audit_event(ev, ticket_id, at, author_id, bad)  # type: ignore[arg-type]
             except RowError as e:
@@ -982,7 +988,9 @@ class _Reader:
                 continue
             if event is not None:
                 out.append(("event", event))
+            if bad.bad:  # a bad field of this event (a comment's `public`…): the event went in without it
                 out.extend(bad.rejects(path, n, f"events[{i}]."))
+                bad.bad.clear()
         return out
 
     def _audit_event(self, ev: Any, ticket_id: str, at: datetime, author_id: str, bad: _Fields) -> TicketEvent | None:
