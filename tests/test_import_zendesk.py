@@ -129,7 +129,8 @@ def test_good_and_bad_ratings_become_responses_and_offered_ones_invitations(stor
     assert (bad.ticket_id, bad.customer_id, bad.agent_id) == ("1002", "360002002", "360001003")
     assert bad.given_at == datetime(2026, 3, 7, 9, 12)  # the rating's updated_at
     assert bad.reason == "The issue took too long to resolve"
-    assert invitations == {"zd-rating-880001", "zd-rating-880002", "zd-rating-880003"}  # 880004 was unoffered
+    # one legacy survey per ticket: the invitation is named after the ticket (1004's was unoffered)
+    assert invitations == {"zd-offered-1001", "zd-offered-1002", "zd-offered-1003"}
 
 
 def test_a_rating_found_only_in_its_ticket_is_read_from_the_ticket(store, tmp_path):
@@ -196,11 +197,12 @@ def test_a_bad_item_is_rejected_with_its_file_and_field_while_the_others_go_in(s
     summary = _import(store, export, tmp_path)
     assert summary.rejected == 2
     rejects = [json.loads(line) for line in Path(summary.rejects_path).read_text(encoding="utf-8").splitlines()]
-    assert [(Path(x["file"]).name, x["line"], x["field"]) for x in rejects] == [
-        ("satisfaction_ratings.json", 1, "score"),
-        ("tickets-2.json", 2, "created_at"),
+    # rating files are read after the tickets (a ticket's own rating may be newer)
+    assert [(Path(x["file"]).name, x["line"], x["field"], x["kept_row"]) for x in rejects] == [
+        ("tickets-2.json", 2, "created_at", False),
+        ("satisfaction_ratings.json", 1, "score", False),
     ]
-    assert "great" in rejects[0]["reason"] and "yesterday" in rejects[1]["reason"]
+    assert "yesterday" in rejects[0]["reason"] and "great" in rejects[1]["reason"]
     assert store.count(T.tickets) == 3
     assert store.count(T.users) == 7
     assert store.count(T.ticket_events) == 46
@@ -276,3 +278,18 @@ def test_records_name_their_file_and_position():
     ]
     assert tickets[0].obj.created_at == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     assert (tickets[0].obj.channel, tickets[0].obj.group, tickets[0].obj.category) == ("email", "Billing", "incident")
+
+
+def test_a_ticket_listed_again_by_the_incremental_export_keeps_its_metrics(store, tmp_path):
+    """The incremental export lists a ticket again when it changed during the export: the later copy wins,
+    and it must not lose the ticket's ticket_metrics numbers (1003 has comments only: they are its KPIs)."""
+    export = _copy(tmp_path)
+    doc = json.loads((export / "tickets-2.json").read_text(encoding="utf-8"))
+    again = dict(doc["tickets"][0], updated_at="2026-03-06T08:00:00Z")
+    (export / "tickets-3.json").write_text(json.dumps({"tickets": [again]}), encoding="utf-8")
+    _import(store, export, tmp_path)
+    t, k = T.tickets, T.ticket_kpis
+    metrics, solved_at = _one(store, select(t.c.metrics, t.c.solved_at).where(t.c.source_id == "1003"))
+    assert json.loads(metrics)["reply_time_in_minutes"] == 45.0 and solved_at == datetime(2026, 3, 5, 7, 20)
+    assert tuple(_one(store, select(k.c.source, k.c.first_reply_minutes).where(k.c.ticket_id == "1003"))) == (
+        "metrics", 45.0)
