@@ -57,3 +57,31 @@ def test_a_timezone_change_moves_responses_to_their_local_day(store, tmp_path):
         day = conn.execute(select(T.responses.c.day)).scalar_one()
         rolled = conn.execute(select(T.rollup_day.c.day)).scalar_one()
     assert str(day) == str(rolled) == "2026-03-02"
+
+
+def test_migration_0005_renames_old_zendesk_invitations_so_a_reimport_counts_each_survey_once(tmp_path):
+    """Stores made before 0005 hold `zd-rating-<rating id>` invitations; the importer now
+    names them `zd-offered-<ticket id>` (an offered rating may have no id). The upgrade
+    renames them, keeping one per ticket."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from cxpulse.storage.migrate import alembic_config, migrate
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO accounts (id, name, timezone, business_hours, csat_scale, min_rated_for_model,"
+                          " alert_below, created_at) VALUES (1, 'acme', 'UTC', '', '1-5', 300, 40, '2026-01-01')"))
+        for i, (sid, ticket) in enumerate([("zd-rating-77", "5"), ("zd-rating-78", "5"), ("zd-rating-90", "6"),
+                                           ("zd-offered-7", "7"), ("zd-rating-91", "7"), ("survey-1", "8")], 1):
+            conn.execute(text("INSERT INTO invitations (id, account_id, source_id, ticket_id, customer_id, kind,"
+                              " sent_at, day, content_hash) VALUES (:i, 1, :s, :t, '', 'csat', '2026-01-02',"
+                              " '2026-01-02', 'x')"), {"i": i, "s": sid, "t": ticket})
+    migrate(engine)
+    with engine.connect() as conn:
+        ids = sorted(sid for (sid,) in conn.execute(text("SELECT source_id FROM invitations")))
+    assert ids == ["survey-1", "zd-offered-5", "zd-offered-6", "zd-offered-7"]
