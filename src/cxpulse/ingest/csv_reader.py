@@ -20,6 +20,7 @@ import csv
 import difflib
 import io
 import math
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,7 +44,6 @@ from cxpulse.ingest.csv_mapping import (
     _EXAMPLE_TIME,
     _HMS,
     _UNDECODABLE,
-    _WHOLE_FLOAT,
     COUNT_METRICS,
     FIELD_LIMIT,
     FIRST_REPLY_KEYS,
@@ -55,6 +55,8 @@ from cxpulse.ingest.csv_mapping import (
 )
 
 __all__ = ["read_csv"]
+
+_COUNT = re.compile(r"\d+(?:\.0*)?")  # 2, or 2.0 from a spreadsheet
 
 
 # ── the file ────────────────────────────────────────────────────────────────────────
@@ -569,6 +571,6 @@ def parse_duration(value: str, column: str, unit: str) -> timedelta | None:
 def parse_count(value: str, column: str) -> int:
     """A whole, non-negative count: `2`, or `2.0` from a spreadsheet."""
     v = value.strip()
-    if _WHOLE_FLOAT.fullmatch(v) and not v.startswith("-"):
-        return int(v.split(".")[0].lstrip("+"))
+    if _COUNT.fullmatch(v):
+        return int(v.split(".")[0])
     raise RowError(column, f"not a count: {v!r} (expected a whole number, e.g. 0 or 2)")
