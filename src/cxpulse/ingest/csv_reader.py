@@ -2,15 +2,19 @@
 
 `rows = "tickets"`: each row is one ticket. It becomes a `Ticket`, the events its times
 imply — `{id}:created` (the customer's message), `{id}:assigned`, `{id}:first-reply`,
-`{id}:solved` — and one `Response` per rated rating column. KPIs are then computed from
-those events by the same fold as for every other source.
+`{id}:solved` — one `Response` per rated rating column, and one `Invitation` per rated or
+offered cell of a column that lists `offered` cells. KPIs are then computed from those
+events by the same fold as for every other source; the help desk's own figures mapped in
+`[metrics]` go into `Ticket.metrics` and win over the folded ones in the KPIs only.
 
 `rows = "responses"`: each row is one survey answer sheet; every answered rating column
 (NPS, CES, CSAT, CSI…) becomes one `Response`.
 
 Everything that can be checked before the first row is checked before anything is
-yielded: the mapping, the encoding of the first 64 KB, the header. A bad row becomes a
-`Reject` naming its physical line and the CSV column; the rows around it go on.
+yielded: the mapping, the encoding of the first 64 KB, the header. A bad optional cell
+becomes a `Reject(kept=True)` naming its physical line and CSV column, and its row goes in
+without it; only a missing or bad id or creation time rejects the whole row. Implausible
+orders of times (solved before the first reply…) go in as they are, with a `Note`.
 """
 
 from __future__ import annotations
