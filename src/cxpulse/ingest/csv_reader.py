@@ -256,19 +256,20 @@ class _Row:
         self.ratings = [(r, positions[r.column]) for r in m.ratings]
         self.joined = {key: tuple(positions[c] for c in cols) for key, cols in m.joined.items()}
         # Cells meaning "empty", per position: [csv] nulls for every mapped column, plus [nulls].
-        self.nulls = [
-            (i, m.nulls | m.column_nulls.get(name, frozenset()))
-            for name, i in positions.items()
-            if m.nulls or m.column_nulls.get(name)
-        ]
+        self.nulls = []
+        for name, i in positions.items():
+            nulls = m.nulls | m.column_nulls.get(name, frozenset())
+            if nulls:  # a longer cell cannot be one of them, even with spaces around: skip its casefold
+                self.nulls.append((i, nulls, max(map(len, nulls))))
         self.bad: list[RowError] = []
         self.notes: list[tuple[str, str]] = []
 
     def __call__(self, row: list[str]) -> list[tuple[str, object]]:
         self.bad = []
         self.notes = []
-        for i, nulls in self.nulls:
-            if row[i] and row[i].strip().casefold() in nulls:
+        for i, nulls, longest in self.nulls:
+            v = row[i]
+            if v and (len(v) <= longest or v[0].isspace() or v[-1].isspace()) and v.strip().casefold() in nulls:
                 row[i] = ""
         return self.parse(row)
 
@@ -468,7 +469,14 @@ class _TicketRow(_Row):
             try:
                 if key in COUNT_METRICS:
                     out[key] = float(parse_count(v, col))
-                else:
+                    continue
+                try:
+                    n = float(v)  # the usual cell: plain minutes
+                except ValueError:
+                    n = math.nan
+                if 0.0 <= n < math.inf:
+                    out[key] = n
+                else:  # "1,5", "H:MM:SS", or not a duration at all
                     took = parse_duration(v, col, "minutes")
                     assert took is not None
                     out[key] = took.total_seconds() / 60.0
