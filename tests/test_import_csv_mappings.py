@@ -441,3 +441,11 @@ def test_a_wrong_new_key_says_what_to_fix(tmp_path, tables, message):
 def test_a_text_list_must_name_columns(tmp_path):
     with pytest.raises(FormatError, match="a CSV column or a list of them"):
         load_mapping(mapping_file(tmp_path, text="[]"))
+
+
+def test_an_unreadable_optional_time_names_the_nulls_fix(store, tmp_path):
+    summary = run(store, csv_file(tmp_path, "1,2026-03-02 09:00,,N/A,,,Ona,,,,,,"), mapping_file(tmp_path), tmp_path)
+    [reject] = rejects_of(summary)
+    assert (reject["field"], reject["kept_row"]) == ("solved", True)
+    assert "not a time: 'N/A'" in reject["reason"] and "if 'N/A' means empty, list it in the mapping's nulls" in reject["reason"]
+    assert store.count(T.tickets) == 1

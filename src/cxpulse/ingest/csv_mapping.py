@@ -315,7 +315,9 @@ def _columns(doc: dict, rows: str, bad) -> tuple[dict[str, str], dict[str, tuple
     return columns, joined
 
 
-def _ratings(doc: dict, rows: str, columns: dict[str, str], joined: dict[str, tuple[str, ...]], bad) -> tuple[RatingColumn, ...]:
+def _ratings(
+    doc: dict, rows: str, columns: dict[str, str], joined: dict[str, tuple[str, ...]], bad
+) -> tuple[RatingColumn, ...]:
     specs: list[RatingColumn] = []
     if "rating" in doc or "rating" in columns:
         one = _table(doc, "rating", bad)
@@ -359,7 +361,9 @@ def _ratings(doc: dict, rows: str, columns: dict[str, str], joined: dict[str, tu
     return tuple(specs)
 
 
-def _rating(t: dict, column: str, where: str, bad, *, comment: tuple[str, ...] = (), attribute: str = "", importance: str = "") -> RatingColumn:
+def _rating(
+    t: dict, column: str, where: str, bad, *, comment: tuple[str, ...] = (), attribute: str = "", importance: str = ""
+) -> RatingColumn:
     try:
         kind = F.choice(t.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
         scale = F.response_scale(kind, t.get("scale"))

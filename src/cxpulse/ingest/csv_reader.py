@@ -208,7 +208,9 @@ def _stream(path: Path, m: Mapping, positions: dict[str, int], width: int, progr
             progress(raw.tell())
 
 
-def _parse_row(parse: _Row, name: str, line: int, row: list[str], width: int, m: Mapping) -> list[Record | Reject | Note]:
+def _parse_row(
+    parse: _Row, name: str, line: int, row: list[str], width: int, m: Mapping
+) -> list[Record | Reject | Note]:
     text = m.delimiter.join(row)
     if _UNDECODABLE.search(text):
         col = next(i for i, c in enumerate(row) if _UNDECODABLE.search(c))
@@ -301,10 +303,12 @@ class _Row:
         col = self.m.columns.get(key)
         if col is None:
             return None
+        raw = row[self.pos[col]]
         try:
-            return parse_time(row[self.pos[col]], col, self.m.date_formats, self.m.timezone)
+            return parse_time(raw, col, self.m.date_formats, self.m.timezone)
         except RowError as e:
-            self.bad.append(e)
+            hint = f"if {raw.strip()!r} means empty, list it in the mapping's nulls"
+            self.bad.append(RowError(col, f"{e.reason}; {hint}"))
             return None
 
     def required_time(self, row: list[str], key: str) -> datetime:
@@ -319,7 +323,10 @@ class _Row:
             (what, f"{cols[key]} {self.label(row, key)!r}, {cols[than]} {self.label(row, than)!r}")
         )
 
-    def answers(self, row: list[str], base: str, given_at: datetime, *, ticket_id: str, customer: str, agent: str, channel: str = ""):
+    def answers(
+        self, row: list[str], base: str, given_at: datetime, *,
+        ticket_id: str, customer: str, agent: str, channel: str = "",
+    ) -> Iterator[tuple[str, object]]:
         """A Response per rated column; an Invitation per rated or `offered` cell of a
         column that lists `offered` cells (then the export says who was asked)."""
         for spec, i in self.ratings:
@@ -347,8 +354,10 @@ class _Row:
                 except RowError as e:
                     self.bad.append(e)
             comment = ""
-            if spec.comment:
-                comment = row[self.pos[spec.comment[0]]] if len(spec.comment) == 1 else _join(row, [self.pos[c] for c in spec.comment])
+            if len(spec.comment) == 1:
+                comment = row[self.pos[spec.comment[0]]]
+            elif spec.comment:
+                comment = _join(row, [self.pos[c] for c in spec.comment])
             yield "response", Response(
                 source_id=f"{base}{spec.suffix}",
                 given_at=given_at,
@@ -380,14 +389,16 @@ class _TicketRow(_Row):
         created = self.required_time(row, "created_at")
         solved = self.time(row, "solved_at")
         if solved is not None and solved < created:
-            raw = self.label(row, "solved_at")
+            raw, col = self.label(row, "solved_at"), cols["solved_at"]
+            created_cell = f"{cols['created_at']} {self.label(row, 'created_at')!r}"
+            fix = f"[nulls] {_toml_key(col)} = [{_toml_str(raw)}]"
             self.bad.append(
                 RowError(
-                    cols["solved_at"],
-                    f"{raw!r} is before the ticket was created ({cols['created_at']} {self.label(row, 'created_at')!r}); "
-                    f'if it means "not solved", list it in the mapping\'s nulls: [nulls] {_toml_key(cols["solved_at"])} = [{_toml_str(raw)}]',
+                    col,
+                    f"{raw!r} is before the ticket was created ({created_cell}); "
+                    f"if it means \"not solved\", list it in the mapping's nulls: {fix}",
                 )
-            )  # fmt: skip
+            )
             solved = None
         updated = self.time(row, "updated_at")
         first = self.first_reply(row, created)
