@@ -150,20 +150,24 @@ def test_a_missing_column_stops_before_writing(store, tmp_path):
 
 def test_bad_rows_are_rejected_with_line_and_column_while_the_others_go_in(store, tmp_path):
     summary = run(store, FIXTURES / "bad-rows.csv", FIXTURES / "simple.toml", tmp_path)
-    assert sorted(scalars(store, select(T.tickets.c.source_id))) == ["1", "3", "7"]
-    got = [(r["line"], r["field"]) for r in rejects_of(summary)]
+    # 4 (a bad rating) goes in without its rating; 5 (a reply before creation) goes in, noted
+    assert sorted(scalars(store, select(T.tickets.c.source_id))) == ["1", "3", "4", "5", "7"]
+    got = [(r["line"], r["field"], r["kept_row"]) for r in rejects_of(summary)]
     assert got == [
-        (3, "created"),  # ISO where the mapping says day-first
-        (6, "rating"),  # 9 on a 1-5 scale
-        (7, "id"),  # empty ticket id
-        (8, "first reply"),  # before the ticket was created
-        (9, "created"),  # 31 February
-        (11, "(row)"),  # more fields than the header
+        (3, "created", False),  # ISO where the mapping says day-first
+        (6, "rating", True),  # 9 on a 1-5 scale: only the rating is left out
+        (7, "id", False),  # empty ticket id
+        (9, "created", False),  # 31 February
+        (11, "(row)", False),  # more fields than the header
     ]
     reasons = {r["line"]: r["reason"] for r in rejects_of(summary)}
     assert "'%d.%m.%Y %H:%M'" in reasons[3] and "02.03.2026 09:30" in reasons[3]
     assert "1-5" in reasons[6]
-    assert summary.rejected == 6
+    assert (summary.rejected, summary.fields_rejected) == (4, 1)
+    assert summary.notes == {"first reply before creation": 1}
+    assert [(n.line, n.what) for n in summary.first_notes] == [(8, "first reply before creation")]
+    assert "'02.03.2026 13:00'" in summary.first_notes[0].detail
+    assert not scalars(store, select(T.responses.c.id).where(T.responses.c.ticket_id == "4"))
     assert scalars(store, select(T.tickets.c.subject).where(T.tickets.c.source_id == "3")) == ["Two\nlines"]
 
 
@@ -176,7 +180,9 @@ def test_a_rating_outside_the_values_map_names_the_labels(store, tmp_path):
     [reject] = rejects_of(summary)
     assert (reject["line"], reject["field"]) == (5, "Survey results")
     assert "'Meh'" in reject["reason"] and "'Extremely Happy'" in reject["reason"]
-    assert store.count(T.tickets) == 4
+    assert reject["kept_row"] and summary.fields_rejected == 1 and summary.rejected == 0
+    assert store.count(T.tickets) == 5  # the ticket went in without its rating
+    assert store.count(T.responses) == 2
 
 
 def test_cyrillic_greek_lithuanian_round_trip_exactly(store, tmp_path):

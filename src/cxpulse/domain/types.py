@@ -61,6 +61,11 @@ class Scale(StrEnum):
 OPEN_STATES = frozenset({"new", "open", "pending", "hold"})
 DONE_STATES = frozenset({"solved", "closed"})
 
+# A Ticket.metrics key (value 1.0) set by a reader whose events are synthesised from one
+# summary row (a CSV ticket export): those thin events cannot know the reopens, replies or
+# business minutes, so the help desk's own figures win over them in the ticket's KPIs.
+FIGURES_OF_RECORD = "figures_of_record"
+
 
 def is_satisfied(scale: Scale | str, score: int) -> bool:
     """CSAT's definition (DESIGN.md): top-2-box on 1–5, `good` on binary."""

@@ -10,7 +10,7 @@ import codecs
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,14 +35,26 @@ ROW_KINDS = ("tickets", "responses")
 TICKET_KEYS = (
     "ticket_id", "created_at", "first_reply_at", "first_reply_minutes", "first_reply_hours",
     "solved_at", "updated_at", "status", "channel", "priority", "agent", "group", "category",
-    "subject", "text", "customer", "rating", "rating_comment", "rated_at",
+    "subject", "text", "customer", "rating", "rating_comment", "rated_at", "due_at",
 )  # fmt: skip
 RESPONSE_KEYS = ("response_id", "ticket_id", "given_at", "customer", "agent", "channel", "rating", "rating_comment")
 REQUIRED_KEYS = {"tickets": ("ticket_id", "created_at"), "responses": ("given_at",)}
 FIRST_REPLY_KEYS = ("first_reply_at", "first_reply_minutes", "first_reply_hours")
-TOP_KEYS = ("csv", "columns", "rating", "ratings", "statuses")
-CSV_KEYS = ("rows", "delimiter", "quotechar", "encoding", "date_format", "timezone")
-RATING_KEYS = ("kind", "scale", "values", "not_rated")
+JOINED_KEYS = ("text", "rating_comment")  # may name a list of columns, joined with a blank line
+TOP_KEYS = ("csv", "columns", "rating", "ratings", "statuses", "nulls", "metrics")
+CSV_KEYS = ("rows", "delimiter", "quotechar", "encoding", "date_format", "timezone", "nulls")
+RATING_KEYS = ("kind", "scale", "values", "not_rated", "offered")
+# [metrics]: the help desk's own end-of-life figures → Ticket.metrics, under the keys of the
+# JSONL `metrics` field and of Zendesk's ticket_metrics (ingest/zendesk.py METRICS; a test
+# keeps the two in step), plus the first resolution a Zendesk CSV export carries.
+COUNT_METRICS = ("reopens", "replies", "assignee_stations", "group_stations")
+METRIC_KEYS = (
+    "reply_time_in_minutes", "reply_time_in_minutes_business",
+    "first_resolution_time_in_minutes", "first_resolution_time_in_minutes_business",
+    "full_resolution_time_in_minutes", "full_resolution_time_in_minutes_business",
+    "requester_wait_time_in_minutes", "requester_wait_time_in_minutes_business",
+    *COUNT_METRICS,
+)  # fmt: skip
 RATINGS_KEYS = ("column", *RATING_KEYS, "comment", "attribute", "importance")
 
 # Status words of common help desks → cxpulse's states; `[statuses]` adds to and overrides these.
@@ -75,8 +87,9 @@ class RatingColumn:
     scale: Scale
     values: dict[str, int]  # casefolded label → score
     labels: tuple[str, ...]  # the labels as written in the mapping, for messages
-    not_rated: frozenset[str]  # casefolded cells meaning "no rating" (Zendesk's "Offered")
-    comment: str = ""  # column of the free-text comment
+    not_rated: frozenset[str]  # casefolded cells meaning "no rating" (Zendesk's "Unoffered")
+    offered: frozenset[str] = frozenset()  # casefolded cells meaning "asked, not answered" (Zendesk's "Offered")
+    comment: tuple[str, ...] = ()  # column(s) of the free-text comment, joined with a blank line
     attribute: str = ""  # CSI attribute
     importance: str = ""  # column of the CSI importance rating (1–5)
 
@@ -91,7 +104,7 @@ class RatingColumn:
         if not v:
             return None
         key = v.casefold()
-        if key in self.not_rated:
+        if key in self.not_rated or key in self.offered:
             return None
         if key in self.values:
             return self.values[key]
@@ -122,15 +135,23 @@ class Mapping:
     codec: str  # what the file is opened with (utf-8 → utf-8-sig: a BOM is dropped)
     date_formats: tuple[str, ...]  # strptime formats or "iso", tried in order
     timezone: ZoneInfo  # for times without an offset
-    columns: dict[str, str]  # key → CSV column
+    columns: dict[str, str]  # key → CSV column (for `text` and `rating_comment`: the first of `joined`)
     ratings: tuple[RatingColumn, ...]
     statuses: dict[str, str]  # casefolded export status → cxpulse status
+    joined: dict[str, tuple[str, ...]]  # text / rating_comment → its columns, joined with a blank line
+    metrics: dict[str, str]  # Ticket.metrics key → CSV column ([metrics])
+    nulls: frozenset[str]  # casefolded cells meaning "empty" in every mapped column ([csv] nulls)
+    column_nulls: dict[str, frozenset[str]]  # CSV column → its own "empty" cells ([nulls])
+    timezone_set: bool  # [csv] timezone was given (it then becomes a new account's timezone)
 
     def mapped_columns(self) -> list[str]:
         """Every CSV column the mapping names, in mapping order, once."""
         names = list(self.columns.values())
+        for cols in self.joined.values():
+            names += cols
+        names += self.metrics.values()
         for r in self.ratings:
-            names += [r.column, r.comment, r.importance]
+            names += [r.column, *r.comment, r.importance]
         return list(dict.fromkeys(n for n in names if n))
 
 
@@ -188,10 +209,52 @@ def load_mapping(path: str | Path) -> Mapping:
     except (ValueError, KeyError, OSError):
         raise bad(f"[csv] timezone = {tz_name!r} is not an IANA timezone", fix='e.g. "Europe/Vilnius" or "UTC"') from None
 
-    columns = _columns(doc, rows, bad)
-    ratings = _ratings(doc, rows, columns, bad)
+    columns, joined = _columns(doc, rows, bad)
+    ratings = _ratings(doc, rows, columns, joined, bad)
     statuses = _statuses(doc, bad)
-    return Mapping(where, rows, delimiter, quotechar, encoding, codec, date_formats, tz, columns, ratings, statuses)
+    metrics = _metrics(doc, rows, bad)
+    nulls = frozenset(_null_list(conf.get("nulls", []), "[csv] nulls", bad))
+    mapping = Mapping(
+        where, rows, delimiter, quotechar, encoding, codec, date_formats, tz, columns, ratings, statuses,
+        joined, metrics, nulls, {}, "timezone" in conf,
+    )  # fmt: skip
+    column_nulls = _column_nulls(doc, mapping.mapped_columns(), bad)
+    if column_nulls:
+        mapping = replace(mapping, column_nulls=column_nulls)
+    return mapping
+
+
+def _null_list(v, where: str, bad) -> list[str]:
+    """A cell or a list of cells meaning "empty" (as pandas' na_values), casefolded and stripped."""
+    v = [v] if isinstance(v, str) else v
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise bad(f'{where} must be a list of cells meaning "empty", e.g. ["-", "N/A"]')
+    return [x.strip().casefold() for x in v if x.strip()]
+
+
+def _column_nulls(doc: dict, mapped: list[str], bad) -> dict[str, frozenset[str]]:
+    table = _table(doc, "nulls", bad)
+    out: dict[str, frozenset[str]] = {}
+    for column, v in table.items():
+        if column not in mapped:
+            close = difflib.get_close_matches(column, mapped, 1, 0.6)
+            raise bad(
+                f"[nulls] names the column {column!r}, which the mapping does not read",
+                fix=f"use the CSV column's name as in [columns]" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            )
+        out[column] = frozenset(_null_list(v, f"[nulls] {column!r}", bad))
+    return out
+
+
+def _metrics(doc: dict, rows: str, bad) -> dict[str, str]:
+    table = _table(doc, "metrics", bad)
+    if table and rows != "tickets":
+        raise bad('[metrics] belongs to rows = "tickets": they are a ticket\'s figures')
+    _unknown(table, METRIC_KEYS, "[metrics]", bad)
+    for key, v in table.items():
+        if not isinstance(v, str) or not v.strip():
+            raise bad(f"[metrics] {key} must name a CSV column (a non-empty string)")
+    return dict(table)
 
 
 def _table(doc: dict, key: str, bad) -> dict:
@@ -218,15 +281,25 @@ def _string(table: dict, key: str, where: str, bad, *, default: str = "") -> str
     return v
 
 
-def _columns(doc: dict, rows: str, bad) -> dict[str, str]:
+def _columns(doc: dict, rows: str, bad) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     table = _table(doc, "columns", bad)
     allowed = TICKET_KEYS if rows == "tickets" else RESPONSE_KEYS
     _unknown(table, allowed, f'[columns] of rows = "{rows}"', bad)
     columns: dict[str, str] = {}
+    joined: dict[str, tuple[str, ...]] = {}
     for key, v in table.items():
+        if key in JOINED_KEYS and isinstance(v, list):
+            if not v or not all(isinstance(c, str) and c.strip() for c in v):
+                raise bad(f"[columns] {key} must name a CSV column or a list of them, e.g. [\"Title\", \"Message\"]")
+            joined[key] = tuple(v)
+            columns[key] = v[0]
+            continue
         if not isinstance(v, str) or not v.strip():
-            raise bad(f"[columns] {key} must name a CSV column (a non-empty string)")
+            raise bad(f"[columns] {key} must name a CSV column (a non-empty string)"
+                      + (" or a list of them" if key in JOINED_KEYS else ""))
         columns[key] = v
+        if key in JOINED_KEYS:
+            joined[key] = (v,)
     missing = [k for k in REQUIRED_KEYS[rows] if k not in columns]
     if missing:
         raise bad(
@@ -239,17 +312,19 @@ def _columns(doc: dict, rows: str, bad) -> dict[str, str]:
     reply = [k for k in FIRST_REPLY_KEYS if k in columns]
     if len(reply) > 1:
         raise bad(f"[columns] maps {' and '.join(reply)}: give the first reply as a time or as a duration, not both")
-    return columns
+    return columns, joined
 
 
-def _ratings(doc: dict, rows: str, columns: dict[str, str], bad) -> tuple[RatingColumn, ...]:
+def _ratings(
+    doc: dict, rows: str, columns: dict[str, str], joined: dict[str, tuple[str, ...]], bad
+) -> tuple[RatingColumn, ...]:
     specs: list[RatingColumn] = []
     if "rating" in doc or "rating" in columns:
         one = _table(doc, "rating", bad)
         _unknown(one, RATING_KEYS, "[rating]", bad)
         if "rating" not in columns:
             raise bad('[rating] describes the column [columns] rating, which is not mapped', fix='add rating = "<column>" to [columns]')
-        specs.append(_rating(one, columns["rating"], "[rating]", bad, comment=columns.get("rating_comment", "")))
+        specs.append(_rating(one, columns["rating"], "[rating]", bad, comment=joined.get("rating_comment", ())))
     elif "rating_comment" in columns:
         raise bad("[columns] rating_comment is mapped without [columns] rating")
     many = doc.get("ratings", [])
@@ -263,10 +338,15 @@ def _ratings(doc: dict, rows: str, columns: dict[str, str], bad) -> tuple[Rating
         column = _string(t, "column", where, bad)
         if not column.strip():
             raise bad(f"{where} needs column = \"<the CSV column holding the rating>\"")
+        comment = t.get("comment", [])
+        if isinstance(comment, str):
+            comment = (comment,) if comment.strip() else ()
+        elif not isinstance(comment, list) or not all(isinstance(c, str) and c.strip() for c in comment):
+            raise bad(f"{where} comment must name a CSV column or a list of them")
         specs.append(
             _rating(
                 t, column, where, bad,
-                comment=_string(t, "comment", where, bad),
+                comment=tuple(comment),
                 attribute=_string(t, "attribute", where, bad).strip(),
                 importance=_string(t, "importance", where, bad),
             )
@@ -281,7 +361,9 @@ def _ratings(doc: dict, rows: str, columns: dict[str, str], bad) -> tuple[Rating
     return tuple(specs)
 
 
-def _rating(t: dict, column: str, where: str, bad, *, comment: str = "", attribute: str = "", importance: str = "") -> RatingColumn:
+def _rating(
+    t: dict, column: str, where: str, bad, *, comment: tuple[str, ...] = (), attribute: str = "", importance: str = ""
+) -> RatingColumn:
     try:
         kind = F.choice(t.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
         scale = F.response_scale(kind, t.get("scale"))
@@ -302,7 +384,14 @@ def _rating(t: dict, column: str, where: str, bad, *, comment: str = "", attribu
         folded[label.strip().casefold()] = n
     skip = t.get("not_rated", [])
     if not isinstance(skip, list) or not all(isinstance(x, str) for x in skip):
-        raise bad(f'{where} not_rated must be a list of strings, e.g. ["Offered", "Unoffered"]')
+        raise bad(f'{where} not_rated must be a list of strings, e.g. ["Unoffered"]')
+    offered = t.get("offered", [])
+    if not isinstance(offered, list) or not all(isinstance(x, str) for x in offered):
+        raise bad(f'{where} offered must be a list of strings, e.g. ["Offered"]')
+    both = {x.strip().casefold() for x in skip} & {x.strip().casefold() for x in offered}
+    if both:
+        raise bad(f"{where}: {', '.join(map(repr, sorted(both)))} is in both not_rated and offered",
+                  fix="offered: a survey sent and not answered (an invitation); not_rated: none sent")
     return RatingColumn(
         column=column,
         kind=kind,
@@ -310,6 +399,7 @@ def _rating(t: dict, column: str, where: str, bad, *, comment: str = "", attribu
         values=folded,
         labels=tuple(values),
         not_rated=frozenset(x.strip().casefold() for x in skip),
+        offered=frozenset(x.strip().casefold() for x in offered),
         comment=comment,
         attribute=attribute,
         importance=importance,

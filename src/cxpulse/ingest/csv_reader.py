@@ -2,15 +2,19 @@
 
 `rows = "tickets"`: each row is one ticket. It becomes a `Ticket`, the events its times
 imply — `{id}:created` (the customer's message), `{id}:assigned`, `{id}:first-reply`,
-`{id}:solved` — and one `Response` per rated rating column. KPIs are then computed from
-those events by the same fold as for every other source.
+`{id}:solved` — one `Response` per rated rating column, and one `Invitation` per rated or
+offered cell of a column that lists `offered` cells. KPIs are then computed from those
+events by the same fold as for every other source; the help desk's own figures mapped in
+`[metrics]` go into `Ticket.metrics` and win over the folded ones in the KPIs only.
 
 `rows = "responses"`: each row is one survey answer sheet; every answered rating column
 (NPS, CES, CSAT, CSI…) becomes one `Response`.
 
 Everything that can be checked before the first row is checked before anything is
-yielded: the mapping, the encoding of the first 64 KB, the header. A bad row becomes a
-`Reject` naming its physical line and the CSV column; the rows around it go on.
+yielded: the mapping, the encoding of the first 64 KB, the header. A bad optional cell
+becomes a `Reject(kept=True)` naming its physical line and CSV column, and its row goes in
+without it; only a missing or bad id or creation time rejects the whole row. Implausible
+orders of times (solved before the first reply…) go in as they are, with a `Note`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import csv
 import difflib
 import io
 import math
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,18 +34,21 @@ from cxpulse.domain import (
     OPEN_STATES,
     EventKind,
     FormatError,
+    Invitation,
     Response,
     Role,
     Scale,
     Ticket,
     TicketEvent,
 )
+from cxpulse.domain.types import FIGURES_OF_RECORD
 from cxpulse.ingest import fields as F
-from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
+from cxpulse.ingest.base import Note, Progress, Record, Reject, RowError, Stream
 from cxpulse.ingest.csv_mapping import (
     _EXAMPLE_TIME,
     _HMS,
     _UNDECODABLE,
+    COUNT_METRICS,
     FIELD_LIMIT,
     FIRST_REPLY_KEYS,
     HEAD_BYTES,
@@ -51,6 +59,8 @@ from cxpulse.ingest.csv_mapping import (
 )
 
 __all__ = ["read_csv"]
+
+_COUNT = re.compile(r"\d+(?:\.0*)?")  # 2, or 2.0 from a spreadsheet
 
 
 # ── the file ────────────────────────────────────────────────────────────────────────
@@ -198,7 +208,9 @@ def _stream(path: Path, m: Mapping, positions: dict[str, int], width: int, progr
             progress(raw.tell())
 
 
-def _parse_row(parse, name: str, line: int, row: list[str], width: int, m: Mapping) -> list[Record | Reject]:
+def _parse_row(
+    parse: _Row, name: str, line: int, row: list[str], width: int, m: Mapping
+) -> list[Record | Reject | Note]:
     text = m.delimiter.join(row)
     if _UNDECODABLE.search(text):
         col = next(i for i, c in enumerate(row) if _UNDECODABLE.search(c))
@@ -213,9 +225,14 @@ def _parse_row(parse, name: str, line: int, row: list[str], width: int, m: Mappi
             )
         ]  # fmt: skip
     try:
-        return [Record(kind, obj, None, name, line) for kind, obj in parse(row)]
+        out: list[Record | Reject | Note] = [Record(kind, obj, None, name, line) for kind, obj in parse(row)]
     except RowError as e:
         return [Reject(name, line, e.field, e.reason, text)]
+    if parse.bad:
+        out += [Reject(name, line, e.field, e.reason, text, kept=True) for e in parse.bad]
+    if parse.notes:
+        out += [Note(name, line, what, detail) for what, detail in parse.notes]
+    return out
 
 
 def _printable(text: str) -> str:
@@ -226,13 +243,40 @@ def _printable(text: str) -> str:
 
 
 class _Row:
-    """Reading the mapped cells of one row."""
+    """Reading the mapped cells of one row.
+
+    A call parses one row into (kind, object) pairs. A bad optional cell does not stop
+    it: the cell is left out and its RowError kept in `bad`; implausible but stored
+    orders of times are kept in `notes`. Only a missing or bad id or creation time
+    raises, rejecting the row.
+    """
 
     def __init__(self, m: Mapping, positions: dict[str, int]) -> None:
         self.m = m
         self.pos = positions
         self.by_position = {i: n for n, i in positions.items()}
         self.ratings = [(r, positions[r.column]) for r in m.ratings]
+        self.joined = {key: tuple(positions[c] for c in cols) for key, cols in m.joined.items()}
+        # Cells meaning "empty", per position: [csv] nulls for every mapped column, plus [nulls].
+        self.nulls = []
+        for name, i in positions.items():
+            nulls = m.nulls | m.column_nulls.get(name, frozenset())
+            if nulls:  # a longer cell cannot be one of them, even with spaces around: skip its casefold
+                self.nulls.append((i, nulls, max(map(len, nulls))))
+        self.bad: list[RowError] = []
+        self.notes: list[tuple[str, str]] = []
+
+    def __call__(self, row: list[str]) -> list[tuple[str, object]]:
+        self.bad = []
+        self.notes = []
+        for i, nulls, longest in self.nulls:
+            v = row[i]
+            if v and (len(v) <= longest or v[0].isspace() or v[-1].isspace()) and v.strip().casefold() in nulls:
+                row[i] = ""
+        return self.parse(row)
+
+    def parse(self, row: list[str]) -> list[tuple[str, object]]:
+        raise NotImplementedError
 
     def header_name(self, i: int) -> str:
         return self.by_position.get(i, f"(column {i + 1})")
@@ -242,22 +286,79 @@ class _Row:
         col = self.m.columns.get(key)
         return "" if col is None else row[self.pos[col]]
 
+    def text(self, row: list[str], key: str) -> str:
+        """A text key's cell, or its columns' non-empty cells joined with a blank line."""
+        where = self.joined.get(key)
+        if where is None:
+            return ""
+        if len(where) == 1:
+            return row[where[0]]
+        return _join(row, where)
+
     def label(self, row: list[str], key: str) -> str:
         return self.cell(row, key).strip()
 
-    def time(self, row: list[str], key: str, *, required: bool = False) -> datetime | None:
+    def time(self, row: list[str], key: str) -> datetime | None:
+        """An optional time: a bad cell is left out (kept in `bad`)."""
         col = self.m.columns.get(key)
         if col is None:
             return None
-        return parse_time(row[self.pos[col]], col, self.m.date_formats, self.m.timezone, required=required)
+        raw = row[self.pos[col]]
+        try:
+            return parse_time(raw, col, self.m.date_formats, self.m.timezone)
+        except RowError as e:
+            hint = f"if {raw.strip()!r} means empty, list it in the mapping's nulls"
+            self.bad.append(RowError(col, f"{e.reason}; {hint}"))
+            return None
 
-    def responses(self, row: list[str], base: str, given_at: datetime, *, ticket_id: str, customer: str, agent: str, channel: str = ""):
+    def required_time(self, row: list[str], key: str) -> datetime:
+        col = self.m.columns[key]
+        at = parse_time(row[self.pos[col]], col, self.m.date_formats, self.m.timezone, required=True)
+        assert at is not None
+        return at
+
+    def note(self, what: str, row: list[str], key: str, than: str) -> None:
+        cols = self.m.columns
+        self.notes.append(
+            (what, f"{cols[key]} {self.label(row, key)!r}, {cols[than]} {self.label(row, than)!r}")
+        )
+
+    def answers(
+        self, row: list[str], base: str, given_at: datetime, *,
+        ticket_id: str, customer: str, agent: str, channel: str = "",
+    ) -> Iterator[tuple[str, object]]:
+        """A Response per rated column; an Invitation per rated or `offered` cell of a
+        column that lists `offered` cells (then the export says who was asked)."""
         for spec, i in self.ratings:
-            score = spec.score(row[i])
+            cell = row[i]
+            try:
+                score = spec.score(cell)
+            except RowError as e:
+                self.bad.append(e)
+                continue
+            if spec.offered and (score is not None or cell.strip().casefold() in spec.offered):
+                yield "invitation", Invitation(
+                    source_id=f"{base}{spec.suffix}",
+                    sent_at=given_at,
+                    kind=spec.kind,
+                    ticket_id=ticket_id,
+                    customer_id=customer,
+                )
             if score is None:
                 continue
+            importance = None
             imp = row[self.pos[spec.importance]].strip() if spec.importance else ""
-            yield Response(
+            if imp:
+                try:
+                    importance = F.score(imp, Scale.FIVE, spec.importance)
+                except RowError as e:
+                    self.bad.append(e)
+            comment = ""
+            if len(spec.comment) == 1:
+                comment = row[self.pos[spec.comment[0]]]
+            elif spec.comment:
+                comment = _join(row, [self.pos[c] for c in spec.comment])
+            yield "response", Response(
                 source_id=f"{base}{spec.suffix}",
                 given_at=given_at,
                 kind=spec.kind,
@@ -268,35 +369,51 @@ class _Row:
                 agent_id=agent,
                 channel=channel,
                 attribute=spec.attribute,
-                importance=F.score(imp, Scale.FIVE, spec.importance) if imp else None,
-                comment=row[self.pos[spec.comment]] if spec.comment else "",
+                importance=importance,
+                comment=comment,
             )
+
+
+def _join(row: list[str], where) -> str:
+    return "\n\n".join(v for v in (row[i].strip() for i in where) if v)
 
 
 class _TicketRow(_Row):
     """One row per ticket → the ticket, its synthesized events, its ratings."""
 
-    def __call__(self, row: list[str]) -> list[tuple[str, object]]:
+    def parse(self, row: list[str]) -> list[tuple[str, object]]:
         cols = self.m.columns
         tid = self.label(row, "ticket_id")
         if not tid:
             raise RowError(cols["ticket_id"], "empty: every row needs the ticket's id in the help desk")
-        created = self.time(row, "created_at", required=True)
-        assert created is not None
+        created = self.required_time(row, "created_at")
         solved = self.time(row, "solved_at")
+        if solved is not None and solved < created:
+            raw, col = self.label(row, "solved_at"), cols["solved_at"]
+            created_cell = f"{cols['created_at']} {self.label(row, 'created_at')!r}"
+            fix = f"[nulls] {_toml_key(col)} = [{_toml_str(raw)}]"
+            self.bad.append(
+                RowError(
+                    col,
+                    f"{raw!r} is before the ticket was created ({created_cell}); "
+                    f"if it means \"not solved\", list it in the mapping's nulls: {fix}",
+                )
+            )
+            solved = None
         updated = self.time(row, "updated_at")
         first = self.first_reply(row, created)
-        reply_key = next((k for k in FIRST_REPLY_KEYS if k in cols), "first_reply_at")
-        for key, at in ((reply_key, first), ("solved_at", solved)):
-            if at is not None and at < created:
-                raise RowError(
-                    cols[key],
-                    f"{self.label(row, key)!r} is before the ticket was created "
-                    f"({cols['created_at']} {self.label(row, 'created_at')!r})",
-                )
+        due = self.time(row, "due_at")
+        if first is not None:
+            reply_key = next(k for k in FIRST_REPLY_KEYS if k in cols)
+            if first < created:
+                self.note("first reply before creation", row, reply_key, "created_at")
+            elif solved is not None and solved < first:
+                self.note("solved before its first reply", row, "solved_at", reply_key)
+        if due is not None and due < created:
+            self.note("due before creation", row, "due_at", "created_at")
         agent = self.label(row, "agent")
         customer = self.label(row, "customer")
-        text = self.cell(row, "text")
+        text = self.text(row, "text")
         status = self.status(row, solved)
         ticket = Ticket(
             source_id=tid,
@@ -312,6 +429,8 @@ class _TicketRow(_Row):
             assignee_id=agent,
             updated_at=updated,
             solved_at=solved,
+            due_at=due,
+            metrics=self.metrics(row) if self.m.metrics else {},
         )
         out: list[tuple[str, object]] = [("ticket", ticket)]
 
@@ -329,9 +448,12 @@ class _TicketRow(_Row):
                 # Solved once, open now: reopened. At the same instant "…:solved" sorts before "…:status".
                 at = updated if updated is not None and updated > solved else solved
                 out.append(ev("status", at, EventKind.STATUS, value_from="solved", value_to=status))
-        given = self.time(row, "rated_at") or solved or created
-        for r in self.responses(row, f"{tid}:rating:", given, ticket_id=tid, customer=customer, agent=agent):
-            out.append(("response", r))
+        if self.ratings:
+            rated = self.time(row, "rated_at")
+            if rated is not None and rated < created:
+                self.note("rated before creation", row, "rated_at", "created_at")
+            given = rated or solved or created
+            out.extend(self.answers(row, f"{tid}:rating:", given, ticket_id=tid, customer=customer, agent=agent))
         return out
 
     def first_reply(self, row: list[str], created: datetime) -> datetime | None:
@@ -340,9 +462,40 @@ class _TicketRow(_Row):
             return self.time(row, "first_reply_at")
         for key, unit in (("first_reply_minutes", "minutes"), ("first_reply_hours", "hours")):
             if key in cols:
-                took = parse_duration(self.cell(row, key), cols[key], unit)
+                try:
+                    took = parse_duration(self.cell(row, key), cols[key], unit)
+                except RowError as e:
+                    self.bad.append(e)
+                    return None
                 return None if took is None else created + took
         return None
+
+    def metrics(self, row: list[str]) -> dict[str, float]:
+        """The help desk's own figures of this ticket ([metrics]); a bad cell is left out."""
+        out: dict[str, float] = {}
+        for key, col in self.m.metrics.items():
+            v = row[self.pos[col]]
+            if not v.strip():
+                continue
+            try:
+                if key in COUNT_METRICS:
+                    out[key] = float(parse_count(v, col))
+                    continue
+                try:
+                    n = float(v)  # the usual cell: plain minutes
+                except ValueError:
+                    n = math.nan
+                if 0.0 <= n < math.inf:
+                    out[key] = n
+                else:  # "1,5", "H:MM:SS", or not a duration at all
+                    took = parse_duration(v, col, "minutes")
+                    assert took is not None
+                    out[key] = took.total_seconds() / 60.0
+            except RowError as e:
+                self.bad.append(e)
+        if out:
+            out[FIGURES_OF_RECORD] = 1.0  # its events are this row's summary: these figures win in KPIs
+        return out
 
     def status(self, row: list[str], solved: datetime | None) -> str:
         raw = self.label(row, "status")
@@ -355,27 +508,35 @@ class _TicketRow(_Row):
 class _ResponseRow(_Row):
     """One row per survey answer sheet → one response per answered rating column."""
 
-    def __call__(self, row: list[str]) -> list[tuple[str, object]]:
+    def parse(self, row: list[str]) -> list[tuple[str, object]]:
         cols = self.m.columns
         rid = self.label(row, "response_id")
         tid = self.label(row, "ticket_id")
         if not rid and not tid:
             col = cols.get("response_id") or cols["ticket_id"]
             raise RowError(col, "empty: every response needs its id (or its ticket's id) so a re-import changes nothing")
-        given = self.time(row, "given_at", required=True)
-        assert given is not None
+        given = self.required_time(row, "given_at")
         base = f"{rid}:" if rid else f"{tid}:rating:"
-        out = [
-            ("response", r)
-            for r in self.responses(
+        out = list(
+            self.answers(
                 row, base, given, ticket_id=tid, customer=self.label(row, "customer"),
                 agent=self.label(row, "agent"), channel=self.label(row, "channel"),
             )
-        ]  # fmt: skip
+        )  # fmt: skip
         if not out:
+            if self.bad:  # nothing of the row can go in: its first bad cell rejects it
+                raise self.bad[0]
             names = ", ".join(repr(r.column) for r in self.m.ratings)
             raise RowError(self.m.ratings[0].column, f"no answer in {names}: the row holds no rating")
         return out
+
+
+def _toml_str(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_key(v: str) -> str:
+    return v if v.replace("_", "").replace("-", "").isalnum() and v.isascii() else _toml_str(v)
 
 
 # ── cells ───────────────────────────────────────────────────────────────────────────
@@ -428,3 +589,11 @@ def parse_duration(value: str, column: str, unit: str) -> timedelta | None:
     if not math.isfinite(n) or n < 0:
         raise RowError(column, f"not a duration: {v!r} (expected {unit} as a number, e.g. 90 or 1.5, or H:MM:SS)")
     return timedelta(minutes=n) if unit == "minutes" else timedelta(hours=n)
+
+
+def parse_count(value: str, column: str) -> int:
+    """A whole, non-negative count: `2`, or `2.0` from a spreadsheet."""
+    v = value.strip()
+    if _COUNT.fullmatch(v):
+        return int(v.split(".")[0])
+    raise RowError(column, f"not a count: {v!r} (expected a whole number, e.g. 0 or 2)")

@@ -14,7 +14,7 @@ are used only as documented fallbacks for sources that carry no such events.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from operator import attrgetter
 from typing import Iterable
@@ -30,7 +30,7 @@ from cxpulse.domain.types import (
 )
 from cxpulse.metrics.business_hours import business_minutes
 
-__all__ = ["TicketFacts", "due_time", "facts_from_metrics", "ticket_facts"]
+__all__ = ["TicketFacts", "due_time", "facts_from_metrics", "ticket_facts", "with_help_desk_figures"]
 
 # The requester is waiting in these states; `pending` waits on the requester, and a
 # solved or closed ticket waits on nobody (Zendesk's requester wait time, same rule).
@@ -381,3 +381,54 @@ def facts_from_metrics(ticket: Ticket, *, as_of: datetime | None = None) -> Tick
         source="metrics",
         due_at=ticket.due_at,
     )
+
+
+def with_help_desk_figures(facts: TicketFacts, metrics: dict[str, float]) -> TicketFacts:
+    """End-of-life facts with each figure the help desk gave (Ticket.metrics) put over the
+    one folded from the events.
+
+    For tickets whose events are synthesised from one summary row (a CSV export: created,
+    first reply, solved): such events cannot know the reopens, the replies after the first,
+    the requester's wait or the business minutes, and the help desk, which saw the whole
+    history, can. KPIs only: the as-of features keep folding the events (these figures are
+    totals at the end, without times, and would leak what happened after t).
+    """
+    m = metrics
+    reply = _metric(m, "reply_time_in_minutes")
+    full = _metric(m, "full_resolution_time_in_minutes")
+    wait = _metric(m, "requester_wait_time_in_minutes")
+    replies = _metric(m, "replies")
+    reopens = _metric(m, "reopens")
+    assignees = _metric(m, "assignee_stations")
+    groups = _metric(m, "group_stations")
+    changes: dict = {"source": "metrics"}
+    if reply is not None:
+        changes["first_reply_minutes"] = reply
+        changes["first_reply_at"] = facts.created_at + timedelta(minutes=reply)
+    for key, attr in (
+        ("reply_time_in_minutes_business", "first_reply_bh_minutes"),
+        ("requester_wait_time_in_minutes_business", "requester_wait_bh_minutes"),
+    ):
+        v = _metric(m, key)
+        if v is not None:
+            changes[attr] = v
+    if facts.solved:  # resolution figures describe a solved ticket only
+        if full is not None:
+            changes["full_resolution_minutes"] = full
+        v = _metric(m, "full_resolution_time_in_minutes_business")
+        if v is not None:
+            changes["full_resolution_bh_minutes"] = v
+    if wait is not None:
+        changes["requester_wait_minutes"] = wait
+    if replies is not None:
+        changes["agent_replies"] = int(replies)
+    if reopens is not None:
+        changes["reopens"] = int(reopens)
+    if assignees is not None:
+        changes["reassignments"] = max(int(assignees) - 1, 0)
+    if groups is not None:
+        changes["group_transfers"] = max(int(groups) - 1, 0)
+    n_replies = changes.get("agent_replies", facts.agent_replies)
+    n_reopens = changes.get("reopens", facts.reopens)
+    changes["one_touch"] = facts.solved and n_replies == 1 and n_reopens == 0
+    return replace(facts, **changes)

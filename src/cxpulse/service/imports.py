@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from cxpulse.domain import FormatError
+from cxpulse.domain import Account, FormatError
 from cxpulse.ingest import ImportSummary
 from cxpulse.ingest.base import Progress, Stream
 from cxpulse.service.derive import refresh
@@ -74,17 +74,54 @@ def import_path(
         stream = read_in_process(make_reader, progress)
     else:
         stream = make_reader(progress)
+    warnings: list[str] = []
+    if fmt == "csv" and mapping:
+        stream = _after_the_checks(stream, lambda: warnings.extend(_settle_csv_timezone(store, account, Path(mapping))))
     rejects = Path(rejects_path) if rejects_path else default_rejects_path(path)
     if rejects.exists():
         rejects.unlink()  # a rejects file always speaks of the latest import
     with _no_cyclic_gc():
         result = load(store, stream, account=account, rejects_path=rejects)
+        result.summary.warnings[:0] = warnings
         if on_refresh is not None:
             on_refresh(sum(len(t.tickets) for t in result.touched.values()))
         refresh(store, result.touched)
         queue_imported_low_ratings(store, result.touched)  # webhooks out: new low ratings of the last 7 days
     result.summary.rescored = rescore(store, result.touched)
     return result.summary
+
+
+def _after_the_checks(stream: Stream, then: Callable[[], None]) -> Iterator:
+    """`stream`, calling `then()` once its first item is read: by then the reader (here or
+    in its own process) has checked the mapping, the encoding and the header, so nothing is
+    written for a file that stops there."""
+    it = iter(stream)
+    for first in it:
+        then()
+        yield first
+        yield from it
+
+
+def _settle_csv_timezone(store: Store, account: str, mapping: Path) -> list[str]:
+    """A mapping's `[csv] timezone` becomes a new account's timezone (its days, its business
+    hours); an existing account keeps its own, and a differing one is said, never changed."""
+    from cxpulse.ingest.csv_mapping import load_mapping
+
+    m = load_mapping(mapping)  # the reader loaded it already: any mistake has been raised
+    if not m.timezone_set:
+        return []
+    zone = m.timezone.key
+    existing = next((a for a in store.accounts() if a.name == account), None)
+    if existing is None:
+        store.ensure_account(Account(name=account, timezone=zone))
+        return []
+    if existing.account.timezone != zone:
+        return [
+            f"account {account!r} keeps its timezone {existing.account.timezone}, but the mapping {mapping} "
+            f"says timezone = {zone!r}: days and business hours stay in {existing.account.timezone}; "
+            f"if {zone} is right, run: cxpulse settings {account} --timezone {zone}"
+        ]
+    return []
 
 
 @contextmanager
