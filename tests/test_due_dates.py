@@ -210,3 +210,30 @@ def test_jsonl_rejects_a_bad_field_but_keeps_the_ticket(store, tmp_path):
     assert events == [("e1", "system")]
     again = import_path(store, "jsonl", path, account="acme")
     assert again.inserted == 0 and again.updated == 0
+
+
+def test_a_ticket_closed_at_an_unknown_time_is_done_and_outside_the_due_figures(store, tmp_path):
+    """A cancelled order: closed, its events never say when. The KPIs call it closed (not
+    open for years), and with no solve time its promise was neither kept nor broken."""
+    lines = [
+        {"type": "ticket", "id": "c1", "created_at": _iso(T0), "status": "closed", "due_at": _iso(T0 + timedelta(days=9))},
+        {"type": "event", "id": "c1-new", "ticket_id": "c1", "at": _iso(T0), "kind": "status", "from": "", "to": "new"},
+        {"type": "rating", "id": "rc1", "ticket_id": "c1", "given_at": _iso(T0 + timedelta(days=30)), "score": 1},
+        {"type": "ticket", "id": "c2", "created_at": _iso(T0), "status": "open", "due_at": _iso(T0 + timedelta(days=9))},
+        {"type": "event", "id": "c2-new", "ticket_id": "c2", "at": _iso(T0), "kind": "status", "from": "", "to": "new"},
+    ]
+    path = tmp_path / "cancelled.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    import_path(store, "jsonl", path, account="acme")
+    from sqlalchemy import select
+
+    from cxpulse.storage import tables as T
+
+    with store.engine.connect() as c:
+        kpis = {r.ticket_id: r for r in c.execute(select(T.ticket_kpis))}
+    assert (kpis["c1"].status, kpis["c1"].solved, kpis["c1"].solved_at, kpis["c1"].full_resolution_minutes) == (
+        "closed", True, None, None)
+    rows = _rows(store)
+    rate = next(r for r in rows if r["metric"] == "overdue_rate")
+    assert (rate["count"], rate["n"]) == (1, 1)  # only c2, open past its promise
+    assert not [r for r in rows if r["metric"] == "csat_by_due"]

@@ -30,7 +30,7 @@ from cxpulse.domain.types import (
 )
 from cxpulse.metrics.business_hours import business_minutes
 
-__all__ = ["TicketFacts", "due_time", "facts_from_metrics", "ticket_facts", "with_help_desk_figures"]
+__all__ = ["TicketFacts", "done_at_end", "due_time", "facts_from_metrics", "ticket_facts", "with_help_desk_figures"]
 
 # The requester is waiting in these states; `pending` waits on the requester, and a
 # solved or closed ticket waits on nobody (Zendesk's requester wait time, same rule).
@@ -432,3 +432,20 @@ def with_help_desk_figures(facts: TicketFacts, metrics: dict[str, float]) -> Tic
     n_reopens = changes.get("reopens", facts.reopens)
     changes["one_touch"] = facts.solved and n_replies == 1 and n_reopens == 0
     return replace(facts, **changes)
+
+
+def done_at_end(facts: TicketFacts, ticket: Ticket) -> TicketFacts:
+    """End-of-life facts of a ticket that is solved or closed while its events leave it
+    open: done, at an unknown time (an export's cancelled order, closed with no date).
+
+    KPIs only, like `with_help_desk_figures`: the ticket's current status says nothing of
+    when it was reached, so the as-of fold never reads it at an earlier t. Without this a
+    cancelled order would count as open for ever (and late, past its promise). The
+    requester's wait stays as folded, to the end (an upper bound); there is no resolution
+    time.
+    """
+    final = ticket.status.strip().lower()
+    if facts.solved or final not in DONE_STATES:
+        return facts
+    return replace(facts, status=final, solved=True, solved_at=None, full_resolution_minutes=None,
+                   full_resolution_bh_minutes=None, one_touch=False)

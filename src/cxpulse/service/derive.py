@@ -14,7 +14,13 @@ from sqlalchemy import Engine, bindparam, func, select, update
 
 from cxpulse.domain import EventKind, Ticket
 from cxpulse.domain.types import FIGURES_OF_RECORD
-from cxpulse.metrics.facts import TicketFacts, facts_from_metrics, ticket_facts, with_help_desk_figures
+from cxpulse.metrics.facts import (
+    TicketFacts,
+    done_at_end,
+    facts_from_metrics,
+    ticket_facts,
+    with_help_desk_figures,
+)
 from cxpulse.service.load import Touched
 from cxpulse.service.processes import process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
@@ -69,14 +75,18 @@ def final_facts(ticket: Ticket, events: list, acc: StoredAccount) -> TicketFacts
     """The KPIs fold at the end: from events, or from the help desk's own metrics when the
     events cannot tell when the ticket was solved (a comments-only export has no status).
     A ticket whose events a reader synthesised from one summary row (FIGURES_OF_RECORD, a
-    CSV export) gets the help desk's figures over the folded ones (with_help_desk_figures)."""
+    CSV export) gets the help desk's figures over the folded ones (with_help_desk_figures).
+    A ticket solved or closed by its status alone, its events never saying when, is done
+    at an unknown time (done_at_end)."""
     m = ticket.metrics
     a = acc.account
     if m and m.get(FIGURES_OF_RECORD):
-        return with_help_desk_figures(ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone), m)
-    if m and not any(e.kind is EventKind.STATUS for e in events):
+        facts = with_help_desk_figures(ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone), m)
+    elif m and not any(e.kind is EventKind.STATUS for e in events):
         return facts_from_metrics(ticket)
-    return ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone)
+    else:
+        facts = ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone)
+    return done_at_end(facts, ticket)
 
 
 def _recompute_kpis(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.storage import tables as T
@@ -245,7 +245,8 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
 
 def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
     """(group labels, due_at, solved_at) of the tickets created in the window that carry a
-    promise (`due_at`): what overdue_rate and overdue_minutes are computed from."""
+    promise (`due_at`): what overdue_rate and overdue_minutes are computed from. A ticket
+    solved at an unknown time (a cancelled order) is left out: its outcome is unknown."""
     check_by(by)
     k = T.ticket_kpis
     cols = {
@@ -257,7 +258,8 @@ def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
     }
     group_cols = [cols[key] if key not in TIME_KEYS else k.c.created_day for key in by]
     q = select(*group_cols, k.c.due_at, k.c.solved_at).where(
-        k.c.due_at.is_not(None), *_window_conds(k.c.account_id, k.c.created_day, window, "raw")
+        k.c.due_at.is_not(None), *_window_conds(k.c.account_id, k.c.created_day, window, "raw"),
+        or_(k.c.solved.is_(False), k.c.solved_at.is_not(None)),  # solved at an unknown time: outcome unknown
     )
     for row in conn.execute(q):
         yield group_labels(by, row), _aware(row[-2]), _aware(row[-1])
@@ -331,6 +333,7 @@ def _due_bucket(now: datetime):
         (k.c.due_at.is_(None), None),
         (and_(k.c.solved_at.is_not(None), k.c.solved_at <= k.c.due_at), "on time"),
         (k.c.solved_at.is_not(None), "late"),
+        (k.c.solved.is_(True), None),  # solved at an unknown time: outcome unknown
         (k.c.due_at < now_p, "late"),
         else_=None,
     )
