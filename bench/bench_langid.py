@@ -9,7 +9,8 @@ Candidates (each skipped with a note when not installed):
   tree to see the old detector);
 - lingua (lingua-language-detector), all 75 languages, high- and low-accuracy mode;
 - py3langid, all 97 languages, and restricted to the languages cxpulse stems;
-- simplemma's `langdetect` over its 54 lemmatisation languages.
+- simplemma's `langdetect` (it needs the candidate languages named) over the ten
+  languages of the lines, and over all its 54 (slow: minutes).
 
 The lines are bench/_langid_samples.py: 20 per language in 10 languages. Accuracy is
 per language and overall; µs/call is the median of 5 passes over all lines after one
@@ -71,8 +72,9 @@ def _py3langid(restricted: bool):
 
         ident = LanguageIdentifier.from_model_file(MODEL_FILE)
         if restricted:
-            ident.set_languages(["en", "ru", "el", "lt", "pt", "es", "de", "fr", "pl", "tr", "it", "nl",
-                                 "sv", "da", "no", "fi", "hu", "ro", "cs", "uk", "ca", "id", "et", "eu"])
+            from cxpulse.text import LANGUAGES
+
+            ident.set_languages([c for c in LANGUAGES if c in set(ident.nb_classes)])
 
         def detect(text: str) -> str:
             return ident.classify(text)[0]
@@ -82,17 +84,20 @@ def _py3langid(restricted: bool):
     return build
 
 
-def _simplemma():
-    from simplemma import langdetect
-    from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
+def _simplemma(ten: bool):
+    def build():
+        from simplemma import langdetect
+        from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES
 
-    langs = tuple(sorted(SUPPORTED_LANGUAGES))
+        langs = tuple(SAMPLES) if ten else tuple(sorted(SUPPORTED_LANGUAGES))
 
-    def detect(text: str) -> str:
-        best = langdetect(text, lang=langs)[0][0]
-        return "" if best == "unk" else best
+        def detect(text: str) -> str:
+            best = langdetect(text, lang=langs)[0][0]
+            return "" if best == "unk" else best
 
-    return detect
+        return detect
+
+    return build
 
 
 CANDIDATES = {
@@ -100,8 +105,9 @@ CANDIDATES = {
     "lingua-high": ("lingua 2, 75 languages, high accuracy", _lingua(False)),
     "lingua-low": ("lingua 2, 75 languages, low accuracy", _lingua(True)),
     "py3langid": ("py3langid, 97 languages", _py3langid(False)),
-    "py3langid-24": ("py3langid, 24 languages", _py3langid(True)),
-    "simplemma": ("simplemma.langdetect, 54 languages", _simplemma),
+    "py3langid-76": ("py3langid, cxpulse's 76 languages", _py3langid(True)),
+    "simplemma-10": ("simplemma.langdetect, the 10 languages of the lines", _simplemma(True)),
+    "simplemma": ("simplemma.langdetect, 54 languages", _simplemma(False)),
 }
 
 
@@ -120,10 +126,13 @@ def _measure(key: str) -> dict:
     per_lang = {lang: sum(g == lang for (l2, _), g in zip(lines, got) if l2 == lang) for lang in SAMPLES}
     wrong = [f"{lang}→{g or '?'}: {line}" for (lang, line), g in zip(lines, got) if g != lang]
     passes = []
+    by_lang: dict[str, list[float]] = {lang: [] for lang in SAMPLES}
     for _ in range(5):
         t = time.perf_counter()
-        for _, line in lines:
+        for lang, line in lines:
+            t1 = time.perf_counter()
             detect(line)
+            by_lang[lang].append(time.perf_counter() - t1)
         passes.append((time.perf_counter() - t) / len(lines))
     t = time.perf_counter()
     for _ in range(20):
@@ -133,6 +142,7 @@ def _measure(key: str) -> dict:
         "key": key, "per_lang": per_lang, "n": len(lines), "right": sum(per_lang.values()),
         "us": statistics.median(passes) * 1e6, "long_us": long_us, "first_s": first,
         "mb": (rss1 - rss0) / 1024, "wrong": wrong,
+        "us_by_lang": {lang: statistics.median(ts) * 1e6 for lang, ts in by_lang.items()},
     }
 
 
@@ -164,6 +174,11 @@ def main() -> int:
                  f"{100 * r['right'] / r['n']:.1f}%", f"{r['us']:.0f}", f"{r['long_us']:.0f}",
                  f"{r['first_s']:.2f}", f"{r['mb']:.0f}"]
         print("| " + " | ".join(cells) + " |")
+    print("\nµs per line by language (median):\n")
+    print("| detector | " + " | ".join(langs) + " |")
+    print("|" + " --- |" * (len(langs) + 1))
+    for r in results:
+        print(f"| {r['key']} | " + " | ".join(f"{r['us_by_lang'][lang]:.0f}" for lang in langs) + " |")
     if args.wrong:
         for r in results:
             print(f"\n{r['key']}:")

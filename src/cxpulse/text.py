@@ -107,39 +107,47 @@ def _script_counts(sample: str) -> tuple[int, int, int]:
 def _detect_four(text: str) -> str:
     """The former detector: "ru", "el", "lt", "en" by script and tell-tale letters and
     words ("" without letters of these scripts). Kept as the fast first check."""
+    return _four(text[:_SAMPLE])[0]
+
+
+def _four(sample: str) -> tuple[str, str, list[str]]:
+    """`_detect_four`'s answer, with the casefolded sample and its Latin words when it
+    counted them (so `detect_language` does not count them again)."""
     # Letters counted from the UTF-8 bytes and words from one split rather than regex by
     # regex: the same answers (tests/ml/test_fast_paths.py holds it to the original), faster.
-    sample = text[:_SAMPLE]
     if sample.isascii():
         # no Cyrillic, no Greek, none of the Lithuanian or "not Lithuanian" letters
         words = sample.lower().translate(_ASCII_WORDS).split()
         if not words:  # every ASCII letter is in a word
-            return ""
+            return "", "", words
         lt = 2 * sum(map(_LT_WORDS.__contains__, words))
         if lt < 2:
-            return "en"
-        return "lt" if lt > 2 * sum(map(_EN_WORDS.__contains__, words)) else "en"
+            return "en", "", words
+        return ("lt" if lt > 2 * sum(map(_EN_WORDS.__contains__, words)) else "en"), "", words
     cyrillic, greek, latin = _script_counts(sample)
     if cyrillic == greek == latin == 0:
-        return ""
+        return "", "", []
     if cyrillic >= greek and cyrillic > latin:
-        return "ru"
+        return "ru", "", []
     if greek > latin:
-        return "el"
+        return "el", "", []
     lowered = sample.casefold()
     words = _LATIN_WORD.findall(lowered)
     lt = 2 * sum(map(lowered.count, _LT_STRONG_LETTERS)) + sum(map(lowered.count, _LT_WEAK_LETTERS))
     lt += 2 * sum(map(_LT_WORDS.__contains__, words))
     if lt < 2:
-        return "en"
+        return "en", lowered, words
     en = 2 * sum(map(_EN_WORDS.__contains__, words)) + 2 * len(_NOT_LT.findall(lowered))
-    return "lt" if lt > en else "en"
+    return ("lt" if lt > en else "en"), lowered, words
 
 
 # Cyrillic letters Russian does not use (Ukrainian, Belarusian, Serbian, Macedonian,
-# Kazakh…) and Bulgarian's commonest words: without them Cyrillic text is Russian.
-_NOT_RU_CYRILLIC = frozenset("іїєґўђјљњћџѓќѕәғқңөұүһ")
-_BG_WORDS = frozenset("ще това съм сме сте беше който която които няма тази този със във нещо защо".split())
+# Kazakh…), and Bulgarian's vowel ъ ("съм", "във", "къде"; Russian's hard sign stands
+# only before е ё ю я):
+# without them Cyrillic text is Russian.
+_NOT_RU_CYRILLIC = re.compile("[іїєґўђјљњћџѓќѕәғқңөұүһ" + "іїєґўђјљњћџѓќѕәғқңөұүһ".upper() + "]")
+_BG_HARD = re.compile("ъ(?![еёюяЕЁЮЯ])")  # Russian writes ъ only before е ё ю я
+
 # Letters only Lithuanian writes (ė į ų), and letters of its Latin neighbours it never writes
 _LT_ONLY = frozenset("ėįų")
 _NOT_LT_LETTERS = frozenset("łśćńźżóřěůňťďľĺŕāēīōķļņģáéíýúàèìòùâêîôûäöüßõñçøåæ")
@@ -148,9 +156,10 @@ _NOT_LT_LETTERS = frozenset("łśćńźżóřěůňťďľĺŕāēīōķļņģá�
 _EN_ONLY = frozenset(
     "the and you your have has with this that what please been would could should they "
     "there hello thanks thank why when where still but not it's i'm don't can't doesn't "
-    "didn't haven't isn't won't any our we received order".split()
-)  # not "my" (Polish "we"), "are" (Romanian "has"), "is" (Dutch), "was" (German)
-_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+    "didn't haven't isn't won't any our we received order it from about already just "
+    "after some who how which were their them these those than then since into only very".split()
+)  # not "my" (Polish "we"), "are" (Romanian "has"), "is"/"of" (Dutch), "was"/"will"/"also"
+#    (German), "to"/"on"/"do" (Polish), "for" (Scandinavian), "me" (Spanish), "be" (Lithuanian)
 _MAX_LIB = 300  # characters the model reads: enough for a language, bounds the cost
 
 
@@ -158,39 +167,46 @@ def detect_language(text: str) -> str:
     """The ISO 639-1 code of `text`'s language (one of `LANGUAGES`), "" without letters.
 
     Cheap checks first, which settle most support mail without the model: Greek script
-    is Greek; Cyrillic without other Cyrillic languages' letters or Bulgarian's words is
-    Russian; Latin with Lithuanian's own letters (ė į ų) and none of its neighbours' is
-    Lithuanian, as are the former detector's Lithuanian answers; Latin whose words are
-    a quarter or more English-only words ("the", "you", "please") is English; one word
+    is Greek; Cyrillic without other Cyrillic languages' letters or Bulgarian's ъ is
+    Russian; what the former detector took for Lithuanian is Lithuanian if it has none
+    of its neighbours' letters (ł, ó, ā, ř…) and Lithuanian's own (ė į ų) or words
+    ("sveiki", "kaip"; two of them when typed without diacritics); Latin with two or
+    more English-only words ("the", "you", "please"), an eighth of all, is English; one word
     alone keeps the former detector's answer (English for Latin letters). Anything
     else goes to py3langid's naive Bayes model over byte n-grams restricted to
     `LANGUAGES` (≈40 µs a line, loaded on first use: docs/languages.md).
     """
     sample = text[:_SAMPLE]
-    four = _detect_four(sample)
+    if sample.isascii():  # the commonest case, on its own short path
+        words = sample.lower().translate(_ASCII_WORDS).split()
+        if not words:
+            return ""
+        if len(_LT_WORDS.intersection(words)) >= 2:  # Lithuanian typed without diacritics
+            return "lt"
+        if len(words) < 2:  # one word tells no language apart: English, as before
+            return "en"
+        return "en" if _english(words) else _model_language(sample)
+    four, lowered, words = _four(sample)
     if four == "":  # no Latin, Cyrillic or Greek letters: another script, or no letters
         return _model_language(sample) if any(map(str.isalpha, sample)) else ""
     if four == "el":
         return four
-    lowered = sample.casefold()
     if four == "ru":
-        if _NOT_RU_CYRILLIC.isdisjoint(lowered) and _BG_WORDS.isdisjoint(lowered.split()):
+        if not _NOT_RU_CYRILLIC.search(sample) and ("ъ" not in sample or not _BG_HARD.search(sample)):
             return "ru"
         return _model_language(sample)
-    words = _WORDS.findall(lowered)
-    if four == "lt":
-        if sample.isascii():  # typed without diacritics: two of its words, not just "del"
-            if len(_LT_WORDS.intersection(words)) >= 2:
-                return "lt"
-        elif not _LT_ONLY.isdisjoint(lowered) and _NOT_LT_LETTERS.isdisjoint(lowered):
-            return "lt"
+    if four == "lt" and _NOT_LT_LETTERS.isdisjoint(lowered) and (
+        not _LT_ONLY.isdisjoint(lowered) or not _LT_WORDS.isdisjoint(words)
+    ):
+        return "lt"
     if len(words) < 2:  # one word tells no language apart: the former answer
         return four
-    if words:
-        english = sum(map(_EN_ONLY.__contains__, words))
-        if english and 4 * english >= len(words) and (english >= 2 or len(words) == 2):
-            return "en"
-    return _model_language(sample)
+    return "en" if _english(words) else _model_language(sample)
+
+
+def _english(words: list[str]) -> bool:
+    english = sum(map(_EN_ONLY.__contains__, words))
+    return english >= 2 and 8 * english >= len(words) or (english == 1 and len(words) == 2)
 
 
 _model_lock = threading.Lock()
