@@ -14,7 +14,8 @@ Candidates (each skipped with a note when not installed):
 
 The lines are bench/_langid_samples.py: 20 per language in 10 languages. Accuracy is
 per language and overall; µs/call is the median of 5 passes over all lines after one
-warm-up pass (lazily loaded models are loaded by then), plus one 1,000-character mail.
+warm-up pass (lazily loaded models are loaded by then; `--passes`), plus one
+1,000-character mail.
 Import time and peak memory are measured in a fresh interpreter: import, build, detect
 one line.
 """
@@ -111,7 +112,7 @@ CANDIDATES = {
 }
 
 
-def _measure(key: str) -> dict:
+def _measure(key: str, passes_n: int = 5) -> dict:
     """In this (fresh) process: import + build + one call, then accuracy and speed."""
     import resource
 
@@ -127,7 +128,7 @@ def _measure(key: str) -> dict:
     wrong = [f"{lang}→{g or '?'}: {line}" for (lang, line), g in zip(lines, got) if g != lang]
     passes = []
     by_lang: dict[str, list[float]] = {lang: [] for lang in SAMPLES}
-    for _ in range(5):
+    for _ in range(passes_n):
         t = time.perf_counter()
         for lang, line in lines:
             t1 = time.perf_counter()
@@ -135,9 +136,9 @@ def _measure(key: str) -> dict:
             by_lang[lang].append(time.perf_counter() - t1)
         passes.append((time.perf_counter() - t) / len(lines))
     t = time.perf_counter()
-    for _ in range(20):
+    for _ in range(4 * passes_n):
         detect(LONG)
-    long_us = (time.perf_counter() - t) / 20 * 1e6
+    long_us = (time.perf_counter() - t) / (4 * passes_n) * 1e6
     return {
         "key": key, "per_lang": per_lang, "n": len(lines), "right": sum(per_lang.values()),
         "us": statistics.median(passes) * 1e6, "long_us": long_us, "first_s": first,
@@ -151,14 +152,16 @@ def main() -> int:
     ap.add_argument("--only", help="comma-separated candidate keys: " + ",".join(CANDIDATES))
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--wrong", action="store_true", help="list the misdetected lines")
+    ap.add_argument("--passes", type=int, default=5, help="timed passes over the lines (default 5)")
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(_measure(args.child)))
+        print(json.dumps(_measure(args.child, args.passes)))
         return 0
     keys = args.only.split(",") if args.only else list(CANDIDATES)
     results = []
     for key in keys:
-        proc = subprocess.run([sys.executable, __file__, "--child", key], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, __file__, "--child", key, "--passes", str(args.passes)],
+                              capture_output=True, text=True)
         if proc.returncode:
             last = (proc.stderr.strip().splitlines() or ["failed"])[-1]
             print(f"{key}: skipped ({last})", file=sys.stderr)

@@ -154,12 +154,12 @@ _NOT_LT_LETTERS = frozenset("łśćńźżóřěůňťďľĺŕāēīōķļņģá�
 # English words no other language writes as a word (checked against stopwordsiso's lists
 # of the Latin-script languages): a line made of enough of them is English.
 _EN_ONLY = frozenset(
-    "the and you your have has with this that what please been would could should they "
-    "there hello thanks thank why when where still but not it's i'm don't can't doesn't "
-    "didn't haven't isn't won't any our we received order it from about already just "
+    "the and you your with this that what please been would could should they there hello "
+    "thanks thank why when where still but not any our received order from about already "
     "after some who how which were their them these those than then since into only very".split()
-)  # not "my" (Polish "we"), "are" (Romanian "has"), "is"/"of" (Dutch), "was"/"will"/"also"
-#    (German), "to"/"on"/"do" (Polish), "for" (Scandinavian), "me" (Spanish), "be" (Lithuanian)
+)  # none of them in stopwordsiso's list of another Latin-script language: not "has" (es),
+#    "have" (da), "it" (lt), "just" (sv), "we"/"my" (pl), "are" (ro), "is"/"of" (nl),
+#    "was"/"will"/"also" (de), "to"/"on"/"do" (pl), "for" (no), "me" (es), "be" (lt)
 _MAX_LIB = 300  # characters the model reads: enough for a language, bounds the cost
 
 
@@ -215,7 +215,7 @@ _model: Any = None
 
 def _load_model() -> Any:
     """py3langid's model restricted to `LANGUAGES`, its weights as float32 (its float16
-    matrix products are several times slower): ~1.5 s and ~60 MB, once per process."""
+    matrix products are several times slower): ~1.5 s and ~80 MB, once per process."""
     global _model
     with _model_lock:
         if _model is None:
@@ -226,6 +226,7 @@ def _load_model() -> Any:
             ident.set_languages([c for c in LANGUAGES if c in set(ident.nb_classes)])
             ident.nb_ptc = np.ascontiguousarray(ident.nb_ptc, dtype=np.float32)
             ident.nb_pc = np.asarray(ident.nb_pc, dtype=np.float32)
+            ident._full_model = ()  # the float16 copy of all 97 languages: never used again
             _model = ident
     return _model
 
