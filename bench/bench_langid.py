@@ -42,8 +42,11 @@ LONG = (
 def _cxpulse():
     from cxpulse import text
 
+    clear = getattr(text, "_model_language", None)  # absent in the four-language detector
+    clear = clear.cache_clear if clear is not None else (lambda: None)
+
     def detect(line: str) -> str:
-        text._model_language.cache_clear()  # no help from its cache of repeated lines
+        clear()  # no help from its cache of repeated lines
         return text.detect_language(line)
 
     return detect
