@@ -70,7 +70,8 @@ def test_stems_follow_each_words_script_in_mixed_text():
 
 
 def test_stems_of_a_language_without_stemmer_are_the_tokens():
-    assert stems("Wir warten seit Tagen", lang="de") == tokens("Wir warten seit Tagen")
+    # Ukrainian has no Snowball stemmer: its words come back as tokens
+    assert stems("Ми чекаємо відповіді вже тиждень", lang="uk") == tokens("Ми чекаємо відповіді вже тиждень")
 
 
 FILLERS = ["order", "delivery", "account", "invoice", "password", "refund", "parcel"]

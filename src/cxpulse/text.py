@@ -1,9 +1,11 @@
 """Language-independent text helpers: words, stems, and what sets low-rated tickets apart.
 
-Tickets come in English, Russian, Greek and Lithuanian at least (DESIGN.md), so nothing
-here assumes English or ASCII: words are Unicode words (combining marks included, so
-Devanagari or decomposed Lithuanian stays whole), stems come from Snowball per script,
-and stop words exist for all four languages.
+Tickets come in any language (README), so nothing here assumes English or ASCII: words
+are Unicode words (combining marks included, so Devanagari or decomposed Lithuanian stays
+whole); the language is identified among 76 (py3langid's model, after cheap checks that
+settle Greek, Russian, Lithuanian and plain English without it); stems come from Snowball
+(34 languages) and stop words from stopwordsiso (58 languages) plus our own greetings and
+sign-offs. What was measured to choose them: docs/languages.md.
 """
 
 from __future__ import annotations
@@ -21,7 +23,33 @@ import snowballstemmer
 
 __all__ = ["Term", "detect_language", "name_words", "overrepresented_terms", "stems", "tokens"]
 
-SNOWBALL = {"en": "english", "ru": "russian", "el": "greek", "lt": "lithuanian"}
+# ISO 639-1 → Snowball algorithm: every language snowballstemmer has (porter and
+# dutch_porter are variants). snowballstemmer stems; simplemma's lemmas would cover 20
+# more languages, but at ~20 MB of dictionaries, ~100 MB of memory and seconds of loading
+# per language, against Snowball's pure-Python rules (docs/languages.md).
+SNOWBALL = {
+    "en": "english", "ru": "russian", "el": "greek", "lt": "lithuanian", "pt": "portuguese",
+    "es": "spanish", "de": "german", "fr": "french", "pl": "polish", "tr": "turkish",
+    "it": "italian", "nl": "dutch", "sv": "swedish", "da": "danish", "no": "norwegian",
+    "nb": "norwegian", "fi": "finnish", "hu": "hungarian", "ro": "romanian", "cs": "czech",
+    "ca": "catalan", "eu": "basque", "et": "estonian", "ga": "irish", "id": "indonesian",
+    "hy": "armenian", "ar": "arabic", "hi": "hindi", "ne": "nepali", "fa": "persian",
+    "sr": "serbian", "ta": "tamil", "yi": "yiddish", "eo": "esperanto", "st": "sesotho",
+}
+
+# The languages `detect_language` answers with: py3langid's, less the dialects, historic
+# and rare ones that short support lines are mistaken for ("Hello" is not Breton).
+LANGUAGES: tuple[str, ...] = tuple(sorted(
+    "af am ar az be bg bn bs ca cs cy da de el en eo es et eu fa fi fr ga gl gu he hi hr hu "
+    "hy id is it ja ka kk km kn ko ky lb lt lv mk ml mn mr ms mt my ne nl no pa pl ps pt ro "
+    "ru si sk sl sq sr sv sw ta te th tl tr uk ur uz vi zh".split()
+))
+# Languages written in Latin letters: their words get their own stemmer, Latin words in
+# text of other scripts the English one (as before: "VPN не работает", "waiting").
+_LATIN_LANGS = frozenset(
+    "af az bs ca cs cy da de en eo es et eu fi fr ga gl hr hu id is it lb lt lv ms mt nl no nb "
+    "pl pt ro sk sl sq st sv sw tl tr uz vi".split()
+)
 
 _CYRILLIC = re.compile(r"[\u0400-\u052f]")
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
@@ -76,40 +104,142 @@ def _script_counts(sample: str) -> tuple[int, int, int]:
     return cyrillic, greek, latin
 
 
-def detect_language(text: str) -> str:
-    """"ru", "el", "lt" or "en" by script and a few tell-tale letters and words.
+def _detect_four(text: str) -> str:
+    """The former detector: "ru", "el", "lt", "en" by script and tell-tale letters and
+    words ("" without letters of these scripts). Kept as the fast first check."""
+    return _four(text[:_SAMPLE])[0]
 
-    Cyrillic → "ru", Greek → "el", Latin with Lithuanian letters or words → "lt",
-    other Latin → "en"; "" when the text has no letters of these scripts. Cheap
-    enough to run per message: it picks the stemmer, it does not need to be subtle.
-    """
+
+def _four(sample: str) -> tuple[str, str, list[str]]:
+    """`_detect_four`'s answer, with the casefolded sample and its Latin words when it
+    counted them (so `detect_language` does not count them again)."""
     # Letters counted from the UTF-8 bytes and words from one split rather than regex by
     # regex: the same answers (tests/ml/test_fast_paths.py holds it to the original), faster.
-    sample = text[:_SAMPLE]
     if sample.isascii():
         # no Cyrillic, no Greek, none of the Lithuanian or "not Lithuanian" letters
         words = sample.lower().translate(_ASCII_WORDS).split()
         if not words:  # every ASCII letter is in a word
-            return ""
+            return "", "", words
         lt = 2 * sum(map(_LT_WORDS.__contains__, words))
         if lt < 2:
-            return "en"
-        return "lt" if lt > 2 * sum(map(_EN_WORDS.__contains__, words)) else "en"
+            return "en", "", words
+        return ("lt" if lt > 2 * sum(map(_EN_WORDS.__contains__, words)) else "en"), "", words
     cyrillic, greek, latin = _script_counts(sample)
     if cyrillic == greek == latin == 0:
-        return ""
+        return "", "", []
     if cyrillic >= greek and cyrillic > latin:
-        return "ru"
+        return "ru", "", []
     if greek > latin:
-        return "el"
+        return "el", "", []
     lowered = sample.casefold()
     words = _LATIN_WORD.findall(lowered)
     lt = 2 * sum(map(lowered.count, _LT_STRONG_LETTERS)) + sum(map(lowered.count, _LT_WEAK_LETTERS))
     lt += 2 * sum(map(_LT_WORDS.__contains__, words))
     if lt < 2:
-        return "en"
+        return "en", lowered, words
     en = 2 * sum(map(_EN_WORDS.__contains__, words)) + 2 * len(_NOT_LT.findall(lowered))
-    return "lt" if lt > en else "en"
+    return ("lt" if lt > en else "en"), lowered, words
+
+
+# Cyrillic letters Russian does not use (Ukrainian, Belarusian, Serbian, Macedonian,
+# Kazakh…), and Bulgarian's vowel ъ ("съм", "във", "къде"; Russian's hard sign stands
+# only before е ё ю я):
+# without them Cyrillic text is Russian.
+_NOT_RU_CYRILLIC = re.compile("[іїєґўђјљњћџѓќѕәғқңөұүһ" + "іїєґўђјљњћџѓќѕәғқңөұүһ".upper() + "]")
+_BG_HARD = re.compile("ъ(?![еёюяЕЁЮЯ])")  # Russian writes ъ only before е ё ю я
+
+# Letters only Lithuanian writes (ė į ų), and letters of its Latin neighbours it never writes
+_LT_ONLY = re.compile("[ėįų]")
+_NOT_LT_LETTERS = re.compile("[łśćńźżóřěůňťďľĺŕāēīōķļņģáéíýúàèìòùâêîôûäöüßõñçøåæ]")  # regexes: C speed
+# English words no other language writes as a word (checked against stopwordsiso's lists
+# of the Latin-script languages): a line made of enough of them is English.
+_EN_ONLY = frozenset(
+    "the and you your with this that what please been would could should they there hello "
+    "thanks thank why when where still but not any our received order from about already "
+    "after some who how which were their them these those than then since into only very "
+    "does did again never today yesterday way can get got because here need know really".split()
+)  # none of them in stopwordsiso's list of another Latin-script language: not "has" (es),
+#    "have" (da), "it" (lt), "just" (sv), "we"/"my" (pl), "are" (ro), "is"/"of" (nl),
+#    "was"/"will"/"also" (de), "to"/"on"/"do" (pl), "for" (no), "me" (es), "be" (lt)
+_MAX_LIB = 300  # characters the model reads: enough for a language, bounds the cost
+
+
+def detect_language(text: str) -> str:
+    """The ISO 639-1 code of `text`'s language (one of `LANGUAGES`), "" without letters.
+
+    Cheap checks first, which settle most support mail without the model: Greek script
+    is Greek; Cyrillic without other Cyrillic languages' letters or Bulgarian's ъ is
+    Russian; what the former detector took for Lithuanian is Lithuanian if it has none
+    of its neighbours' letters (ł, ó, ā, ř…) and Lithuanian's own (ė į ų) or words
+    ("sveiki", "kaip"; two of them when typed without diacritics); Latin with two or
+    more English-only words ("the", "you", "please"), a tenth of all, is English; one word
+    alone keeps the former detector's answer (English for Latin letters). Anything
+    else goes to py3langid's naive Bayes model over byte n-grams restricted to
+    `LANGUAGES` (≈40 µs a line, loaded on first use: docs/languages.md).
+    """
+    sample = text[:_SAMPLE]
+    if sample.isascii():  # the commonest case, on its own short path
+        words = sample.lower().translate(_ASCII_WORDS).split()
+        if not words:
+            return ""
+        if sum(map(_LT_WORDS.__contains__, words)) >= 2 and len(_LT_WORDS.intersection(words)) >= 2:
+            return "lt"  # Lithuanian typed without diacritics: two of its words, not just "del"
+        if len(words) < 2:  # one word tells no language apart: English, as before
+            return "en"
+        return "en" if _english(words) else _model_language(sample)
+    four, lowered, words = _four(sample)
+    if four == "":  # no Latin, Cyrillic or Greek letters: another script, or no letters
+        return _model_language(sample) if any(map(str.isalpha, sample)) else ""
+    if four == "el":
+        return four
+    if four == "ru":
+        if not _NOT_RU_CYRILLIC.search(sample) and ("ъ" not in sample or not _BG_HARD.search(sample)):
+            return "ru"
+        return _model_language(sample)
+    if four == "lt" and not _NOT_LT_LETTERS.search(lowered) and (
+        _LT_ONLY.search(lowered) or not _LT_WORDS.isdisjoint(words)
+    ):
+        return "lt"
+    if len(words) < 2:  # one word tells no language apart: the former answer
+        return four
+    return "en" if _english(words) else _model_language(sample)
+
+
+def _english(words: list[str]) -> bool:
+    english = sum(map(_EN_ONLY.__contains__, words))
+    return english >= 2 and 10 * english >= len(words) or (english == 1 and len(words) == 2)
+
+
+_model_lock = threading.Lock()
+_model: Any = None
+
+
+def _load_model() -> Any:
+    """py3langid's model restricted to `LANGUAGES`, its weights as float32 (its float16
+    matrix products are several times slower): ~1.5 s and ~80 MB, once per process."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            import numpy as np
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            ident = LanguageIdentifier.from_model_file(MODEL_FILE)
+            ident.set_languages([c for c in LANGUAGES if c in set(ident.nb_classes)])
+            ident.nb_ptc = np.ascontiguousarray(ident.nb_ptc, dtype=np.float32)
+            ident.nb_pc = np.asarray(ident.nb_pc, dtype=np.float32)
+            ident._full_model = ()  # the float16 copy of all 97 languages: never used again
+            _model = ident
+    return _model
+
+
+@lru_cache(maxsize=4096)
+def _model_language(sample: str) -> str:
+    ident = _model if _model is not None else _load_model()
+    lang = ident.classify(sample[:_MAX_LIB])[0]
+    return lang if lang in _LANGUAGE_SET else ""
+
+
+_LANGUAGE_SET = frozenset(LANGUAGES)
 
 
 @lru_cache(maxsize=1)
@@ -163,15 +293,18 @@ def _stem(lang: str, word: str) -> str:
     return _stemmer(lang).stemWord(word)
 
 
-def _script_lang(token: str, latin_lang: str) -> str:
+def _script_lang(token: str, lang: str) -> str:
+    """The stemmer for `token` in text of language `lang`: the word's own script decides
+    (Cyrillic → Russian unless the text is Serbian, Greek → Greek, Latin → the text's
+    language if written in Latin, else English); other scripts take the text's language."""
     c = token[0]
     if "\u0400" <= c <= "\u052f":
-        return "ru"
+        return "sr" if lang == "sr" else "ru"
     if "\u0370" <= c <= "\u03ff" or "\u1f00" <= c <= "\u1fff":
         return "el"
     if c <= "\u024f" or "\u1e00" <= c <= "\u1eff":
-        return latin_lang
-    return ""
+        return lang if lang in _LATIN_LANGS else "en"
+    return lang
 
 
 def _token_stems(text: str, lang: str | None) -> list[tuple[str, str]]:
@@ -180,33 +313,35 @@ def _token_stems(text: str, lang: str | None) -> list[tuple[str, str]]:
         lang = detect_language(text)
     if lang not in SNOWBALL:
         return [(t, t) for t in toks]
-    latin = lang if lang in ("en", "lt") else "en"
     out = []
     for t in toks:
-        script = _script_lang(t, latin)
-        out.append((t, _stem(script, t) if script else t))
+        script = _script_lang(t, lang)
+        out.append((t, _stem(script, t) if script in SNOWBALL else t))
     return out
 
 
 def stems(text: str, lang: str | None = None) -> list[str]:
     """Snowball stems of `tokens(text)`, so "waiting" and "waited" count as one word.
 
-    `lang` (detected when None) picks the stemmer for Latin words; Cyrillic and Greek
-    words always get the Russian and Greek stemmers, since support mail mixes scripts
-    ("VPN не работает"). For languages without a stemmer here the tokens come back.
+    `lang` (detected when None) picks the stemmer for the words of its script; Cyrillic
+    and Greek words get the Russian and Greek stemmers in text of any language, since
+    support mail mixes scripts ("VPN не работает"). For languages without a Snowball
+    stemmer (Ukrainian, Bulgarian, Japanese…) the tokens come back.
     """
     return [s for _, s in _token_stems(text, lang)]
 
 
-def name_words(names: Iterable[str]) -> frozenset[str]:
+def name_words(names: Iterable[str], languages: Iterable[str] | None = None) -> frozenset[str]:
     """People's names as the words and stems a reason must not quote: each part of each
-    name as a token and as its stem in the four languages ("Андрею" is "Андрей" to a
+    name as a token and as its stem in each of `languages` (the tickets' languages) and
+    the first four, or in every stemmed language when None ("Андрею" is "Андрей" to a
     reader). A reason that says 'customer wrote "paulius"' names the agent, not a cause."""
+    langs = SNOWBALL if languages is None else {"en", "ru", "el", "lt", *languages} & SNOWBALL.keys()
     out: set[str] = set()
     for name in names:
         for tok in tokens(name):
             out.add(tok)
-            for lang in SNOWBALL:
+            for lang in langs:
                 out.update(stems(tok, lang))
     return frozenset(out)
 
@@ -239,6 +374,25 @@ _STOP_WORDS_RAW = {
         jūsų kad kai kaip kas kur man mano mes mūsų nes nuo o per po prie savo su tai tas
         ta tik to už yra jums mus jį ją tą apie labai laba labas diena sveiki ačiū prašau
         pagarbiai anksto dėkui""",
+    # greetings, thanks and sign-offs of the languages after the first four (their
+    # function words come from stopwordsiso, per language: `stop_words`)
+    "pt": """olá ola oi bom boa dia tarde noite obrigado obrigada obrigadão agradeço
+        atenciosamente cordialmente abraço abraços prezado prezada prezados caro cara
+        favor desde já aguardo""",
+    "es": """hola buenos buenas días tardes noches gracias saludos atentamente cordialmente
+        estimado estimada estimados querido favor agradezco saludo""",
+    "de": """hallo guten tag morgen abend danke dank vielen herzlichen mit freundlichen
+        grüßen grüße gruß liebe lieber sehr geehrte geehrter geehrten bitte vorab beste""",
+    "fr": """bonjour bonsoir salut merci cordialement sincèrement salutations madame monsieur
+        cher chère distinguées veuillez agréer remerciant avance svp plaît""",
+    "pl": """dzień dobry witam cześć dziękuję dziękujemy dzięki pozdrawiam pozdrowienia
+        serdecznie szanowni szanowny szanowna państwo pani pan proszę uprzejmie""",
+    "tr": """merhaba selam günaydın iyi günler akşamlar teşekkürler teşekkür ederim ederiz
+        saygılarımla saygılar sevgiler lütfen sayın rica kolay gelsin""",
+    "it": """ciao buongiorno buonasera salve grazie cordiali saluti distinti gentile
+        gentili egregio prego cortesemente""",
+    "nl": """hallo hoi goedemorgen goedemiddag dank bedankt groeten vriendelijke groet
+        met beste geachte alvast""",
 }
 
 
@@ -246,15 +400,74 @@ def _strip_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
+def _bare(word: str) -> str:
+    """How stop words are compared: casefolded, accents stripped (Greek, Lithuanian and
+    Portuguese are often typed without them)."""
+    return _strip_accents(unicodedata.normalize("NFC", word.casefold()))
+
+
+# Our own lists above, in every language at once: short and checked by hand, so a
+# Russian "спасибо" inside English mail is still a greeting.
 STOP_WORDS: frozenset[str] = frozenset(
-    _strip_accents(w) for words in _STOP_WORDS_RAW.values() for w in words.split()
+    _bare(w) for words in _STOP_WORDS_RAW.values() for w in words.split()
 )
+
+# Negations are function words, yet "not resolved", "não chegou", "nie działa" are what
+# low ratings are made of: they never stand alone as a theme or a quoted word, but they
+# start a phrase. (stopwordsiso lists most of them.)
+NEGATIONS: frozenset[str] = frozenset(_bare(w) for w in """
+    not no never nothing nobody none cannot can't don't didn't doesn't won't isn't
+    не нет никогда ничего никто ни δεν μη μην όχι ποτέ τίποτα κανείς ne nėra niekada nieko niekas
+    não nao nunca nada nenhum nenhuma ninguém nem jamais
+    ni ningún ninguna nadie
+    nicht nie nichts kein keine keinen keiner niemand
+    pas rien aucun aucune personne
+    nigdy nic żaden żadna nikt
+    değil yok hiç hiçbir hayır
+    non mai niente nessuno niet geen nooit niets
+    """.split())
+
+# Words stopwordsiso lists (its English list is an old search-engine list) that a
+# complaint is made of: kept as words. Only for the languages we read tickets in.
+_KEEP = frozenset(_bare(w) for w in """
+    problem problems help order orders need needed work works working worked information
+    late number still yet again without wrong right thing things
+    ещё еще опять снова без ακόμα ακόμη ξανά χωρίς dar vėl be
+    ainda sem problema problemas pedido apoio tempo
+    todavía aún sin otra vez
+    noch immer wieder ohne
+    toujours encore sans
+    nadal jeszcze znowu bez
+    hâlâ hala henüz yine tekrar
+    """.split())
+
+
+@lru_cache(maxsize=None)
+def stop_words(lang: str) -> frozenset[str]:
+    """Words that are never a theme or a quoted word in text of language `lang`, compared
+    as `_bare` forms: our greetings and sign-offs and short lists (`STOP_WORDS`, all
+    languages), stopwordsiso's list for `lang` (58 languages, less `_KEEP`), negations."""
+    import stopwordsiso
+
+    package = {_bare(w) for w in stopwordsiso.stopwords(lang)} if lang and stopwordsiso.has_lang(lang) else set()
+    return frozenset((package - _KEEP) | STOP_WORDS | NEGATIONS)
 
 
 @lru_cache(maxsize=200_000)
-def _is_stop(token: str) -> bool:
-    # Accents are stripped on both sides: Greek and Lithuanian are often typed without them.
-    return _strip_accents(token) in STOP_WORDS
+def _is_stop(token: str, lang: str = "") -> bool:
+    """A stop word of `lang` (or of our own lists for every language), negations aside."""
+    bare = _bare(token)
+    return bare not in NEGATIONS and bare in stop_words(lang)
+
+
+@lru_cache(maxsize=200_000)
+def is_function_word(word: str, lang: str = "") -> bool:
+    """A stop word or a negation: never a theme on its own, never a quoted word."""
+    return _bare(word) in stop_words(lang)
+
+
+def _is_negation(token: str) -> bool:
+    return _bare(token) in NEGATIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,9 +487,13 @@ def _count(
     for doc in docs:
         seen: set[str] = set()
         prev: tuple[str, str] | None = None
-        for tok, stem in _token_stems(doc, None):
-            if _is_stop(tok):
+        lang = detect_language(doc)
+        for tok, stem in _token_stems(doc, lang):
+            if _is_stop(tok, lang):
                 prev = None  # a stop word breaks a phrase
+                continue
+            if _is_negation(tok):  # only as a phrase's first word: "not resolved"
+                prev = (tok, stem)
                 continue
             seen.add(stem)
             surfaces.setdefault(stem, Counter())[tok] += 1

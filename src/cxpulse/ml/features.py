@@ -15,8 +15,8 @@ Why it is shaped this way (DESIGN.md, "Satisfaction prediction"):
 
 Text: `customer_text` is the subject, the description (unless a comment before t
 repeats it) and the customer's comments before t; `agent_text` the agents' public
-comments before t (internal notes are left out). Both are kept as written — Cyrillic,
-Greek and Lithuanian untouched; the text model tokenises them.
+comments before t (internal notes are left out). Both are kept as written, in any
+script; the text model tokenises them.
 
 Language: `text.detect_language` over the subject, the description and the first
 customer comment — things known when the ticket opens. The first comment counts only
@@ -115,7 +115,7 @@ class Snapshot:
     categorical: tuple[str, ...]  # aligned with CATEGORICAL; "" when unknown
     customer_text: str  # subject + description/customer messages before as_of
     agent_text: str  # public agent messages before as_of
-    language: str  # detected once per ticket: "en"|"ru"|"el"|"lt"|""
+    language: str  # detected once per ticket: ISO 639-1 (cxpulse.text.LANGUAGES) or ""
 
     def value(self, name: str) -> float:
         """The numeric feature `name` (one of NUMERIC)."""
@@ -588,7 +588,24 @@ def snapshot_reason(snap: Snapshot, name: str, reference: float) -> str:
     return text
 
 
-_LANGUAGES = {"en": "English", "ru": "Russian", "el": "Greek", "lt": "Lithuanian"}
+_LANGUAGES = {  # names of cxpulse.text.LANGUAGES, for reasons ("language: Greek")
+    "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "az": "Azerbaijani", "be": "Belarusian",
+    "bg": "Bulgarian", "bn": "Bengali", "bs": "Bosnian", "ca": "Catalan", "cs": "Czech",
+    "cy": "Welsh", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
+    "eo": "Esperanto", "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian",
+    "fi": "Finnish", "fr": "French", "ga": "Irish", "gl": "Galician", "gu": "Gujarati",
+    "he": "Hebrew", "hi": "Hindi", "hr": "Croatian", "hu": "Hungarian", "hy": "Armenian",
+    "id": "Indonesian", "is": "Icelandic", "it": "Italian", "ja": "Japanese", "ka": "Georgian",
+    "kk": "Kazakh", "km": "Khmer", "kn": "Kannada", "ko": "Korean", "ky": "Kyrgyz",
+    "lb": "Luxembourgish", "lt": "Lithuanian", "lv": "Latvian", "mk": "Macedonian",
+    "ml": "Malayalam", "mn": "Mongolian", "mr": "Marathi", "ms": "Malay", "mt": "Maltese",
+    "my": "Burmese", "ne": "Nepali", "nl": "Dutch", "no": "Norwegian", "pa": "Punjabi",
+    "pl": "Polish", "ps": "Pashto", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian",
+    "si": "Sinhala", "sk": "Slovak", "sl": "Slovenian", "sq": "Albanian", "sr": "Serbian",
+    "sv": "Swedish", "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "th": "Thai",
+    "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek",
+    "vi": "Vietnamese", "zh": "Chinese",
+}
 
 
 def category_reason(name: str, value: str) -> str:

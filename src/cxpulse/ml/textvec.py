@@ -4,7 +4,7 @@ Why this shape (DESIGN.md, "Models, measured here"): the text goes into a logist
 regression whose out-of-fold probability is one stacked input of the main learner, and
 nothing here may assume English. Character n-grams of each word (padded with spaces, like
 scikit-learn's "char_wb") work in any script and survive typos and inflection; Snowball
-stems (per the ticket's language, `cxpulse.text.stems`) add whole words, which are also
+stems (per the ticket's language, `cxpulse.text.stems`: 34 languages) add whole words, which are also
 what a reason can quote.
 
 Both are hashed into fixed column ranges, so no vocabulary is learned or stored: the
@@ -27,7 +27,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils import murmurhash3_32
 
-from cxpulse.text import STOP_WORDS, stems
+from cxpulse.text import is_function_word, stems
 
 __all__ = ["TextVectorizer"]
 
@@ -37,10 +37,9 @@ _EMPTY = np.zeros(0, dtype=np.int32)
 MAX_CHARS = 1000  # characters of a text read by default: a mail's start carries its point
 
 
-def _is_stop(word: str) -> bool:
-    # cxpulse.text compares without accents: Greek and Lithuanian are often typed without them
-    bare = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
-    return len(word) < 3 or bare in STOP_WORDS
+def _is_stop(word: str, lang: str) -> bool:
+    # stop words and negations of the ticket's language (cxpulse.text.stop_words)
+    return len(word) < 3 or is_function_word(word, lang)
 
 
 class TextVectorizer:
@@ -109,7 +108,7 @@ class TextVectorizer:
             words.append((word, stem, stem_col))
         cols.extend(w[2] for w in words)
         # reasons quote words, never stop words: filtered here, once per chunk
-        return np.array(cols, dtype=np.int32), tuple(w for w in words if not _is_stop(w[0]))
+        return np.array(cols, dtype=np.int32), tuple(w for w in words if not _is_stop(w[0], lang))
 
     def _lookup(self, lang: str):
         cache = self._cache.get(lang)
@@ -122,7 +121,7 @@ class TextVectorizer:
 
     def words(self, text: str, lang: str) -> list[tuple[str, str, int]]:
         """(word, stem, column) for each word of `text`: what a reason can quote (stop
-        words of the four languages left out: "the" or "и" explain nothing)."""
+        words and negations of `lang` left out: "the", "um" or "и" explain nothing)."""
         cache = self._lookup(lang)
         out: list[tuple[str, str, int]] = []
         for chunk in self._chunks(text):
@@ -135,7 +134,7 @@ class TextVectorizer:
     def transform(
         self, texts: Sequence[str], languages: Sequence[str], *, agent_texts: Sequence[str] | None = None
     ) -> sparse.csr_matrix:
-        """One sparse row per text; `languages` ("en", "ru", "el", "lt" or "") picks the stemmer.
+        """One sparse row per text; `languages` (ISO 639-1 codes, "" for none) pick the stemmers.
 
         `agent_texts`, when given, go into the same rows hashed with another seed: what the
         agents wrote counts apart from what the customer wrote (measured on the demo:

@@ -459,7 +459,8 @@ def _score_account(
             snaps.append(snap)
             requesters.add(t.requester_id)
         # a reason never quotes a person: the agents' names, the customers' own
-        unquoted = name_words(P.people_names(conn, acc.id, requesters)) if snaps else frozenset()
+        unquoted = (name_words(P.people_names(conn, acc.id, requesters), {s.language for s in snaps})
+                    if snaps else frozenset())
     scored = model.score(snaps, reasons=3, unquoted=unquoted)
     rows = [
         {
