@@ -220,9 +220,8 @@ KPI_VALUES = (
 )
 
 
-def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column: str = "created_day"):
-    """Per-ticket KPI rows with their group labels, for tickets whose `day_column` is in the window."""
-    check_by(by)
+def _kpi_group_columns(by: Sequence[str], day_col) -> list:
+    """The ticket_kpis columns a --by groups on (a time key: `day_col`)."""
     k = T.ticket_kpis
     cols = {
         "account": k.c.account_id,
@@ -231,8 +230,15 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
         "channel": k.c.channel,
         "category": k.c.category,
     }
+    return [cols[key] if key not in TIME_KEYS else day_col for key in by]
+
+
+def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column: str = "created_day"):
+    """Per-ticket KPI rows with their group labels, for tickets whose `day_column` is in the window."""
+    check_by(by)
+    k = T.ticket_kpis
     day_col = k.c[day_column]
-    group_cols = [cols[key] if key not in TIME_KEYS else day_col for key in by]
+    group_cols = _kpi_group_columns(by, day_col)
     q = select(*group_cols, *[k.c[v] for v in KPI_VALUES]).where(
         *_window_conds(k.c.account_id, day_col, window, "raw")
     )
@@ -249,14 +255,7 @@ def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
     solved at an unknown time (a cancelled order) is left out: its outcome is unknown."""
     check_by(by)
     k = T.ticket_kpis
-    cols = {
-        "account": k.c.account_id,
-        "agent": k.c.agent_id,
-        "group": k.c.group_name,
-        "channel": k.c.channel,
-        "category": k.c.category,
-    }
-    group_cols = [cols[key] if key not in TIME_KEYS else k.c.created_day for key in by]
+    group_cols = _kpi_group_columns(by, k.c.created_day)
     q = select(*group_cols, k.c.due_at, k.c.solved_at).where(
         k.c.due_at.is_not(None), *_window_conds(k.c.account_id, k.c.created_day, window, "raw"),
         or_(k.c.solved.is_(False), k.c.solved_at.is_not(None)),  # solved at an unknown time: outcome unknown
