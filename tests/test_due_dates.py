@@ -237,3 +237,33 @@ def test_a_ticket_closed_at_an_unknown_time_is_done_and_outside_the_due_figures(
     rate = next(r for r in rows if r["metric"] == "overdue_rate")
     assert (rate["count"], rate["n"]) == (1, 1)  # only c2, open past its promise
     assert not [r for r in rows if r["metric"] == "csat_by_due"]
+
+
+def test_the_dashboard_shows_the_overdue_rate_and_csat_by_the_promised_date(tmp_path):
+    from cxpulse.service.keys import create_key
+    from cxpulse.storage import Store
+    from tests.dashboard_helpers import client_for, login
+
+    store = Store.open(tmp_path / "dash.db")
+    path = tmp_path / "due.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in _lines()))
+    import_path(store, "jsonl", path, account="acme")
+    import_path(store, "jsonl", path, account="plain")  # the same tickets …
+    from cxpulse.storage import tables as T
+
+    with store.engine.begin() as c:  # … without their promises
+        c.execute(T.tickets.update().where(T.tickets.c.account_id == store.account("plain").id).values(due_at=None))
+    rebuild(store, "plain")
+    seen = {}
+    for account in ("acme", "plain"):
+        key, _ = create_key(store, account=account, name="test")
+        client = client_for(store)
+        assert login(client, key).status_code == 303
+        seen[account] = (client.get("/?days=365").text, client.get("/drivers?days=365").text)
+    overview, drivers = seen["acme"]
+    # 4 of 6 late at any clock after 30 April 2026: 2 and 5 solved late, 3 and 6 open past their promises
+    assert 'data-metric="overdue_rate">66.7%' in overview
+    assert "CSAT by the promised date" in drivers and "on time" in drivers
+    overview, drivers = seen["plain"]
+    assert "overdue_rate" not in overview and "promised date" not in drivers
+    store.engine.dispose()
