@@ -466,6 +466,30 @@ def is_function_word(word: str, lang: str = "") -> bool:
     return _bare(word) in stop_words(lang)
 
 
+_CYRILLIC_LANGS = ("ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg")
+
+
+@lru_cache(maxsize=200_000)
+def is_function_word_in(word: str, languages: frozenset[str]) -> bool:
+    """A function word (`is_function_word`) of any of `languages` — or of any language
+    written in the word's own script when that is Cyrillic or Greek. For what a reason
+    quotes: a ticket's detected language can be wrong, and mail mixes languages ("kodėl"
+    in a ticket read as English, "меня" in a Greek one), so the account's languages and
+    the word's script are asked too."""
+    bare = _bare(word)
+    if not bare:
+        return False
+    c = bare[0]
+    langs = set(languages)
+    if "\u0400" <= c <= "\u052f":
+        langs.update(_CYRILLIC_LANGS)
+    elif "\u0370" <= c <= "\u03ff" or "\u1f00" <= c <= "\u1fff":
+        langs.add("el")
+    if not langs:
+        langs.add("")
+    return any(bare in stop_words(lang) for lang in langs)
+
+
 def _is_negation(token: str) -> bool:
     return _bare(token) in NEGATIONS
 

@@ -507,7 +507,9 @@ def test_reason_has_words_for_every_numeric_feature():
         ("reopens", 1, 0, "reopened once; account median 0"),
         ("no_reply_minutes", 4320, 90, "no reply yet after 3 d; account median 1.5 h"),
         ("agent_replies", 1, 2, "1 agent reply; account median 2"),
-        ("created_weekday", 6, 2, "created on a Sunday; account median Wednesday"),
+        # a category is said as a share of the account's tickets, never as a median
+        ("created_weekday", 5, 0.09, "created on a Saturday; 9% of the account's tickets are"),
+        ("created_hour", 3, 0.02, "created at 03:00 local time; 2% of the account's tickets are"),
         ("first_reply_minutes", math.nan, 120, "no reply yet"),
         ("agent_csat", 0.55, 0.82, "agent's recent CSAT 55%; account median 82%"),
         # business time in hours, never "days of business hours"

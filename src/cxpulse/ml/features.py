@@ -50,6 +50,7 @@ __all__ = [
     "CATEGORICAL",
     "NUMERIC",
     "Snapshot",
+    "SHARED",
     "category_reason",
     "duration",
     "early_times",
@@ -65,9 +66,9 @@ __all__ = [
 NUMERIC: tuple[str, ...] = (
     "replied",  # 1 once a public agent reply is before t, else 0
     "first_reply_minutes",  # nan until replied
-    "no_reply_minutes",  # waiting so far for a first reply; nan once replied
+    "no_reply_minutes",  # waiting so far for a first reply (up to the solve, if solved); nan once replied
     "elapsed_minutes",  # t − created
-    "customer_waiting_minutes",  # since the customer's oldest unanswered message; 0 if the agent spoke last
+    "customer_waiting_minutes",  # since the customer's oldest unanswered message, up to a solve after it; 0 if the agent spoke last
     "requester_wait_minutes",  # time in new/open/hold so far
     "resolution_minutes",  # created → solve, when solved as of t; else nan
     "first_reply_bh_minutes",  # business-hours variants: nan when the account has no business hours
@@ -249,6 +250,7 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
 
     fr = f.first_reply_minutes
     replied = fr is not None or f.agent_replies > 0
+    stop = f.solved_at if f.solved else None  # when the waiting ended, if it has
     hours = prep.hours
     if hours is None:
         fr_bh = no_reply_bh = wait_bh = _NAN
@@ -260,8 +262,19 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
         if replied:
             no_reply_bh = _NAN
         else:
-            no_reply_bh = business_minutes(ticket.created_at, as_of, hours, prep.tz)
+            no_reply_bh = business_minutes(ticket.created_at, stop or as_of, hours, prep.tz)
     waiting = f.waiting_minutes
+    elapsed = f.elapsed_minutes
+    no_reply = _NAN if replied else elapsed
+    if stop is not None:
+        # Waiting stops at the solve: a ticket solved long ago without a reply was not
+        # kept waiting ever since (the fold's times run to t). A customer message after
+        # the solve is a new request and waits from when it was written.
+        if not replied:
+            no_reply = max(0.0, (stop - ticket.created_at).total_seconds() / 60.0)
+        since = f.waiting_since
+        if waiting is not None and since is not None and since < stop:
+            waiting = (stop - since).total_seconds() / 60.0
     resolution = f.full_resolution_minutes
     an, ash, cn, csh, _, acc = history.context(
         f.assignee_id, ticket.requester_id, before=as_of, exclude_ticket=ticket.source_id
@@ -269,8 +282,8 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
     numeric = (
         1.0 if replied else 0.0,
         _NAN if fr is None else fr,
-        _NAN if replied else f.elapsed_minutes,
-        f.elapsed_minutes,
+        no_reply,
+        elapsed,
         0.0 if waiting is None else waiting,
         f.requester_wait_minutes,
         _NAN if resolution is None else resolution,
@@ -498,8 +511,10 @@ _WORDS: dict[str, tuple] = {
         lambda v: _times(v, "moved to another group", "never moved to another group"),
         lambda r: f"account median {_num(r)}",
     ),
-    "created_hour": (lambda v: f"created at {_hour(v)} local time", lambda r: f"account median {_hour(r)}"),
-    "created_weekday": (lambda v: f"created on a {_weekday(v)}", lambda r: f"account median {_weekday(r)}"),
+    # a category said as a number: its reference is the share of the account's tickets
+    # with this value (`SatisfactionModel.shares_`), never a median ("median Thursday")
+    "created_hour": (lambda v: f"created at {_hour(v)} local time", lambda r: f"{_pct(r)} of the account's tickets are"),
+    "created_weekday": (lambda v: f"created on a {_weekday(v)}", lambda r: f"{_pct(r)} of the account's tickets are"),
     "customer_text_chars": (
         lambda v: f"customer wrote {_plural(v, 'character', 'characters')}",
         lambda r: f"account median {_num(r)}",
@@ -550,10 +565,22 @@ _UNKNOWN = {
 }
 
 
+# numbers that name a category: their reference is a share, not a median
+SHARED: tuple[str, ...] = ("created_hour", "created_weekday")
+_STATUS = CATEGORICAL.index("status")
+_DONE = frozenset({"solved", "closed"})
+_SOLVED_WORDS = {  # a solved ticket's wait for a first reply ended at its solve
+    "no_reply_minutes": lambda v: f"solved with no reply after {duration(v)}",
+    "no_reply_bh_minutes": lambda v: f"solved with no reply after {business_duration(v)} of business hours",
+}
+
+
 def reason(name: str, value: float, reference: float, *, n: float | None = None) -> str:
     """Plain words for one numeric feature beside the account's reference (the training
     median), e.g. reason("first_reply_minutes", 840, 120) == "first reply after 14 h;
-    account median 2 h". `n` adds the sample size to a CSAT share ("55% (n=40)").
+    account median 2 h". For the `SHARED` ones (hour, weekday) the reference is the share
+    of the account's tickets with this value: reason("created_weekday", 5, 0.09) ==
+    "created on a Saturday; 9% of the account's tickets are". `n` adds the sample size to a CSAT share ("55% (n=40)").
     Durations are humanised (min / h / d). A nan value has its own words ("no reply
     yet") and no reference; a nan reference is left out."""
     words = _WORDS.get(name)
@@ -577,6 +604,12 @@ def snapshot_reason(snap: Snapshot, name: str, reference: float) -> str:
     value = snap.numeric[_INDEX[name]]
     count = _COUNT_OF.get(name)
     if count is None:
+        solved = _SOLVED_WORDS.get(name)
+        if solved is not None and snap.categorical[_STATUS] in _DONE and not math.isnan(value):
+            text = solved(value)  # never "no reply yet" on a solved ticket
+            if reference is not None and not math.isnan(reference):
+                text += "; " + _WORDS[name][1](reference)
+            return text
         return reason(name, value, reference)
     n = snap.numeric[_INDEX[count]]
     text = reason(name, value, _NAN, n=n)
@@ -608,20 +641,27 @@ _LANGUAGES = {  # names of cxpulse.text.LANGUAGES, for reasons ("language: Greek
 }
 
 
-def category_reason(name: str, value: str) -> str:
-    """"channel: phone", "language: Greek", "priority: not set"."""
+def category_reason(name: str, value: str, share: float | None = None) -> str:
+    """"channel: phone", "language: Greek", "priority: not set"; with `share` (of the
+    account's tickets with this value) "channel: phone; 12% of the account's tickets are"."""
     if name not in CATEGORICAL:
         raise ValueError(f"Unknown category: {name!r}, expected one of {', '.join(CATEGORICAL)}")
     if not value:
-        return f"{name}: not set" if name != "language" else "language: not recognised"
-    if name == "language":
-        return f"language: {_LANGUAGES.get(value, value)}"
-    return f"{name}: {value}"
+        text = f"{name}: not set" if name != "language" else "language: not recognised"
+    elif name == "language":
+        text = f"language: {_LANGUAGES.get(value, value)}"
+    else:
+        text = f"{name}: {value}"
+    if share is not None and not math.isnan(share):
+        text += f"; {_pct(share)} of the account's tickets are"
+    return text
 
 
 def text_reason(terms: Sequence[str]) -> str:
-    """'customer wrote “refund”, “still”, “again”' — the words that weighed most."""
+    """'customer wrote “refund”, “still”, “again”' — the words that weighed most. No
+    words, no reason (""): "what the customer wrote" on a ticket with no text, or none
+    worth quoting, told a reader nothing they could check."""
     terms = [t for t in terms if t]
     if not terms:
-        return "what the customer wrote"
+        return ""
     return "customer wrote " + ", ".join(f"“{t}”" for t in terms)

@@ -50,6 +50,7 @@ from cxpulse.ml.evaluation import (
 from cxpulse.ml.features import (
     CATEGORICAL,
     NUMERIC,
+    SHARED,
     Snapshot,
     category_reason,
     snapshot_batch,
@@ -57,6 +58,7 @@ from cxpulse.ml.features import (
     text_reason,
 )
 from cxpulse.ml.textvec import TextVectorizer
+from cxpulse.text import is_function_word_in
 
 __all__ = ["LEARNERS", "SatisfactionModel", "Scored", "evaluate"]
 
@@ -101,6 +103,22 @@ CHUNK_MIN, CHUNK_MAX = 250, 4_000  # tickets per chunk of a shared batch
 
 
 _REPLY = frozenset({"replied", "first_reply_minutes", "no_reply_minutes"})
+_UNSHARED = frozenset({"status"})  # a snapshot's status: no share of "the account's tickets"
+_DONE = frozenset({"solved", "closed"})
+_REPLIED, _ELAPSED, _WAITING, _RESOLUTION = (
+    NUMERIC.index(n) for n in ("replied", "elapsed_minutes", "customer_waiting_minutes", "resolution_minutes")
+)
+_STATUS = CATEGORICAL.index("status")
+_LANGUAGE = CATEGORICAL.index("language")
+# Families whose reasons can say one fact twice ("customer kept waiting 71 d in all" beside
+# "ticket opened 71 d ago"): `_fact` names the fact, and a ticket says each fact once.
+_FACT_KIND = {
+    "elapsed_minutes": "age",
+    "requester_wait_minutes": "age",  # total wait vs age: always one reason
+    "first_reply": "reply",  # "no reply yet after X": X is the age, or the solve if solved
+    "customer_waiting_minutes": "waiting",  # since the first message, nobody answering: the age
+    "resolution_minutes": "solve",
+}
 
 
 def _family(name: str) -> str:
@@ -326,11 +344,13 @@ class _TextModel:
 
     def words(
         self, snap: Snapshot, direction: int, top: int = 3, *, quoted: list | None = None,
-        unquoted: Collection[str] = (),
+        unquoted: Collection[str] = (), languages: frozenset[str] = frozenset(),
     ) -> list[str]:
         """This ticket's words with the strongest weights in `direction` (−1: towards unsatisfied).
         `quoted`: what `margin(..., quotes=)` collected for this snapshot, if it did;
-        `unquoted`: words and stems never to quote (people's names: see `name_words`)."""
+        `unquoted`: words and stems never to quote (people's names: see `name_words`);
+        `languages`: the account's, whose function words are never quoted either (the
+        ticket's own language's are left out already; `text.is_function_word_in`)."""
         # A stem has one column, so one weight: the first word of each stem with a weight
         # in `direction`, strongest first, ties in order of appearance.
         found: list[tuple[float, str, str]] = []
@@ -354,7 +374,8 @@ class _TextModel:
         out: list[str] = []
         stems: set[str] = set()
         for _, stem, word in ranked:
-            if stem not in stems and word not in unquoted and stem not in unquoted:
+            if (stem not in stems and word not in unquoted and stem not in unquoted
+                    and not is_function_word_in(word, languages)):
                 stems.add(stem)
                 out.append(word)
                 if len(out) == top:
@@ -367,10 +388,14 @@ class _TextModel:
                                       agent_texts=[s.agent_text for s in snaps] if self.agent else None)
         return X @ self.coef_ + self.intercept_
 
-    def words_reference(self, snap: Snapshot, direction: int, top: int = 3) -> list[str]:
+    def words_reference(
+        self, snap: Snapshot, direction: int, top: int = 3, *, languages: frozenset[str] = frozenset()
+    ) -> list[str]:
         """`words` the slow way (tests compare the two)."""
         best: dict[str, tuple[float, str]] = {}
         for word, stem, col in self.vectorizer.words(snap.customer_text, snap.language):
+            if is_function_word_in(word, languages):
+                continue
             c = float(self.coef_[col]) * direction
             if c > 0 and (stem not in best or c > best[stem][0]):
                 best[stem] = (c, word)
@@ -576,6 +601,7 @@ class SatisfactionModel:
 
         num = self._numeric(snaps)
         self.medians_ = {name: _weighted_median(num[:, j], w) for j, name in enumerate(NUMERIC)}
+        self.shares_ = self._shares(snaps, num, w)
         # categories seen on enough tickets get a code (1…); the rest share 0 ("other")
         self.categories_: list[dict[str, float]] = []
         for j in range(_N_CAT):
@@ -619,6 +645,29 @@ class SatisfactionModel:
             self.logreg_ = self._fit_logreg(X, y, w)
         self.top_features_ = self._top_features(snaps, X, w)
         return self
+
+    @staticmethod
+    def _shares(snaps: Sequence[Snapshot], num: np.ndarray, w: np.ndarray) -> dict[str, dict]:
+        """Per category (and per hour and weekday): the share of the account's training
+        tickets with each value, each ticket weighing once — a category's reason says
+        "created on a Saturday; 9% of the account's tickets are", never a median."""
+        total = float(w.sum()) or 1.0
+        out: dict[str, dict] = {}
+        for name in SHARED:
+            col = num[:, NUMERIC.index(name)]
+            ok = ~np.isnan(col)
+            keys, inverse = np.unique(col[ok].astype(np.int64), return_inverse=True)
+            sums = np.bincount(inverse, weights=w[ok], minlength=len(keys))
+            out[name] = {int(k): float(v) / total for k, v in zip(keys, sums)}
+        for j, name in enumerate(CATEGORICAL):
+            if name in _UNSHARED:
+                continue
+            seen: dict[str, float] = {}
+            for snap, wi in zip(snaps, w.tolist()):
+                v = snap.categorical[j]
+                seen[v] = seen.get(v, 0.0) + wi
+            out[name] = {v: n / total for v, n in seen.items()}
+        return out
 
     def _params(self) -> dict:
         # many tickets carry a faster rate: same AUC (early-stopped), half the rounds
@@ -758,19 +807,26 @@ class SatisfactionModel:
                 col += contrib[:, j]
         direction = np.where(p < self.base_rate_, -1, 1)
         fam *= direction[:, None]
-        k = min(reasons + 2, fam.shape[1])
+        k = min(reasons + 4, fam.shape[1])  # room for the families a ticket skips (one fact, no words)
         top = np.argsort(-fam, axis=1, kind="stable")[:, :k]
         # towards the direction (the strongest first), else against it
         towards = (np.take_along_axis(fam, top, axis=1) > _EPS).tolist()
         top = top.tolist()
         direction = direction.tolist()
         probs = p.tolist()
-        say = self._say
+        say, fact, kinds = self._say, self._fact, self._fact_kinds
         out = []
         for i, snap in enumerate(snapshots):
             d = direction[i]
             words: list[str] = []
+            facts: list[str] = []  # no two reasons say one fact: the stronger (first) speaks
             for f, v in zip(top[i], towards[i]):
+                if kinds[f] is not None:
+                    said_fact = fact(snap, f)
+                    if said_fact is not None:
+                        if said_fact in facts:
+                            continue
+                        facts.append(said_fact)
                 said = say(snap, f, contrib, i, d if v else -d, quotes[i] if quotes else None, unquoted)
                 if said and said not in words:
                     words.append(said)
@@ -848,15 +904,49 @@ class SatisfactionModel:
         else:
             j = members[0]
         name = FEATURES[j]
+        shares = getattr(self, "shares_", None)  # a model stored before shares: no reference
         if j < _N_NUM:
             if name.endswith("_csat_n"):
                 name = name[:-2]
+            if name in SHARED:
+                v = snap.numeric[j]
+                ref = math.nan if shares is None or math.isnan(v) else shares[name].get(int(v), 0.0)
+                return snapshot_reason(snap, name, ref)
             return snapshot_reason(snap, name, self.medians_.get(name, math.nan))
         if j < _N_NUM + _N_CAT:
-            return category_reason(name, snap.categorical[j - _N_NUM])
+            value = snap.categorical[j - _N_NUM]
+            table = None if shares is None else shares.get(name)
+            return category_reason(name, value, None if table is None else table.get(value, 0.0))
         if self.text_model_ is None:
             return ""
-        return text_reason(self.text_model_.words(snap, direction, quoted=quoted, unquoted=unquoted))
+        return text_reason(self.text_model_.words(snap, direction, quoted=quoted, unquoted=unquoted,
+                                                  languages=self.languages_))
+
+    @property
+    def languages_(self) -> frozenset[str]:
+        """The languages of the account's training tickets (whose function words a reason never quotes)."""
+        langs = self.__dict__.get("_languages")
+        if langs is None:
+            langs = self._languages = frozenset(v for v in self.categories_[_LANGUAGE] if v)
+        return langs
+
+    def _fact(self, snap: Snapshot, family: int) -> str | None:
+        """The fact a family's reason states, when another family can state it too
+        (`_FACT_KIND`): "age" (how long the ticket has been open and waiting) or "solve"."""
+        kind = self._fact_kinds[family]
+        if kind is None or kind == "age" or kind == "solve":
+            return kind
+        num = snap.numeric
+        if kind == "reply":  # "no reply yet after X" / "solved with no reply after X"
+            if num[_REPLIED] >= 0.5:
+                return None
+            return "solve" if snap.categorical[_STATUS] in _DONE else "age"
+        wait = num[_WAITING]  # "waiting X since the customer's last message"
+        if abs(wait - num[_ELAPSED]) < 1.0:
+            return "age"
+        if abs(wait - num[_RESOLUTION]) < 1.0:
+            return "solve"
+        return None
 
     @property
     def families_(self) -> np.ndarray:
@@ -866,6 +956,7 @@ class SatisfactionModel:
             self._families = np.array([uniq.index(n) for n in names])
             self._family_names = uniq
             self._family_members = [[j for j, n in enumerate(names) if n == u] for u in uniq]
+            self._fact_kinds = [_FACT_KIND.get(u) for u in uniq]
         return self._families
 
     @property
@@ -940,7 +1031,7 @@ class SatisfactionModel:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for k in ("_families", "_family_names", "_family_members"):
+        for k in ("_families", "_family_names", "_family_members", "_fact_kinds", "_languages"):
             state.pop(k, None)
         if "booster_" in state:  # LightGBM's own text format: stable across pickles
             state["booster_"] = state["booster_"].model_to_string()
