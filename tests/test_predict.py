@@ -314,3 +314,24 @@ def test_a_chance_model_drops_the_scores_an_earlier_model_left(store, tmp_path):
     assert again.card["better_than_chance"] is False
     with store.engine.connect() as conn:
         assert P.read_predictions(conn, store.account("acme").id) == []
+
+
+def test_the_dashboard_writes_why_there_are_no_scores(store, tmp_path):
+    from html import unescape
+
+    from cxpulse.service.keys import create_key
+    from tests.dashboard_helpers import client_for, login
+
+    _import(store, tmp_path, "coin", coin_flip_help_desk(seed=7, rated=400, open_tickets=5, account="coin"))
+    (coin,) = train(store, "coin")
+    score(store, account="coin", open_only=True)
+    key, _ = create_key(store, account="coin", name="test")
+    client = client_for(store)
+    assert login(client, key).status_code == 303
+    at_risk = " ".join(unescape(client.get("/at-risk").text).split())
+    assert "No scores for coin" in at_risk and "no better than chance on this account's data" in at_risk
+    assert 'class="at-risk"' not in at_risk  # no table of scores
+    model = " ".join(unescape(client.get("/model").text).split())
+    assert "no better than chance on this account's data" in model
+    assert f"95% interval {coin.card['auc_low']:.2f}–{coin.card['auc_high']:.2f}" in model
+    assert "No scores for coin" in " ".join(unescape(client.get("/alerts").text).split())
