@@ -23,7 +23,7 @@ def test_hanley_and_mcneil_1982_ct_ratings():
     exact components give 0.031)."""
     normal, abnormal = [33, 6, 6, 11, 2], [3, 2, 2, 11, 33]
     y = [0] * sum(normal) + [1] * sum(abnormal)
-    p = [r for r, n in enumerate(normal, 1) for _ in range(n)] + [r for r, n in enumerate(abnormal, 1) for _ in range(n)]
+    p = [rating for counts in (normal, abnormal) for rating, n in enumerate(counts, 1) for _ in range(n)]
     auc, low, high = auc_interval(y, p)
     assert round(auc, 3) == 0.893
     se = (high - low) / (2 * 1.959964)

@@ -451,7 +451,8 @@ def _say_chance(cards: list[dict]) -> None:
     """Under a table of cards: each one whose AUC is no better than chance, in words."""
     for c in cards:
         if c.get("better_than_chance") is False:
-            err.print(f"[yellow]{c.get('account', '')}: {c.get('verdict')} — it gives no scores and raises no alerts[/]")
+            said = f"{c.get('account', '')}: {c.get('verdict')} — it gives no scores and raises no alerts"
+            err.print(f"[yellow]{said}[/]")
 
 
 CARD_COLUMNS = ["account", "version", "scope", "n", "AUC (95% interval)", "Brier", "baseline Brier", "base rate",

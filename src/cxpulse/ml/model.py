@@ -997,7 +997,8 @@ def evaluate(
     early_low: dict[str, float | None] = {}
     early_high: dict[str, float | None] = {}
     for name, ts in (early or {}).items():
-        early_auc[name], early_low[name], early_high[name] = interval(ts, m.predict_proba(ts.snapshots) if len(ts) else [])
+        probs = m.predict_proba(ts.snapshots) if len(ts) else np.array([])
+        early_auc[name], early_low[name], early_high[name] = interval(ts, probs)
     auc, auc_low, auc_high = interval(test, p)
     baseline = np.full(len(y), m.base_rate_)
     return {
