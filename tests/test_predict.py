@@ -249,3 +249,89 @@ def test_reasons_never_quote_a_persons_name(store, tmp_path):
 
     assert "“paulius”" in quoted("plain")  # the name carries weight: without knowing it, it is quoted
     assert "paulius" not in quoted("named").casefold()
+
+
+def coin_flip_help_desk(*, seed: int, rated: int, open_tickets: int, account: str) -> list[dict]:
+    """The waiting help desk with its ratings replaced by coin flips: nothing known before
+    the rating predicts it."""
+    records = waiting_help_desk(seed=seed, rated=rated, open_tickets=open_tickets, account=account)
+    rng = random.Random(seed + 1000)
+    for r in records:
+        if r["type"] == "rating":
+            r["score"] = rng.choice([2, 5])
+    return records
+
+
+def test_a_model_no_better_than_chance_says_so_and_scores_nothing(store, tmp_path):
+    from cxpulse.web.dashboard.predictions import at_risk_view, card_view
+
+    _import(store, tmp_path, "coin", coin_flip_help_desk(seed=7, rated=400, open_tickets=5, account="coin"))
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=3, rated=150, open_tickets=4, account="acme"))
+
+    figures = evaluate(store, "coin")
+    assert figures["auc_low"] < 0.5 < figures["auc_high"] and figures["better_than_chance"] is False
+    assert figures["verdict"].startswith("no better than chance on this account's data")
+    for name, auc in figures["early_auc"].items():  # the early AUCs carry theirs too
+        assert figures["early_auc_low"][name] <= auc <= figures["early_auc_high"][name]
+    signal = evaluate(store, "acme")
+    assert 0.5 < signal["auc_low"] < signal["auc"] < signal["auc_high"] and signal["better_than_chance"] is True
+
+    # the card says it; scoring stores nothing and raises no alert; the reason is written where scores would be
+    (coin,) = train(store, "coin")
+    train(store, "acme")
+    assert coin.card["better_than_chance"] is False and coin.card["auc_low"] < 0.5 < coin.card["auc_high"]
+    assert "no better than chance on this account's data" in coin.card["verdict"]
+    assert score(store, account="coin", open_only=True) == []
+    assert {r["account"] for r in score(store, open_only=True)} == {"acme"}
+    with store.engine.connect() as conn:
+        assert P.read_predictions(conn, store.account("coin").id) == []
+    assert alerts(store, "coin") == [] and len(alerts(store, "acme")) == 4
+    view = at_risk_view(store, "coin")
+    assert view["tickets"] == [] and "no better than chance on this account's data" in view["no_score"]
+    assert at_risk_view(store, "acme")["no_score"] is None
+    assert "no better than chance" in card_view(coin.card)["no_score"]
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["score", "--account", "coin", "--open", "--db", _db(store)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "No scores for coin" in said and "no better than chance on this account's data" in said
+    assert "predicted satisfaction" not in said  # no empty table of scores under it
+    result = runner.invoke(app, ["evaluate", "--account", "coin", "--db", _db(store)])
+    assert result.exit_code == 0 and "no better than chance on this account's data" in " ".join(result.output.split())
+
+
+def test_a_chance_model_drops_the_scores_an_earlier_model_left(store, tmp_path):
+    """Scores of a model that once held stay on the at-risk list only while a newer card backs them."""
+    records = waiting_help_desk(seed=3, rated=150, open_tickets=4, account="acme")
+    _import(store, tmp_path, "acme", records)
+    train(store, "acme")
+    assert len(score(store, account="acme", open_only=True)) == 4
+    rng = random.Random(9)  # the same tickets, re-rated by coin flips
+    flipped = [{**r, "score": rng.choice([2, 5])} for r in records if r["type"] == "rating"]
+    _import(store, tmp_path, "acme", flipped)
+    (again,) = train(store, "acme")
+    assert again.card["better_than_chance"] is False
+    with store.engine.connect() as conn:
+        assert P.read_predictions(conn, store.account("acme").id) == []
+
+
+def test_the_dashboard_writes_why_there_are_no_scores(store, tmp_path):
+    from html import unescape
+
+    from cxpulse.service.keys import create_key
+    from tests.dashboard_helpers import client_for, login
+
+    _import(store, tmp_path, "coin", coin_flip_help_desk(seed=7, rated=400, open_tickets=5, account="coin"))
+    (coin,) = train(store, "coin")
+    score(store, account="coin", open_only=True)
+    key, _ = create_key(store, account="coin", name="test")
+    client = client_for(store)
+    assert login(client, key).status_code == 303
+    at_risk = " ".join(unescape(client.get("/at-risk").text).split())
+    assert "No scores for coin" in at_risk and "no better than chance on this account's data" in at_risk
+    assert 'class="at-risk"' not in at_risk  # no table of scores
+    model = " ".join(unescape(client.get("/model").text).split())
+    assert "no better than chance on this account's data" in model
+    assert f"95% interval {coin.card['auc_low']:.2f}–{coin.card['auc_high']:.2f}" in model
+    assert "No scores for coin" in " ".join(unescape(client.get("/alerts").text).split())

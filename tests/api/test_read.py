@@ -14,7 +14,7 @@ from cxpulse.service.imports import import_path
 from cxpulse.service.predict import score, train
 from tests.api.conftest import assert_error
 from tests.factories import random_help_desk, write_jsonl
-from tests.test_predict import waiting_help_desk
+from tests.test_predict import coin_flip_help_desk, waiting_help_desk
 
 REPORTS = [
     {},
@@ -193,3 +193,15 @@ def _links(email) -> list[str]:
     import re
 
     return re.findall(r"https?://\S+/s/\S+", email.text)
+
+
+def test_at_risk_of_a_model_no_better_than_chance_is_empty_and_says_why(api, tmp_path):
+    records = coin_flip_help_desk(seed=7, rated=400, open_tickets=5, account="acme")
+    import_path(api.store, "jsonl", write_jsonl(tmp_path / "acme.jsonl", records), account="acme")
+    train(api.store, "acme")
+    score(api.store, account="acme", open_only=True)
+    risk = api.get("/api/v1/accounts/acme/at-risk").json()
+    assert (risk["data"], risk["count"], risk["next_cursor"]) == ([], 0, None)
+    assert "no better than chance on this account's data" in risk["no_score"]
+    (card,) = api.get("/api/v1/accounts/acme/models").json()["data"]
+    assert card["card"]["better_than_chance"] is False and card["card"]["auc_low"] < 0.5 < card["card"]["auc_high"]

@@ -104,6 +104,14 @@ class TicketsPublic(BaseModel):
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at the end")
 
 
+class AtRiskPublic(TicketsPublic):
+    no_score: str | None = Field(
+        default=None,
+        description="why the list is empty when the account's model is no better than chance "
+        "(its AUC's 95% interval holds 0.5): it gives no scores; null otherwise",
+    )
+
+
 # ---- alerts and models -------------------------------------------------------------------------
 
 
@@ -128,7 +136,8 @@ class ModelPublic(BaseModel):
     scope: str = Field(description="account, or pooled-shifted (trained across accounts, shifted to this one)")
     learner: str
     created_at: datetime
-    card: dict[str, Any] = Field(description="AUC, Brier, base rate, calibration, early-life AUC (docs/prediction.md)")
+    card: dict[str, Any] = Field(description="AUC with its 95% interval (auc_low, auc_high) and better_than_chance, "
+                                 "Brier, base rate, calibration, early-life AUC (docs/prediction.md)")
 
 
 class ModelsPublic(BaseModel):

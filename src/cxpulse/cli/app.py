@@ -419,23 +419,43 @@ def _auc(v) -> str:
     return "" if v is None else f"{v:.3f}"
 
 
+def _auc_ci(v, low, high) -> str:
+    """An AUC with its 95% interval: "0.812 (0.741–0.883)"."""
+    if v is None:
+        return ""
+    return f"{v:.3f}" if low is None or high is None else f"{v:.3f} ({low:.2f}–{high:.2f})"
+
+
 def _card_line(card: dict) -> dict:
     early = card.get("early_auc") or {}
+    lows, highs = card.get("early_auc_low") or {}, card.get("early_auc_high") or {}
+
+    def early_ci(name: str) -> str:
+        return _auc_ci(early.get(name), lows.get(name), highs.get(name))
+
     return {
         "account": card.get("account", ""),
         "version": card.get("version"),
         "scope": card.get("scope", ""),
         "n": card.get("n_tickets"),
-        "AUC": _auc(card.get("auc")),
+        "AUC (95% interval)": _auc_ci(card.get("auc"), card.get("auc_low"), card.get("auc_high")),
         "Brier": _auc(card.get("brier")),
         "baseline Brier": _auc(card.get("baseline_brier")),
         "base rate": _auc(card.get("base_rate")),
-        "early AUC (before 1st reply)": _auc(early.get("before_first_reply")),
-        "early AUC (half-life)": _auc(early.get("half_life")),
+        "early AUC (before 1st reply)": early_ci("before_first_reply"),
+        "early AUC (half-life)": early_ci("half_life"),
     }
 
 
-CARD_COLUMNS = ["account", "version", "scope", "n", "AUC", "Brier", "baseline Brier", "base rate",
+def _say_chance(cards: list[dict]) -> None:
+    """Under a table of cards: each one whose AUC is no better than chance, in words."""
+    for c in cards:
+        if c.get("better_than_chance") is False:
+            said = f"{c.get('account', '')}: {c.get('verdict')} — it gives no scores and raises no alerts"
+            err.print(f"[yellow]{said}[/]")
+
+
+CARD_COLUMNS = ["account", "version", "scope", "n", "AUC (95% interval)", "Brier", "baseline Brier", "base rate",
                 "early AUC (before 1st reply)", "early AUC (half-life)"]
 
 
@@ -467,6 +487,7 @@ def train(
         print_csv(lines, CARD_COLUMNS)
         return
     print_table(lines, CARD_COLUMNS, title="trained models (AUC, Brier: time-ordered split, newest 20% of rated tickets)")
+    _say_chance(cards)
     if any(c["scope"] == "pooled-shifted" for c in cards):
         err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
 
@@ -491,10 +512,14 @@ def score(
 
     Example: cxpulse score --account nordlicht --open
     """
+    from cxpulse.service.predict import no_scores
     from cxpulse.service.predict import score as do_score
 
-    rows = do_score(Store.open(db), account=account, open_only=open_only, ticket=ticket,
-                    as_of=_datetime(as_of, "--as-of"))
+    store = Store.open(db)
+    rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=_datetime(as_of, "--as-of"))
+    unscored = no_scores(store, rows[0]["account"] if ticket is not None and rows else account)
+    for line in unscored:  # on stderr, so a JSON or CSV stdout stays what it was
+        err.print(f"[yellow]{line}[/]")
     if fmt is OutputFormat.json:
         print_json(rows)
         return
@@ -503,8 +528,9 @@ def score(
     if fmt is OutputFormat.csv:
         print_csv(flat, [*cols, "probability", "as_of"])
         return
-    print_table(flat, cols, title=f"predicted satisfaction as of {flat[0]['as_of'] if flat else 'now'}")
-    if not rows:
+    if rows or not unscored:
+        print_table(flat, cols, title=f"predicted satisfaction as of {flat[0]['as_of'] if flat else 'now'}")
+    if not rows and not unscored:
         err.print("no tickets to score" + (" open now" if open_only else ""))
 
 
@@ -537,6 +563,7 @@ def evaluate(
         print_csv(lines, cols)
         return
     print_table(lines, cols, title="time-ordered evaluation (n = train/test tickets)")
+    _say_chance(results)
     for r in results:
         if r.get("calibration"):
             calib = [{"predicted": f"{c['lo']:.1f}–{c['hi']:.1f}", "n": round(c["n"], 1),

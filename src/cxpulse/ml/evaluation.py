@@ -22,7 +22,10 @@ from cxpulse.ml.textvec import MAX_CHARS
 if TYPE_CHECKING:
     from cxpulse.ml.features import Snapshot
 
-__all__ = ["ModelCard", "TrainingSet", "brier", "calibration_table", "roc_auc", "ticket_weights"]
+__all__ = [
+    "NO_BETTER_THAN_CHANCE", "ModelCard", "TrainingSet", "auc_interval", "better_than_chance", "brier",
+    "calibration_table", "roc_auc", "ticket_weights", "verdict",
+]
 
 
 def _arrays(y, p, w) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -46,6 +49,90 @@ def roc_auc(y, p, w=None) -> float:
     if pos <= 0 or neg <= 0:
         return math.nan
     return float(roc_auc_score(y > 0.5, p, sample_weight=w))
+
+
+def auc_interval(y, p, w=None, groups: Sequence | None = None, level: float = 0.95) -> tuple[float, float, float]:
+    """(AUC, low, high): the weighted AUC and its confidence interval by DeLong's method.
+
+    Why: a test set of a few dozen tickets gives an AUC that can sit well above 0.5 by luck;
+    the interval says whether the model beats chance on this data at all.
+
+    DeLong, DeLong & Clarke-Pearson (1988): each satisfied ticket's share of unsatisfied
+    ones it outscores (ties half), and each unsatisfied ticket's share of satisfied ones
+    that outscore it; the AUC's variance is s²₁₀/m + s²₀₁/n over those m and n components.
+    Rows of one ticket (`groups`: its id per row; the snapshots of one ticket share its
+    label) are averaged into one component, weighted by `w`, so a ticket is one
+    observation however many snapshots it has (each row its own ticket when None). The
+    interval is AUC ± z·SE, clipped to [0, 1]. NaNs when only one class is present.
+
+    >>> auc, low, high = auc_interval([0, 0, 0, 1, 1, 1], [0.1, 0.2, 0.6, 0.4, 0.7, 0.9])
+    >>> round(auc, 4), round(low, 4), round(high, 4)
+    (0.8889, 0.5809, 1.0)
+    """
+    from statistics import NormalDist
+
+    y, p, w = _arrays(y, p, w)
+    g = np.arange(len(y)) if groups is None else np.asarray(groups)
+    if len(g) != len(y):
+        raise ValueError(f"groups and y differ in length: {len(g)}, {len(y)}")
+    pos, neg = y > 0.5, y <= 0.5
+    wp, wn = w[pos].sum(), w[neg].sum()
+    if wp <= 0 or wn <= 0:
+        return math.nan, math.nan, math.nan
+
+    def beaten(scores: np.ndarray, by: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Weighted share of `by` strictly below each score, plus half of the ties."""
+        order = np.argsort(by, kind="stable")
+        srt, cum = by[order], np.concatenate([[0.0], np.cumsum(weights[order])])
+        below = cum[np.searchsorted(srt, scores, side="left")]
+        upto = cum[np.searchsorted(srt, scores, side="right")]
+        return (below + 0.5 * (upto - below)) / cum[-1]
+
+    v10 = beaten(p[pos], p[neg], w[neg])  # each satisfied row: share of unsatisfied rows it beats
+    v01 = 1.0 - beaten(p[neg], p[pos], w[pos])  # each unsatisfied row: share of satisfied rows beating it
+    auc = float(np.dot(w[pos], v10) / wp)
+
+    def variance(v: np.ndarray, weights: np.ndarray, keys: np.ndarray) -> float:
+        _, idx = np.unique(keys, return_inverse=True)
+        gw = np.bincount(idx, weights=weights)
+        comp = np.bincount(idx, weights=weights * v) / np.where(gw > 0, gw, 1.0)
+        k = len(gw)
+        if k < 2:
+            return 0.0
+        share = gw / gw.sum()
+        return float(np.sum(share**2 * (comp - auc) ** 2) * k / (k - 1))
+
+    se = math.sqrt(variance(v10, w[pos], g[pos]) + variance(v01, w[neg], g[neg]))
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    return auc, max(0.0, auc - z * se), min(1.0, auc + z * se)
+
+
+def better_than_chance(low: float | None, high: float | None) -> bool | None:
+    """False when the AUC's interval holds 0.5 (or lies below it): no evidence the model
+    ranks tickets better than a coin; True when it lies above; None when not measured."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return None
+    return low > 0.5
+
+
+NO_BETTER_THAN_CHANCE = "no better than chance on this account's data"
+
+
+def verdict(auc: float | None, low: float | None, high: float | None) -> str:
+    """The card's sentence on whether the model beats a coin, with the interval it rests on.
+
+    >>> verdict(0.54, 0.41, 0.67)
+    "no better than chance on this account's data: AUC 0.54, 95% interval 0.41–0.67 holds 0.5"
+    >>> verdict(0.81, 0.74, 0.88)
+    'better than chance: AUC 0.81, 95% interval 0.74–0.88'
+    """
+    chance = better_than_chance(low, high)
+    if chance is None or auc is None:
+        return ""
+    figures = f"AUC {auc:.2f}, 95% interval {low:.2f}–{high:.2f}"
+    if chance:
+        return f"better than chance: {figures}"
+    return f"{NO_BETTER_THAN_CHANCE}: {figures} " + ("holds 0.5" if high >= 0.5 else "lies below 0.5")
 
 
 def brier(y, p, w=None) -> float:
@@ -181,6 +268,12 @@ class ModelCard:
     early_auc: dict[str, float | None] = field(default_factory=dict)
     top_features: list[dict] = field(default_factory=list)
     scope: str = "account"  # "account", "pooled" or "pooled-shifted"
+    auc_low: float | None = None  # the AUC's 95% interval (DeLong, tickets as observations)
+    auc_high: float | None = None
+    better_than_chance: bool | None = None  # False: the interval holds 0.5, so no score is shown
+    verdict: str = ""  # the sentence the card says about it
+    early_auc_low: dict[str, float | None] = field(default_factory=dict)
+    early_auc_high: dict[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -42,10 +42,12 @@ from threadpoolctl import threadpool_limits
 
 from cxpulse.ml.evaluation import (
     TrainingSet,
+    auc_interval,
+    better_than_chance,
     brier,
     calibration_table,
-    roc_auc,
     ticket_weights,
+    verdict,
 )
 from cxpulse.ml.features import (
     CATEGORICAL,
@@ -1059,9 +1061,12 @@ def evaluate(
 ) -> dict:
     """Fit on `train` (the older tickets), measure on `test` (the newer ones).
 
-    Returns the card's figures: auc, brier, base_rate (of the test tickets),
+    Returns the card's figures: auc with its 95% DeLong interval (auc_low, auc_high;
+    tickets, not snapshots, are the observations) and better_than_chance (False when the
+    interval holds 0.5), brier, base_rate (of the test tickets),
     baseline_brier (the training base rate predicted for everyone), calibration,
-    early_auc (AUC on the `early` snapshot sets, e.g. before the first reply), n_train,
+    early_auc (AUC on the `early` snapshot sets, e.g. before the first reply) with
+    early_auc_low and early_auc_high, n_train,
     n_test (tickets), n_train_snapshots, n_test_snapshots, top_features. A figure that
     cannot be computed (one class only) is None.
     """
@@ -1073,18 +1078,34 @@ def evaluate(
     def num(x: float) -> float | None:
         return None if x is None or math.isnan(x) else round(float(x), 4)
 
+    def interval(ts: TrainingSet, probs: np.ndarray) -> tuple[float | None, float | None, float | None]:
+        if not len(ts):
+            return None, None, None
+        auc, low, high = auc_interval(ts.labels, probs, ts.weights, groups=ts.ticket_ids)
+        return num(auc), num(low), num(high)
+
     early_auc: dict[str, float | None] = {}
+    early_low: dict[str, float | None] = {}
+    early_high: dict[str, float | None] = {}
     for name, ts in (early or {}).items():
-        early_auc[name] = num(roc_auc(ts.labels, m.predict_proba(ts.snapshots), ts.weights)) if len(ts) else None
+        probs = m.predict_proba(ts.snapshots) if len(ts) else np.array([])
+        early_auc[name], early_low[name], early_high[name] = interval(ts, probs)
+    auc, auc_low, auc_high = interval(test, p)
     baseline = np.full(len(y), m.base_rate_)
     return {
         "learner": m.learner,
-        "auc": num(roc_auc(y, p, w)),
+        "auc": auc,
+        "auc_low": auc_low,
+        "auc_high": auc_high,
+        "better_than_chance": better_than_chance(auc_low, auc_high),
+        "verdict": verdict(auc, auc_low, auc_high),
         "brier": num(brier(y, p, w)) if len(y) else None,
         "base_rate": num(test.base_rate) if len(y) else None,
         "baseline_brier": num(brier(y, baseline, w)) if len(y) else None,
         "calibration": calibration_table(y, p, w) if len(y) else [],
         "early_auc": early_auc,
+        "early_auc_low": early_low,
+        "early_auc_high": early_high,
         "n_train": train.n_tickets,
         "n_test": test.n_tickets,
         "n_train_snapshots": len(train),

@@ -184,8 +184,10 @@ def _evaluate_parts(parts: Sequence[tuple[AccountData, Sequence[Rated]]], *, poo
         return {name: TrainingSet.build(rows) for name, rows in sets.items()}
 
     if not _both_kinds([r for _d, r in older]):
-        return {"auc": None, "brier": None, "base_rate": None, "baseline_brier": None, "calibration": [],
-                "early_auc": {}, "n_train": len(older), "n_test": len(newer), "learner": learner,
+        return {"auc": None, "auc_low": None, "auc_high": None, "better_than_chance": None, "verdict": "",
+                "brier": None, "base_rate": None, "baseline_brier": None, "calibration": [],
+                "early_auc": {}, "early_auc_low": {}, "early_auc_high": {},
+                "n_train": len(older), "n_test": len(newer), "learner": learner,
                 "note": "the older 80% of rated tickets hold one kind of answer only: nothing to evaluate"}
     out = evaluate_split(build(older), build(newer), early=early(newer), learner=learner)
     out["window_test"] = [newer[0][1].ticket.created_at.isoformat(), newer[-1][1].ticket.created_at.isoformat()] if newer else []
@@ -270,6 +272,12 @@ def _card(
         early_auc=figures.get("early_auc", {}),
         top_features=list(model.top_features_[:10]),
         scope=scope,
+        auc_low=figures.get("auc_low"),
+        auc_high=figures.get("auc_high"),
+        better_than_chance=figures.get("better_than_chance"),
+        verdict=figures.get("verdict", ""),
+        early_auc_low=figures.get("early_auc_low", {}),
+        early_auc_high=figures.get("early_auc_high", {}),
     ).to_dict()
     card["n_train"] = figures.get("n_train")
     card["n_test"] = figures.get("n_test")
@@ -329,6 +337,8 @@ def train(
                 card["n_tickets"] = len(data.rated)
             P.insert_model(conn, account_id=acc.id, scope=scope, version=version, learner=learner,
                            created_at=now, card=card, blob=model.to_bytes())
+            if no_score_reason(card):  # the older model's scores would go on being shown as if they held
+                P.delete_predictions(conn, acc.id)
         done.append(Trained(acc.name, version, scope, card))
         if progress:
             progress(len(done))
@@ -368,6 +378,25 @@ def model_card(store: Store, account: str) -> dict:
 
 
 # ---- scoring -------------------------------------------------------------------------------
+
+
+def no_score_reason(card: dict) -> str | None:
+    """Why the model behind this card gives no scores, or None when it gives them.
+
+    A model whose test AUC's 95% interval holds 0.5 is not shown to rank tickets better
+    than a coin: its scores and alerts would send people after tickets at random. So it
+    scores nothing, raises no alert, and the pages that would show scores say this instead
+    (docs/prediction.md, "When it cannot predict"). A card from before the intervals (no
+    `better_than_chance`) scores as it did.
+    """
+    if card.get("better_than_chance") is not False:
+        return None
+    name = card.get("account") or "this account"
+    said = card.get("verdict") or "no better than chance on this account's data"
+    shared = " (the model shared by all accounts)" if card.get("scope") == "pooled-shifted" else ""
+    return (f"No scores for {name}: its model{shared}, version {card.get('version')}, is {said}. "
+            "Its scores would rank tickets at random, so none is shown and no alert is raised; "
+            "`cxpulse train` tries again as more rated tickets come in.")
 
 
 def _no_model(name: str) -> str:
@@ -438,8 +467,8 @@ def _score_account(
     """Score these tickets as of `as_of` (now when None, and then store the predictions)."""
     from cxpulse.ml.model import SatisfactionModel
 
-    if not ids:
-        return []
+    if not ids or no_score_reason(stored.card):
+        return []  # a model no better than chance scores nothing: `no_scores` says why
     model = SatisfactionModel.from_bytes(stored.blob)
     data_now = as_of is None
     at = datetime.now(UTC) if data_now else (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)
@@ -484,6 +513,19 @@ def _score_account(
             )
         queue_alerts(store, acc.id, new_alerts)  # webhooks out: queued once the alerts are committed
     return rows
+
+
+def no_scores(store: Store, account: str | None = None) -> list[str]:
+    """The sentence for each account (this one, or all) whose newest model gives no scores."""
+    targets = [store.account(account)] if account else store.accounts()
+    out = []
+    with store.engine.connect() as conn:
+        for acc in targets:
+            stored = P.latest_model(conn, acc.id, with_blob=False)
+            reason = no_score_reason({"account": acc.name, **stored.card}) if stored is not None else None
+            if reason:
+                out.append(reason)
+    return out
 
 
 def rescore(store: Store, touched: dict[str, Touched]) -> int:

@@ -12,6 +12,7 @@ from cxpulse.api.schemas import (
     DEFAULT_PAGE,
     MAX_ID,
     MAX_PAGE,
+    AtRiskPublic,
     TicketPublic,
     TicketsPublic,
     bad_cursor,
@@ -21,6 +22,7 @@ from cxpulse.api.schemas import (
 )
 from cxpulse.domain import OPEN_STATES
 from cxpulse.service import tickets as service
+from cxpulse.service.predict import no_scores
 
 router = APIRouter(tags=["tickets"], route_class=ApiRoute)
 
@@ -62,7 +64,7 @@ def get_ticket(account: str, ticket_id: Annotated[str, Path(max_length=MAX_ID)],
     return row
 
 
-@router.get("/accounts/{account}/at-risk", response_model=TicketsPublic)
+@router.get("/accounts/{account}/at-risk", response_model=AtRiskPublic)
 def at_risk(
     account: str,
     key: KeyDep,
@@ -73,7 +75,8 @@ def at_risk(
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> dict:
-    """Open tickets that have a score, lowest score (most at risk) first."""
+    """Open tickets that have a score, lowest score (most at risk) first; none, and `no_score`
+    saying why, when the account's model is no better than chance."""
     if status is not None and status.lower() not in OPEN_STATES:
         raise ApiError(422, "invalid_query", f"status {status!r} is not an open status; use one of "
                        f"{', '.join(sorted(OPEN_STATES))}", {"field": "status"})
@@ -83,5 +86,8 @@ def at_risk(
         if not (isinstance(after, list) and len(after) == 2 and isinstance(after[1], str)):
             raise bad_cursor()
         after = (cursor_int(after[0]), after[1])
+    unscored = no_scores(store, acc.name)
+    if unscored:
+        return {**_page([], None), "no_score": unscored[0]}
     rows, next_key = service.at_risk(store, acc, below=below, limit=limit, after=after, status=status, agent=agent)
-    return _page(rows, next_key)
+    return {**_page(rows, next_key), "no_score": None}

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.domain import OPEN_STATES, NotFound
-from cxpulse.service.predict import alerts, model_card
+from cxpulse.service.predict import alerts, model_card, no_score_reason, no_scores
 from cxpulse.service.tickets import at_risk, at_risk_agents, at_risk_counts
 from cxpulse.storage import Store
 from cxpulse.web import charts
@@ -47,6 +47,10 @@ def at_risk_view(store: Store, account: str, status: str | None = None, agent: s
     agent's queue."""
     acc = store.account(account)
     threshold = acc.account.alert_below
+    unscored = no_scores(store, account)
+    if unscored:  # the model is no better than chance: no list, and the page says why
+        return {"tickets": [], "more": False, "threshold": threshold, "status": status, "statuses": [], "total": 0,
+                "total_below": 0, "below": 0, "agent": None, "agents": [], "no_score": unscored[0]}
     agents = at_risk_agents(store, acc)
     if agent is not None and agent not in {a for a, _, _ in agents}:
         agent = None  # not an agent with open scored tickets: all of them
@@ -59,7 +63,7 @@ def at_risk_view(store: Store, account: str, status: str | None = None, agent: s
     return {"tickets": rows, "more": more is not None, "threshold": threshold, "status": status,
             "statuses": statuses, "total": sum(c[0] for c in counts.values()),
             "total_below": sum(c[1] for c in counts.values()), "below": sum(c[1] for c in shown),
-            "agent": agent, "agents": agents}
+            "agent": agent, "agents": agents, "no_score": None}
 
 
 def card_view(card: dict) -> dict:
@@ -76,8 +80,11 @@ def card_view(card: dict) -> dict:
     biggest = max((f.get("importance", 0) for f in top), default=0) or 1.0
     features = [{**f, "share": 100 * f.get("importance", 0) / total,
                  "bar": 5 * round(20 * f.get("importance", 0) / biggest)} for f in top]  # a CSS width class
+    lows, highs = card.get("early_auc_low") or {}, card.get("early_auc_high") or {}
     return {"calibration_svg": svg, "brier_gain": gain, "features": features,
-            "early": [(EARLY_NAMES.get(k, k.replace("_", " ")), v) for k, v in (card.get("early_auc") or {}).items()]}
+            "early": [(EARLY_NAMES.get(k, k.replace("_", " ")), v, lows.get(k), highs.get(k))
+                      for k, v in (card.get("early_auc") or {}).items()],
+            "no_score": no_score_reason(card)}
 
 
 @router.get("/model", response_class=HTMLResponse)
@@ -99,8 +106,9 @@ async def alerts_page(request: Request, viewer: ViewerDep,
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Alerts", active="/alerts")
     rows = await run_in_threadpool(alerts, request.app.state.store, viewer.account)
+    unscored = await run_in_threadpool(no_scores, request.app.state.store, viewer.account)
     n_pages = max(1, -(-len(rows) // ALERTS_PER_PAGE))
     current = min(max(int(page_no) if page_no and page_no.isdigit() else 1, 1), n_pages)
     shown = rows[(current - 1) * ALERTS_PER_PAGE : current * ALERTS_PER_PAGE]
     return page(request, viewer, "alerts.html", title=f"Alerts — {viewer.account}", active="/alerts", alerts=shown,
-                total=len(rows), page_no=current, n_pages=n_pages)
+                total=len(rows), page_no=current, n_pages=n_pages, no_score=unscored[0] if unscored else None)
