@@ -425,7 +425,8 @@ def _card_line(card: dict) -> dict:
         "account": card.get("account", ""),
         "version": card.get("version"),
         "scope": card.get("scope", ""),
-        "n": card.get("n_tickets"),
+        "rated": card.get("rated"),
+        "n": f"{card['n_train']}/{card['n_test']}" if card.get("n_train") is not None else card.get("n_tickets"),
         "AUC": _auc(card.get("auc")),
         "Brier": _auc(card.get("brier")),
         "baseline Brier": _auc(card.get("baseline_brier")),
@@ -435,7 +436,7 @@ def _card_line(card: dict) -> dict:
     }
 
 
-CARD_COLUMNS = ["account", "version", "scope", "n", "AUC", "Brier", "baseline Brier", "base rate",
+CARD_COLUMNS = ["account", "version", "scope", "rated", "n", "AUC", "Brier", "baseline Brier", "base rate",
                 "early AUC (before 1st reply)", "early AUC (half-life)"]
 
 
@@ -466,7 +467,7 @@ def train(
     if fmt is OutputFormat.csv:
         print_csv(lines, CARD_COLUMNS)
         return
-    print_table(lines, CARD_COLUMNS, title="trained models (AUC, Brier: time-ordered split, newest 20% of rated tickets)")
+    print_table(lines, CARD_COLUMNS, title="trained models (AUC, Brier: time-ordered split, n = train/test of the rated tickets)")
     if any(c["scope"] == "pooled-shifted" for c in cards):
         err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
 
@@ -531,12 +532,12 @@ def evaluate(
     if fmt is OutputFormat.json:
         print_json(results[0] if account else results)
         return
-    lines = [{**_card_line(r), "n": f"{r['n_train']}/{r['n_test']}"} for r in results]
+    lines = [_card_line(r) for r in results]
     cols = [c for c in CARD_COLUMNS if c != "version"]
     if fmt is OutputFormat.csv:
         print_csv(lines, cols)
         return
-    print_table(lines, cols, title="time-ordered evaluation (n = train/test tickets)")
+    print_table(lines, cols, title="time-ordered evaluation (n = train/test tickets: every rated ticket is in one)")
     for r in results:
         if r.get("calibration"):
             calib = [{"predicted": f"{c['lo']:.1f}–{c['hi']:.1f}", "n": round(c["n"], 1),
