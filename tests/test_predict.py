@@ -81,6 +81,11 @@ def test_train_stores_versioned_models_with_cards_and_small_accounts_use_the_poo
     assert acme.card["window"][0] < acme.card["window"][1]
     # the small account: the pooled model (trained on both accounts) at its own base rate
     assert tiny.card["n_tickets"] == 30 and tiny.card["pooled_n_tickets"] == 190
+    # its figures are the pooled model's: every account's rated tickets, each in the train or the test part
+    assert tiny.card["rated"] == tiny.card["n_train"] + tiny.card["n_test"] == 190
+    pooled_figures = evaluate(store, "tiny")
+    assert (pooled_figures["scope"], pooled_figures["rated"], pooled_figures["account_rated"]) == ("pooled", 190, 30)
+    assert pooled_figures["n_train"] + pooled_figures["n_test"] == 190
     assert 0 < tiny.card["base_rate"] < 1 and tiny.card["pooled_version"] == 1
     with store.engine.connect() as conn:
         pooled = P.latest_model(conn, None, with_blob=False)

@@ -6,8 +6,9 @@ answer on the account's CSAT scale decides the label (a ticket rated only on the
 CSAT scale, e.g. Zendesk's good/bad in a 1–5 account, by that one) — each seen at
 several moments of its life (`features.training_times`, never after its first rating;
 a ticket rated before its first reply or its solve is seen just before its rating, so
-every rated ticket is learned from and tested), weighted so every ticket counts once. The context inputs (agent's, customer's, account's
-recent CSAT) come from all the account's CSAT answers, as of each moment.
+every rated ticket is learned from and tested), weighted so every ticket counts once.
+The context inputs (agent's, customer's, account's recent CSAT) come from all the
+account's CSAT answers, as of each moment.
 
 An account with at least `min_rated_for_model` rated tickets gets its own model; the
 others share one model trained across all accounts, shifted to their own base rate.
