@@ -256,6 +256,7 @@ def test_the_model_card_shows_auc_brier_base_rate_calibration_and_early_auc(desk
     assert f"Base rate alone: {card['baseline_brier']:.3f}" in html
     assert 'class="diagonal"' in html and html.count("<circle") == len(card["calibration"])
     assert "Before the first reply" in html
+    assert card["rated"] == card["n_train"] + card["n_test"] and "rated tickets, each in one part" in html
 
 
 def test_alerts_webhooks_drivers_and_low_ratings_show_their_data(desk, own):

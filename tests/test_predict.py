@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from cxpulse.cli import app
 from cxpulse.domain import AmbiguousTicket, NotFound
+from cxpulse.service.accounts import update_settings
 from cxpulse.service.imports import import_path
 from cxpulse.service.predict import alerts, evaluate, score, train
 from cxpulse.storage import predictions as P
@@ -80,6 +81,11 @@ def test_train_stores_versioned_models_with_cards_and_small_accounts_use_the_poo
     assert acme.card["window"][0] < acme.card["window"][1]
     # the small account: the pooled model (trained on both accounts) at its own base rate
     assert tiny.card["n_tickets"] == 30 and tiny.card["pooled_n_tickets"] == 190
+    # its figures are the pooled model's: every account's rated tickets, each in the train or the test part
+    assert tiny.card["rated"] == tiny.card["n_train"] + tiny.card["n_test"] == 190
+    pooled_figures = evaluate(store, "tiny")
+    assert (pooled_figures["scope"], pooled_figures["rated"], pooled_figures["account_rated"]) == ("pooled", 190, 30)
+    assert pooled_figures["n_train"] + pooled_figures["n_test"] == 190
     assert 0 < tiny.card["base_rate"] < 1 and tiny.card["pooled_version"] == 1
     with store.engine.connect() as conn:
         pooled = P.latest_model(conn, None, with_blob=False)
@@ -335,3 +341,85 @@ def test_the_dashboard_writes_why_there_are_no_scores(store, tmp_path):
     assert "no better than chance on this account's data" in model
     assert f"95% interval {coin.card['auc_low']:.2f}–{coin.card['auc_high']:.2f}" in model
     assert "No scores for coin" in " ".join(unescape(client.get("/alerts").text).split())
+
+
+def test_tickets_rated_before_their_first_reply_are_learned_from_and_tested(store, tmp_path):
+    """The unhappiest tickets are rated before anyone answered them. They used to have no
+    moment to learn from and dropped out of training and evaluation; now each is seen just
+    before its rating, and every rated ticket is in the training or the test part."""
+    records = waiting_help_desk(seed=11, rated=150, account="acme")
+    rng = random.Random(12)
+    early = set()
+    for r in records:
+        if r["type"] == "rating" and r["score"] == 2 and rng.random() < 0.5:
+            created = next(t["created_at"] for t in records if t["type"] == "ticket" and t["id"] == r["ticket_id"])
+            r["given_at"] = (datetime.fromisoformat(created) + timedelta(minutes=3)).isoformat()  # before any reply
+            early.add(r["ticket_id"])
+    assert len(early) > 20
+    _import(store, tmp_path, "acme", records)
+    (done,) = train(store, "acme")
+    card = done.card
+    assert card["rated"] == card["n_tickets"] == 150
+    assert card["n_train"] + card["n_test"] == card["rated"]
+    figures = evaluate(store, "acme")
+    assert (figures["rated"], figures["account_rated"]) == (150, 150)
+    assert (figures["n_train"], figures["n_test"]) == (120, 30)
+
+
+CSV_MAPPING = """[csv]
+rows = "tickets"
+date_format = "%Y-%m-%d %H:%M"
+[columns]
+ticket_id = "id"
+created_at = "created"
+first_reply_at = "first reply"
+solved_at = "solved"
+agent = "agent"
+customer = "customer"
+subject = "subject"
+rating = "rating"
+[rating]
+kind = "csat"
+scale = "1-5"
+"""
+
+
+def test_a_csv_export_without_rating_times_uses_every_rated_ticket(store, tmp_path):
+    """No rating time in the export: each rating is stamped at the solve (at creation when
+    unsolved). The solve snapshot is still taken, as of the solve and before the rating,
+    so every rated ticket is learned from or tested: rated = n_train + n_test, in the card,
+    in `cxpulse evaluate` and on its table."""
+    rng = random.Random(21)
+    lines = ["id,created,first reply,solved,agent,customer,subject,rating"]
+    for i in range(160):
+        created = START + timedelta(minutes=rng.randrange(0, 60 * 24 * 60))
+        wait = rng.choice([rng.randrange(5, 120), rng.randrange(900, 3000)])
+        kind = rng.random()
+        reply = "" if kind < 0.15 else (created + timedelta(minutes=wait)).strftime("%Y-%m-%d %H:%M")
+        solved = "" if 0.15 <= kind < 0.25 else (created + timedelta(minutes=wait + rng.randrange(5, 240)))
+        solved = solved if isinstance(solved, str) else solved.strftime("%Y-%m-%d %H:%M")
+        happy = rng.random() < (0.85 if wait < 240 and reply else 0.15)
+        lines.append(f"{i},{created:%Y-%m-%d %H:%M},{reply},{solved},a{i % 3},c{i % 40},Help {i},{5 if happy else 2}")
+    csv_path = tmp_path / "export.csv"
+    csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = tmp_path / "export.toml"
+    mapping.write_text(CSV_MAPPING, encoding="utf-8")
+    summary = import_path(store, "csv", csv_path, account="acme", mapping=mapping, rejects_path=tmp_path / "r.jsonl")
+    assert summary.rejected == 0
+    update_settings(store, "acme", min_rated_for_model=100)
+
+    (done,) = train(store, "acme")
+    card = done.card
+    assert (card["scope"], card["rated"], card["n_tickets"]) == ("account", 160, 160)
+    assert (card["n_train"], card["n_test"]) == (128, 32)
+
+    runner = CliRunner()
+    db = ["--db", _db(store)]
+    result = runner.invoke(app, ["evaluate", "--account", "acme", "--format", "json", *db])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["rated"] == figures["n_train"] + figures["n_test"] == 160
+    assert figures["auc"] > 0.6
+    result = runner.invoke(app, ["evaluate", "--account", "acme", "--format", "csv", *db])
+    assert result.exit_code == 0, result.output
+    assert "rated,n," in result.stdout and ",160,128/32," in result.stdout

@@ -379,7 +379,12 @@ def test_events_after_t_do_not_switch_a_metrics_only_ticket_off_its_metrics():
 def test_a_metrics_only_ticket_rated_before_its_end_trains_at_its_solve():
     ticket = metrics_ticket()
     assert training_times(ticket, [], until=at(650)) == [at(600) + SEC]
-    assert training_times(ticket, [], until=at(500)) == []
+    # rated before its solve: just before the rating, where no final metric is read
+    assert training_times(ticket, [], until=at(500)) == [at(500)]
+    s = snapshot(ticket, [], as_of=at(500), account=PLAIN, history=NO_HISTORY)
+    assert s.value("agent_replies") == 0 and math.isnan(s.value("resolution_minutes"))
+    # rated at its solve: as of the solve
+    assert training_times(ticket, [], until=at(600)) == [at(600)]
 
 
 # --- when snapshots are taken ----------------------------------------------------------------------
@@ -404,6 +409,110 @@ def test_training_times_stop_at_the_rating():
     events = [comment(0, Role.CUSTOMER), comment(30, Role.AGENT), change(40, EventKind.STATUS, "solved"),
               comment(300, Role.AGENT, "Sorry about your bad rating")]
     assert training_times(ticket, events, until=at(100)) == [at(30) - SEC, at(30) + SEC, at(40) + SEC]
+
+
+def test_a_ticket_rated_before_its_first_reply_is_learned_from_just_before_its_rating():
+    """The unhappiest tickets are rated before anyone answered: they used to have no moment at all."""
+    ticket = make_ticket()
+    events = [comment(0, Role.CUSTOMER, "Where is my order?"), comment(50, Role.CUSTOMER, "Hello??"),
+              comment(300, Role.AGENT, "Sorry about your bad rating"), change(310, EventKind.STATUS, "solved", "open")]
+    assert training_times(ticket, events, until=at(120)) == [at(120)]
+    s = snapshot(ticket, events, as_of=at(120), account=PLAIN, history=NO_HISTORY)
+    assert s.value("replied") == 0 and s.value("no_reply_minutes") == 120 and s.value("customer_messages") == 2
+    assert "Sorry" not in s.agent_text and s.categorical[CATEGORICAL.index("status")] == "new"
+
+
+def test_a_ticket_rated_before_its_solve_adds_a_moment_just_before_its_rating():
+    ticket = make_ticket()
+    events = [comment(0, Role.CUSTOMER), comment(30, Role.AGENT, "Looking"), comment(60, Role.AGENT, "Still looking"),
+              comment(200, Role.AGENT, "Sorry"), change(210, EventKind.STATUS, "solved", "open")]
+    assert training_times(ticket, events, until=at(100)) == [at(30) - SEC, at(30) + SEC, at(60) + SEC, at(100)]
+    # a ticket rated after its solve gains nothing: its moments were all before the rating already
+    assert training_times(ticket, events, until=at(500)) == training_times(ticket, events)
+
+
+def test_a_rating_at_the_solve_still_lets_the_solve_snapshot_in():
+    """A CSV export without rating times stamps the rating at the solve: the final
+    moment is as of the solve, before the rating, and reads nothing at the rating."""
+    ticket = make_ticket(status="solved", solved_at=at(90))
+    events = [comment(0, Role.CUSTOMER, "Help"), comment(30, Role.AGENT, "On it"),
+              change(90, EventKind.STATUS, "solved", "open", sid="T1:solved"),
+              comment(90, Role.AGENT, "Thanks for rating us 1 of 5", sid="T1:zz")]
+    times = training_times(ticket, events, until=at(90))
+    assert times == [at(30) - SEC, at(30) + SEC, at(90)]
+    s = snapshot(ticket, events, as_of=at(90), account=PLAIN, history=NO_HISTORY)
+    assert s.categorical[CATEGORICAL.index("status")] == "solved" and s.value("resolution_minutes") == 90
+    assert s.value("agent_replies") == 1 and "rating" not in s.agent_text  # nothing stamped at the rating is read
+    # a solve less than 1 s before the rating: the moment is the rating, where the solve is seen
+    assert training_times(ticket, events, until=at(90) + SEC / 2)[-1] == at(90) + SEC / 2
+
+
+def test_a_ticket_rated_before_it_was_created_or_with_no_events_still_has_a_moment():
+    ticket = make_ticket()
+    assert training_times(ticket, [comment(0, Role.CUSTOMER)], until=at(-60)) == [T0]  # a data error: taken at creation
+    assert training_times(ticket, [], until=at(15)) == [at(15)]
+    assert training_times(ticket, [], until=T0) == [T0]  # rated at creation (a CSV row with neither solve nor rating time)
+    s = snapshot(ticket, [], as_of=T0, account=PLAIN, history=NO_HISTORY)
+    assert s.value("elapsed_minutes") == 0 and s.customer_text == "Help"
+
+
+def random_rating_time(rng: random.Random, ticket: Ticket, events: list[TicketEvent]) -> datetime:
+    """Where real ratings fall: on an event (the solve, as a CSV without rating times
+    stamps it), before anything happened, or anywhere, even before creation."""
+    pick = rng.random()
+    if events and pick < 0.35:
+        return rng.choice(events).at
+    if ticket.solved_at is not None and pick < 0.5:
+        return ticket.solved_at
+    if pick < 0.65:
+        return at(rng.uniform(-30, 60))
+    return at(rng.uniform(-10, 5200))
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_training_moments_read_nothing_at_or_after_the_rating(seed):
+    """Every moment a rated ticket is learned from — including the added one just before
+    the rating, the solve with the rating at the same instant, and a tiny epsilon before
+    the rating — reads nothing at or after the rating: events there removed, added or
+    changed, the ticket's own ratings flipped, or other tickets' later ratings added
+    change neither which moments are taken nor what they show."""
+    rng = random.Random(seed)
+    ticket, events = random_ticket(rng)
+    ratings = random_ratings(rng)
+    account = rng.choice([PLAIN, OFFICE])
+    rated = random_rating_time(rng, ticket, events)
+    own = [PastRating(rated + timedelta(minutes=rng.choice([0, rng.uniform(0, 900)])), "T1", "a1", "c1",
+                      rng.random() < 0.5)]
+
+    times = training_times(ticket, events, until=rated)
+    assert times, "a rated ticket was left out of training"
+    rated = max(rated, ticket.created_at)  # a rating stamped before creation is taken as given at creation
+    assert all(t <= rated for t in times), "a moment after the rating"
+
+    before = [e for e in events if e.at < rated]
+    later = [e for e in events if e.at >= rated]
+    offset = (rated - T0).total_seconds() / 60
+    added = [random_event(rng, offset + rng.choice([0, rng.uniform(0, 3000)]), f"x{i}") for i in range(6)]
+    changed = [random_event(rng, (e.at - T0).total_seconds() / 60, e.source_id) for e in later]
+    others_later = [PastRating(rated + timedelta(minutes=rng.choice([0, rng.uniform(0, 9000)])),
+                               f"T{rng.randrange(2, 40)}", rng.choice(["a1", "a2"]), rng.choice(["c1", "c2"]),
+                               rng.random() < 0.5) for _ in range(5)]
+    flipped = [replace(r, satisfied=not r.satisfied) for r in own]
+    if ticket.metrics and not events:
+        worlds = [(events, ratings + own), (events, ratings + flipped + others_later)]
+    else:
+        worlds = [(before, ratings + own), (events + added, ratings + own), (before + changed, ratings + flipped),
+                  (events, ratings + own + others_later)]
+        for evs, _ in worlds:
+            assert training_times(ticket, evs, until=rated) == times, "what followed the rating chose the moments"
+
+    probes = list(times) + ([rated - timedelta(microseconds=1)] if rated - timedelta(microseconds=1) > ticket.created_at else [])
+    for t in probes:
+        base = comparable(snapshot(ticket, events, as_of=t, account=account, history=RatingHistory(ratings + own)))
+        for evs, rates in worlds:
+            got = comparable(snapshot(ticket, evs, as_of=t, account=account, history=RatingHistory(rates)))
+            assert got == base, f"the snapshot at {t} read something at or after the rating {rated}"
 
 
 def test_an_agent_written_description_is_no_training_reply():

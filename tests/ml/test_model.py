@@ -289,3 +289,21 @@ def test_contributions_add_up_to_the_margin(signal, learner):
         np.testing.assert_allclose(contrib.sum(axis=1) + model.paths_[2], margin, atol=1e-9)
     else:
         np.testing.assert_allclose(margin, model.logreg_.decision_function(X), atol=1e-9)
+
+
+def test_contribution_tables_read_a_tree_of_one_leaf():
+    """LightGBM dumps a tree that found no split as {"leaf_value": …} with no leaf index (a
+    small account whose features never split: seen training on a CSV export)."""
+    import lightgbm as lgb
+    import numpy as np
+
+    from cxpulse.ml.model import _path_tables
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((50, 3)), np.r_[np.zeros(25), np.ones(25)]
+    booster = lgb.train({"objective": "binary", "min_data_in_leaf": 1000, "verbose": -1}, lgb.Dataset(X, y),
+                        num_boost_round=3)
+    assert "leaf_index" not in booster.dump_model()["tree_info"][0]["tree_structure"]
+    table, offsets, bias = _path_tables(booster)
+    assert table.shape[0] == len(offsets) and not table.any()
+    assert bias == pytest.approx(sum(t["tree_structure"]["leaf_value"] for t in booster.dump_model()["tree_info"]))

@@ -437,7 +437,8 @@ def _card_line(card: dict) -> dict:
         "account": card.get("account", ""),
         "version": card.get("version"),
         "scope": card.get("scope", ""),
-        "n": card.get("n_tickets"),
+        "rated": card.get("rated"),
+        "n": f"{card['n_train']}/{card['n_test']}" if card.get("n_train") is not None else card.get("n_tickets"),
         "AUC (95% interval)": _auc_ci(card.get("auc"), card.get("auc_low"), card.get("auc_high")),
         "Brier": _auc(card.get("brier")),
         "baseline Brier": _auc(card.get("baseline_brier")),
@@ -455,7 +456,7 @@ def _say_chance(cards: list[dict]) -> None:
             err.print(f"[yellow]{said}[/]")
 
 
-CARD_COLUMNS = ["account", "version", "scope", "n", "AUC (95% interval)", "Brier", "baseline Brier", "base rate",
+CARD_COLUMNS = ["account", "version", "scope", "rated", "n", "AUC (95% interval)", "Brier", "baseline Brier", "base rate",
                 "early AUC (before 1st reply)", "early AUC (half-life)"]
 
 
@@ -486,7 +487,7 @@ def train(
     if fmt is OutputFormat.csv:
         print_csv(lines, CARD_COLUMNS)
         return
-    print_table(lines, CARD_COLUMNS, title="trained models (AUC, Brier: time-ordered split, newest 20% of rated tickets)")
+    print_table(lines, CARD_COLUMNS, title="trained models (AUC, Brier: time-ordered split, n = train/test of the rated tickets)")
     _say_chance(cards)
     if any(c["scope"] == "pooled-shifted" for c in cards):
         err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
@@ -557,12 +558,12 @@ def evaluate(
     if fmt is OutputFormat.json:
         print_json(results[0] if account else results)
         return
-    lines = [{**_card_line(r), "n": f"{r['n_train']}/{r['n_test']}"} for r in results]
+    lines = [_card_line(r) for r in results]
     cols = [c for c in CARD_COLUMNS if c != "version"]
     if fmt is OutputFormat.csv:
         print_csv(lines, cols)
         return
-    print_table(lines, cols, title="time-ordered evaluation (n = train/test tickets)")
+    print_table(lines, cols, title="time-ordered evaluation (n = train/test tickets: every rated ticket is in one)")
     _say_chance(results)
     for r in results:
         if r.get("calibration"):

@@ -359,24 +359,37 @@ def training_times(
     seen) and after the last solve (+1 s). A ticket with no events but help-desk
     metrics has one: its end, when those metrics are true.
 
-    `until` (pass the rating's time) drops moments after it: a reply or a reopen that
-    reacts to a bad rating must not teach the model what the rating was. A metrics-only
-    ticket whose end is after `until` falls back to its solve (+1 s) read from its own
-    fields, since its final metrics may already reflect the rating.
+    `until` (pass the rating's time): the moments are chosen from what was known before
+    it, as a snapshot reads it (events strictly before `until`), and none lies after it
+    — a reply or a reopen that reacts to a bad rating must not teach the model what the
+    rating was, nor decide which moments it learns from. A ticket that is not solved as
+    of `until` (rated before its first reply or its solve: often the unhappiest), or
+    whose solve is less than 1 s before it (a CSV export without rating times stamps the
+    rating at the solve), adds a moment at `until` itself: the ticket just before its
+    rating, since a snapshot reads only what is strictly before its time. So every rated
+    ticket has at least one moment. A rating stamped before the ticket was created (a
+    data error the import notes) is taken as given at creation.
+
+    A metrics-only ticket whose end is after `until` falls back to its solve (+1 s) read
+    from its own fields, since its final metrics may already reflect the rating; without
+    a solve by then, to `until`.
     """
     created = ticket.created_at
+    if until is not None and until < created:
+        until = created
     evs = sorted(events, key=_ORDER)
+    if not evs and ticket.metrics:
+        end = _end(ticket)
+        if until is None or end <= until:
+            return [end]
+        solve = ticket.solved_at
+        if solve is not None and created < solve + _SECOND <= until:
+            return [solve + _SECOND]
+        return [until]
+    if until is not None:
+        evs = evs[: bisect_left(evs, until, key=_AT)]  # what was known before the rating
+    f = ticket_facts(ticket, evs, as_of=until, in_order=True)
     out: set[datetime] = set()
-    if not evs:
-        if ticket.metrics:
-            end = _end(ticket)
-            if until is None or end <= until:
-                return [end]
-            solve = ticket.solved_at
-            if solve is not None and created < solve + _SECOND <= until:
-                return [solve + _SECOND]
-            return []
-    f = ticket_facts(ticket, evs)
     first = f.first_reply_at
     if first is not None:
         out.add(first - _SECOND)
@@ -385,9 +398,14 @@ def training_times(
                 out.add(ev.at + _SECOND)
     if f.solved_at is not None:
         out.add(f.solved_at + _SECOND)
-    if not out and evs:
-        out.add(f.as_of + _SECOND)  # nothing happened but talk: the end of what is known
-    return sorted(t for t in out if t > created and (until is None or t <= until))
+    if until is None:
+        if not out and evs:
+            out.add(f.as_of + _SECOND)  # nothing happened but talk: the end of what is known
+        return sorted(t for t in out if t > created)
+    kept = {t for t in out if created < t <= until}
+    if f.solved_at is None or f.solved_at + _SECOND > until or not kept:
+        kept.add(until)  # just before the rating
+    return sorted(kept)
 
 
 def early_times(

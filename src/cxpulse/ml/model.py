@@ -178,7 +178,7 @@ def _path_tables(booster) -> tuple[np.ndarray, np.ndarray, float]:
         offsets.append(len(rows))
         leaves: dict[int, np.ndarray] = {}
         root = tree["tree_structure"]
-        if "leaf_index" in root:  # a tree of one leaf
+        if "split_feature" not in root:  # a tree of one leaf: LightGBM dumps it as {"leaf_value": …}, no index
             bias += float(root["leaf_value"])
             rows.append(np.zeros(n_feat))
             continue

@@ -4,9 +4,11 @@ evaluate honestly, keep the early-warning log.
 Training data of an account: its rated tickets — those with a CSAT answer; the latest
 answer on the account's CSAT scale decides the label (a ticket rated only on the other
 CSAT scale, e.g. Zendesk's good/bad in a 1–5 account, by that one) — each seen at
-several moments of its life (`features.training_times`, never after its first rating),
-weighted so every ticket counts once. The context inputs (agent's, customer's, account's
-recent CSAT) come from all the account's CSAT answers, as of each moment.
+several moments of its life (`features.training_times`, never after its first rating;
+a ticket rated before its first reply or its solve is seen just before its rating, so
+every rated ticket is learned from and tested), weighted so every ticket counts once.
+The context inputs (agent's, customer's, account's recent CSAT) come from all the
+account's CSAT answers, as of each moment.
 
 An account with at least `min_rated_for_model` rated tickets gets its own model; the
 others share one model trained across all accounts, shifted to their own base rate.
@@ -187,9 +189,11 @@ def _evaluate_parts(parts: Sequence[tuple[AccountData, Sequence[Rated]]], *, poo
         return {"auc": None, "auc_low": None, "auc_high": None, "better_than_chance": None, "verdict": "",
                 "brier": None, "base_rate": None, "baseline_brier": None, "calibration": [],
                 "early_auc": {}, "early_auc_low": {}, "early_auc_high": {},
-                "n_train": len(older), "n_test": len(newer), "learner": learner,
+                "rated": len(everything), "n_train": len(older), "n_test": len(newer), "learner": learner,
                 "note": "the older 80% of rated tickets hold one kind of answer only: nothing to evaluate"}
     out = evaluate_split(build(older), build(newer), early=early(newer), learner=learner)
+    # every rated ticket has a snapshot (features.training_times), so it is fitted on or tested: n_train + n_test = rated
+    out["rated"] = len(everything)
     out["window_test"] = [newer[0][1].ticket.created_at.isoformat(), newer[-1][1].ticket.created_at.isoformat()] if newer else []
     return out
 
@@ -200,6 +204,8 @@ def evaluate(store: Store, account: str, *, learner: str = LEARNER) -> dict:
 
     An account with enough rated tickets is evaluated on its own; a smaller one is
     evaluated as it is served — by the pooled model, split by time across all accounts.
+    `rated` counts the rated tickets the split cut (every account's, when pooled; the
+    account's own are `account_rated`), and n_train + n_test = rated.
     """
     check_learner(learner)
     acc = store.account(account)
@@ -212,7 +218,7 @@ def evaluate(store: Store, account: str, *, learner: str = LEARNER) -> dict:
         _check_pooled(everyone)
         out = _evaluate_parts([(d, d.rated) for d in everyone], pooled=True, learner=learner)
         scope = "pooled"
-    return {"account": acc.name, "scope": scope, "rated": len(data.rated), **out}
+    return {"account": acc.name, "scope": scope, "rated": len(data.rated), "account_rated": len(data.rated), **out}
 
 
 def evaluate_all(store: Store, *, learner: str = LEARNER) -> list[dict]:
@@ -279,6 +285,7 @@ def _card(
         early_auc_low=figures.get("early_auc_low", {}),
         early_auc_high=figures.get("early_auc_high", {}),
     ).to_dict()
+    card["rated"] = figures.get("rated")
     card["n_train"] = figures.get("n_train")
     card["n_test"] = figures.get("n_test")
     return card
