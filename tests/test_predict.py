@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cxpulse.cli import app
-from cxpulse.domain import AmbiguousTicket, NotFound
+from cxpulse.domain import AmbiguousTicket, InvalidQuery, NotFound
 from cxpulse.service.accounts import update_settings
 from cxpulse.service.imports import import_path
 from cxpulse.service.predict import alerts, evaluate, score, train
@@ -134,6 +134,11 @@ def test_scoring_open_tickets_stores_predictions_and_alerts_once_per_crossing(st
     assert past["status"] == "solved" and past["as_of"] == START + timedelta(days=70)
     with store.engine.connect() as conn:
         assert P.read_predictions(conn, store.account("acme").id, ["T3"]) == []
+
+    # one ticket as of a time before it existed: a sentence saying so, never an empty list
+    with pytest.raises(InvalidQuery, match=r"ticket T3 was created at .*, after the as-of time 2020-01-01"):
+        score(store, ticket="T3", account="acme", as_of=datetime(2020, 1, 1, tzinfo=UTC))
+    assert score(store, account="acme", as_of=datetime(2020, 1, 1, tzinfo=UTC)) == []  # all tickets: none yet
 
 
 def test_importing_events_for_an_open_ticket_rescores_it(store, tmp_path):

@@ -462,16 +462,18 @@ def score(
                 ids = P.open_ticket_ids(conn, acc.id)
             else:
                 ids = ticket_ids(conn, acc.id)
-        out += _score_account(store, acc, models[acc.id], ids, as_of=as_of, open_only=open_only and ticket is None)
+        out += _score_account(store, acc, models[acc.id], ids, as_of=as_of, open_only=open_only and ticket is None,
+                              asked_for_it=ticket is not None)
     out.sort(key=lambda r: (r["score"], r["account"], r["ticket_id"]))
     return out
 
 
 def _score_account(
     store: Store, acc: StoredAccount, stored: P.StoredModel, ids: Collection[str], *,
-    as_of: datetime | None, open_only: bool = False,
+    as_of: datetime | None, open_only: bool = False, asked_for_it: bool = False,
 ) -> list[dict]:
-    """Score these tickets as of `as_of` (now when None, and then store the predictions)."""
+    """Score these tickets as of `as_of` (now when None, and then store the predictions).
+    `asked_for_it`: one ticket named by the user, who hears why when it did not exist yet."""
     from cxpulse.ml.model import SatisfactionModel
 
     if not ids or no_score_reason(stored.card):
@@ -488,6 +490,9 @@ def _score_account(
         requesters = set()
         for t, events in ticket_histories(conn, acc.id, ids):
             if t.created_at >= at:
+                if asked_for_it:  # `score --ticket X --as-of T`: say why, not an empty list
+                    raise InvalidQuery(f"ticket {t.source_id} was created at {t.created_at.isoformat()}, after the "
+                                       f"as-of time {at.isoformat()}: give an --as-of after its creation")
                 continue  # not yet created at that time
             (snap,) = snapshots(t, events, [at], account=acc.account, history=history)
             if open_only and snap.categorical[_STATUS] not in OPEN_STATES:
