@@ -25,6 +25,8 @@ from cxpulse.domain.types import (
     Ticket,
     TicketEvent,
     User,
+    due_time,
+    due_value,
     is_satisfied,
 )
 
@@ -51,5 +53,7 @@ __all__ = [
     "TokenExpired",
     "TokenInvalid",
     "User",
+    "due_time",
+    "due_value",
     "is_satisfied",
 ]

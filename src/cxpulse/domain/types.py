@@ -10,7 +10,7 @@ business hours stay frozen: they are compared and used as cache keys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from enum import StrEnum
 
 
@@ -65,6 +65,22 @@ DONE_STATES = frozenset({"solved", "closed"})
 # summary row (a CSV ticket export): those thin events cannot know the reopens, replies or
 # business minutes, so the help desk's own figures win over them in the ticket's KPIs.
 FIGURES_OF_RECORD = "figures_of_record"
+
+
+def due_value(at: datetime | None) -> str:
+    """A DUE event's value: the promise as ISO 8601 UTC with Z, to the second; "" for none."""
+    return "" if at is None else at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def due_time(text: str) -> datetime | None:
+    """A DUE event's value read back (any ISO 8601; UTC when it has no offset); "" or junk: no promise."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def is_satisfied(scale: Scale | str, score: int) -> bool:

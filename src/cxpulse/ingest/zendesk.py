@@ -121,6 +121,8 @@ from cxpulse.domain import (
     Ticket,
     TicketEvent,
     User,
+    due_time,
+    due_value,
 )
 from cxpulse.ingest import fields as F
 from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
@@ -316,11 +318,6 @@ def _id_field(d: dict, name: str) -> str:
         return _id(d.get(name))
     except ValueError as e:
         raise RowError(name, str(e)) from None
-
-
-def _iso(at: datetime) -> str:
-    """A DUE event's value: ISO 8601 UTC with Z, to the second."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _number(d: dict, name: str, path: str) -> float | None:
@@ -906,12 +903,12 @@ class _Reader:
                     continue
                 target[inst] = minutes
                 if inst in running:
-                    move(at, _iso(running[inst] + timedelta(minutes=minutes) - used[inst]), eid, path, line)
+                    move(at, due_value(running[inst] + timedelta(minutes=minutes) - used[inst]), eid, path, line)
             elif etype == "activate":
                 if inst not in running:
                     running[inst] = at
                 if inst in target:
-                    move(at, _iso(running[inst] + timedelta(minutes=target[inst]) - used[inst]), eid, path, line)
+                    move(at, due_value(running[inst] + timedelta(minutes=target[inst]) - used[inst]), eid, path, line)
             elif etype in ("pause", "fulfill"):
                 start = running.pop(inst, None)
                 if start is not None and at > start:
@@ -919,9 +916,8 @@ class _Reader:
                 if etype == "pause":
                     move(at, "", eid, path, line)  # waiting on the requester: no promise while the clock stands
             elif etype == "breach":
-                move(at, _iso(at), eid, path, line)
-        due = datetime.fromisoformat(promise.replace("Z", "+00:00")) if promise else None
-        return out, due
+                move(at, due_value(at), eid, path, line)
+        return out, due_time(promise)
 
     # ---- events -----------------------------------------------------------------------
 

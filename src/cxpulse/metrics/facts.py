@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Iterable
 
@@ -27,10 +27,11 @@ from cxpulse.domain.types import (
     Role,
     Ticket,
     TicketEvent,
+    due_time,
 )
 from cxpulse.metrics.business_hours import business_minutes
 
-__all__ = ["TicketFacts", "done_at_end", "due_time", "facts_from_metrics", "ticket_facts", "with_help_desk_figures"]
+__all__ = ["TicketFacts", "done_at_end", "facts_from_metrics", "ticket_facts", "with_help_desk_figures"]
 
 # The requester is waiting in these states; `pending` waits on the requester, and a
 # solved or closed ticket waits on nobody (Zendesk's requester wait time, same rule).
@@ -83,17 +84,6 @@ class TicketFacts:
     last_agent_reply_at: datetime | None
     source: str  # "events" or "metrics"
     due_at: datetime | None = None  # the promise to the customer in force at as_of (latest DUE event before t)
-
-
-def due_time(text: str) -> datetime | None:
-    """A DUE event's value (ISO 8601, UTC when no offset) as an aware time; "" or junk: no promise."""
-    if not text:
-        return None
-    try:
-        at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
 
 
 def _minutes(delta: timedelta) -> float:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import String, select
 from sqlalchemy.exc import IntegrityError
 
-from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent
+from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent, due_value
 from cxpulse.ingest.base import Record, RowError
 from cxpulse.ingest.jsonl import (
     parse_event,
@@ -289,7 +289,6 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
 
 def _due_moved(ticket_id: str, at: datetime, old: datetime | None, new: datetime | None) -> TicketEvent:
     """A promise that moved, as the DUE event the as-of fold reads (the old one held until `at`)."""
-    iso = lambda t: "" if t is None else t.astimezone(UTC).isoformat()  # noqa: E731
     stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S")
     return TicketEvent(source_id=f"zd-due-{ticket_id}-{stamp}", ticket_id=ticket_id, at=at, kind=EventKind.DUE,
-                       value_from=iso(old), value_to=iso(new))
+                       value_from=due_value(old), value_to=due_value(new))

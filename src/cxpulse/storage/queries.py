@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.storage import tables as T
+from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.rollups import (
     agent_expr,
     channel_expr,
@@ -261,15 +262,7 @@ def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
         or_(k.c.solved.is_(False), k.c.solved_at.is_not(None)),  # solved at an unknown time: outcome unknown
     )
     for row in conn.execute(q):
-        yield group_labels(by, row), _aware(row[-2]), _aware(row[-1])
-
-
-def _aware(at):
-    if at is None:
-        return None
-    if isinstance(at, str):  # SQLite through textual paths
-        at = datetime.fromisoformat(at)
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+        yield group_labels(by, row), aware_utc(row[-2]), aware_utc(row[-1])
 
 
 # ---- invitations (response rate) ---------------------------------------------------------
@@ -327,7 +320,7 @@ def _due_bucket(now: datetime):
     from sqlalchemy.types import DateTime
 
     k = T.ticket_kpis
-    now_p = bindparam("due_now", _naive(now), type_=DateTime)
+    now_p = bindparam("due_now", naive_utc(now), type_=DateTime)
     return case(
         (k.c.due_at.is_(None), None),
         (and_(k.c.solved_at.is_not(None), k.c.solved_at <= k.c.due_at), "on time"),
@@ -336,10 +329,6 @@ def _due_bucket(now: datetime):
         (k.c.due_at < now_p, "late"),
         else_=None,
     )
-
-
-def _naive(at: datetime) -> datetime:
-    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
 def csat_by_kpi_bucket(
