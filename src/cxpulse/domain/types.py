@@ -61,6 +61,18 @@ class Scale(StrEnum):
 OPEN_STATES = frozenset({"new", "open", "pending", "hold"})
 DONE_STATES = frozenset({"solved", "closed"})
 
+# Ticket.metrics keys: the KPIs a help desk computed itself, under Zendesk's ticket_metrics
+# names (calendar minutes, `_business` for business minutes; counts) — what the Zendesk
+# reader fills, a CSV mapping's [metrics] and the JSONL `metrics` field take.
+HELP_DESK_COUNTS = ("reopens", "replies", "assignee_stations", "group_stations")
+HELP_DESK_METRICS = (
+    "reply_time_in_minutes", "reply_time_in_minutes_business",
+    "first_resolution_time_in_minutes", "first_resolution_time_in_minutes_business",
+    "full_resolution_time_in_minutes", "full_resolution_time_in_minutes_business",
+    "requester_wait_time_in_minutes", "requester_wait_time_in_minutes_business",
+    *HELP_DESK_COUNTS,
+)  # fmt: skip
+
 # A Ticket.metrics key (value 1.0) set by a reader whose events are synthesised from one
 # summary row (a CSV ticket export): those thin events cannot know the reopens, replies or
 # business minutes, so the help desk's own figures win over them in the ticket's KPIs.

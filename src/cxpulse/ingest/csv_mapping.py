@@ -22,6 +22,7 @@ from cxpulse.domain import (
     ResponseKind,
     Scale,
 )
+from cxpulse.domain.types import HELP_DESK_COUNTS, HELP_DESK_METRICS
 from cxpulse.ingest import fields as F
 from cxpulse.ingest.base import RowError
 
@@ -44,17 +45,11 @@ JOINED_KEYS = ("text", "rating_comment")  # may name a list of columns, joined w
 TOP_KEYS = ("csv", "columns", "rating", "ratings", "statuses", "nulls", "metrics")
 CSV_KEYS = ("rows", "delimiter", "quotechar", "encoding", "date_format", "timezone", "nulls")
 RATING_KEYS = ("kind", "scale", "values", "not_rated", "offered")
-# [metrics]: the help desk's own end-of-life figures → Ticket.metrics, under the keys of the
-# JSONL `metrics` field and of Zendesk's ticket_metrics (ingest/zendesk.py METRICS; a test
-# keeps the two in step), plus the first resolution a Zendesk CSV export carries.
-COUNT_METRICS = ("reopens", "replies", "assignee_stations", "group_stations")
-METRIC_KEYS = (
-    "reply_time_in_minutes", "reply_time_in_minutes_business",
-    "first_resolution_time_in_minutes", "first_resolution_time_in_minutes_business",
-    "full_resolution_time_in_minutes", "full_resolution_time_in_minutes_business",
-    "requester_wait_time_in_minutes", "requester_wait_time_in_minutes_business",
-    *COUNT_METRICS,
-)  # fmt: skip
+# [metrics]: the help desk's own end-of-life figures → Ticket.metrics (domain.types
+# HELP_DESK_METRICS: the keys of the JSONL `metrics` field and of Zendesk's ticket_metrics,
+# plus the first resolution a Zendesk CSV export carries).
+COUNT_METRICS = HELP_DESK_COUNTS
+METRIC_KEYS = HELP_DESK_METRICS
 RATINGS_KEYS = ("column", *RATING_KEYS, "comment", "attribute", "importance")
 
 # Status words of common help desks → cxpulse's states; `[statuses]` adds to and overrides these.
