@@ -267,3 +267,13 @@ def test_the_dashboard_shows_the_overdue_rate_and_csat_by_the_promised_date(tmp_
     overview, drivers = seen["plain"]
     assert "overdue_rate" not in overview and "promised date" not in drivers
     store.engine.dispose()
+
+
+def test_many_left_out_fields_never_hide_a_row_rejected_whole(store, tmp_path):
+    lines = [{"type": "ticket", "id": str(i), "created_at": _iso(T0), "updated_at": "soon"} for i in range(30)]
+    lines.append({"type": "ticket", "id": "lost", "created_at": "never"})
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    summary = import_path(store, "jsonl", path, account="acme")
+    assert (summary.rejected, summary.fields_rejected) == (1, 30)
+    assert [(r.line, r.field) for r in summary.first_rejects if not r.kept] == [(31, "created_at")]

@@ -105,8 +105,9 @@ class _Loader:
             self.summary.fields_rejected += 1
         else:
             self.summary.rejected += 1
-        if len(self.summary.first_rejects) < SHOWN_REJECTS:
-            self.summary.first_rejects.append(r)
+        shown = self.summary.first_rejects  # the first of each kind: many left-out fields never hide a lost row
+        if sum(x.kept == r.kept for x in shown) < SHOWN_REJECTS:
+            shown.append(r)
         if self.rejects_path is not None:
             if self._rejects_fh is None:
                 self._rejects_fh = self.rejects_path.open("wb")
