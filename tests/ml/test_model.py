@@ -242,7 +242,7 @@ def test_shifted_moves_the_mean_and_keeps_the_order(signal):
 
 
 def test_unknown_learner_is_named():
-    with pytest.raises(ValueError, match="Unknown learner: 'svm', expected one of lgbm, logreg"):
+    with pytest.raises(ValueError, match="Unknown learner: 'svm', expected one of auto, lgbm, logreg, blend"):
         SatisfactionModel(learner="svm").fit(dataset(50, slow_reply_label))
 
 
@@ -277,18 +277,27 @@ def test_text_vectors_do_not_depend_on_the_batch():
     np.testing.assert_allclose(both[1:], one)
 
 
-@pytest.mark.parametrize("learner", ["lgbm", "logreg"])
+@pytest.mark.parametrize("learner", ["lgbm", "logreg", "blend"])
 def test_contributions_add_up_to_the_margin(signal, learner):
-    train, test, model = signal
-    if learner == "logreg":
-        model = SatisfactionModel(learner="logreg").fit(train)
+    train, test, _ = signal
+    model = SatisfactionModel(learner=learner).fit(train)
     X = model._design(test.snapshots[:300])
     contrib, margin = model._contributions(X)
+    np.testing.assert_allclose(margin, model._margin(X), atol=1e-9)
+    if learner in ("lgbm", "blend"):
+        tree = model.booster_.predict(X["tree"], raw_score=True)
+    if learner in ("logreg", "blend"):
+        linear = model.logreg_.decision_function(X["linear"])
     if learner == "lgbm":
-        np.testing.assert_allclose(margin, model.booster_.predict(X, raw_score=True), atol=1e-9)
+        np.testing.assert_allclose(margin, tree, atol=1e-9)
         np.testing.assert_allclose(contrib.sum(axis=1) + model.paths_[2], margin, atol=1e-9)
-    else:
-        np.testing.assert_allclose(margin, model.logreg_.decision_function(X), atol=1e-9)
+    elif learner == "logreg":
+        np.testing.assert_allclose(margin, linear, atol=1e-9)
+    else:  # the mean of the two log-odds, and its contributions the mean of theirs
+        np.testing.assert_allclose(margin, 0.5 * (tree + linear), atol=1e-9)
+        lin_contrib, _ = model._linear_contributions(X["linear"])
+        tree_contrib, _ = model._tree_contributions(X["tree"])
+        np.testing.assert_allclose(contrib, 0.5 * (tree_contrib + lin_contrib), atol=1e-9)
 
 
 def test_contribution_tables_read_a_tree_of_one_leaf():

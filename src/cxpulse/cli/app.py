@@ -396,7 +396,13 @@ def demo(
 # ---- prediction (issue 3) ----------------------------------------------------------------
 
 LearnerOption = Annotated[
-    str, typer.Option("--learner", help="lgbm (gradient-boosted trees) or logreg; docs/prediction.md compares them.")
+    str,
+    typer.Option(
+        "--learner",
+        help="auto (default: per account, the best of lgbm, logreg and blend on the newest fifth of the training "
+        "tickets), lgbm (gradient-boosted trees), logreg (logistic regression) or blend (the average of the two); "
+        "docs/prediction.md compares them.",
+    ),
 ]
 
 
@@ -426,6 +432,14 @@ def _auc_ci(v, low, high) -> str:
     return f"{v:.3f}" if low is None or high is None else f"{v:.3f} ({low:.2f}–{high:.2f})"
 
 
+def _learner(card: dict) -> str:
+    """"blend (lgbm 0.781 · logreg 0.792 · blend 0.801)": the choice and each candidate's validation AUC."""
+    chosen = card.get("chosen") or card.get("learner", "")
+    said = [f"{c['learner']} {c['validation_auc']:.3f}" for c in card.get("candidates") or []
+            if c.get("validation_auc") is not None]
+    return f"{chosen} ({' · '.join(said)})" if len(said) > 1 else chosen
+
+
 def _card_line(card: dict) -> dict:
     early = card.get("early_auc") or {}
     lows, highs = card.get("early_auc_low") or {}, card.get("early_auc_high") or {}
@@ -445,6 +459,7 @@ def _card_line(card: dict) -> dict:
         "base rate": _auc(card.get("base_rate")),
         "early AUC (before 1st reply)": early_ci("before_first_reply"),
         "early AUC (half-life)": early_ci("half_life"),
+        "learner (validation AUC)": _learner(card),
     }
 
 
@@ -457,14 +472,14 @@ def _say_chance(cards: list[dict]) -> None:
 
 
 CARD_COLUMNS = ["account", "version", "scope", "rated", "n", "AUC (95% interval)", "Brier", "baseline Brier", "base rate",
-                "early AUC (before 1st reply)", "early AUC (half-life)"]
+                "early AUC (before 1st reply)", "early AUC (half-life)", "learner (validation AUC)"]
 
 
 @app.command()
 @handle_errors
 def train(
     account: AccountOption = None,
-    learner: LearnerOption = "lgbm",
+    learner: LearnerOption = "auto",
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
@@ -539,7 +554,7 @@ def score(
 @handle_errors
 def evaluate(
     account: AccountOption = None,
-    learner: LearnerOption = "lgbm",
+    learner: LearnerOption = "auto",
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:

@@ -88,6 +88,8 @@ NUMERIC: tuple[str, ...] = (
     "customer_csat",  # satisfied share of all the customer's earlier ratings; nan when none
     "customer_csat_n",
     "account_csat",  # satisfied share of the account's ratings in the last 90 days
+    "due_in_minutes",  # time left to the promised date (due_at as of t); nan when none, past it or solved
+    "past_due_minutes",  # how far past the promised date: at the solve if solved, else at t; 0 on time; nan when none
 )
 CATEGORICAL: tuple[str, ...] = ("channel", "priority", "language", "status", "group", "category")
 
@@ -276,6 +278,14 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
         if waiting is not None and since is not None and since < stop:
             waiting = (stop - since).total_seconds() / 60.0
     resolution = f.full_resolution_minutes
+    due = f.due_at
+    if due is None:
+        due_in = past_due = _NAN
+    else:
+        end = stop or as_of  # a solved ticket's lateness is frozen at its solve
+        late = (end - due).total_seconds() / 60.0
+        past_due = late if late > 0 else 0.0
+        due_in = -late if stop is None and late < 0 else _NAN
     an, ash, cn, csh, _, acc = history.context(
         f.assignee_id, ticket.requester_id, before=as_of, exclude_ticket=ticket.source_id
     )
@@ -304,6 +314,8 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
         csh,
         float(cn),
         acc,
+        due_in,
+        past_due,
     )
     categorical = (ticket.channel, f.priority, language, f.status, f.group, ticket.category)
     return Snapshot(ticket.source_id, as_of, numeric, categorical, customer_text, agent_text, language)
@@ -552,6 +564,12 @@ _WORDS: dict[str, tuple] = {
         lambda r: f"account median {_num(r)}",
     ),
     "account_csat": (lambda v: f"account's recent CSAT {_pct(v)}", lambda r: f"usually {_pct(r)}"),
+    "due_in_minutes": (lambda v: f"due in {duration(v)}", lambda r: f"account median {duration(r)}"),
+    # its reference is the share of the account's tickets that were late (`SatisfactionModel.shares_`)
+    "past_due_minutes": (
+        lambda v: f"past the promised date by {duration(v)}" if v > 0 else "on time for the promised date",
+        lambda r: f"{_pct(r)} of the account's tickets are late",
+    ),
 }
 
 # words for a value that is not known (nan)
@@ -580,6 +598,8 @@ _UNKNOWN = {
     "customer_csat": "customer never rated before",
     "customer_csat_n": "customer's ratings unknown",
     "account_csat": "account has no ratings in the last 90 days",
+    "due_in_minutes": "no promised date ahead",
+    "past_due_minutes": "no promised date",
 }
 
 
@@ -588,6 +608,7 @@ SHARED: tuple[str, ...] = ("created_hour", "created_weekday")
 _STATUS = CATEGORICAL.index("status")
 _DONE = frozenset({"solved", "closed"})
 _SOLVED_WORDS = {  # a solved ticket's wait for a first reply ended at its solve
+    "past_due_minutes": lambda v: f"solved {duration(v)} past the promised date" if v > 0 else "solved by the promised date",
     "no_reply_minutes": lambda v: f"solved with no reply after {duration(v)}",
     "no_reply_bh_minutes": lambda v: f"solved with no reply after {business_duration(v)} of business hours",
 }

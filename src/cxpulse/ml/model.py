@@ -9,12 +9,17 @@ in `_`):
    Its *out-of-fold* margin (folds grouped by ticket, so no ticket is scored by a model
    that saw its label) is one stacked numeric input of the main learner. DESIGN.md
    measured this beats sparse n-grams in boosting, in AUC and 5× in time.
-2. The main learner, "lgbm" (LightGBM, depth ≤ 6, native categorical splits) or
-   "logreg" (log-scaled, standardised numbers with missing flags, one-hot categories).
-   Rows are snapshots weighted 1/k per ticket. docs/prediction.md has the comparison.
-3. Calibration: Platt scaling fitted on a held-out fifth of the tickets (the main learner
-   early-stopped and fitted without them); below 20,000 tickets the learner is then
-   refitted on everything. Platt keeps the order of the scores: it never costs AUC.
+2. The main learner, chosen per data set ("auto", the default) among "lgbm" (LightGBM,
+   depth ≤ 6, native categorical splits), "logreg" (log-scaled, standardised numbers
+   with missing flags, one-hot categories) and "blend" (the mean of the two's log-odds):
+   each is fitted on the older four fifths of the training tickets by creation and
+   judged by its AUC on the newest fifth (`candidates_`); the best wins, and a blend
+   within `TIE` of the best wins the tie (`learner_`). On data from elsewhere no one
+   learner won everywhere (docs/prediction.md has the table for two generators).
+   Rows are snapshots weighted 1/k per ticket.
+3. Calibration: Platt scaling fitted on a random held-out fifth of the tickets (the
+   chosen learner early-stopped and fitted without them); below 20,000 tickets it is
+   then refitted on everything. Platt keeps the order of the scores: it never costs AUC.
 4. Reasons: each ticket's top contributions in margin units — for trees, the path
    contributions of the leaves it falls in (Saabas; exact in sum, and ~50× cheaper than
    TreeSHAP's `pred_contrib`, which could not reach 20,000 tickets/s on 2 cores), for
@@ -46,6 +51,7 @@ from cxpulse.ml.evaluation import (
     better_than_chance,
     brier,
     calibration_table,
+    roc_auc,
     ticket_weights,
     verdict,
 )
@@ -64,7 +70,9 @@ from cxpulse.text import is_function_word_in
 
 __all__ = ["LEARNERS", "SatisfactionModel", "Scored", "evaluate"]
 
-LEARNERS = ("lgbm", "logreg")
+LEARNERS = ("auto", "lgbm", "logreg", "blend")
+CANDIDATES = ("lgbm", "logreg", "blend")  # what "auto" chooses among, on the newest fifth of the training tickets
+TIE = 0.002  # validation AUCs this close are a tie, and a tie goes to the blend: two views err less than one
 FORMAT = 1  # of to_bytes; bump when the pickled state changes shape
 TEXT = "text"  # the stacked text input's feature name
 FEATURES: tuple[str, ...] = (*NUMERIC, *CATEGORICAL, TEXT)
@@ -105,6 +113,9 @@ CHUNK_MIN, CHUNK_MAX = 250, 4_000  # tickets per chunk of a shared batch
 
 
 _REPLY = frozenset({"replied", "first_reply_minutes", "no_reply_minutes"})
+_DUE = frozenset({"due_in_minutes", "past_due_minutes"})  # one fact: where the ticket stands against its promise
+_PAST_DUE = NUMERIC.index("past_due_minutes")
+_CREATED_BACK = NUMERIC.index("elapsed_minutes")
 _UNSHARED = frozenset({"status"})  # a snapshot's status: no share of "the account's tickets"
 _DONE = frozenset({"solved", "closed"})
 _REPLIED, _ELAPSED, _WAITING, _RESOLUTION = (
@@ -130,6 +141,8 @@ def _family(name: str) -> str:
     name = name.replace("_bh_", "_")
     if name in _REPLY:
         return "first_reply"
+    if name in _DUE:
+        return "due"
     return name[:-2] if name.endswith("_csat_n") else name
 
 
@@ -206,6 +219,40 @@ def _folds(ticket_ids: Sequence[str], k: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     fold_of_ticket = rng.permutation(len(uniq)) % k
     return fold_of_ticket[inverse]
+
+
+def _newest(snaps: Sequence[Snapshot], share: float) -> np.ndarray:
+    """Rows of the newest `share` of the tickets by creation (t − its age), whole tickets:
+    the time-ordered validation fold. At least one ticket, never all of them."""
+    created: dict[str, float] = {}
+    for s in snaps:
+        back = s.numeric[_CREATED_BACK]
+        at = s.as_of.timestamp() - (0.0 if math.isnan(back) else back * 60.0)
+        if at < created.get(s.ticket_id, math.inf):
+            created[s.ticket_id] = at
+    order = sorted(created, key=lambda t: (created[t], t))
+    n = min(len(order) - 1, max(1, round(len(order) * share)))
+    newest = set(order[len(order) - n:])
+    return np.array([s.ticket_id in newest for s in snaps], dtype=bool)
+
+
+def _auc_or_none(y: np.ndarray, score: np.ndarray, w: np.ndarray) -> float | None:
+    if len(np.unique(y)) < 2:
+        return None
+    return round(float(roc_auc(y, score, w)), 4)
+
+
+def _choose(candidates: list[dict]) -> str:
+    """The best validation AUC; within `TIE` of it, the blend. With no AUC to judge by (a
+    validation fold of one kind of answer) the first candidate: LightGBM."""
+    judged = [c for c in candidates if c["validation_auc"] is not None]
+    if not judged:
+        return candidates[0]["learner"]
+    best = max(c["validation_auc"] for c in judged)
+    for c in judged:
+        if c["learner"] == "blend" and c["validation_auc"] >= best - TIE:
+            return "blend"
+    return next(c["learner"] for c in judged if c["validation_auc"] == best)
 
 
 class _TextModel:
@@ -470,7 +517,10 @@ def _score_part(
 class SatisfactionModel:
     """Calibrated P(satisfied) of a ticket as of t, and the reasons for it.
 
-    learner: "lgbm" (gradient-boosted trees) or "logreg" (logistic regression); see
+    learner: "auto" (the default: chosen per data set among `CANDIDATES` on a time-ordered
+    validation fold inside the training window — `candidates_` has each one's validation
+    AUC, `learner_` the choice), or one of them: "lgbm" (gradient-boosted trees), "logreg"
+    (logistic regression), "blend" (the average of the two's calibrated log-odds); see
     docs/prediction.md for the measured comparison. `text=False` leaves the words out;
     `agent_text` None uses the agents' words below 20,000 training tickets only.
     """
@@ -478,7 +528,7 @@ class SatisfactionModel:
     def __init__(
         self,
         *,
-        learner: str = "lgbm",
+        learner: str = "auto",
         seed: int = 0,
         text: bool = True,
         text_alpha: float = 1e-5,
@@ -627,26 +677,73 @@ class SatisfactionModel:
         else:
             text = np.zeros(len(snaps))
 
-        hold = folds == 0  # held out for calibration (and the number of boosting rounds)
-        rest = ~hold
-        if self.learner == "lgbm":
-            X = self._tree_matrix(num, codes, text)
-            margin_hold, self.rounds_ = self._fit_lgbm(X, y, w, rest, hold)
-        else:
+        inputs: dict[str, np.ndarray] = {"tree": self._tree_matrix(num, codes, text)}
+        if self.learner in ("auto", "logreg", "blend"):
             self._prepare_linear(num, w)
-            X = self._linear_matrix(num, codes, text)
-            margin_hold = self._fit_logreg(X[rest], y[rest], w[rest]).decision_function(X[hold])
+            inputs["linear"] = self._linear_matrix(num, codes, text)
+        if self.learner == "auto":
+            # judged on the newest fifth of the tickets by creation, fitted on the older four
+            # fifths: as the model will be used, on later tickets than it learned from —
+            # never on the test tickets, which `evaluate` keeps apart
+            newest = _newest(snaps, 1.0 / max(2, self.folds))
+            self.candidates_ = self._validate(inputs, y, w, ~newest, newest)
+            self.learner_ = _choose(self.candidates_)
+            self.n_validation_ = len({s.ticket_id for s, h in zip(snaps, newest) if h})
+        else:
+            self.candidates_, self.learner_ = [], self.learner
+        # then the chosen one is fitted as it ships: early-stopped and calibrated on a
+        # random fifth of the tickets (a time-ordered fifth calibrated worse wherever the
+        # base rate drifts: measured, docs/prediction.md), then refitted on everything
+        hold = folds == 0
+        rest = ~hold
+        margin_hold = self._fit_chosen(inputs, y, w, rest, hold)
         self.platt_ = self._platt(margin_hold, y[hold], w[hold])
         # the shipped learner sees every ticket — unless there are so many that a fifth
         # more changes nothing but the time: then the held-out fit is kept as it is
-        if self.learner == "lgbm":
+        if self._uses("tree"):
             if self.n_tickets_ < REFIT_BELOW:
-                self.booster_ = self._train_lgbm(X, y, w, rounds=self.rounds_)
+                self.booster_ = self._train_lgbm(inputs["tree"], y, w, rounds=self.rounds_)
             self.paths_ = _path_tables(self.booster_)
+        if self._uses("linear"):
+            self.logreg_ = self._fit_logreg(inputs["linear"], y, w)
         else:
-            self.logreg_ = self._fit_logreg(X, y, w)
-        self.top_features_ = self._top_features(snaps, X, w)
+            self.__dict__.pop("linear_", None)
+        self.top_features_ = self._top_features(snaps, {k: v for k, v in inputs.items() if self._uses(k)}, w)
         return self
+
+    def _fit_chosen(self, inputs: dict[str, np.ndarray], y, w, rest, hold) -> np.ndarray:
+        """Fit the chosen learner on `rest`; its margin on `hold`."""
+        tree = linear = None
+        if self._uses("tree"):
+            tree, self.rounds_ = self._fit_lgbm(inputs["tree"], y, w, rest, hold)
+        if self._uses("linear"):
+            X = inputs["linear"]
+            linear = self._fit_logreg(X[rest], y[rest], w[rest]).decision_function(X[hold])
+        if tree is not None and linear is not None:
+            return self._blend(tree, linear)
+        return tree if tree is not None else linear
+
+    def _validate(self, inputs: dict[str, np.ndarray], y, w, older, newest) -> list[dict]:
+        """Each candidate fitted on the older tickets, its AUC on the newest."""
+        X = inputs["tree"]
+        booster = self._train_lgbm(X[older], y[older], w[older], rounds=MAX_ROUNDS,
+                                   valid=(X[newest], y[newest], w[newest]))
+        tree = booster.predict(X[newest], raw_score=True, num_threads=1,
+                               num_iteration=booster.best_iteration or None)
+        X = inputs["linear"]
+        linear = self._fit_logreg(X[older], y[older], w[older]).decision_function(X[newest])
+        yv, wv = y[newest], w[newest]
+        margins = {"lgbm": tree, "logreg": linear, "blend": self._blend(tree, linear)}
+        return [{"learner": name, "validation_auc": _auc_or_none(yv, margins[name], wv)} for name in CANDIDATES]
+
+    def _uses(self, kind: str) -> bool:
+        """Whether the chosen learner reads the "tree" or the "linear" inputs."""
+        return self.learner_ == "blend" or self.learner_ == ("lgbm" if kind == "tree" else "logreg")
+
+    @staticmethod
+    def _blend(tree: np.ndarray, linear: np.ndarray) -> np.ndarray:
+        """The blend's margin: the mean of the two learners' log-odds (each is one)."""
+        return 0.5 * (tree + linear)
 
     @staticmethod
     def _shares(snaps: Sequence[Snapshot], num: np.ndarray, w: np.ndarray) -> dict[str, dict]:
@@ -669,6 +766,15 @@ class SatisfactionModel:
                 v = snap.categorical[j]
                 seen[v] = seen.get(v, 0.0) + wi
             out[name] = {v: n / total for v, n in seen.items()}
+        # "12% of the account's tickets are late": each ticket counts once, late if any
+        # of its snapshots is past the promised date
+        late: dict[str, float] = {}
+        for snap, wi in zip(snaps, w.tolist()):
+            v = snap.numeric[_PAST_DUE]
+            if v > 0:
+                late[snap.ticket_id] = 1.0
+        n_tickets = len({s.ticket_id for s in snaps}) or 1
+        out["late"] = {1: len(late) / n_tickets}
         return out
 
     def _params(self) -> dict:
@@ -725,18 +831,25 @@ class SatisfactionModel:
         if not hasattr(self, "platt_"):
             raise ValueError("This SatisfactionModel is not fitted yet: call fit(training) first")
 
-    def _design(self, snaps: Sequence[Snapshot], quotes: list | None = None) -> np.ndarray:
+    def _design(self, snaps: Sequence[Snapshot], quotes: list | None = None) -> dict[str, np.ndarray]:
+        """The inputs the chosen learner reads: {"tree": …} and/or {"linear": …}."""
         num = self._numeric(snaps)
         codes = self._codes(snaps)
         text = self._text_margin(snaps, quotes)
-        if self.learner == "lgbm":
-            return self._tree_matrix(num, codes, text)
-        return self._linear_matrix(num, codes, text)
+        out = {}
+        if self._uses("tree"):
+            out["tree"] = self._tree_matrix(num, codes, text)
+        if self._uses("linear"):
+            out["linear"] = self._linear_matrix(num, codes, text)
+        return out
 
-    def _margin(self, X: np.ndarray) -> np.ndarray:
-        if self.learner == "lgbm":
-            return self.booster_.predict(X, raw_score=True, num_threads=1)
-        return self.logreg_.decision_function(X)
+    def _margin(self, X: dict[str, np.ndarray]) -> np.ndarray:
+        if self.learner_ == "lgbm":
+            return self.booster_.predict(X["tree"], raw_score=True, num_threads=1)
+        if self.learner_ == "logreg":
+            return self.logreg_.decision_function(X["linear"])
+        return self._blend(self.booster_.predict(X["tree"], raw_score=True, num_threads=1),
+                           self.logreg_.decision_function(X["linear"]))
 
     def _calibrated(self, margin: np.ndarray) -> np.ndarray:
         a, b = self.platt_
@@ -749,31 +862,43 @@ class SatisfactionModel:
             return np.zeros(0)
         return self._calibrated(self._margin(self._design(snapshots)))
 
-    def _contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _contributions(self, X: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """(per-feature contributions in margin units, n × len(FEATURES); the margin).
 
         Trees: each leaf's path contributions (tables from `_path_tables`), looked up by
         the leaves a row falls in — exact in sum (bias + Σ = the margin), ~50× cheaper
         than TreeSHAP's `pred_contrib`, which could not reach 20,000 tickets/s here.
+        Logreg: weight × (value − training mean). The blend: the mean of the two — still
+        exact in sum.
         """
-        if self.learner == "lgbm":
-            table, offsets, bias = self.paths_
-            # one OpenMP thread, as in training; and a process forked after OpenMP ran
-            # (score_tickets' second one) hangs in libgomp on a parallel region
-            leaves = self.booster_.predict(X, pred_leaf=True, num_threads=1)
-            n, trees = leaves.shape
-            # int32 indices (LightGBM's and scipy's own) while they fit: no int64 copies
-            index = np.int32 if n * trees < np.iinfo(np.int32).max else np.int64
-            leaves = leaves.astype(index, copy=False)
-            leaves += offsets.astype(index)
-            # a row's leaves as a 0/1 sparse row times the table: the same sums, without
-            # materialising rows × trees × features (3× faster)
-            hit = sparse.csr_matrix(
-                (np.ones(n * trees), leaves.ravel(), np.arange(0, n * trees + 1, trees, dtype=index)),
-                shape=(n, len(table)),
-            )
-            out = np.asarray(hit @ table)
-            return out, out.sum(axis=1) + bias
+        if self.learner_ == "lgbm":
+            return self._tree_contributions(X["tree"])
+        if self.learner_ == "logreg":
+            return self._linear_contributions(X["linear"])
+        ct, mt = self._tree_contributions(X["tree"])
+        cl, ml = self._linear_contributions(X["linear"])
+        return 0.5 * (ct + cl), self._blend(mt, ml)
+
+    def _tree_contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        table, offsets, bias = self.paths_
+        # one OpenMP thread, as in training; and a process forked after OpenMP ran
+        # (score_tickets' second one) hangs in libgomp on a parallel region
+        leaves = self.booster_.predict(X, pred_leaf=True, num_threads=1)
+        n, trees = leaves.shape
+        # int32 indices (LightGBM's and scipy's own) while they fit: no int64 copies
+        index = np.int32 if n * trees < np.iinfo(np.int32).max else np.int64
+        leaves = leaves.astype(index, copy=False)
+        leaves += offsets.astype(index)
+        # a row's leaves as a 0/1 sparse row times the table: the same sums, without
+        # materialising rows × trees × features (3× faster)
+        hit = sparse.csr_matrix(
+            (np.ones(n * trees), leaves.ravel(), np.arange(0, n * trees + 1, trees, dtype=index)),
+            shape=(n, len(table)),
+        )
+        out = np.asarray(hit @ table)
+        return out, out.sum(axis=1) + bias
+
+    def _linear_contributions(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lr = self.logreg_
         coef = lr.coef_.ravel()
         per_col = (X - self.linear_["col_mean"]) * coef
@@ -914,6 +1039,11 @@ class SatisfactionModel:
                 v = snap.numeric[j]
                 ref = math.nan if shares is None or math.isnan(v) else shares[name].get(int(v), 0.0)
                 return snapshot_reason(snap, name, ref)
+            if name == "past_due_minutes":  # beside the share of the account's tickets that were late
+                late = None if shares is None else shares.get("late")
+                return snapshot_reason(snap, name, math.nan if late is None else late.get(1, 0.0))
+            if name == "due_in_minutes":  # "due in 2 h": the time left says it all
+                return snapshot_reason(snap, name, math.nan)
             return snapshot_reason(snap, name, self.medians_.get(name, math.nan))
         if j < _N_NUM + _N_CAT:
             value = snap.categorical[j - _N_NUM]
@@ -971,13 +1101,13 @@ class SatisfactionModel:
         self.families_
         return self._family_members
 
-    def _top_features(self, snaps: Sequence[Snapshot], X: np.ndarray, w: np.ndarray) -> list[dict]:
+    def _top_features(self, snaps: Sequence[Snapshot], X: dict[str, np.ndarray], w: np.ndarray) -> list[dict]:
         """Mean |contribution| per feature family on (a sample of) the training rows."""
-        if self.learner == "logreg":
-            self.linear_["col_mean"] = np.average(X, axis=0, weights=w)
+        if "linear" in X:
+            self.linear_["col_mean"] = np.average(X["linear"], axis=0, weights=w)
         rng = np.random.default_rng(self.seed)
-        idx = rng.choice(len(X), size=min(len(X), 3000), replace=False)
-        contrib, _ = self._contributions(X[idx])
+        idx = rng.choice(len(w), size=min(len(w), 3000), replace=False)
+        contrib, _ = self._contributions({k: v[idx] for k, v in X.items()})
         fam = np.zeros((len(idx), len(self.family_names_)))
         np.add.at(fam.T, self.families_, contrib.T)
         imp = np.average(np.abs(fam), axis=0, weights=w[idx])
@@ -1040,6 +1170,9 @@ class SatisfactionModel:
         return state
 
     def __setstate__(self, state: dict) -> None:
+        if "platt_" in state and "learner_" not in state:  # fitted before the learner was chosen
+            state["learner_"] = state.get("learner", "lgbm")
+            state["candidates_"] = []
         if isinstance(state.get("booster_"), str):
             import lightgbm as lgb
 
@@ -1047,7 +1180,9 @@ class SatisfactionModel:
         self.__dict__.update(state)
 
     def __repr__(self) -> str:
-        return f"SatisfactionModel(learner={self.learner!r}, seed={self.seed})"
+        chosen = getattr(self, "learner_", None)
+        said = f", chose {chosen!r}" if chosen and chosen != self.learner else ""
+        return f"SatisfactionModel(learner={self.learner!r}, seed={self.seed}{said})"
 
 
 def evaluate(
@@ -1055,7 +1190,7 @@ def evaluate(
     test: TrainingSet,
     *,
     early: dict[str, TrainingSet] | None = None,
-    learner: str = "lgbm",
+    learner: str = "auto",
     seed: int = 0,
     model: SatisfactionModel | None = None,
 ) -> dict:
@@ -1094,6 +1229,8 @@ def evaluate(
     baseline = np.full(len(y), m.base_rate_)
     return {
         "learner": m.learner,
+        "chosen": m.learner_,
+        "candidates": list(m.candidates_),
         "auc": auc,
         "auc_low": auc_low,
         "auc_high": auc_high,

@@ -46,8 +46,8 @@ if TYPE_CHECKING:  # the learners (scikit-learn, LightGBM: ~1.5 s to import) loa
     from cxpulse.ml.evaluation import TrainingSet
     from cxpulse.ml.model import SatisfactionModel
 
-LEARNER = "lgbm"  # chosen by measurement: docs/prediction.md
-LEARNERS = ("lgbm", "logreg")  # ml.model.LEARNERS, named here so checking one loads no learner
+LEARNER = "auto"  # chosen per account on a validation fold: docs/prediction.md
+LEARNERS = ("auto", "lgbm", "logreg", "blend")  # ml.model.LEARNERS, named here so checking one loads no learner
 TEST_SHARE = 0.2  # newest fifth of the rated tickets tests, the older four fifths train
 MIN_RATED = 20  # below this (or with one kind of answer only) no model can be fitted
 CSAT_SCALES = (Scale.FIVE, Scale.BINARY)
@@ -285,6 +285,11 @@ def _card(
         early_auc_low=figures.get("early_auc_low", {}),
         early_auc_high=figures.get("early_auc_high", {}),
     ).to_dict()
+    # the learner chosen for the stored model, each candidate's AUC on the newest fifth
+    # of the training tickets; and the one the test figures above were measured on
+    card["chosen"] = model.learner_
+    card["candidates"] = list(model.candidates_)
+    card["tested"] = figures.get("chosen")
     card["rated"] = figures.get("rated")
     card["n_train"] = figures.get("n_train")
     card["n_test"] = figures.get("n_test")
