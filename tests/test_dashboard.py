@@ -381,3 +381,33 @@ def test_data_changed_in_this_process_recounts_the_overview_at_once(desk, monkey
     invalidate_reports(desk.store)
     client.get("/?days=365")
     assert len(calls) == 4
+
+
+def test_at_risk_shows_each_tickets_promise_and_how_it_stands(desk, own):
+    """Issue 12 §3: the due time beside the score, said as overdue or due in, in red when overdue."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from cxpulse.storage import tables as T
+    from cxpulse.web.dashboard.predictions import due_said
+
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    assert due_said(now - timedelta(days=3), now) == "overdue by 3.0 d"
+    assert due_said(now + timedelta(hours=2), now) == "due in 2.0 h"
+    assert due_said(None, now) == ""
+    acc = desk.store.account(OWN)
+    rows, _ = at_risk(desk.store, acc, limit=2)
+    first = rows[0]["ticket_id"]
+    past = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(days=2, hours=1)
+    where = (T.tickets.c.account_id == acc.id) & (T.tickets.c.source_id == first)
+    with desk.store.engine.begin() as conn:
+        conn.execute(update(T.tickets).where(where).values(due_at=past))
+    try:
+        html = unescape(own.get("/at-risk").text)
+        assert ">Due</th>" in html
+        assert f'data-due="{past.replace(tzinfo=UTC).isoformat()}"' in html
+        assert '<span class="sub overdue">overdue by 2.0 d</span>' in html
+    finally:
+        with desk.store.engine.begin() as conn:
+            conn.execute(update(T.tickets).where(where).values(due_at=None))

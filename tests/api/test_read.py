@@ -4,6 +4,7 @@ surveys (list, create, change)."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -205,3 +206,42 @@ def test_at_risk_of_a_model_no_better_than_chance_is_empty_and_says_why(api, tmp
     assert "no better than chance on this account's data" in risk["no_score"]
     (card,) = api.get("/api/v1/accounts/acme/models").json()["data"]
     assert card["card"]["better_than_chance"] is False and card["card"]["auc_low"] < 0.5 < card["card"]["auc_high"]
+
+
+def test_at_risk_sorts_equal_scores_by_the_earliest_promise_and_pages_by_it(api, tmp_path):
+    """Issue 12 §3: tickets of one score, the overdue one first, then the one due soonest,
+    the ones with no promise last — and the cursor carries the due time, so paging one
+    ticket at a time gives the same order, each ticket once."""
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    from cxpulse.storage import tables as T
+
+    records = waiting_help_desk(seed=3, rated=150, open_tickets=4, account="acme")
+    import_path(api.store, "jsonl", write_jsonl(tmp_path / "acme.jsonl", records), account="acme")
+    train(api.store, "acme")
+    score(api.store, account="acme", open_only=True)
+    due = {"T150": "2026-01-05 12:00:00", "T151": None, "T152": "2026-01-02 08:00:00", "T153": None}
+    with api.store.engine.begin() as conn:  # one score for all four, and their promises
+        conn.execute(update(T.predictions).values(score=30))
+        for tid, at in due.items():
+            conn.execute(update(T.tickets).where(T.tickets.c.source_id == tid)
+                         .values(due_at=None if at is None else datetime.fromisoformat(at)))
+    whole = api.get("/api/v1/accounts/acme/at-risk").json()["data"]
+    assert [t["ticket_id"] for t in whole] == ["T152", "T150", "T151", "T153"]
+    assert [t["due_at"] for t in whole[:2]] == ["2026-01-02T08:00:00Z", "2026-01-05T12:00:00Z"]
+    seen, cursor = [], None
+    while True:
+        page = api.get("/api/v1/accounts/acme/at-risk", params={"limit": 1, **({"cursor": cursor} if cursor else {})})
+        body = page.json()
+        seen += [t["ticket_id"] for t in body["data"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["T152", "T150", "T151", "T153"]
+    # a cursor of the older two-part shape is refused, not misread
+    old = base64.urlsafe_b64encode(b'[30,"T150"]').decode().rstrip("=")
+    assert_error(api.get(f"/api/v1/accounts/acme/at-risk?cursor={old}"), 400, "invalid_cursor")
+    bad_time = base64.urlsafe_b64encode(b'[30,"yesterday","T150"]').decode().rstrip("=")
+    assert_error(api.get(f"/api/v1/accounts/acme/at-risk?cursor={bad_time}"), 400, "invalid_cursor")

@@ -253,6 +253,19 @@ def decode_cursor(text: str | None) -> Any:
         raise bad_cursor() from None
 
 
+def cursor_time(value: Any) -> datetime | None:
+    """A time from a cursor (ISO 8601 with its zone), or None where the row had none."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise bad_cursor() from None
+    if at.tzinfo is None:
+        raise bad_cursor()
+    return at
+
+
 def cursor_int(value: Any) -> int:
     """An id or score from a cursor, within what the tables hold (32-bit integers)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:

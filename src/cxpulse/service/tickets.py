@@ -113,23 +113,36 @@ def _at_risk_where(acc: StoredAccount, status: str | None, agent: str | None):
     return where
 
 
+# Equal scores: the earliest promise first (an overdue ticket before one due soon), then
+# the tickets with no promise; the sentinel stands for "none" in the sort and the cursor.
+NO_DUE = datetime(9999, 12, 31)
+_DUE_KEY = func.coalesce(_t.c.due_at, NO_DUE)
+
+
 def at_risk(
     store: Store, acc: StoredAccount, *, below: int | None = None, limit: int = 100,
-    after: tuple[int, str] | None = None, status: str | None = None, agent: str | None = None,
-) -> tuple[list[dict], tuple[int, str] | None]:
-    """Open, scored tickets, lowest score first (ties by ticket id); `status` (one of the
-    open ones: a lead may leave the tickets on hold for later) and `agent` narrow them."""
+    after: tuple[int, datetime | None, str] | None = None, status: str | None = None, agent: str | None = None,
+) -> tuple[list[dict], tuple[int, datetime | None, str] | None]:
+    """Open, scored tickets, lowest score first; equal scores by the earliest promise to the
+    customer (`due_at`; none last), then by ticket id. `status` (one of the open ones: a
+    lead may leave the tickets on hold for later) and `agent` narrow them. The key for the
+    next page is (score, due_at or None, ticket id)."""
     q = select(*_COLUMNS).select_from(_SOURCE).where(*_at_risk_where(acc, status, agent))
     if below is not None:
         q = q.where(_p.c.score < below)
     if after is not None:
-        score, tid = after
-        q = q.where(or_(_p.c.score > score, and_(_p.c.score == score, _t.c.source_id > tid)))
+        score, due, tid = after
+        due = NO_DUE if due is None else naive_utc(due)
+        q = q.where(or_(
+            _p.c.score > score,
+            and_(_p.c.score == score, or_(_DUE_KEY > due, and_(_DUE_KEY == due, _t.c.source_id > tid))),
+        ))
     with store.engine.connect() as conn:
-        rows = conn.execute(q.order_by(_p.c.score, _t.c.source_id).limit(limit + 1)).all()
+        rows = conn.execute(q.order_by(_p.c.score, _DUE_KEY, _t.c.source_id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return [ticket_dict(r) for r in rows], ((rows[-1].score, rows[-1].source_id) if more and rows else None)
+    last = rows[-1] if more and rows else None
+    return [ticket_dict(r) for r in rows], (None if last is None else (last.score, aware_utc(last.due_at), last.source_id))
 
 
 def at_risk_counts(

@@ -17,6 +17,7 @@ from cxpulse.api.schemas import (
     TicketsPublic,
     bad_cursor,
     cursor_int,
+    cursor_time,
     decode_cursor,
     encode_cursor,
 )
@@ -75,17 +76,19 @@ def at_risk(
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
 ) -> dict:
-    """Open tickets that have a score, lowest score (most at risk) first; none, and `no_score`
-    saying why, when the account's model is no better than chance."""
+    """Open tickets that have a score, lowest score (most at risk) first, equal scores by the
+    earliest promise to the customer (`due_at`; none last); none, and `no_score` saying why,
+    when the account's model is no better than chance."""
     if status is not None and status.lower() not in OPEN_STATES:
         raise ApiError(422, "invalid_query", f"status {status!r} is not an open status; use one of "
                        f"{', '.join(sorted(OPEN_STATES))}", {"field": "status"})
     acc = account_for(key, account, store)
     after = decode_cursor(cursor)
     if after is not None:
-        if not (isinstance(after, list) and len(after) == 2 and isinstance(after[1], str)):
+        if not (isinstance(after, list) and len(after) == 3 and isinstance(after[2], str)
+                and (after[1] is None or isinstance(after[1], str))):
             raise bad_cursor()
-        after = (cursor_int(after[0]), after[1])
+        after = (cursor_int(after[0]), cursor_time(after[1]), after[2])
     unscored = no_scores(store, acc.name)
     if unscored:
         return {**_page([], None), "no_score": unscored[0]}

@@ -6,6 +6,7 @@ serves too — and service.predict's model_card and alerts); nothing here trains
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -18,6 +19,7 @@ from cxpulse.service.tickets import at_risk, at_risk_agents, at_risk_counts
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard.common import page
+from cxpulse.web.dashboard.format import minutes
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -56,14 +58,24 @@ def at_risk_view(store: Store, account: str, status: str | None = None, agent: s
         agent = None  # not an agent with open scored tickets: all of them
     rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status, agent=agent)
     counts = at_risk_counts(store, acc, below=threshold, agent=agent)
+    now = datetime.now(UTC)
     for r in rows:
         r["below_threshold"] = r["score"] < threshold
+        r["due_said"] = due_said(r["due_at"], now)
     statuses = [(s, *counts[s]) for s in STATUS_ORDER if s in counts]
     shown = [c for s, *c in statuses if status in (None, s)]
     return {"tickets": rows, "more": more is not None, "threshold": threshold, "status": status,
             "statuses": statuses, "total": sum(c[0] for c in counts.values()),
             "total_below": sum(c[1] for c in counts.values()), "below": sum(c[1] for c in shown),
             "agent": agent, "agents": agents, "no_score": None}
+
+
+def due_said(due: datetime | None, now: datetime) -> str:
+    """Where the promise stands: "overdue by 3.0 d", "due in 2.0 h", or "" with none."""
+    if due is None:
+        return ""
+    left = (due - now).total_seconds() / 60.0
+    return f"overdue by {minutes(-left)}" if left < 0 else f"due in {minutes(left)}"
 
 
 def card_view(card: dict) -> dict:
