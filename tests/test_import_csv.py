@@ -374,3 +374,33 @@ def test_csi_columns_give_one_response_per_attribute(store, tmp_path):
         "x2:csi:speed": ("speed", "1-5", 3, None),
     }
     assert [(x["line"], x["field"]) for x in rejects_of(summary)] == [(4, "Speed")]  # an empty answer sheet
+
+
+def test_a_rating_without_time_or_solve_is_dated_at_the_last_change(store, tmp_path):
+    """A rated ticket with no rating time and no solve (still open, or solved without its
+    time in the export): the rating is dated at the ticket's last change — rating a ticket
+    changes it — not at its creation, where a snapshot would see nothing of it."""
+    csv_path = tmp_path / "open-rated.csv"
+    csv_path.write_text(
+        "Id,Created at,Updated at,Solved at,Status,Satisfaction Score,Subject\n"
+        "1,2026-03-02 09:00:00 +0000,2026-03-04 15:00:00 +0000,,open,Bad,Still broken\n"
+        "2,2026-03-02 10:00:00 +0000,,,open,Good,Thanks\n"
+        "3,2026-03-02 11:00:00 +0000,2026-03-05 12:00:00 +0000,2026-03-03 08:00:00 +0000,solved,Good,Fixed\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(
+        '[csv]\nrows = "tickets"\ndate_format = "%Y-%m-%d %H:%M:%S %z"\n[columns]\nticket_id = "Id"\n'
+        'created_at = "Created at"\nupdated_at = "Updated at"\nsolved_at = "Solved at"\nstatus = "Status"\n'
+        'subject = "Subject"\nrating = "Satisfaction Score"\n[rating]\nkind = "csat"\nscale = "binary"\n',
+        encoding="utf-8",
+    )
+    summary = run(store, csv_path, mapping, tmp_path)
+    assert summary.rejected == 0
+    r = T.responses
+    given = dict(rows(store, select(r.c.ticket_id, r.c.given_at).order_by(r.c.ticket_id)))
+    assert given == {
+        "1": datetime(2026, 3, 4, 15, 0),  # its last change
+        "2": datetime(2026, 3, 2, 10, 0),  # nothing later known: its creation
+        "3": datetime(2026, 3, 3, 8, 0),  # the solve, as before
+    }

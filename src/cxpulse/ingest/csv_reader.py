@@ -452,7 +452,9 @@ class _TicketRow(_Row):
             rated = self.time(row, "rated_at")
             if rated is not None and rated < created:
                 self.note("rated before creation", row, "rated_at", "created_at")
-            given = rated or solved or created
+            # no rating time: the solve (a survey follows it), else the last change (rating
+            # a ticket changes it), else its creation — the latest the export vouches for
+            given = rated or solved or (updated if updated is not None and updated > created else None) or created
             out.extend(self.answers(row, f"{tid}:rating:", given, ticket_id=tid, customer=customer, agent=agent))
         return out
 
