@@ -18,7 +18,7 @@ from cxpulse.cli import app
 from cxpulse.domain import AmbiguousTicket, InvalidQuery, NotFound
 from cxpulse.service.accounts import update_settings
 from cxpulse.service.imports import import_path
-from cxpulse.service.predict import alerts, evaluate, score, train
+from cxpulse.service.predict import alerts, evaluate, no_scores, score, train
 from cxpulse.storage import predictions as P
 from tests.factories import make_ticket, write_jsonl
 
@@ -428,3 +428,18 @@ def test_a_csv_export_without_rating_times_uses_every_rated_ticket(store, tmp_pa
     result = runner.invoke(app, ["evaluate", "--account", "acme", "--format", "csv", *db])
     assert result.exit_code == 0, result.output
     assert "rated,n," in result.stdout and ",160,128/32," in result.stdout
+
+
+def test_a_pooled_model_no_better_than_chance_says_whose_data(store, tmp_path):
+    """Small accounts share a model measured on every account's tickets: its sentence says
+    "all accounts' data", never "this account's", which it did not measure."""
+    for name, seed in (("tiny", 3), ("small", 4)):
+        records = coin_flip_help_desk(seed=seed, rated=200, open_tickets=2, account=name)
+        records[0]["min_rated_for_model"] = 1000  # too few for an own model: the pooled one
+        _import(store, tmp_path, name, records)
+    figures = evaluate(store, "tiny")
+    assert figures["scope"] == "pooled" and figures["better_than_chance"] is False
+    assert figures["verdict"].startswith("no better than chance on all accounts' data"), figures["verdict"]
+    (tiny, _small) = train(store)
+    assert tiny.scope == "pooled-shifted" and "all accounts' data" in tiny.card["verdict"]
+    assert "this account's data" not in no_scores(store, "tiny")[0]

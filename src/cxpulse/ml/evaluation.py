@@ -118,11 +118,14 @@ def better_than_chance(low: float | None, high: float | None) -> bool | None:
 NO_BETTER_THAN_CHANCE = "no better than chance on this account's data"
 
 
-def verdict(auc: float | None, low: float | None, high: float | None) -> str:
-    """The card's sentence on whether the model beats a coin, with the interval it rests on.
+def verdict(auc: float | None, low: float | None, high: float | None, *, pooled: bool = False) -> str:
+    """The card's sentence on whether the model beats a coin, with the interval it rests on;
+    `pooled`: measured on every account's tickets (the model they share), and said so.
 
     >>> verdict(0.54, 0.41, 0.67)
     "no better than chance on this account's data: AUC 0.54, 95% interval 0.41–0.67 holds 0.5"
+    >>> verdict(0.54, 0.41, 0.67, pooled=True)
+    "no better than chance on all accounts' data: AUC 0.54, 95% interval 0.41–0.67 holds 0.5"
     >>> verdict(0.81, 0.74, 0.88)
     'better than chance: AUC 0.81, 95% interval 0.74–0.88'
     """
@@ -132,7 +135,8 @@ def verdict(auc: float | None, low: float | None, high: float | None) -> str:
     figures = f"AUC {auc:.2f}, 95% interval {low:.2f}–{high:.2f}"
     if chance:
         return f"better than chance: {figures}"
-    return f"{NO_BETTER_THAN_CHANCE}: {figures} " + ("holds 0.5" if high >= 0.5 else "lies below 0.5")
+    said = NO_BETTER_THAN_CHANCE.replace("this account's", "all accounts'") if pooled else NO_BETTER_THAN_CHANCE
+    return f"{said}: {figures} " + ("holds 0.5" if high >= 0.5 else "lies below 0.5")
 
 
 def brier(y, p, w=None) -> float:

@@ -164,7 +164,7 @@ def check_learner(learner: str) -> None:
 
 def _evaluate_parts(parts: Sequence[tuple[AccountData, Sequence[Rated]]], *, pooled: bool, learner: str) -> dict:
     """The time-split figures over these accounts' rated tickets: train on the oldest 80%, test on the newest 20%."""
-    from cxpulse.ml.evaluation import TrainingSet
+    from cxpulse.ml.evaluation import TrainingSet, verdict
     from cxpulse.ml.model import evaluate as evaluate_split
 
     everything = [(d, r) for d, rated in parts for r in rated]
@@ -192,6 +192,8 @@ def _evaluate_parts(parts: Sequence[tuple[AccountData, Sequence[Rated]]], *, poo
                 "rated": len(everything), "n_train": len(older), "n_test": len(newer), "learner": learner,
                 "note": "the older 80% of rated tickets hold one kind of answer only: nothing to evaluate"}
     out = evaluate_split(build(older), build(newer), early=early(newer), learner=learner)
+    if pooled:  # measured on every account's tickets: the sentence says so
+        out["verdict"] = verdict(out["auc"], out["auc_low"], out["auc_high"], pooled=True)
     # every rated ticket has a snapshot (features.training_times), so it is fitted on or tested: n_train + n_test = rated
     out["rated"] = len(everything)
     out["window_test"] = [newer[0][1].ticket.created_at.isoformat(), newer[-1][1].ticket.created_at.isoformat()] if newer else []
