@@ -60,10 +60,12 @@ answered by 33–52% depending on the channel within 70 h, and its score is draw
       + −0.8 when solved past the due time (SLA deadline or a task's due_at), −0.5 more past 24 h late
       + −0.6 per reopen, −0.45 per group transfer, −0.2 when urgent
 
-`truth.json` holds it per ticket: {"p", "created_at", "status", "rating"} (p is null for a
-ticket not solved by the export's end), plus these coefficients under "model". A
-ticket's true probability uses only what happened before its rating, so the ceiling AUC
-(the true p against the drawn labels) is what a perfect model could reach.
+`truth.json` holds it per ticket: {"p", "p_seen", "created_at", "status", "rating"} (p is
+null for a ticket not solved by the export's end; p_seen leaves out the agent's and the
+customer's hidden traits), plus these coefficients under "model". A ticket's true
+probability uses only what happened before its rating, so the ceiling AUC (the true p
+against the drawn labels) is what a perfect model could reach; p_seen's AUC is what one
+that sees every ticket whole, but knows nothing of the people, could.
 
 Deterministic for a seed; ~6,000 tickets in a few seconds.
 """
@@ -192,7 +194,7 @@ def _sigmoid(x: float) -> float:
 
 
 def _iso(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if at is None else at.astimezone(UTC).isoformat()[:19] + "Z"  # isoformat: 5× faster than strftime
 
 
 def _sec(at: datetime) -> datetime:
@@ -255,6 +257,7 @@ class _Life:
     given: datetime | None = None
     score: str | None = None  # "good" / "bad" once drawn
     p: float | None = None
+    p_seen: float | None = None  # without the hidden traits of the agent and the customer
     parts: dict = field(default_factory=dict)
     rating_id: int | None = None
     rating_comment: str | None = None
@@ -705,6 +708,7 @@ class _Desk:
         }
         life.parts = parts
         life.p = _sigmoid(sum(parts.values()))
+        life.p_seen = _sigmoid(sum(parts.values()) - parts["agent"] - parts["customer"])
 
     def spam(self, tid: int, created: datetime) -> _Life:
         """A spam ticket someone deleted: the incremental export still lists it, status deleted."""
@@ -762,7 +766,8 @@ class _Writer:
             if life.deleted:
                 stats["deleted"] += 1
                 tickets.append(self.ticket(life, [], None))
-                truth[str(life.id)] = {"p": None, "created_at": _iso(life.created), "status": "deleted", "rating": None}
+                truth[str(life.id)] = {"p": None, "p_seen": None, "created_at": _iso(life.created), "status": "deleted",
+                                       "rating": None}
                 continue
             audits = [a for a in life.audits if a.at <= self.end]
             status = next((a.status for a in reversed(audits) if a.status), "new")
@@ -780,7 +785,9 @@ class _Writer:
             metric_events += self.sla_events(life)
             if self.s.rating_file and word in ("offered", "good", "bad"):
                 ratings.append(self.rating_item(life, word))
-            truth[str(life.id)] = {"p": None if not done or life.p is None else round(life.p, 6),
+            known = done and life.p is not None
+            truth[str(life.id)] = {"p": round(life.p, 6) if known else None,  # type: ignore[arg-type]
+                                   "p_seen": round(life.p_seen, 6) if known else None,  # type: ignore[arg-type]
                                    "created_at": _iso(life.created), "status": status,
                                    "rating": word if word in ("good", "bad") else None}
         users = [self.user(a, agent=True) for a in self.d.agents] + [self.user(c) for c in self.d.customers]
@@ -1101,12 +1108,16 @@ def _model_description(accounts: Sequence[str]) -> dict:
     }
 
 
-def ceiling_auc(truth: dict, account: str, test_share: float = 0.2) -> tuple[float, int]:
+def ceiling_auc(truth: dict, account: str, test_share: float = 0.2, *, key: str = "p") -> tuple[float, int]:
     """AUC of the true P(good) on the newest `test_share` of rated tickets (by creation, then id as
-    text — the order `cxpulse evaluate` splits in), and how many tickets that is."""
+    text — the order `cxpulse evaluate` splits in), and how many tickets that is.
+
+    key="p_seen": the probability without the agent's and the customer's hidden traits — drawn
+    apart from everything else, so it ranks tickets as well as anything that sees only the
+    tickets can (a model still learns some of those traits from earlier ratings)."""
     from sklearn.metrics import roc_auc_score
 
-    rows = [(t["created_at"], tid, t["p"], t["rating"] == "good")
+    rows = [(t["created_at"], tid, t[key], t["rating"] == "good")
             for tid, t in truth["accounts"][account].items() if t["rating"] in ("good", "bad")]
     rows.sort(key=lambda r: (r[0], r[1]))
     n_test = max(1, round(len(rows) * test_share))
@@ -1125,8 +1136,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     truth = json.loads(Path(summary["truth"]).read_text(encoding="utf-8"))
     for name, s in summary["accounts"].items():
         auc, n = ceiling_auc(truth, name)
+        seen, _ = ceiling_auc(truth, name, key="p_seen")
         print(f"{name}: {s['tickets']} tickets, {s['open']} open, {s['rated']} rated ({s['good']} good), "
-              f"ceiling AUC {auc:.3f} on the newest {n}")
+              f"ceiling AUC {auc:.3f} (without the hidden traits {seen:.3f}) on the newest {n}")
     for argv_ in summary["commands"]:
         print("cxpulse " + " ".join(argv_) + " --db DB")
 
