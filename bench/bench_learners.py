@@ -171,7 +171,8 @@ def print_table(rows: list[dict]) -> int:
         if "error" in r:
             print(f"| {r['data']} | {r['account']} | {r['learner']} | failed: {r['error']} | | | | | | |")
             continue
-        interval = f" ({r['low']:.3f}–{r['high']:.3f})" if r.get("low") is not None and r.get("high") is not None else ""
+        known = r.get("low") is not None and r.get("high") is not None
+        interval = f" ({r['low']:.3f}–{r['high']:.3f})" if known else ""
         cands = ", ".join(f"{c.get('learner')} {_auc(c.get('validation_auc'))}" for c in r.get("candidates") or [])
         gap = ""
         if r["learner"] == "auto" and best is not None and r["auc"] is not None:

@@ -434,7 +434,8 @@ class _Desk:
         life.assignee = agent
         life.assignees_seen.append(agent["id"])
 
-    def _reply(self, life: _Life, at: datetime, agent: dict, body: str, status: str, extra: Sequence[dict] = ()) -> None:
+    def _reply(self, life: _Life, at: datetime, agent: dict, body: str, status: str,
+               extra: Sequence[dict] = ()) -> None:
         events = [*extra, self._comment(agent["id"], body)]
         self._status(life, at, status, events)
         if life.first_reply is None:
@@ -448,7 +449,8 @@ class _Desk:
         prio = {"urgent": 0.35, "high": 0.6, "normal": 1.0, "low": 1.5}[life.priority]
         if life.channel in self.s.fast_channels:
             if self._in_hours(t):
-                wait = rng.expovariate(1 / 5) if rng.random() < self.s.quick_pickup else rng.lognormvariate(math.log(50), 0.6)
+                quick = rng.random() < self.s.quick_pickup
+                wait = rng.expovariate(1 / 5) if quick else rng.lognormvariate(math.log(50), 0.6)
                 return _sec(t + timedelta(minutes=1 + wait * agent["speed"]))
             return self._work(t, 1 + rng.expovariate(1 / 25))
         return self._work(t, rng.lognormvariate(math.log(150), 0.9) * agent["speed"] * prio)
@@ -503,7 +505,8 @@ class _Desk:
             events = [self._comment(cust["id"], life.description),
                       {"id": self._eid(), "type": "Create", "field_name": "status", "value": "new"}, *create,
                       {"id": self._eid(), "type": "Notification", "subject": "[{{ticket.account}}] {{ticket.title}}",
-                       "body": "Wir haben Ihre Anfrage erhalten." if s.own_language == "de" else "Recebemos o seu pedido.",
+                       "body": "Wir haben Ihre Anfrage erhalten." if s.own_language == "de"
+                       else "Recebemos o seu pedido.",
                        "recipients": [cust["id"]],
                        "via": {"channel": "rule", "source": {"from": {"id": 360_005_001, "title": "Auto-reply"},
                                                              "rel": "trigger"}}}]
@@ -828,7 +831,9 @@ class _Writer:
                         priority = e["value"]
         rating: dict = {"score": "unoffered"}
         if word == "offered":
-            rating = {"id": life.rating_id, "score": "offered", "comment": None} if self.s.rating_file else {"score": "offered"}
+            rating = {"score": "offered"}  # Zendesk's shape of a survey sent and not answered
+            if self.s.rating_file:
+                rating = {"id": life.rating_id, "score": "offered", "comment": None}
         elif word in ("good", "bad"):
             rating = {"id": life.rating_id, "score": word, "comment": life.rating_comment}
             if word == "bad" and life.rating_reason:
@@ -910,8 +915,10 @@ class _Writer:
             return {"calendar": int(sum(_minutes(a, b) for a, b in pairs)),
                     "business": sum(d._work_minutes(a, b) for a, b in pairs)}
 
+        unknown: dict = {"calendar": None, "business": None}  # Zendesk sets them when the ticket is solved
+
         def since(at: datetime | None) -> dict:
-            return {"calendar": None, "business": None} if at is None else both([(life.created, at)])
+            return unknown if at is None else both([(life.created, at)])
 
         first_reply = life.first_reply if life.first_reply and life.first_reply <= self.end else None
         replies = sum(1 for a in audits for e in a.events
@@ -934,9 +941,9 @@ class _Writer:
             "reply_time_in_minutes": since(first_reply),
             "first_resolution_time_in_minutes": since(solves[0] if done and solves else None),
             "full_resolution_time_in_minutes": since(solves[-1] if done and solves else None),
-            "agent_wait_time_in_minutes": both(spans.get("pending", [])) if done else {"calendar": None, "business": None},
-            "requester_wait_time_in_minutes": both(wait) if done else {"calendar": None, "business": None},
-            "on_hold_time_in_minutes": both(spans.get("hold", [])) if done else {"calendar": None, "business": None},
+            "agent_wait_time_in_minutes": both(spans.get("pending", [])) if done else unknown,
+            "requester_wait_time_in_minutes": both(wait) if done else unknown,
+            "on_hold_time_in_minutes": both(spans.get("hold", [])) if done else unknown,
         }
 
     def sla_events(self, life: _Life) -> list[dict]:
@@ -1006,7 +1013,8 @@ class _Writer:
             last = n == len(chunks)
             end_time = int(datetime.fromisoformat(chunk[-1]["time"].replace("Z", "+00:00")).timestamp()) if chunk else 0
             body = {"ticket_metric_events": chunk,
-                    "next_page": None if last else f"{self.base}/incremental/ticket_metric_events.json?start_time={end_time}",
+                    "next_page": None if last else
+                    f"{self.base}/incremental/ticket_metric_events.json?start_time={end_time}",
                     "count": len(chunk), "end_time": end_time}
             _dump(self.root / ("ticket_metric_events.json" if n == 1 else f"ticket_metric_events-{n}.json"), body)
 

@@ -55,7 +55,8 @@ TOPICS: dict[str, dict[str, dict[str, tuple[list[str], list[str], list[str]]]]] 
         },
         "app": {
             "de": (
-                ["App entsperrt das Schloss nicht", "Bluetooth-Verbindung bricht ab", "Anmeldung in der App schlägt fehl"],
+                ["App entsperrt das Schloss nicht", "Bluetooth-Verbindung bricht ab",
+                 "Anmeldung in der App schlägt fehl"],
                 ["Wenn ich in der App auf Entsperren tippe, passiert am Schloss gar nichts.",
                  "Die App verliert ständig die Bluetooth-Verbindung zum Rad.",
                  "Nach dem Update zeigt die App bei jeder Anmeldung eine Fehlermeldung."],
@@ -317,7 +318,8 @@ TOPICS: dict[str, dict[str, dict[str, tuple[list[str], list[str], list[str]]]]] 
 MOOD_OPEN = {
     "de": {
         "calm": ["Hallo,", "Guten Tag,", "Moin,"],
-        "annoyed": ["Hallo, ich schreibe Ihnen jetzt schon zum zweiten Mal.", "Guten Tag, langsam verliere ich die Geduld.",
+        "annoyed": ["Hallo, ich schreibe Ihnen jetzt schon zum zweiten Mal.",
+                    "Guten Tag, langsam verliere ich die Geduld.",
                     "Hallo, das ist wirklich ärgerlich."],
         "furious": ["Das ist eine Frechheit!", "Ich bin stinksauer.", "Unglaublich, was bei Ihnen los ist!"],
     },
@@ -337,7 +339,8 @@ MOOD_OPEN = {
         "calm": ["Hola,", "Buenos días,", "Buenas tardes,"],
         "annoyed": ["Hola, es la segunda vez que escribo por esto.", "Buenos días, se me está acabando la paciencia.",
                     "Buenas tardes, esto ya cansa."],
-        "furious": ["¡Esto es una vergüenza!", "Estoy indignado con vuestro servicio.", "¡Increíble, otra vez lo mismo!"],
+        "furious": ["¡Esto es una vergüenza!", "Estoy indignado con vuestro servicio.",
+                    "¡Increíble, otra vez lo mismo!"],
     },
 }
 MOOD_CLOSE = {
@@ -381,9 +384,11 @@ ASK = {
                "Please send me a photo of it."],
     },
     "marsol": {
-        "pt": ["Pode indicar-me o seu NIF e a morada da instalação?", "Já experimentou desligar o equipamento durante um minuto?",
+        "pt": ["Pode indicar-me o seu NIF e a morada da instalação?",
+               "Já experimentou desligar o equipamento durante um minuto?",
                "Consegue enviar-me uma fotografia das luzes do equipamento?"],
-        "es": ["¿Me puede indicar su DNI y la dirección de la instalación?", "¿Ha probado a apagar el equipo durante un minuto?",
+        "es": ["¿Me puede indicar su DNI y la dirección de la instalación?",
+               "¿Ha probado a apagar el equipo durante un minuto?",
                "¿Puede enviarme una foto de las luces del equipo?"],
         "en": ["Could you give me your tax number and the installation address?",
                "Have you tried switching the equipment off for a minute?",
@@ -403,7 +408,8 @@ GREET = {
     "terse": {"de": "Hallo.", "en": "Hello.", "pt": "Olá.", "es": "Hola."},
 }
 EMPATHY = {
-    "de": ["danke für Ihre Nachricht, und entschuldigen Sie die Umstände.", "das tut mir wirklich leid, ich kümmere mich darum."],
+    "de": ["danke für Ihre Nachricht, und entschuldigen Sie die Umstände.",
+           "das tut mir wirklich leid, ich kümmere mich darum."],
     "en": ["thanks for getting in touch, and sorry for the trouble.", "I'm really sorry about this, I'm on it."],
     "pt": ["obrigado pelo contacto e lamentamos o incómodo.", "lamento imenso, vou tratar já disto."],
     "es": ["gracias por escribirnos y disculpe las molestias.", "lo siento mucho, me encargo ahora mismo."],
@@ -419,7 +425,8 @@ WORKING = {
 }
 CLOSING = {
     "warm": {
-        "de": "Ich schließe das Ticket, aber melden Sie sich jederzeit, falls noch etwas ist. Schönen Tag noch, {agent}",
+        "de": "Ich schließe das Ticket, aber melden Sie sich jederzeit, falls noch etwas ist. "
+              "Schönen Tag noch, {agent}",
         "en": "I'll close this now, but do reply any time if something's still not right. Take care, {agent}",
         "pt": "Vou fechar o pedido, mas pode responder a qualquer momento se precisar. Um abraço, {agent}",
         "es": "Cierro la incidencia, pero puede responder cuando quiera si algo no va bien. Un saludo, {agent}",
@@ -490,7 +497,8 @@ BAD_REASONS = {
 }
 
 FIRST_NAMES = {
-    "de": ["Jonas", "Lea", "Lukas", "Hannah", "Felix", "Mia", "Tobias", "Katrin", "Sebastian", "Anja", "Moritz", "Carla",
+    "de": ["Jonas", "Lea", "Lukas", "Hannah", "Felix", "Mia", "Tobias", "Katrin", "Sebastian", "Anja", "Moritz",
+           "Carla",
            "Henrik", "Greta", "Florian"],
     "en": ["Oliver", "Grace", "Ethan", "Chloe", "Liam", "Ruby", "Noah", "Isla", "Owen", "Megan"],
     "pt": ["João", "Inês", "Tiago", "Beatriz", "Rui", "Mariana", "Duarte", "Leonor", "Afonso", "Carolina"],
