@@ -68,14 +68,14 @@ TEXT_LIMITS: dict[str, dict[str, int]] = {
 # group_name): they fit those columns too.
 CHANGE_LIMITS = {"status": 32, "assignee": ID, "group": 200, "priority": 32}
 
-_BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
 
 
 def text_problem(value: str, limit: int | None = None) -> str | None:
     """Why `value` cannot be stored as text (a NUL, a lone surrogate, too long), or None."""
     if limit is not None and len(value) > limit:
         return f"{len(value)} characters; at most {limit}"
-    m = _BAD_CHAR.search(value)
+    m = BAD_CHAR.search(value)
     if m is None:
         return None
     ch = m.group()
@@ -86,7 +86,7 @@ def text_problem(value: str, limit: int | None = None) -> str | None:
 
 def has_bad_char(value: str) -> bool:
     """A NUL or a lone surrogate in `value`: the quick test before `text_problem`."""
-    return _BAD_CHAR.search(value) is not None
+    return BAD_CHAR.search(value) is not None
 
 
 def within_window(ticket: Ticket, events: list[TicketEvent], end: datetime | None = None) -> tuple[Ticket, list[TicketEvent]] | None:

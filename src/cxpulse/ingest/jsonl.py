@@ -36,6 +36,7 @@ def read_jsonl(path: str | Path, *, progress: Progress | None = None) -> Stream:
     _check_head(path)
     done = 0
     ids = _Ids()
+    add_hash, add_line, add_kind = ids.hashes.append, ids.lines.append, ids.kinds.append
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             done += len(raw)
@@ -52,8 +53,10 @@ def read_jsonl(path: str | Path, *, progress: Progress | None = None) -> Stream:
                         ids.add(x)
                 yield from item
             else:
-                if item.__class__ is Record:
-                    ids.add(item)
+                if item.__class__ is Record and item.kind != "account":  # ids.add, inlined: once a line
+                    add_hash(hash((item.kind, item.account, item.obj.source_id)))
+                    add_line(lineno)
+                    add_kind(KIND_NO[item.kind])
                 yield item
     yield from ids.duplicates(str(path))
     if progress:
@@ -75,7 +78,7 @@ class _Ids:
         h = hash((rec.kind, rec.account, rec.obj.source_id))
         self.hashes.append(h)
         self.lines.append(rec.line)
-        self.kinds.append(KINDS.index(rec.kind))
+        self.kinds.append(KIND_NO[rec.kind])
 
     def duplicates(self, path: str) -> Iterator[Note]:
         if len(self.hashes) < 2:
@@ -99,6 +102,7 @@ class _Ids:
             yield Note(path, line, DUPLICATE_ID, f"the {kind} of line {earlier} has the same id; this line replaces it")
 
 
+KIND_NO = {k: i for i, k in enumerate(KINDS)}
 DUPLICATE_ID = "id given twice in the file (the later line wins)"
 NUMBER_ID = "id given as a number (read as text)"
 
@@ -156,7 +160,7 @@ def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject | list[Re
     except RowError as e:
         return Reject(path, lineno, e.field, e.reason, _text_of(raw))
     record = Record(kind_name, obj, account, path, lineno)
-    notes = _number_ids(kind, d, path, lineno)
+    notes = _number_ids(kind, d, path, lineno) if _NUMBER_SEEN[0] else ()
     if not left_out and not notes:
         return record
     return [record, *notes,
@@ -186,8 +190,12 @@ _ID_FIELDS = {
 }
 
 
+_NUMBER_SEEN = [False]  # set by _id / _text_id when they read a number: only then look for it
+
+
 def _number_ids(kind: str, d: dict, path: str, lineno: int) -> list[Note]:
     """A Note for each id given as a whole number: read as its text, said in the summary."""
+    _NUMBER_SEEN[0] = False
     return [Note(path, lineno, NUMBER_ID, f"{name}: {d[name]}")
             for name in _ID_FIELDS.get(kind, ()) if d.get(name).__class__ is int]
 
@@ -248,6 +256,7 @@ def _id(d: dict, name: str = "id") -> str:
     if v.__class__ is str and v.strip():
         return v
     if v.__class__ is int:
+        _NUMBER_SEEN[0] = True
         return str(v)
     if v is not None and not isinstance(v, str):
         raise RowError(name, f"an id is text (or a whole number), not {v!r}")
@@ -262,6 +271,7 @@ def _text_id(d: dict, name: str) -> str:
     if v.__class__ is str:
         return v
     if v.__class__ is int:
+        _NUMBER_SEEN[0] = True
         return str(v)
     raise RowError(name, f"an id is text (or a whole number), not {v!r}")
 
