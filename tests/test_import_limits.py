@@ -203,9 +203,10 @@ BAD_LINES = (
     {**event("e1", "ok1", GOOD), "author_id": "a" * 201},
     {**event("e2", "ok1", GOOD), "kind": "group", "to": "G" * 201},  # becomes ticket_kpis.group_name
     {**ticket("acc"), "account": "A" * 201},
+    {"type": "account", "name": "a\u0000b"},
 )
 EXPECTED_REJECTS = [(2, "subject", True), (3, "id", False), (4, "group", True), (6, "author_id", True),
-                    (7, "to", False), (8, "account", False)]
+                    (7, "to", False), (8, "account", False), (9, "name", False)]
 EXPECTED_TICKETS = [("grp", "", "open", "", None), ("nul", "", "open", "", None), ("ok1", "fine", "open", "", None),
                     ("ok2", "Ευχαριστώ", "open", "", None)]
 

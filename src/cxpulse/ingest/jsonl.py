@@ -328,8 +328,12 @@ def parse_account(d: dict) -> Account:
         ZoneInfo(tz)
     except Exception:
         raise RowError("timezone", f"{tz!r} is not an IANA timezone such as Europe/Vilnius") from None
+    name = F.text(d, "name") or F.required_id(d, "name")
+    why = text_problem(name, TEXT_LIMITS["account"]["name"])
+    if why is not None:
+        raise RowError("name", why)
     return Account(
-        name=F.text(d, "name") or F.required_id(d, "name"),
+        name=name,
         timezone=tz,
         business_hours=bh,
         csat_scale=F.choice(d.get("csat_scale"), "csat_scale", Scale, default=Scale.FIVE),
