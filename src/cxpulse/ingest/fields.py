@@ -212,7 +212,7 @@ def screen(kind: str, obj: Any, names: dict[str, str] | None = None) -> list[Row
     if fast is None:
         return []
     # the usual record, in one pass (an import screens a million): no bad character, every
-    # limited text short enough, every time in the window, no change event, no metrics
+    # limited text short enough, every time in the window, no metrics
     texts, limited, times = fast
     values = texts(obj)
     if BAD_CHAR.search("".join(values)) is None:
@@ -220,7 +220,7 @@ def screen(kind: str, obj: Any, names: dict[str, str] | None = None) -> list[Row
             if len(values[i]) > n:
                 break
         else:
-            if (kind != "event" or obj.kind is EventKind.COMMENT) and (kind != "ticket" or not obj.metrics):
+            if kind != "ticket" or not obj.metrics:
                 end = _window_end()
                 for at in times(obj):
                     if at is not None and not EARLIEST <= at <= end:

@@ -263,8 +263,7 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
 
 
 # domain attribute → the webhook body's field, where they differ
-_WEBHOOK_NAMES = {"source_id": "ticket.id", "group": "ticket.group", "value_from": "previous_value",
-                  "value_to": "value", "at": "time"}
+_WEBHOOK_NAMES = {"source_id": "id", "value_from": "previous_value", "value_to": "value", "at": "time"}
 
 
 def _due_moved(ticket_id: str, at: datetime, old: datetime | None, new: datetime | None) -> TicketEvent:
