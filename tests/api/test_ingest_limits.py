@@ -101,3 +101,12 @@ def test_the_zendesk_webhook_leaves_out_a_lone_surrogate_and_refuses_an_absurd_t
     far["detail"]["id"] = "35437"
     err = assert_error(api.post("/api/v1/accounts/acme/zendesk", far), 422, "invalid_webhook")
     assert err["details"]["field"] == "detail.created_at" and "five years" in err["details"]["reason"]
+
+
+@pytest.mark.parametrize("ticket_id", ["\ud800", "a\u0000b", "9" * 201])
+def test_a_zendesk_ticket_id_no_store_can_hold_is_a_422_not_a_500(api, ticket_id):
+    body = _zendesk_body()
+    body["detail"]["id"] = ticket_id
+    resp = post_raw(api, "/api/v1/accounts/acme/zendesk", body)
+    err = assert_error(resp, 422, "invalid_webhook")
+    assert err["details"]["field"] == "id"

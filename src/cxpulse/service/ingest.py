@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent, due_value
+from cxpulse.domain.limits import ID, text_problem
 from cxpulse.ingest.base import Record, RowError
 from cxpulse.ingest.fields import screen
 from cxpulse.ingest.jsonl import (
@@ -238,6 +239,9 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
         raise
     except (TypeError, ValueError, OverflowError, OSError) as e:  # a value no field check foresaw
         raise RowError("(body)", f"cannot be read: {e}") from None
+    why = text_problem(update.ticket_id, ID)  # checked before it is looked up: no store reads a NUL or a surrogate
+    if why is not None:
+        raise RowError("id", why)
     acc = store.account(account)
     with store.engine.connect() as conn:
         row = conn.execute(
