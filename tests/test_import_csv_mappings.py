@@ -239,11 +239,20 @@ def test_a_solved_time_before_creation_rejects_only_itself_and_names_the_nulls_f
     assert (summary.rejected, summary.fields_rejected) == (0, 1)
     [reject] = rejects_of(summary)
     assert (reject["line"], reject["field"], reject["kept_row"]) == (2, "solved", True)
-    assert "before the ticket was created" in reject["reason"]
+    assert "is before 1990-01-01" in reject["reason"]  # outside the time window (domain/limits.py)
     assert '[nulls] solved = ["1900-01-01 00:00"]' in reject["reason"]
     ticket = one(store, T.tickets, "1")
     assert (ticket.status, ticket.solved_at) == ("open", None)
     assert kpi(store, "1").solved is False
+
+
+def test_a_solved_time_in_the_window_but_before_creation_names_the_nulls_fix(store, tmp_path):
+    data = csv_file(tmp_path, "1,2026-03-02 09:00,,2000-01-01 00:00,,,Ona,,,,,,")
+    summary = run(store, data, mapping_file(tmp_path), tmp_path)
+    [reject] = rejects_of(summary)
+    assert (reject["line"], reject["field"], reject["kept_row"]) == (2, "solved", True)
+    assert "before the ticket was created" in reject["reason"]
+    assert '[nulls] solved = ["2000-01-01 00:00"]' in reject["reason"]
 
 
 def test_nulls_global_and_per_column_mean_empty(store, tmp_path):

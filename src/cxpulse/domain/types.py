@@ -90,9 +90,9 @@ def due_time(text: str) -> datetime | None:
         return None
     try:
         at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:30-05:00 has no UTC
         return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def is_satisfied(scale: Scale | str, score: int) -> bool:

@@ -225,11 +225,30 @@ def _parse_row(
             )
         ]  # fmt: skip
     try:
-        out: list[Record | Reject | Note] = [Record(kind, obj, None, name, line) for kind, obj in parse(row)]
-    except RowError as e:
+        objs = parse(row)
+        out: list[Record | Reject | Note] = []
+        for i, (kind, obj) in enumerate(objs):
+            try:
+                parse.bad += F.screen(kind, obj, parse.names[kind])  # the limits of every store
+            except RowError as e:
+                if i == 0 and m.rows == "tickets":
+                    raise  # the ticket itself cannot be stored: the row is rejected
+                parse.bad.append(e)  # a rating or an event of the row is left out; the rest go in
+                continue
+            out.append(Record(kind, obj, None, name, line))
+    except (RowError, OverflowError) as e:
+        if isinstance(e, OverflowError):  # a time plus a duration past the year 9999
+            e = RowError("(row)", f"a time out of range: {e}")
+        return [Reject(name, line, e.field, e.reason, text)]
+    if not out:  # every answer of a response row was left out: nothing of it goes in
+        e = parse.bad[0]
         return [Reject(name, line, e.field, e.reason, text)]
     if parse.bad:
-        out += [Reject(name, line, e.field, e.reason, text, kept=True) for e in parse.bad]
+        seen: set[tuple[str, str]] = set()
+        for e in parse.bad:
+            if (e.field, e.reason) not in seen:  # one cell feeds several records: said once
+                seen.add((e.field, e.reason))
+                out.append(Reject(name, line, e.field, e.reason, text, kept=True))
     if parse.notes:
         out += [Note(name, line, what, detail) for what, detail in parse.notes]
     return out
@@ -265,6 +284,44 @@ class _Row:
                 self.nulls.append((i, nulls, max(map(len, nulls))))
         self.bad: list[RowError] = []
         self.notes: list[tuple[str, str]] = []
+        self.names = self._names()
+
+    def _names(self) -> dict[str, dict[str, str]]:
+        """Per record kind, a domain attribute → the CSV column it came from (for rejects)."""
+        m = self.m
+
+        def col(*keys: str) -> str:
+            for key in keys:
+                cols = m.joined.get(key) or ((m.columns[key],) if key in m.columns else ())
+                if cols:
+                    return ", ".join(cols)
+            return keys[0]
+
+        reply = col(*FIRST_REPLY_KEYS, "created_at")
+        comments = ", ".join(dict.fromkeys(c for r in m.ratings for c in r.comment)) or "comment"
+        given = col("rated_at", "given_at", "solved_at", "created_at")
+        return {
+            "ticket": {
+                "source_id": col("ticket_id"), "subject": col("subject"), "description": col("text"),
+                "status": col("status"), "channel": col("channel"), "priority": col("priority"),
+                "group": col("group"), "category": col("category"), "requester_id": col("customer"),
+                "assignee_id": col("agent"), "created_at": col("created_at"), "updated_at": col("updated_at"),
+                "solved_at": col("solved_at"), "due_at": col("due_at"),
+            },
+            "event": {
+                "source_id": col("ticket_id"), "ticket_id": col("ticket_id"), "author_id": col("agent", "customer"),
+                "body": col("text"), "value_from": col("status"), "value_to": col("agent", "status"), "at": reply,
+            },
+            "response": {
+                "source_id": col("response_id", "ticket_id"), "ticket_id": col("ticket_id"),
+                "customer_id": col("customer"), "agent_id": col("agent"), "channel": col("channel"),
+                "comment": comments, "given_at": given,
+            },
+            "invitation": {
+                "source_id": col("response_id", "ticket_id"), "ticket_id": col("ticket_id"),
+                "customer_id": col("customer"), "sent_at": given,
+            },
+        }
 
     def __call__(self, row: list[str]) -> list[tuple[str, object]]:
         self.bad = []
@@ -307,7 +364,8 @@ class _Row:
         try:
             return parse_time(raw, col, self.m.date_formats, self.m.timezone)
         except RowError as e:
-            hint = f"if {raw.strip()!r} means empty, list it in the mapping's nulls"
+            hint = (f"if {raw.strip()!r} means empty, list it in the mapping's nulls: "
+                    f"[nulls] {_toml_key(col)} = [{_toml_str(raw.strip())}]")
             self.bad.append(RowError(col, f"{e.reason}; {hint}"))
             return None
 
@@ -561,7 +619,7 @@ def parse_time(value: str, column: str, formats: tuple[str, ...], tz: ZoneInfo, 
             continue
         if at.tzinfo is None:
             at = at.replace(tzinfo=tz)
-        return at.astimezone(UTC)
+        return F.in_window(at, column)  # 1990 to five years ahead (domain/limits.py)
     raise RowError(column, f"not a time: {v!r} (expected {_describe(formats)})")
 
 
@@ -583,6 +641,8 @@ def parse_duration(value: str, column: str, unit: str) -> timedelta | None:
     hms = _HMS.fullmatch(v)
     if hms:
         h, mi, s = hms.groups()
+        if int(h) * 60 >= _LONGEST_MINUTES:
+            raise RowError(column, f"not a duration: {v!r} is more than 50 years")
         return timedelta(hours=int(h), minutes=int(mi), seconds=float((s or "0").replace(",", ".")))
     try:
         n = float(v.replace(",", ".") if "." not in v and v.count(",") == 1 else v)
@@ -590,7 +650,15 @@ def parse_duration(value: str, column: str, unit: str) -> timedelta | None:
         n = math.nan
     if not math.isfinite(n) or n < 0:
         raise RowError(column, f"not a duration: {v!r} (expected {unit} as a number, e.g. 90 or 1.5, or H:MM:SS)")
-    return timedelta(minutes=n) if unit == "minutes" else timedelta(hours=n)
+    took = timedelta(minutes=n) if unit == "minutes" and n < _LONGEST_MINUTES else None
+    if unit == "hours" and n < _LONGEST_MINUTES / 60:
+        took = timedelta(hours=n)
+    if took is None:
+        raise RowError(column, f"not a duration: {v!r} {unit} is more than 50 years")
+    return took
+
+
+_LONGEST_MINUTES = 50 * 366 * 24 * 60  # a longer "duration" is a typo; it would overflow a time
 
 
 def parse_count(value: str, column: str) -> int:

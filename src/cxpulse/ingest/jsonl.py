@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,6 +11,8 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from cxpulse.domain import (
+    DONE_STATES,
+    OPEN_STATES,
     Account,
     BusinessHours,
     EventKind,
@@ -24,13 +27,16 @@ from cxpulse.domain import (
     User,
 )
 from cxpulse.ingest import fields as F
-from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
+from cxpulse.domain.limits import TEXT_LIMITS, text_problem
+from cxpulse.ingest.base import KINDS, Note, Progress, Record, Reject, RowError, Stream
 
 
 def read_jsonl(path: str | Path, *, progress: Progress | None = None) -> Stream:
     path = Path(path)
     _check_head(path)
     done = 0
+    ids = _Ids()
+    add_hash, add_line, add_kind = ids.hashes.append, ids.lines.append, ids.kinds.append
     with path.open("rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
             done += len(raw)
@@ -42,11 +48,63 @@ def read_jsonl(path: str | Path, *, progress: Progress | None = None) -> Stream:
                 continue
             item = _parse_line(str(path), lineno, raw)
             if item.__class__ is list:
+                for x in item:
+                    if x.__class__ is Record:
+                        ids.add(x)
                 yield from item
             else:
+                if item.__class__ is Record and item.kind != "account":  # ids.add, inlined: once a line
+                    add_hash(hash((item.kind, item.account, item.obj.source_id)))
+                    add_line(lineno)
+                    add_kind(KIND_NO[item.kind])
                 yield item
+    yield from ids.duplicates(str(path))
     if progress:
         progress(done)
+
+
+class _Ids:
+    """The ids of a file's records, to say which were given twice (the later line wins,
+    as a re-import would). 16 bytes a record: a hash and a line; sorted once at the end."""
+
+    def __init__(self) -> None:
+        self.hashes = array("q")
+        self.lines = array("q")
+        self.kinds = array("B")
+
+    def add(self, rec: Record) -> None:
+        if rec.kind == "account":
+            return
+        h = hash((rec.kind, rec.account, rec.obj.source_id))
+        self.hashes.append(h)
+        self.lines.append(rec.line)
+        self.kinds.append(KIND_NO[rec.kind])
+
+    def duplicates(self, path: str) -> Iterator[Note]:
+        if len(self.hashes) < 2:
+            return
+        import numpy as np
+
+        h = np.frombuffer(self.hashes, dtype=np.int64)
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        same = np.flatnonzero(hs[1:] == hs[:-1])  # order[i + 1] repeats order[i]
+        if not len(same):
+            return
+        lines = np.frombuffer(self.lines, dtype=np.int64)
+        first: dict[int, int] = {}
+        found = []
+        for i in same:
+            key = int(hs[i])
+            earlier = first.setdefault(key, int(lines[order[i]]))
+            found.append((int(lines[order[i + 1]]), earlier, KINDS[self.kinds[order[i + 1]]]))
+        for line, earlier, kind in sorted(found):
+            yield Note(path, line, DUPLICATE_ID, f"the {kind} of line {earlier} has the same id; this line replaces it")
+
+
+KIND_NO = {k: i for i, k in enumerate(KINDS)}
+DUPLICATE_ID = "id given twice in the file (the later line wins)"
+NUMBER_ID = "id given as a number (read as text)"
 
 
 def _check_head(path: Path) -> None:
@@ -87,6 +145,7 @@ def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject | list[Re
     parser = PARSERS.get(kind)  # type: ignore[arg-type]
     if parser is None:
         return Reject(path, lineno, "type", f"{kind!r} is not one of {', '.join(PARSERS)}", _text_of(raw))
+    kind_name = "response" if kind == "rating" else kind
     try:
         obj = parser(d)
         left_out: list[RowError] = []
@@ -95,12 +154,50 @@ def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject | list[Re
             obj, left_out = parse_lenient(kind, d, e)
         except RowError as e2:
             return Reject(path, lineno, e2.field, e2.reason, _text_of(raw))
-    account = d.get("account")
-    kind_name = "response" if kind == "rating" else kind
-    record = Record(kind_name, obj, str(account) if account else None, path, lineno)
-    if not left_out:
+    try:
+        account = _account(d.get("account"))
+        left_out += F.screen(kind_name, obj)  # the limits of every store, before any write
+    except RowError as e:
+        return Reject(path, lineno, e.field, e.reason, _text_of(raw))
+    record = Record(kind_name, obj, account, path, lineno)
+    notes = _number_ids(kind, d, path, lineno) if _NUMBER_SEEN[0] else ()
+    if not left_out and not notes:
         return record
-    return [record, *(Reject(path, lineno, e.field, e.reason, _text_of(raw), kept=True) for e in left_out)]
+    return [record, *notes,
+            *(Reject(path, lineno, e.field, e.reason, _text_of(raw), kept=True) for e in left_out)]
+
+
+def _account(value) -> str | None:
+    """A line's own `account`: the name of an account, within the limits of one."""
+    if value is None or value == "":
+        return None
+    if value.__class__ is not str:
+        raise RowError("account", f"expected an account name as text, got {value!r}")
+    why = text_problem(value, TEXT_LIMITS["account"]["name"])
+    if why is not None:
+        raise RowError("account", why)
+    return value
+
+
+# the fields of each line type that hold an id in the source system
+_ID_FIELDS = {
+    "user": ("id",),
+    "ticket": ("id", "requester_id", "assignee_id"),
+    "event": ("id", "ticket_id", "author_id"),
+    "response": ("id", "ticket_id", "customer_id", "agent_id"),
+    "rating": ("id", "ticket_id", "customer_id", "agent_id"),
+    "invitation": ("id", "ticket_id", "customer_id"),
+}
+
+
+_NUMBER_SEEN = [False]  # set by _id / _text_id when they read a number: only then look for it
+
+
+def _number_ids(kind: str, d: dict, path: str, lineno: int) -> list[Note]:
+    """A Note for each id given as a whole number: read as its text, said in the summary."""
+    _NUMBER_SEEN[0] = False
+    return [Note(path, lineno, NUMBER_ID, f"{name}: {d[name]}")
+            for name in _ID_FIELDS.get(kind, ()) if d.get(name).__class__ is int]
 
 
 # The fields a record can do without: a bad one is left out (its default taken) and
@@ -154,10 +251,29 @@ _ROLES = {r.value: r for r in Role}
 
 
 def _id(d: dict, name: str = "id") -> str:
+    """An id: text, or a whole number read as its text (noted: `_number_ids`); never 1.5 or true."""
     v = d.get(name)
     if v.__class__ is str and v.strip():
         return v
+    if v.__class__ is int:
+        _NUMBER_SEEN[0] = True
+        return str(v)
+    if v is not None and not isinstance(v, str):
+        raise RowError(name, f"an id is text (or a whole number), not {v!r}")
     return F.required_id(d, name)
+
+
+def _text_id(d: dict, name: str) -> str:
+    """An optional id: as `_id`, and "" when it is missing."""
+    v = d.get(name)
+    if v is None:
+        return ""
+    if v.__class__ is str:
+        return v
+    if v.__class__ is int:
+        _NUMBER_SEEN[0] = True
+        return str(v)
+    raise RowError(name, f"an id is text (or a whole number), not {v!r}")
 
 
 def _text(d: dict, name: str) -> str:
@@ -165,6 +281,20 @@ def _text(d: dict, name: str) -> str:
     if v.__class__ is str:
         return v
     return F.text(d, name)
+
+
+# `status` of a ticket: one of these; anything else is left out (the default, new, taken)
+STATUSES = frozenset(OPEN_STATES | DONE_STATES | {"deleted"})
+
+
+def _status(d: dict) -> str:
+    v = d.get("status")
+    if v is None or v == "":
+        return "new"
+    s = v.strip().lower() if v.__class__ is str else None
+    if s not in STATUSES:
+        raise RowError("status", f"{v!r} is not one of new, open, pending, hold, solved, closed")
+    return s
 
 
 def _time(value, name: str, required: bool = True) -> datetime | None:
@@ -177,7 +307,7 @@ def _time(value, name: str, required: bool = True) -> datetime | None:
             tz = at.tzinfo
             if tz is UTC:  # "…Z" and "…+00:00" parse to UTC itself: nothing to convert
                 return at
-            return datetime.combine(at.date(), at.time(), UTC) if tz is None else at.astimezone(UTC)
+            return datetime.combine(at.date(), at.time(), UTC) if tz is None else F.in_window(at, name)
     return F.timestamp(value, name, required=required)
 
 
@@ -198,8 +328,12 @@ def parse_account(d: dict) -> Account:
         ZoneInfo(tz)
     except Exception:
         raise RowError("timezone", f"{tz!r} is not an IANA timezone such as Europe/Vilnius") from None
+    name = F.text(d, "name") or F.required_id(d, "name")
+    why = text_problem(name, TEXT_LIMITS["account"]["name"])
+    if why is not None:
+        raise RowError("name", why)
     return Account(
-        name=F.text(d, "name") or F.required_id(d, "name"),
+        name=name,
         timezone=tz,
         business_hours=bh,
         csat_scale=F.choice(d.get("csat_scale"), "csat_scale", Scale, default=Scale.FIVE),
@@ -210,7 +344,7 @@ def parse_account(d: dict) -> Account:
 
 def parse_user(d: dict) -> User:
     return User(
-        source_id=F.required_id(d),
+        source_id=_id(d),
         role=F.role(d.get("role")),
         name=F.text(d, "name"),
         email=F.text(d, "email"),
@@ -238,13 +372,13 @@ def parse_ticket(d: dict) -> Ticket:
         created_at=_time(d.get("created_at"), "created_at"),
         subject=_text(d, "subject"),
         description=_text(d, "description"),
-        status=F.text(d, "status", "new").lower() or "new",
+        status=_status(d),
         channel=_text(d, "channel"),
         priority=_text(d, "priority"),
         group=_text(d, "group"),
         category=_text(d, "category"),
-        requester_id=_text(d, "requester_id"),
-        assignee_id=_text(d, "assignee_id"),
+        requester_id=_text_id(d, "requester_id"),
+        assignee_id=_text_id(d, "assignee_id"),
         updated_at=_time(d.get("updated_at"), "updated_at", required=False),
         solved_at=_time(d.get("solved_at"), "solved_at", required=False),
         due_at=_time(d.get("due_at"), "due_at", required=False),
@@ -262,7 +396,7 @@ def parse_event(d: dict) -> TicketEvent:
     source_id = _id(d)
     ticket_id = _id(d, "ticket_id")
     at = _time(get("at"), "at")
-    author_id = _text(d, "author_id")
+    author_id = _text_id(d, "author_id")
     v = get("author_role")
     role = _ROLES.get(v) if v.__class__ is str else None
     if role is None:
@@ -295,9 +429,9 @@ def parse_response(d: dict) -> Response:
         kind=kind,
         scale=scale,
         score=F.score(d.get("score"), scale),
-        ticket_id=_text(d, "ticket_id"),
-        customer_id=_text(d, "customer_id"),
-        agent_id=_text(d, "agent_id"),
+        ticket_id=_text_id(d, "ticket_id"),
+        customer_id=_text_id(d, "customer_id"),
+        agent_id=_text_id(d, "agent_id"),
         channel=_text(d, "channel"),
         attribute=_text(d, "attribute"),
         importance=None if imp in (None, "") else F.score(imp, Scale.FIVE, "importance"),
@@ -315,11 +449,11 @@ def parse_rating(d: dict) -> Response:
 
 def parse_invitation(d: dict) -> Invitation:
     return Invitation(
-        source_id=F.required_id(d),
+        source_id=_id(d),
         sent_at=F.timestamp(d.get("sent_at"), "sent_at"),
         kind=F.choice(d.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT),
-        ticket_id=F.text(d, "ticket_id"),
-        customer_id=F.text(d, "customer_id"),
+        ticket_id=_text_id(d, "ticket_id"),
+        customer_id=_text_id(d, "customer_id"),
     )
 
 

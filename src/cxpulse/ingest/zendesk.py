@@ -491,6 +491,36 @@ def _survey_rating(answer: dict) -> tuple[Scale, int]:
 Out = list[tuple[str, Any] | Record | Reject]
 
 
+# domain attribute → the Zendesk field it comes from, where they differ (for rejects)
+_NAMES = {
+    "source_id": "id", "group": "group_id", "category": "type", "channel": "via", "value_from": "previous_value",
+    "value_to": "value", "at": "created_at", "given_at": "updated_at", "sent_at": "created_at",
+    "customer_id": "requester_id", "agent_id": "assignee_id",
+}  # fmt: skip
+
+
+def _screened(out: Out, path: str, n: int, item: Any) -> Stream:
+    """The item's records within the limits of every store (domain/limits.py). A ticket
+    or user out of them rejects the item; a rating, an invitation or an event is left out
+    alone, and a bad optional field of any record is left out of it."""
+    for x in out:
+        if x.__class__ is Reject:
+            yield x  # type: ignore[misc]
+            continue
+        kind, obj = (x.kind, x.obj) if x.__class__ is Record else x  # type: ignore[union-attr,misc]
+        try:
+            bad = F.screen(kind, obj, _NAMES)
+        except RowError as e:
+            if kind in ("ticket", "user"):
+                yield Reject(path, n, e.field, e.reason, _raw(item))
+                return
+            yield Reject(path, n, f"({kind} {obj.source_id[:60]}).{e.field}", e.reason, _raw(item), kept=True)
+            continue
+        yield x if x.__class__ is Record else Record(kind, obj, None, path, n)  # type: ignore[misc]
+        for e in bad:
+            yield Reject(path, n, e.field, e.reason, _raw(item), kept=True)
+
+
 class _Reader:
     def __init__(self, files: list[_File], progress: Progress | None, skipped: Counter) -> None:
         self.files = files
@@ -558,11 +588,10 @@ class _Reader:
             except RowError as e:
                 yield Reject(path, n, e.field, e.reason, _raw(item))
                 continue
-            for x in out:
-                if isinstance(x, (Reject, Record)):
-                    yield x
-                else:
-                    yield Record(x[0], x[1], None, path, n)  # type: ignore[arg-type]
+            except OverflowError as e:  # a time plus an SLA target past the year 9999
+                yield Reject(path, n, "(item)", f"a time out of range: {e}", _raw(item))
+                continue
+            yield from _screened(out, path, n, item)
 
     def _items(self, f: _File, *, report: bool = True) -> Iterator[tuple[int, Any]]:
         """(1-based position, item) of the file's top-level array; a Reject if the JSON breaks."""

@@ -7,12 +7,14 @@ Neither is ever the only copy of anything (DESIGN.md).
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, bindparam, func, select, update
 
 from cxpulse.domain import EventKind, Ticket
+from cxpulse.domain.limits import EARLIEST, latest, within_window
 from cxpulse.domain.types import FIGURES_OF_RECORD
 from cxpulse.metrics.facts import (
     TicketFacts,
@@ -33,7 +35,9 @@ from cxpulse.storage.histories import (
     ticket_ids,
 )
 from cxpulse.storage.rollups import refresh_rollups
-from cxpulse.storage.rows import local_day, naive_utc
+from cxpulse.storage.rows import aware_utc, local_day, naive_utc
+
+log = logging.getLogger("cxpulse.derive")
 
 KPI_BATCH = 5000
 # Below this many tickets one process is quicker than starting workers.
@@ -113,7 +117,7 @@ def _recompute_kpis(
 
 def _kpi_rows(histories, acc: StoredAccount) -> Iterator[list[dict]]:
     batch: list[dict] = []
-    for ticket, events in histories:
+    for ticket, events in _in_window(histories, acc):
         batch.append(kpi_row(ticket, final_facts(ticket, events, acc), acc))
         if len(batch) >= KPI_BATCH:
             yield batch
@@ -162,18 +166,34 @@ def _worker_kpi_rows(job: tuple[StoredAccount, list[str]]) -> list[dict]:
     acc, ids = job
     assert _worker_engine is not None
     with _worker_engine.connect() as conn:
-        return [kpi_row(t, final_facts(t, evs, acc), acc) for t, evs in ticket_histories(conn, acc.id, ids)]
+        return [kpi_row(t, final_facts(t, evs, acc), acc)
+                for t, evs in _in_window(ticket_histories(conn, acc.id, ids), acc)]
+
+
+def _in_window(histories, acc: StoredAccount) -> Iterator[tuple[Ticket, list]]:
+    """Histories whose times the fold can read: a time stored outside 1990 … five years
+    ahead (before the doors refused it, domain/limits.py) is left out, said in the log;
+    a ticket created then gets no KPIs. One such row never stops the refresh of all."""
+    end = latest()
+    for ticket, events in histories:
+        kept = within_window(ticket, events, end)
+        if kept is None or kept[0] is not ticket or len(kept[1]) != len(events):
+            log.warning("account %s, ticket %s: a time outside %s … %s is left out of its KPIs%s", acc.name,
+                        ticket.source_id, EARLIEST.date(), end.date(), "" if kept else " (the ticket is left out)")
+        if kept is not None:
+            yield kept
 
 
 def _restamp_response_days(store: Store, acc: StoredAccount) -> None:
     """Local days follow the account's timezone; after a timezone change they move."""
     r = T.responses
     tz = acc.tz
+    end = latest()
     with store.engine.begin() as conn:
         changed = [
             {"b_id": rid, "day": local_day(at, tz)}
             for rid, at, day in conn.execute(select(r.c.id, r.c.given_at, r.c.day).where(r.c.account_id == acc.id))
-            if local_day(at, tz) != day
+            if EARLIEST <= aware_utc(at) <= end and local_day(at, tz) != day  # an absurd stored time keeps its day
         ]
         if changed:
             conn.execute(update(r).where(r.c.id == bindparam("b_id")).values(day=bindparam("day")), changed)

@@ -12,18 +12,19 @@ account in its own `account` field is refused, never written elsewhere.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent, due_value
+from cxpulse.domain.limits import ID, text_problem
 from cxpulse.ingest.base import Record, RowError
+from cxpulse.ingest.fields import screen
 from cxpulse.ingest.jsonl import (
     parse_event,
     parse_lenient,
@@ -33,7 +34,7 @@ from cxpulse.ingest.jsonl import (
     parse_user,
 )
 from cxpulse.service.derive import refresh
-from cxpulse.service.load import TABLES, LoadResult, Touched, load
+from cxpulse.service.load import LoadResult, Touched, load
 from cxpulse.service.predict import rescore
 from cxpulse.service.refresher import refresher_for
 from cxpulse.service.report_cache import invalidate_reports
@@ -90,53 +91,32 @@ def parse_items(kind: str, items: Sequence[Any], account: str) -> tuple[list[Rec
         if not isinstance(item, dict):
             errors.append(ItemError(i, "(item)", f"expected a JSON object, got {type(item).__name__}"))
             continue
-        nul = next((k for k, v in item.items() if isinstance(v, str) and "\x00" in v), None)
-        if nul is not None:
-            errors.append(ItemError(i, str(nul), "holds a NUL character (\\u0000), which no text field may"))
-            continue
         other = item.get("account")
         if other not in (None, "", account):
             errors.append(ItemError(i, "account", f"this batch is for account {account!r}; leave `account` out"))
             continue
+        left_out: list[RowError] = []
         try:
-            obj = parser(item)
-        except RowError as e:
             try:
+                obj = parser(item)
+            except RowError as e:
                 obj, left_out = parse_lenient(LINE_TYPES[kind], item, e)
-            except RowError as e2:
-                errors.append(ItemError(i, e2.field, e2.reason))
-                continue
-            errors.extend(ItemError(i, x.field, x.reason, kept=True) for x in left_out)
+            # the limits of every store (time window, lengths, NUL, lone surrogates), before any write
+            left_out += screen(record_kind, obj)
+        except RowError as e2:
+            errors.append(ItemError(i, e2.field, e2.reason))
+            continue
         except (TypeError, ValueError, AttributeError, OverflowError, OSError) as e:  # a value no check foresaw
-            errors.append(ItemError(i, "(item)", f"cannot be read: {e}"))
+            errors.append(ItemError(i, "(item)", f"cannot be read: {_printable(str(e))}"))
             continue
-        long = too_long(record_kind, obj)
-        if long is not None:
-            errors.append(ItemError(i, *long))
-            continue
+        errors.extend(ItemError(i, x.field, x.reason, kept=True) for x in left_out)
         records.append(Record(record_kind, obj, account, "", i))
     return records, errors
 
 
-# column → the name the input gives it, where they differ
-_INPUT_NAMES = {"source_id": "id", "group_name": "group", "value_from": "from", "value_to": "to"}
-_LIMITS: dict[str, list[tuple[str, str, int]]] = {}
-
-
-def too_long(kind: str, obj: Any) -> tuple[str, str] | None:
-    """(field, reason) for the first text longer than its column holds (PostgreSQL would
-    refuse the whole batch; SQLite would store it), else None."""
-    limits = _LIMITS.get(kind)
-    if limits is None:
-        limits = _LIMITS[kind] = [
-            (c.name if c.name != "group_name" else "group", _INPUT_NAMES.get(c.name, c.name), c.type.length)
-            for c in TABLES[kind].columns if isinstance(c.type, String) and c.type.length
-        ]
-    for attr, name, length in limits:
-        value = getattr(obj, attr, None)
-        if isinstance(value, str) and len(value) > length:
-            return name, f"{len(value)} characters; at most {length}"
-    return None
+def _printable(text: str) -> str:
+    """Text that any encoder writes: a lone surrogate from the request becomes U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def ingest_batch(store: Store, account: str, kind: str, items: Sequence[Any], *, wait: bool = False) -> BatchResult:
@@ -253,14 +233,15 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
     be read."""
     from cxpulse.ingest.zendesk_webhook import parse_webhook
 
-    if "\\u0000" in json.dumps(body):
-        raise RowError("(body)", "holds a NUL character (\\u0000), which no text field may")
     try:
         update = parse_webhook(body)
     except RowError:
         raise
     except (TypeError, ValueError, OverflowError, OSError) as e:  # a value no field check foresaw
         raise RowError("(body)", f"cannot be read: {e}") from None
+    why = text_problem(update.ticket_id, ID)  # checked before it is looked up: no store reads a NUL or a surrogate
+    if why is not None:
+        raise RowError("id", why)
     acc = store.account(account)
     with store.engine.connect() as conn:
         row = conn.execute(
@@ -278,13 +259,15 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
         if stored is not None and "due_at" in update.fields and stored.due_at != ticket.due_at:
             update.events.append(_due_moved(update.ticket_id, update.at, stored.due_at, ticket.due_at))
     records = [Record("ticket", ticket, account)] + [Record("event", e, account) for e in update.events]
-    for rec in records:
-        long = too_long(rec.kind, rec.obj)
-        if long is not None:
-            raise RowError(*long)
+    for rec in records:  # the limits of every store: a bad ticket id or time refuses the body (422)
+        update.left_out += screen(rec.kind, rec.obj, _WEBHOOK_NAMES)
     left_out = [ItemError(0, e.field, e.reason, kept=True) for e in update.left_out]
     result = store_records(store, account, records, read=len(records), errors=left_out, wait=wait)
     return WebhookResult(update.ticket_id, update.shape, update.mapped, result)
+
+
+# domain attribute → the webhook body's field, where they differ
+_WEBHOOK_NAMES = {"source_id": "id", "value_from": "previous_value", "value_to": "value", "at": "time"}
 
 
 def _due_moved(ticket_id: str, at: datetime, old: datetime | None, new: datetime | None) -> TicketEvent:
