@@ -111,3 +111,47 @@ def test_an_error_naming_hostile_data_exits_with_its_code_not_a_markup_error(db_
     result = runner.invoke(app, ["report", "--db", db_arg, "--account", CLOSING])
     assert result.exit_code == 4, result.output
     assert f"no account named '{CLOSING}'" in result.output
+
+
+@pytest.fixture(scope="module")
+def trained_hostile_db(tmp_path_factory) -> str:
+    """A rated help desk of a hostile account with hostile agents and ticket ids, a model trained."""
+    import json
+
+    from tests.factories import random_help_desk
+
+    tmp = tmp_path_factory.mktemp("trained")
+    db = str(tmp / "cli.db")
+    records, _ = random_help_desk(tickets=300)
+    records = json.loads(json.dumps(records).replace('"T', '"[/]T'))
+    records += [{"type": "user", "id": a, "role": "agent", "name": name}
+                for a, name in (("a1", CLOSING), ("a2", LINK), ("a3", OSC8))]
+    path = write_jsonl(tmp / "desk.jsonl", records)
+    assert runner.invoke(app, ["import", "jsonl", str(path), "--db", db, "-a", CLOSING]).exit_code == 0
+    assert_literal(runner.invoke(app, ["train", "--db", db, "--account", CLOSING]), CLOSING)
+    return db
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    (["score", "--account", CLOSING], (CLOSING,)),  # random ratings: "no better than chance", in words
+    (["evaluate", "--account", CLOSING], (CLOSING,)),
+    (["alerts", "--account", CLOSING], ()),
+    (["report", "--by", "agent,channel", "--account", CLOSING], (CLOSING, LINK)),
+    (["drilldown", "--account", CLOSING], (CLOSING, "[/]T")),
+    (["accounts"], (CLOSING,)),
+], ids=lambda v: v[0] if isinstance(v, list) else "")
+def test_model_and_prediction_commands_print_hostile_names_literally(trained_hostile_db, args, shown):
+    assert_literal(runner.invoke(app, [*args, "--db", trained_hostile_db]), *shown)
+
+
+def test_survey_and_webhook_commands_print_hostile_names_literally(db_arg, tmp_path):
+    path = write_jsonl(tmp_path / "t.jsonl", [make_ticket()])
+    runner.invoke(app, ["import", "jsonl", str(path), "--db", db_arg, "-a", LINK])
+    url = "https://hooks.example.com/[/bold]?x=[link=https://evil.example]"
+    assert_literal(runner.invoke(app, ["surveys", "create", "csat", "--account", LINK, "--kind", "csat",
+                                       "--db", db_arg]), LINK)
+    assert_literal(runner.invoke(app, ["surveys", "list", "--db", db_arg]), LINK)
+    assert_literal(runner.invoke(app, ["surveys", "show", "csat", "--account", LINK, "--db", db_arg]), LINK)
+    assert_literal(runner.invoke(app, ["webhooks", "add", "--account", LINK, "--url", url, "--db", db_arg]), url)
+    assert_literal(runner.invoke(app, ["webhooks", "list", "--db", db_arg]), LINK)
+    assert_literal(runner.invoke(app, ["webhooks", "log", "--db", db_arg]))
