@@ -144,7 +144,7 @@ class Page(HTMLParser):
 def check_page(response, lang: str | None = None) -> Page:
     """Every page: its language, a title, one h1, a viewport, a label per control, no scripts."""
     assert response.headers["content-type"].startswith("text/html")
-    assert response.headers["content-security-policy"] == "default-src 'self'"
+    assert response.headers["content-security-policy"] == "default-src 'self'; frame-ancestors 'none'"
     assert response.headers["x-content-type-options"] == "nosniff"
     page = Page(response.text)
     assert page.lang in ("en", "ru", "el", "lt")
@@ -167,7 +167,7 @@ def check_page(response, lang: str | None = None) -> Page:
 def test_healthz_answers_and_every_response_carries_the_security_headers(client):
     r = client.get("/healthz")
     assert (r.status_code, r.json()) == (200, {"status": "ok"})
-    assert r.headers["content-security-policy"] == "default-src 'self'"
+    assert r.headers["content-security-policy"] == "default-src 'self'; frame-ancestors 'none'"
     assert r.headers["x-content-type-options"] == "nosniff"
     css = client.get("/static/style.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")

@@ -355,7 +355,9 @@ def test_link_votes_are_one_per_ticket_and_rate_limited_per_address(store):
     url = link_url(store, ACCOUNT, "csat", agent_id="a1")
     token = token_of(url)
     page = link_page(store, token, ticket_id="t1", customer_id="c1")
-    assert (page.language, page.agent_id, page.ticket_subject) == ("ru", "a1", "Printer on fire")
+    assert (page.language, page.agent_id, page.ticket_subject) == ("ru", "a1", "")  # a hint reveals nothing
+    own = link_page(store, token_of(link_url(store, ACCOUNT, "csat", agent_id="a1", ticket_id="t1")))
+    assert (own.ticket_id, own.ticket_subject) == ("t1", "Printer on fire")
     first = record_link_vote(store, token, score=5, ticket_id="t1", customer_id="c1", ip="10.0.0.1", now=T0)
     assert (first.outcome, first.language) == ("recorded", "ru")
     again = record_link_vote(store, token, score=1, ticket_id="t1", customer_id="c1", ip="10.0.0.2", now=T0)

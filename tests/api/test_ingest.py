@@ -96,6 +96,9 @@ def test_a_body_that_is_not_a_batch_is_a_422_in_the_error_shape(api):
     err = assert_error(api.post("/api/v1/accounts/acme/events", {"events": []}), 422, "invalid_request")
     assert err["details"][0]["loc"][-1] == "items"
     resp = api.client.post("/api/v1/accounts/acme/events", content=b"{not json", headers=api.acme)
+    assert_error(resp, 415, "unsupported_media_type")  # no Content-Type: not JSON (issue 13 §8)
+    resp = api.client.post("/api/v1/accounts/acme/events", content=b"{not json",
+                           headers={**api.acme, "Content-Type": "application/json"})
     assert_error(resp, 422, "invalid_request")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 
 from cxpulse.api.deps import KeyCache
-from cxpulse.api.errors import ApiRoute, install_error_handlers, not_found_or_method
+from cxpulse.api.errors import CATCH_ALL, ApiRoute, install_error_handlers, not_found_or_method
 from cxpulse.api.limits import BodyLimit, limiter_from_env
 from cxpulse.api.routes import accounts, docs, ingest, metrics, predictions, surveys, tickets
 from cxpulse.api.schemas import ErrorBody
@@ -47,11 +47,14 @@ def build_api(app: FastAPI) -> None:
         routers.append(webhooks.router)
     for router in routers:
         v1.include_router(router)
+    app.state.api_routers = [(PREFIX, router) for router in routers]  # for 405's Allow (api/errors.py)
 
-    @v1.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    @v1.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"],
+                  include_in_schema=False, name=CATCH_ALL)
     def unknown(request: Request) -> None:
-        """Anything else under /api/: the error shape, never the pages' 404."""
-        raise not_found_or_method(routers, PREFIX, request)
+        """Anything else under /api/: the error shape, never the pages' 404. OPTIONS (no
+        CORS here) and HEAD are 405 with the path's methods in Allow, like any other."""
+        raise not_found_or_method(request)
 
     app.include_router(v1)
     app.include_router(docs.router)

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, params
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxpulse.domain import AmbiguousTicket, CxpulseError, FormatError, InvalidQuery, NotFound, SurveyError
 
@@ -93,16 +94,64 @@ def to_response(exc: Exception) -> JSONResponse | None:
     return None
 
 
+JSON_TYPES = ("application/json", "+json")
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
+              415: "unsupported_media_type", 422: "invalid_request", 429: "rate_limited"}
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == JSON_TYPES[0] or media.endswith(JSON_TYPES[1])
+
+
+def _is_body_parse_error(exc: StarletteHTTPException) -> bool:
+    return exc.status_code == 400 and exc.detail == "There was an error parsing the body"
+
+
+def _unreadable_body(exc: BaseException) -> ApiError:
+    """FastAPI's "error parsing the body" (400 {"detail"}) told the way the API tells errors:
+    invalid UTF-8 and JSON nested past the parser's depth each say what to send instead."""
+    cause = exc.__cause__
+    if isinstance(cause, UnicodeDecodeError):
+        return ApiError(400, "invalid_json", f"the body is not UTF-8 (byte {cause.start}); send JSON encoded as UTF-8",
+                        {"position": cause.start})
+    if isinstance(cause, RecursionError):
+        return ApiError(400, "invalid_json", "the body's JSON is nested too deeply; no request of this API nests "
+                        "more than a few levels")
+    return ApiError(400, "invalid_json", "the body could not be read as JSON")
+
+
 class ApiRoute(APIRoute):
     """A route that answers every failure in the API's error shape, whatever handlers
-    the rest of the app registers (the survey pages and the dashboard have their own)."""
+    the rest of the app registers (the survey pages and the dashboard have their own).
+
+    A route that takes a JSON body answers 415 `unsupported_media_type` to a non-empty body
+    sent as anything else (a form, text/plain, no Content-Type): FastAPI would hand such a
+    body on as bytes, which a route declared `Any` (the Zendesk receiver) cannot read."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        takes_json = self.body_field is not None and not isinstance(self.body_field.field_info, params.Form)
 
         async def api_handler(request: Request) -> Response:
             try:
+                if takes_json and not _is_json(request.headers.get("content-type", "")) and await request.body():
+                    got = request.headers.get("content-type") or "none"
+                    raise ApiError(415, "unsupported_media_type",
+                                   f"the body must be JSON sent with Content-Type: application/json, not {got}",
+                                   {"content_type": got, "expected": "application/json"})
                 return await handler(request)
+            except RequestValidationError as exc:
+                if any(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+                    # /webhooks/deliveries is not webhook "deliveries": a literal path of another route wins
+                    routes = matching_routes(request.app, request.url.path)
+                    if routes and all(r.endpoint is not self.endpoint for r in routes):
+                        return to_response(method_error(request, routes))  # type: ignore[return-value]
+                return to_response(exc)  # type: ignore[return-value]
+            except StarletteHTTPException as exc:
+                if _is_body_parse_error(exc):
+                    return to_response(_unreadable_body(exc))  # type: ignore[return-value]
+                raise
             except Exception as exc:
                 response = to_response(exc)
                 if response is None:
@@ -138,14 +187,48 @@ def install_error_handlers(app: FastAPI) -> None:
         return PlainTextResponse("Internal Server Error", status_code=500)
 
 
-def not_found_or_method(routers: Sequence[Any], prefix: str, request: Request) -> ApiError:
-    """For the catch-all under /api/: 405 when a route of `routers` (mounted at `prefix`)
-    has this path with another method, else 404."""
+CATCH_ALL = "api_unknown"  # the name of the catch-all route under /api/v1 (api/__init__.py)
+
+
+def _literal_segments(route: APIRoute) -> int:
+    return sum(1 for part in route.path_format.split("/") if part and not part.startswith("{"))
+
+
+def matching_routes(app: Any, path: str) -> list[APIRoute]:
+    """The API routes whose path pattern fits `path`, the most literal ones only: for
+    /webhooks/deliveries the GET route of that path, not DELETE /webhooks/{webhook_id}.
+    The routers are those `build_api` keeps in `app.state.api_routers` as (prefix, router)."""
+    fits = [r for prefix, router in getattr(app.state, "api_routers", ()) if path.startswith(prefix)
+            for r in router.routes
+            if isinstance(r, APIRoute) and r.name != CATCH_ALL and r.path_regex.match(path.removeprefix(prefix))]
+    best = max((_literal_segments(r) for r in fits), default=0)
+    return [r for r in fits if _literal_segments(r) == best]
+
+
+def method_error(request: Request, routes: Sequence[APIRoute]) -> ApiError:
+    """405 with every method of the path in `Allow` and `details.allowed` when `routes`
+    (those that fit the path) exist, else 404."""
     path = request.url.path
-    sub = path.removeprefix(prefix)
-    for router in routers:
-        for route in router.routes:
-            if isinstance(route, APIRoute) and route.path_regex.match(sub) and request.method not in route.methods:
-                return ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {path}",
-                                {"allowed": sorted(route.methods)}, headers={"Allow": ", ".join(sorted(route.methods))})
-    return ApiError(404, "not_found", f"no API route {path}; /docs lists them")
+    allowed = sorted({m for r in routes for m in r.methods})
+    if not allowed:
+        return ApiError(404, "not_found", f"no API route {path}; /docs lists them")
+    return ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
+                    {"allowed": allowed}, headers={"Allow": ", ".join(allowed)})
+
+
+def not_found_or_method(request: Request) -> ApiError:
+    """For the catch-all under /api/: 405 when API routes have this path with other
+    methods (all of them in `Allow`), else 404."""
+    return method_error(request, matching_routes(request.app, request.url.path))
+
+
+def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """An HTTPException under /api/ (Starlette's router 405s, FastAPI's body parsing) in the
+    error shape: clients never see `{"detail": …}`."""
+    if exc.status_code == 405:
+        return to_response(method_error(request, matching_routes(request.app, request.url.path)))  # type: ignore
+    if _is_body_parse_error(exc):
+        return to_response(_unreadable_body(exc))  # type: ignore[return-value]
+    code = HTTP_CODES.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "bad_request")
+    message = exc.detail if isinstance(exc.detail, str) else "the request could not be answered"
+    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))

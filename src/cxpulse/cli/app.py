@@ -25,7 +25,7 @@ from cxpulse.cli.options import (
     OutputFormat,
     is_terminal,
 )
-from cxpulse.cli.render import out, print_csv, print_json, print_rows, print_table
+from cxpulse.cli.render import out, plain, print_csv, print_json, print_rows, print_table, warn
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
@@ -85,22 +85,22 @@ def import_cmd(
     else:
         print_table(rows, cols, title=f"import {fmt} {path} → {', '.join(summary.accounts) or account}")
     for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        warn(f"warning: {warning}")
     if summary.rejected or summary.fields_rejected:
         what = f"rejected {summary.rejected} rows"
         if summary.fields_rejected:
             what += f" and left out {summary.fields_rejected} bad fields of rows that went in"
-        err.print(f"[yellow]{what}[/] — each with file:line, field and reason in {summary.rejects_path}")
+        warn(f"{what} — each with file:line, field and reason in {summary.rejects_path}")
         whole = [r for r in summary.first_rejects if not r.kept][:5]
         parts = [r for r in summary.first_rejects if r.kept][: 5 if not whole else 3]
         for r in whole + parts:
-            err.print(f"  {r}", markup=False)
+            err.print(plain(f"  {r}"))
     else:
         err.print("rejected 0 rows")
     for what, n in summary.notes.items():
-        err.print(f"[yellow]{n:,} rows went in with {what}[/] — check the source; the first ones:")
+        warn(f"{n:,} rows went in with {what} — check the source; the first ones:")
         for note in [x for x in summary.first_notes if x.what == what][:3]:
-            err.print(f"  {note}", markup=False)
+            err.print(plain(f"  {note}"))
     if summary.rescored:
         err.print(f"rescored {summary.rescored} open tickets the import changed (see `cxpulse score --open`)")
 
@@ -187,7 +187,7 @@ class _progress_bar:
     def __enter__(self):
         if not is_terminal():
             return None
-        cols = [TextColumn("{task.description}"), BarColumn()]
+        cols = [TextColumn("{task.description}", markup=False), BarColumn()]
         cols += [DownloadColumn(), TransferSpeedColumn()] if self.unit == "bytes" else [TextColumn("{task.completed} " + self.unit)]
         self.bar = Progress(*cols, TimeRemainingColumn(), console=err, transient=True)
         self.bar.start()
@@ -468,7 +468,7 @@ def _say_chance(cards: list[dict]) -> None:
     for c in cards:
         if c.get("better_than_chance") is False:
             said = f"{c.get('account', '')}: {c.get('verdict')} — it gives no scores and raises no alerts"
-            err.print(f"[yellow]{said}[/]")
+            warn(said)
 
 
 CARD_COLUMNS = ["account", "version", "scope", "rated", "n", "AUC (95% interval)", "Brier", "baseline Brier", "base rate",
@@ -535,7 +535,7 @@ def score(
     rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=_datetime(as_of, "--as-of"))
     unscored = no_scores(store, rows[0]["account"] if ticket is not None and rows else account)
     for line in unscored:  # on stderr, so a JSON or CSV stdout stays what it was
-        err.print(f"[yellow]{line}[/]")
+        warn(line)
     if fmt is OutputFormat.json:
         print_json(rows)
         return

@@ -6,11 +6,11 @@ import functools
 from collections.abc import Callable
 
 import typer
-from rich.console import Console
 
+from cxpulse.cli.render import err, error_line
 from cxpulse.domain import CxpulseError, FormatError, NotFound, StorageUnavailable
 
-err = Console(stderr=True, highlight=False)
+__all__ = ["EXIT_CODES", "err", "handle_errors"]
 
 EXIT_CODES = {FormatError: 3, NotFound: 4, StorageUnavailable: 5}
 
@@ -21,7 +21,7 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except CxpulseError as e:
-            err.print(f"[bold red]error:[/] {e}", markup=True, soft_wrap=True)
+            error_line(e)  # literal: "[csv] of map.toml" keeps its brackets
             raise typer.Exit(EXIT_CODES.get(type(e), 2)) from None
 
     return wrapper

@@ -1,4 +1,12 @@
-"""Printing rows as a Rich table, JSON or CSV — the same rows, three shapes."""
+"""Printing rows as a Rich table, JSON or CSV — the same rows, three shapes.
+
+The two consoles here are the CLI's only ones, and both print text as it is: Rich markup
+(`[bold]`, `[link=…]`) and emoji codes (`:smile:`) are off, so an agent named `[/bold]` or
+`[link=https://evil.example]Open ticket[/link]` prints as those characters instead of crashing
+the command or becoming a clickable link (issue 13 §5). Colour comes only from `style=`
+arguments (`warn`, `error_line`), never from text, and terminal control characters in data
+(ESC starts a terminal escape sequence, e.g. an OSC 8 hyperlink) are shown as `\x1b`.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +18,40 @@ from collections.abc import Sequence
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+# C0 controls but tab and newline, DEL and C1 controls: shown, never sent to the terminal raw
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
+
+
+def plain(value: object) -> Text:
+    """`value` as text the terminal shows literally: no markup, no emoji codes, no control codes."""
+    return Text(str(value).translate(_CONTROLS))
+
+
+class LiteralConsole(Console):
+    """A console that prints every string it is given as `plain` text, whatever the caller forgot."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(highlight=False, markup=False, emoji=False, **kwargs)
+
+    def print(self, *objects, **kwargs) -> None:  # type: ignore[override]
+        super().print(*(plain(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
 
 # piped output is not wrapped to 80 columns: a file or a pager has room
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+out = LiteralConsole(width=None if sys.stdout.isatty() else 200)
+err = LiteralConsole(stderr=True)
+
+
+def warn(message: object) -> None:
+    """A warning on stderr, in yellow; the message's own brackets print as they are."""
+    err.print(plain(message), style="yellow", soft_wrap=True)
+
+
+def error_line(message: object) -> None:
+    """`error: message` on stderr, the label in bold red and the message literal."""
+    err.print(Text.assemble(("error:", "bold red"), " ", plain(message)), soft_wrap=True)
 
 
 def print_json(data) -> None:
@@ -29,11 +68,11 @@ def print_csv(rows: Sequence[dict], columns: Sequence[str]) -> None:
 
 
 def print_table(rows: Sequence[dict], columns: Sequence[str], *, title: str | None = None) -> None:
-    table = Table(title=title, show_lines=False)
+    table = Table(title=plain(title) if title is not None else None, show_lines=False)
     for c in columns:
-        table.add_column(c, justify="right" if rows and isinstance(rows[0].get(c), (int, float)) else "left")
+        table.add_column(plain(c), justify="right" if rows and isinstance(rows[0].get(c), (int, float)) else "left")
     for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in columns])
+        table.add_row(*[plain(_cell(row.get(c))) for c in columns])
     out.print(table)
 
 

@@ -15,13 +15,20 @@ from cxpulse.storage import Store
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="TCP port to listen on.")] = 8000,
+    trusted_proxies: Annotated[
+        str,
+        typer.Option("--trusted-proxies", envvar="CXPULSE_TRUSTED_PROXIES",
+                     help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated "
+                          "(e.g. 127.0.0.1 behind nginx on this host). Default: none. Env: CXPULSE_TRUSTED_PROXIES."),
+    ] = "",
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Serve the dashboard (/), the REST API (/api/v1, docs at /docs), the survey pages (/s/…, /l/…) and
     deliver outgoing webhooks in the background.
 
     The links in survey emails point at CXPULSE_BASE_URL (default http://127.0.0.1:8000):
-    set it to the address customers reach this server on.
+    set it to the address customers reach this server on. Behind a reverse proxy, name it
+    with --trusted-proxies so per-address limits count the client, not the proxy.
 
     Example: cxpulse serve --host 0.0.0.0 --port 8000 --db cxpulse.db
     """
@@ -30,6 +37,7 @@ def serve(
     from cxpulse.service.webhooks import start_deliverer
     from cxpulse.web import create_app
 
+    proxy_options = uvicorn_proxy_options(trusted_proxies)  # a bad entry fails before anything starts
     store = Store.open(db)
     app = create_app(store)
     start_deliverer(app)  # outgoing webhooks, every 15 s, while the server runs
@@ -43,4 +51,16 @@ def serve(
     # fewer, later collections: a request makes short-lived objects that reference counting
     # frees; the default thresholds ran full passes often enough to put metrics p99 at 148 ms
     gc.set_threshold(50_000, 20, 20)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **proxy_options)
+
+
+def uvicorn_proxy_options(trusted: str) -> dict:
+    """uvicorn's proxy settings for `--trusted-proxies`: X-Forwarded-* believed from those
+    peers only, and from none when it is empty — uvicorn alone would believe 127.0.0.1
+    (or FORWARDED_ALLOW_IPS), i.e. any local peer."""
+    from cxpulse.service.settings import trusted_proxies
+
+    allowed = trusted_proxies(trusted)
+    if not allowed:
+        return {"proxy_headers": False, "forwarded_allow_ips": []}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}

@@ -233,12 +233,16 @@ def link(
     account: AccountRequired,
     survey: Annotated[str, typer.Option("--survey", "-s", help="The survey's name.")],
     agent: Annotated[str, typer.Option("--agent", help="An agent's id: ratings through this link count for them.")] = "",
+    ticket: Annotated[str, typer.Option("--ticket", help="One ticket's own link: its page names the ticket's subject.")] = "",
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Print the link for email signatures and chat; add ?ticket=ID (&customer=ID) to rate one ticket.
+
+    A ?ticket= added to the link is a hint shown as typed; only a link made with --ticket
+    shows that ticket's subject.
 
     Example: cxpulse surveys link --account acme --survey csat --agent a1
     """
     from cxpulse.service.surveys import link_url
 
-    typer.echo(link_url(Store.open(db), account, survey, agent))
+    typer.echo(link_url(Store.open(db), account, survey, agent, ticket))

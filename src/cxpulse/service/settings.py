@@ -12,7 +12,7 @@ import os
 import secrets as _secrets
 from dataclasses import dataclass
 
-from cxpulse.domain import SurveyError
+from cxpulse.domain import InvalidQuery, SurveyError
 from cxpulse.storage import Store
 from cxpulse.storage import surveys as SS
 
@@ -36,6 +36,34 @@ def secret(store: Store) -> bytes:
             value = SS.get_setting(conn, SECRET_KEY)
     assert value is not None
     return value.encode()
+
+
+TRUSTED_PROXIES_ENV = "CXPULSE_TRUSTED_PROXIES"
+
+
+def trusted_proxies(value: str | None = None) -> list[str]:
+    """The peers whose X-Forwarded-For / X-Forwarded-Proto the server believes: addresses
+    or networks (`10.0.0.5`, `10.0.0.0/8`, `::1`), or `*`; none by default.
+
+    A client's address decides the per-address limits (signature-link votes). Believing
+    the header from any local peer would let anyone behind a same-host proxy, or on the
+    host, pick the address they are counted under (issue 13 §16). `value` defaults to
+    CXPULSE_TRUSTED_PROXIES; a malformed entry is an error, never silently ignored."""
+    import ipaddress
+
+    text = os.environ.get(TRUSTED_PROXIES_ENV, "") if value is None else value
+    entries = [x.strip() for x in text.split(",") if x.strip()]
+    if entries == ["*"]:
+        return entries
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False) if "/" in entry else ipaddress.ip_address(entry)
+        except ValueError:
+            raise InvalidQuery(
+                f"{TRUSTED_PROXIES_ENV} / --trusted-proxies: {entry!r} is not an IP address or network; "
+                "give the proxy's address, e.g. 127.0.0.1 or 10.0.0.0/8, comma-separated, or * for any"
+            ) from None
+    return entries
 
 
 def base_url() -> str:

@@ -31,7 +31,7 @@ from cxpulse.storage import Store
 from cxpulse.storage import surveys as SS
 from cxpulse.surveys import i18n, rules
 from cxpulse.surveys.definitions import LANGUAGES, Survey
-from cxpulse.surveys.tokens import Claims, verify, verify_link
+from cxpulse.surveys.tokens import Claims, verify, verify_ticket_link
 
 VOTES_PER_IP_HOUR = 5
 MAX_ID = 200  # ticket and customer ids, as the tables hold them
@@ -278,15 +278,16 @@ def _page(survey: Survey, lang: str, token: str, *, ticket_id: str = "", company
 # ---- signature and chat links ------------------------------------------------------------------
 
 
-def _link(store: Store, link_token: str) -> tuple[StoredSurvey, str]:
-    account_id, survey_id, agent_id = verify_link(secret(store), link_token)
+def _link(store: Store, link_token: str) -> tuple[StoredSurvey, str, str]:
+    """The survey, agent id and own ticket id ("" for a survey-wide link) of a link token."""
+    account_id, survey_id, agent_id, own_ticket = verify_ticket_link(secret(store), link_token)
     try:
         stored = survey_by_id(store, survey_id)
     except NotFound:
         raise TokenInvalid("this survey link's survey no longer exists") from None
     if stored.account_id != account_id:
         raise TokenInvalid("this survey link belongs to no survey")
-    return stored, agent_id
+    return stored, agent_id, own_ticket
 
 
 def _link_language(store: Store, stored: StoredSurvey, customer_id: str, language: str) -> str:
@@ -307,12 +308,17 @@ def _check_ids(ticket_id: str, customer_id: str) -> None:
 
 def link_page(store: Store, link_token: str, *, ticket_id: str = "", customer_id: str = "",
               language: str = "") -> PageContext:
-    """What a signature/chat link's page shows (the question, a button per score)."""
-    stored, agent_id = _link(store, link_token)
+    """What a signature/chat link's page shows (the question, a button per score).
+
+    A survey-wide link's `?ticket=` is a hint anyone can type (ticket ids are sequential):
+    it is shown back as typed and reveals nothing stored. Only a ticket's own signed link
+    (`link_url(..., ticket_id=…)`) shows that ticket's subject, whatever the query says."""
+    stored, agent_id, own_ticket = _link(store, link_token)
+    ticket_id = own_ticket or ticket_id
     _check_ids(ticket_id, customer_id)
     lang = _link_language(store, stored, customer_id, language)
     subject = ""
-    if ticket_id:
+    if own_ticket:
         with store.engine.connect() as conn:
             brief = SS.ticket_brief(conn, stored.account_id, ticket_id)
         subject = brief[0] if brief else ""
@@ -332,7 +338,8 @@ def record_link_vote(store: Store, link_token: str, *, score: int, ticket_id: st
     """A rating through a signature/chat link: one per (survey, ticket, customer) when a
     ticket is given, at most 5 per address per survey per hour; refusals are outcomes."""
     now = now_utc(now)
-    stored, agent_id = _link(store, link_token)
+    stored, agent_id, own_ticket = _link(store, link_token)
+    ticket_id = own_ticket or ticket_id  # a ticket's own link rates that ticket, whatever the form says
     survey = stored.survey
     _check_ids(ticket_id, customer_id)
     _check_score(survey, score)

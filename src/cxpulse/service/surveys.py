@@ -295,16 +295,17 @@ def invitation_links(store: Store, inv_id: int, *, now: datetime | None = None) 
     return links
 
 
-def link_url(store: Store, account: str, survey_name: str, agent_id: str = "") -> str:
+def link_url(store: Store, account: str, survey_name: str, agent_id: str = "", ticket_id: str = "") -> str:
     """The signature/chat link of a survey (optionally of one agent); it never expires.
-    Append `?ticket=ID` (and `&customer=ID`) to ask about one ticket."""
+    Append `?ticket=ID` (and `&customer=ID`) to ask about one ticket — a hint, shown as typed.
+    With `ticket_id`, the link is that ticket's own: its page also shows the ticket's subject."""
     stored = get_survey(store, account, survey_name)
     if stored.survey.kind == "csi":
         from cxpulse.domain import SurveyError
 
         raise SurveyError("a CSI survey asks several questions per ticket; it is sent by email, not by link — "
                           "use a csat, ces or nps survey for signature links")
-    return f"{base_url()}/l/{sign_link(secret(store), stored.account_id, stored.id, agent_id)}"
+    return f"{base_url()}/l/{sign_link(secret(store), stored.account_id, stored.id, agent_id, ticket_id)}"
 
 
 def invitations_by_status(store: Store, surveys: Sequence[StoredSurvey]) -> dict[int, dict[str, int]]:

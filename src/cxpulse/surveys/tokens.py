@@ -95,21 +95,35 @@ def verify(secret: bytes, token: str, now: datetime) -> Claims:
     return claims
 
 
-def sign_link(secret: bytes, account_id: int, survey_id: int, agent_id: str = "") -> str:
-    """A token for a signature or chat link: names the survey (and agent); never expires."""
+def sign_link(secret: bytes, account_id: int, survey_id: int, agent_id: str = "", ticket_id: str = "") -> str:
+    """A token for a signature or chat link: names the survey (and agent); never expires.
+
+    With `ticket_id` it is that ticket's own link: only such a link shows the ticket's
+    subject on its page (a `?ticket=` on a survey-wide link is an unchecked hint, issue 13 §7)."""
     _check_int("account_id", account_id)
     _check_int("survey_id", survey_id)
-    if not isinstance(agent_id, str):
-        raise SurveyError(f"agent_id: expected text, got {agent_id!r}")
-    return _seal(_key(secret), _LINK_TAG, [_VERSION, account_id, survey_id, agent_id])
+    for name, value in (("agent_id", agent_id), ("ticket_id", ticket_id)):
+        if not isinstance(value, str):
+            raise SurveyError(f"{name}: expected text, got {value!r}")
+    payload: list = [_VERSION, account_id, survey_id, agent_id]
+    return _seal(_key(secret), _LINK_TAG, payload + [ticket_id] if ticket_id else payload)
 
 
 def verify_link(secret: bytes, token: str) -> tuple[int, int, str]:
     """(account_id, survey_id, agent_id) of a genuine link token, else TokenInvalid."""
-    version, account_id, survey_id, agent_id = _open(_key(secret), _LINK_TAG, token, 4)
-    if not (version == _VERSION and _is_int(account_id) and _is_int(survey_id) and isinstance(agent_id, str)):
+    return verify_ticket_link(secret, token)[:3]
+
+
+def verify_ticket_link(secret: bytes, token: str) -> tuple[int, int, str, str]:
+    """(account_id, survey_id, agent_id, ticket_id) of a genuine link token; ticket_id is ""
+    for a survey-wide link, the ticket's id for a ticket's own link."""
+    fields = _open(_key(secret), _LINK_TAG, token, (4, 5))
+    version, account_id, survey_id, agent_id = fields[:4]
+    ticket_id = fields[4] if len(fields) == 5 else ""
+    if not (version == _VERSION and _is_int(account_id) and _is_int(survey_id) and isinstance(agent_id, str)
+            and isinstance(ticket_id, str) and (len(fields) == 4 or ticket_id)):
         raise TokenInvalid("survey link: the token's contents are not understood")
-    return account_id, survey_id, agent_id
+    return account_id, survey_id, agent_id, ticket_id
 
 
 def _seal(key: bytes, tag: bytes, payload: list) -> str:
@@ -121,7 +135,7 @@ def _seal(key: bytes, tag: bytes, payload: list) -> str:
     return f"{_b64encode(body)}.{_b64encode(mac)}"
 
 
-def _open(key: bytes, tag: bytes, token: object, length: int) -> list:
+def _open(key: bytes, tag: bytes, token: object, length: int | tuple[int, ...]) -> list:
     if not isinstance(token, str) or len(token) > _MAX_TOKEN:
         raise TokenInvalid("survey link: the token is not valid")
     parts = token.split(".")
@@ -135,7 +149,7 @@ def _open(key: bytes, tag: bytes, token: object, length: int) -> list:
         fields = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise TokenInvalid("survey link: the token's contents are not understood") from None
-    if not isinstance(fields, list) or len(fields) != length:
+    if not isinstance(fields, list) or len(fields) not in (length if isinstance(length, tuple) else (length,)):
         raise TokenInvalid("survey link: the token's contents are not understood")
     return fields
 

@@ -23,12 +23,25 @@ from cxpulse.web.pages import make_env
 
 STATIC_DIR = Path(__file__).parent / "static"
 
+# no page of ours may be framed by another site (clickjacking, issue 13 §12): CSP's
+# frame-ancestors for today's browsers, X-Frame-Options for older ones
+FRAME_ANCESTORS = b"frame-ancestors 'none'"
+CSP = b"default-src 'self'; " + FRAME_ANCESTORS
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
-    (b"content-security-policy", b"default-src 'self'"),
+    (b"content-security-policy", CSP),
     (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
     # the survey links carry their token in the path: never leak it to another site
     (b"referrer-policy", b"no-referrer"),
 )
+
+
+def _with_frame_ancestors(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A route's own CSP (e.g. /docs) keeps its sources but gains frame-ancestors 'none'."""
+    return [
+        (k, v + b"; " + FRAME_ANCESTORS if k.lower() == b"content-security-policy" and b"frame-ancestors" not in v else v)
+        for k, v in headers
+    ]
 
 
 class SecurityHeaders:
@@ -44,9 +57,9 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = _with_frame_ancestors(list(message.get("headers", [])))
+                present = {k.lower() for k, _ in headers}
+                message["headers"] = headers + [(k, v) for k, v in SECURITY_HEADERS if k not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -71,6 +84,8 @@ def create_app(store: Store, *, clock: Callable[[], datetime] | None = None) -> 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(survey_router)
     from cxpulse.api import build_api
+    from cxpulse.api.errors import API_PREFIX
+    from cxpulse.api.errors import http_error as api_http_error
     from cxpulse.web.dashboard import build_dashboard
 
     build_api(app)
@@ -81,6 +96,8 @@ def create_app(store: Store, *, clock: Callable[[], datetime] | None = None) -> 
         """A survey address that matches no route is a broken link: say so on a page."""
         if exc.status_code == 404 and request.url.path.startswith(("/s/", "/l/")):
             return broken_link(request)
+        if request.url.path.startswith(API_PREFIX):
+            return api_http_error(request, exc)  # the API's one error shape, never {"detail": …}
         return await http_exception_handler(request, exc)
 
     @app.get("/healthz", include_in_schema=False)

@@ -105,7 +105,16 @@ def change(kind: str, d: float | None) -> str:
     return FIGURES[kind][1](d)
 
 
+def shell(value: object) -> str:
+    """A value as one shell word, for the commands the pages suggest: an account named
+    `Acme Support` is `'Acme Support'`, so the command copied from the page runs as shown."""
+    import shlex
+
+    return shlex.quote(str(value))
+
+
 FILTERS = {
+    "shell": shell,
     "percent": percent, "nps": nps, "mean": mean, "score": score, "minutes": minutes, "count": count,
     "signed": signed, "p_value": p_value, "when": when, "day": day, "figure": figure, "change": change,
 }
