@@ -52,8 +52,8 @@ def add(
     """
     from cxpulse.service.webhooks import add_webhook
 
-    # the operator on this machine may point at a local or private address; API keys may not
-    secret, hook = add_webhook(Store.open(db), account, url, events=events.split(","), allow_private=True)
+    # a local or private address only when the operator's setting allows it: deliveries check it again
+    secret, hook = add_webhook(Store.open(db), account, url, events=events.split(","))
     err.print(f"webhook {hook.id} of account {hook.account} posts {', '.join(hook.events)} to {hook.url}; "
               "its signing secret (store it in the receiver now, it is not shown again):")
     typer.echo(secret)
