@@ -428,6 +428,22 @@ def test_a_low_survey_answer_is_held_so_its_comment_rides_along(store):
     assert log(store) == []
 
 
+def test_a_link_scanners_low_click_is_withdrawn_before_it_is_posted(store):
+    from cxpulse.service.surveys import create_survey, invitation_links, record_click, send_due
+    from cxpulse.surveys.definitions import Survey
+    from tests.survey_helpers import RecordingMailer, customer, invitations, seed, ticket, token_of
+
+    seed(store, [customer("c1"), ticket("t1", "c1", solved_at=NOW - timedelta(hours=3))])
+    create_survey(store, "acme", Survey(name="csat", kind="csat"), now=NOW - timedelta(days=1))
+    send_due(store, RecordingMailer(), now=NOW - timedelta(hours=1))
+    links = {s: token_of(u) for s, _l, u in invitation_links(store, invitations(store)["t1"]["id"])}
+    add_webhook(store, "acme", "https://hooks.example.com/a")
+    record_click(store, links[1], now=NOW)
+    assert [d["status"] for d in log(store)] == ["pending"]  # held for ANSWER_HOLD
+    assert record_click(store, links[2], now=NOW + S).outcome == "scanner"
+    assert log(store) == []  # never posted
+
+
 # ---- the CLI and the deliverer in the app --------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "ANSWER_HOLD", "BACKOFF", "EVENTS", "MAX_ATTEMPTS", "RECENT", "STATUSES", "DeliverySummary", "Webhook",
     "add_webhook", "deliver_due", "deliveries", "is_low", "list_webhooks", "private_targets_allowed", "queue_alerts",
     "queue_imported_low_ratings", "queue_low_ratings", "remove_webhook", "sign", "start_deliverer",
+    "withdraw_low_ratings",
 ]
 
 EVENTS = ("alert", "low_rating")
@@ -259,6 +260,14 @@ def queue_low_ratings(store: Store, account_id: int, responses: list[Response | 
             with store.engine.begin() as conn:
                 S.withdraw_unsent(conn, hooks, not_low)
     return n
+
+
+def withdraw_low_ratings(store: Store, account_id: int, source_ids: Iterable[str]) -> int:
+    """Forget the untried low_rating deliveries of these responses (deleted: a link scanner's click)."""
+    keys = [_key("low_rating", sid) for sid in source_ids]
+    with store.engine.begin() as conn:
+        hooks = [h.id for h in S.webhook_rows(conn, account_ids=[account_id], event="low_rating")]
+        return S.withdraw_unsent(conn, hooks, keys) if hooks and keys else 0
 
 
 def queue_imported_low_ratings(store: Store, touched: dict, *, now: datetime | None = None) -> int:
