@@ -152,7 +152,7 @@ def main() -> None:
         print(f"  installed in {time.monotonic() - t:.0f} s", flush=True)
 
         modules = run([str(bin_ / "python"), "-c", IMPORT_ALL], timeout=180, env=env, cwd=tmp).strip()
-        step(f"imported all {modules} of the installed package")
+        step(f"imported the installed package: {modules}")
 
         db = str(tmp / "smoke.db")
         cx = str(bin_ / "cxpulse")
