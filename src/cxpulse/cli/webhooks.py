@@ -42,7 +42,8 @@ def _hook(w) -> dict:
 @handle_errors
 def add(
     account: Annotated[str, typer.Option("--account", "-a", help="The account whose events are posted.")],
-    url: Annotated[str, typer.Option("--url", help="Where to POST: an http:// or https:// URL.")],
+    url: Annotated[str, typer.Option("--url", help="Where to POST: an http:// or https:// URL on a public address "
+                                     "(a local one only if CXPULSE_WEBHOOKS_ALLOW_HOSTS names its host).")],
     events: Annotated[str, typer.Option("--events", help="Comma-separated: alert, low_rating.")] = "alert,low_rating",
     db: DbOption = DB_DEFAULT,
 ) -> None:
