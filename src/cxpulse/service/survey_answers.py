@@ -22,11 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from cxpulse.domain import NotFound, Response, ResponseKind, Scale, SurveyError, TokenInvalid
 from cxpulse.ingest.base import Record
 from cxpulse.service.derive import refresh
-from cxpulse.service.load import load
+from cxpulse.service.load import Touched, load
 from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.settings import secret
 from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_id
-from cxpulse.service.load import Touched
 from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings, withdraw_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import surveys as SS
@@ -189,15 +188,16 @@ def _scanning(inv: SS.InvitationRow, now: datetime) -> bool:
 
 
 def _scanner(store: Store, stored: StoredSurvey, inv: SS.InvitationRow, keys: list[str], now: datetime,
-             result: ClickResult) -> ClickResult:
+             result: ClickResult) -> ClickResult | None:
     """A click of a scanner's burst: undo the burst's first click if this one found it, or
-    extend the window; either way nothing counts, and the page asks the person to confirm."""
+    extend the window; either way nothing counts, and the page asks the person to confirm.
+    None when the person's form was posted meanwhile: then this click is judged as usual."""
     until = now + rules.SCANNER_WINDOW
     with store.engine.begin() as conn:
-        if inv.answered_at is not None and SS.mark_scanner(conn, inv.id, inv.answered_at, until):
-            pass
-        else:
+        if inv.answered_at is None or not SS.mark_scanner(conn, inv.id, inv.answered_at, until):
             SS.extend_scanner(conn, inv.id, until)
+    if not _scanning(_reread(store, inv), now):
+        return None
     _forget(store, stored, keys)
     return dataclasses.replace(result, outcome="scanner", score=None)
 
@@ -238,14 +238,20 @@ def record_click(store: Store, token: str, *, now: datetime | None = None) -> Cl
     if claims.score is None:
         return dataclasses.replace(result, score=previous.get("score"))
     if _scanning(inv, now):
-        return _scanner(store, stored, inv, keys, now, result)
+        scanned = _scanner(store, stored, inv, keys, now, result)
+        if scanned is not None:
+            return scanned
+        inv = _reread(store, inv)
     if rules.click_outcome(inv.answered_at, now) == "refuse":
         return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score"))
     first, inv = _answer(store, inv, now, claims.score)
     if not first:
         if _scanning(inv, now) or rules.scanner_burst(inv.answered_at, inv.clicked_score, claims.score, now,
                                                       confirmed=inv.confirmed_at is not None):
-            return _scanner(store, stored, inv, keys, now, result)
+            scanned = _scanner(store, stored, inv, keys, now, result)
+            if scanned is not None:
+                return scanned
+            inv = _reread(store, inv)
         if rules.click_outcome(inv.answered_at, now) == "refuse":
             return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score"))
     reason = previous.get("reason", "") if survey.is_low(claims.score) else ""
