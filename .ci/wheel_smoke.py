@@ -138,7 +138,11 @@ def main() -> None:
         venv.create(tmp / "venv", with_pip=True)
         bin_ = tmp / "venv" / "bin"
         env["PATH"] = f"{bin_}{os.pathsep}{env.get('PATH', '')}"
-        run([str(bin_ / "python"), "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp / "dist"), str(ROOT)],
+        # from a clean copy of the sources: an in-tree build/ of an earlier run could slip stale files into the wheel
+        source = tmp / "source"
+        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db*"))
+        run([str(bin_ / "python"), "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp / "dist"), str(source)],
             timeout=300, env=env, cwd=tmp)
         (wheel,) = (tmp / "dist").glob("cxpulse-*.whl")
         step(f"built {wheel.name}; installing it without extras")
