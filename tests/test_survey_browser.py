@@ -134,3 +134,96 @@ def test_a_customer_answers_an_emailed_survey_in_a_real_browser(smtp_server, liv
     assert (tmp_path / "survey-form.png").stat().st_size > 0
     if os.environ.get("CXPULSE_KEEP_SCREENSHOTS"):
         shutil.copy(tmp_path / "survey-form.png", os.environ["CXPULSE_KEEP_SCREENSHOTS"])
+
+
+# ---- every survey page fits a 360 px phone (issue 13 §9) ----------------------------------------------
+
+# In the page: what does not fit the screen — the page scrolling sideways, an element past
+# its right edge, or a box whose text is wider than the box (cut, or spilling over).
+FIT_JS = """
+() => {
+  const vw = document.documentElement.clientWidth, bad = [];
+  const what = el => el.tagName + ' "' + (el.textContent || el.value || '').trim().slice(0, 30) + '"';
+  if (document.documentElement.scrollWidth > vw) bad.push('the page scrolls sideways: ' + document.documentElement.scrollWidth + ' > ' + vw);
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+    if (!r.width || s.visibility === 'hidden') continue;
+    if (r.right > vw + 0.5 || r.left < -0.5) bad.push('wider than the screen: ' + what(el) + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+    if (s.display !== 'inline' && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) bad.push('text cut: ' + what(el) + ' ' + el.scrollWidth + ' > ' + el.clientWidth);
+  }
+  return bad;
+}
+"""
+PHONE = {"width": 360, "height": 740}
+
+
+def _every_kind_and_scale() -> list[Survey]:
+    from cxpulse.surveys.definitions import KINDS, SCALES
+
+    out = []
+    for kind in KINDS:
+        for scale in SCALES[kind]:
+            extra = {"attributes": ("speed", "competence", "personal_approach")} if kind == "csi" else {}
+            out.append(Survey(name=f"{kind}-{scale}", kind=kind, scale=scale, throttle_days=0, **extra))
+    return out
+
+
+def test_every_survey_page_fits_a_360_px_phone_in_every_language(live_server, tmp_path):
+    """Each kind and scale, in each language: the email's landing page, the page asking to
+    confirm a score (a scanner's burst, every score as a radio), the CSI questions, and the
+    signature link's buttons — no text cut, nothing wider than a 360 px screen."""
+    from sqlalchemy import select
+
+    from cxpulse.service.surveys import invitation_links, link_url, list_surveys
+    from cxpulse.storage import tables as T
+    from cxpulse.surveys.definitions import LANGUAGES
+
+    sync_playwright = browser_or_skip()
+    store, base = live_server
+    now = datetime.now(UTC).replace(microsecond=0)
+    seed(store, [r for lang in LANGUAGES for r in (customer(f"c-{lang}", locale=lang),
+                                                    ticket(f"T-{lang}", f"c-{lang}", solved_at=now - timedelta(hours=2)))])
+    surveys = _every_kind_and_scale()
+    for survey in surveys:
+        create_survey(store, ACCOUNT, survey, now=now - timedelta(days=1))
+
+    class Mailer:
+        def send(self, to, email) -> None:
+            pass
+
+    assert send_due(store, Mailer()).sent == len(surveys) * len(LANGUAGES)
+    pages: list[tuple[str, str]] = []  # (what, url)
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(T.survey_invitations.c.id, T.survey_invitations.c.survey_id,
+                                   T.survey_invitations.c.language)).all()
+    names = {s.id: s.survey.name for s in list_surveys(store, ACCOUNT)}
+    for inv_id, survey_id, lang in rows:
+        links = invitation_links(store, inv_id)
+        what = f"{names[survey_id]} {lang}"
+        pages.append((f"{what} email landing", links[0][2]))
+        if len(links) > 1:  # two different scores at once: the page asking to confirm shows every score
+            pages.append((f"{what} confirm", links[-1][2]))
+    for survey in surveys:
+        if survey.kind != "csi":
+            url = link_url(store, ACCOUNT, survey.name)
+            pages += [(f"{survey.name} {lang} signature link", f"{url}?ticket=T-{lang}&lang={lang}") for lang in LANGUAGES]
+
+    problems: dict[str, list[str]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=PHONE)
+            page.set_default_timeout(5000)
+            for what, url in pages:
+                page.goto(url)
+                bad = page.evaluate(FIT_JS)
+                if bad:
+                    problems[what] = bad
+                    page.screenshot(path=str(tmp_path / f"{len(problems)}.png"), full_page=True)
+                if os.environ.get("CXPULSE_KEEP_SCREENSHOTS"):  # a folder: every page as a phone shows it
+                    page.screenshot(path=os.path.join(os.environ["CXPULSE_KEEP_SCREENSHOTS"],
+                                                      what.replace(" ", "_") + ".png"), full_page=True)
+        finally:
+            browser.close()
+    assert len(pages) >= 60
+    assert problems == {}, "\n".join(f"{k}: {v}" for k, v in problems.items()) + f"\nscreenshots in {tmp_path}"

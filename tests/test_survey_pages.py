@@ -244,6 +244,50 @@ def test_a_second_click_within_15_minutes_replaces_the_first_later_ones_are_refu
     assert [x["score"] for x in responses(store)] == [4]
 
 
+def test_a_link_scanner_fetching_every_score_decides_nothing_the_customers_later_click_does(store, client, clock):
+    """Issue 13 §6: a scanner fetched all links of the email in order and stored the last;
+    the customer's own click 30 minutes later got 409. Now the burst stores nothing, its pages
+    ask to confirm, and the customer's click decides — then the usual 15-minute rule holds."""
+    from cxpulse.service.report import ReportQuery, report
+
+    _desk(store, ("t1", "el"), ("t2", "en"))
+    links = _links(store, "t1")
+    m = i18n.texts("el")
+    for score in sorted(links):  # the scanner: every link, in order, within a second or two
+        clock.at += timedelta(milliseconds=300)
+        r = client.get(links[score])
+        assert r.status_code == 200, (score, r.status_code)
+    page = check_page(r, "el")
+    assert m["page.confirm_body"] in page.body_text  # the page asks a person to confirm, nothing stored
+    assert [x["value"] for x in page.radios if x["name"] == "score" and "checked" in x] == ["5"]
+    assert responses(store) == [] and invitations(store)["t1"]["answered_at"] is None
+    assert sum(r["n"] for r in report(store, ReportQuery(metrics=("csat",)))) == 0
+
+    clock.at += 30 * MIN  # the customer's own click
+    mine = client.get(links[2])
+    assert mine.status_code == 200 and m["page.thanks_body"] in Page(mine.text).body_text
+    assert [x["score"] for x in responses(store)] == [2]
+    clock.at += 5 * MIN  # a real second click within 15 minutes still replaces
+    assert client.get(links[3]).status_code == 200
+    clock.at += 11 * MIN
+    assert client.get(links[1]).status_code == 409  # and after them it is refused, as before
+    assert [x["score"] for x in responses(store)] == [3]
+    (csat,) = report(store, ReportQuery(metrics=("csat",)))
+    assert csat["n"] == 1
+
+    # the other customer answers the confirm page's form inside the scanner's window: a person
+    other = _links(store, "t2")
+    client.get(other[1])
+    client.get(other[2])
+    assert responses(store) == [x for x in responses(store) if x["ticket_id"] == "t1"]
+    saved = client.post(other[2], data={"score": "4", "comment": "fine"})
+    assert saved.status_code == 200
+    assert sorted((x["ticket_id"], x["score"]) for x in responses(store)) == [("t1", 3), ("t2", 4)]
+    clock.at += 20 * timedelta(seconds=1)
+    assert client.get(other[5]).status_code == 200  # within 15 minutes of the form: a person's change
+    assert sorted((x["ticket_id"], x["score"]) for x in responses(store)) == [("t1", 3), ("t2", 5)]
+
+
 @pytest.mark.parametrize("mangle", [
     lambda t: t[:-3] + ("A" if t[-3] != "A" else "B") + t[-2:],  # one character of the signature
     lambda t: t[:-1],

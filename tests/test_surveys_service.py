@@ -263,7 +263,8 @@ def test_a_click_records_then_replaces_within_15_minutes_then_is_refused(store):
     assert (csat["value"], csat["n"]) == (100.0, 1)
 
 
-def test_two_clicks_at_the_same_moment_leave_one_response(store):
+def test_two_different_clicks_at_the_same_moment_are_a_scanner_and_leave_none(store):
+    """No person clicks two scores at one instant; a link scanner fetching in parallel does."""
     _sent(store, "t1")
     links = _links(store, "t1")
     url = store.engine.url.render_as_string(hide_password=False)
@@ -285,9 +286,30 @@ def test_two_clicks_at_the_same_moment_leave_one_response(store):
         t.start()
     for t in threads:
         t.join()
-    assert errors == [] and sorted(outcomes) == ["recorded", "replaced"]
-    (row,) = responses(store)
-    assert row["score"] in (2, 5)
+    assert errors == [] and "scanner" in outcomes and set(outcomes) <= {"recorded", "scanner"}, outcomes
+    assert responses(store) == []
+    assert invitations(store)["t1"]["answered_at"] is None
+
+
+def test_a_scanner_burst_undoes_its_first_click_in_reports(store):
+    _sent(store, "t1")
+    links = _links(store, "t1")
+    at = T0 + 4 * H
+    assert record_click(store, links[1], now=at).outcome == "recorded"  # one click counts at once
+    assert report(store, ReportQuery(metrics=("csat",)))[0]["n"] == 1
+    outcomes = [record_click(store, links[s], now=at + timedelta(seconds=s)).outcome for s in (2, 3, 4, 5)]
+    assert outcomes == ["scanner"] * 4
+    assert responses(store) == []
+    assert sum(r["n"] for r in report(store, ReportQuery(metrics=("csat",)))) == 0
+    inv = invitations(store)["t1"]
+    assert (inv["status"], inv["answered_at"]) == ("sent", None)
+    # the scanner's window runs on from its last click; a click after it is the customer's
+    assert record_click(store, links[4], now=at + timedelta(seconds=5 + 59)).outcome == "scanner"
+    assert record_click(store, links[4], now=at + timedelta(minutes=30)).outcome == "recorded"
+    assert [r["score"] for r in responses(store)] == [4]
+    # the same score twice (a double click, a scanner fetching one link twice) is no burst
+    assert record_click(store, links[4], now=at + timedelta(minutes=30, seconds=1)).outcome == "replaced"
+    assert [r["score"] for r in responses(store)] == [4]
 
 
 def test_tampered_and_foreign_tokens_raise_and_record_nothing(store, monkeypatch):

@@ -79,6 +79,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture
+def loopback_allowed(monkeypatch):
+    """The operator's allowance for the test receiver on 127.0.0.1 (refused without it)."""
+    monkeypatch.setenv("CXPULSE_WEBHOOKS_ALLOW_HOSTS", "127.0.0.1")
+
+
 def verified(secret: str, headers: Any, body: bytes) -> dict:
     """What a receiver does: check X-Cxpulse-Signature over "<t>.<body>", then read the JSON."""
     parts = dict(p.split("=", 1) for p in headers["X-Cxpulse-Signature"].split(","))
@@ -197,7 +203,7 @@ def test_an_account_never_receives_another_accounts_events(store, tmp_path):
 # ---- delivering ----------------------------------------------------------------------------------------
 
 
-def test_a_delivery_is_signed_and_retried_on_the_backoff_schedule_until_delivered(store):
+def test_a_delivery_is_signed_and_retried_on_the_backoff_schedule_until_delivered(store, loopback_allowed):
     acme = account_id(store, "acme")
     with Receiver(fail=3) as rx:
         secret, hook = add_webhook(store, "acme", rx.url, allow_private=True, now=NOW)
@@ -234,7 +240,7 @@ def test_a_delivery_is_signed_and_retried_on_the_backoff_schedule_until_delivere
     assert list_webhooks(store, "acme")[0].deliveries == {"delivered": 1} and hook.events == ("alert", "low_rating")
 
 
-def test_an_endpoint_that_always_fails_is_given_up_after_the_last_backoff(store):
+def test_an_endpoint_that_always_fails_is_given_up_after_the_last_backoff(store, loopback_allowed):
     acme = account_id(store, "acme")
     with Receiver(always=503) as rx:
         add_webhook(store, "acme", rx.url, allow_private=True)
@@ -249,7 +255,7 @@ def test_an_endpoint_that_always_fails_is_given_up_after_the_last_backoff(store)
     assert len(rx.requests) == 6
 
 
-def test_an_unreachable_endpoint_records_the_error(store):
+def test_an_unreachable_endpoint_records_the_error(store, loopback_allowed):
     acme = account_id(store, "acme")
     with Receiver() as rx:
         url = rx.url
@@ -261,7 +267,7 @@ def test_an_unreachable_endpoint_records_the_error(store):
     assert "ConnectError" in d["last_error"]
 
 
-def test_two_deliver_runs_at_once_post_each_delivery_exactly_once(store):
+def test_two_deliver_runs_at_once_post_each_delivery_exactly_once(store, loopback_allowed):
     acme = account_id(store, "acme")
     with Receiver(delay=0.01) as rx:
         add_webhook(store, "acme", rx.url, allow_private=True)
@@ -307,6 +313,81 @@ def test_urls_and_events_are_checked(store):
     assert add_webhook(store, "acme", "http://127.0.0.1:8000/x", allow_private=True)[0].startswith("whsec_")
 
 
+@pytest.mark.parametrize("url", [
+    "http://localhost./x", "http://LOCALHOST../x", "http://localhost.localdomain/x", "http://printer.local/x",
+    "http://127.0.0.1%2e/x", "http://[::ffff:127.0.0.1]/x", "http://[::ffff:7f00:1]/x", "http://[64:ff9b::7f00:1]/x",
+    "http://[64:ff9b::a9fe:a9fe]/latest", "http://[2002:7f00:1::]/x", "http://[2002:a00:1::1]/x", "http://[fe80::1%25eth0]/x",
+    "http://0.0.0.0/x", "http://[::]/x", "http://100.64.0.1/x", "http://224.0.0.1/x",
+])
+def test_local_addresses_in_disguise_are_refused_when_added(store, url):
+    store.ensure_account("acme")
+    with pytest.raises(InvalidQuery, match="CXPULSE_WEBHOOKS_ALLOW_HOSTS="):
+        add_webhook(store, "acme", url)
+
+
+def test_the_operator_allows_named_hosts(store, monkeypatch):
+    store.ensure_account("acme")
+    monkeypatch.setenv("CXPULSE_WEBHOOKS_ALLOW_HOSTS", "hooks.internal, 127.0.0.1")
+    assert add_webhook(store, "acme", "http://127.0.0.1:8000/x")[1].url == "http://127.0.0.1:8000/x"
+    assert add_webhook(store, "acme", "http://hooks.internal./x")[0].startswith("whsec_")
+    with pytest.raises(InvalidQuery, match="loopback"):
+        add_webhook(store, "acme", "http://127.0.0.2:8000/x")  # allowed is what is named, not its neighbours
+
+
+def test_a_name_resolving_to_a_local_address_is_refused_at_delivery(store):
+    """The machine's own host name resolves to one of its addresses: an endpoint stored before
+    the check (or a DNS name that later points inward) gets nothing, and the log says why and
+    how to allow it. So does `localhost.`, stored by an older version."""
+    import socket
+
+    name = socket.gethostname().lower()
+    try:
+        socket.getaddrinfo(name, 80)
+    except OSError:
+        pytest.skip(f"this machine's host name {name!r} does not resolve")
+    acme = account_id(store, "acme")
+    with Receiver() as rx:
+        port = rx.server.server_address[1]
+        add_webhook(store, "acme", f"http://{name}:{port}/hook")  # a plain name passes when added
+        add_webhook(store, "acme", f"http://localhost.:{port}/hook", allow_private=True)
+        queue_low_ratings(store, acme, [rating("r1", 1)])
+        assert deliver_due(store).retrying == 2
+    assert rx.requests == []
+    errors = sorted(d["last_error"] for d in log(store))
+    assert re.search(rf"host '{re.escape(name)}' resolves to [0-9a-f.:]+, a (loopback|private|link-local) address; "
+                     rf"allow it with CXPULSE_WEBHOOKS_ALLOW_HOSTS={re.escape(name)}", errors[0] + errors[1])
+    assert any("'localhost.' is a local name; allow it with CXPULSE_WEBHOOKS_ALLOW_HOSTS=localhost" in e for e in errors)
+
+
+def test_delivery_connects_to_the_address_it_checked(store, monkeypatch):
+    """One resolution per post, and the connection goes to that address with the URL's Host:
+    a DNS answer that changes between the check and the connect is never used."""
+    import httpx2
+
+    from cxpulse.service import webhook_targets
+
+    acme = account_id(store, "acme")
+    calls: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return ["127.0.0.1"]  # the system resolver has never heard of hooks.example.com
+
+    with Receiver() as rx:
+        port = rx.server.server_address[1]
+        add_webhook(store, "acme", f"http://hooks.example.com:{port}/hook")
+        queue_low_ratings(store, acme, [rating("r1", 1)], now=NOW)
+        client = httpx2.Client(transport=webhook_targets.checked_transport(resolve=resolver))
+        assert deliver_due(store, client=client, now=NOW).retrying == 1  # 127.0.0.1 is loopback: refused
+        assert rx.requests == [] and "resolves to 127.0.0.1, a loopback address" in log(store)[0]["last_error"]
+
+        monkeypatch.setattr(webhook_targets, "refusal", lambda ip: None)  # as if 127.0.0.1 were public
+        assert deliver_due(store, client=client, now=NOW + BACKOFF[0] + S).delivered == 1
+    assert calls == ["hooks.example.com", "hooks.example.com"]
+    ((path, headers, _body),) = rx.requests
+    assert (path, headers["Host"]) == ("/hook", f"hooks.example.com:{port}")
+
+
 # ---- where events come from: scoring and survey answers ---------------------------------------------
 
 
@@ -347,10 +428,26 @@ def test_a_low_survey_answer_is_held_so_its_comment_rides_along(store):
     assert log(store) == []
 
 
+def test_a_link_scanners_low_click_is_withdrawn_before_it_is_posted(store):
+    from cxpulse.service.surveys import create_survey, invitation_links, record_click, send_due
+    from cxpulse.surveys.definitions import Survey
+    from tests.survey_helpers import RecordingMailer, customer, invitations, seed, ticket, token_of
+
+    seed(store, [customer("c1"), ticket("t1", "c1", solved_at=NOW - timedelta(hours=3))])
+    create_survey(store, "acme", Survey(name="csat", kind="csat"), now=NOW - timedelta(days=1))
+    send_due(store, RecordingMailer(), now=NOW - timedelta(hours=1))
+    links = {s: token_of(u) for s, _l, u in invitation_links(store, invitations(store)["t1"]["id"])}
+    add_webhook(store, "acme", "https://hooks.example.com/a")
+    record_click(store, links[1], now=NOW)
+    assert [d["status"] for d in log(store)] == ["pending"]  # held for ANSWER_HOLD
+    assert record_click(store, links[2], now=NOW + S).outcome == "scanner"
+    assert log(store) == []  # never posted
+
+
 # ---- the CLI and the deliverer in the app --------------------------------------------------------------------
 
 
-def test_cli_add_list_deliver_log_remove(tmp_path):
+def test_cli_add_list_deliver_log_remove(tmp_path, loopback_allowed):
     from cxpulse.storage import Store
 
     db = str(tmp_path / "cli.db")
@@ -379,7 +476,7 @@ def test_cli_add_list_deliver_log_remove(tmp_path):
     assert bad.exit_code == 2 and "http:// or https://" in bad.output
 
 
-def test_the_app_runs_the_deliverer_in_the_background(store):
+def test_the_app_runs_the_deliverer_in_the_background(store, loopback_allowed):
     from fastapi.testclient import TestClient
 
     from cxpulse.web import create_app

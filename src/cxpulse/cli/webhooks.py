@@ -42,7 +42,8 @@ def _hook(w) -> dict:
 @handle_errors
 def add(
     account: Annotated[str, typer.Option("--account", "-a", help="The account whose events are posted.")],
-    url: Annotated[str, typer.Option("--url", help="Where to POST: an http:// or https:// URL.")],
+    url: Annotated[str, typer.Option("--url", help="Where to POST: an http:// or https:// URL on a public address "
+                                     "(a local one only if CXPULSE_WEBHOOKS_ALLOW_HOSTS names its host).")],
     events: Annotated[str, typer.Option("--events", help="Comma-separated: alert, low_rating.")] = "alert,low_rating",
     db: DbOption = DB_DEFAULT,
 ) -> None:
@@ -52,8 +53,8 @@ def add(
     """
     from cxpulse.service.webhooks import add_webhook
 
-    # the operator on this machine may point at a local or private address; API keys may not
-    secret, hook = add_webhook(Store.open(db), account, url, events=events.split(","), allow_private=True)
+    # a local or private address only when the operator's setting allows it: deliveries check it again
+    secret, hook = add_webhook(Store.open(db), account, url, events=events.split(","))
     err.print(f"webhook {hook.id} of account {hook.account} posts {', '.join(hook.events)} to {hook.url}; "
               "its signing secret (store it in the receiver now, it is not shown again):")
     typer.echo(secret)

@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from cxpulse.domain import NotFound, Response, ResponseKind, Scale, SurveyError, TokenInvalid
 from cxpulse.ingest.base import Record
 from cxpulse.service.derive import refresh
-from cxpulse.service.load import load
+from cxpulse.service.load import Touched, load
 from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.settings import secret
 from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_id
-from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings
+from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings, withdraw_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import surveys as SS
 from cxpulse.surveys import i18n, rules
@@ -39,7 +39,7 @@ MAX_ID = 200  # ticket and customer ids, as the tables hold them
 
 @dataclass
 class ClickResult:
-    outcome: str  # "recorded" | "replaced" | "refused" | "opened" (a token without a score)
+    outcome: str  # "recorded" | "replaced" | "refused" | "opened" (a token without a score) | "scanner"
     survey: Survey
     language: str
     score: int | None
@@ -166,15 +166,55 @@ def _existing(store: Store, stored: StoredSurvey, keys: list[str]) -> dict[str, 
         return SS.stored_responses(conn, stored.account_id, keys)
 
 
-def _answer(store: Store, inv: SS.InvitationRow, now: datetime) -> tuple[bool, datetime | None]:
-    """(this is the first answer, when the first answer was given) — decided atomically."""
+def _answer(store: Store, inv: SS.InvitationRow, now: datetime, score: int | None = None
+            ) -> tuple[bool, SS.InvitationRow]:
+    """(this is the first answer, the invitation as it stands after) — decided atomically."""
     if inv.answered_at is None:
         with store.engine.begin() as conn:
-            if SS.mark_answered(conn, inv.id, now):
-                return True, now
-        with store.engine.connect() as conn:
-            inv = SS.invitation(conn, inv.id)
-    return False, inv.answered_at
+            if SS.mark_answered(conn, inv.id, now, score):
+                return True, dataclasses.replace(inv, answered_at=now, clicked_score=score, status="answered")
+    return False, _reread(store, inv)
+
+
+def _reread(store: Store, inv: SS.InvitationRow) -> SS.InvitationRow:
+    with store.engine.connect() as conn:
+        again = SS.invitation(conn, inv.id)
+    return again if again is not None else inv
+
+
+def _scanning(inv: SS.InvitationRow, now: datetime) -> bool:
+    """Inside a link scanner's burst: its clicks store nothing until the window has passed."""
+    return inv.confirmed_at is None and inv.scanner_until is not None and now <= inv.scanner_until
+
+
+def _scanner(store: Store, stored: StoredSurvey, inv: SS.InvitationRow, keys: list[str], now: datetime,
+             result: ClickResult) -> ClickResult | None:
+    """A click of a scanner's burst: undo the burst's first click if this one found it, or
+    extend the window; either way nothing counts, and the page asks the person to confirm.
+    None when the person's form was posted meanwhile: then this click is judged as usual."""
+    until = now + rules.SCANNER_WINDOW
+    with store.engine.begin() as conn:
+        if inv.answered_at is None or not SS.mark_scanner(conn, inv.id, inv.answered_at, until):
+            SS.extend_scanner(conn, inv.id, until)
+    if not _scanning(_reread(store, inv), now):
+        return None
+    _forget(store, stored, keys)
+    return dataclasses.replace(result, outcome="scanner", score=None)
+
+
+def _forget(store: Store, stored: StoredSurvey, keys: list[str]) -> None:
+    """Delete what a scanner's click stored: the responses, the derived rows counting them,
+    kept reports, and its low-rating webhook (held, so never posted yet)."""
+    with SS.answers_lock(store.engine, stored.account_id):
+        with store.engine.begin() as conn:
+            gone = SS.delete_responses(conn, stored.account_id, keys)
+        if gone:
+            days = [d for _t, d in gone]
+            refresh(store, {stored.account_name: Touched(tickets={t for t, _d in gone}, first_day=min(days),
+                                                         last_day=max(days))})
+    if gone:
+        invalidate_reports(store)
+        withdraw_low_ratings(store, stored.account_id, keys)
 
 
 # ---- one-click links and the follow-up form --------------------------------------------------
@@ -182,7 +222,12 @@ def _answer(store: Store, inv: SS.InvitationRow, now: datetime) -> tuple[bool, d
 
 def record_click(store: Store, token: str, *, now: datetime | None = None) -> ClickResult:
     """A click on a score in the email: record it, replace the first within 15 minutes,
-    refuse later. A token without a score only opens the page ("opened")."""
+    refuse later. A token without a score only opens the page ("opened").
+
+    A mail link scanner fetches every score link within seconds: a different score within
+    SCANNER_WINDOW of the first click, before the page's form was posted, undoes that first
+    click and starts a scanner window in which clicks store nothing ("scanner"); the page
+    then asks to confirm the score, and the form — or a click after the window — decides."""
     now = now_utc(now)
     claims, inv, stored = _verified(store, token, now)
     survey = stored.survey
@@ -192,14 +237,29 @@ def record_click(store: Store, token: str, *, now: datetime | None = None) -> Cl
     previous = _existing(store, stored, keys).get(keys[0], {})
     if claims.score is None:
         return dataclasses.replace(result, score=previous.get("score"))
+    if _scanning(inv, now):
+        scanned = _scanner(store, stored, inv, keys, now, result)
+        if scanned is not None:
+            return scanned
+        inv = _reread(store, inv)
     if rules.click_outcome(inv.answered_at, now) == "refuse":
         return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score"))
-    first, answered_at = _answer(store, inv, now)
-    if not first and rules.click_outcome(answered_at, now) == "refuse":
-        return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score"))
+    first, inv = _answer(store, inv, now, claims.score)
+    if not first:
+        if _scanning(inv, now) or rules.scanner_burst(inv.answered_at, inv.clicked_score, claims.score, now,
+                                                      confirmed=inv.confirmed_at is not None):
+            scanned = _scanner(store, stored, inv, keys, now, result)
+            if scanned is not None:
+                return scanned
+            inv = _reread(store, inv)
+        if rules.click_outcome(inv.answered_at, now) == "refuse":
+            return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score"))
     reason = previous.get("reason", "") if survey.is_low(claims.score) else ""
     _save(store, stored, keys, [("", claims.score, None)], ticket_id=inv.ticket_id, customer_id=inv.customer_id,
-          given_at=answered_at or now, reason=reason, comment=previous.get("comment", ""))
+          given_at=inv.answered_at or now, reason=reason, comment=previous.get("comment", ""))
+    if _scanning(_reread(store, inv), now):  # a burst was seen while this click was stored: it goes too
+        _forget(store, stored, keys)
+        return dataclasses.replace(result, outcome="scanner", score=None)
     return dataclasses.replace(result, outcome="recorded" if first else "replaced", score=claims.score)
 
 
@@ -237,9 +297,11 @@ def record_feedback(store: Store, token: str, *, reason: str = "", comment: str 
                          token, customer_id=inv.customer_id)
     if before and changes_rating and rules.click_outcome(inv.answered_at, now) == "refuse":
         return dataclasses.replace(result, outcome="refused", refusal="too_late", score=before[0][0])
-    first, answered_at = _answer(store, inv, now)
+    first, inv = _answer(store, inv, now, rows[0][1] if survey.kind != "csi" else None)
     _save(store, stored, keys, rows, ticket_id=inv.ticket_id, customer_id=inv.customer_id,
-          given_at=answered_at or now, reason=reason, comment=comment)
+          given_at=inv.answered_at or now, reason=reason, comment=comment)
+    with store.engine.begin() as conn:
+        SS.confirm(conn, inv.id, now)  # a person posted the form: no later click is taken for a scanner's
     return dataclasses.replace(result, outcome="recorded" if first or not existing else "replaced")
 
 

@@ -67,10 +67,13 @@ def deliver_due(store: Store, *, now: datetime | None = None, client: Any = None
 
     Each is claimed by a conditional UPDATE before it is posted, so runs in parallel
     (cron and the server, several servers) never post one twice. `now` fixes the clock
-    (tests); `client` is an httpx2.Client or anything with its `stream` method; `stop`,
-    once set, ends the run before the next delivery (a server shutting down).
+    (tests); `client` is an httpx2.Client or anything with its `stream` method (the default
+    one posts only to public addresses, or hosts the operator allows: service.webhook_targets);
+    `stop`, once set, ends the run before the next delivery (a server shutting down).
     """
     import httpx2
+
+    from cxpulse.service.webhook_targets import checked_transport
 
     clock = (lambda: _now(now)) if now is not None else (lambda: datetime.now(UTC))
     run_id = uuid.uuid4().hex
@@ -79,7 +82,8 @@ def deliver_due(store: Store, *, now: datetime | None = None, client: Any = None
     if not ids:
         return DeliverySummary()
     own = client is None
-    client = client or httpx2.Client(timeout=TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+    client = client or httpx2.Client(timeout=TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT},
+                                     transport=checked_transport(), trust_env=False)
     counts = {"claimed": 0, "delivered": 0, "retrying": 0, "failed": 0}
     try:
         for did in ids:

@@ -12,11 +12,8 @@ dedupes on `X-Cxpulse-Delivery`. docs/webhooks.md has the payloads and a receive
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
-import os
 import secrets
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from cxpulse.domain import InvalidQuery, NotFound, Response, Scale, is_satisfied
+from cxpulse.service import webhook_targets as T_
 from cxpulse.service.webhook_delivery import (
     BACKOFF,
     MAX_ATTEMPTS,
@@ -43,6 +41,7 @@ __all__ = [
     "ANSWER_HOLD", "BACKOFF", "EVENTS", "MAX_ATTEMPTS", "RECENT", "STATUSES", "DeliverySummary", "Webhook",
     "add_webhook", "deliver_due", "deliveries", "is_low", "list_webhooks", "private_targets_allowed", "queue_alerts",
     "queue_imported_low_ratings", "queue_low_ratings", "remove_webhook", "sign", "start_deliverer",
+    "withdraw_low_ratings",
 ]
 
 EVENTS = ("alert", "low_rating")
@@ -52,7 +51,7 @@ ANSWER_HOLD = timedelta(minutes=5)  # a survey answer waits this long so its fol
 MAX_WEBHOOKS = 20  # active endpoints per account
 MAX_URL = 2000
 KEY_MAX = 200  # webhook_deliveries.event_key's length
-ALLOW_PRIVATE_ENV = "CXPULSE_WEBHOOKS_ALLOW_PRIVATE"
+ALLOW_PRIVATE_ENV = T_.ALLOW_PRIVATE_ENV
 
 
 # ---- endpoints ------------------------------------------------------------------------------
@@ -72,13 +71,15 @@ class Webhook:
 
 
 def private_targets_allowed() -> bool:
-    """Whether the API may add endpoints on loopback/private addresses (env CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1)."""
-    return os.environ.get(ALLOW_PRIVATE_ENV, "") == "1"
+    """Whether every host may be posted to, private or not (env CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1)."""
+    return T_.all_private_allowed()
 
 
 def check_url(url: str, *, allow_private: bool = False) -> str:
-    """An http(s) URL with a host; a private or loopback address only when allowed, so an
-    account key cannot make the server post into the network it runs in."""
+    """An http(s) URL with a host; a local or private one only when allowed (`allow_private`,
+    or the operator's CXPULSE_WEBHOOKS_ALLOW_HOSTS / _ALLOW_PRIVATE), so an account key cannot
+    make the server post into the network it runs in. A name is judged again, on what it
+    resolves to, at every delivery (service.webhook_targets)."""
     url = url.strip()
     try:
         parts = urlsplit(url)
@@ -88,24 +89,12 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     if (not host or parts is None or parts.scheme not in ("http", "https") or len(url) > MAX_URL
             or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url)):
         raise InvalidQuery(f"webhook URL {url[:100]!r} must be an http:// or https:// address with a host")
-    if not allow_private and _is_local(host):
-        raise InvalidQuery(f"webhook URL host {host!r} is a local or private address; use a public one "
-                           f"(an operator can allow these with `cxpulse webhooks add` or {ALLOW_PRIVATE_ENV}=1)")
+    why = None if allow_private or T_.is_allowed(host) else T_.literal_refusal(host)
+    if why:
+        raise InvalidQuery(f"webhook URL host {host!r} is {why}; "
+                           f"use a public one (the operator can allow it with "
+                           f"{T_.ALLOW_HOSTS_ENV}={T_.normal_host(host)})")
     return url
-
-
-def _is_local(host: str) -> bool:
-    """localhost, or an IP literal that is not global — legacy forms too (`127.1`, `2130706433`)."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        try:
-            ip = ipaddress.IPv4Address(socket.inet_aton(host))  # what the resolver would make of it
-        except OSError:
-            return False
-    return not ip.is_global
 
 
 def check_events(events: Iterable[str]) -> tuple[str, ...]:
@@ -271,6 +260,14 @@ def queue_low_ratings(store: Store, account_id: int, responses: list[Response | 
             with store.engine.begin() as conn:
                 S.withdraw_unsent(conn, hooks, not_low)
     return n
+
+
+def withdraw_low_ratings(store: Store, account_id: int, source_ids: Iterable[str]) -> int:
+    """Forget the untried low_rating deliveries of these responses (deleted: a link scanner's click)."""
+    keys = [_key("low_rating", sid) for sid in source_ids]
+    with store.engine.begin() as conn:
+        hooks = [h.id for h in S.webhook_rows(conn, account_ids=[account_id], event="low_rating")]
+        return S.withdraw_unsent(conn, hooks, keys) if hooks and keys else 0
 
 
 def queue_imported_low_ratings(store: Store, touched: dict, *, now: datetime | None = None) -> int:

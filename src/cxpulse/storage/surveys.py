@@ -199,11 +199,41 @@ def release_reminder(conn: Connection, inv_id: int, error: str) -> None:
     conn.execute(update(I).where(I.c.id == inv_id).values(reminded_at=None, error=error))
 
 
-def mark_answered(conn: Connection, inv_id: int, now: datetime) -> bool:
-    """Record the first answer's time; False when an answer was already recorded."""
+def mark_answered(conn: Connection, inv_id: int, now: datetime, score: int | None = None) -> bool:
+    """Record the first answer's time (and a click's score); False when an answer was already recorded."""
     stmt = update(I).where(I.c.id == inv_id, I.c.answered_at.is_(None)).values(
-        answered_at=naive_utc(now), status="answered")
+        answered_at=naive_utc(now), status="answered", clicked_score=score)
     return conn.execute(stmt).rowcount == 1
+
+
+def mark_scanner(conn: Connection, inv_id: int, answered_at: datetime, until: datetime) -> bool:
+    """Undo the first click of a link scanner's burst: the invitation is unanswered again and
+    clicks until `until` store nothing. Only the run that still sees that first answer wins."""
+    stmt = update(I).where(I.c.id == inv_id, I.c.answered_at == naive_utc(answered_at), I.c.confirmed_at.is_(None)
+                           ).values(answered_at=None, clicked_score=None, status="sent", scanner_until=naive_utc(until))
+    return conn.execute(stmt).rowcount == 1
+
+
+def extend_scanner(conn: Connection, inv_id: int, until: datetime) -> None:
+    """Another click of the burst: the scanner's window runs on from it."""
+    conn.execute(update(I).where(I.c.id == inv_id, I.c.scanner_until.is_not(None), I.c.confirmed_at.is_(None),
+                                 I.c.scanner_until < naive_utc(until)).values(scanner_until=naive_utc(until)))
+
+
+def confirm(conn: Connection, inv_id: int, now: datetime) -> None:
+    """The page's form was posted: a person answered; no click is a scanner's from now on."""
+    conn.execute(update(I).where(I.c.id == inv_id, I.c.confirmed_at.is_(None)).values(
+        confirmed_at=naive_utc(now), scanner_until=None))
+
+
+def delete_responses(conn: Connection, account_id: int, source_ids: Sequence[str]) -> list[tuple[str, object]]:
+    """Delete these stored responses (a scanner's click); returns their (ticket id, day) to refresh."""
+    r = T.responses
+    where = and_(r.c.account_id == account_id, r.c.source_id.in_(list(source_ids)))
+    gone = [(row.ticket_id, row.day) for row in conn.execute(select(r.c.ticket_id, r.c.day).where(where))]
+    if gone:
+        conn.execute(r.delete().where(where))
+    return gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +255,13 @@ class InvitationRow:
     answered_at: datetime | None
     attempts: int
     error: str
+    clicked_score: int | None = None
+    scanner_until: datetime | None = None
+    confirmed_at: datetime | None = None
 
 
-_TIMES = ("solved_at", "due_at", "sent_at", "reminder_at", "reminded_at", "expires_at", "answered_at")
+_TIMES = ("solved_at", "due_at", "sent_at", "reminder_at", "reminded_at", "expires_at", "answered_at",
+          "scanner_until", "confirmed_at")
 
 
 def invitation(conn: Connection, inv_id: int) -> InvitationRow | None:

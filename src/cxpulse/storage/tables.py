@@ -296,6 +296,9 @@ survey_invitations = Table(
     Column("reminded_at", DateTime),
     Column("expires_at", DateTime),
     Column("answered_at", DateTime),  # the first click: the 15-minute replace window starts here
+    Column("clicked_score", Integer),  # the first click's score: a different one soon after is a link scanner
+    Column("scanner_until", DateTime),  # a scanner's burst was seen: clicks before this store nothing
+    Column("confirmed_at", DateTime),  # the page's form was posted: a person answered
     Column("claimed_by", String(64), nullable=False, default=""),
     Column("claimed_at", DateTime),
     Column("attempts", Integer, nullable=False, default=0),

@@ -18,6 +18,7 @@ from cxpulse.surveys.definitions import Survey
 __all__ = [
     "COMMENT_MAX",
     "REPLACE_WINDOW",
+    "SCANNER_WINDOW",
     "as_utc",
     "clean_comment",
     "click_outcome",
@@ -26,11 +27,16 @@ __all__ = [
     "is_expired",
     "reminder_at",
     "reminder_due",
+    "scanner_burst",
     "throttle_cutoff",
     "throttled",
 ]
 
 REPLACE_WINDOW = timedelta(minutes=15)
+# Mail link scanners fetch every score link of an email within a second or two; a person
+# who changes their mind reads the page first. A different score this soon after the first
+# click, with no form posted in between, is a scanner (docs/surveys.md, "Link scanners").
+SCANNER_WINDOW = timedelta(seconds=60)
 COMMENT_MAX = 2000  # characters
 
 ClickOutcome = Literal["record", "replace", "refuse"]
@@ -98,6 +104,21 @@ def click_outcome(first_answered_at: datetime | None, now: datetime) -> ClickOut
     if as_utc(now) - as_utc(first_answered_at) <= REPLACE_WINDOW:
         return "replace"
     return "refuse"
+
+
+def scanner_burst(first_answered_at: datetime | None, first_score: int | None, score: int, now: datetime, *,
+                  confirmed: bool = False) -> bool:
+    """Whether this click, after a first one, is a link scanner's: a different score less than
+    SCANNER_WINDOW after the first click, before any form was posted.
+
+    >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    >>> [scanner_burst(t, 1, 2, t + timedelta(seconds=1)), scanner_burst(t, 1, 1, t + timedelta(seconds=1)),
+    ...  scanner_burst(t, 1, 2, t + timedelta(minutes=2)), scanner_burst(t, 1, 2, t, confirmed=True)]
+    [True, False, False, False]
+    """
+    if first_answered_at is None or first_score is None or confirmed or score == first_score:
+        return False
+    return as_utc(now) - as_utc(first_answered_at) < SCANNER_WINDOW
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

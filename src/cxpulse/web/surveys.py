@@ -3,7 +3,8 @@
 Thin: each route parses the request, calls one function of service.surveys and renders
 a template in the customer's language. No JavaScript: every answer is a plain HTML form.
 
-    GET  /s/{token}   record the one-click rating, show thanks + reason/comment form
+    GET  /s/{token}   record the one-click rating, show thanks + reason/comment form (a link
+                      scanner's burst: nothing recorded, the score offered to confirm)
     POST /s/{token}   reason, comment (CSI: score_<attr>, importance_<attr>) → saved page
     GET  /l/{token}   ?ticket=ID&customer=ID&lang=xx: the question, one button per score
     POST /l/{token}   score, ticket, customer, comment → saved page
@@ -68,7 +69,7 @@ def click(token: str, request: Request, store: StoreDep) -> HTMLResponse:
     except SurveyError as e:
         return _token_problem(request, e)
     form = _FeedbackForm.from_page(page)
-    return _feedback(request, page, form, replaced=result.outcome == "replaced")
+    return _feedback(request, page, form, replaced=result.outcome == "replaced", confirm=result.outcome == "scanner")
 
 
 @router.post("/s/{token:path}", response_class=HTMLResponse)
@@ -162,8 +163,9 @@ class _FeedbackForm:
 
 
 def _feedback(request: Request, page: service.PageContext, form: _FeedbackForm, *, replaced: bool = False,
-              error: str | None = None, status_code: int = 200) -> HTMLResponse:
-    """The thanks page with the follow-up form (also re-shown with an error)."""
+              confirm: bool = False, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    """The thanks page with the follow-up form (also re-shown with an error). `confirm`: the
+    click was taken for a link scanner's, nothing is stored — the score is offered, chosen, to send."""
     survey, lang = page.survey, page.language
     m = i18n.texts(lang)
     described = dict(i18n.score_descriptions(survey, lang))
@@ -173,12 +175,15 @@ def _feedback(request: Request, page: service.PageContext, form: _FeedbackForm, 
     if csi:
         title = m["page.csi_title"]
         paragraphs.append(page.question)
+    elif confirm:
+        title = m["page.link_title"]
+        paragraphs.append(m["page.confirm_body"])
     elif page.score is not None:
         title = m["page.thanks_title"]
         paragraphs.append(m["page.replaced_body"] if replaced else m["page.thanks_body"])
     else:
         title = m["page.link_title"]
-    show_score_choice = not csi and (page.score is None or (error is not None and form.score is not None))
+    show_score_choice = not csi and (confirm or page.score is None or (error is not None and form.score is not None))
     reasons: list[tuple[str, str]] = []
     if page.reasons and (csi or score is None or survey.is_low(score)):
         reasons = [*page.reasons, ("", m["page.reason_none"])]

@@ -108,8 +108,9 @@ def list_webhooks(account: str, key: KeyDep, store: StoreDep) -> dict:
 def add_webhook(account: str, body: WebhookCreate, key: KeyDep, store: StoreDep) -> dict:
     """Add a webhook; the answer carries its signing secret, shown only this once.
 
-    Loopback, private and reserved addresses are refused unless the server runs with
-    CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1.
+    Local names and loopback, private, link-local and reserved addresses are refused, here
+    and again on the resolved address at each delivery, unless the operator allows the host
+    (CXPULSE_WEBHOOKS_ALLOW_HOSTS=host,… or CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1; docs/webhooks.md).
     """
     acc = account_for(key, account, store)
     secret, hook = service.add_webhook(store, acc.name, body.url, events=body.events,
