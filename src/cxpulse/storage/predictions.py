@@ -113,10 +113,24 @@ class Rating:
     customer_id: str
 
 
-def csat_ratings(conn: Connection, account_id: int) -> list[Rating]:
-    """Every CSAT answer of the account, oldest first, attributed as the CSAT reports do."""
+def csat_ratings(
+    conn: Connection,
+    account_id: int,
+    *,
+    before: datetime | None = None,
+    since: datetime | None = None,
+    customers: Collection[str] | None = None,
+) -> list[Rating]:
+    """Every CSAT answer of the account, oldest first, attributed as the CSAT reports do.
+
+    `before`: only those given before it. `since`: only those given since it — and also,
+    when `customers` are named, the older ones of these customers: what the context of a
+    few tickets scored as of `before` reads (`RatingHistory`: the agent's and the
+    account's window, the customer's whole past), not every rating of the account.
+    """
     r, t = T.responses, T.tickets
     src = r.outerjoin(t, and_(t.c.account_id == r.c.account_id, t.c.source_id == r.c.ticket_id))
+    customer = func.coalesce(func.nullif(r.c.customer_id, ""), t.c.requester_id, "")
     q = (
         select(
             r.c.ticket_id,
@@ -124,12 +138,18 @@ def csat_ratings(conn: Connection, account_id: int) -> list[Rating]:
             r.c.scale,
             r.c.score,
             func.coalesce(func.nullif(r.c.agent_id, ""), t.c.assignee_id, ""),
-            func.coalesce(func.nullif(r.c.customer_id, ""), t.c.requester_id, ""),
+            customer,
         )
         .select_from(src)
         .where(r.c.account_id == account_id, r.c.kind == "csat")
         .order_by(r.c.given_at, r.c.source_id)
     )
+    if before is not None:
+        q = q.where(r.c.given_at < naive_utc(before))
+    if since is not None:
+        recent = r.c.given_at >= naive_utc(since)
+        named = sorted(set(customers or ()) - {""})
+        q = q.where(or_(recent, customer.in_(named)) if named else recent)
     return [Rating(tid, aware_utc(at), scale, int(score), agent, customer)
             for tid, at, scale, score, agent, customer in conn.execute(q)]
 
@@ -153,15 +173,17 @@ def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | No
     return sorted(out)
 
 
-def people_names(conn: Connection, account_id: int, customer_ids: Collection[str]) -> list[str]:
-    """The names of the account's agents and of these customers (what reasons never quote)."""
+def people_names(conn: Connection, account_id: int, customer_ids: Collection[str]) -> tuple[list[str], dict[str, str]]:
+    """The names of the account's agents, and of these customers by id (what reasons never quote)."""
     u = T.users.c
     q = select(u.name).where(u.account_id == account_id, u.name != "")
-    out = [name for (name,) in conn.execute(q.where(u.role == "agent"))]
+    agents = [name for (name,) in conn.execute(q.where(u.role == "agent"))]
     ids = sorted(set(customer_ids) - {""})
+    customers: dict[str, str] = {}
+    q = select(u.source_id, u.name).where(u.account_id == account_id, u.name != "")
     for i in range(0, len(ids), CHUNK):
-        out += [name for (name,) in conn.execute(q.where(u.source_id.in_(ids[i : i + CHUNK])))]
-    return out
+        customers.update((sid, name) for sid, name in conn.execute(q.where(u.source_id.in_(ids[i : i + CHUNK]))))
+    return agents, customers
 
 
 def accounts_with_ticket(conn: Connection, source_id: str) -> list[tuple[int, str]]:
