@@ -1102,7 +1102,8 @@ class SatisfactionModel:
         state = pickle.loads(data)
         if not isinstance(state, dict) or state.get("format") != FORMAT:
             found = state.get("format") if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"model bytes of format {found!r}, expected {FORMAT}: retrain the model")
+            raise ValueError(f"model bytes of format {found!r} (another cxpulse version), this one reads format "
+                             f"{FORMAT}: retrain the model")
         return state["model"]
 
     def __getstate__(self) -> dict:

@@ -36,7 +36,6 @@ from cxpulse.domain import (
 from cxpulse.ml.context import WINDOW_DAYS, PastRating, RatingHistory, shrunk_share
 from cxpulse.ml.features import early_times, snapshots, training_times
 from cxpulse.service.load import Touched
-from cxpulse.service.webhooks import queue_alerts
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import predictions as P
 from cxpulse.storage.histories import ticket_histories, ticket_ids
@@ -524,7 +523,10 @@ def _score_account(
                 conn, acc.id, [{**r, "scored_at": at} for r in rows],
                 threshold=acc.account.alert_below, alert_on=open_ids,
             )
-        queue_alerts(store, acc.id, new_alerts)  # webhooks out: queued once the alerts are committed
+        if new_alerts:  # webhooks out: queued once the alerts are committed
+            from cxpulse.service.webhooks import queue_alerts
+
+            queue_alerts(store, acc.id, new_alerts)
     return rows
 
 
@@ -590,8 +592,8 @@ def _model(acc: StoredAccount, stored: P.StoredModel) -> SatisfactionModel:
         return SatisfactionModel.from_bytes(stored.blob)
     except ValueError as e:
         raise InvalidQuery(
-            f"the model of account {acc.name!r} (version {stored.version}) cannot be read: {e} — "
-            f"run `cxpulse train --account {acc.name}`"
+            f"the model of account {acc.name!r} (version {stored.version}) cannot be read: {e} "
+            f"with `cxpulse train --account {acc.name}`"
         ) from None
 
 
