@@ -909,10 +909,12 @@ class SatisfactionModel:
         self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None,
         unquoted: Collection[str] | Callable[[Ticket, Snapshot], Collection[str]] = (), open_only: bool = False,
     ) -> list[Scored]:
-        """Tickets in memory → snapshots → scores with reasons, in one call: each item is
+        """Tickets → snapshots → scores with reasons, in one call: each item is
         `(ticket, events, as_of, account, history)` as `features.snapshot_batch` takes it.
         The same figures and words as `score([snapshot(...)])` ticket by ticket. Every
-        scoring of the product goes through here (`service.predict.score_tickets`).
+        scoring of the product goes through here (`service.predict._score_account`).
+        `items` is read a slice at a time (`items[a:b]`), by the process that scores that
+        slice: a sequence that reads each slice from storage spreads the reading too.
 
         `unquoted`: words no reason quotes, or a function of (ticket, its snapshot) giving
         them per ticket — so a ticket's reasons never depend on the batch it came in.
@@ -930,8 +932,9 @@ class SatisfactionModel:
 
             workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
         if workers <= 1 or len(items) < 2:
-            with _no_gc():
-                return _score_items(self, items, reasons, unquoted, open_only)
+            with _no_gc():  # chunk by chunk: `items` may read each slice from storage as it is asked for
+                return [s for a, b in _chunks(len(items)) for s in _score_items(self, items[a:b], reasons, unquoted,
+                                                                                 open_only)]
         from cxpulse.service.processes import process_context
 
         ctx = process_context()

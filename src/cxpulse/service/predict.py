@@ -18,6 +18,7 @@ Models, predictions and alerts are derived: `train` and `score` make them again.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -485,24 +486,29 @@ def _score_account(
     model = _model(acc, stored)
     data_now = as_of is None
     at = datetime.now(UTC) if data_now else (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)
-    with store.engine.connect() as conn:
-        histories = []
-        for t, events in ticket_histories(conn, acc.id, ids):
-            if t.created_at >= at:
-                if asked_for_it:  # `score --ticket X --as-of T`: say why, not an empty list
-                    raise InvalidQuery(f"ticket {t.source_id} was created at {t.created_at.isoformat()}, after the "
-                                       f"as-of time {at.isoformat()}: give an --as-of after its creation")
-                continue  # not yet created at that time
-            histories.append((t, events))
-        if not histories:
-            return []
-        requesters = {t.requester_id for t, _ in histories}
-        history = _rating_history(conn, acc.id, at, requesters)
-        # a reason never quotes a person: the agents' names, the customer's own
-        unquoted = _Unquoted(*P.people_names(conn, acc.id, requesters))
     a = acc.account
-    scored = model.score_tickets([(t, events, at, a, history) for t, events in histories], reasons=3,
-                                 unquoted=unquoted, open_only=open_only)
+    with store.engine.connect() as conn:
+        if len(ids) > _FEW_TICKETS:  # each process scoring a slice reads that slice: `_Stored`
+            history = _rating_history(conn, acc.id, at, None)
+            unquoted = _Unquoted(*P.people_names(conn, acc.id, None))
+            items: Sequence[tuple] = _Stored(store, acc.id, ids, at, a, history)
+        else:
+            histories = []
+            for t, events in ticket_histories(conn, acc.id, ids):
+                if t.created_at >= at:
+                    if asked_for_it:  # `score --ticket X --as-of T`: say why, not an empty list
+                        raise InvalidQuery(f"ticket {t.source_id} was created at {t.created_at.isoformat()}, after "
+                                           f"the as-of time {at.isoformat()}: give an --as-of after its creation")
+                    continue  # not yet created at that time
+                histories.append((t, events))
+            if not histories:
+                return []
+            requesters = {t.requester_id for t, _ in histories}
+            history = _rating_history(conn, acc.id, at, requesters)
+            # a reason never quotes a person: the agents' names, the customer's own
+            unquoted = _Unquoted(*P.people_names(conn, acc.id, requesters))
+            items = [(t, events, at, a, history) for t, events in histories]
+    scored = model.score_tickets(items, reasons=3, unquoted=unquoted, open_only=open_only)
     rows = [
         {
             "account": acc.name,
@@ -530,15 +536,41 @@ def _score_account(
     return rows
 
 
-_FEW_CUSTOMERS = 500  # up to this many, the rating history read is cut to what their tickets' context needs
+_FEW_TICKETS = 500  # up to this many, read at once, and the rating history cut to what their context needs
 
 
-def _rating_history(conn, account_id: int, at: datetime, customers: Collection[str]) -> RatingHistory:
+class _Stored(Sequence):
+    """The tickets to score as `score_tickets` items, read from storage a slice at a time
+    by the process that scores the slice: both processes of a large batch read their
+    share of the tickets and events at once, instead of one reading all before either
+    scores. Tickets created after the scoring time are left out."""
+
+    def __init__(self, store: Store, account_id: int, ids: Collection[str], at: datetime, account, history) -> None:
+        self.store, self.account_id, self.ids = store, account_id, sorted(ids)
+        self.at, self.account, self.history = at, account, history
+        self._pid = os.getpid()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if os.getpid() != self._pid:  # a forked process: its own connections, never the parent's
+            self.store.engine.dispose(close=False)
+            self._pid = os.getpid()
+        at, account, history = self.at, self.account, self.history
+        with self.store.engine.connect() as conn:
+            return [(t, events, at, account, history)
+                    for t, events in ticket_histories(conn, self.account_id, self.ids[index]) if t.created_at < at]
+
+
+def _rating_history(conn, account_id: int, at: datetime, customers: Collection[str] | None) -> RatingHistory:
     """The account's CSAT outcomes a snapshot as of `at` can count: given before `at`; for
-    a few tickets, only the last `WINDOW_DAYS` (the agent's and the account's window) and
-    their customers' own older ones — the same figures as from every rating, read in a
-    fraction of the time (`score --ticket`)."""
-    few = len(customers) <= _FEW_CUSTOMERS
+    a few tickets (`customers` named), only the last `WINDOW_DAYS` (the agent's and the
+    account's window) and their customers' own older ones — the same figures as from
+    every rating, read in a fraction of the time (`score --ticket`)."""
+    few = customers is not None and len(customers) <= _FEW_TICKETS
     ratings = P.csat_ratings(conn, account_id, before=at,
                              since=at - timedelta(days=WINDOW_DAYS) if few else None, customers=customers if few else None)
     return RatingHistory(

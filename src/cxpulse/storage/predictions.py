@@ -14,11 +14,13 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 from sqlalchemy import Connection, and_, case, delete, func, or_, select
 
 from cxpulse.domain import OPEN_STATES
 from cxpulse.storage import tables as T
 from cxpulse.storage.rows import aware_utc, naive_utc
+from cxpulse.storage.store import insert_many
 
 CHUNK = 2000
 
@@ -173,14 +175,19 @@ def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | No
     return sorted(out)
 
 
-def people_names(conn: Connection, account_id: int, customer_ids: Collection[str]) -> tuple[list[str], dict[str, str]]:
-    """The names of the account's agents, and of these customers by id (what reasons never quote)."""
+def people_names(
+    conn: Connection, account_id: int, customer_ids: Collection[str] | None
+) -> tuple[list[str], dict[str, str]]:
+    """The names of the account's agents, and of these customers by id (every user's when
+    None): what reasons never quote."""
     u = T.users.c
     q = select(u.name).where(u.account_id == account_id, u.name != "")
     agents = [name for (name,) in conn.execute(q.where(u.role == "agent"))]
+    q = select(u.source_id, u.name).where(u.account_id == account_id, u.name != "")
+    if customer_ids is None:
+        return agents, {sid: name for sid, name in conn.execute(q)}
     ids = sorted(set(customer_ids) - {""})
     customers: dict[str, str] = {}
-    q = select(u.source_id, u.name).where(u.account_id == account_id, u.name != "")
     for i in range(0, len(ids), CHUNK):
         customers.update((sid, name) for sid, name in conn.execute(q.where(u.source_id.in_(ids[i : i + CHUNK]))))
     return agents, customers
@@ -222,6 +229,10 @@ def crossed_below(previous: int | None, score: int, threshold: int) -> bool:
     return score < threshold and (previous is None or previous >= threshold)
 
 
+_PREDICTION_KEYS = ("account_id", "ticket_id", "as_of", "scored_at", "score", "probability", "reasons", "model_version")
+_ALERT_KEYS = ("account_id", "ticket_id", "at", "score", "threshold", "model_version", "reasons")
+
+
 def record_predictions(
     conn: Connection,
     account_id: int,
@@ -253,28 +264,30 @@ def record_predictions(
         if r["ticket_id"] in alert_on and crossed_below(previous.get(r["ticket_id"]), r["score"], threshold)
     ]
     delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
-    conn.execute(
-        T.predictions.insert(),
-        [
-            {
-                "account_id": account_id,
-                "ticket_id": r["ticket_id"],
-                "as_of": naive_utc(r["as_of"]),
-                "scored_at": naive_utc(r["scored_at"]),
-                "score": int(r["score"]),
-                "probability": float(r["probability"]),
-                "reasons": json.dumps(list(r["reasons"]), ensure_ascii=False),
-                "model_version": int(r["model_version"]),
-            }
-            for r in rows
-        ],
-    )
+    # value tuples through `insert_many` (the driver's executemany on SQLite): SQLAlchemy's
+    # per-row parameter handling was half the time of storing 100,000 scores
+    times: dict[datetime, datetime] = {}  # a batch shares one or two times: converted once
+
+    def naive(at: datetime) -> datetime:
+        v = times.get(at)
+        if v is None:
+            v = times[at] = naive_utc(at)
+        return v
+
+    def dumps(reasons, ensure_ascii=False) -> str:  # orjson: the same JSON list, 5× faster than json.dumps
+        return orjson.dumps(reasons).decode()
+
+    insert_many(conn, T.predictions, _PREDICTION_KEYS, [
+        (account_id, r["ticket_id"], naive(r["as_of"]), naive(r["scored_at"]), int(r["score"]),
+         float(r["probability"]), dumps(list(r["reasons"]), ensure_ascii=False), int(r["model_version"]))
+        for r in rows
+    ])
     if new_alerts:
-        conn.execute(
-            T.alerts.insert(),
-            [{**a, "account_id": account_id, "at": naive_utc(a["at"]),
-              "reasons": json.dumps(a["reasons"], ensure_ascii=False)} for a in new_alerts],
-        )
+        insert_many(conn, T.alerts, _ALERT_KEYS, [
+            (account_id, a["ticket_id"], naive(a["at"]), a["score"], a["threshold"], a["model_version"],
+             dumps(a["reasons"], ensure_ascii=False))
+            for a in new_alerts
+        ])
     return new_alerts
 
 
