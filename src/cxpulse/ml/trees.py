@@ -71,11 +71,13 @@ class Trees:
         self._real: Any = None
 
     def predict(
-        self, X: np.ndarray, *, raw_score: bool = False, pred_leaf: bool = False, num_threads: int = 1
+        self, X: np.ndarray, *, raw_score: bool = False, pred_leaf: bool = False, num_threads: int = 1, **other: Any
     ) -> np.ndarray:
-        """Each row's raw margin (n,), or the leaf it falls in per tree (n × trees, int32)."""
-        if raw_score == pred_leaf:
-            raise ValueError("Trees.predict gives raw_score=True or pred_leaf=True, one of them")
+        """Each row's raw margin (n,), or the leaf it falls in per tree (n × trees, int32);
+        anything else (probabilities, SHAP, some of the trees) from the real Booster."""
+        if raw_score == pred_leaf or any(v is not None for v in other.values()):
+            return self._booster().predict(X, raw_score=raw_score, pred_leaf=pred_leaf, num_threads=num_threads,
+                                           **other)
         kind = _LEAF_INDEX if pred_leaf else _RAW_SCORE
         X = np.ascontiguousarray(X, dtype=np.float64)
         nrow, ncol = X.shape
