@@ -86,3 +86,24 @@ def test_the_schema_check_reads_the_head_alembic_would():
     from alembic.script import ScriptDirectory
 
     assert _plain_head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_large_batch_read_slice_by_slice_in_two_processes_scores_the_same(store, tmp_path, monkeypatch):
+    """Past `_FEW_TICKETS` the tickets are read a slice at a time by whichever process
+    scores the slice (`_Stored`), past `SPLIT_AT` in two processes: the same rows as
+    reading them all at once in one."""
+    from datetime import datetime
+
+    from cxpulse.ml import model as M
+    from cxpulse.service import predict as S
+
+    _import(store, tmp_path, "acme", _desk())
+    train(store, "acme")
+    as_of = datetime.fromisoformat(AS_OF)
+    at_once = score(store, account="acme", as_of=as_of)
+    monkeypatch.setattr(S, "_FEW_TICKETS", 10)
+    monkeypatch.setattr(M, "SPLIT_AT", 50)
+    monkeypatch.setattr(M, "CHUNK_MIN", 20)
+    assert score(store, account="acme", as_of=as_of) == at_once
+    assert score(store, account="acme", as_of=as_of, open_only=True) == [r for r in at_once if r["status"] in
+                                                                           {"new", "open", "pending", "hold"}]
