@@ -107,3 +107,29 @@ def test_a_large_batch_read_slice_by_slice_in_two_processes_scores_the_same(stor
     assert score(store, account="acme", as_of=as_of) == at_once
     assert score(store, account="acme", as_of=as_of, open_only=True) == [r for r in at_once if r["status"] in
                                                                            {"new", "open", "pending", "hold"}]
+
+
+def test_storing_many_scores_replaces_them_and_alerts_on_crossings_only(store, tmp_path, monkeypatch):
+    """Past `_MANY` tickets the previous scores are read in one pass and the old rows
+    deleted row by row (SQLite): the same predictions and alerts as the IN lists give."""
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr(P, "_MANY", 3)
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=3, rated=5, account="acme"))
+    acme = store.account("acme").id
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def rows(scores: dict[str, int]) -> list[dict]:
+        return [{"ticket_id": t, "as_of": now, "scored_at": now, "score": s, "probability": s / 100,
+                 "reasons": [f"why {t}"], "model_version": 1} for t, s in scores.items()]
+
+    with store.engine.begin() as conn:
+        first = P.record_predictions(conn, acme, rows({"T0": 30, "T1": 50, "T2": 10, "T3": 80}), threshold=40,
+                                     alert_on={"T0", "T1", "T2", "T3"})
+    assert sorted(a["ticket_id"] for a in first) == ["T0", "T2"]
+    with store.engine.begin() as conn:
+        again = P.record_predictions(conn, acme, rows({"T0": 20, "T1": 35, "T2": 60, "T3": 90}), threshold=40,
+                                     alert_on={"T0", "T1", "T2", "T3"})
+        stored = {p["ticket_id"]: p["score"] for p in P.read_predictions(conn, acme)}
+    assert [a["ticket_id"] for a in again] == ["T1"]  # T0 stayed below: no second alert
+    assert stored == {"T0": 20, "T1": 35, "T2": 60, "T3": 90}

@@ -23,6 +23,7 @@ from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.store import insert_many
 
 CHUNK = 2000
+_MANY = 5 * CHUNK  # ids from which a whole-account pass beats IN lists of CHUNK ids
 
 # ---- models ----------------------------------------------------------------------------
 
@@ -213,9 +214,12 @@ def stored_scores(conn: Connection, account_id: int, ids: Collection[str]) -> di
     p = T.predictions
     ids = sorted(ids)
     out: dict[str, int] = {}
+    q = select(p.c.ticket_id, p.c.score).where(p.c.account_id == account_id)
+    if len(ids) > _MANY:  # most of an account's tickets: one pass over its predictions, not an IN list per chunk
+        wanted = set(ids)
+        return {tid: int(score) for tid, score in conn.execute(q) if tid in wanted}
     for i in range(0, len(ids), CHUNK):
-        q = select(p.c.ticket_id, p.c.score).where(p.c.account_id == account_id, p.c.ticket_id.in_(ids[i : i + CHUNK]))
-        out.update((tid, int(score)) for tid, score in conn.execute(q))
+        out.update((tid, int(score)) for tid, score in conn.execute(q.where(p.c.ticket_id.in_(ids[i : i + CHUNK]))))
     return out
 
 
@@ -298,6 +302,10 @@ def delete_predictions(conn: Connection, account_id: int, ids: Iterable[str] | N
         conn.execute(delete(p).where(p.c.account_id == account_id))
         return
     ids = sorted(set(ids))
+    if conn.dialect.name == "sqlite" and len(ids) > _MANY:  # one prepared statement, by primary key, per row
+        conn.exec_driver_sql("DELETE FROM predictions WHERE account_id = ? AND ticket_id = ?",
+                             [(account_id, tid) for tid in ids])
+        return
     for i in range(0, len(ids), CHUNK):
         conn.execute(delete(p).where(p.c.account_id == account_id, p.c.ticket_id.in_(ids[i : i + CHUNK])))
 
