@@ -11,12 +11,14 @@ sign-offs. What was measured to choose them: docs/languages.md.
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable
 
 import snowballstemmer
@@ -216,20 +218,61 @@ _model: Any = None
 
 def _load_model() -> Any:
     """py3langid's model restricted to `LANGUAGES`, its weights as float32 (its float16
-    matrix products are several times slower): ~1.5 s and ~80 MB, once per process."""
+    matrix products are several times slower): ~1.5 s and ~80 MB, once per process —
+    unpacked from py3langid's LZMA file the first time, then read back from a copy kept
+    in the user's cache folder (`_model_cache`: a tenth of the time, which a one-ticket
+    `cxpulse score` or a batch of 100,000 would otherwise pay every run)."""
     global _model
     with _model_lock:
         if _model is None:
-            import numpy as np
-            from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-            ident = LanguageIdentifier.from_model_file(MODEL_FILE)
-            ident.set_languages([c for c in LANGUAGES if c in set(ident.nb_classes)])
-            ident.nb_ptc = np.ascontiguousarray(ident.nb_ptc, dtype=np.float32)
-            ident.nb_pc = np.asarray(ident.nb_pc, dtype=np.float32)
-            ident._full_model = ()  # the float16 copy of all 97 languages: never used again
-            _model = ident
+            _model = _cached_model()
     return _model
+
+
+def _model_cache() -> Path | None:
+    """Where the unpacked model is kept: $CXPULSE_CACHE_DIR, else the XDG cache folder;
+    named by py3langid's version and `LANGUAGES`, so an upgrade never reads a stale one."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ver = version("py3langid")
+    except PackageNotFoundError:  # pragma: no cover - py3langid is a dependency
+        return None
+    base = os.environ.get("CXPULSE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "cxpulse")
+    tag = hashlib.blake2b(repr((ver, LANGUAGES, 1)).encode(), digest_size=6).hexdigest()
+    return Path(base) / f"langid-{ver}-{tag}.pickle"
+
+
+def _cached_model() -> Any:
+    import pickle
+
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    path = _model_cache()
+    if path is not None and path.is_file():
+        try:
+            ptc, pc, classes, nextmove, row, output = pickle.loads(path.read_bytes())
+            return LanguageIdentifier(ptc, pc, classes, nextmove, output, tk_row=row)
+        except Exception:  # a partial or foreign file: unpack the model again below
+            pass
+    ident = LanguageIdentifier.from_model_file(MODEL_FILE)
+    ident.set_languages([c for c in LANGUAGES if c in set(ident.nb_classes)])
+    ident.nb_ptc = np.ascontiguousarray(ident.nb_ptc, dtype=np.float32)
+    ident.nb_pc = np.asarray(ident.nb_pc, dtype=np.float32)
+    ident._full_model = ()  # the float16 copy of all 97 languages: never used again
+    if path is not None:
+        try:  # written whole under another name, then renamed: a reader never sees half of it
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps((ident.nb_ptc, ident.nb_pc, ident.nb_classes, ident.tk_nextmove,
+                                          ident.tk_row, ident.tk_output), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except OSError:  # a read-only home: unpacked again next time, nothing worse
+            pass
+    return ident
 
 
 @lru_cache(maxsize=4096)

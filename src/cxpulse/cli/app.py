@@ -6,14 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.keys import keys_app
@@ -182,11 +174,14 @@ class _progress_bar:
 
     def __init__(self, label: str, total: int | None, unit: str = "bytes") -> None:
         self.label, self.total, self.unit = label, total, unit
-        self.bar: Progress | None = None
+        self.bar = None
 
     def __enter__(self):
         if not is_terminal():
             return None
+        # here, not at the top: a command without a bar (`score --ticket`) never loads it
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
         cols = [TextColumn("{task.description}", markup=False), BarColumn()]
         cols += [DownloadColumn(), TransferSpeedColumn()] if self.unit == "bytes" else [TextColumn("{task.completed} " + self.unit)]
         self.bar = Progress(*cols, TimeRemainingColumn(), console=err, transient=True)

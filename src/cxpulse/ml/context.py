@@ -27,9 +27,10 @@ from datetime import datetime
 
 from cxpulse.domain.types import Response, ResponseKind, Scale, Ticket, is_satisfied
 
-__all__ = ["PastRating", "RatingHistory", "shrunk_share"]
+__all__ = ["WINDOW_DAYS", "PastRating", "RatingHistory", "shrunk_share"]
 
 _DAY = 86_400.0
+WINDOW_DAYS = 90  # the agent's and the account's recent ratings: the last 90 days before t
 _CSAT_SCALES = frozenset({Scale.BINARY, Scale.FIVE})
 
 
@@ -92,7 +93,7 @@ class RatingHistory:
     """An account's past CSAT outcomes, sorted by time; answers 'as of t' questions fast
     (bisect + prefix sums), each excluding the ticket being scored."""
 
-    def __init__(self, ratings: Iterable[PastRating], *, window_days: int = 90) -> None:
+    def __init__(self, ratings: Iterable[PastRating], *, window_days: int = WINDOW_DAYS) -> None:
         self.window_days = window_days
         self._window = window_days * _DAY
         self._all = _Series()

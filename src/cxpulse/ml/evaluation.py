@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 from cxpulse.ml.textvec import MAX_CHARS
 
@@ -48,6 +47,8 @@ def roc_auc(y, p, w=None) -> float:
     neg = w[y <= 0.5].sum()
     if pos <= 0 or neg <= 0:
         return math.nan
+    from sklearn.metrics import roc_auc_score  # here, not at the top: scoring never loads scikit-learn
+
     return float(roc_auc_score(y > 0.5, p, sample_weight=w))
 
 

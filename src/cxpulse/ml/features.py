@@ -390,6 +390,10 @@ def training_times(
     if until is not None and until < created:
         until = created
     evs = sorted(events, key=_ORDER)
+    if until is not None:
+        # what was known before the rating: an event at or after it must not decide whether
+        # the help desk's metrics are all there is (as `_Ticket.facts` decides it)
+        evs = evs[: bisect_left(evs, until, key=_AT)]
     if not evs and ticket.metrics:
         end = _end(ticket)
         if until is None or end <= until:
@@ -398,8 +402,6 @@ def training_times(
         if solve is not None and created < solve + _SECOND <= until:
             return [solve + _SECOND]
         return [until]
-    if until is not None:
-        evs = evs[: bisect_left(evs, until, key=_AT)]  # what was known before the rating
     f = ticket_facts(ticket, evs, as_of=until, in_order=True)
     out: set[datetime] = set()
     first = f.first_reply_at

@@ -35,16 +35,14 @@ import gc
 import io
 import math
 import pickle
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 
 import numpy as np
-from scipy import sparse
-from sklearn.linear_model import LogisticRegression, SGDClassifier
-from threadpoolctl import threadpool_limits
 
+from cxpulse.domain import OPEN_STATES, Ticket
 from cxpulse.ml.evaluation import (
     TrainingSet,
     auc_interval,
@@ -66,14 +64,19 @@ from cxpulse.ml.features import (
     text_reason,
 )
 from cxpulse.ml.textvec import TextVectorizer
+from cxpulse.ml.trees import booster as _booster
 from cxpulse.text import is_function_word_in
+
+# Scoring imports numpy and LightGBM's C library only (`ml.trees`): scikit-learn, scipy
+# and the lightgbm package (~1.5 s together) load when a model is fitted, never to score
+# one ticket (`cxpulse score --ticket`: ≤ 1 s with start-up).
 
 __all__ = ["LEARNERS", "SatisfactionModel", "Scored", "evaluate"]
 
 LEARNERS = ("auto", "lgbm", "logreg", "blend")
 CANDIDATES = ("lgbm", "logreg", "blend")  # what "auto" chooses among, on the newest fifth of the training tickets
 TIE = 0.002  # validation AUCs this close are a tie, and a tie goes to the blend: two views err less than one
-FORMAT = 1  # of to_bytes; bump when the pickled state changes shape
+FORMAT = 2  # of to_bytes; bump when the pickled state changes shape (2: logreg_ holds numpy arrays, `_Linear`; the learner chosen, `learner_`)
 TEXT = "text"  # the stacked text input's feature name
 FEATURES: tuple[str, ...] = (*NUMERIC, *CATEGORICAL, TEXT)
 _N_NUM, _N_CAT = len(NUMERIC), len(CATEGORICAL)
@@ -109,6 +112,7 @@ MAX_ROUNDS = 600
 REFIT_BELOW = 20_000  # tickets; above, the model fitted without the calibration fifth is shipped
 EARLY_STOP = 30
 SPLIT_AT = 4_000  # tickets: from here `score_tickets` shares a batch with a second process
+_FEW_ROWS = 64  # rows up to which `_contributions` adds the leaves' rows in numpy, without scipy.sparse
 CHUNK_MIN, CHUNK_MAX = 250, 4_000  # tickets per chunk of a shared batch
 
 
@@ -154,6 +158,7 @@ class Scored:
     score: int
     probability: float
     reasons: list[str]
+    status: str = ""  # the ticket's status as of the time scored (`score_tickets(open_only=)` reads it)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -255,6 +260,33 @@ def _choose(candidates: list[dict]) -> str:
     return next(c["learner"] for c in judged if c["validation_auc"] == best)
 
 
+class _Linear:
+    """A fitted logistic regression as plain arrays: scikit-learn's `coef_` (1 × n),
+    `intercept_` (1,) and `decision_function`, the same product — so a stored model
+    scores without importing scikit-learn, and its pickle does not depend on its version."""
+
+    __slots__ = ("coef_", "intercept_")
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray) -> None:
+        self.coef_ = np.asarray(coef, dtype=np.float64)
+        self.intercept_ = np.asarray(intercept, dtype=np.float64)
+
+    @classmethod
+    def of(cls, fitted) -> _Linear:
+        """The arrays of a fitted `sklearn.linear_model.LogisticRegression`."""
+        return cls(fitted.coef_.copy(), fitted.intercept_.copy())
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        # sklearn's LinearClassifierMixin: X @ coef_.T + intercept_, one column raveled
+        return (X @ self.coef_.T + self.intercept_).reshape(-1)
+
+    def __getstate__(self) -> tuple:
+        return (self.coef_, self.intercept_)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.coef_, self.intercept_ = state
+
+
 class _TextModel:
     """Logistic regression on hashed text; fitted out of fold so its margin can be stacked."""
 
@@ -269,6 +301,8 @@ class _TextModel:
     def _fit_one(self, X, y, w) -> tuple[np.ndarray, float]:
         # averaged SGD on the log loss: measured on the demo, as good as liblinear's exact
         # solution (AUC within ±0.005) at a fraction of the time on 100k tickets
+        from sklearn.linear_model import SGDClassifier
+
         lr = SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=5, tol=None, average=True,
                            random_state=self.seed)
         lr.fit(X, y, sample_weight=w)
@@ -495,8 +529,25 @@ def _taken(chunks: list[tuple[int, int]], counter) -> Iterator[tuple[int, int]]:
         yield chunks[k]
 
 
+def _score_items(
+    model: SatisfactionModel, items: Sequence[tuple], reasons: int, unquoted, open_only: bool
+) -> list[Scored]:
+    """One chunk of `score_tickets`: snapshots, the open ones only if asked, scores."""
+    snaps = snapshot_batch(items)
+    tickets = [item[0] for item in items]
+    if open_only:
+        kept = [i for i, s in enumerate(snaps) if s.categorical[_STATUS] in OPEN_STATES]
+        if len(kept) < len(snaps):
+            snaps = [snaps[i] for i in kept]
+            tickets = [tickets[i] for i in kept]
+    if callable(unquoted):
+        return model.score(snaps, reasons=reasons, unquoted_each=[unquoted(t, s) for t, s in zip(tickets, snaps)])
+    return model.score(snaps, reasons=reasons, unquoted=unquoted)
+
+
 def _score_part(
-    model: SatisfactionModel, items: Sequence[tuple], chunks: list, counter, reasons: int, unquoted, send
+    model: SatisfactionModel, items: Sequence[tuple], chunks: list, counter, reasons: int, unquoted, open_only: bool,
+    send,
 ) -> None:
     """In the second process of `score_tickets`: score chunks of `items` (the next free
     one each time, from `counter`; or all of `chunks` when it is None), then send back
@@ -506,8 +557,8 @@ def _score_part(
     try:
         with _no_gc():
             for a, b in _taken(chunks, counter):
-                out.append((a, [(s.ticket_id, s.score, s.probability, s.reasons)
-                                for s in model.score(snapshot_batch(items[a:b]), reasons=reasons, unquoted=unquoted)]))
+                out.append((a, [(s.ticket_id, s.score, s.probability, s.reasons, s.status)
+                                for s in _score_items(model, items[a:b], reasons, unquoted, open_only)]))
     except BaseException as exc:  # the parent re-raises it
         out = exc
     send.send(out)
@@ -632,6 +683,8 @@ class SatisfactionModel:
     def fit(self, training: TrainingSet) -> SatisfactionModel:
         """Learn from rated tickets' snapshots (weights 1/k per ticket); returns self."""
         # one BLAS thread, for the reason LightGBM gets one (LGBM_PARAMS["num_threads"])
+        from threadpoolctl import threadpool_limits
+
         with threadpool_limits(limits=1):
             return self._fit(training)
 
@@ -809,15 +862,19 @@ class SatisfactionModel:
         # the refit sees a quarter more tickets: a few more rounds, as is usual
         return margin, max(1, int(round(best * 1.15)))
 
-    def _fit_logreg(self, X, y, w) -> LogisticRegression:
+    def _fit_logreg(self, X, y, w) -> _Linear:
+        from sklearn.linear_model import LogisticRegression
+
         lr = LogisticRegression(C=1.0, max_iter=500)
-        return lr.fit(X, y, sample_weight=w)
+        return _Linear.of(lr.fit(X, y, sample_weight=w))
 
     @staticmethod
     def _platt(margin: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
         """(a, b) of P = sigmoid(a × margin + b), by weighted maximum likelihood."""
         if len(np.unique(y)) < 2:
             return 1.0, 0.0
+        from sklearn.linear_model import LogisticRegression
+
         lr = LogisticRegression(C=1e4, max_iter=200)
         lr.fit(margin[:, None], y, sample_weight=w)
         a = float(lr.coef_[0, 0])
@@ -889,6 +946,13 @@ class SatisfactionModel:
         index = np.int32 if n * trees < np.iinfo(np.int32).max else np.int64
         leaves = leaves.astype(index, copy=False)
         leaves += offsets.astype(index)
+        if n <= _FEW_ROWS:  # a few tickets (`score --ticket`): the same sums in the same order, no scipy
+            out = np.zeros((n, table.shape[1]))
+            for t in range(trees):
+                out += table[leaves[:, t]]
+            return out, out.sum(axis=1) + bias
+        from scipy import sparse
+
         # a row's leaves as a 0/1 sparse row times the table: the same sums, without
         # materialising rows × trees × features (3× faster)
         hit = sparse.csr_matrix(
@@ -907,10 +971,12 @@ class SatisfactionModel:
         return out, (X * coef).sum(axis=1) + lr.intercept_[0]  # row by row: no BLAS rounding by batch size
 
     def score(
-        self, snapshots: Sequence[Snapshot], *, reasons: int = 3, unquoted: Collection[str] = ()
+        self, snapshots: Sequence[Snapshot], *, reasons: int = 3, unquoted: Collection[str] = (),
+        unquoted_each: Sequence[Collection[str]] | None = None,
     ) -> list[Scored]:
         """Score 0–100 (round(100 × P)) and the top `reasons` in plain words, per snapshot.
-        `unquoted`: words a reason never quotes (`name_words` of the help desk's people).
+        `unquoted`: words a reason never quotes (`name_words` of the help desk's people);
+        `unquoted_each`, when given, one such collection per snapshot instead.
 
         A ticket scored below the account's base rate gets the reasons that pull it down,
         one above it those that hold it up (then the strongest others, to make up the
@@ -945,6 +1011,7 @@ class SatisfactionModel:
         out = []
         for i, snap in enumerate(snapshots):
             d = direction[i]
+            names = unquoted if unquoted_each is None else unquoted_each[i]
             words: list[str] = []
             facts: list[str] = []  # no two reasons say one fact: the stronger (first) speaks
             for f, v in zip(top[i], towards[i]):
@@ -954,21 +1021,29 @@ class SatisfactionModel:
                         if said_fact in facts:
                             continue
                         facts.append(said_fact)
-                said = say(snap, f, contrib, i, d if v else -d, quotes[i] if quotes else None, unquoted)
+                said = say(snap, f, contrib, i, d if v else -d, quotes[i] if quotes else None, names)
                 if said and said not in words:
                     words.append(said)
                     if len(words) >= reasons:
                         break
             prob = probs[i]
-            out.append(Scored(snap.ticket_id, int(round(100 * prob)), prob, words))
+            out.append(Scored(snap.ticket_id, int(round(100 * prob)), prob, words, snap.categorical[_STATUS]))
         return out
 
     def score_tickets(
-        self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None, unquoted: Collection[str] = ()
+        self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None,
+        unquoted: Collection[str] | Callable[[Ticket, Snapshot], Collection[str]] = (), open_only: bool = False,
     ) -> list[Scored]:
-        """Tickets in memory → snapshots → scores with reasons, in one call: each item is
+        """Tickets → snapshots → scores with reasons, in one call: each item is
         `(ticket, events, as_of, account, history)` as `features.snapshot_batch` takes it.
-        The same figures and words as `score([snapshot(...)])` ticket by ticket.
+        The same figures and words as `score([snapshot(...)])` ticket by ticket. Every
+        scoring of the product goes through here (`service.predict._score_account`).
+        `items` is read a slice at a time (`items[a:b]`), by the process that scores that
+        slice: a sequence that reads each slice from storage spreads the reading too.
+
+        `unquoted`: words no reason quotes, or a function of (ticket, its snapshot) giving
+        them per ticket — so a ticket's reasons never depend on the batch it came in.
+        `open_only`: only the tickets open as of their time are scored and returned.
 
         A batch of `SPLIT_AT` tickets or more is shared with a second process when this
         one may use two cores (`workers` None; 1 never splits): forked, so the tickets and
@@ -982,8 +1057,9 @@ class SatisfactionModel:
 
             workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
         if workers <= 1 or len(items) < 2:
-            with _no_gc():
-                return self.score(snapshot_batch(items), reasons=reasons, unquoted=unquoted)
+            with _no_gc():  # chunk by chunk: `items` may read each slice from storage as it is asked for
+                return [s for a, b in _chunks(len(items)) for s in _score_items(self, items[a:b], reasons, unquoted,
+                                                                                 open_only)]
         from cxpulse.service.processes import process_context
 
         ctx = process_context()
@@ -995,20 +1071,21 @@ class SatisfactionModel:
             # copies it) or the other core is busy
             chunks = _chunks(n)
             counter = ctx.Value("i", 0)
-            child = ctx.Process(target=_score_part, args=(self, items, chunks, counter, reasons, unquoted, send),
-                                daemon=True)
+            child = ctx.Process(target=_score_part,
+                                args=(self, items, chunks, counter, reasons, unquoted, open_only, send), daemon=True)
         else:  # the child gets its half pickled: not the whole batch
             cut = (n + 1) // 2
             chunks, counter = [(0, cut)], None
             child = ctx.Process(target=_score_part,
-                                args=(self, items[cut:], [(0, n - cut)], None, reasons, unquoted, send), daemon=True)
+                                args=(self, items[cut:], [(0, n - cut)], None, reasons, unquoted, open_only, send),
+                                daemon=True)
         child.start()
         send.close()
         parts: dict[int, list[Scored]] = {}
         try:
             with _no_gc():
                 for a, b in _taken(chunks, counter):
-                    parts[a] = self.score(snapshot_batch(items[a:b]), reasons=reasons, unquoted=unquoted)
+                    parts[a] = _score_items(self, items[a:b], reasons, unquoted, open_only)
                 theirs = receive.recv()
         finally:
             receive.close()
@@ -1158,7 +1235,8 @@ class SatisfactionModel:
         state = pickle.loads(data)
         if not isinstance(state, dict) or state.get("format") != FORMAT:
             found = state.get("format") if isinstance(state, dict) else type(state).__name__
-            raise ValueError(f"model bytes of format {found!r}, expected {FORMAT}: retrain the model")
+            raise ValueError(f"model bytes of format {found!r} (another cxpulse version), this one reads format "
+                             f"{FORMAT}: retrain the model")
         return state["model"]
 
     def __getstate__(self) -> dict:
@@ -1173,10 +1251,8 @@ class SatisfactionModel:
         if "platt_" in state and "learner_" not in state:  # fitted before the learner was chosen
             state["learner_"] = state.get("learner", "lgbm")
             state["candidates_"] = []
-        if isinstance(state.get("booster_"), str):
-            import lightgbm as lgb
-
-            state["booster_"] = lgb.Booster(model_str=state["booster_"])
+        if isinstance(state.get("booster_"), str):  # predicts through LightGBM's C library: `ml.trees`
+            state["booster_"] = _booster(state["booster_"])
         self.__dict__.update(state)
 
     def __repr__(self) -> str:

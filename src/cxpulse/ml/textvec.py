@@ -23,11 +23,15 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
-from sklearn.utils import murmurhash3_32
+from mmh3 import hash as _mmh3
 
 from cxpulse.text import is_function_word, stems
+
+if TYPE_CHECKING:  # scipy.sparse loads with `transform` (training): scoring needs neither it nor scikit-learn
+    from scipy import sparse
 
 __all__ = ["TextVectorizer"]
 
@@ -91,6 +95,9 @@ class TextVectorizer:
         """A chunk's columns (n-grams, then stems) and its quotable (word, stem, stem column)s.
         `salt` 1 hashes the agents' words apart from the customer's."""
         lo, hi = self.ngram_range
+        # MurmurHash3 (x86, 32 bit) of the UTF-8 bytes: scikit-learn's murmurhash3_32, bit
+        # for bit (tests/ml/test_textvec_hash.py), without importing scikit-learn to score
+        char_seed, stem_seed = 7 + 101 * salt, 17 + 101 * salt
         char_mask = (1 << self.char_bits) - 1
         stem_mask = (1 << self.stem_bits) - 1
         cols: list[int] = []
@@ -101,8 +108,8 @@ class TextVectorizer:
             padded = f" {word} "
             for n in range(lo, min(hi, len(padded)) + 1):
                 for i in range(len(padded) - n + 1):
-                    cols.append(murmurhash3_32(padded[i : i + n], seed=7 + 101 * salt, positive=True) & char_mask)
-            stem_col = self.stem_offset + (murmurhash3_32(stem, seed=17 + 101 * salt, positive=True) & stem_mask)
+                    cols.append(_mmh3(padded[i : i + n], char_seed, False) & char_mask)
+            stem_col = self.stem_offset + (_mmh3(stem, stem_seed, False) & stem_mask)
             if word[-1] == "σ":  # casefold turned the final sigma into σ; show it as written
                 word = word[:-1] + "ς"
             words.append((word, stem, stem_col))
@@ -143,6 +150,8 @@ class TextVectorizer:
         if len(texts) != len(languages) or (agent_texts is not None and len(agent_texts) != len(texts)):
             raise ValueError(f"{len(texts)} texts, {len(languages)} languages"
                              + ("" if agent_texts is None else f", {len(agent_texts)} agent texts"))
+        from scipy import sparse
+
         n = len(texts)
         parts: list[np.ndarray] = []
         counts = np.zeros(n, dtype=np.int64)  # entries per row

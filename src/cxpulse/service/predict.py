@@ -18,9 +18,10 @@ Models, predictions and alerts are derived: `train` and `score` make them again.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from cxpulse.domain import (
@@ -33,16 +34,15 @@ from cxpulse.domain import (
     TicketEvent,
     is_satisfied,
 )
-from cxpulse.ml.context import PastRating, RatingHistory, shrunk_share
-from cxpulse.ml.features import CATEGORICAL, early_times, snapshots, training_times
+from cxpulse.ml.context import WINDOW_DAYS, PastRating, RatingHistory, shrunk_share
+from cxpulse.ml.features import early_times, snapshots, training_times
 from cxpulse.service.load import Touched
-from cxpulse.service.webhooks import queue_alerts
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import predictions as P
 from cxpulse.storage.histories import ticket_histories, ticket_ids
 from cxpulse.text import name_words
 
-if TYPE_CHECKING:  # the learners (scikit-learn, LightGBM: ~1.5 s to import) load when a model is used
+if TYPE_CHECKING:  # the learners (scikit-learn, LightGBM: ~1.5 s to import) load when a model is fitted; scoring never loads them
     from cxpulse.ml.evaluation import TrainingSet
     from cxpulse.ml.model import SatisfactionModel
 
@@ -51,7 +51,6 @@ LEARNERS = ("auto", "lgbm", "logreg", "blend")  # ml.model.LEARNERS, named here 
 TEST_SHARE = 0.2  # newest fifth of the rated tickets tests, the older four fifths train
 MIN_RATED = 20  # below this (or with one kind of answer only) no model can be fitted
 CSAT_SCALES = (Scale.FIVE, Scale.BINARY)
-_STATUS = CATEGORICAL.index("status")
 _POOLED_KEY = "\x1f"  # joins account and ticket id in pooled snapshots: ids repeat across accounts
 
 
@@ -480,36 +479,43 @@ def _score_account(
     as_of: datetime | None, open_only: bool = False, asked_for_it: bool = False,
 ) -> list[dict]:
     """Score these tickets as of `as_of` (now when None, and then store the predictions).
-    `asked_for_it`: one ticket named by the user, who hears why when it did not exist yet."""
-    from cxpulse.ml.model import SatisfactionModel
+    `open_only`: those open at that time; `asked_for_it`: one ticket named by the user, who
+    hears why when it did not exist yet.
 
+    The one scoring path of the product — `cxpulse score` (--open, --ticket), the rescore
+    after an import or an API batch (the server's at-risk list) — and what
+    bench/bench_score_cli.py measures: the tickets with their events, the rating history
+    and the people's names are read once, then `SatisfactionModel.score_tickets` scores the
+    batch (snapshots, scores, reasons; shared with a second process when large).
+    """
     if not ids or no_score_reason(stored.card):
         return []  # a model no better than chance scores nothing: `no_scores` says why
-    model = SatisfactionModel.from_bytes(stored.blob)
+    model = _model(acc, stored)
     data_now = as_of is None
     at = datetime.now(UTC) if data_now else (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)
+    a = acc.account
     with store.engine.connect() as conn:
-        ratings = [r for r in P.csat_ratings(conn, acc.id) if r.scale in CSAT_SCALES]
-        history = RatingHistory(
-            PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score)) for r in ratings
-        )
-        snaps = []
-        requesters = set()
-        for t, events in ticket_histories(conn, acc.id, ids):
-            if t.created_at >= at:
-                if asked_for_it:  # `score --ticket X --as-of T`: say why, not an empty list
-                    raise InvalidQuery(f"ticket {t.source_id} was created at {t.created_at.isoformat()}, after the "
-                                       f"as-of time {at.isoformat()}: give an --as-of after its creation")
-                continue  # not yet created at that time
-            (snap,) = snapshots(t, events, [at], account=acc.account, history=history)
-            if open_only and snap.categorical[_STATUS] not in OPEN_STATES:
-                continue
-            snaps.append(snap)
-            requesters.add(t.requester_id)
-        # a reason never quotes a person: the agents' names, the customers' own
-        unquoted = (name_words(P.people_names(conn, acc.id, requesters), {s.language for s in snaps})
-                    if snaps else frozenset())
-    scored = model.score(snaps, reasons=3, unquoted=unquoted)
+        if len(ids) > _FEW_TICKETS:  # each process scoring a slice reads that slice: `_Stored`
+            history = _rating_history(conn, acc.id, at, None)
+            unquoted = _Unquoted(*P.people_names(conn, acc.id, None))
+            items: Sequence[tuple] = _Stored(store, acc.id, ids, at, a, history)
+        else:
+            histories = []
+            for t, events in ticket_histories(conn, acc.id, ids):
+                if t.created_at >= at:
+                    if asked_for_it:  # `score --ticket X --as-of T`: say why, not an empty list
+                        raise InvalidQuery(f"ticket {t.source_id} was created at {t.created_at.isoformat()}, after "
+                                           f"the as-of time {at.isoformat()}: give an --as-of after its creation")
+                    continue  # not yet created at that time
+                histories.append((t, events))
+            if not histories:
+                return []
+            requesters = {t.requester_id for t, _ in histories}
+            history = _rating_history(conn, acc.id, at, requesters)
+            # a reason never quotes a person: the agents' names, the customer's own
+            unquoted = _Unquoted(*P.people_names(conn, acc.id, requesters))
+            items = [(t, events, at, a, history) for t, events in histories]
+    scored = model.score_tickets(items, reasons=3, unquoted=unquoted, open_only=open_only)
     rows = [
         {
             "account": acc.name,
@@ -519,9 +525,9 @@ def _score_account(
             "reasons": list(s.reasons),
             "model_version": stored.version,
             "as_of": at,
-            "status": snap.categorical[_STATUS],
+            "status": s.status,
         }
-        for s, snap in zip(scored, snaps)
+        for s in scored
     ]
     if data_now and rows:
         open_ids = {r["ticket_id"] for r in rows if r["status"] in OPEN_STATES}
@@ -530,8 +536,104 @@ def _score_account(
                 conn, acc.id, [{**r, "scored_at": at} for r in rows],
                 threshold=acc.account.alert_below, alert_on=open_ids,
             )
-        queue_alerts(store, acc.id, new_alerts)  # webhooks out: queued once the alerts are committed
+        if new_alerts:  # webhooks out: queued once the alerts are committed
+            from cxpulse.service.webhooks import queue_alerts
+
+            queue_alerts(store, acc.id, new_alerts)
     return rows
+
+
+_FEW_TICKETS = 500  # up to this many, read at once, and the rating history cut to what their context needs
+
+
+class _Stored(Sequence):
+    """The tickets to score as `score_tickets` items, read from storage a slice at a time
+    by the process that scores the slice: both processes of a large batch read their
+    share of the tickets and events at once, instead of one reading all before either
+    scores. Tickets created after the scoring time are left out."""
+
+    def __init__(self, store: Store, account_id: int, ids: Collection[str], at: datetime, account, history) -> None:
+        self.store, self.account_id, self.ids = store, account_id, sorted(ids)
+        self.at, self.account, self.history = at, account, history
+        self._pid = os.getpid()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        if os.getpid() != self._pid:  # a forked process: its own connections, never the parent's
+            self.store.engine.dispose(close=False)
+            self._pid = os.getpid()
+        at, account, history = self.at, self.account, self.history
+        with self.store.engine.connect() as conn:
+            return [(t, events, at, account, history)
+                    for t, events in ticket_histories(conn, self.account_id, self.ids[index]) if t.created_at < at]
+
+
+def _rating_history(conn, account_id: int, at: datetime, customers: Collection[str] | None) -> RatingHistory:
+    """The account's CSAT outcomes a snapshot as of `at` can count: given before `at`; for
+    a few tickets (`customers` named), only the last `WINDOW_DAYS` (the agent's and the
+    account's window) and their customers' own older ones — the same figures as from
+    every rating, read in a fraction of the time (`score --ticket`)."""
+    few = customers is not None and len(customers) <= _FEW_TICKETS
+    ratings = P.csat_ratings(conn, account_id, before=at,
+                             since=at - timedelta(days=WINDOW_DAYS) if few else None, customers=customers if few else None)
+    return RatingHistory(
+        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score))
+        for r in ratings if r.scale in CSAT_SCALES
+    )
+
+
+class _Either:
+    """Two word sets read as one (`in` either), without building their union per ticket."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: frozenset[str], second: frozenset[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.first or word in self.second
+
+
+class _Unquoted:
+    """The words a ticket's reasons never quote: each part of the agents' names and of its
+    own customer's name, as written and stemmed in the ticket's language (and the first
+    four, `text.name_words`). Per ticket, so its reasons never depend on the batch it is
+    scored in: `score --ticket X` says what `score --open` says of X."""
+
+    def __init__(self, agents: Sequence[str], customers: dict[str, str]) -> None:
+        self.agents = list(agents)
+        self.customers = customers
+        self._agents: dict[str, frozenset[str]] = {}
+        self._own: dict[tuple[str, str], _Either] = {}
+
+    def __call__(self, ticket: Ticket, snap) -> _Either:
+        lang = snap.language
+        key = (ticket.requester_id, lang)
+        hit = self._own.get(key)
+        if hit is None:
+            agents = self._agents.get(lang)
+            if agents is None:
+                agents = self._agents[lang] = name_words(self.agents, [lang])
+            name = self.customers.get(ticket.requester_id)
+            hit = self._own[key] = _Either(agents, name_words([name], [lang]) if name else frozenset())
+        return hit
+
+
+def _model(acc: StoredAccount, stored: P.StoredModel) -> SatisfactionModel:
+    """The stored model, read back; one stored by an older cxpulse says to train again."""
+    from cxpulse.ml.model import SatisfactionModel
+
+    try:
+        return SatisfactionModel.from_bytes(stored.blob)
+    except ValueError as e:
+        raise InvalidQuery(
+            f"the model of account {acc.name!r} (version {stored.version}) cannot be read: {e} "
+            f"with `cxpulse train --account {acc.name}`"
+        ) from None
 
 
 def no_scores(store: Store, account: str | None = None) -> list[str]:

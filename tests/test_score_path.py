@@ -1,0 +1,135 @@
+"""One scoring path (issue 12 §5): `cxpulse score --ticket X` says of X exactly what
+`cxpulse score --open` and the rescore after an import say — score, probability and
+reasons — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import timedelta
+
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from cxpulse.cli import app
+from cxpulse.service.predict import score, train
+from cxpulse.storage import predictions as P
+from cxpulse.storage import tables as T
+from cxpulse.storage.migrate import _plain_head, alembic_config
+from tests.test_predict import START, _db, _import, waiting_help_desk
+
+AS_OF = (START + timedelta(days=61)).isoformat()  # after every ticket's creation
+
+
+def _desk() -> list[dict]:
+    """Slow tickets and the open ones write to "Paulius"; the open ticket T200's customer
+    is named Paulius — the word is a name in T200 only, and a reason of another ticket
+    may quote it whatever batch that ticket is scored in."""
+    recs = waiting_help_desk(seed=5, rated=200, open_tickets=6, account="acme")
+    slow = {r["ticket_id"] for r in recs if r["type"] == "rating" and r["score"] == 2}
+    for r in recs:
+        if r["type"] == "ticket" and (r["id"] in slow or r["status"] == "open"):
+            r["subject"] = "Paulius, kur atsakymas?"
+    owner = next(r["requester_id"] for r in recs if r["type"] == "ticket" and r["id"] == "T200")
+    return recs + [{"type": "user", "id": "a9", "role": "agent", "name": "Rūta Agentė"},
+                   {"type": "user", "id": owner, "role": "customer", "name": "Paulius Petraitis"}]
+
+
+def test_one_ticket_scores_as_in_the_batch_through_the_commands(store, tmp_path):
+    _import(store, tmp_path, "acme", _desk())
+    train(store, "acme")
+    runner = CliRunner()
+    db = _db(store)
+
+    def run(*args: str) -> list[dict]:
+        result = runner.invoke(app, ["score", "--account", "acme", "--as-of", AS_OF, "--format", "json", "--db", db, *args])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    batch = {r["ticket_id"]: r for r in run("--open")}
+    assert {f"T{i}" for i in range(200, 206)} <= set(batch)  # and those not yet solved at that time
+    for tid, row in batch.items():
+        (one,) = run("--ticket", tid)
+        assert one == row, tid
+    # the customer's own name is never quoted in their ticket; another ticket may quote the word
+    assert "paulius" not in " ".join(batch["T200"]["reasons"]).casefold()
+    assert any("“paulius”" in r for tid in batch if tid != "T200" for r in batch[tid]["reasons"])
+
+
+def test_scoring_now_stores_what_the_batch_scored(store, tmp_path):
+    _import(store, tmp_path, "acme", _desk())
+    train(store, "acme")
+    rows = {r["ticket_id"]: r for r in score(store, account="acme", open_only=True)}
+    acme = store.account("acme").id
+    with store.engine.connect() as conn:
+        stored = {p["ticket_id"]: p for p in P.read_predictions(conn, acme)}
+    assert set(stored) == set(rows)
+    for tid, r in rows.items():
+        assert (stored[tid]["score"], stored[tid]["reasons"], stored[tid]["model_version"]) == (
+            r["score"], r["reasons"], r["model_version"])
+        assert r["status"] in {"new", "open"}
+
+
+def test_a_model_stored_by_an_older_version_asks_to_retrain_in_one_line(store, tmp_path):
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=3, rated=120, open_tickets=2, account="acme"))
+    train(store, "acme")
+    with store.engine.begin() as conn:
+        conn.execute(update(T.models).values(blob=pickle.dumps({"format": 1, "model": None})))
+    result = CliRunner().invoke(app, ["score", "--open", "--account", "acme", "--db", _db(store)])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "model of account 'acme' (version 1) cannot be read" in said
+    assert "retrain the model with `cxpulse train --account acme`" in said and "Traceback" not in result.output
+
+
+def test_the_schema_check_reads_the_head_alembic_would():
+    from alembic.script import ScriptDirectory
+
+    assert _plain_head() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_a_large_batch_read_slice_by_slice_in_two_processes_scores_the_same(store, tmp_path, monkeypatch):
+    """Past `_FEW_TICKETS` the tickets are read a slice at a time by whichever process
+    scores the slice (`_Stored`), past `SPLIT_AT` in two processes: the same rows as
+    reading them all at once in one."""
+    from datetime import datetime
+
+    from cxpulse.ml import model as M
+    from cxpulse.service import predict as S
+
+    _import(store, tmp_path, "acme", _desk())
+    train(store, "acme")
+    as_of = datetime.fromisoformat(AS_OF)
+    at_once = score(store, account="acme", as_of=as_of)
+    monkeypatch.setattr(S, "_FEW_TICKETS", 10)
+    monkeypatch.setattr(M, "SPLIT_AT", 50)
+    monkeypatch.setattr(M, "CHUNK_MIN", 20)
+    assert score(store, account="acme", as_of=as_of) == at_once
+    assert score(store, account="acme", as_of=as_of, open_only=True) == [r for r in at_once if r["status"] in
+                                                                           {"new", "open", "pending", "hold"}]
+
+
+def test_storing_many_scores_replaces_them_and_alerts_on_crossings_only(store, tmp_path, monkeypatch):
+    """Past `_MANY` tickets the previous scores are read in one pass and the old rows
+    deleted row by row (SQLite): the same predictions and alerts as the IN lists give."""
+    from datetime import UTC, datetime
+
+    monkeypatch.setattr(P, "_MANY", 3)
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=3, rated=5, account="acme"))
+    acme = store.account("acme").id
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+
+    def rows(scores: dict[str, int]) -> list[dict]:
+        return [{"ticket_id": t, "as_of": now, "scored_at": now, "score": s, "probability": s / 100,
+                 "reasons": [f"why {t}"], "model_version": 1} for t, s in scores.items()]
+
+    with store.engine.begin() as conn:
+        first = P.record_predictions(conn, acme, rows({"T0": 30, "T1": 50, "T2": 10, "T3": 80}), threshold=40,
+                                     alert_on={"T0", "T1", "T2", "T3"})
+    assert sorted(a["ticket_id"] for a in first) == ["T0", "T2"]
+    with store.engine.begin() as conn:
+        again = P.record_predictions(conn, acme, rows({"T0": 20, "T1": 35, "T2": 60, "T3": 90}), threshold=40,
+                                     alert_on={"T0", "T1", "T2", "T3"})
+        stored = {p["ticket_id"]: p["score"] for p in P.read_predictions(conn, acme)}
+    assert [a["ticket_id"] for a in again] == ["T1"]  # T0 stayed below: no second alert
+    assert stored == {"T0": 20, "T1": 35, "T2": 60, "T3": 90}
