@@ -35,7 +35,7 @@ from cxpulse.ingest.jsonl import (
 from cxpulse.service.derive import refresh
 from cxpulse.service.load import TABLES, LoadResult, Touched, load
 from cxpulse.service.predict import rescore
-from cxpulse.service.refresher import refresher_for
+from cxpulse.service.refresher import merge, refresher_for
 from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.webhooks import queue_imported_low_ratings
 from cxpulse.storage import Store
@@ -181,9 +181,10 @@ def refresh_derived(store: Store, touched: dict[str, Touched], urgent: bool = Fa
     reports are recomputed behind their next request (a caller that waited for this
     round — `urgent` — has them recomputed before it reads them)."""
     with _write_lock(store):
-        refresh(store, touched)
+        derived = refresh(store, touched)  # and whatever an interrupted writer left stale in these accounts
         queue_imported_low_ratings(store, touched)
-        rescored = rescore(store, touched)
+        merge(derived, touched)
+        rescored = rescore(store, derived)
     invalidate_reports(store, at_once=urgent)
     return rescored
 

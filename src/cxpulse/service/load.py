@@ -19,6 +19,7 @@ from cxpulse.domain import Account
 from cxpulse.ingest.base import ImportSummary, KindCounts, Note, Record, Reject
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import rows as R
+from cxpulse.storage import stale
 from cxpulse.storage import tables as T
 
 BATCH = 5000
@@ -173,7 +174,13 @@ class _Loader:
             return
         acc = self.account(name)
         keys = self.keys[kind]
-        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items)
+
+        def mark_stale(conn, touched: list[str]) -> None:  # in the transaction that writes the rows
+            tickets, days = self._mark(acc.name, kind, keys, items, set(touched))
+            stale.mark_tickets(conn, acc.id, tickets)
+            stale.mark_days(conn, acc.id, days)
+
+        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
         kc = self.summary.by_kind[kind]
         kc.read += len(items)
         self.summary.read += len(items)
@@ -183,25 +190,33 @@ class _Loader:
         self.summary.inserted += counts.inserted
         self.summary.updated += counts.updated
         self.summary.unchanged += counts.unchanged
-        if counts.touched:
-            self._mark(acc.name, kind, keys, items, set(counts.touched))
         if kind == "response" and counts.inserted:  # upsert_values lists the inserted ids first
             self.touched[acc.name].new_responses.update(counts.touched[: counts.inserted])
 
-    def _mark(self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]) -> None:
+    def _mark(
+        self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]
+    ) -> tuple[set[str], set[date]]:
+        """Note what the written rows touched (for this run's webhooks and rescoring), and
+        return the tickets whose KPIs and the days whose rollups they made stale."""
         t = self.touched[name]
+        tickets: set[str] = set()
+        days: set[date] = set()
         if kind == "ticket":
+            tickets = touched
             t.tickets.update(touched)
         elif kind == "event":
             ticket = keys.index("ticket_id")
-            t.tickets.update(values[ticket] for values, _h in items if values[0] in touched)
+            tickets = {values[ticket] for values, _h in items if values[0] in touched}
+            t.tickets.update(tickets)
         elif kind == "response":
             day, ticket = keys.index("day"), keys.index("ticket_id")
             for values, _h in items:
                 if values[0] in touched:
                     t.add_day(values[day])
+                    days.add(values[day])
                     if values[ticket]:
-                        t.tickets.add(values[ticket])
+                        t.tickets.add(values[ticket])  # rescored: a rating is a feature; its KPIs stand
+        return tickets, days
 
     @staticmethod
     def _row(kind: str, obj, acc: StoredAccount) -> dict:

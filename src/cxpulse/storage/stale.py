@@ -1,0 +1,81 @@
+"""What derived data is stale: marks written with the raw rows, cleared with the derived ones.
+
+Derived data (KPIs, rollups) must follow what is *stale*, not what the last import
+*changed*: an import killed after storing some batches changed rows that a re-run finds
+unchanged, so following the changes loses their KPIs for good (issue 13 §1). So:
+
+- the transaction that writes tickets, events or responses also inserts a mark for each
+  ticket whose KPIs, and each local day whose rollups, they make stale;
+- the transaction that writes derived rows deletes exactly the marks it read — by id,
+  so a mark another writer adds meanwhile (its rows unseen) stays for the next round.
+
+Marks are only inserted, never updated: no lock is taken on a ticket's mark, and a ticket
+marked by every batch that touched it is derived once, from all its marks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Connection, delete, distinct, func, select
+
+from cxpulse.storage import tables as T
+from cxpulse.storage.store import insert_many
+
+CHUNK = 2000
+s = T.stale_derived
+
+
+@dataclass
+class Marks:
+    """The stale marks of one account, as read at the start of a derive."""
+
+    ids: list[int] = field(default_factory=list)
+    tickets: set[str] = field(default_factory=set)
+    days: set[date] = field(default_factory=set)
+    everything: bool = False
+
+
+def mark_tickets(conn: Connection, account_id: int, ticket_ids: Iterable[str]) -> None:
+    """These tickets' KPIs (and the rollup days of their responses) are stale."""
+    insert_many(conn, s, ("account_id", "ticket_id"), [(account_id, t) for t in set(ticket_ids)])
+
+
+def mark_days(conn: Connection, account_id: int, days: Iterable[date]) -> None:
+    """These local days' rollups are stale."""
+    insert_many(conn, s, ("account_id", "day"), [(account_id, d) for d in set(days)])
+
+
+def mark_account(conn: Connection, account_id: int) -> None:
+    """Everything derived of the account is stale (its timezone or business hours changed)."""
+    conn.execute(s.insert().values(account_id=account_id))
+
+
+def marked_accounts(conn: Connection) -> list[int]:
+    return sorted(a for (a,) in conn.execute(select(s.c.account_id).distinct()))
+
+
+def stale_tickets(conn: Connection) -> int:
+    """How many tickets are marked stale, in all accounts (for a progress message)."""
+    return conn.execute(select(func.count(distinct(s.c.ticket_id)))).scalar_one()
+
+
+def read_marks(conn: Connection, account_id: int) -> Marks:
+    m = Marks()
+    for mid, ticket, day in conn.execute(select(s.c.id, s.c.ticket_id, s.c.day).where(s.c.account_id == account_id)):
+        m.ids.append(mid)
+        if ticket is not None:
+            m.tickets.add(ticket)
+        elif day is not None:
+            m.days.add(day)
+        else:
+            m.everything = True
+    return m
+
+
+def clear_marks(conn: Connection, ids: list[int]) -> None:
+    """Delete the marks read (by `read_marks`) once what they asked for is written."""
+    for i in range(0, len(ids), CHUNK):
+        conn.execute(delete(s).where(s.c.id.in_(ids[i : i + CHUNK])))
