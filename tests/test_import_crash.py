@@ -31,7 +31,7 @@ from cxpulse.cli import app
 
 from cxpulse.storage import tables as T
 from cxpulse.storage.engine import database_url
-from tests.factories import random_help_desk, write_jsonl
+from tests.factories import make_ticket, random_help_desk, write_jsonl
 from tests.pg import private_database
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -263,3 +263,72 @@ def test_the_reader_process_dies_with_a_killed_import(start, desk, tmp_path):
     helpers = _kill(proc)
     assert helpers
     assert not _left_behind(helpers), "a helper process of the killed import still runs 5 s later"
+
+
+# ---- the same, in this process: rows stored and never derived, as a killed import leaves them ----
+
+
+def _derived(store) -> dict[str, list[tuple]]:
+    with store.engine.connect() as c:
+        out = {t.name: sorted((tuple(r) for r in c.execute(select(t))), key=repr) for t in T.DERIVED}
+        out["responses.day"] = sorted(c.execute(select(T.responses.c.source_id, T.responses.c.day)).all())
+        out["stale_derived"] = c.execute(select(T.stale_derived)).all()
+    return out
+
+
+def _store_only(store, path: Path, account: str = "acme") -> None:
+    """What a killed import leaves: the rows of the batches it stored, nothing derived."""
+    from cxpulse.service.imports import reader_for
+    from cxpulse.service.load import load
+
+    load(store, reader_for("jsonl", path), account=account)
+
+
+def test_an_import_that_changes_nothing_derives_what_an_earlier_one_left_stale(store, tmp_path):
+    from cxpulse.service.derive import rebuild
+    from cxpulse.service.imports import import_path
+
+    records, _facts = random_help_desk(seed=3, tickets=120)
+    path = write_jsonl(tmp_path / "desk.jsonl", records)
+    _store_only(store, path)
+    assert store.count(T.ticket_kpis) == 0
+
+    again = import_path(store, "jsonl", path, account="acme")
+
+    assert (again.inserted, again.updated) == (0, 0)
+    after = _derived(store)
+    assert len(after["ticket_kpis"]) == 120 and after["rollup_day"] and not after["stale_derived"]
+    rebuild(store)
+    assert _derived(store) == after  # what a full rebuild from the raw rows gives
+
+
+def test_an_api_batch_derives_what_a_killed_import_left_stale_in_its_account(store, tmp_path):
+    from cxpulse.service.ingest import ingest_batch
+
+    records, _facts = random_help_desk(seed=4, tickets=50)
+    _store_only(store, write_jsonl(tmp_path / "desk.jsonl", records))
+
+    result = ingest_batch(store, "acme", "tickets", [make_ticket(id="api-1")], wait=True)
+
+    assert result.refreshed and result.inserted == 1
+    assert store.count(T.ticket_kpis) == 51 and store.count(T.stale_derived) == 0
+
+
+def test_a_new_timezone_in_an_imported_account_line_derives_the_whole_account_again(store, tmp_path):
+    from cxpulse.service.derive import rebuild
+    from cxpulse.service.imports import import_path
+
+    records, _facts = random_help_desk(seed=5, tickets=80)
+    line = {"type": "account", "name": "acme", "timezone": "UTC"}
+    import_path(store, "jsonl", write_jsonl(tmp_path / "utc.jsonl", [line, *records]), account="acme")
+    before = _derived(store)
+
+    moved = import_path(store, "jsonl", write_jsonl(tmp_path / "nz.jsonl", [{**line, "timezone": "Pacific/Kiritimati"},
+                                                                             *records]), account="acme")
+
+    assert moved.by_kind["account"].updated == 1 and moved.by_kind["ticket"].unchanged == 80
+    after = _derived(store)
+    assert after["ticket_kpis"] != before["ticket_kpis"]  # created days moved 14 hours
+    assert after["responses.day"] != before["responses.day"] and not after["stale_derived"]
+    rebuild(store)
+    assert _derived(store) == after
