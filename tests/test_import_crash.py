@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,27 @@ def test_a_new_timezone_in_an_imported_account_line_derives_the_whole_account_ag
     assert after["responses.day"] != before["responses.day"] and not after["stale_derived"]
     rebuild(store)
     assert _derived(store) == after
+
+
+def test_the_new_low_ratings_of_a_killed_import_are_posted_by_its_rerun(store, tmp_path):
+    from cxpulse.service.imports import import_path
+    from cxpulse.service.load import load
+    from cxpulse.service.imports import reader_for
+    from cxpulse.service.webhooks import add_webhook, deliveries
+
+    store.ensure_account("acme")
+    add_webhook(store, "acme", "https://hooks.example.com/a")
+    given = datetime.now(UTC) - timedelta(days=1)
+    path = write_jsonl(tmp_path / "ratings.jsonl", [
+        *(make_ticket(id=f"T{i}") for i in range(6)),
+        *({"type": "rating", "id": f"r{i}", "ticket_id": f"T{i}", "score": 1 if i % 2 else 5,
+           "given_at": (given + timedelta(minutes=i)).isoformat()} for i in range(6)),
+    ])
+    load(store, reader_for("jsonl", path), account="acme", announce=True)  # stored; killed before the webhooks
+
+    again = import_path(store, "jsonl", path, account="acme")
+
+    assert again.inserted == 0
+    assert sorted(d["event_key"] for d in deliveries(store, "acme")) == ["low_rating-r1", "low_rating-r3", "low_rating-r5"]
+    import_path(store, "jsonl", path, account="acme")
+    assert len(deliveries(store, "acme")) == 3 and store.count(T.stale_derived) == 0

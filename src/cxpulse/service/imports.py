@@ -16,7 +16,7 @@ from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
 from cxpulse.service.predict import rescore
 from cxpulse.service.refresher import merge
-from cxpulse.service.webhooks import queue_imported_low_ratings
+from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store, stale
 
 FORMATS = ("jsonl", "zendesk", "csv")
@@ -83,14 +83,14 @@ def import_path(
     if rejects.exists():
         rejects.unlink()  # a rejects file always speaks of the latest import
     with _no_cyclic_gc():
-        result = load(store, stream, account=account, rejects_path=rejects)
+        result = load(store, stream, account=account, rejects_path=rejects, announce=True)
         result.summary.warnings[:0] = warnings
         if on_refresh is not None:
             with store.engine.connect() as conn:
                 on_refresh(stale.stale_tickets(conn))
         # what is stale, not what this run changed: a run after a killed one changes nothing
         derived = derive_stale(store)
-        queue_imported_low_ratings(store, result.touched)  # webhooks out: new low ratings of the last 7 days
+        queue_marked_low_ratings(store)  # webhooks out: new low ratings of the last 7 days, this run's or a killed one's
     merge(derived, result.touched)
     result.summary.rescored = rescore(store, derived)
     return result.summary

@@ -37,7 +37,7 @@ from cxpulse.service.load import TABLES, LoadResult, Touched, load
 from cxpulse.service.predict import rescore
 from cxpulse.service.refresher import merge, refresher_for
 from cxpulse.service.report_cache import invalidate_reports
-from cxpulse.service.webhooks import queue_imported_low_ratings
+from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import rows as R
 from cxpulse.storage import tables as T
@@ -182,7 +182,7 @@ def refresh_derived(store: Store, touched: dict[str, Touched], urgent: bool = Fa
     round — `urgent` — has them recomputed before it reads them)."""
     with _write_lock(store):
         derived = refresh(store, touched)  # and whatever an interrupted writer left stale in these accounts
-        queue_imported_low_ratings(store, touched)
+        queue_marked_low_ratings(store, list(touched))
         merge(derived, touched)
         rescored = rescore(store, derived)
     invalidate_reports(store, at_once=urgent)
@@ -201,7 +201,7 @@ def _load(store: Store, account: str, records: list[Record]) -> LoadResult:
     first (a unique-key conflict): the second pass finds them stored."""
     for attempt in range(3):
         try:
-            return load(store, records, account=account)
+            return load(store, records, account=account, announce=True)
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -76,8 +76,9 @@ class LoadResult:
 
 
 class _Loader:
-    def __init__(self, store: Store, default_account: str, rejects_path: Path | None) -> None:
+    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, announce: bool = False) -> None:
         self.store = store
+        self.announce = announce
         self.default_account = default_account
         self.rejects_path = rejects_path
         self._rejects_fh = None
@@ -175,10 +176,12 @@ class _Loader:
         acc = self.account(name)
         keys = self.keys[kind]
 
-        def mark_stale(conn, touched: list[str]) -> None:  # in the transaction that writes the rows
+        def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
             tickets, days = self._mark(acc.name, kind, keys, items, set(touched))
             stale.mark_tickets(conn, acc.id, tickets)
             stale.mark_days(conn, acc.id, days)
+            if kind == "response" and self.announce and inserted:
+                stale.mark_new_responses(conn, acc.id, touched[:inserted])
 
         counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
         kc = self.summary.by_kind[kind]
@@ -240,9 +243,13 @@ def load(
     *,
     account: str = "default",
     rejects_path: Path | None = None,
+    announce: bool = False,
 ) -> LoadResult:
-    """Store every good record, write every reject to `rejects_path`, count both."""
-    loader = _Loader(store, account, rejects_path)
+    """Store every good record, write every reject to `rejects_path`, count both.
+
+    With `announce`, each inserted response is also marked for the webhooks (imports and
+    API batches; a survey answer is held and posted by its own rule)."""
+    loader = _Loader(store, account, rejects_path, announce)
     pending = loader.pending
     for item in stream:
         if item.__class__ is tuple:  # loader.add_prepared, inlined: the hot loop of every import

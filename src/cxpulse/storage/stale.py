@@ -11,6 +11,10 @@ unchanged, so following the changes loses their KPIs for good (issue 13 §1). So
 
 Marks are only inserted, never updated: no lock is taken on a ticket's mark, and a ticket
 marked by every batch that touched it is derived once, from all its marks.
+
+The new ratings of an import wait here too, until the webhooks are offered them
+(service/webhooks.py, `queue_marked_low_ratings`): a killed import's new low ratings
+are posted by the run after it, which finds them stored and inserts nothing.
 """
 
 from __future__ import annotations
@@ -53,8 +57,19 @@ def mark_account(conn: Connection, account_id: int) -> None:
     conn.execute(s.insert().values(account_id=account_id))
 
 
-def marked_accounts(conn: Connection) -> list[int]:
-    return sorted(a for (a,) in conn.execute(select(s.c.account_id).distinct()))
+def mark_new_responses(conn: Connection, account_id: int, response_ids: Iterable[str]) -> None:
+    """These responses were inserted: the webhooks are still to be offered them."""
+    insert_many(conn, s, ("account_id", "response_id"), [(account_id, r) for r in set(response_ids)])
+
+
+def marked_accounts(conn: Connection, *, responses: bool = False) -> list[int]:
+    """Accounts with derived data marked stale (with `responses`: with new responses marked)."""
+    q = select(s.c.account_id).distinct().where(_responses(responses))
+    return sorted(a for (a,) in conn.execute(q))
+
+
+def _responses(yes: bool):
+    return s.c.response_id.is_not(None) if yes else s.c.response_id.is_(None)
 
 
 def stale_tickets(conn: Connection) -> int:
@@ -63,8 +78,10 @@ def stale_tickets(conn: Connection) -> int:
 
 
 def read_marks(conn: Connection, account_id: int) -> Marks:
+    """The account's marks of stale derived data (not its new responses)."""
     m = Marks()
-    for mid, ticket, day in conn.execute(select(s.c.id, s.c.ticket_id, s.c.day).where(s.c.account_id == account_id)):
+    q = select(s.c.id, s.c.ticket_id, s.c.day).where(s.c.account_id == account_id, _responses(False))
+    for mid, ticket, day in conn.execute(q):
         m.ids.append(mid)
         if ticket is not None:
             m.tickets.add(ticket)
@@ -73,6 +90,13 @@ def read_marks(conn: Connection, account_id: int) -> Marks:
         else:
             m.everything = True
     return m
+
+
+def read_new_responses(conn: Connection, account_id: int) -> tuple[list[int], set[str]]:
+    """The ids of the account's new-response marks, and the responses they name."""
+    q = select(s.c.id, s.c.response_id).where(s.c.account_id == account_id, _responses(True))
+    rows = conn.execute(q).all()
+    return [mid for mid, _r in rows], {r for _mid, r in rows}
 
 
 def clear_marks(conn: Connection, ids: list[int]) -> None:

@@ -123,14 +123,15 @@ class Store:
 
     def upsert_values(
         self, table: Table, account_id: int, keys: tuple[str, ...], items: Sequence[tuple[tuple, str]],
-        *, then: Callable[[Connection, list[str]], None] | None = None,
+        *, then: Callable[[Connection, list[str], int], None] | None = None,
     ) -> UpsertCounts:
         """`upsert` for rows given as (values in `keys` order, content hash) pairs.
 
         The form a reader in another process sends (tuples pickle 3× cheaper than
-        dicts); `keys[0]` must be "source_id". `then(conn, touched)` runs in the same
-        transaction, after the writes, with the source ids inserted or updated: what it
-        writes (the stale marks of service/load.py) commits with the rows or not at all.
+        dicts); `keys[0]` must be "source_id". `then(conn, touched, inserted)` runs in the
+        same transaction, after the writes, with the source ids inserted or updated (the
+        first `inserted` of them inserted): what it writes (the stale marks of
+        service/load.py) commits with the rows or not at all.
         """
         if keys[0] != "source_id":
             raise ValueError(f"rows must start with source_id, not {keys[0]!r}")
@@ -170,7 +171,7 @@ class Store:
                 conn.execute(stmt, changed)
             counts.touched = [values[0] for values, _h in new] + [r["b_source"] for r in changed]
             if then is not None and counts.touched:
-                then(conn, counts.touched)
+                then(conn, counts.touched, len(new))
         counts.inserted = len(new)
         counts.updated = len(changed)
         return counts
