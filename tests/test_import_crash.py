@@ -366,6 +366,7 @@ def test_the_new_low_ratings_of_a_killed_import_are_posted_by_its_rerun(store, t
     again = import_path(store, "jsonl", path, account="acme")
 
     assert again.inserted == 0
-    assert sorted(d["event_key"] for d in deliveries(store, "acme")) == ["low_rating-r1", "low_rating-r3", "low_rating-r5"]
+    posted = sorted(d["event_key"] for d in deliveries(store, "acme"))
+    assert posted == ["low_rating-r1", "low_rating-r3", "low_rating-r5"]
     import_path(store, "jsonl", path, account="acme")
     assert len(deliveries(store, "acme")) == 3 and store.count(T.stale_derived) == 0

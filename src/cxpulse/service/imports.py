@@ -90,7 +90,7 @@ def import_path(
                 on_refresh(stale.stale_tickets(conn))
         # what is stale, not what this run changed: a run after a killed one changes nothing
         derived = derive_stale(store)
-        queue_marked_low_ratings(store)  # webhooks out: new low ratings of the last 7 days, this run's or a killed one's
+        queue_marked_low_ratings(store)  # webhooks out: new low ratings of the last 7 days (this run's, a killed one's)
     merge(derived, result.touched)
     result.summary.rescored = rescore(store, derived)
     return result.summary

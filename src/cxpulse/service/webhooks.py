@@ -290,7 +290,9 @@ def queue_imported_low_ratings(store: Store, touched: dict, *, now: datetime | N
     return n
 
 
-def queue_marked_low_ratings(store: Store, accounts: Iterable[str] | None = None, *, now: datetime | None = None) -> int:
+def queue_marked_low_ratings(
+    store: Store, accounts: Iterable[str] | None = None, *, now: datetime | None = None
+) -> int:
     """After an import or API batch: queue the low ratings marked new (storage/stale.py) in
     these accounts (None: all) — those this run inserted, and those a killed run inserted
     and never offered, which its re-run finds unchanged — then clear their marks. Queuing
