@@ -361,7 +361,7 @@ def test_the_new_low_ratings_of_a_killed_import_are_posted_by_its_rerun(store, t
         *({"type": "rating", "id": f"r{i}", "ticket_id": f"T{i}", "score": 1 if i % 2 else 5,
            "given_at": (given + timedelta(minutes=i)).isoformat()} for i in range(6)),
     ])
-    load(store, reader_for("jsonl", path), account="acme", announce=True)  # stored; killed before the webhooks
+    load(store, reader_for("jsonl", path), account="acme", follow_up=True)  # stored; killed before the webhooks
 
     again = import_path(store, "jsonl", path, account="acme")
 
@@ -370,3 +370,38 @@ def test_the_new_low_ratings_of_a_killed_import_are_posted_by_its_rerun(store, t
     assert posted == ["low_rating-r1", "low_rating-r3", "low_rating-r5"]
     import_path(store, "jsonl", path, account="acme")
     assert len(deliveries(store, "acme")) == 3 and store.count(T.stale_derived) == 0
+
+
+def test_the_open_tickets_a_killed_import_changed_are_scored_again_by_its_rerun(store, tmp_path):
+    from cxpulse.service.imports import import_path, reader_for
+    from cxpulse.service.load import load
+    from cxpulse.service.predict import score, train
+    from cxpulse.storage import predictions as P
+    from tests.test_predict import waiting_help_desk
+
+    created = datetime.now(UTC) - timedelta(hours=30)  # open, waiting for its first reply for 30 h
+    desk = waiting_help_desk(seed=5, rated=120, account="acme") + [
+        make_ticket(id="N1", created_at=created.isoformat(), status="open", assignee_id="a1", requester_id="c1"),
+        {"type": "event", "id": "N1-1", "ticket_id": "N1", "at": created.isoformat(), "kind": "comment",
+         "author_id": "c1", "author_role": "customer", "body": "Help"}]
+    import_path(store, "jsonl", write_jsonl(tmp_path / "desk.jsonl", desk), account="acme")
+    train(store, "acme")
+    score(store, account="acme", open_only=True)
+    acme = store.account("acme").id
+    with store.engine.connect() as conn:
+        (before,) = [p for p in P.read_predictions(conn, acme) if p["ticket_id"] == "N1"]
+    replied = (created + timedelta(minutes=5)).isoformat()  # the late export: it was answered at once
+    late = write_jsonl(tmp_path / "late.jsonl", [
+        {"type": "event", "id": "N1-2", "ticket_id": "N1", "at": replied, "kind": "comment", "author_id": "a1",
+         "author_role": "agent", "body": "Žiūrime"},
+        {"type": "event", "id": "N1-3", "ticket_id": "N1", "at": replied, "kind": "status", "from": "open",
+         "to": "pending"}])
+    load(store, reader_for("jsonl", late), account="acme", follow_up=True)  # stored; killed before scoring
+
+    again = import_path(store, "jsonl", late, account="acme")
+
+    with store.engine.connect() as conn:
+        (after,) = [p for p in P.read_predictions(conn, acme) if p["ticket_id"] == "N1"]
+    assert again.inserted == 0 and again.rescored == 1
+    assert after["scored_at"] > before["scored_at"] and after["score"] > before["score"]
+    assert store.count(T.stale_derived) == 0

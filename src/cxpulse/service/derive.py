@@ -228,6 +228,27 @@ def refresh(store: Store, touched: dict[str, Touched]) -> dict[str, Touched]:
     return derive_stale(store, list(touched))
 
 
+def rescore_marked(store: Store, accounts: Collection[str] | None = None) -> int:
+    """Score again, now, the open tickets marked for it (storage/stale.py) in these accounts
+    (None: all) — those this run changed and those a killed run changed — then clear their
+    marks. Scoring again is idempotent: a crash between the two scores them once more.
+    Returns how many were scored."""
+    from cxpulse.service.predict import rescore
+
+    with store.engine.connect() as conn:
+        marked = set(stale.marked_accounts(conn, "rescore"))
+    n = 0
+    for acc in store.accounts():
+        if acc.id not in marked or (accounts is not None and acc.name not in accounts):
+            continue
+        with store.engine.connect() as conn:
+            ids, tickets = stale.read_rescore(conn, acc.id)
+        n += rescore(store, {acc.name: Touched(tickets=tickets)})
+        with store.engine.begin() as conn:
+            stale.clear_marks(conn, ids)
+    return n
+
+
 def _derive(
     store: Store, acc: StoredAccount, progress: Callable[[int], None] | None, *, everything: bool
 ) -> tuple[Touched | None, int]:

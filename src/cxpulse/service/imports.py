@@ -11,11 +11,9 @@ from pathlib import Path
 from cxpulse.domain import Account, FormatError
 from cxpulse.ingest import ImportSummary
 from cxpulse.ingest.base import Progress, Stream
-from cxpulse.service.derive import derive_stale
+from cxpulse.service.derive import derive_stale, rescore_marked
 from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
-from cxpulse.service.predict import rescore
-from cxpulse.service.refresher import merge
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store, stale
 
@@ -83,16 +81,15 @@ def import_path(
     if rejects.exists():
         rejects.unlink()  # a rejects file always speaks of the latest import
     with _no_cyclic_gc():
-        result = load(store, stream, account=account, rejects_path=rejects, announce=True)
+        result = load(store, stream, account=account, rejects_path=rejects, follow_up=True)
         result.summary.warnings[:0] = warnings
         if on_refresh is not None:
             with store.engine.connect() as conn:
                 on_refresh(stale.stale_tickets(conn))
         # what is stale, not what this run changed: a run after a killed one changes nothing
-        derived = derive_stale(store)
+        derive_stale(store)
         queue_marked_low_ratings(store)  # webhooks out: new low ratings of the last 7 days (this run's, a killed one's)
-    merge(derived, result.touched)
-    result.summary.rescored = rescore(store, derived)
+    result.summary.rescored = rescore_marked(store)
     return result.summary
 
 

@@ -76,9 +76,10 @@ class LoadResult:
 
 
 class _Loader:
-    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, announce: bool = False) -> None:
+    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False) -> None:
         self.store = store
-        self.announce = announce
+        self.follow_up = follow_up
+        self._models: dict[int, bool] = {}
         self.default_account = default_account
         self.rejects_path = rejects_path
         self._rejects_fh = None
@@ -177,11 +178,14 @@ class _Loader:
         keys = self.keys[kind]
 
         def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
-            tickets, days = self._mark(acc.name, kind, keys, items, set(touched))
+            tickets, days, scored = self._mark(acc.name, kind, keys, items, set(touched))
             stale.mark_tickets(conn, acc.id, tickets)
             stale.mark_days(conn, acc.id, days)
-            if kind == "response" and self.announce and inserted:
-                stale.mark_new_responses(conn, acc.id, touched[:inserted])
+            if self.follow_up:
+                if kind == "response" and inserted:
+                    stale.mark_new_responses(conn, acc.id, touched[:inserted])
+                if scored and self._has_model(conn, acc):
+                    stale.mark_rescore(conn, acc.id, scored)
 
         counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
         kc = self.summary.by_kind[kind]
@@ -196,14 +200,23 @@ class _Loader:
         if kind == "response" and counts.inserted:  # upsert_values lists the inserted ids first
             self.touched[acc.name].new_responses.update(counts.touched[: counts.inserted])
 
+    def _has_model(self, conn, acc: StoredAccount) -> bool:
+        """Whether the account has a model to score its changed tickets (asked once per load)."""
+        if acc.id not in self._models:
+            from cxpulse.storage.predictions import latest_model
+
+            self._models[acc.id] = latest_model(conn, acc.id, with_blob=False) is not None
+        return self._models[acc.id]
+
     def _mark(
         self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]
-    ) -> tuple[set[str], set[date]]:
-        """Note what the written rows touched (for this run's webhooks and rescoring), and
-        return the tickets whose KPIs and the days whose rollups they made stale."""
+    ) -> tuple[set[str], set[date], set[str]]:
+        """Note what the written rows touched, and return the tickets whose KPIs and the
+        days whose rollups they made stale, and the tickets to score again."""
         t = self.touched[name]
         tickets: set[str] = set()
         days: set[date] = set()
+        scored: set[str] = set()
         if kind == "ticket":
             tickets = touched
             t.tickets.update(touched)
@@ -218,8 +231,9 @@ class _Loader:
                     t.add_day(values[day])
                     days.add(values[day])
                     if values[ticket]:
-                        t.tickets.add(values[ticket])  # rescored: a rating is a feature; its KPIs stand
-        return tickets, days
+                        scored.add(values[ticket])  # rescored: a rating is a feature; its KPIs stand
+            t.tickets.update(scored)
+        return tickets, days, scored | tickets
 
     @staticmethod
     def _row(kind: str, obj, acc: StoredAccount) -> dict:
@@ -243,13 +257,14 @@ def load(
     *,
     account: str = "default",
     rejects_path: Path | None = None,
-    announce: bool = False,
+    follow_up: bool = False,
 ) -> LoadResult:
     """Store every good record, write every reject to `rejects_path`, count both.
 
-    With `announce`, each inserted response is also marked for the webhooks (imports and
-    API batches; a survey answer is held and posted by its own rule)."""
-    loader = _Loader(store, account, rejects_path, announce)
+    With `follow_up` (imports and API batches), each inserted response is also marked for
+    the webhooks, and each changed ticket of an account with a model for a new score
+    (storage/stale.py); a survey answer is held and posted by its own rule."""
+    loader = _Loader(store, account, rejects_path, follow_up)
     pending = loader.pending
     for item in stream:
         if item.__class__ is tuple:  # loader.add_prepared, inlined: the hot loop of every import

@@ -303,7 +303,7 @@ def queue_marked_low_ratings(
 
     names = None if accounts is None else set(accounts)
     with store.engine.connect() as conn:
-        marked = set(stale.marked_accounts(conn, responses=True))
+        marked = set(stale.marked_accounts(conn, "responses"))
     n = 0
     for acc in store.accounts():
         if acc.id not in marked or (names is not None and acc.name not in names):

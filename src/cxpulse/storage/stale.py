@@ -14,7 +14,9 @@ marked by every batch that touched it is derived once, from all its marks.
 
 The new ratings of an import wait here too, until the webhooks are offered them
 (service/webhooks.py, `queue_marked_low_ratings`): a killed import's new low ratings
-are posted by the run after it, which finds them stored and inserts nothing.
+are posted by the run after it, which finds them stored and inserts nothing. So do the
+tickets it changed in an account with a model, until they are scored again
+(service/derive.py, `rescore_marked`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, delete, distinct, func, select
+from sqlalchemy import Connection, and_, delete, distinct, func, select
 
 from cxpulse.storage import tables as T
 from cxpulse.storage.store import insert_many
@@ -62,14 +64,23 @@ def mark_new_responses(conn: Connection, account_id: int, response_ids: Iterable
     insert_many(conn, s, ("account_id", "response_id"), [(account_id, r) for r in set(response_ids)])
 
 
-def marked_accounts(conn: Connection, *, responses: bool = False) -> list[int]:
-    """Accounts with derived data marked stale (with `responses`: with new responses marked)."""
-    q = select(s.c.account_id).distinct().where(_responses(responses))
+def mark_rescore(conn: Connection, account_id: int, ticket_ids: Iterable[str]) -> None:
+    """These tickets changed in an account with a model: they are to be scored again."""
+    insert_many(conn, s, ("account_id", "rescore_id"), [(account_id, t) for t in set(ticket_ids)])
+
+
+def marked_accounts(conn: Connection, what: str = "derived") -> list[int]:
+    """Accounts with marks of one kind: "derived" data stale, "responses" new, tickets to "rescore"."""
+    q = select(s.c.account_id).distinct().where(_of(what))
     return sorted(a for (a,) in conn.execute(q))
 
 
-def _responses(yes: bool):
-    return s.c.response_id.is_not(None) if yes else s.c.response_id.is_(None)
+def _of(what: str):
+    if what == "responses":
+        return s.c.response_id.is_not(None)
+    if what == "rescore":
+        return s.c.rescore_id.is_not(None)
+    return and_(s.c.response_id.is_(None), s.c.rescore_id.is_(None))
 
 
 def stale_tickets(conn: Connection) -> int:
@@ -80,7 +91,7 @@ def stale_tickets(conn: Connection) -> int:
 def read_marks(conn: Connection, account_id: int) -> Marks:
     """The account's marks of stale derived data (not its new responses)."""
     m = Marks()
-    q = select(s.c.id, s.c.ticket_id, s.c.day).where(s.c.account_id == account_id, _responses(False))
+    q = select(s.c.id, s.c.ticket_id, s.c.day).where(s.c.account_id == account_id, _of("derived"))
     for mid, ticket, day in conn.execute(q):
         m.ids.append(mid)
         if ticket is not None:
@@ -94,9 +105,17 @@ def read_marks(conn: Connection, account_id: int) -> Marks:
 
 def read_new_responses(conn: Connection, account_id: int) -> tuple[list[int], set[str]]:
     """The ids of the account's new-response marks, and the responses they name."""
-    q = select(s.c.id, s.c.response_id).where(s.c.account_id == account_id, _responses(True))
-    rows = conn.execute(q).all()
-    return [mid for mid, _r in rows], {r for _mid, r in rows}
+    return _read(conn, account_id, s.c.response_id)
+
+
+def read_rescore(conn: Connection, account_id: int) -> tuple[list[int], set[str]]:
+    """The ids of the account's rescore marks, and the tickets they name."""
+    return _read(conn, account_id, s.c.rescore_id)
+
+
+def _read(conn: Connection, account_id: int, col) -> tuple[list[int], set[str]]:
+    rows = conn.execute(select(s.c.id, col).where(s.c.account_id == account_id, col.is_not(None))).all()
+    return [mid for mid, _x in rows], {x for _mid, x in rows}
 
 
 def clear_marks(conn: Connection, ids: list[int]) -> None:

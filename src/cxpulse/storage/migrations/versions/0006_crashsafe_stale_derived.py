@@ -3,8 +3,9 @@
 Issue 13 §1: a killed import left KPIs and rollups missing, and a re-run, which changes
 no raw row, never derived them. `stale_derived` holds one row per ticket (its KPIs, the
 days of its responses), local day (its rollups) or account (everything of it) whose
-derived data is behind the raw rows, and each new rating of an import or API batch not yet
-offered to the account's webhooks; the rows are written with the raw rows and deleted
+derived data is behind the raw rows, each new rating of an import or API batch not yet
+offered to the account's webhooks, and each ticket it changed not yet scored again (in an
+account with a model); the rows are written with the raw rows and deleted
 with the derived rows (the queued deliveries), each in one transaction.
 
 A database from before this revision may hold the leftovers of such a crash, and nothing
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.String(length=200), nullable=True),
         sa.Column("day", sa.Date(), nullable=True),
         sa.Column("response_id", sa.String(length=200), nullable=True),
+        sa.Column("rescore_id", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
