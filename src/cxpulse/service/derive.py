@@ -1,7 +1,9 @@
 """Derived data — per-ticket KPIs and rollups — rebuilt from the stored events.
 
-`rebuild` recomputes everything of an account; `refresh` only what an import touched.
-Neither is ever the only copy of anything (DESIGN.md).
+`rebuild` recomputes everything of an account; `derive_stale` (and `refresh`, after
+storing rows) what is marked stale — by the transactions that wrote the raw rows, so a
+crash between storing and deriving loses nothing (storage/stale.py). Neither is ever the
+only copy of anything (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from cxpulse.domain import EventKind, Ticket
 from cxpulse.domain.limits import EARLIEST, latest, within_window
@@ -24,8 +26,9 @@ from cxpulse.metrics.facts import (
     with_help_desk_figures,
 )
 from cxpulse.service.load import Touched
-from cxpulse.service.processes import process_context, usable_cores
+from cxpulse.service.processes import die_with_parent, process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
+from cxpulse.storage import stale
 from cxpulse.storage import tables as T
 from cxpulse.storage.engine import make_engine
 from cxpulse.storage.histories import (
@@ -94,22 +97,23 @@ def final_facts(ticket: Ticket, events: list, acc: StoredAccount) -> TicketFacts
 
 
 def _recompute_kpis(
-    store: Store, acc: StoredAccount, ids: Collection[str] | None, progress: Callable[[int], None] | None
+    conn: Connection, store: Store, acc: StoredAccount, ids: Collection[str] | None,
+    progress: Callable[[int], None] | None,
 ) -> int:
+    """KPI rows of these tickets (all of the account's when None), written in `conn`'s transaction."""
     done = 0
-    with store.engine.begin() as conn:
-        all_ids = list(ids) if ids is not None else ticket_ids(conn, acc.id)
-        delete_kpis(conn, acc.id, ids)
-        workers = _worker_count(store, len(all_ids))
-        if workers > 1:
-            batches = _kpi_rows_in_workers(store, acc, all_ids, workers)
-        else:
-            batches = _kpi_rows(ticket_histories(conn, acc.id, all_ids), acc)
-        for batch in batches:
-            insert_kpis(conn, acc.id, batch)
-            done += len(batch)
-            if progress:
-                progress(done)
+    all_ids = list(ids) if ids is not None else ticket_ids(conn, acc.id)
+    delete_kpis(conn, acc.id, ids)
+    workers = _worker_count(store, len(all_ids))
+    if workers > 1:
+        batches = _kpi_rows_in_workers(store, acc, all_ids, workers)
+    else:
+        batches = _kpi_rows(ticket_histories(conn, acc.id, all_ids), acc)
+    for batch in batches:
+        insert_kpis(conn, acc.id, batch)
+        done += len(batch)
+        if progress:
+            progress(done)
     if progress:
         progress(done)
     return done
@@ -158,6 +162,7 @@ _worker_engine: Engine | None = None
 
 def _init_worker(url: str) -> None:
     global _worker_engine
+    die_with_parent()  # a killed import or server takes its KPI workers with it
     gc.disable()  # a fold allocates many short-lived objects and no cycles (service/imports.py)
     _worker_engine = make_engine(url)
 
@@ -184,19 +189,18 @@ def _in_window(histories, acc: StoredAccount) -> Iterator[tuple[Ticket, list]]:
             yield kept
 
 
-def _restamp_response_days(store: Store, acc: StoredAccount) -> None:
+def _restamp_response_days(conn: Connection, acc: StoredAccount) -> None:
     """Local days follow the account's timezone; after a timezone change they move."""
     r = T.responses
     tz = acc.tz
     end = latest()
-    with store.engine.begin() as conn:
-        changed = [
-            {"b_id": rid, "day": local_day(at, tz)}
-            for rid, at, day in conn.execute(select(r.c.id, r.c.given_at, r.c.day).where(r.c.account_id == acc.id))
-            if EARLIEST <= aware_utc(at) <= end and local_day(at, tz) != day  # an absurd stored time keeps its day
-        ]
-        if changed:
-            conn.execute(update(r).where(r.c.id == bindparam("b_id")).values(day=bindparam("day")), changed)
+    changed = [
+        {"b_id": rid, "day": local_day(at, tz)}
+        for rid, at, day in conn.execute(select(r.c.id, r.c.given_at, r.c.day).where(r.c.account_id == acc.id))
+        if EARLIEST <= aware_utc(at) <= end and local_day(at, tz) != day  # an absurd stored time keeps its day
+    ]
+    if changed:
+        conn.execute(update(r).where(r.c.id == bindparam("b_id")).values(day=bindparam("day")), changed)
 
 
 @dataclass
@@ -206,44 +210,101 @@ class RebuildSummary:
 
 
 def rebuild(store: Store, account: str | None = None, *, progress: Callable[[int], None] | None = None) -> RebuildSummary:
-    """Recompute every derived table of one account (or all) from events and responses."""
+    """Recompute every derived table of one account (or all) from events and responses,
+    then whatever other account is still marked stale (storage/stale.py)."""
     accounts = [store.account(account)] if account else store.accounts()
     summary = RebuildSummary()
     for acc in accounts:
-        _restamp_response_days(store, acc)
-        summary.tickets += _recompute_kpis(store, acc, None, progress)
-        with store.engine.begin() as conn:
-            refresh_rollups(conn, acc.id)
+        summary.tickets += _derive(store, acc, progress, everything=True)[1]
         summary.accounts += 1
+    derive_stale(store)
     return summary
 
 
-def refresh(store: Store, touched: dict[str, Touched]) -> None:
-    """After an import: KPIs of the touched tickets, rollups of the touched days."""
-    for name, what in touched.items():
-        acc = store.account(name)
-        if what.tickets:
-            _recompute_kpis(store, acc, what.tickets, None)
-        days = _response_days_of_tickets(store, acc, what.tickets)
-        first = min([d for d in (what.first_day, days[0]) if d is not None], default=None)
-        last = max([d for d in (what.last_day, days[1]) if d is not None], default=None)
-        if first is not None:
-            with store.engine.begin() as conn:
-                refresh_rollups(conn, acc.id, first_day=first, last_day=last)
+def derive_stale(
+    store: Store, accounts: Collection[str] | None = None, *, progress: Callable[[int], None] | None = None
+) -> dict[str, Touched]:
+    """Derive again what is marked stale, in these accounts (None: every account).
+
+    This, not what the last import changed, decides what is derived: an import killed
+    after storing some rows leaves them marked, and the next import, refresh or rebuild
+    derives them, whatever it changed itself. Returns, per account, the tickets and days
+    derived (their open tickets are rescored after an import)."""
+    with store.engine.connect() as conn:
+        marked = set(stale.marked_accounts(conn))
+    done: dict[str, Touched] = {}
+    for acc in store.accounts():
+        if acc.id in marked and (accounts is None or acc.name in accounts):
+            what, _n = _derive(store, acc, progress, everything=False)
+            if what is not None:
+                done[acc.name] = what
+    return done
 
 
-def _response_days_of_tickets(store: Store, acc: StoredAccount, ids: Collection[str]):
+def refresh(store: Store, touched: dict[str, Touched]) -> dict[str, Touched]:
+    """After storing rows (an import, an API batch, a survey answer): derive what is stale
+    in the accounts they belong to — the rows' own tickets and days, and whatever an
+    earlier, interrupted writer left stale there."""
+    return derive_stale(store, list(touched))
+
+
+def rescore_marked(store: Store, accounts: Collection[str] | None = None) -> int:
+    """Score again, now, the open tickets marked for it (storage/stale.py) in these accounts
+    (None: all) — those this run changed and those a killed run changed — then clear their
+    marks. Scoring again is idempotent: a crash between the two scores them once more.
+    Returns how many were scored."""
+    from cxpulse.service.predict import rescore
+
+    with store.engine.connect() as conn:
+        marked = set(stale.marked_accounts(conn, "rescore"))
+    n = 0
+    for acc in store.accounts():
+        if acc.id not in marked or (accounts is not None and acc.name not in accounts):
+            continue
+        with store.engine.connect() as conn:
+            ids, tickets = stale.read_rescore(conn, acc.id)
+        n += rescore(store, {acc.name: Touched(tickets=tickets)})
+        with store.engine.begin() as conn:
+            stale.clear_marks(conn, ids)
+    return n
+
+
+def _derive(
+    store: Store, acc: StoredAccount, progress: Callable[[int], None] | None, *, everything: bool
+) -> tuple[Touched | None, int]:
+    """One account's stale KPIs and rollups (all of them with `everything`, or when the
+    account is marked stale as a whole), written in the transaction that clears the marks read."""
+    with store.engine.begin() as conn:
+        marks = stale.read_marks(conn, acc.id)
+        if not (marks.ids or everything):
+            return None, 0
+        what = Touched(tickets=marks.tickets)
+        if everything or marks.everything:
+            _restamp_response_days(conn, acc)
+            n = _recompute_kpis(conn, store, acc, None, progress)
+            refresh_rollups(conn, acc.id)
+        else:
+            n = _recompute_kpis(conn, store, acc, marks.tickets, progress) if marks.tickets else 0
+            for day in (*marks.days, *_response_days_of_tickets(conn, acc, marks.tickets)):
+                if day is not None:
+                    what.add_day(day)
+            if what.first_day is not None:
+                refresh_rollups(conn, acc.id, first_day=what.first_day, last_day=what.last_day)
+        stale.clear_marks(conn, marks.ids)
+    return what, n
+
+
+def _response_days_of_tickets(conn: Connection, acc: StoredAccount, ids: Collection[str]):
     """A changed ticket moves its responses' channel/group/agent: those days need recounting."""
     r = T.responses
     lo = hi = None
     ids = list(ids)
-    with store.engine.connect() as conn:
-        for i in range(0, len(ids), 2000):
-            q = select(func.min(r.c.day), func.max(r.c.day)).where(
-                r.c.account_id == acc.id, r.c.ticket_id.in_(ids[i : i + 2000])
-            )
-            a, b = conn.execute(q).one()
-            if a is not None:
-                lo = a if lo is None or a < lo else lo
-                hi = b if hi is None or b > hi else hi
+    for i in range(0, len(ids), 2000):
+        q = select(func.min(r.c.day), func.max(r.c.day)).where(
+            r.c.account_id == acc.id, r.c.ticket_id.in_(ids[i : i + 2000])
+        )
+        a, b = conn.execute(q).one()
+        if a is not None:
+            lo = a if lo is None or a < lo else lo
+            hi = b if hi is None or b > hi else hi
     return lo, hi

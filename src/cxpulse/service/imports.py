@@ -11,12 +11,11 @@ from pathlib import Path
 from cxpulse.domain import Account, FormatError
 from cxpulse.ingest import ImportSummary
 from cxpulse.ingest.base import Progress, Stream
-from cxpulse.service.derive import refresh
+from cxpulse.service.derive import derive_stale, rescore_marked
 from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
-from cxpulse.service.predict import rescore
-from cxpulse.service.webhooks import queue_imported_low_ratings
-from cxpulse.storage import Store
+from cxpulse.service.webhooks import queue_marked_low_ratings
+from cxpulse.storage import Store, stale
 
 FORMATS = ("jsonl", "zendesk", "csv")
 
@@ -64,7 +63,8 @@ def import_path(
     """Import one file or directory; bad rows go to the rejects file, good rows are stored.
 
     `progress(bytes_read)` follows the reading; `on_refresh(tickets)` says when the
-    derived data of the touched tickets starts being recomputed.
+    derived data of the stale tickets starts being recomputed: those this import changed,
+    and those an earlier import left stale when it was killed (storage/stale.py).
     """
     path = Path(path)
     if not path.exists():
@@ -81,13 +81,15 @@ def import_path(
     if rejects.exists():
         rejects.unlink()  # a rejects file always speaks of the latest import
     with _no_cyclic_gc():
-        result = load(store, stream, account=account, rejects_path=rejects)
+        result = load(store, stream, account=account, rejects_path=rejects, follow_up=True)
         result.summary.warnings[:0] = warnings
         if on_refresh is not None:
-            on_refresh(sum(len(t.tickets) for t in result.touched.values()))
-        refresh(store, result.touched)
-        queue_imported_low_ratings(store, result.touched)  # webhooks out: new low ratings of the last 7 days
-    result.summary.rescored = rescore(store, result.touched)
+            with store.engine.connect() as conn:
+                on_refresh(stale.stale_tickets(conn))
+        # what is stale, not what this run changed: a run after a killed one changes nothing
+        derive_stale(store)
+        queue_marked_low_ratings(store)  # webhooks out: new low ratings of the last 7 days (this run's, a killed one's)
+    result.summary.rescored = rescore_marked(store)
     return result.summary
 
 

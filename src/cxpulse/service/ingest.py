@@ -33,12 +33,11 @@ from cxpulse.ingest.jsonl import (
     parse_ticket,
     parse_user,
 )
-from cxpulse.service.derive import refresh
-from cxpulse.service.load import LoadResult, Touched, load
-from cxpulse.service.predict import rescore
+from cxpulse.service.derive import refresh, rescore_marked
+from cxpulse.service.load import TABLES, LoadResult, Touched, load
 from cxpulse.service.refresher import refresher_for
 from cxpulse.service.report_cache import invalidate_reports
-from cxpulse.service.webhooks import queue_imported_low_ratings
+from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import rows as R
 from cxpulse.storage import tables as T
@@ -161,9 +160,9 @@ def refresh_derived(store: Store, touched: dict[str, Touched], urgent: bool = Fa
     reports are recomputed behind their next request (a caller that waited for this
     round — `urgent` — has them recomputed before it reads them)."""
     with _write_lock(store):
-        refresh(store, touched)
-        queue_imported_low_ratings(store, touched)
-        rescored = rescore(store, touched)
+        refresh(store, touched)  # and whatever an interrupted writer left stale in these accounts
+        queue_marked_low_ratings(store, list(touched))
+        rescored = rescore_marked(store, list(touched))
     invalidate_reports(store, at_once=urgent)
     return rescored
 
@@ -180,7 +179,7 @@ def _load(store: Store, account: str, records: list[Record]) -> LoadResult:
     first (a unique-key conflict): the second pass finds them stored."""
     for attempt in range(3):
         try:
-            return load(store, records, account=account)
+            return load(store, records, account=account, follow_up=True)
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -19,6 +19,7 @@ from cxpulse.domain import Account
 from cxpulse.ingest.base import ImportSummary, KindCounts, Note, Record, Reject
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import rows as R
+from cxpulse.storage import stale
 from cxpulse.storage import tables as T
 
 BATCH = 5000
@@ -75,8 +76,10 @@ class LoadResult:
 
 
 class _Loader:
-    def __init__(self, store: Store, default_account: str, rejects_path: Path | None) -> None:
+    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False) -> None:
         self.store = store
+        self.follow_up = follow_up
+        self._models: dict[int, bool] = {}
         self.default_account = default_account
         self.rejects_path = rejects_path
         self._rejects_fh = None
@@ -173,7 +176,18 @@ class _Loader:
             return
         acc = self.account(name)
         keys = self.keys[kind]
-        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items)
+
+        def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
+            tickets, days, scored = self._mark(acc.name, kind, keys, items, set(touched))
+            stale.mark_tickets(conn, acc.id, tickets)
+            stale.mark_days(conn, acc.id, days)
+            if self.follow_up:
+                if kind == "response" and inserted:
+                    stale.mark_new_responses(conn, acc.id, touched[:inserted])
+                if scored and self._has_model(conn, acc):
+                    stale.mark_rescore(conn, acc.id, scored)
+
+        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
         kc = self.summary.by_kind[kind]
         kc.read += len(items)
         self.summary.read += len(items)
@@ -183,25 +197,43 @@ class _Loader:
         self.summary.inserted += counts.inserted
         self.summary.updated += counts.updated
         self.summary.unchanged += counts.unchanged
-        if counts.touched:
-            self._mark(acc.name, kind, keys, items, set(counts.touched))
         if kind == "response" and counts.inserted:  # upsert_values lists the inserted ids first
             self.touched[acc.name].new_responses.update(counts.touched[: counts.inserted])
 
-    def _mark(self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]) -> None:
+    def _has_model(self, conn, acc: StoredAccount) -> bool:
+        """Whether the account has a model to score its changed tickets (asked once per load)."""
+        if acc.id not in self._models:
+            from cxpulse.storage.predictions import latest_model
+
+            self._models[acc.id] = latest_model(conn, acc.id, with_blob=False) is not None
+        return self._models[acc.id]
+
+    def _mark(
+        self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]
+    ) -> tuple[set[str], set[date], set[str]]:
+        """Note what the written rows touched, and return the tickets whose KPIs and the
+        days whose rollups they made stale, and the tickets to score again."""
         t = self.touched[name]
+        tickets: set[str] = set()
+        days: set[date] = set()
+        scored: set[str] = set()
         if kind == "ticket":
+            tickets = touched
             t.tickets.update(touched)
         elif kind == "event":
             ticket = keys.index("ticket_id")
-            t.tickets.update(values[ticket] for values, _h in items if values[0] in touched)
+            tickets = {values[ticket] for values, _h in items if values[0] in touched}
+            t.tickets.update(tickets)
         elif kind == "response":
             day, ticket = keys.index("day"), keys.index("ticket_id")
             for values, _h in items:
                 if values[0] in touched:
                     t.add_day(values[day])
+                    days.add(values[day])
                     if values[ticket]:
-                        t.tickets.add(values[ticket])
+                        scored.add(values[ticket])  # rescored: a rating is a feature; its KPIs stand
+            t.tickets.update(scored)
+        return tickets, days, scored | tickets
 
     @staticmethod
     def _row(kind: str, obj, acc: StoredAccount) -> dict:
@@ -225,9 +257,14 @@ def load(
     *,
     account: str = "default",
     rejects_path: Path | None = None,
+    follow_up: bool = False,
 ) -> LoadResult:
-    """Store every good record, write every reject to `rejects_path`, count both."""
-    loader = _Loader(store, account, rejects_path)
+    """Store every good record, write every reject to `rejects_path`, count both.
+
+    With `follow_up` (imports and API batches), each inserted response is also marked for
+    the webhooks, and each changed ticket of an account with a model for a new score
+    (storage/stale.py); a survey answer is held and posted by its own rule."""
+    loader = _Loader(store, account, rejects_path, follow_up)
     pending = loader.pending
     for item in stream:
         if item.__class__ is tuple:  # loader.add_prepared, inlined: the hot loop of every import

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 
 from cxpulse.ingest.base import Progress, Record, Stream
 from cxpulse.service.load import prepare
-from cxpulse.service.processes import process_context, usable_cores
+from cxpulse.service.processes import die_with_parent, process_context, usable_cores
 
 BATCH = 1024  # ~150 kB pickled: several fit in the pipe (below)
 PIPE_BYTES = 1 << 20  # Linux's default maximum; the reader runs ahead by this much
@@ -40,7 +40,10 @@ def read_in_process(make_reader: Callable[[Progress | None], Stream], progress: 
     ctx = process_context()
     receiver, sender = ctx.Pipe(duplex=False)
     _widen(receiver)
-    proc = ctx.Process(target=_produce, args=(make_reader, sender), daemon=True, name="cxpulse-reader")
+    # a forked reader inherits the receiving end too; it closes it, so that a dead importer
+    # leaves nobody reading the pipe, and the reader's next send fails at once
+    inherited = receiver if ctx.get_start_method() == "fork" else None
+    proc = ctx.Process(target=_produce, args=(make_reader, sender, inherited), daemon=True, name="cxpulse-reader")
     proc.start()
     sender.close()
     try:
@@ -64,7 +67,10 @@ def read_in_process(make_reader: Callable[[Progress | None], Stream], progress: 
             proc.join()
 
 
-def _produce(make_reader: Callable[[Progress | None], Stream], sender) -> None:
+def _produce(make_reader: Callable[[Progress | None], Stream], sender, inherited=None) -> None:
+    die_with_parent()  # a killed importer takes its reader with it (issue 13 §1)
+    if inherited is not None:
+        inherited.close()
     gc.disable()  # as in the importing process (service/imports.py): no cycles to find
     bytes_read = 0
 

@@ -11,9 +11,10 @@ round took. A burst of batches keeps the server's time for storing them; the der
 follows a moment after the burst, and at most a few seconds behind a stream that never
 pauses.
 
-What is still pending is lost if the process dies: `cxpulse rebuild` recomputes the KPIs
-and rollups from the stored events (they are the source of truth), and the next batch for
-an open ticket rescores it. At a normal exit (`atexit`) the pending work is done first.
+If the process dies before a round, nothing of it is lost: the batches marked their
+tickets and days stale, their new ratings for the webhooks and their changed tickets for
+scoring as they were stored (storage/stale.py), and the next round for the account, or
+`cxpulse import`, does that work (`cxpulse rebuild` the KPIs and rollups). At a normal exit (`atexit`) the pending work is done first.
 """
 
 from __future__ import annotations

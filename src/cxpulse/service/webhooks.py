@@ -287,6 +287,32 @@ def queue_imported_low_ratings(store: Store, touched: dict, *, now: datetime | N
     return n
 
 
+def queue_marked_low_ratings(
+    store: Store, accounts: Iterable[str] | None = None, *, now: datetime | None = None
+) -> int:
+    """After an import or API batch: queue the low ratings marked new (storage/stale.py) in
+    these accounts (None: all) — those this run inserted, and those a killed run inserted
+    and never offered, which its re-run finds unchanged — then clear their marks. Queuing
+    is idempotent per webhook and rating: a crash between the two posts nothing twice."""
+    from types import SimpleNamespace
+
+    from cxpulse.storage import stale
+
+    names = None if accounts is None else set(accounts)
+    with store.engine.connect() as conn:
+        marked = set(stale.marked_accounts(conn, "responses"))
+    n = 0
+    for acc in store.accounts():
+        if acc.id not in marked or (names is not None and acc.name not in names):
+            continue
+        with store.engine.connect() as conn:
+            ids, new = stale.read_new_responses(conn, acc.id)
+        n += queue_imported_low_ratings(store, {acc.name: SimpleNamespace(new_responses=new)}, now=now)
+        with store.engine.begin() as conn:
+            stale.clear_marks(conn, ids)
+    return n
+
+
 def _queue(store: Store, account_id: int, event: str, items: list[tuple[str, dict]], *, next_at: datetime) -> int:
     if not items:
         return 0

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, and_, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, update
 
 from cxpulse.domain import Account, NotFound
 from cxpulse.storage import rows as R
@@ -97,12 +97,16 @@ class Store:
         return self.account(account.name)
 
     def update_account(self, account: Account) -> StoredAccount:
+        """Store new settings. A new timezone or business hours makes everything derived of
+        the account stale (its days, its business-hours KPIs): marked so in the same
+        transaction (storage/stale.py), until a derive or rebuild has redone it."""
+        values = _account_values(account)
         with self.engine.begin() as conn:
-            conn.execute(
-                T.accounts.update()
-                .where(T.accounts.c.name == account.name)
-                .values(**_account_values(account))
-            )
+            a = T.accounts
+            old = conn.execute(select(a.c.id, a.c.timezone, a.c.business_hours).where(a.c.name == account.name)).first()
+            conn.execute(a.update().where(a.c.name == account.name).values(**values))
+            if old is not None and (old.timezone, old.business_hours) != (values["timezone"], values["business_hours"]):
+                conn.execute(T.stale_derived.insert().values(account_id=old.id))
         return self.account(account.name)
 
     # ---- raw rows ------------------------------------------------------------------
@@ -118,12 +122,16 @@ class Store:
         return counts
 
     def upsert_values(
-        self, table: Table, account_id: int, keys: tuple[str, ...], items: Sequence[tuple[tuple, str]]
+        self, table: Table, account_id: int, keys: tuple[str, ...], items: Sequence[tuple[tuple, str]],
+        *, then: Callable[[Connection, list[str], int], None] | None = None,
     ) -> UpsertCounts:
         """`upsert` for rows given as (values in `keys` order, content hash) pairs.
 
         The form a reader in another process sends (tuples pickle 3× cheaper than
-        dicts); `keys[0]` must be "source_id".
+        dicts); `keys[0]` must be "source_id". `then(conn, touched, inserted)` runs in the
+        same transaction, after the writes, with the source ids inserted or updated (the
+        first `inserted` of them inserted): what it writes (the stale marks of
+        service/load.py) commits with the rows or not at all.
         """
         if keys[0] != "source_id":
             raise ValueError(f"rows must start with source_id, not {keys[0]!r}")
@@ -161,9 +169,11 @@ class Store:
                     .values({c: bindparam(c) for c in changed[0] if not c.startswith("b_") and c != "account_id"})
                 )
                 conn.execute(stmt, changed)
+            counts.touched = [values[0] for values, _h in new] + [r["b_source"] for r in changed]
+            if then is not None and counts.touched:
+                then(conn, counts.touched, len(new))
         counts.inserted = len(new)
         counts.updated = len(changed)
-        counts.touched = [values[0] for values, _h in new] + [r["b_source"] for r in changed]
         return counts
 
     @staticmethod

@@ -198,6 +198,24 @@ rollup_month_category = _rollup(
 ROLLUPS = (rollup_day, rollup_month_agent, rollup_month_category)
 DERIVED = (ticket_kpis, *ROLLUPS)
 
+# What derived data is stale (issue 13): a row is written in the same transaction as the raw
+# rows that make it stale, and deleted in the one that writes the derived rows again, so a
+# crash anywhere leaves it for the next import, refresh or rebuild (storage/stale.py). The
+# new ratings of an import wait here for their webhooks, and its changed tickets for their
+# new scores, the same way.
+stale_derived = Table(
+    "stale_derived",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("ticket_id", String(200)),  # this ticket's KPIs, and the days of its responses
+    Column("day", Date),  # this local day's rollups
+    Column("response_id", String(200)),  # a new rating, not yet offered to the webhooks (low_rating)
+    Column("rescore_id", String(200)),  # a ticket of an account with a model, not yet scored again
+    # all NULL: everything derived of the account (its timezone or business hours changed)
+    Index("ix_stale_derived_account", "account_id", "id"),
+)
+
 invitations = Table(
     "invitations",
     metadata,
