@@ -235,7 +235,7 @@ def _column_nulls(doc: dict, mapped: list[str], bad) -> dict[str, frozenset[str]
             close = difflib.get_close_matches(column, mapped, 1, 0.6)
             raise bad(
                 f"[nulls] names the column {column!r}, which the mapping does not read",
-                fix=f"use the CSV column's name as in [columns]" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                fix="use the CSV column's name as in [columns]" + (f" (did you mean {close[0]!r}?)" if close else ""),
             )
         out[column] = frozenset(_null_list(v, f"[nulls] {column!r}", bad))
     return out

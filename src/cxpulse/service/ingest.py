@@ -34,7 +34,7 @@ from cxpulse.ingest.jsonl import (
     parse_user,
 )
 from cxpulse.service.derive import refresh, rescore_marked
-from cxpulse.service.load import TABLES, LoadResult, Touched, load
+from cxpulse.service.load import LoadResult, Touched, load
 from cxpulse.service.refresher import refresher_for
 from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.webhooks import queue_marked_low_ratings

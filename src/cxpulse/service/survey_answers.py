@@ -27,7 +27,7 @@ from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.settings import secret
 from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_id
 from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings, withdraw_low_ratings
-from cxpulse.storage import Store
+from cxpulse.storage import Store, stale
 from cxpulse.storage import surveys as SS
 from cxpulse.surveys import i18n, rules
 from cxpulse.surveys.definitions import LANGUAGES, Survey
@@ -208,6 +208,9 @@ def _forget(store: Store, stored: StoredSurvey, keys: list[str]) -> None:
     with SS.answers_lock(store.engine, stored.account_id):
         with store.engine.begin() as conn:
             gone = SS.delete_responses(conn, stored.account_id, keys)
+            if gone:  # what counted them is stale: marked with the deletion, derived by `refresh`
+                stale.mark_tickets(conn, stored.account_id, {t for t, _d in gone})
+                stale.mark_days(conn, stored.account_id, {d for _t, d in gone if d is not None})
         if gone:
             days = [d for _t, d in gone]
             refresh(store, {stored.account_name: Touched(tickets={t for t, _d in gone}, first_day=min(days),
