@@ -316,3 +316,47 @@ def test_contribution_tables_read_a_tree_of_one_leaf():
     table, offsets, bias = _path_tables(booster)
     assert table.shape[0] == len(offsets) and not table.any()
     assert bias == pytest.approx(sum(t["tree_structure"]["leaf_value"] for t in booster.dump_model()["tree_info"]))
+
+
+# --- the learner chosen by the data (issue 12 §2) ----------------------------------------------
+
+
+def test_the_best_validation_auc_wins_and_a_near_tie_goes_to_the_blend():
+    from cxpulse.ml.model import _choose
+
+    def cands(lgbm, logreg, blend):
+        return [{"learner": "lgbm", "validation_auc": lgbm}, {"learner": "logreg", "validation_auc": logreg},
+                {"learner": "blend", "validation_auc": blend}]
+
+    assert _choose(cands(0.80, 0.75, 0.78)) == "lgbm"
+    assert _choose(cands(0.70, 0.76, 0.74)) == "logreg"
+    assert _choose(cands(0.80, 0.75, 0.799)) == "blend"  # within 0.002: two views err less than one
+    assert _choose(cands(None, None, None)) == "lgbm"  # a validation fold of one kind of answer: the default
+
+
+def test_the_choice_is_judged_on_the_newest_tickets_and_never_all_of_them():
+    from cxpulse.ml.model import _time_split
+
+    rng = np.random.default_rng(0)
+    snaps = [make_snapshot(f"T{i:03d}", k, rng, elapsed_minutes=0.0) for i in range(100) for k in (0, 1)]
+    snaps = [Snapshot(s.ticket_id, s.as_of + timedelta(days=int(s.ticket_id[1:])), s.numeric, s.categorical,
+                      s.customer_text, s.agent_text, s.language) for s in snaps]
+    older, newest = _time_split(snaps, 0.2, limit=1000)
+    newest_ids = {s.ticket_id for s, h in zip(snaps, newest) if h}
+    assert newest_ids == {f"T{i:03d}" for i in range(80, 100)}  # whole tickets, the newest fifth
+    assert not (older & newest).any() and (older | newest).all()
+    older, newest = _time_split(snaps, 0.2, limit=50)  # a large set chooses on its newest 50 tickets
+    assert {s.ticket_id for s, h in zip(snaps, older) if h} == {f"T{i:03d}" for i in range(50, 90)}
+    assert {s.ticket_id for s, h in zip(snaps, newest) if h} == {f"T{i:03d}" for i in range(90, 100)}
+
+
+def test_auto_shows_each_candidate_and_ships_its_choice(signal):
+    train, test, model = signal  # the default learner: auto
+    assert model.learner == "auto" and model.learner_ in ("lgbm", "logreg", "blend")
+    assert [c["learner"] for c in model.candidates_] == ["lgbm", "logreg", "blend"]
+    best = max(c["validation_auc"] for c in model.candidates_)
+    chosen = next(c for c in model.candidates_ if c["learner"] == model.learner_)
+    assert chosen["validation_auc"] >= best - 0.002
+    assert ("booster_" in model.__dict__) == (model.learner_ in ("lgbm", "blend"))
+    again = SatisfactionModel.from_bytes(model.to_bytes())
+    np.testing.assert_allclose(again.predict_proba(test.snapshots[:50]), model.predict_proba(test.snapshots[:50]))
