@@ -244,12 +244,14 @@ def record_predictions(
     *,
     threshold: int,
     alert_on: Collection[str] = (),
+    scored_at: datetime | None = None,
 ) -> list[dict]:
     """Store these predictions as the tickets' current ones; log an alert for each ticket in
     `alert_on` whose score crossed below `threshold`. Returns the alerts logged.
 
     A row: ticket_id, as_of, scored_at, score, probability, reasons (list of str),
-    model_version.
+    model_version. `scored_at`, when given, is every row's (a batch scored at once: no
+    copy of 100,000 rows to add the key).
     """
     if not rows:
         return []
@@ -258,7 +260,7 @@ def record_predictions(
     new_alerts = [
         {
             "ticket_id": r["ticket_id"],
-            "at": r["scored_at"],
+            "at": r["scored_at"] if scored_at is None else scored_at,
             "score": r["score"],
             "threshold": threshold,
             "model_version": r["model_version"],
@@ -281,8 +283,9 @@ def record_predictions(
     def dumps(reasons, ensure_ascii=False) -> str:  # orjson: the same JSON list, 5× faster than json.dumps
         return orjson.dumps(reasons).decode()
 
+    at = None if scored_at is None else naive(scored_at)
     insert_many(conn, T.predictions, _PREDICTION_KEYS, [
-        (account_id, r["ticket_id"], naive(r["as_of"]), naive(r["scored_at"]), int(r["score"]),
+        (account_id, r["ticket_id"], naive(r["as_of"]), naive(r["scored_at"]) if at is None else at, int(r["score"]),
          float(r["probability"]), dumps(list(r["reasons"]), ensure_ascii=False), int(r["model_version"]))
         for r in rows
     ])
