@@ -969,7 +969,7 @@ class SatisfactionModel:
         out = np.zeros((len(X), len(FEATURES)))
         # each feature's columns added in column order, as np.add.at(out.T, owner, per_col.T)
         # adds them (the same sums, bit for bit), a column at a time instead of an element
-        # at a time: add.at was a tenth of scoring a large batch
+        # at a time (add.at goes an element at a time)
         owned: dict[int, list[int]] = {}
         for j, f in enumerate(self.linear_["owner"].tolist()):
             owned.setdefault(f, []).append(j)
