@@ -269,7 +269,6 @@ def record_predictions(
         for r in rows
         if r["ticket_id"] in alert_on and crossed_below(previous.get(r["ticket_id"]), r["score"], threshold)
     ]
-    delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
     # value tuples through `insert_many` (the driver's executemany on SQLite): SQLAlchemy's
     # per-row parameter handling was half the time of storing 100,000 scores
     times: dict[datetime, datetime] = {}  # a batch shares one or two times: converted once
@@ -284,11 +283,16 @@ def record_predictions(
         return orjson.dumps(reasons).decode()
 
     at = None if scored_at is None else naive(scored_at)
-    insert_many(conn, T.predictions, _PREDICTION_KEYS, [
+    values = [
         (account_id, r["ticket_id"], naive(r["as_of"]), naive(r["scored_at"]) if at is None else at, int(r["score"]),
          float(r["probability"]), dumps(list(r["reasons"]), ensure_ascii=False), int(r["model_version"]))
         for r in rows
-    ])
+    ]
+    if conn.dialect.name == "sqlite":  # each new row takes its old one's place: no delete pass first
+        insert_many(conn, T.predictions, _PREDICTION_KEYS, values, replace=True)
+    else:
+        delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
+        insert_many(conn, T.predictions, _PREDICTION_KEYS, values)
     if new_alerts:
         insert_many(conn, T.alerts, _ALERT_KEYS, [
             (account_id, a["ticket_id"], naive(a["at"]), a["score"], a["threshold"], a["model_version"],
