@@ -168,7 +168,7 @@ def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | No
     status = case((or_(k.c.status.is_(None), k.c.status == "new"), own), else_=k.c.status)
     q = select(t.c.source_id).select_from(src).where(t.c.account_id == account_id, status.in_(sorted(OPEN_STATES)))
     if ids is None:
-        return sorted(sid for (sid,) in conn.execute(q))
+        return sorted(sid for (sid,) in conn.execute(q).fetchall())
     ids = sorted(ids)
     out: list[str] = []
     for i in range(0, len(ids), CHUNK):
@@ -217,7 +217,7 @@ def stored_scores(conn: Connection, account_id: int, ids: Collection[str]) -> di
     q = select(p.c.ticket_id, p.c.score).where(p.c.account_id == account_id)
     if len(ids) > _MANY:  # most of an account's tickets: one pass over its predictions, not an IN list per chunk
         wanted = set(ids)
-        return {tid: int(score) for tid, score in conn.execute(q) if tid in wanted}
+        return {tid: int(score) for tid, score in conn.execute(q).fetchall() if tid in wanted}
     for i in range(0, len(ids), CHUNK):
         out.update((tid, int(score)) for tid, score in conn.execute(q.where(p.c.ticket_id.in_(ids[i : i + CHUNK]))))
     return out
