@@ -133,3 +133,28 @@ def test_storing_many_scores_replaces_them_and_alerts_on_crossings_only(store, t
         stored = {p["ticket_id"]: p["score"] for p in P.read_predictions(conn, acme)}
     assert [a["ticket_id"] for a in again] == ["T1"]  # T0 stayed below: no second alert
     assert stored == {"T0": 20, "T1": 35, "T2": 60, "T3": 90}
+
+
+def test_score_csv_writes_each_row_as_the_json_says_it_and_leaves_the_collector_on(store, tmp_path):
+    """`score --format csv` writes its cells without a dict per row, and pauses the cyclic
+    garbage collector while it runs: the same rows as the JSON, and the collector (of the
+    process the command runs in: a test, the server) on again afterwards."""
+    import csv
+    import gc
+    import io
+
+    _import(store, tmp_path, "acme", _desk())
+    train(store, "acme")
+    runner = CliRunner()
+    args = ["score", "--account", "acme", "--open", "--as-of", AS_OF, "--db", _db(store)]
+    as_json = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert gc.isenabled()
+    got = runner.invoke(app, [*args, "--format", "csv"])
+    assert got.exit_code == 0, got.output
+    assert gc.isenabled()
+    lines = list(csv.reader(io.StringIO(got.stdout)))
+    assert lines[0] == ["account", "ticket_id", "score", "status", "reasons", "model_version", "probability", "as_of"]
+    assert lines[1:] == [[r["account"], r["ticket_id"], str(r["score"]), r["status"], "; ".join(r["reasons"]),
+                          str(r["model_version"]), f"{r['probability']:.1f}", r["as_of"][:19] + "+00:00"]
+                         for r in as_json]
+    assert any("," in line[4] for line in lines[1:])  # a quoted cell: reasons list words with commas

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +19,7 @@ from cxpulse.cli.options import (
     OutputFormat,
     is_terminal,
 )
-from cxpulse.cli.render import out, plain, print_csv, print_json, print_rows, print_table, warn
+from cxpulse.cli.render import cell, out, plain, print_csv, print_csv_cells, print_json, print_rows, print_table, warn
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
@@ -503,8 +505,28 @@ def train(
         err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
 
 
+def _collector_paused(fn):
+    """Run `fn` with Python's cyclic garbage collector paused (as it was after): scoring
+    100,000 tickets leaves as many rows of small containers, and each collection they set
+    off walked every object of the process — about 1 s of `cxpulse score --open`'s 8 s,
+    measured. Reference counting still frees them; a cycle waits for the next pass."""
+
+    @functools.wraps(fn)
+    def paused(*args, **kwargs):
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    return paused
+
+
 @app.command()
 @handle_errors
+@_collector_paused
 def score(
     account: AccountOption = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only tickets open at that time.")] = False,
@@ -534,15 +556,28 @@ def score(
     if fmt is OutputFormat.json:
         print_json(rows)
         return
-    flat = [{**r, "reasons": "; ".join(r["reasons"]), "as_of": r["as_of"].isoformat(timespec="seconds")} for r in rows]
     cols = ["account", "ticket_id", "score", "status", "reasons", "model_version"]
     if fmt is OutputFormat.csv:
-        print_csv(flat, [*cols, "probability", "as_of"])
+        print_csv_cells([*cols, "probability", "as_of"], _score_cells(rows))
         return
+    flat = [{**r, "reasons": "; ".join(r["reasons"]), "as_of": r["as_of"].isoformat(timespec="seconds")} for r in rows]
     if rows or not unscored:
         print_table(flat, cols, title=f"predicted satisfaction as of {flat[0]['as_of'] if flat else 'now'}")
     if not rows and not unscored:
         err.print("no tickets to score" + (" open now" if open_only else ""))
+
+
+def _score_cells(rows: list[dict]):
+    """Each scored row's CSV cells, as `print_csv` would write them (`render.cell`: the
+    probability with one decimal), row by row without a dict per row."""
+    times: dict = {}  # a batch shares one as-of time: said once
+    for r in rows:
+        at = r["as_of"]
+        said = times.get(at)
+        if said is None:
+            said = times[at] = at.isoformat(timespec="seconds")
+        yield (r["account"], r["ticket_id"], cell(r["score"]), cell(r["status"]), "; ".join(r["reasons"]),
+               cell(r["model_version"]), cell(r["probability"]), said)
 
 
 @app.command()

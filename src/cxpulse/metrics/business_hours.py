@@ -40,8 +40,9 @@ def _zone(tz: str) -> ZoneInfo:
 
 
 @lru_cache(maxsize=256)
-def _week_windows(hours: BusinessHours) -> tuple[tuple[tuple[float, float], ...], float]:
-    """Working windows as minute offsets from a Monday 00:00, and minutes per week.
+def _week_windows(hours: BusinessHours) -> tuple[tuple, float]:
+    """Working windows as minute offsets from a Monday 00:00 (as `_table` gives them), and
+    minutes per week.
 
     Sunday's window is repeated one week early so a night shift that starts on Sunday
     spills into Monday morning of the next week.
@@ -54,21 +55,38 @@ def _week_windows(hours: BusinessHours) -> tuple[tuple[tuple[float, float], ...]
     windows = [(d * _MINUTES_PER_DAY + s, d * _MINUTES_PER_DAY + e) for d in days]
     if 6 in days:
         windows.insert(0, (-_MINUTES_PER_DAY + s, -_MINUTES_PER_DAY + e))
-    return tuple(windows), float(len(days)) * (e - s)
+    return _table(tuple(windows)), float(len(days)) * (e - s)
 
 
-def _cumulative(delta: timedelta, windows: tuple[tuple[float, float], ...], per_week: float) -> float:
+def _table(windows: tuple[tuple[float, float], ...]) -> tuple:
+    """(starts, lows, ends, before) of the week's windows, sorted and never overlapping
+    (a window is at most a day long, and they start a day or more apart): window i counts
+    from lows[i] (its start, or the week's start), and before[i] is the working minutes of
+    the windows ahead of it — added one by one from 0.0 as `_cumulative`'s loop used to
+    add them, so a moment's count is one bisect and the same float, bit for bit."""
+    starts = [ws for ws, _ in windows]
+    lows = [ws if ws > 0.0 else 0.0 for ws in starts]
+    ends = [we for _, we in windows]
+    before = [0.0]
+    for lo, we in zip(lows, ends):
+        before.append(before[-1] + (we - lo) if we > lo else before[-1])
+    return starts, lows, ends, before
+
+
+def _cumulative(delta: timedelta, table: tuple, per_week: float) -> float:
     """Working minutes from the epoch Monday to the wall-clock moment `delta` after it."""
     weeks, day = divmod(delta.days, 7)
     r = day * _MINUTES_PER_DAY + delta.seconds / 60 + delta.microseconds / 60_000_000
-    inside = 0.0
-    for ws, we in windows:
-        if ws >= r:
-            break
-        lo = ws if ws > 0.0 else 0.0
-        hi = we if we < r else r
-        if hi > lo:
-            inside += hi - lo
+    starts, lows, ends, before = table
+    k = bisect_left(starts, r)  # the windows starting before r: all but the last end before it
+    if k == 0:
+        return weeks * per_week + 0.0
+    k -= 1
+    inside = before[k]
+    lo, we = lows[k], ends[k]
+    hi = we if we < r else r
+    if hi > lo:
+        inside += hi - lo
     return weeks * per_week + inside
 
 

@@ -974,7 +974,16 @@ class SatisfactionModel:
         coef = lr.coef_.ravel()
         per_col = (X - self.linear_["col_mean"]) * coef
         out = np.zeros((len(X), len(FEATURES)))
-        np.add.at(out.T, self.linear_["owner"], per_col.T)
+        # each feature's columns added in column order, as np.add.at(out.T, owner, per_col.T)
+        # adds them (the same sums, bit for bit), a column at a time instead of an element
+        # at a time (add.at goes an element at a time)
+        owned: dict[int, list[int]] = {}
+        for j, f in enumerate(self.linear_["owner"].tolist()):
+            owned.setdefault(f, []).append(j)
+        for f, cols in owned.items():
+            col = out[:, f]
+            for j in cols:
+                col += per_col[:, j]
         return out, (X * coef).sum(axis=1) + lr.intercept_[0]  # row by row: no BLAS rounding by batch size
 
     def score(

@@ -45,7 +45,8 @@ def ticket_histories(
     ids = sorted(ids) if ids is not None else ticket_ids(conn, account_id)
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        tickets = [ticket_of(row) for row in conn.execute(_TICKET_SQL, {"account": account_id, "ids": chunk})]
+        rows = conn.execute(_TICKET_SQL, {"account": account_id, "ids": chunk}).fetchall()
+        tickets = [ticket_of(row) for row in rows]
         events: dict[str, list[TicketEvent]] = defaultdict(list)
         rows = conn.execute(_EVENT_SQL, {"account": account_id, "ids": chunk}).fetchall()
         for sid, tid, at, kind, author, role, public, body, vfrom, vto in rows:

@@ -168,7 +168,7 @@ def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | No
     status = case((or_(k.c.status.is_(None), k.c.status == "new"), own), else_=k.c.status)
     q = select(t.c.source_id).select_from(src).where(t.c.account_id == account_id, status.in_(sorted(OPEN_STATES)))
     if ids is None:
-        return sorted(sid for (sid,) in conn.execute(q))
+        return sorted(sid for (sid,) in conn.execute(q).fetchall())
     ids = sorted(ids)
     out: list[str] = []
     for i in range(0, len(ids), CHUNK):
@@ -217,7 +217,7 @@ def stored_scores(conn: Connection, account_id: int, ids: Collection[str]) -> di
     q = select(p.c.ticket_id, p.c.score).where(p.c.account_id == account_id)
     if len(ids) > _MANY:  # most of an account's tickets: one pass over its predictions, not an IN list per chunk
         wanted = set(ids)
-        return {tid: int(score) for tid, score in conn.execute(q) if tid in wanted}
+        return {tid: int(score) for tid, score in conn.execute(q).fetchall() if tid in wanted}
     for i in range(0, len(ids), CHUNK):
         out.update((tid, int(score)) for tid, score in conn.execute(q.where(p.c.ticket_id.in_(ids[i : i + CHUNK]))))
     return out
@@ -244,12 +244,14 @@ def record_predictions(
     *,
     threshold: int,
     alert_on: Collection[str] = (),
+    scored_at: datetime | None = None,
 ) -> list[dict]:
     """Store these predictions as the tickets' current ones; log an alert for each ticket in
     `alert_on` whose score crossed below `threshold`. Returns the alerts logged.
 
     A row: ticket_id, as_of, scored_at, score, probability, reasons (list of str),
-    model_version.
+    model_version. `scored_at`, when given, is every row's (a batch scored at once: no
+    copy of 100,000 rows to add the key).
     """
     if not rows:
         return []
@@ -258,7 +260,7 @@ def record_predictions(
     new_alerts = [
         {
             "ticket_id": r["ticket_id"],
-            "at": r["scored_at"],
+            "at": r["scored_at"] if scored_at is None else scored_at,
             "score": r["score"],
             "threshold": threshold,
             "model_version": r["model_version"],
@@ -267,7 +269,6 @@ def record_predictions(
         for r in rows
         if r["ticket_id"] in alert_on and crossed_below(previous.get(r["ticket_id"]), r["score"], threshold)
     ]
-    delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
     # value tuples through `insert_many` (the driver's executemany on SQLite): SQLAlchemy's
     # per-row parameter handling was half the time of storing 100,000 scores
     times: dict[datetime, datetime] = {}  # a batch shares one or two times: converted once
@@ -281,11 +282,17 @@ def record_predictions(
     def dumps(reasons, ensure_ascii=False) -> str:  # orjson: the same JSON list, 5× faster than json.dumps
         return orjson.dumps(reasons).decode()
 
-    insert_many(conn, T.predictions, _PREDICTION_KEYS, [
-        (account_id, r["ticket_id"], naive(r["as_of"]), naive(r["scored_at"]), int(r["score"]),
+    at = None if scored_at is None else naive(scored_at)
+    values = [
+        (account_id, r["ticket_id"], naive(r["as_of"]), naive(r["scored_at"]) if at is None else at, int(r["score"]),
          float(r["probability"]), dumps(list(r["reasons"]), ensure_ascii=False), int(r["model_version"]))
         for r in rows
-    ])
+    ]
+    if conn.dialect.name == "sqlite":  # each new row takes its old one's place: no delete pass first
+        insert_many(conn, T.predictions, _PREDICTION_KEYS, values, replace=True)
+    else:
+        delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
+        insert_many(conn, T.predictions, _PREDICTION_KEYS, values)
     if new_alerts:
         insert_many(conn, T.alerts, _ALERT_KEYS, [
             (account_id, a["ticket_id"], naive(a["at"]), a["score"], a["threshold"], a["model_version"],
