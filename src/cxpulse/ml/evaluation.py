@@ -247,13 +247,6 @@ class TrainingSet:
         total = self.weights.sum()
         return float(np.dot(self.weights, self.labels) / total) if total > 0 else math.nan
 
-    def subset(self, indices: Sequence[int] | np.ndarray) -> TrainingSet:
-        """These rows, weights kept as they are (take whole tickets to keep them summing to 1)."""
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        return TrainingSet([self.snapshots[i] for i in idx], self.labels[idx], self.weights[idx])
-
 
 @dataclass
 class ModelCard:

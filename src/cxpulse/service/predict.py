@@ -142,13 +142,6 @@ def early_sets(data: AccountData, rated: Sequence[Rated], *, pooled: bool = Fals
     return {name: TrainingSet.build(pairs) for name, pairs in rows.items()}
 
 
-def time_split(rated: Sequence[Rated]) -> tuple[list[Rated], list[Rated]]:
-    """Oldest 80% of the rated tickets (by creation) and the newest 20%."""
-    ordered = sorted(rated, key=lambda r: (r.ticket.created_at, r.ticket.source_id))
-    n_test = max(1, round(len(ordered) * TEST_SHARE)) if len(ordered) > 1 else 0
-    return ordered[: len(ordered) - n_test], ordered[len(ordered) - n_test :]
-
-
 def _both_kinds(rated: Sequence[Rated]) -> bool:
     return len({r.satisfied for r in rated}) == 2
 

@@ -94,18 +94,6 @@ def event_values(e: TicketEvent) -> tuple:
     )
 
 
-def user_row(u: User) -> dict:
-    return dict(zip(USER_KEYS, user_values(u)))
-
-
-def ticket_row(t: Ticket) -> dict:
-    return dict(zip(TICKET_KEYS, ticket_values(t)))
-
-
-def event_row(e: TicketEvent) -> dict:
-    return dict(zip(EVENT_KEYS, event_values(e)))
-
-
 def response_row(r: Response, tz: ZoneInfo) -> dict:
     return {
         "source_id": r.source_id,
