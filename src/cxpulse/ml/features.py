@@ -3,7 +3,7 @@
 Why it is shaped this way (DESIGN.md, "Satisfaction prediction"):
 - The time and load features are the one fold, `metrics.facts.ticket_facts`, taken at
   t (STYLE.md example 9): the KPIs on the dashboard and the model's inputs can never
-  disagree about what a first reply or a reopen is. Nothing here folds events again.
+  disagree about what a first reply or a reopen is.
 - Only what was known before t is read: events strictly before t, the ticket's own
   creation-time fields, and other tickets' ratings given before t (`RatingHistory`
   never counts the scored ticket's own ratings). The ticket's current fields the fold

@@ -1,4 +1,4 @@
-"""The web edge: survey pages (and later the API and dashboard) on one FastAPI app.
+"""The web edge: the survey pages, the API (`cxpulse.api`) and the dashboard on one FastAPI app.
 
 Build it with `create_app(store)`; nothing is created at import time.
 """
