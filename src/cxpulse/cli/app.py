@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from cxpulse.cli.render import cell, out, plain, print_csv, print_csv_cells, pri
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
+from cxpulse.collector import collector_paused
 from cxpulse.storage import Store
 
 app = typer.Typer(
@@ -513,13 +513,8 @@ def _collector_paused(fn):
 
     @functools.wraps(fn)
     def paused(*args, **kwargs):
-        was = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return fn(*args, **kwargs)
-        finally:
-            if was:
-                gc.enable()
 
     return paused
 

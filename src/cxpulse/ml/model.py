@@ -31,17 +31,16 @@ in `_`):
 from __future__ import annotations
 
 import copy
-import gc
 import io
 import math
 import pickle
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 
 import numpy as np
 
+from cxpulse.collector import collector_paused
 from cxpulse.domain import OPEN_STATES, Ticket
 from cxpulse.ml.evaluation import (
     TrainingSet,
@@ -491,21 +490,6 @@ class _TextModel:
         return [w for _, w in ranked[:top]]
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic GC paused for one batch: scoring makes hundreds of thousands of small
-    acyclic containers, and each collection they trigger walks every object the process
-    holds (a loaded store's tickets too) — 7 % of a batch's time in the benchmark. Reference
-    counting still frees everything; a cycle, should one form, waits for the next pass."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _chunks(n: int) -> list[tuple[int, int]]:
     """(start, end) of the chunks of a shared batch: each an eighth of what is left, so
     the first are big (fewer calls, numpy's fixed costs spread) and the last small (the
@@ -560,7 +544,7 @@ def _score_part(
     busy would fill the pipe and stall this process."""
     out: list | BaseException = []
     try:
-        with _no_gc():
+        with collector_paused():
             for a, b in _taken(chunks, counter):
                 out.append((a, [(s.ticket_id, s.score, s.probability, s.reasons, s.status)
                                 for s in _score_items(model, items[a:b], reasons, unquoted, open_only)]))
@@ -1073,7 +1057,7 @@ class SatisfactionModel:
 
             workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
         if workers <= 1 or len(items) < 2:
-            with _no_gc():  # chunk by chunk: `items` may read each slice from storage as it is asked for
+            with collector_paused():  # chunk by chunk: `items` may read each slice from storage as it is asked for
                 return [s for a, b in _chunks(len(items)) for s in _score_items(self, items[a:b], reasons, unquoted,
                                                                                  open_only)]
         from cxpulse.service.processes import process_context
@@ -1099,7 +1083,7 @@ class SatisfactionModel:
         send.close()
         parts: dict[int, list[Scored]] = {}
         try:
-            with _no_gc():
+            with collector_paused():
                 for a, b in _taken(chunks, counter):
                     parts[a] = _score_items(self, items[a:b], reasons, unquoted, open_only)
                 theirs = receive.recv()
