@@ -519,9 +519,19 @@ def _taken(chunks: list[tuple[int, int]], counter) -> Iterator[tuple[int, int]]:
 
 
 def _score_items(
+    model: SatisfactionModel, items: Sequence[tuple], reasons: int, unquoted, open_only: bool, on_scored=None,
+) -> list[Scored]:
+    """One chunk of `score_tickets`: snapshots, the open ones only if asked, scores; then
+    `on_scored(scores)`, in this process, when given."""
+    scored = _score_snapshots(model, items, reasons, unquoted, open_only)
+    if on_scored is not None:
+        on_scored(scored)
+    return scored
+
+
+def _score_snapshots(
     model: SatisfactionModel, items: Sequence[tuple], reasons: int, unquoted, open_only: bool
 ) -> list[Scored]:
-    """One chunk of `score_tickets`: snapshots, the open ones only if asked, scores."""
     snaps = snapshot_batch(items)
     tickets = [item[0] for item in items]
     if open_only:
@@ -536,7 +546,7 @@ def _score_items(
 
 def _score_part(
     model: SatisfactionModel, items: Sequence[tuple], chunks: list, counter, reasons: int, unquoted, open_only: bool,
-    send,
+    on_scored, send,
 ) -> None:
     """In the second process of `score_tickets`: score chunks of `items` (the next free
     one each time, from `counter`; or all of `chunks` when it is None), then send back
@@ -547,7 +557,7 @@ def _score_part(
         with collector_paused():
             for a, b in _taken(chunks, counter):
                 out.append((a, [(s.ticket_id, s.score, s.probability, s.reasons, s.status)
-                                for s in _score_items(model, items[a:b], reasons, unquoted, open_only)]))
+                                for s in _score_items(model, items[a:b], reasons, unquoted, open_only, on_scored)]))
     except BaseException as exc:  # the parent re-raises it
         out = exc
     send.send(out)
@@ -1033,6 +1043,7 @@ class SatisfactionModel:
     def score_tickets(
         self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None,
         unquoted: Collection[str] | Callable[[Ticket, Snapshot], Collection[str]] = (), open_only: bool = False,
+        on_scored: Callable[[list[Scored]], None] | None = None,
     ) -> list[Scored]:
         """Tickets → snapshots → scores with reasons, in one call: each item is
         `(ticket, events, as_of, account, history)` as `features.snapshot_batch` takes it.
@@ -1044,6 +1055,9 @@ class SatisfactionModel:
         `unquoted`: words no reason quotes, or a function of (ticket, its snapshot) giving
         them per ticket — so a ticket's reasons never depend on the batch it came in.
         `open_only`: only the tickets open as of their time are scored and returned.
+        `on_scored`: called with each chunk's scores in the process that scored it, as soon
+        as they are made — the caller stores them while the rest is being scored, on both
+        cores, instead of after all of it on one.
 
         A batch of `SPLIT_AT` tickets or more is shared with a second process when this
         one may use two cores (`workers` None; 1 never splits): forked, so the tickets and
@@ -1059,7 +1073,7 @@ class SatisfactionModel:
         if workers <= 1 or len(items) < 2:
             with collector_paused():  # chunk by chunk: `items` may read each slice from storage as it is asked for
                 return [s for a, b in _chunks(len(items)) for s in _score_items(self, items[a:b], reasons, unquoted,
-                                                                                 open_only)]
+                                                                                 open_only, on_scored)]
         from cxpulse.service.processes import process_context
 
         ctx = process_context()
@@ -1072,12 +1086,13 @@ class SatisfactionModel:
             chunks = _chunks(n)
             counter = ctx.Value("i", 0)
             child = ctx.Process(target=_score_part,
-                                args=(self, items, chunks, counter, reasons, unquoted, open_only, send), daemon=True)
-        else:  # the child gets its half pickled: not the whole batch
+                                args=(self, items, chunks, counter, reasons, unquoted, open_only, on_scored, send),
+                                daemon=True)
+        else:  # the child gets its half pickled: not the whole batch, nor `on_scored`
             cut = (n + 1) // 2
             chunks, counter = [(0, cut)], None
             child = ctx.Process(target=_score_part,
-                                args=(self, items[cut:], [(0, n - cut)], None, reasons, unquoted, open_only, send),
+                                args=(self, items[cut:], [(0, n - cut)], None, reasons, unquoted, open_only, None, send),
                                 daemon=True)
         child.start()
         send.close()
@@ -1085,7 +1100,7 @@ class SatisfactionModel:
         try:
             with collector_paused():
                 for a, b in _taken(chunks, counter):
-                    parts[a] = _score_items(self, items[a:b], reasons, unquoted, open_only)
+                    parts[a] = _score_items(self, items[a:b], reasons, unquoted, open_only, on_scored)
                 theirs = receive.recv()
         finally:
             receive.close()
@@ -1094,7 +1109,9 @@ class SatisfactionModel:
             raise theirs
         shift = 0 if counter is not None else (n + 1) // 2
         for a, rows in theirs:
-            parts[a + shift] = [Scored(*row) for row in rows]
+            parts[a + shift] = got = [Scored(*row) for row in rows]
+            if counter is None and on_scored is not None:  # a pickled child is given no callback: kept here
+                on_scored(got)
         return [s for a in sorted(parts) for s in parts[a]]
 
     def _say(
