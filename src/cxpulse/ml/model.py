@@ -889,9 +889,12 @@ class SatisfactionModel:
         if not hasattr(self, "platt_"):
             raise ValueError("This SatisfactionModel is not fitted yet: call fit(training) first")
 
-    def _design(self, snaps: Sequence[Snapshot], quotes: list | None = None) -> dict[str, np.ndarray]:
+    def _design(
+        self, snaps: Sequence[Snapshot], quotes: list | None = None, num: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
         """The inputs the chosen learner reads: {"tree": …} and/or {"linear": …}."""
-        num = self._numeric(snaps)
+        if num is None:
+            num = self._numeric(snaps)
         codes = self._codes(snaps)
         text = self._text_margin(snaps, quotes)
         out = {}
@@ -996,8 +999,10 @@ class SatisfactionModel:
         if len(snapshots) == 0:
             return []
         quotes: list[list] = []  # each snapshot's quotable words, collected with the text margin
-        X = self._design(snapshots, quotes)
+        num = self._numeric(snapshots)
+        X = self._design(snapshots, quotes, num)
         contrib, margin = self._contributions(X)
+        voices = self._voices(contrib, num)
         p = self._calibrated(margin)
         members = self.family_members_
         # each family's sum column by column: a row's figures never depend on the batch
@@ -1022,6 +1027,7 @@ class SatisfactionModel:
         for i, snap in enumerate(snapshots):
             d = direction[i]
             names = unquoted if unquoted_each is None else unquoted_each[i]
+            voice = voices[i]
             words: list[str] = []
             facts: list[str] = []  # no two reasons say one fact: the stronger (first) speaks
             for f, v in zip(top[i], towards[i]):
@@ -1031,7 +1037,7 @@ class SatisfactionModel:
                         if said_fact in facts:
                             continue
                         facts.append(said_fact)
-                said = say(snap, f, contrib, i, d if v else -d, quotes[i] if quotes else None, names)
+                said = say(snap, voice[f], d if v else -d, quotes[i] if quotes else None, names)
                 if said and said not in words:
                     words.append(said)
                     if len(words) >= reasons:
@@ -1114,16 +1120,31 @@ class SatisfactionModel:
                 on_scored(got)
         return [s for a in sorted(parts) for s in parts[a]]
 
+    def _voices(self, contrib: np.ndarray, num: np.ndarray) -> list[list[int]]:
+        """Per row, per family: the feature its reason speaks of — the member that weighed
+        most, among those with a value (all of them when none has), the first of equals."""
+        members = self.family_members_
+        out = np.empty((len(contrib), len(members)), dtype=np.intp)
+        for f, ms in enumerate(members):
+            if len(ms) == 1:
+                out[:, f] = ms[0]
+                continue
+            weight = np.abs(contrib[:, ms])
+            unknown = np.zeros(weight.shape, dtype=bool)
+            for c, m in enumerate(ms):
+                if m < _N_NUM:
+                    unknown[:, c] = np.isnan(num[:, m])
+            pick = np.where(unknown, -np.inf, weight).argmax(axis=1)
+            none = unknown.all(axis=1)
+            if none.any():
+                pick[none] = weight[none].argmax(axis=1)
+            out[:, f] = np.asarray(ms, dtype=np.intp)[pick]
+        return out.tolist()
+
     def _say(
-        self, snap: Snapshot, family: int, contrib: np.ndarray, row: int, direction: int, quoted: list | None = None,
-        unquoted: Collection[str] = (),
+        self, snap: Snapshot, j: int, direction: int, quoted: list | None = None, unquoted: Collection[str] = (),
     ) -> str:
-        members = self._family_members[family]
-        if len(members) > 1:  # the member that weighed most, among those with a value
-            known = [m for m in members if m >= _N_NUM or not math.isnan(snap.numeric[m])] or members
-            j = max(known, key=lambda m: abs(contrib.item(row, m)))
-        else:
-            j = members[0]
+        """The reason feature `j` (the voice of its family, `_voices`) gives, in words."""
         name = FEATURES[j]
         shares = getattr(self, "shares_", None)  # a model stored before shares: no reference
         if j < _N_NUM:
