@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from cxpulse.domain import (
@@ -463,7 +464,7 @@ def score(
                 ids = ticket_ids(conn, acc.id)
         out += _score_account(store, acc, models[acc.id], ids, as_of=as_of, open_only=open_only and ticket is None,
                               asked_for_it=ticket is not None)
-    out.sort(key=lambda r: (r["score"], r["account"], r["ticket_id"]))
+    out.sort(key=itemgetter("score", "account", "ticket_id"))
     return out
 
 
