@@ -28,7 +28,7 @@ DRIVERS = (  # report metric, heading, what the buckets count
 OPTIONAL = frozenset({"csat_by_due"})  # shown only when the account's tickets carry due dates
 LOW_RATINGS_SHOWN = 30
 # a list page shows this much of a comment or subject and links to the whole: a 1 MB comment
-# made the Low ratings page 2.1 MB (issue 13 §17)
+# made the Low ratings page 2.1 MB
 TEXT_SHOWN = 280
 
 
