@@ -83,7 +83,7 @@ class _Case:
     rounds: int = 1  # agent replies planned up to the solution
     reassign_at: int = -1  # the round before which the ticket changes hands, -1 for none
     hold: bool = False  # the first reply escalates it and puts it on hold
-    long_haul: bool = False  # a dispute, a fix in a later release: months on hold
+    long_haul: bool = False  # on hold for months
     t: float = 0.0  # when the agent writes next
     status: str = "new"
     after_hold: bool = False
