@@ -390,7 +390,7 @@ def demo(
     out.print(s.login_key, soft_wrap=True)
 
 
-# ---- prediction (issue 3) ----------------------------------------------------------------
+# ---- prediction --------------------------------------------------------------------------
 
 LearnerOption = Annotated[
     str,

@@ -3,7 +3,7 @@
 The two consoles here are the CLI's only ones, and both print text as it is: Rich markup
 (`[bold]`, `[link=…]`) and emoji codes (`:smile:`) are off, so an agent named `[/bold]` or
 `[link=https://evil.example]Open ticket[/link]` prints as those characters instead of crashing
-the command or becoming a clickable link (issue 13 §5). Colour comes only from `style=`
+the command or becoming a clickable link. Colour comes only from `style=`
 arguments (`warn`, `error_line`), never from text, and terminal control characters in data
 (ESC starts a terminal escape sequence, e.g. an OSC 8 hyperlink) are shown as `\x1b`.
 """

@@ -1,4 +1,4 @@
-"""Prediction use cases (issue 3): train per-account models, score tickets with reasons,
+"""Prediction use cases: train per-account models, score tickets with reasons,
 evaluate honestly, keep the early-warning log.
 
 Training data of an account: its rated tickets — those with a CSAT answer; the latest
