@@ -34,9 +34,11 @@ from __future__ import annotations
 import copy
 import io
 import math
+import multiprocessing
 import pickle
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 
 import numpy as np
 
@@ -100,7 +102,6 @@ LGBM_PARAMS = {
 MAX_ROUNDS = 600
 REFIT_BELOW = 20_000  # tickets; above, the model fitted without the calibration fifth is shipped
 EARLY_STOP = 30
-SPLIT_AT = 4_000  # tickets: from here `score_tickets` shares a batch with a second process
 CHUNK_MIN, CHUNK_MAX = 250, 4_000  # tickets per chunk of a shared batch
 
 _PAST_DUE = NUMERIC.index("past_due_minutes")
@@ -676,7 +677,7 @@ class SatisfactionModel:
                 for snap, prob, said in zip(snapshots, p.tolist(), words)]
 
     def score_tickets(
-        self, items: Sequence[tuple], *, reasons: int = 3, workers: int | None = None,
+        self, items: Sequence[tuple], *, reasons: int = 3, workers: int = 1, processes: BaseContext | None = None,
         unquoted: Collection[str] | Callable[[Ticket, Snapshot], Collection[str]] = (), open_only: bool = False,
         on_scored: Callable[[list[Scored]], None] | None = None,
     ) -> list[Scored]:
@@ -694,24 +695,21 @@ class SatisfactionModel:
         as they are made — the caller stores them while the rest is being scored, on both
         cores, instead of after all of it on one.
 
-        A batch of `SPLIT_AT` tickets or more is shared with a second process when this
-        one may use two cores (`workers` None; 1 never splits): forked, so the tickets and
-        the model are not copied over, both take chunks until none is left, and it sends
-        back its scores (the project's rule, `service.processes.process_context`: fork
-        when single-threaded, else forkserver — then the child gets half, pickled).
+        `workers` 2 (or more) shares the batch with a second process, started from
+        `processes` (a `multiprocessing` context; None: the platform's default). Whether a
+        batch is worth it and how to start the process are the caller's to say (the
+        service: from a few thousand tickets, forked when single-threaded, else by the
+        forkserver). Forked, the tickets and the model are not copied over: both processes
+        take chunks until none is left, and the second sends back its scores. Otherwise
+        the second process gets half the batch, pickled, and `on_scored` is called here
+        with its scores when they come back.
         """
         self._check()
-        if workers is None:
-            from cxpulse.service.processes import usable_cores
-
-            workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
         if workers <= 1 or len(items) < 2:
             with collector_paused():  # chunk by chunk: `items` may read each slice from storage as it is asked for
                 return [s for a, b in _chunks(len(items)) for s in _score_items(self, items[a:b], reasons, unquoted,
                                                                                  open_only, on_scored)]
-        from cxpulse.service.processes import process_context
-
-        ctx = process_context()
+        ctx = processes if processes is not None else multiprocessing.get_context()
         n = len(items)
         receive, send = ctx.Pipe(duplex=False)
         if ctx.get_start_method() == "fork":
