@@ -287,7 +287,7 @@ class Reasons:
         towards = (np.take_along_axis(fam, top, axis=1) > _EPS).tolist()
         top = top.tolist()
         direction = direction.tolist()
-        say, kinds = self.say, FACT_KINDS
+        say, fact_of, kinds = self.say, fact, FACT_KINDS
         out = []
         for i, snap in enumerate(snapshots):
             d = direction[i]
@@ -297,7 +297,7 @@ class Reasons:
             facts: list[str] = []  # no two reasons say one fact: the stronger (first) speaks
             for f, v in zip(top[i], towards[i]):
                 if kinds[f] is not None:
-                    said_fact = fact(snap, f)
+                    said_fact = fact_of(snap, f)
                     if said_fact is not None:
                         if said_fact in facts:
                             continue

@@ -875,7 +875,7 @@ _PATHS: dict[tuple[str, str], type] = {
 
 class _Pickler(pickle.Pickler):
     def persistent_id(self, obj: object) -> str | None:
-        return _KEY_OF.get(obj) if type(obj) is type else None  # type: ignore[call-overload]
+        return _KEY_OF.get(obj) if isinstance(obj, type) else None
 
 
 class _Unpickler(pickle.Unpickler):
