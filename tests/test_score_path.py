@@ -102,7 +102,7 @@ def test_a_large_batch_read_slice_by_slice_in_two_processes_scores_the_same(stor
     as_of = datetime.fromisoformat(AS_OF)
     at_once = score(store, account="acme", as_of=as_of)
     monkeypatch.setattr(S, "_FEW_TICKETS", 10)
-    monkeypatch.setattr(M, "SPLIT_AT", 50)
+    monkeypatch.setattr(S, "SPLIT_AT", 50)
     monkeypatch.setattr(M, "CHUNK_MIN", 20)
     assert score(store, account="acme", as_of=as_of) == at_once
     assert score(store, account="acme", as_of=as_of, open_only=True) == [r for r in at_once if r["status"] in
@@ -122,7 +122,7 @@ def test_scoring_now_in_two_processes_stores_every_chunk_where_it_was_scored(sto
     _import(store, tmp_path, "acme", waiting_help_desk(seed=4, rated=200, open_tickets=60, account="acme"))
     train(store, "acme")
     monkeypatch.setattr(S, "_FEW_TICKETS", 10)
-    monkeypatch.setattr(M, "SPLIT_AT", 20)
+    monkeypatch.setattr(S, "SPLIT_AT", 20)
     monkeypatch.setattr(M, "CHUNK_MIN", 5)
     acme = store.account("acme")
     rows = score(store, account="acme", open_only=True)

@@ -104,24 +104,25 @@ def test_quoted_words_from_the_chunk_table_equal_the_plain_ranking(fitted):
 
 
 def test_scores_and_reasons_do_not_depend_on_the_batch_or_the_process(fitted):
+    import multiprocessing
+
     model, items = fitted
     alone = [model.score([snapshot(t, e, as_of=w, account=a, history=h)])[0] for t, e, w, a, h in items[:80]]
-    together = model.score_tickets(items, workers=2)  # forked: both processes take chunks of 250
+    # forked: both processes take chunks of 250
+    together = model.score_tickets(items, workers=2, processes=multiprocessing.get_context("fork"))
     assert [(s.ticket_id, s.score, s.reasons) for s in together[:80]] == [
         (s.ticket_id, s.score, s.reasons) for s in alone
     ]
     assert [s.probability for s in together] == [s.probability for s in model.score_tickets(items, workers=1)]
 
 
-def test_a_second_process_that_is_not_forked_scores_its_half(fitted, monkeypatch):
+def test_a_second_process_that_is_not_forked_scores_its_half(fitted):
     """With threads about (a server), the helper is spawned, not forked: it gets half the batch pickled."""
     import multiprocessing
 
-    from cxpulse.service import processes
-
     model, items = fitted
-    monkeypatch.setattr(processes, "process_context", lambda: multiprocessing.get_context("spawn"))
-    assert [(s.ticket_id, s.score, s.reasons) for s in model.score_tickets(items, workers=2)] == [
+    spawned = model.score_tickets(items, workers=2, processes=multiprocessing.get_context("spawn"))
+    assert [(s.ticket_id, s.score, s.reasons) for s in spawned] == [
         (s.ticket_id, s.score, s.reasons) for s in model.score_tickets(items, workers=1)
     ]
 

@@ -38,6 +38,7 @@ from cxpulse.domain import (
 from cxpulse.ml.context import WINDOW_DAYS, PastRating, RatingHistory, shrunk_share
 from cxpulse.ml.features import early_times, snapshots, training_times
 from cxpulse.service.load import Touched
+from cxpulse.service.processes import process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import predictions as P
 from cxpulse.storage.histories import ticket_histories, ticket_ids
@@ -468,6 +469,9 @@ def score(
     return out
 
 
+SPLIT_AT = 4_000  # tickets: from here `_score_account` shares a batch with a second process
+
+
 def _score_account(
     store: Store, acc: StoredAccount, stored: P.StoredModel, ids: Collection[str], *,
     as_of: datetime | None, open_only: bool = False, asked_for_it: bool = False,
@@ -510,7 +514,10 @@ def _score_account(
             unquoted = _Unquoted(*P.people_names(conn, acc.id, requesters))
             items = [(t, events, at, a, history) for t, events in histories]
     keep = _Keep(store, acc, stored.version, at) if data_now else None
-    scored = model.score_tickets(items, reasons=3, unquoted=unquoted, open_only=open_only, on_scored=keep)
+    # a large batch is shared with a second process, when there is a second core
+    workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
+    scored = model.score_tickets(items, reasons=3, unquoted=unquoted, open_only=open_only, on_scored=keep,
+                                 workers=workers, processes=process_context() if workers > 1 else None)
     return [_row(acc.name, stored.version, at, s) for s in scored]
 
 
