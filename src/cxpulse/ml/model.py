@@ -44,7 +44,7 @@ import numpy as np
 
 from cxpulse.collector import collector_paused
 from cxpulse.domain import OPEN_STATES, Ticket
-from cxpulse.ml.evaluation import TrainingSet, evaluate, roc_auc, ticket_weights
+from cxpulse.ml.evaluation import TrainingSet, roc_auc, ticket_weights
 from cxpulse.ml.explain import (
     FAMILIES,
     FAMILY_MEMBERS,
@@ -64,7 +64,7 @@ from cxpulse.ml.trees import booster as _booster
 # and the lightgbm package (~1.5 s together) load when a model is fitted, never to score
 # one ticket (`cxpulse score --ticket`: ≤ 1 s with start-up).
 
-__all__ = ["LEARNERS", "SatisfactionModel", "Scored", "evaluate"]
+__all__ = ["LEARNERS", "SatisfactionModel", "Scored"]
 
 LEARNERS = ("auto", "lgbm", "logreg", "blend")
 CANDIDATES = ("lgbm", "logreg", "blend")  # what "auto" chooses among, on the newest fifth of the training tickets

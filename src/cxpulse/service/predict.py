@@ -159,7 +159,7 @@ def check_learner(learner: str) -> None:
 def _evaluate_parts(parts: Sequence[tuple[AccountData, Sequence[Rated]]], *, pooled: bool, learner: str) -> dict:
     """The time-split figures over these accounts' rated tickets: train on the oldest 80%, test on the newest 20%."""
     from cxpulse.ml.evaluation import TrainingSet, verdict
-    from cxpulse.ml.model import evaluate as evaluate_split
+    from cxpulse.ml.evaluation import evaluate as evaluate_split
 
     everything = [(d, r) for d, rated in parts for r in rated]
     everything.sort(key=lambda p: (p[1].ticket.created_at, p[1].ticket.source_id))
