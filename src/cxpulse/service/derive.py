@@ -12,6 +12,7 @@ import gc
 import logging
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
@@ -19,6 +20,7 @@ from cxpulse.domain import EventKind, Ticket
 from cxpulse.domain.limits import EARLIEST, latest, within_window
 from cxpulse.domain.types import FIGURES_OF_RECORD
 from cxpulse.metrics.facts import (
+    KPI_NAMES,
     TicketFacts,
     done_at_end,
     facts_from_metrics,
@@ -47,6 +49,9 @@ KPI_BATCH = 5000
 PARALLEL_MIN_TICKETS = 20_000
 
 
+_kpi_values = attrgetter(*KPI_NAMES)  # a TicketFacts' KPIs, in KPI_NAMES' order
+
+
 def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
     """One ticket's KPIs at the end of its history, with the labels reports group by."""
     tz = acc.tz
@@ -58,20 +63,8 @@ def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
         "category": ticket.category,
         "agent_id": facts.assignee_id or ticket.assignee_id,
         "status": facts.status,
-        "solved": facts.solved,
         "solved_day": local_day(facts.solved_at, tz) if facts.solved_at else None,
-        "one_touch": facts.one_touch,
-        "first_reply_minutes": facts.first_reply_minutes,
-        "first_reply_bh_minutes": facts.first_reply_bh_minutes,
-        "full_resolution_minutes": facts.full_resolution_minutes,
-        "full_resolution_bh_minutes": facts.full_resolution_bh_minutes,
-        "requester_wait_minutes": facts.requester_wait_minutes,
-        "requester_wait_bh_minutes": facts.requester_wait_bh_minutes,
-        "agent_replies": facts.agent_replies,
-        "customer_messages": facts.customer_messages,
-        "reopens": facts.reopens,
-        "reassignments": facts.reassignments,
-        "group_transfers": facts.group_transfers,
+        **dict(zip(KPI_NAMES, _kpi_values(facts))),
         "source": facts.source,
         "due_at": naive_utc(facts.due_at),
         "solved_at": naive_utc(facts.solved_at),

@@ -16,13 +16,14 @@ from sqlalchemy import func, select
 from cxpulse import metrics as M
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
+from cxpulse.metrics.facts import KPIS
 from cxpulse.storage import Store
 from cxpulse.storage import queries as Q
 from cxpulse.storage import tables as T
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
 EXTRA_METRICS = ("csat-by-kpi",)
-KPI_VALUES = tuple(v for v in Q.KPI_VALUES if v not in ("solved", "one_touch"))
+KPI_VALUES = tuple(k.name for k in KPIS if k.unit != "flag")  # the figures summarised; flags are counted
 # The KPI rows' metric names (docs/cli.md); a business-hours variant and the customer's
 # messages ride on their calendar / agent-side row as an extra key.
 KPI_METRICS = tuple(v for v in KPI_VALUES if not v.endswith("_bh_minutes") and v != "customer_messages")

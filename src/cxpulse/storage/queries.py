@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection, and_, func, or_, select
 
 from cxpulse.domain import InvalidQuery
+from cxpulse.metrics.facts import KPI_NAMES
 from cxpulse.storage import tables as T
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.rollups import (
@@ -204,23 +205,6 @@ def _window_conds(account_col, time_col, w: Window, grain: str) -> list:
 
 # ---- per-ticket KPIs --------------------------------------------------------------------
 
-KPI_VALUES = (
-    "first_reply_minutes",
-    "first_reply_bh_minutes",
-    "full_resolution_minutes",
-    "full_resolution_bh_minutes",
-    "requester_wait_minutes",
-    "requester_wait_bh_minutes",
-    "agent_replies",
-    "customer_messages",
-    "reopens",
-    "reassignments",
-    "group_transfers",
-    "solved",
-    "one_touch",
-)
-
-
 def _kpi_group_columns(by: Sequence[str], day_col) -> list:
     """The ticket_kpis columns a --by groups on (a time key: `day_col`)."""
     k = T.ticket_kpis
@@ -240,14 +224,14 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
     k = T.ticket_kpis
     day_col = k.c[day_column]
     group_cols = _kpi_group_columns(by, day_col)
-    q = select(*group_cols, *[k.c[v] for v in KPI_VALUES]).where(
+    q = select(*group_cols, *[k.c[v] for v in KPI_NAMES]).where(
         *_window_conds(k.c.account_id, day_col, window, "raw")
     )
     if day_column != "created_day":
         q = q.where(day_col.is_not(None))
     for row in conn.execute(q):
         g = group_labels(by, row)
-        yield g, dict(zip(KPI_VALUES, row[len(by) :]))
+        yield g, dict(zip(KPI_NAMES, row[len(by) :]))
 
 
 def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
