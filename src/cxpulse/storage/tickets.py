@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 
-from cxpulse.domain import OPEN_STATES
+from cxpulse.domain import OPEN_STATES, Ticket
 from cxpulse.metrics.facts import KPIS
 from cxpulse.storage import tables as T
-from cxpulse.storage.rows import aware_utc, naive_utc
+from cxpulse.storage.rows import aware_utc, naive_utc, ticket_of
 
 _t, _k, _p = T.tickets, T.ticket_kpis, T.predictions
 _u = T.users.alias("agent_user")
@@ -168,3 +168,9 @@ def at_risk_agents(conn: Connection, account_id: int) -> list[tuple[str, str, in
     )
     rows = [(r.agent, r.name or "", int(r.n)) for r in conn.execute(q)]
     return sorted(rows, key=lambda r: (-r[2], r[1] or r[0]))
+
+
+def stored_ticket(conn: Connection, account_id: int, source_id: str) -> Ticket | None:
+    """The ticket as stored (its fields as the help desk last sent them), or None."""
+    row = conn.execute(select(_t).where(_t.c.account_id == account_id, _t.c.source_id == source_id)).first()
+    return None if row is None else ticket_of(row)
