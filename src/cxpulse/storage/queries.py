@@ -389,3 +389,34 @@ def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
                 if body:
                     customer_text[(aid, tid)].append(body)
     return rated, customer_text
+
+
+def ticket_comments(conn: Connection, account_id: int, ticket_id: str) -> list[dict]:
+    """Every response of one ticket, oldest first: kind, scale, score, given_at (naive UTC),
+    comment, reason, and the ticket's subject (None when the ticket is not stored)."""
+    r, tk = T.responses, T.tickets
+    rows = conn.execute(
+        select(r.c.kind, r.c.scale, r.c.score, r.c.given_at, r.c.comment, r.c.reason)
+        .where(r.c.account_id == account_id, r.c.ticket_id == ticket_id)
+        .order_by(r.c.given_at, r.c.id)
+    ).all()
+    subject = conn.execute(select(tk.c.subject).where(tk.c.account_id == account_id, tk.c.source_id == ticket_id)).scalar()
+    return [{**row._asdict(), "subject": subject} for row in rows]
+
+
+# ---- labels and periods -----------------------------------------------------------------
+
+
+def agent_names(conn: Connection) -> dict[str, str]:
+    """Agent id → name, of every account's agents (as the help desk sent its users)."""
+    u = T.users.c
+    return {sid: name for sid, name in conn.execute(select(u.source_id, u.name).where(u.role == "agent"))}
+
+
+def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = None) -> date | None:
+    """The last day with a response (in these accounts; None: in any), or None when there is none."""
+    q = select(func.max(T.responses.c.day))
+    if account_ids is not None:
+        q = q.where(T.responses.c.account_id.in_(account_ids))
+    latest = conn.execute(q).scalar()
+    return None if latest is None else _as_date(latest)
