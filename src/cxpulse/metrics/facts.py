@@ -31,7 +31,10 @@ from cxpulse.domain.types import (
 )
 from cxpulse.metrics.business_hours import business_minutes
 
-__all__ = ["TicketFacts", "done_at_end", "facts_from_metrics", "ticket_facts", "with_help_desk_figures"]
+__all__ = [
+    "KPIS", "KPI_NAMES", "Kpi", "TicketFacts", "done_at_end", "facts_from_metrics", "ticket_facts",
+    "with_help_desk_figures",
+]
 
 # The requester is waiting in these states; `pending` waits on the requester, and a
 # solved or closed ticket waits on nobody (Zendesk's requester wait time, same rule).
@@ -84,6 +87,41 @@ class TicketFacts:
     last_agent_reply_at: datetime | None
     source: str  # "events" or "metrics"
     due_at: datetime | None = None  # the promise to the customer in force at as_of (latest DUE event before t)
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    """One per-ticket KPI: a field of `TicketFacts` at the end of a ticket's life, a column of
+    `ticket_kpis`, a key of the API's `kpis`. A duration (float, minutes) may be missing —
+    no reply yet, no business hours — so it is nullable; a count or a flag always has a value."""
+
+    name: str
+    type: type  # float, int or bool
+    unit: str  # "minutes", "count" or "flag"
+
+    @property
+    def nullable(self) -> bool:
+        return self.type is float
+
+
+# The KPI names, declared once: storage's columns and queries, the report, the API's
+# schema and the ticket rows are all derived from this tuple, in this order.
+KPIS: tuple[Kpi, ...] = (
+    Kpi("first_reply_minutes", float, "minutes"),
+    Kpi("first_reply_bh_minutes", float, "minutes"),  # business hours; None when the account sets none
+    Kpi("full_resolution_minutes", float, "minutes"),
+    Kpi("full_resolution_bh_minutes", float, "minutes"),
+    Kpi("requester_wait_minutes", float, "minutes"),
+    Kpi("requester_wait_bh_minutes", float, "minutes"),
+    Kpi("agent_replies", int, "count"),
+    Kpi("customer_messages", int, "count"),
+    Kpi("reopens", int, "count"),
+    Kpi("reassignments", int, "count"),
+    Kpi("group_transfers", int, "count"),
+    Kpi("one_touch", bool, "flag"),
+    Kpi("solved", bool, "flag"),
+)
+KPI_NAMES: tuple[str, ...] = tuple(k.name for k in KPIS)
 
 
 def _minutes(delta: timedelta) -> float:

@@ -18,9 +18,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent, due_value
 from cxpulse.domain.limits import ID, text_problem
 from cxpulse.ingest.base import Record, RowError
@@ -39,8 +36,8 @@ from cxpulse.service.refresher import refresher_for
 from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
-from cxpulse.storage import rows as R
-from cxpulse.storage import tables as T
+from cxpulse.storage.errors import WriteConflict
+from cxpulse.storage.tickets import stored_ticket
 
 MAX_ITEMS = 1000
 WAIT_SECONDS = 120.0  # `wait=true` answers after this at the latest (refreshed: false)
@@ -180,7 +177,7 @@ def _load(store: Store, account: str, records: list[Record]) -> LoadResult:
     for attempt in range(3):
         try:
             return load(store, records, account=account, follow_up=True)
-        except IntegrityError:
+        except WriteConflict:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -243,10 +240,7 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
         raise RowError("id", why)
     acc = store.account(account)
     with store.engine.connect() as conn:
-        row = conn.execute(
-            select(T.tickets).where(T.tickets.c.account_id == acc.id, T.tickets.c.source_id == update.ticket_id)
-        ).first()
-    stored = R.ticket_of(row) if row is not None else None
+        stored = stored_ticket(conn, acc.id, update.ticket_id)
     as_of = update.fields.get("updated_at", update.at)
     if stored is not None and stored.updated_at is not None and as_of < stored.updated_at:
         ticket = stored  # a late or repeated delivery: the stored ticket is newer, keep it
