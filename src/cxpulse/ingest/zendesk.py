@@ -70,13 +70,14 @@ in force.
 
 Events: a Comment (or VoiceComment) is a `comment` with the plain `body`, its `public`
 flag and `author_role` from the author's user role — else customer when the author is the
-ticket's requester, else agent (a deleted user is not in users*.json). A Create/Change of
-status, assignee_id, group_id or priority is a `status`/`assignee`/`group`/`priority`
-event, `value_from` = previous_value ("" on Create), `value_to` = value, group ids named
-from groups*.json; one made by Zendesk itself (author -1) has the system role. Audit
-events are timed at their audit's `created_at`, comments at their own. A ticket saved with
-comments only has comment events and no status events (its ticket_metrics numbers are in
-Ticket.metrics).
+ticket's requester, else agent (a deleted user is not in users*.json); one by Zendesk itself
+(author -1: a trigger's, an automation's) is the system's (`ingest.zendesk_authors`, the
+webhooks' rule too). A Create/Change of status, assignee_id, group_id or priority is a
+`status`/`assignee`/`group`/`priority` event, `value_from` = previous_value ("" on
+Create), `value_to` = value, group ids named from groups*.json; one made by Zendesk itself
+(author -1) or by no author has the system role. Audit events are timed at their audit's
+`created_at`, comments at their own. A ticket saved with comments only has comment events
+and no status events (its ticket_metrics numbers are in Ticket.metrics).
 
 Tickets keep every status Zendesk has, `deleted` included (docs/zendesk.md: what each
 stores). `via.channel` is a via type ("email", "web", …) or a via id (a number), stored as
@@ -126,6 +127,7 @@ from cxpulse.domain import (
 )
 from cxpulse.ingest import fields
 from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
+from cxpulse.ingest.zendesk_authors import author_role
 
 DOCS = "see docs/zendesk.md"
 BOM = b"\xef\xbb\xbf"
@@ -163,7 +165,6 @@ RECEIVED = {"good": 1, "bad": 0}
 SCORES = ("offered", "unoffered", "good", "bad")
 # How far a legacy rating got: a later version never goes back (a received rating is not offered again).
 STAGE = {"unoffered": 0, "offered": 1, "good": 2, "bad": 2}
-SYSTEM_AUTHORS = frozenset({"", "-1"})  # -1: Zendesk itself (triggers, automations)
 
 # Via ids (numbers) → text. The via types reference maps ids to types (0 web_form, 4 mail,
 # 5 web_service, …); the ones a ticket's `via.channel` shows as words are given as the ticket
@@ -950,14 +951,6 @@ class _Reader:
 
     # ---- events -----------------------------------------------------------------------
 
-    def _author_role(self, author_id: str, ticket_id: str) -> Role:
-        role = self.roles.get(author_id)
-        if role is not None:
-            return role
-        if author_id and author_id == self.requesters.get(ticket_id):
-            return Role.CUSTOMER
-        return Role.AGENT
-
     def _comment(self, c: dict, ticket_id: str, at: datetime, author_id: str, bad: _Fields) -> TicketEvent:
         author = _id_field(c, "author_id") or author_id
         public = c.get("public")  # the usual true/false and text go straight in (the fast path of every comment)
@@ -972,7 +965,7 @@ class _Reader:
             at=at,
             kind=EventKind.COMMENT,
             author_id=author,
-            author_role=self._author_role(author, ticket_id),
+            author_role=author_role(author, self.requesters.get(ticket_id, ""), self.roles.get(author)),
             public=public,
             body=body,
         )
@@ -990,7 +983,8 @@ class _Reader:
             at=at,
             kind=kind,
             author_id=author_id,
-            author_role=Role.SYSTEM if author_id in SYSTEM_AUTHORS else self._author_role(author_id, ticket_id),
+            author_role=author_role(author_id, self.requesters.get(ticket_id, ""), self.roles.get(author_id))
+            if author_id else Role.SYSTEM,  # a change with no author is the system's
             value_from=old,
             value_to=new,
         )

@@ -28,6 +28,10 @@ Two shapes are read, told apart by the top-level keys:
    `latest_comment` {id, body or value, is_public or public, author_id, author_role,
    created_at}. A status event records the status as of `updated_at` (`from` unknown).
 
+Authors: as in an export (`ingest.zendesk_authors`) — Zendesk itself (-1) is the system,
+else the role the body gives (`is_staff`, `author_role`), else customer when the author is
+the requester, else agent; no author and no role is the system.
+
 Empty strings (a placeholder with nothing to show) count as absent. The caller merges
 `fields` over the stored ticket, so a field the payload does not carry keeps its value.
 Source ids: a comment keeps Zendesk's comment id (the same id an export's audit carries,
@@ -46,9 +50,9 @@ from typing import Any
 from cxpulse.domain import EventKind, Role, TicketEvent
 from cxpulse.ingest.fields import boolean, timestamp
 from cxpulse.ingest.base import RowError
+from cxpulse.ingest.zendesk_authors import author_role
 
 EVENT_PREFIX = "zen:event-type:ticket."
-SYSTEM_AUTHORS = frozenset({"", "-1"})  # -1: Zendesk itself (triggers, automations)
 CHANGES = {
     "status_changed": EventKind.STATUS,
     "agent_assignment_changed": EventKind.ASSIGNEE,
@@ -149,10 +153,7 @@ def _comment(c: Any, ticket_id: str, at: datetime, requester: str) -> TicketEven
     author = c.get("author") if isinstance(c.get("author"), dict) else {}
     author_id = _text(author.get("id")) or _text(c.get("author_id"))
     staff = author.get("is_staff")
-    if isinstance(staff, bool):
-        role = Role.AGENT if staff else Role.CUSTOMER
-    else:
-        role = _role(author_id, requester)
+    role = _role(author_id, requester, (Role.AGENT if staff else Role.CUSTOMER) if isinstance(staff, bool) else None)
     public = c.get("is_public", c.get("public"))
     return TicketEvent(
         source_id=cid, ticket_id=ticket_id, at=at, kind=EventKind.COMMENT, author_id=author_id, author_role=role,
@@ -222,8 +223,8 @@ def _trigger(t: dict) -> WebhookUpdate:
 def _trigger_comment(c: dict, ticket_id: str, at: datetime, stamp: str, requester: str) -> TicketEvent:
     author = _text(c.get("author_id"))
     role_text = _text(c.get("author_role")).lower()
-    role = {"agent": Role.AGENT, "admin": Role.AGENT, "end-user": Role.CUSTOMER, "end_user": Role.CUSTOMER,
-            "customer": Role.CUSTOMER}.get(role_text) or _role(author, requester)
+    role = _role(author, requester, {"agent": Role.AGENT, "admin": Role.AGENT, "end-user": Role.CUSTOMER,
+                                     "end_user": Role.CUSTOMER, "customer": Role.CUSTOMER}.get(role_text))
     public = c.get("is_public", c.get("public"))
     return TicketEvent(
         source_id=_text(c.get("id")) or f"zd-trigger-{ticket_id}-comment-{stamp}-{_digest(c)}", ticket_id=ticket_id,
@@ -269,9 +270,9 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _role(author_id: str, requester_id: str) -> Role:
-    if author_id in SYSTEM_AUTHORS:
-        return Role.SYSTEM
-    if requester_id and author_id == requester_id:
-        return Role.CUSTOMER
-    return Role.AGENT
+def _role(author_id: str, requester_id: str, known: Role | None = None) -> Role:
+    """The export's rule (`zendesk_authors.author_role`: Zendesk itself, -1, is the system);
+    a body that names no author and no role is the system's."""
+    if not author_id:
+        return Role.SYSTEM if known is None else known
+    return author_role(author_id, requester_id, known)

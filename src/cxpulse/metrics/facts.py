@@ -32,7 +32,8 @@ from cxpulse.domain.types import (
 from cxpulse.metrics.business_hours import business_minutes
 
 __all__ = [
-    "KPIS", "KPI_NAMES", "Kpi", "TicketFacts", "done_at_end", "facts_from_metrics", "ticket_facts",
+    "KPIS", "KPI_NAMES", "Kpi", "TicketFacts", "done_at_end", "end_of", "facts_from_metrics", "is_description",
+    "ticket_facts",
     "with_help_desk_figures",
 ]
 
@@ -129,12 +130,25 @@ def _minutes(delta: timedelta) -> float:
     return seconds / 60.0 if seconds > 0.0 else 0.0
 
 
-def _end_of(ticket: Ticket, last_event_at: datetime | None) -> datetime:
+def end_of(ticket: Ticket, last_event_at: datetime | None = None) -> datetime:
+    """The end of a ticket's known life: the latest of its last event, `solved_at`,
+    `updated_at` and `created_at`. Without events (`last_event_at=None`) it is when a
+    ticket's help-desk metrics describe it (`facts_from_metrics`)."""
     end = ticket.created_at
     for t in (last_event_at, ticket.solved_at, ticket.updated_at):
         if t is not None and t > end:
             end = t
     return end
+
+
+def is_description(comment: TicketEvent, created_at: datetime, description: str) -> bool:
+    """Whether a ticket's first comment is its description rather than a reply: written
+    by an agent (opening a ticket for a customer) at creation, within `DESCRIPTION_SLACK`,
+    or repeating the ticket's `description` (given stripped). Such a comment answers
+    nothing: it is neither a first reply nor an agent reply."""
+    return comment.author_role == _AGENT and (
+        comment.at - created_at <= DESCRIPTION_SLACK or (bool(description) and comment.body.strip() == description)
+    )
 
 
 def ticket_facts(
@@ -169,7 +183,7 @@ def ticket_facts(
     evs = events if in_order else sorted(events, key=_ORDER)
     created = ticket.created_at
     if as_of is None:
-        end = _end_of(ticket, evs[-1].at if evs else None)
+        end = end_of(ticket, evs[-1].at if evs else None)
         n = len(evs)
     else:
         end = as_of
@@ -207,10 +221,7 @@ def ticket_facts(
             role = ev.author_role
             if not seen_comment:
                 seen_comment = True
-                if role == _AGENT and (
-                    ev.at - created <= DESCRIPTION_SLACK
-                    or (description and ev.body.strip() == description)
-                ):
+                if is_description(ev, created, description):
                     continue  # an agent-written description opens the ticket; it answers nothing
             if role == _AGENT:
                 if ev.public:
@@ -276,15 +287,12 @@ def ticket_facts(
                 break
 
     if not saw_status:
-        current = ticket.status.strip().lower() or "new"
-        done = current in DONE_STATES
-        change_at = ticket.solved_at if done and ticket.solved_at is not None else ticket.updated_at
-        if current != "new" and change_at is not None and change_at <= end:
-            segments.append((created, change_at))  # `new` until then
-            if done:
-                solve_at = change_at
-            status = current
-            seg_start = change_at
+        took = _status_fallback(ticket, end)
+        if took is not None:
+            status, seg_start = took
+            segments.append((created, seg_start))  # `new` until then
+            if status in DONE_STATES:
+                solve_at = seg_start
     if status in WAIT_STATES:
         segments.append((seg_start, end))
 
@@ -295,15 +303,12 @@ def ticket_facts(
 
     solved = status in DONE_STATES
     solved_at = solve_at if solved else None
-    first_reply_bh = full_resolution_bh = wait_bh = None
-    if hours is not None:
-        if first_reply_at is not None:
-            first_reply_bh = business_minutes(created, first_reply_at, hours, tz)
-        if solved_at is not None:
-            full_resolution_bh = business_minutes(created, solved_at, hours, tz)
-        wait_bh = 0.0
-        for a, b in segments:
-            wait_bh += business_minutes(a, b, hours, tz)
+    if hours is None:
+        first_reply_bh = full_resolution_bh = wait_bh = None
+    else:
+        first_reply_bh, full_resolution_bh, wait_bh = _business_figures(
+            created, first_reply_at, solved_at, segments, hours, tz
+        )
 
     return TicketFacts(
         as_of=end,
@@ -336,6 +341,38 @@ def ticket_facts(
     )
 
 
+def _status_fallback(ticket: Ticket, end: datetime) -> tuple[str, datetime] | None:
+    """(status, since) for a source with no STATUS event before t: the ticket's current
+    status, from the moment it took it — `solved_at` for solved/closed (else
+    `updated_at`), `updated_at` otherwise — when that moment is known and not after
+    `end`. None: the ticket is still `new` as of `end`, as it was from creation."""
+    current = ticket.status.strip().lower() or "new"
+    if current == "new":
+        return None
+    change_at = ticket.solved_at if current in DONE_STATES and ticket.solved_at is not None else ticket.updated_at
+    if change_at is None or change_at > end:
+        return None
+    return current, change_at
+
+
+def _business_figures(
+    created: datetime,
+    first_reply_at: datetime | None,
+    solved_at: datetime | None,
+    wait_spans: list[tuple[datetime, datetime]],
+    hours: BusinessHours,
+    tz: str,
+) -> tuple[float | None, float | None, float]:
+    """(first reply, full resolution, requester wait) in business minutes: the same spans
+    as the calendar figures, counted in the account's business hours in timezone `tz`."""
+    first_reply = None if first_reply_at is None else business_minutes(created, first_reply_at, hours, tz)
+    resolution = None if solved_at is None else business_minutes(created, solved_at, hours, tz)
+    wait = 0.0
+    for a, b in wait_spans:
+        wait += business_minutes(a, b, hours, tz)
+    return first_reply, resolution, wait
+
+
 def _metric(metrics: dict[str, float], key: str) -> float | None:
     value = metrics.get(key)
     if value is None or value == "":
@@ -352,7 +389,7 @@ def facts_from_metrics(ticket: Ticket, *, as_of: datetime | None = None) -> Tick
     Missing metrics: counts are 0; the requester wait falls back to the calendar time
     the ticket was not yet solved (an upper bound); the rest stay None.
     """
-    end = _end_of(ticket, None)
+    end = end_of(ticket)
     if as_of is None:
         as_of = end
     elif as_of < end:

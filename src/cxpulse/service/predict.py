@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -103,10 +103,16 @@ def load_account(store: Store, acc: StoredAccount) -> AccountData:
             for t, events in ticket_histories(conn, acc.id, label)
         ]
     rated.sort(key=lambda r: (r.ticket.created_at, r.ticket.source_id))
-    history = RatingHistory(
-        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score)) for r in ratings
+    return AccountData(acc, _history(ratings), rated)
+
+
+def _history(ratings: Iterable[P.Rating]) -> RatingHistory:
+    """The context inputs' view of CSAT answers read from storage (`csat_ratings`, already
+    attributed to an agent and a customer): the CSAT-scale ones, each satisfied or not."""
+    return RatingHistory(
+        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score))
+        for r in ratings if r.scale in CSAT_SCALES
     )
-    return AccountData(acc, history, rated)
 
 
 def _training_rows(data: AccountData, rated: Sequence[Rated], *, pooled: bool = False):
@@ -601,10 +607,7 @@ def _rating_history(conn, account_id: int, at: datetime, customers: Collection[s
     few = customers is not None and len(customers) <= _FEW_TICKETS
     ratings = P.csat_ratings(conn, account_id, before=at,
                              since=at - timedelta(days=WINDOW_DAYS) if few else None, customers=customers if few else None)
-    return RatingHistory(
-        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score))
-        for r in ratings if r.scale in CSAT_SCALES
-    )
+    return _history(ratings)
 
 
 class _Either:
