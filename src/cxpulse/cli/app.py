@@ -23,6 +23,7 @@ from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
 from cxpulse.collector import collector_paused
+from cxpulse.durations import duration, parse_day, parse_time
 from cxpulse.storage import Store
 
 app = typer.Typer(
@@ -196,19 +197,6 @@ class _progress_bar:
             self.bar.stop()
 
 
-def _date(value: str | None, name: str):
-    from datetime import date
-
-    from cxpulse.domain import InvalidQuery
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidQuery(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01") from None
-
-
 SinceOption = Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD (account's local days).")]
 UntilOption = Annotated[str | None, typer.Option("--until", help="Last day, inclusive, YYYY-MM-DD.")]
 
@@ -232,18 +220,10 @@ def overview(rows: list[dict]) -> list[dict]:
         for col, (metric, shape) in OVERVIEW.items():
             if r["metric"] == metric and r["value"] is not None:
                 half = (r["high"] - r["low"]) / 2 if r["low"] is not None else 0.0
-                line[col] = shape.format(value=r["value"], half=half, hours=_duration(r["value"]))
+                line[col] = shape.format(value=r["value"], half=half, hours=duration(r["value"]))
         if r["metric"] == "csat":
             line["rated"] = r["n"]
     return list(table.values())
-
-
-def _duration(minutes: float) -> str:
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} d"
 
 
 @app.command()
@@ -275,7 +255,7 @@ def report(
     from cxpulse.service.report import report as run_report
 
     q = ReportQuery(
-        metrics=parse_metrics(metric), by=parse_by(by), since=_date(since, "--since"), until=_date(until, "--until"),
+        metrics=parse_metrics(metric), by=parse_by(by), since=parse_day(since, "--since"), until=parse_day(until, "--until"),
         account=account, compare_previous=compare_previous,
     )
     rows = run_report(Store.open(db), q)
@@ -330,7 +310,7 @@ def drilldown(
     """
     from cxpulse.service.drilldown import low_ratings
 
-    d = low_ratings(Store.open(db), account=account, since=_date(since, "--since"), until=_date(until, "--until"), limit=limit)
+    d = low_ratings(Store.open(db), account=account, since=parse_day(since, "--since"), until=parse_day(until, "--until"), limit=limit)
     terms = [{"term": t.term, "low": t.low_count, "other": t.other_count, "z": round(t.z, 2)} for t in d.terms]
     if fmt is OutputFormat.json:
         print_json({"low_rated": d.low_rated, "rated": d.rated, "tickets": d.tickets, "terms": terms})
@@ -360,17 +340,13 @@ def demo(
 
     Example: cxpulse demo --db demo.db --seed 7 --end 2026-10-31
     """
-    from datetime import UTC, date, datetime, timedelta
+    from datetime import UTC, datetime, timedelta
 
-    from cxpulse.domain import InvalidQuery
     from cxpulse.service.demo import run_demo
     from cxpulse.service.report import ReportQuery
     from cxpulse.service.report import report as run_report
 
-    try:
-        last_day = date.fromisoformat(end) if end else datetime.now(UTC).date() - timedelta(days=1)
-    except ValueError:
-        raise InvalidQuery(f"--end {end!r} is not a day; use YYYY-MM-DD, e.g. 2026-10-31") from None
+    last_day = parse_day(end, "--end") or datetime.now(UTC).date() - timedelta(days=1)
     store = Store.open(db)
     with _progress_bar("generating demo", None, unit="records") as advance:
         s = run_demo(store, seed=seed, tickets=tickets, end=last_day, progress=advance)
@@ -401,21 +377,6 @@ LearnerOption = Annotated[
         "docs/prediction.md compares them.",
     ),
 ]
-
-
-def _datetime(value: str | None, name: str):
-    """An ISO time (or a day, meaning its midnight); without a zone it is UTC."""
-    from datetime import UTC, datetime
-
-    from cxpulse.domain import InvalidQuery
-
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidQuery(f"{name} {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def _auc(v) -> str:
@@ -544,7 +505,7 @@ def score(
     from cxpulse.service.predict import score as do_score
 
     store = Store.open(db)
-    rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=_datetime(as_of, "--as-of"))
+    rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=parse_time(as_of, "--as-of"))
     unscored = no_scores(store, rows[0]["account"] if ticket is not None and rows else account)
     for line in unscored:  # on stderr, so a JSON or CSV stdout stays what it was
         warn(line)

@@ -12,6 +12,7 @@ import typer
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
 from cxpulse.cli.render import print_csv, print_json, print_rows, print_table
+from cxpulse.durations import parse_time
 from cxpulse.storage import Store
 
 surveys_app = typer.Typer(
@@ -45,21 +46,6 @@ def _keys(text: str | None) -> tuple[str, ...] | None:
     if text is None:
         return None
     return tuple(k.strip() for k in text.split(",") if k.strip())
-
-
-def _datetime(value: str | None, name: str):
-    """An ISO time (or a day, meaning its midnight); without a zone it is UTC."""
-    from datetime import UTC, datetime
-
-    from cxpulse.domain import InvalidQuery
-
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidQuery(f"{name} {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def _changes(**options) -> dict:
@@ -216,8 +202,8 @@ def send_due(
     from cxpulse.service.settings import SmtpSettings
     from cxpulse.service.surveys import send_due as run
 
-    summary = run(Store.open(db), SmtpMailer(SmtpSettings.from_env()), account=account, now=_datetime(now, "--now"),
-                  limit=limit, since=_datetime(since, "--since"))
+    summary = run(Store.open(db), SmtpMailer(SmtpSettings.from_env()), account=account, now=parse_time(now, "--now"),
+                  limit=limit, since=parse_time(since, "--since"))
     row = summary.as_dict()
     if fmt is OutputFormat.json:
         print_json(row)

@@ -5,7 +5,6 @@ Thin like every command: parse, call one function of service.webhooks, render.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -13,7 +12,7 @@ import typer
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
 from cxpulse.cli.render import print_csv, print_json, print_rows, print_table
-from cxpulse.domain import InvalidQuery
+from cxpulse.durations import parse_time
 from cxpulse.storage import Store
 
 webhooks_app = typer.Typer(
@@ -106,7 +105,7 @@ def deliver(
     """
     from cxpulse.service.webhooks import deliver_due
 
-    summary = deliver_due(Store.open(db), now=_time(now), limit=limit)
+    summary = deliver_due(Store.open(db), now=parse_time(now, "--now"), limit=limit)
     row = {"claimed": summary.claimed, "delivered": summary.delivered, "retrying": summary.retrying,
            "failed": summary.failed}
     if fmt is OutputFormat.json:
@@ -143,13 +142,3 @@ def log(
         return
     print_table(flat, ["id", "account", "event", "event_key", "status", "attempts", "last_status_code", "last_error",
                        "created_at", "next_at"], title="webhook deliveries (newest first)")
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidQuery(f"--now {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
