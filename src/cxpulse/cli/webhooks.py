@@ -11,7 +11,7 @@ import typer
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
-from cxpulse.cli.render import print_csv, print_json, print_rows, print_table
+from cxpulse.cli.render import print_record, print_rows
 from cxpulse.durations import parse_time
 from cxpulse.storage import Store
 
@@ -106,14 +106,8 @@ def deliver(
     from cxpulse.service.webhooks import deliver_due
 
     summary = deliver_due(Store.open(db), now=parse_time(now, "--now"), limit=limit)
-    row = {"claimed": summary.claimed, "delivered": summary.delivered, "retrying": summary.retrying,
-           "failed": summary.failed}
-    if fmt is OutputFormat.json:
-        print_json(row)
-    elif fmt is OutputFormat.csv:
-        print_csv([row], list(row))
-    else:
-        err.print(" ".join(f"{k}={v}" for k, v in row.items()))
+    print_record({"claimed": summary.claimed, "delivered": summary.delivered, "retrying": summary.retrying,
+                  "failed": summary.failed}, fmt, title="webhooks deliver")
 
 
 @webhooks_app.command("log")
@@ -132,13 +126,8 @@ def log(
     from cxpulse.service.webhooks import deliveries
 
     rows = deliveries(Store.open(db), account, status=status, limit=limit)
-    if fmt is OutputFormat.json:
-        print_json(rows)
-        return
     flat = [{**r, **{k: r[k].isoformat(timespec="seconds") if r[k] else "" for k in ("created_at", "delivered_at",
                                                                                       "next_at")}} for r in rows]
-    if fmt is OutputFormat.csv:
-        print_csv(flat, LOG_COLUMNS)
-        return
-    print_table(flat, ["id", "account", "event", "event_key", "status", "attempts", "last_status_code", "last_error",
-                       "created_at", "next_at"], title="webhook deliveries (newest first)")
+    print_rows(flat, ["id", "account", "event", "event_key", "status", "attempts", "last_status_code", "last_error",
+                      "created_at", "next_at"], fmt, title="webhook deliveries (newest first)", json=rows,
+               csv_columns=LOG_COLUMNS)
