@@ -44,7 +44,7 @@ from datetime import datetime
 from typing import Any
 
 from cxpulse.domain import EventKind, Role, TicketEvent
-from cxpulse.ingest import fields as F
+from cxpulse.ingest.fields import boolean, timestamp
 from cxpulse.ingest.base import RowError
 
 EVENT_PREFIX = "zen:event-type:ticket."
@@ -100,7 +100,7 @@ def _event_webhook(body: dict, kind: str) -> WebhookUpdate:
     ticket_id = _text(detail.get("id")) or _subject_id(body.get("subject"))
     if not ticket_id:
         raise RowError("detail.id", "missing: the ticket's id")
-    at = F.timestamp(body.get("time"), "time", required=False) or _time(detail, "updated_at", "detail.updated_at")
+    at = timestamp(body.get("time"), "time", required=False) or _time(detail, "updated_at", "detail.updated_at")
     if at is None:
         raise RowError("time", "missing: when the event happened")
     event = body.get("event") if isinstance(body.get("event"), dict) else {}
@@ -156,7 +156,7 @@ def _comment(c: Any, ticket_id: str, at: datetime, requester: str) -> TicketEven
     public = c.get("is_public", c.get("public"))
     return TicketEvent(
         source_id=cid, ticket_id=ticket_id, at=at, kind=EventKind.COMMENT, author_id=author_id, author_role=role,
-        public=F.boolean(public, "event.comment.is_public"), body=_text(c.get("body")),
+        public=boolean(public, "event.comment.is_public"), body=_text(c.get("body")),
     )
 
 
@@ -201,7 +201,7 @@ def _trigger(t: dict) -> WebhookUpdate:
     due = t.get("due_at") if t.get("due_at") not in (None, "") else t.get("due_date")
     if due not in (None, ""):  # {{ticket.due_date_with_timestamp}}: a task's due date
         try:
-            update.fields["due_at"] = F.timestamp(due, "ticket.due_at", required=False)
+            update.fields["due_at"] = timestamp(due, "ticket.due_at", required=False)
         except RowError as e:
             update.left_out.append(e)
     # Zendesk's *_with_timestamp placeholders stop at the minute ("2013-12-12T05:35Z"):
@@ -229,7 +229,7 @@ def _trigger_comment(c: dict, ticket_id: str, at: datetime, stamp: str, requeste
         source_id=_text(c.get("id")) or f"zd-trigger-{ticket_id}-comment-{stamp}-{_digest(c)}", ticket_id=ticket_id,
         at=_time(c, "created_at", "ticket.latest_comment.created_at") or at, kind=EventKind.COMMENT,
         author_id=author, author_role=role,
-        public=F.boolean(None if public == "" else public, "ticket.latest_comment.is_public"),
+        public=boolean(None if public == "" else public, "ticket.latest_comment.is_public"),
         body=_text(c.get("body")) or _text(c.get("value")),
     )
 
@@ -258,7 +258,7 @@ def _time(d: dict, name: str, label: str) -> datetime | None:
     v = d.get(name)
     if v in (None, ""):
         return None
-    return F.timestamp(v, label, required=False)
+    return timestamp(v, label, required=False)
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Webhooks out (issue 5): alerts and new low ratings POSTed, signed, to an account's URLs.
+"""Webhooks out: alerts and new low ratings POSTed, signed, to an account's URLs.
 
 An event is queued once per subscribed endpoint as a delivery row whose JSON body is fixed
 when queued; its `event_key` (`alert-{ticket}-{time}`, `low_rating-{response source id}`)

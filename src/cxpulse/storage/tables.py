@@ -198,7 +198,7 @@ rollup_month_category = _rollup(
 ROLLUPS = (rollup_day, rollup_month_agent, rollup_month_category)
 DERIVED = (ticket_kpis, *ROLLUPS)
 
-# What derived data is stale (issue 13): a row is written in the same transaction as the raw
+# What derived data is stale: a row is written in the same transaction as the raw
 # rows that make it stale, and deleted in the one that writes the derived rows again, so a
 # crash anywhere leaves it for the next import, refresh or rebuild (storage/stale.py). The
 # new ratings of an import wait here for their webhooks, and its changed tickets for their
@@ -279,7 +279,7 @@ alerts = Table(
 )
 
 
-# ---- surveys (issue 4): definitions, invitations, throttle, signature-link votes ----------
+# ---- surveys: definitions, invitations, throttle, signature-link votes --------------------
 
 surveys = Table(
     "surveys",
@@ -357,7 +357,7 @@ settings = Table(
 )
 
 
-# ---- serving (issue 5): API keys, outgoing webhooks and their delivery log ----------------
+# ---- serving: API keys, outgoing webhooks and their delivery log --------------------------
 
 api_keys = Table(
     "api_keys",
