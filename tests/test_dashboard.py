@@ -393,8 +393,8 @@ def test_at_risk_shows_each_tickets_promise_and_how_it_stands(desk, own):
     from cxpulse.web.dashboard.predictions import due_said
 
     now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-    assert due_said(now - timedelta(days=3), now) == "overdue by 3.0 d"
-    assert due_said(now + timedelta(hours=2), now) == "due in 2.0 h"
+    assert due_said(now - timedelta(days=3), now) == "overdue by 3 d"
+    assert due_said(now + timedelta(hours=2), now) == "due in 2 h"
     assert due_said(None, now) == ""
     acc = desk.store.account(OWN)
     rows, _ = at_risk(desk.store, acc, limit=2)
@@ -407,7 +407,7 @@ def test_at_risk_shows_each_tickets_promise_and_how_it_stands(desk, own):
         html = unescape(own.get("/at-risk").text)
         assert ">Due</th>" in html
         assert f'data-due="{past.replace(tzinfo=UTC).isoformat()}"' in html
-        assert '<span class="sub overdue">overdue by 2.0 d</span>' in html
+        assert '<span class="sub overdue">overdue by 2 d</span>' in html
     finally:
         with desk.store.engine.begin() as conn:
             conn.execute(update(T.tickets).where(where).values(due_at=None))

@@ -18,11 +18,12 @@ from cxpulse.cli.options import (
     OutputFormat,
     is_terminal,
 )
-from cxpulse.cli.render import cell, out, plain, print_csv, print_csv_cells, print_json, print_rows, print_table, warn
+from cxpulse.cli.render import cell, out, plain, print_record, print_rows, print_table, warn
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
 from cxpulse.collector import collector_paused
+from cxpulse.durations import duration, parse_day, parse_time
 from cxpulse.storage import Store
 
 app = typer.Typer(
@@ -65,19 +66,15 @@ def import_cmd(
             store, fmt, path, account=account, mapping=mapping, rejects_path=rejects, progress=advance,
             on_refresh=refreshing,
         )
-    if fmt_out is OutputFormat.json:
-        print_json(summary.as_dict())
-        return
     rows = [{"kind": k, **vars(c)} for k, c in summary.by_kind.items()]
     rows.append(
         {"kind": "total", "read": summary.read, "inserted": summary.inserted, "updated": summary.updated,
          "unchanged": summary.unchanged}
     )
-    cols = ["kind", "read", "inserted", "updated", "unchanged"]
-    if fmt_out is OutputFormat.csv:
-        print_csv(rows, cols)
-    else:
-        print_table(rows, cols, title=f"import {fmt} {path} → {', '.join(summary.accounts) or account}")
+    print_rows(rows, ["kind", "read", "inserted", "updated", "unchanged"], fmt_out, json=summary.as_dict(),
+               title=f"import {fmt} {path} → {', '.join(summary.accounts) or account}")
+    if fmt_out is OutputFormat.json:  # the summary carries the warnings, rejects and notes said below
+        return
     for warning in summary.warnings:
         warn(f"warning: {warning}")
     if summary.rejected or summary.fields_rejected:
@@ -159,13 +156,7 @@ def settings(
         store, account, timezone=timezone, business_hours=business_hours, csat_scale=csat_scale,
         alert_below=alert_below, min_rated_for_model=min_rated,
     )
-    row = settings_row(change.account)
-    if fmt is OutputFormat.json:
-        print_json(row)
-    elif fmt is OutputFormat.csv:
-        print_csv([row], list(row))
-    else:
-        print_table([{"setting": k, "value": v} for k, v in row.items()], ["setting", "value"], title=account)
+    print_record(settings_row(change.account), fmt, title=account, label="setting")
     if change.changed:
         err.print(f"changed: {', '.join(change.changed)}"
                   + (f"; KPIs of {change.rebuilt_tickets:,} tickets recomputed" if change.rebuilt_tickets else ""))
@@ -196,19 +187,6 @@ class _progress_bar:
             self.bar.stop()
 
 
-def _date(value: str | None, name: str):
-    from datetime import date
-
-    from cxpulse.domain import InvalidQuery
-
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidQuery(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-01") from None
-
-
 SinceOption = Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD (account's local days).")]
 UntilOption = Annotated[str | None, typer.Option("--until", help="Last day, inclusive, YYYY-MM-DD.")]
 
@@ -232,18 +210,10 @@ def overview(rows: list[dict]) -> list[dict]:
         for col, (metric, shape) in OVERVIEW.items():
             if r["metric"] == metric and r["value"] is not None:
                 half = (r["high"] - r["low"]) / 2 if r["low"] is not None else 0.0
-                line[col] = shape.format(value=r["value"], half=half, hours=_duration(r["value"]))
+                line[col] = shape.format(value=r["value"], half=half, hours=duration(r["value"]))
         if r["metric"] == "csat":
             line["rated"] = r["n"]
     return list(table.values())
-
-
-def _duration(minutes: float) -> str:
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    if minutes < 48 * 60:
-        return f"{minutes / 60:.1f} h"
-    return f"{minutes / 1440:.1f} d"
 
 
 @app.command()
@@ -275,7 +245,7 @@ def report(
     from cxpulse.service.report import report as run_report
 
     q = ReportQuery(
-        metrics=parse_metrics(metric), by=parse_by(by), since=_date(since, "--since"), until=_date(until, "--until"),
+        metrics=parse_metrics(metric), by=parse_by(by), since=parse_day(since, "--since"), until=parse_day(until, "--until"),
         account=account, compare_previous=compare_previous,
     )
     rows = run_report(Store.open(db), q)
@@ -285,18 +255,12 @@ def report(
             cols.insert(1, extra)
     if compare_previous:
         cols += ["previous", "delta", "significant"]
-    if fmt is OutputFormat.json:
-        print_json(_rounded(rows))
-        return
+    rounded = _rounded(rows)
     # table and CSV: each --by key is a column of its own
-    flat = [{**r["group"], **r, "previous": (r.get("previous") or {}).get("value")} for r in _rounded(rows)]
+    flat = [{**r["group"], **r, "previous": (r.get("previous") or {}).get("value")} for r in rounded]
     cols = [c for k in q.by for c in ((k, "agent_name") if k == "agent" else (k,))] + cols
-    if fmt is OutputFormat.csv:
-        print_csv(flat, cols)
-    else:
-        print_table(flat, cols, title=_report_title(q))
-        if not rows:
-            err.print("no data in this period; `cxpulse accounts` shows what is stored")
+    print_rows(flat, cols, fmt, title=_report_title(q), json=rounded,
+               empty="no data in this period; `cxpulse accounts` shows what is stored")
 
 
 def _report_title(q) -> str:
@@ -330,17 +294,15 @@ def drilldown(
     """
     from cxpulse.service.drilldown import low_ratings
 
-    d = low_ratings(Store.open(db), account=account, since=_date(since, "--since"), until=_date(until, "--until"), limit=limit)
+    d = low_ratings(Store.open(db), account=account, since=parse_day(since, "--since"), until=parse_day(until, "--until"), limit=limit)
     terms = [{"term": t.term, "low": t.low_count, "other": t.other_count, "z": round(t.z, 2)} for t in d.terms]
-    if fmt is OutputFormat.json:
-        print_json({"low_rated": d.low_rated, "rated": d.rated, "tickets": d.tickets, "terms": terms})
-        return
-    if fmt is OutputFormat.csv:
-        print_csv(d.tickets, ["account", "ticket_id", "score", "scale", "given_at", "agent", "channel", "subject", "comment", "reason"])
-        return
-    print_table(d.tickets, ["account", "ticket_id", "score", "agent", "channel", "subject", "comment"],
-                title=f"{d.low_rated} low ratings of {d.rated}")
-    print_table(terms, ["term", "low", "other", "z"], title="over-represented in low-rated tickets")
+    print_rows(d.tickets, ["account", "ticket_id", "score", "agent", "channel", "subject", "comment"], fmt,
+               title=f"{d.low_rated} low ratings of {d.rated}",
+               json={"low_rated": d.low_rated, "rated": d.rated, "tickets": d.tickets, "terms": terms},
+               csv_columns=["account", "ticket_id", "score", "scale", "given_at", "agent", "channel", "subject",
+                            "comment", "reason"])
+    if fmt is OutputFormat.table:  # the terms: a second table, for a person (JSON carries them; CSV is one table)
+        print_table(terms, ["term", "low", "other", "z"], title="over-represented in low-rated tickets")
 
 
 @app.command()
@@ -360,17 +322,13 @@ def demo(
 
     Example: cxpulse demo --db demo.db --seed 7 --end 2026-10-31
     """
-    from datetime import UTC, date, datetime, timedelta
+    from datetime import UTC, datetime, timedelta
 
-    from cxpulse.domain import InvalidQuery
     from cxpulse.service.demo import run_demo
     from cxpulse.service.report import ReportQuery
     from cxpulse.service.report import report as run_report
 
-    try:
-        last_day = date.fromisoformat(end) if end else datetime.now(UTC).date() - timedelta(days=1)
-    except ValueError:
-        raise InvalidQuery(f"--end {end!r} is not a day; use YYYY-MM-DD, e.g. 2026-10-31") from None
+    last_day = parse_day(end, "--end") or datetime.now(UTC).date() - timedelta(days=1)
     store = Store.open(db)
     with _progress_bar("generating demo", None, unit="records") as advance:
         s = run_demo(store, seed=seed, tickets=tickets, end=last_day, progress=advance)
@@ -401,21 +359,6 @@ LearnerOption = Annotated[
         "docs/prediction.md compares them.",
     ),
 ]
-
-
-def _datetime(value: str | None, name: str):
-    """An ISO time (or a day, meaning its midnight); without a zone it is UTC."""
-    from datetime import UTC, datetime
-
-    from cxpulse.domain import InvalidQuery
-
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidQuery(f"{name} {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def _auc(v) -> str:
@@ -492,14 +435,10 @@ def train(
     with _progress_bar("training", None, unit="accounts") as advance:
         done = do_train(Store.open(db), account, learner=learner, progress=advance)
     cards = [t.card for t in done]
-    if fmt is OutputFormat.json:
-        print_json(cards)
+    print_rows([_card_line(c) for c in cards], CARD_COLUMNS, fmt, json=cards,
+               title="trained models (AUC, Brier: time-ordered split, n = train/test of the rated tickets)")
+    if fmt is not OutputFormat.table:  # what follows is said under the table, for a person
         return
-    lines = [_card_line(c) for c in cards]
-    if fmt is OutputFormat.csv:
-        print_csv(lines, CARD_COLUMNS)
-        return
-    print_table(lines, CARD_COLUMNS, title="trained models (AUC, Brier: time-ordered split, n = train/test of the rated tickets)")
     _say_chance(cards)
     if any(c["scope"] == "pooled-shifted" for c in cards):
         err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
@@ -544,22 +483,20 @@ def score(
     from cxpulse.service.predict import score as do_score
 
     store = Store.open(db)
-    rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=_datetime(as_of, "--as-of"))
+    rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=parse_time(as_of, "--as-of"))
     unscored = no_scores(store, rows[0]["account"] if ticket is not None and rows else account)
     for line in unscored:  # on stderr, so a JSON or CSV stdout stays what it was
         warn(line)
-    if fmt is OutputFormat.json:
-        print_json(rows)
-        return
+    if not rows and unscored and fmt is OutputFormat.table:
+        return  # the warnings say why there are no scores: no empty table under them
     cols = ["account", "ticket_id", "score", "status", "reasons", "model_version"]
-    if fmt is OutputFormat.csv:
-        print_csv_cells([*cols, "probability", "as_of"], _score_cells(rows))
-        return
-    flat = [{**r, "reasons": "; ".join(r["reasons"]), "as_of": r["as_of"].isoformat(timespec="seconds")} for r in rows]
-    if rows or not unscored:
-        print_table(flat, cols, title=f"predicted satisfaction as of {flat[0]['as_of'] if flat else 'now'}")
-    if not rows and not unscored:
-        err.print("no tickets to score" + (" open now" if open_only else ""))
+    print_rows(
+        lambda: [{**r, "reasons": "; ".join(r["reasons"]), "as_of": r["as_of"].isoformat(timespec="seconds")}
+                 for r in rows],
+        cols, fmt, json=rows, csv_columns=[*cols, "probability", "as_of"], csv_cells=_score_cells(rows),
+        title=f"predicted satisfaction as of {rows[0]['as_of'].isoformat(timespec='seconds') if rows else 'now'}",
+        empty="no tickets to score" + (" open now" if open_only else ""),
+    )
 
 
 def _score_cells(rows: list[dict]):
@@ -598,15 +535,11 @@ def evaluate(
 
     store = Store.open(db)
     results = [do_evaluate(store, account, learner=learner)] if account else evaluate_all(store, learner=learner)
-    if fmt is OutputFormat.json:
-        print_json(results[0] if account else results)
+    print_rows([_card_line(r) for r in results], [c for c in CARD_COLUMNS if c != "version"], fmt,
+               json=results[0] if account else results,
+               title="time-ordered evaluation (n = train/test tickets: every rated ticket is in one)")
+    if fmt is not OutputFormat.table:  # what follows is said under the table, for a person
         return
-    lines = [_card_line(r) for r in results]
-    cols = [c for c in CARD_COLUMNS if c != "version"]
-    if fmt is OutputFormat.csv:
-        print_csv(lines, cols)
-        return
-    print_table(lines, cols, title="time-ordered evaluation (n = train/test tickets: every rated ticket is in one)")
     _say_chance(results)
     for r in results:
         if r.get("calibration"):
@@ -626,17 +559,10 @@ def alerts(account: AccountOption = None, fmt: FormatOption = OutputFormat.table
     from cxpulse.service.predict import alerts as list_alerts
 
     rows = list_alerts(Store.open(db), account)
-    if fmt is OutputFormat.json:
-        print_json(rows)
-        return
     flat = [{**r, "reasons": "; ".join(r["reasons"]), "at": r["at"].isoformat(timespec="seconds")} for r in rows]
-    cols = ["at", "account", "ticket_id", "score", "threshold", "model_version", "reasons"]
-    if fmt is OutputFormat.csv:
-        print_csv(flat, cols)
-        return
-    print_table(flat, cols, title="alerts (newest first)")
-    if not rows:
-        err.print("no alerts; `cxpulse score --open` scores the open tickets and raises them")
+    print_rows(flat, ["at", "account", "ticket_id", "score", "threshold", "model_version", "reasons"], fmt,
+               title="alerts (newest first)", json=rows,
+               empty="no alerts; `cxpulse score --open` scores the open tickets and raises them")
 
 
 app.command("serve")(serve)

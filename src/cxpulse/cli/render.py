@@ -11,7 +11,7 @@ arguments (`warn`, `error_line`), never from text, and terminal control characte
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import orjson
 from rich.console import Console
@@ -98,14 +98,53 @@ def print_table(rows: Sequence[dict], columns: Sequence[str], *, title: str | No
     out.print(table)
 
 
-def print_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, *, title: str | None = None) -> None:
-    """`rows` as `--format` asks: a JSON array, CSV of `columns`, or a table of them."""
+def print_rows(
+    rows: Sequence[dict] | Callable[[], Sequence[dict]],
+    columns: Sequence[str],
+    fmt: str,
+    *,
+    title: str | None = None,
+    json: object = None,
+    csv_columns: Sequence[str] | None = None,
+    csv_cells: Iterable[Sequence[str]] | None = None,
+    empty: str | None = None,
+) -> None:
+    """`rows` as `--format` asks: a JSON array, CSV of `columns`, or a table of them — the one
+    place a command's output format is chosen, so every command writes each format alike.
+
+    What some commands need beside that:
+    - `json`: the JSON document when it is not the rows themselves (a report's nested groups,
+      an import's summary); `rows` may then be a function, so the flat rows of the CSV and
+      the table are built only for them;
+    - `csv_columns`: the CSV's columns when a file carries more than a terminal shows;
+    - `csv_cells`: the CSV rows as text already (`print_csv_cells`), for outputs of 100,000 rows;
+    - `empty`: said on stderr under an empty table: where the data would come from.
+    """
     if fmt == "json":
-        print_json(rows)
+        print_json((rows() if callable(rows) else rows) if json is None else json)
     elif fmt == "csv":
-        print_csv(rows, columns)
+        if csv_cells is not None:
+            print_csv_cells(csv_columns or columns, csv_cells)
+        else:
+            print_csv(rows() if callable(rows) else rows, csv_columns or columns)
     else:
+        rows = rows() if callable(rows) else rows
         print_table(rows, columns, title=title)
+        if empty and not rows:
+            err.print(empty)
+
+
+def print_record(record: dict, fmt: str, *, title: str | None = None, json: object = None,
+                 label: str = "field") -> None:
+    """One record (an account's settings, a survey, a run's summary) as `--format` asks: a JSON
+    object, CSV of one row under its field names, or a table of its fields down the page
+    (`label` | value) — a terminal is narrower than a record is long."""
+    if fmt == "json":
+        print_json(record if json is None else json)
+    elif fmt == "csv":
+        print_csv([record], list(record))
+    else:
+        print_table([{label: k, "value": v} for k, v in record.items()], [label, "value"], title=title)
 
 
 def _cell(v) -> str:

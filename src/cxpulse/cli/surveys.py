@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
-from cxpulse.cli.errors import err, handle_errors
+from cxpulse.cli.errors import handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
-from cxpulse.cli.render import print_csv, print_json, print_rows, print_table
+from cxpulse.cli.render import print_record, print_rows
+from cxpulse.durations import parse_time
 from cxpulse.storage import Store
 
 surveys_app = typer.Typer(
@@ -47,21 +48,6 @@ def _keys(text: str | None) -> tuple[str, ...] | None:
     return tuple(k.strip() for k in text.split(",") if k.strip())
 
 
-def _datetime(value: str | None, name: str):
-    """An ISO time (or a day, meaning its midnight); without a zone it is UTC."""
-    from datetime import UTC, datetime
-
-    from cxpulse.domain import InvalidQuery
-
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidQuery(f"{name} {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
-
-
 def _changes(**options) -> dict:
     return {k: v for k, v in options.items() if v is not None}
 
@@ -78,12 +64,12 @@ def _line(stored, counts: dict[str, int]) -> dict:
     }
 
 
-def _show(store: Store, surveys: list, fmt: OutputFormat, title: str) -> None:
+def _show(store: Store, surveys: list, fmt: OutputFormat, title: str, empty: str | None = None) -> None:
     from cxpulse.service.surveys import invitations_by_status
 
     counts = invitations_by_status(store, surveys)
     lines = [_line(s, counts.get(s.id, {})) for s in surveys]
-    print_rows(lines, LIST_COLUMNS, fmt, title=title)
+    print_rows(lines, LIST_COLUMNS, fmt, title=title, empty=empty)
 
 
 @surveys_app.command("create")
@@ -165,9 +151,8 @@ def list_cmd(account: AccountFilter = None, fmt: FormatOption = OutputFormat.tab
 
     store = Store.open(db)
     surveys = list_surveys(store, account)
-    _show(store, surveys, fmt, "surveys")
-    if not surveys and fmt is OutputFormat.table:
-        err.print("no surveys yet; define one with `cxpulse surveys create NAME --account A --kind csat`")
+    _show(store, surveys, fmt, "surveys",
+          empty="no surveys yet; define one with `cxpulse surveys create NAME --account A --kind csat`")
 
 
 @surveys_app.command("show")
@@ -183,15 +168,9 @@ def show(name: NameArg, account: AccountRequired, fmt: FormatOption = OutputForm
     store = Store.open(db)
     stored = get_survey(store, account, name)
     line = _line(stored, invitations_by_status(store, [stored]).get(stored.id, {}))
-    if fmt is OutputFormat.json:
-        print_json(line)
-        return
-    rows = [{"field": k, "value": v} for k, v in line.items() if k != "invitations"]
-    rows += [{"field": f"invitations {k}", "value": v} for k, v in sorted(line["invitations"].items())]
-    if fmt is OutputFormat.csv:
-        print_csv(rows, ["field", "value"])
-    else:
-        print_table(rows, ["field", "value"], title=f"survey {name} of {account}")
+    flat = {k: v for k, v in line.items() if k != "invitations"}
+    flat.update((f"invitations {k}", v) for k, v in sorted(line["invitations"].items()))
+    print_record(flat, fmt, title=f"survey {name} of {account}", json=line)
 
 
 @surveys_app.command("send-due")
@@ -216,15 +195,9 @@ def send_due(
     from cxpulse.service.settings import SmtpSettings
     from cxpulse.service.surveys import send_due as run
 
-    summary = run(Store.open(db), SmtpMailer(SmtpSettings.from_env()), account=account, now=_datetime(now, "--now"),
-                  limit=limit, since=_datetime(since, "--since"))
-    row = summary.as_dict()
-    if fmt is OutputFormat.json:
-        print_json(row)
-    elif fmt is OutputFormat.csv:
-        print_csv([row], list(row))
-    else:
-        print_table([row], list(row), title="surveys send-due")
+    summary = run(Store.open(db), SmtpMailer(SmtpSettings.from_env()), account=account, now=parse_time(now, "--now"),
+                  limit=limit, since=parse_time(since, "--since"))
+    print_record(summary.as_dict(), fmt, title="surveys send-due")
 
 
 @surveys_app.command("link")

@@ -5,15 +5,14 @@ Thin like every command: parse, call one function of service.webhooks, render.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
-from cxpulse.cli.render import print_csv, print_json, print_rows, print_table
-from cxpulse.domain import InvalidQuery
+from cxpulse.cli.render import print_record, print_rows
+from cxpulse.durations import parse_time
 from cxpulse.storage import Store
 
 webhooks_app = typer.Typer(
@@ -106,15 +105,9 @@ def deliver(
     """
     from cxpulse.service.webhooks import deliver_due
 
-    summary = deliver_due(Store.open(db), now=_time(now), limit=limit)
-    row = {"claimed": summary.claimed, "delivered": summary.delivered, "retrying": summary.retrying,
-           "failed": summary.failed}
-    if fmt is OutputFormat.json:
-        print_json(row)
-    elif fmt is OutputFormat.csv:
-        print_csv([row], list(row))
-    else:
-        err.print(" ".join(f"{k}={v}" for k, v in row.items()))
+    summary = deliver_due(Store.open(db), now=parse_time(now, "--now"), limit=limit)
+    print_record({"claimed": summary.claimed, "delivered": summary.delivered, "retrying": summary.retrying,
+                  "failed": summary.failed}, fmt, title="webhooks deliver")
 
 
 @webhooks_app.command("log")
@@ -133,23 +126,8 @@ def log(
     from cxpulse.service.webhooks import deliveries
 
     rows = deliveries(Store.open(db), account, status=status, limit=limit)
-    if fmt is OutputFormat.json:
-        print_json(rows)
-        return
     flat = [{**r, **{k: r[k].isoformat(timespec="seconds") if r[k] else "" for k in ("created_at", "delivered_at",
                                                                                       "next_at")}} for r in rows]
-    if fmt is OutputFormat.csv:
-        print_csv(flat, LOG_COLUMNS)
-        return
-    print_table(flat, ["id", "account", "event", "event_key", "status", "attempts", "last_status_code", "last_error",
-                       "created_at", "next_at"], title="webhook deliveries (newest first)")
-
-
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidQuery(f"--now {value!r} is not a time; use ISO 8601, e.g. 2026-03-01T14:00:00Z") from None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+    print_rows(flat, ["id", "account", "event", "event_key", "status", "attempts", "last_status_code", "last_error",
+                      "created_at", "next_at"], fmt, title="webhook deliveries (newest first)", json=rows,
+               csv_columns=LOG_COLUMNS)

@@ -36,6 +36,8 @@ from operator import attrgetter, lt
 from zoneinfo import ZoneInfo
 
 from cxpulse.domain.types import Account, EventKind, Role, Ticket, TicketEvent
+from cxpulse.durations import business_duration, duration
+from cxpulse.durations import number as _num
 from cxpulse.metrics.business_hours import business_minutes
 from cxpulse.metrics.facts import (
     TicketFacts,
@@ -434,32 +436,6 @@ def early_times(
 
 
 # --- reasons in plain words -----------------------------------------------------------------
-
-
-def _num(x: float) -> str:
-    """2, 1.5, 14, 1,200 — one decimal only below 10 and only when it says something."""
-    if abs(x) < 9.95:
-        s = f"{x:.1f}"
-        return s[:-2] if s.endswith(".0") else s
-    return f"{x:,.0f}"
-
-
-def duration(minutes: float) -> str:
-    """840 → "14 h", 40 → "40 min", 90 → "1.5 h", 4320 → "3 d"."""
-    m = abs(minutes)
-    if m < 59.5:
-        return f"{m:.0f} min"
-    h = m / 60.0
-    if h < 47.5:
-        return f"{_num(h)} h"
-    return f"{_num(h / 24.0)} d"
-
-
-def business_duration(minutes: float) -> str:
-    """Business time in minutes or hours, never days: "3 d of business hours" reads as
-    72 working hours to some and three working days to others. 40 → "40 min", 840 → "14 h"."""
-    m = abs(minutes)
-    return f"{m:.0f} min" if m < 59.5 else f"{_num(m / 60.0)} h"
 
 
 def _pct(x: float) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from cxpulse.durations import duration
+
 DASH = "–"
 
 
@@ -34,14 +36,8 @@ def score(v: float | None) -> str:
 
 
 def minutes(v: float | None) -> str:
-    """A duration in minutes as people say it: 19 min, 3.6 h, 2.1 d."""
-    if v is None:
-        return DASH
-    if v < 60:
-        return f"{v:.0f} min"
-    if v < 48 * 60:
-        return f"{v / 60:.1f} h"
-    return f"{v / 1440:.1f} d"
+    """A duration in minutes as the CLI and the reasons say it (`cxpulse.durations`): 19 min, 3.6 h, 2 d."""
+    return DASH if v is None else duration(v)
 
 
 def count(v: float | None) -> str:

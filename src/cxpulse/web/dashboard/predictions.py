@@ -71,7 +71,7 @@ def at_risk_view(store: Store, account: str, status: str | None = None, agent: s
 
 
 def due_said(due: datetime | None, now: datetime) -> str:
-    """Where the promise stands: "overdue by 3.0 d", "due in 2.0 h", or "" with none."""
+    """Where the promise stands: "overdue by 3 d", "due in 2 h", or "" with none."""
     if due is None:
         return ""
     left = (due - now).total_seconds() / 60.0
