@@ -86,11 +86,9 @@ class KindCounts:
 
 
 @dataclass
-class ImportSummary:
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
+class ImportSummary(KindCounts):
+    """The same four counts over every kind, and what only a whole import has."""
+
     rejected: int = 0  # rows rejected whole
     fields_rejected: int = 0  # fields or sub-records left out of rows that went in
     by_kind: dict[str, KindCounts] = field(default_factory=dict)

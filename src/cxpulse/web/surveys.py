@@ -75,10 +75,8 @@ def click(token: str, request: Request, store: StoreDep) -> HTMLResponse:
 @router.post("/s/{token:path}", response_class=HTMLResponse)
 async def feedback(token: str, request: Request, store: StoreDep) -> HTMLResponse:
     """The follow-up form: reason, comment, CSI answers (or a score) → "feedback saved"."""
-    data = await _form(request)
-    if data is None:
-        return _message(request, _request_language(request), "page.invalid_title", ["page.invalid_body"],
-                        status_code=413)
+    if (data := await _form(request)) is None:
+        return _too_large(request)
     try:
         page = await run_in_threadpool(lambda: service.survey_page(store, token, now=now(request)))
     except SurveyError as e:
@@ -232,10 +230,8 @@ def link(
 @router.post("/l/{link_token:path}", response_class=HTMLResponse)
 async def link_vote(link_token: str, request: Request, store: StoreDep) -> HTMLResponse:
     """A vote through a signature or chat link: one per ticket and customer, rate-limited per address."""
-    data = await _form(request)
-    if data is None:
-        return _message(request, _request_language(request), "page.invalid_title", ["page.invalid_body"],
-                        status_code=413)
+    if (data := await _form(request)) is None:
+        return _too_large(request)
     ticket, customer = _field(data, "ticket").strip(), _field(data, "customer").strip()
     lang = _known_language(_field(data, "lang"))
     comment, reason = _normalized(_field(data, "comment")), _field(data, "reason")
@@ -318,6 +314,12 @@ def _token_problem(request: Request, error: SurveyError) -> HTMLResponse:
     if isinstance(error, TokenExpired):
         return _message(request, lang, "page.expired_title", ["page.expired_body"], status_code=410)
     return _message(request, lang, "page.invalid_title", ["page.invalid_body"], status_code=400)
+
+
+def _too_large(request: Request) -> HTMLResponse:
+    """The "link not valid" page (413) for a posted form larger than any honest one."""
+    return _message(request, _request_language(request), "page.invalid_title", ["page.invalid_body"],
+                    status_code=413)
 
 
 def _message(request: Request, lang: str, title_key: str, body_keys: list[str], *, status_code: int = 200,
