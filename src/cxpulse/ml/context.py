@@ -168,11 +168,11 @@ class RatingHistory:
         the same agent and account questions again and again: for a ticket with no
         ratings of its own to take out, those answers are kept for the last time asked."""
         ts = before.timestamp()
-        cn, csh = self._customer_ts(customer_id, ts, exclude_ticket)
+        customer_n, customer_csat = self._customer_ts(customer_id, ts, exclude_ticket)
         if exclude_ticket in self._own:
-            an, ash = self._agent_ts(agent_id, ts, exclude_ticket)
-            n, sh = self._account_ts(ts, exclude_ticket)
-            return an, ash, cn, csh, n, sh
+            agent_n, agent_csat = self._agent_ts(agent_id, ts, exclude_ticket)
+            account_n, account_csat = self._account_ts(ts, exclude_ticket)
+            return agent_n, agent_csat, customer_n, customer_csat, account_n, account_csat
         kept = self._kept
         if kept is None or kept[0] != ts:
             kept = self._kept = (ts, self._account_ts(ts, exclude_ticket), {})
@@ -180,8 +180,8 @@ class RatingHistory:
         agent = agents.get(agent_id)
         if agent is None:
             agent = agents[agent_id] = self._agent_ts(agent_id, ts, exclude_ticket)
-        n, sh = kept[1]
-        return agent[0], agent[1], cn, csh, n, sh
+        account_n, account_csat = kept[1]
+        return agent[0], agent[1], customer_n, customer_csat, account_n, account_csat
 
     # --- internals on epoch seconds ------------------------------------------------------
 

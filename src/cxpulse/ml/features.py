@@ -280,7 +280,7 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
         late = (end - due).total_seconds() / 60.0
         past_due = late if late > 0 else 0.0
         due_in = -late if stop is None and late < 0 else _NAN
-    an, ash, cn, csh, _, acc = history.context(
+    agent_n, agent_csat, customer_n, customer_csat, _, account_csat = history.context(
         f.assignee_id, ticket.requester_id, before=as_of, exclude_ticket=ticket.source_id
     )
     numeric = (
@@ -303,11 +303,11 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
         prep.weekday,
         float(len(customer_text)),
         float(len(agent_text)),
-        ash,
-        float(an),
-        csh,
-        float(cn),
-        acc,
+        agent_csat,
+        float(agent_n),
+        customer_csat,
+        float(customer_n),
+        account_csat,
         due_in,
         past_due,
     )

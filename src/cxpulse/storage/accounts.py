@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 
-_RAW = {"tickets": T.tickets, "events": T.ticket_events, "responses": T.responses}
+_RAW = {"tickets": tables.tickets, "events": tables.ticket_events, "responses": tables.responses}
 
 
 def raw_row_counts(conn: Connection) -> dict[str, dict[int, int]]:
@@ -22,5 +22,5 @@ def raw_row_counts(conn: Connection) -> dict[str, dict[int, int]]:
 
 def account_name(conn: Connection, account_id: int) -> str:
     """The name of the account with this id (which must exist)."""
-    a = T.accounts.c
+    a = tables.accounts.c
     return conn.execute(select(a.name).where(a.id == account_id)).scalar_one()

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, select, text
 
 from cxpulse.domain import EventKind, Role, Ticket, TicketEvent
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 from cxpulse.storage.rows import aware_utc
 from cxpulse.storage.store import insert_many
 
@@ -18,7 +18,7 @@ _fromisoformat = datetime.fromisoformat
 
 
 def ticket_ids(conn: Connection, account_id: int) -> list[str]:
-    q = select(T.tickets.c.source_id).where(T.tickets.c.account_id == account_id)
+    q = select(tables.tickets.c.source_id).where(tables.tickets.c.account_id == account_id)
     return [sid for (sid,) in conn.execute(q)]
 
 
@@ -82,7 +82,7 @@ def _utc_text(at: str) -> datetime:
 
 def delete_kpis(conn: Connection, account_id: int, ids: Collection[str] | None = None) -> None:
     """Drop the KPI rows of these tickets (all of the account's when ids is None)."""
-    k = T.ticket_kpis
+    k = tables.ticket_kpis
     if ids is None:
         conn.execute(delete(k).where(k.c.account_id == account_id))
         return
@@ -94,4 +94,4 @@ def delete_kpis(conn: Connection, account_id: int, ids: Collection[str] | None =
 def insert_kpis(conn: Connection, account_id: int, rows: Sequence[dict]) -> None:
     if rows:
         keys = (*rows[0], "account_id")
-        insert_many(conn, T.ticket_kpis, keys, [(*row.values(), account_id) for row in rows])
+        insert_many(conn, tables.ticket_kpis, keys, [(*row.values(), account_id) for row in rows])

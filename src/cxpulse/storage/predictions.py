@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from cxpulse.domain import OPEN_STATES
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.store import insert_many
 from cxpulse.storage.tickets import CURRENT_STATUS, with_kpis
@@ -49,7 +49,7 @@ def _owner(column, account_id: int | None):
 
 def next_model_version(conn: Connection, account_id: int | None) -> int:
     """1 for the first model of an account (or of the pooled sequence), then one more each time."""
-    m = T.models
+    m = tables.models
     top = conn.execute(select(func.max(m.c.version)).where(_owner(m.c.account_id, account_id))).scalar()
     return int(top or 0) + 1
 
@@ -66,7 +66,7 @@ def insert_model(
     blob: bytes,
 ) -> None:
     conn.execute(
-        T.models.insert().values(
+        tables.models.insert().values(
             account_id=account_id,
             scope=scope,
             version=version,
@@ -80,7 +80,7 @@ def insert_model(
 
 def latest_model(conn: Connection, account_id: int | None, *, with_blob: bool = True) -> StoredModel | None:
     """The newest version of this account's model (None: the pooled one), or None if never trained."""
-    m = T.models
+    m = tables.models
     cols = [m.c.id, m.c.account_id, m.c.scope, m.c.version, m.c.learner, m.c.created_at, m.c.card]
     if with_blob:
         cols.append(m.c.blob)
@@ -132,7 +132,7 @@ def csat_ratings(
     few tickets scored as of `before` reads (`RatingHistory`: the agent's and the
     account's window, the customer's whole past), not every rating of the account.
     """
-    r, t = T.responses, T.tickets
+    r, t = tables.responses, tables.tickets
     src = r.outerjoin(t, and_(t.c.account_id == r.c.account_id, t.c.source_id == r.c.ticket_id))
     customer = func.coalesce(func.nullif(r.c.customer_id, ""), t.c.requester_id, "")
     q = (
@@ -161,7 +161,7 @@ def csat_ratings(
 def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | None = None) -> list[str]:
     """Tickets open now (storage/tickets.py CURRENT_STATUS: the KPI fold's status at the end,
     else the help desk's own). Restricted to `ids` when given."""
-    t = T.tickets
+    t = tables.tickets
     q = select(t.c.source_id).select_from(with_kpis(t)).where(
         t.c.account_id == account_id, CURRENT_STATUS.in_(sorted(OPEN_STATES))
     )
@@ -179,7 +179,7 @@ def people_names(
 ) -> tuple[list[str], dict[str, str]]:
     """The names of the account's agents, and of these customers by id (every user's when
     None): what reasons never quote."""
-    u = T.users.c
+    u = tables.users.c
     q = select(u.name).where(u.account_id == account_id, u.name != "")
     agents = [name for (name,) in conn.execute(q.where(u.role == "agent"))]
     q = select(u.source_id, u.name).where(u.account_id == account_id, u.name != "")
@@ -194,7 +194,7 @@ def people_names(
 
 def accounts_with_ticket(conn: Connection, source_id: str) -> list[tuple[int, str]]:
     """(account id, account name) of every account holding a ticket with this source id."""
-    t, a = T.tickets, T.accounts
+    t, a = tables.tickets, tables.accounts
     q = (
         select(a.c.id, a.c.name)
         .select_from(t.join(a, a.c.id == t.c.account_id))
@@ -209,7 +209,7 @@ def accounts_with_ticket(conn: Connection, source_id: str) -> list[tuple[int, st
 
 def stored_scores(conn: Connection, account_id: int, ids: Collection[str]) -> dict[str, int]:
     """The current stored score of these tickets (those that have one)."""
-    p = T.predictions
+    p = tables.predictions
     ids = sorted(ids)
     out: dict[str, int] = {}
     q = select(p.c.ticket_id, p.c.score).where(p.c.account_id == account_id)
@@ -287,12 +287,12 @@ def record_predictions(
         for r in rows
     ]
     if conn.dialect.name == "sqlite":  # each new row takes its old one's place: no delete pass first
-        insert_many(conn, T.predictions, _PREDICTION_KEYS, values, replace=True)
+        insert_many(conn, tables.predictions, _PREDICTION_KEYS, values, replace=True)
     else:
         delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
-        insert_many(conn, T.predictions, _PREDICTION_KEYS, values)
+        insert_many(conn, tables.predictions, _PREDICTION_KEYS, values)
     if new_alerts:
-        insert_many(conn, T.alerts, _ALERT_KEYS, [
+        insert_many(conn, tables.alerts, _ALERT_KEYS, [
             (account_id, a["ticket_id"], naive(a["at"]), a["score"], a["threshold"], a["model_version"],
              dumps(a["reasons"], ensure_ascii=False))
             for a in new_alerts
@@ -302,7 +302,7 @@ def record_predictions(
 
 def delete_predictions(conn: Connection, account_id: int, ids: Iterable[str] | None = None) -> None:
     """Drop the stored predictions of these tickets (all of the account's when ids is None)."""
-    p = T.predictions
+    p = tables.predictions
     if ids is None:
         conn.execute(delete(p).where(p.c.account_id == account_id))
         return
@@ -317,7 +317,7 @@ def delete_predictions(conn: Connection, account_id: int, ids: Iterable[str] | N
 
 def read_predictions(conn: Connection, account_id: int, ids: Collection[str] | None = None) -> list[dict]:
     """Stored predictions, lowest score first: the tickets most at risk on top."""
-    p = T.predictions
+    p = tables.predictions
     q = select(p).where(p.c.account_id == account_id)
     if ids is not None:
         q = q.where(p.c.ticket_id.in_(sorted(ids)))
@@ -338,7 +338,7 @@ def _prediction(row) -> dict:
 
 def read_alerts(conn: Connection, account_ids: Sequence[int] | None = None) -> list[dict]:
     """The alert log, newest first, with each alert's account name."""
-    al, a = T.alerts, T.accounts
+    al, a = tables.alerts, tables.accounts
     q = select(al, a.c.name).select_from(al.join(a, a.c.id == al.c.account_id))
     if account_ids is not None:
         q = q.where(al.c.account_id.in_(list(account_ids)))
@@ -363,7 +363,7 @@ def alert_page(
 ) -> tuple[list[dict], tuple[datetime, int] | None]:
     """One account's alerts, newest first, a page at a time; the key of the next page is
     (at, id) of the last alert (None at the end)."""
-    al = T.alerts
+    al = tables.alerts
     q = select(al).where(al.c.account_id == account_id)
     if after is not None:
         at, aid = naive_utc(after[0]), after[1]
@@ -381,7 +381,7 @@ def alert_page(
 
 def model_cards(conn: Connection, account_id: int) -> list[dict]:
     """Every model stored for the account, newest first, with its card (never the model itself)."""
-    m = T.models
+    m = tables.models
     q = (
         select(m.c.version, m.c.scope, m.c.learner, m.c.created_at, m.c.card)
         .where(m.c.account_id == account_id).order_by(m.c.version.desc())

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.facts import KPI_NAMES
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.rollups import (
     agent_expr,
@@ -110,7 +110,7 @@ def pick_grain(conn: Connection, by: Sequence[str], window: Window) -> str:
         return names[0] if names else "raw"
     best, best_n = names[0], None
     for name in names:
-        tbl = getattr(T, name)
+        tbl = getattr(tables, name)
         time_col = time_column(tbl)
         inner = select(tbl.c.account_id).where(*_window_conds(tbl.c.account_id, time_col, window, name))
         if best_n is not None:
@@ -156,7 +156,7 @@ def response_counts(
         kind_cols = [r.c.kind, r.c.scale, r.c.attribute, r.c.score, func.coalesce(r.c.importance, -1)]
         n_col = func.count()
     else:
-        tbl = getattr(T, grain)
+        tbl = getattr(tables, grain)
         cols = {
             "account": tbl.c.account_id,
             "agent": tbl.c.get("agent_id"),
@@ -207,7 +207,7 @@ def _window_conds(account_col, time_col, w: Window, grain: str) -> list:
 
 def _kpi_group_columns(by: Sequence[str], day_col) -> list:
     """The ticket_kpis columns a --by groups on (a time key: `day_col`)."""
-    k = T.ticket_kpis
+    k = tables.ticket_kpis
     cols = {
         "account": k.c.account_id,
         "agent": k.c.agent_id,
@@ -221,7 +221,7 @@ def _kpi_group_columns(by: Sequence[str], day_col) -> list:
 def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column: str = "created_day"):
     """Per-ticket KPI rows with their group labels, for tickets whose `day_column` is in the window."""
     check_by(by)
-    k = T.ticket_kpis
+    k = tables.ticket_kpis
     day_col = k.c[day_column]
     group_cols = _kpi_group_columns(by, day_col)
     q = select(*group_cols, *[k.c[v] for v in KPI_NAMES]).where(
@@ -239,7 +239,7 @@ def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
     promise (`due_at`): what overdue_rate and overdue_minutes are computed from. A ticket
     solved at an unknown time (a cancelled order) is left out: its outcome is unknown."""
     check_by(by)
-    k = T.ticket_kpis
+    k = tables.ticket_kpis
     group_cols = _kpi_group_columns(by, k.c.created_day)
     q = select(*group_cols, k.c.due_at, k.c.solved_at).where(
         k.c.due_at.is_not(None), *_window_conds(k.c.account_id, k.c.created_day, window, "raw"),
@@ -255,8 +255,8 @@ def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
 def invitation_counts(conn: Connection, *, by: Sequence[str], window: Window) -> dict[tuple, dict[str, int]]:
     """Invitations sent per group and kind: the response rate's denominator."""
     check_by(by)
-    i = T.invitations
-    it = T.tickets.alias("it")
+    i = tables.invitations
+    it = tables.tickets.alias("it")
     cols = {
         "account": i.c.account_id,
         "agent": func.coalesce(it.c.assignee_id, ""),
@@ -287,7 +287,7 @@ FIRST_REPLY_BUCKETS = (("<1 h", 60), ("1–4 h", 240), ("4–24 h", 1440), (">24
 def _bucket_expr(kind: str):
     from sqlalchemy import case
 
-    k = T.ticket_kpis
+    k = tables.ticket_kpis
     if kind == "first_reply":
         col = k.c.first_reply_minutes
         whens = [(col.is_(None), "no reply")]
@@ -303,7 +303,7 @@ def _due_bucket(now: datetime):
     from sqlalchemy import bindparam, case
     from sqlalchemy.types import DateTime
 
-    k = T.ticket_kpis
+    k = tables.ticket_kpis
     now_p = bindparam("due_now", naive_utc(now), type_=DateTime)
     return case(
         (k.c.due_at.is_(None), None),
@@ -321,7 +321,7 @@ def csat_by_kpi_bucket(
     """CSAT response counts per group and KPI bucket (first_reply, reopens, reassignments,
     due: on time / late against the ticket's promise, judged at `now` for open tickets)."""
     check_by(by)
-    k = T.ticket_kpis
+    k = tables.ticket_kpis
     cols = {
         "account": r.c.account_id,
         "agent": func.coalesce(func.nullif(r.c.agent_id, ""), k.c.agent_id),
@@ -360,8 +360,8 @@ def csat_by_kpi_bucket(
 
 def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
     """CSAT-rated tickets in the window: (satisfied?, texts) for each, and the lowest-rated ones."""
-    tk = T.tickets
-    e = T.ticket_events
+    tk = tables.tickets
+    e = tables.ticket_events
     src = r.join(tk, and_(tk.c.account_id == r.c.account_id, tk.c.source_id == r.c.ticket_id))
     q = (
         select(
@@ -394,7 +394,7 @@ def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
 def ticket_comments(conn: Connection, account_id: int, ticket_id: str) -> list[dict]:
     """Every response of one ticket, oldest first: kind, scale, score, given_at (naive UTC),
     comment, reason, and the ticket's subject (None when the ticket is not stored)."""
-    r, tk = T.responses, T.tickets
+    r, tk = tables.responses, tables.tickets
     rows = conn.execute(
         select(r.c.kind, r.c.scale, r.c.score, r.c.given_at, r.c.comment, r.c.reason)
         .where(r.c.account_id == account_id, r.c.ticket_id == ticket_id)
@@ -409,14 +409,14 @@ def ticket_comments(conn: Connection, account_id: int, ticket_id: str) -> list[d
 
 def agent_names(conn: Connection) -> dict[str, str]:
     """Agent id → name, of every account's agents (as the help desk sent its users)."""
-    u = T.users.c
+    u = tables.users.c
     return {sid: name for sid, name in conn.execute(select(u.source_id, u.name).where(u.role == "agent"))}
 
 
 def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = None) -> date | None:
     """The last day with a response (in these accounts; None: in any), or None when there is none."""
-    q = select(func.max(T.responses.c.day))
+    q = select(func.max(tables.responses.c.day))
     if account_ids is not None:
-        q = q.where(T.responses.c.account_id.in_(account_ids))
+        q = q.where(tables.responses.c.account_id.in_(account_ids))
     latest = conn.execute(q).scalar()
     return None if latest is None else _as_date(latest)

@@ -8,28 +8,28 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 
 CHUNK = 2000
 
 
 def response_days(conn: Connection, account_id: int) -> list[tuple[int, datetime, date]]:
     """(id, given_at as stored — naive UTC, day) of every response of the account."""
-    r = T.responses.c
+    r = tables.responses.c
     return [tuple(row) for row in conn.execute(select(r.id, r.given_at, r.day).where(r.account_id == account_id))]
 
 
 def set_response_days(conn: Connection, days: Sequence[tuple[int, date]]) -> None:
     """Give these responses (by id) a new local day."""
     if days:
-        r = T.responses
+        r = tables.responses
         conn.execute(update(r).where(r.c.id == bindparam("b_id")).values(day=bindparam("day")),
                      [{"b_id": rid, "day": day} for rid, day in days])
 
 
 def response_day_span(conn: Connection, account_id: int, ticket_ids: Collection[str]) -> tuple[date | None, date | None]:
     """The first and last day of the responses to these tickets ((None, None): none)."""
-    r = T.responses
+    r = tables.responses
     lo = hi = None
     ids = list(ticket_ids)
     for i in range(0, len(ids), CHUNK):

@@ -11,10 +11,10 @@ from datetime import date, timedelta
 from sqlalchemy import Connection, and_, cast, delete, func, literal, select
 from sqlalchemy import Date as SADate
 
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 
-r = T.responses.alias("r")
-t = T.tickets.alias("t")
+r = tables.responses.alias("r")
+t = tables.tickets.alias("t")
 # a response with its ticket, when it has one: agent, channel, group and category come from there
 responses_with_tickets = r.outerjoin(t, and_(t.c.account_id == r.c.account_id, t.c.source_id == r.c.ticket_id))
 
@@ -35,16 +35,16 @@ def channel_expr():
 
 
 def _dims(table, dialect: str) -> list:
-    if table is T.rollup_day:
+    if table is tables.rollup_day:
         return [r.c.day, channel_expr(), func.coalesce(t.c.group_name, "")]
-    if table is T.rollup_month_agent:
+    if table is tables.rollup_month_agent:
         return [month_of(r.c.day, dialect), agent_expr()]
     return [month_of(r.c.day, dialect), func.coalesce(t.c.category, "")]
 
 
 def time_column(table):
     """A rollup's time column: `day` at the day grain, `month` at the month grains."""
-    return table.c.day if table is T.rollup_day else table.c.month
+    return table.c.day if table is tables.rollup_day else table.c.month
 
 
 def month_span(first: date, last: date) -> tuple[date, date]:
@@ -63,7 +63,7 @@ def refresh_rollups(
     dialect = conn.dialect.name
     if first_day is not None and last_day is not None:
         first_day, last_day = month_span(first_day, last_day)
-    for table in T.ROLLUPS:
+    for table in tables.ROLLUPS:
         time_col = time_column(table)
         d = delete(table).where(table.c.account_id == account_id)
         cond = [r.c.account_id == account_id]

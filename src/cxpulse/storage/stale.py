@@ -27,11 +27,11 @@ from datetime import date
 
 from sqlalchemy import Connection, and_, delete, distinct, func, select
 
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 from cxpulse.storage.store import insert_many
 
 CHUNK = 2000
-s = T.stale_derived
+s = tables.stale_derived
 
 
 @dataclass

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, update
 
 from cxpulse.domain import Account, NotFound
-from cxpulse.storage import rows as R
-from cxpulse.storage import tables as T
+from cxpulse.storage import rows as codec
+from cxpulse.storage import tables
 from cxpulse.storage.engine import make_engine
 from cxpulse.storage.migrate import migrate
 
@@ -73,16 +73,16 @@ class Store:
 
     def accounts(self) -> list[StoredAccount]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(T.accounts).order_by(T.accounts.c.name)).all()
-        return [StoredAccount(r.id, R.account_of(r)) for r in rows]
+            rows = conn.execute(select(tables.accounts).order_by(tables.accounts.c.name)).all()
+        return [StoredAccount(r.id, codec.account_of(r)) for r in rows]
 
     def account(self, name: str) -> StoredAccount:
         with self.engine.connect() as conn:
-            row = conn.execute(select(T.accounts).where(T.accounts.c.name == name)).first()
+            row = conn.execute(select(tables.accounts).where(tables.accounts.c.name == name)).first()
         if row is None:
             known = ", ".join(a.name for a in self.accounts()) or "none yet"
             raise NotFound(f"no account named {name!r} (accounts: {known})")
-        return StoredAccount(row.id, R.account_of(row))
+        return StoredAccount(row.id, codec.account_of(row))
 
     def ensure_account(self, account: Account | str) -> StoredAccount:
         """Return the stored account of that name, creating it with these settings if new."""
@@ -93,7 +93,7 @@ class Store:
         except NotFound:
             pass
         with self.engine.begin() as conn:
-            conn.execute(T.accounts.insert().values(**_account_values(account), created_at=_now()))
+            conn.execute(tables.accounts.insert().values(**_account_values(account), created_at=_now()))
         return self.account(account.name)
 
     def update_account(self, account: Account) -> StoredAccount:
@@ -102,11 +102,11 @@ class Store:
         transaction (storage/stale.py), until a derive or rebuild has redone it."""
         values = _account_values(account)
         with self.engine.begin() as conn:
-            a = T.accounts
+            a = tables.accounts
             old = conn.execute(select(a.c.id, a.c.timezone, a.c.business_hours).where(a.c.name == account.name)).first()
             conn.execute(a.update().where(a.c.name == account.name).values(**values))
             if old is not None and (old.timezone, old.business_hours) != (values["timezone"], values["business_hours"]):
-                conn.execute(T.stale_derived.insert().values(account_id=old.id))
+                conn.execute(tables.stale_derived.insert().values(account_id=old.id))
         return self.account(account.name)
 
     # ---- raw rows ------------------------------------------------------------------
@@ -116,7 +116,7 @@ class Store:
         counts = UpsertCounts()
         by_keys: dict[tuple[str, ...], list[tuple[tuple, str]]] = {}
         for row in rows:
-            by_keys.setdefault(tuple(row), []).append((tuple(row.values()), R.content_hash(row)))
+            by_keys.setdefault(tuple(row), []).append((tuple(row.values()), codec.content_hash(row)))
         for keys, items in by_keys.items():
             counts.add(self.upsert_values(table, account_id, keys, items))
         return counts
@@ -317,7 +317,7 @@ def _account_values(a: Account) -> dict:
     return {
         "name": a.name,
         "timezone": a.timezone,
-        "business_hours": R.business_hours_json(a.business_hours),
+        "business_hours": codec.business_hours_json(a.business_hours),
         "csat_scale": str(a.csat_scale),
         "min_rated_for_model": a.min_rated_for_model,
         "alert_below": a.alert_below,

@@ -22,12 +22,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cxpulse.domain import DONE_STATES
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 from cxpulse.storage.rows import aware_utc, naive_utc
 
 CHUNK = 500
 ANSWERS_LOCK = 0x43585055  # "CXPU": the advisory lock's first key; the account id is the second
-S, I, C, V = T.surveys, T.survey_invitations, T.survey_contacts, T.link_votes
+S, I, C, V = tables.surveys, tables.survey_invitations, tables.survey_contacts, tables.link_votes
 
 
 def _insert(conn: Connection, table):
@@ -96,7 +96,7 @@ def survey_rows(conn: Connection, *, account_id: int | None = None, name: str | 
 def solved_time():
     """When a ticket was solved: its own solved_at, else its last status event to solved or
     closed (exports that carry events only), else its last update."""
-    t, e = T.tickets, T.ticket_events
+    t, e = tables.tickets, tables.ticket_events
     last_solve = select(func.max(e.c.at)).where(
         e.c.account_id == t.c.account_id, e.c.ticket_id == t.c.source_id, e.c.kind == "status",
         e.c.value_to.in_(sorted(DONE_STATES))).scalar_subquery()
@@ -106,7 +106,7 @@ def solved_time():
 def schedule_candidates(conn: Connection, account_id: int, survey_id: int, since: datetime
                         ) -> list[tuple[str, str, datetime]]:
     """(ticket, requester, solved at) of solved tickets with a requester and no invitation yet."""
-    t = T.tickets
+    t = tables.tickets
     solved = solved_time()
     q = select(t.c.source_id, t.c.requester_id, solved).where(
         t.c.account_id == account_id,
@@ -132,7 +132,7 @@ def insert_scheduled(conn: Connection, rows: Sequence[dict]) -> int:
 
 def cancel_reopened(conn: Connection, account_ids: Sequence[int] | None) -> int:
     """Scheduled invitations whose ticket is open again are cancelled: never sent."""
-    t = T.tickets
+    t = tables.tickets
     reopened = exists().where(t.c.account_id == I.c.account_id, t.c.source_id == I.c.ticket_id,
                               t.c.status.not_in(sorted(DONE_STATES)))
     stmt = update(I).where(I.c.status == "scheduled", reopened, _accounts(I.c.account_id, account_ids))
@@ -228,7 +228,7 @@ def confirm(conn: Connection, inv_id: int, now: datetime) -> None:
 
 def delete_responses(conn: Connection, account_id: int, source_ids: Sequence[str]) -> list[tuple[str, object]]:
     """Delete these stored responses (a scanner's click); returns their (ticket id, day) to refresh."""
-    r = T.responses
+    r = tables.responses
     where = and_(r.c.account_id == account_id, r.c.source_id.in_(list(source_ids)))
     gone = [(row.ticket_id, row.day) for row in conn.execute(select(r.c.ticket_id, r.c.day).where(where))]
     if gone:
@@ -284,7 +284,7 @@ def invitation_counts(conn: Connection, survey_ids: Sequence[int]) -> dict[int, 
 
 def customer(conn: Connection, account_id: int, customer_id: str) -> tuple[str, str, str] | None:
     """(name, email, locale) of a user, or None when the help desk never sent that user."""
-    u = T.users
+    u = tables.users
     row = conn.execute(select(u.c.name, u.c.email, u.c.locale).where(
         u.c.account_id == account_id, u.c.source_id == customer_id)).first()
     return tuple(row) if row is not None else None
@@ -292,7 +292,7 @@ def customer(conn: Connection, account_id: int, customer_id: str) -> tuple[str, 
 
 def ticket_brief(conn: Connection, account_id: int, ticket_id: str) -> tuple[str, str, str] | None:
     """(subject, status, assignee) of a ticket."""
-    t = T.tickets
+    t = tables.tickets
     row = conn.execute(select(t.c.subject, t.c.status, t.c.assignee_id).where(
         t.c.account_id == account_id, t.c.source_id == ticket_id)).first()
     return tuple(row) if row is not None else None
@@ -300,7 +300,7 @@ def ticket_brief(conn: Connection, account_id: int, ticket_id: str) -> tuple[str
 
 def stored_responses(conn: Connection, account_id: int, source_ids: Sequence[str]) -> dict[str, dict]:
     """The responses a survey answer stored, by source id: what a later answer replaces."""
-    r = T.responses
+    r = tables.responses
     q = select(r.c.source_id, r.c.score, r.c.attribute, r.c.importance, r.c.reason, r.c.comment, r.c.given_at).where(
         r.c.account_id == account_id, r.c.source_id.in_(list(source_ids)))
     return {row.source_id: {**row._asdict(), "given_at": aware_utc(row.given_at)} for row in conn.execute(q)}
@@ -372,8 +372,8 @@ def insert_vote(conn: Connection, *, account_id: int, survey_id: int, ticket_id:
 
 
 def get_setting(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(T.settings.c.value).where(T.settings.c.key == key)).scalar()
+    return conn.execute(select(tables.settings.c.value).where(tables.settings.c.key == key)).scalar()
 
 
 def put_setting_if_absent(conn: Connection, key: str, value: str) -> None:
-    conn.execute(_insert(conn, T.settings).values(key=key, value=value).on_conflict_do_nothing())
+    conn.execute(_insert(conn, tables.settings).values(key=key, value=value).on_conflict_do_nothing())

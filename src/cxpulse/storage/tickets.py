@@ -15,11 +15,11 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 
 from cxpulse.domain import OPEN_STATES, Ticket
 from cxpulse.metrics.facts import KPIS
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 from cxpulse.storage.rows import aware_utc, naive_utc, ticket_of
 
-_t, _k, _p = T.tickets, T.ticket_kpis, T.predictions
-_u = T.users.alias("agent_user")
+_t, _k, _p = tables.tickets, tables.ticket_kpis, tables.predictions
+_u = tables.users.alias("agent_user")
 
 # The status now: what the KPI fold found at the end of the ticket's events. The fold
 # says `new` when nothing told it otherwise (no status events, no solve time), so then —

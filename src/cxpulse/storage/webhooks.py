@@ -17,10 +17,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 from cxpulse.storage.rows import aware_utc, naive_utc
 
-W, D = T.webhooks, T.webhook_deliveries
+W, D = tables.webhooks, tables.webhook_deliveries
 CHUNK = 500
 OPEN = ("pending", "retrying")  # statuses a delivery can still be posted from
 
@@ -123,7 +123,7 @@ def withdraw_unsent(conn: Connection, webhook_ids: Sequence[int], event_keys: Se
 
 def recent_responses(conn: Connection, account_id: int, source_ids: Sequence[str], since: datetime) -> list[dict]:
     """These stored responses, those given at or after `since`, with what a payload needs."""
-    r = T.responses
+    r = tables.responses
     cols = (r.c.source_id, r.c.given_at, r.c.kind, r.c.scale, r.c.score, r.c.ticket_id, r.c.customer_id,
             r.c.agent_id, r.c.attribute, r.c.reason, r.c.comment)
     out = []
