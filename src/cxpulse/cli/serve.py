@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from cxpulse.config import env_name
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption
 from cxpulse.storage import Store
@@ -17,7 +18,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="TCP port to listen on.")] = 8000,
     trusted_proxies: Annotated[
         str,
-        typer.Option("--trusted-proxies", envvar="CXPULSE_TRUSTED_PROXIES",
+        typer.Option("--trusted-proxies", envvar=env_name("trusted_proxies"),
                      help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated "
                           "(e.g. 127.0.0.1 behind nginx on this host). Default: none. Env: CXPULSE_TRUSTED_PROXIES."),
     ] = "",
