@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -35,12 +36,14 @@ def serve(
     """
     import uvicorn
 
+    from cxpulse.config import Settings
     from cxpulse.service.webhooks import start_deliverer
     from cxpulse.web import create_app
 
     proxy_options = uvicorn_proxy_options(trusted_proxies)  # a bad entry fails before anything starts
     store = Store.open(db)
-    app = create_app(store)
+    settings = replace(Settings.from_env(), trusted_proxies=trusted_proxies)  # read once, kept in the app's context
+    app = create_app(store, settings=settings)
     start_deliverer(app)  # outgoing webhooks, every 15 s, while the server runs
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     err.print(f"cxpulse on http://{shown}:{port}/ — dashboard (log in with a key from `cxpulse keys create`), "
