@@ -366,6 +366,19 @@ def test_the_overview_is_counted_once_a_minute_per_account_and_period(desk, monk
     # (a report older than the minute: tests/api/test_background.py)
 
 
+def test_the_overview_page_is_assembled_again_only_when_its_reports_are_counted_again(desk, monkeypatch):
+    from cxpulse.web.dashboard import overview as O
+
+    client, calls = _counting_overview(desk, monkeypatch)
+    built: list = []
+    real = O._assemble
+    monkeypatch.setattr(O, "_assemble", lambda *a: built.append(a[0]) or real(*a))
+    first = client.get("/?days=90").text
+    assert client.get("/?days=90").text == first and len(built) == 1
+    client.app.state.context.data_changed()
+    assert client.get("/?days=90").text == first and len(built) == 2 and len(calls) == 4
+
+
 def test_data_changed_in_this_process_recounts_the_overview_at_once(desk, monkeypatch):
     """A survey answer or a waited-for ingest (`App.data_changed`) must not wait out the minute."""
     import threading

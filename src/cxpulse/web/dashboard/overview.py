@@ -6,10 +6,13 @@ Everything comes from `service.report.report` (the same rows as `cxpulse report`
 the trend (by week over the last 26 weeks, by month over a year). Both are read through
 the app's one report cache (`App.reports`, service/report_cache.py, the same kept rows
 `GET /api/v1/metrics` answers from), so a lead flicking between pages does not recount.
+The page assembled from them (figures, SVG trends) is kept beside the rows it was built
+from (`Views`) and built again only when the cache hands out new rows.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -76,6 +79,29 @@ class Overview:
     response_rates: list[dict]
     trends: list[Trend]
     created: int | None  # tickets created in the period
+
+
+class Views:
+    """Assembled overviews by (account, period), each with the report rows it was built
+    from: one is answered only while the report cache still hands out those very rows, so
+    it is never older than they are (no clock of its own)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: dict[tuple, tuple[tuple[list[dict], ...], Overview]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, sources: tuple[list[dict], ...]) -> Overview | None:
+        hit = self._items.get(key)
+        if hit is None or len(hit[0]) != len(sources) or any(a is not b for a, b in zip(hit[0], sources)):
+            return None
+        return hit[1]
+
+    def put(self, key: tuple, sources: tuple[list[dict], ...], view: Overview) -> None:
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.clear()
+            self._items[key] = (sources, view)
 
 
 # ---- assembling the page ---------------------------------------------------------------------
@@ -151,10 +177,24 @@ def _note(key: str, row: dict | None, rows: list[dict]) -> str:
     return EXPLAIN[key]
 
 
-def build_overview(ctx: App, account: str, p: Period) -> Overview:
-    """The overview's figures for one account and period, from two kept reports."""
+def build_overview(ctx: App, account: str, p: Period, views: Views | None = None) -> Overview:
+    """The overview's figures for one account and period, from two kept reports (and
+    kept in `views`, while those rows stay the cache's)."""
     rows = ctx.reports.get(ctx.store, ReportQuery(account=account, since=p.since, until=p.until,
                                                   compare_previous=True))
+    grain, since = trend_window(p)
+    trend_rows = ctx.reports.get(ctx.store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since,
+                                                        until=p.until))
+    key = (account, p)
+    view = views.get(key, (rows, trend_rows)) if views is not None else None
+    if view is None:
+        view = _assemble(p, rows, grain, since, trend_rows)
+        if views is not None:
+            views.put(key, (rows, trend_rows), view)
+    return view
+
+
+def _assemble(p: Period, rows: list[dict], grain: str, since: date, trend_rows: list[dict]) -> Overview:
     figures = []
     for key in FIGURES:
         row = _biggest(rows, key)
@@ -165,10 +205,7 @@ def build_overview(ctx: App, account: str, p: Period) -> Overview:
                    if r["kind"] in FIGURES else 9)
     created = next((r["n"] for r in rows if r["metric"] == "resolution_rate"), None)
 
-    grain, since = trend_window(p)
     periods = trend_periods(grain, since, p.until)
-    trend_rows = ctx.reports.get(ctx.store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since,
-                                                        until=p.until))
     trends = []
     for f in figures:
         if f.row is None and not any(r["metric"] == f.key for r in trend_rows):
@@ -182,6 +219,7 @@ async def overview(request: Request, viewer: ViewerDep, days: str | None = None)
     p = period(request, days)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Overview", active="/", period=p)
-    data = await run_in_threadpool(build_overview, request.app.state.context, viewer.account, p)
+    data = await run_in_threadpool(build_overview, request.app.state.context, viewer.account, p,
+                                   request.app.state.overview_views)
     return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
                 data=data, labels=LABELS)
