@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cxpulse.config import env_name
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption
+from cxpulse.config import env_name
 from cxpulse.storage import Store
 
 
