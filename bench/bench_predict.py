@@ -49,8 +49,10 @@ from cxpulse.domain import Account, Ticket, TicketEvent, is_satisfied  # noqa: E
 from cxpulse.ml.context import PastRating, RatingHistory  # noqa: E402
 from cxpulse.ml.evaluation import TrainingSet, brier, roc_auc  # noqa: E402
 from cxpulse.ml.features import early_times, snapshot, snapshots, training_times  # noqa: E402
-from cxpulse.ml.model import SatisfactionModel, _folds, _TextModel  # noqa: E402
+from cxpulse.ml.model import SatisfactionModel  # noqa: E402
+from cxpulse.ml.text_model import TextModel, ticket_folds  # noqa: E402
 from cxpulse.ml.textvec import TextVectorizer  # noqa: E402
+from cxpulse.service.processes import process_context  # noqa: E402
 
 TARGET_FIT_S = 30.0
 TARGET_PEAK_GB = 2.0
@@ -209,8 +211,8 @@ def reference_lgbm(train: TrainingSet, seed: int = 0, log=print):
     for j in range(len(CATEGORICAL)):
         vals = sorted({s.categorical[j] for s in snaps})
         m.categories_.append({v: float(i + 1) for i, v in enumerate(vals)})
-    text_model = _TextModel(TextVectorizer(ngram_range=(2, 5)), alpha=1e-5, seed=seed, agent=True)
-    text = text_model.fit_oof(snaps, y, w, _folds(ids, 5, seed))
+    text_model = TextModel(TextVectorizer(ngram_range=(2, 5)), alpha=1e-5, seed=seed, agent=True)
+    text = text_model.fit_oof(snaps, y, w, ticket_folds(ids, 5, seed))
     X = np.hstack([m._numeric(snaps), m._codes(snaps), text[:, None]])
     # validation: the newest 20% of the training tickets (time order, like the real test)
     first_seen: dict[str, datetime] = {}
@@ -256,7 +258,7 @@ def _fmt(x) -> str:
 
 def quality(splits: list[Split], *, compare: bool, seed: int = 0) -> dict:
     """AUC / Brier / early AUC per account and learner; the shipped model vs the reference."""
-    from cxpulse.ml.model import evaluate
+    from cxpulse.ml.evaluation import evaluate
 
     rows = []
     gaps = []
@@ -455,7 +457,7 @@ def scoring(model: SatisfactionModel, work: list, *, singles: int) -> dict:
     rates = []
     for _ in range(3):
         t6 = time.perf_counter()
-        together = model.score_tickets(items)
+        together = model.score_tickets(items, workers=2, processes=process_context())
         t7 = time.perf_counter()
         assert [s.score for s in together] == [s.score for s in scored]
         rates.append(n / (t7 - t6))

@@ -102,11 +102,41 @@ def test_a_large_batch_read_slice_by_slice_in_two_processes_scores_the_same(stor
     as_of = datetime.fromisoformat(AS_OF)
     at_once = score(store, account="acme", as_of=as_of)
     monkeypatch.setattr(S, "_FEW_TICKETS", 10)
-    monkeypatch.setattr(M, "SPLIT_AT", 50)
+    monkeypatch.setattr(S, "SPLIT_AT", 50)
     monkeypatch.setattr(M, "CHUNK_MIN", 20)
     assert score(store, account="acme", as_of=as_of) == at_once
     assert score(store, account="acme", as_of=as_of, open_only=True) == [r for r in at_once if r["status"] in
                                                                            {"new", "open", "pending", "hold"}]
+
+
+def test_scoring_now_in_two_processes_stores_every_chunk_where_it_was_scored(store, tmp_path, monkeypatch):
+    """Past `SPLIT_AT` both processes store the chunks they scored as they go
+    (`score_tickets(on_scored=)`): every open ticket's prediction is stored as it was
+    returned, each crossing below the threshold is logged once, and scoring again
+    raises no new alert."""
+    from sqlalchemy import select
+
+    from cxpulse.ml import model as M
+    from cxpulse.service import predict as S
+
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=4, rated=200, open_tickets=60, account="acme"))
+    train(store, "acme")
+    monkeypatch.setattr(S, "_FEW_TICKETS", 10)
+    monkeypatch.setattr(S, "SPLIT_AT", 20)
+    monkeypatch.setattr(M, "CHUNK_MIN", 5)
+    acme = store.account("acme")
+    rows = score(store, account="acme", open_only=True)
+    assert len(rows) >= 50
+    with store.engine.connect() as conn:
+        stored = {p["ticket_id"]: p for p in P.read_predictions(conn, acme.id)}
+        alerted = [r.ticket_id for r in conn.execute(select(T.alerts.c.ticket_id))]
+    assert {t: (p["score"], p["reasons"]) for t, p in stored.items()} == {
+        r["ticket_id"]: (r["score"], r["reasons"]) for r in rows}
+    below = sorted(r["ticket_id"] for r in rows if r["score"] < acme.account.alert_below)
+    assert below and sorted(alerted) == below
+    score(store, account="acme", open_only=True)
+    with store.engine.connect() as conn:
+        assert len(conn.execute(select(T.alerts.c.ticket_id)).all()) == len(below)
 
 
 def test_storing_many_scores_replaces_them_and_alerts_on_crossings_only(store, tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxpulse.domain.types import BusinessHours, EventKind, Role, Ticket, TicketEvent
-from cxpulse.metrics.facts import facts_from_metrics, ticket_facts
+from cxpulse.metrics.facts import end_of, facts_from_metrics, is_description, ticket_facts
 
 T0 = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)  # a Monday, 09:00 UTC
 _ids = count()
@@ -68,6 +68,22 @@ def test_first_reply_ignores_a_description_an_agent_wrote_for_the_customer():
     facts = ticket_facts(make_ticket(description="Customer called: order late"), events)
     assert facts.first_reply_minutes == 30.0
     assert facts.agent_replies == 1
+
+
+def test_is_description_is_an_agent_comment_at_creation_or_repeating_the_description():
+    assert is_description(reply(0), T0, "")  # an agent opening the ticket for a customer
+    assert is_description(reply(2 / 60), T0, "")  # within DESCRIPTION_SLACK
+    assert not is_description(reply(5), T0, "")  # later: a reply
+    assert is_description(reply(5, body="  Order late "), T0, "Order late")  # repeats the description
+    assert not is_description(customer(0), T0, "")  # the customer's own words are not the agent's description
+
+
+def test_end_of_is_the_latest_known_moment_of_the_ticket():
+    ticket = make_ticket(solved_at=at(60), updated_at=at(90))
+    assert end_of(ticket) == at(90)  # what facts_from_metrics reads
+    assert end_of(ticket, at(120)) == at(120)  # a later last event
+    assert end_of(make_ticket()) == T0  # nothing but the creation
+    assert ticket_facts(ticket, [customer(0), reply(120)]).as_of == end_of(ticket, at(120))
 
 
 def test_events_may_arrive_in_any_order():

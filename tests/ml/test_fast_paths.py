@@ -7,11 +7,14 @@ of these is held here to the straightforward version on demo tickets in four lan
 
 from __future__ import annotations
 
+import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxpulse import text as T
 from cxpulse.demo import generate
@@ -101,24 +104,25 @@ def test_quoted_words_from_the_chunk_table_equal_the_plain_ranking(fitted):
 
 
 def test_scores_and_reasons_do_not_depend_on_the_batch_or_the_process(fitted):
+    import multiprocessing
+
     model, items = fitted
     alone = [model.score([snapshot(t, e, as_of=w, account=a, history=h)])[0] for t, e, w, a, h in items[:80]]
-    together = model.score_tickets(items, workers=2)  # forked: both processes take chunks of 250
+    # forked: both processes take chunks of 250
+    together = model.score_tickets(items, workers=2, processes=multiprocessing.get_context("fork"))
     assert [(s.ticket_id, s.score, s.reasons) for s in together[:80]] == [
         (s.ticket_id, s.score, s.reasons) for s in alone
     ]
     assert [s.probability for s in together] == [s.probability for s in model.score_tickets(items, workers=1)]
 
 
-def test_a_second_process_that_is_not_forked_scores_its_half(fitted, monkeypatch):
+def test_a_second_process_that_is_not_forked_scores_its_half(fitted):
     """With threads about (a server), the helper is spawned, not forked: it gets half the batch pickled."""
     import multiprocessing
 
-    from cxpulse.service import processes
-
     model, items = fitted
-    monkeypatch.setattr(processes, "process_context", lambda: multiprocessing.get_context("spawn"))
-    assert [(s.ticket_id, s.score, s.reasons) for s in model.score_tickets(items, workers=2)] == [
+    spawned = model.score_tickets(items, workers=2, processes=multiprocessing.get_context("spawn"))
+    assert [(s.ticket_id, s.score, s.reasons) for s in spawned] == [
         (s.ticket_id, s.score, s.reasons) for s in model.score_tickets(items, workers=1)
     ]
 
@@ -162,3 +166,23 @@ def test_every_code_point_is_counted_as_the_regexes_count_it():
             assert T._detect_four(word) == _detect_reference(word), hex(c)
         want = tuple(2 * bool(re.match(r, ch)) for r in (T._CYRILLIC, T._GREEK, T._LATIN))
         assert T._script_counts(ch * 2) == want, hex(c)
+
+
+@given(st.lists(st.tuples(st.integers(0, 200), st.sampled_from(["T1", "T2", "T3", "T4"]), st.sampled_from(["a1", "a2", ""]),
+                          st.sampled_from(["c1", "c2"]), st.booleans()), max_size=30),
+       st.lists(st.tuples(st.sampled_from([50, 100, 150, 250]), st.sampled_from(["a1", "a2", "a3", ""]),
+                          st.sampled_from(["c1", "c2", "c3"]), st.sampled_from(["T1", "T2", "T9"])), max_size=20))
+def test_context_keeps_its_answers_for_one_time_and_they_equal_the_three_questions(ratings, asks):
+    """`RatingHistory.context` keeps the agent and account answers of the last time asked
+    (a batch as of one time asks them again and again): in any order of questions, the
+    same figures as asking `agent`, `customer` and `account` one by one."""
+    day0 = datetime(2026, 1, 1, tzinfo=UTC)
+    history = RatingHistory([PastRating(day0 + timedelta(days=d), t, a, c, ok) for d, t, a, c, ok in ratings])
+    for d, agent, customer, ticket in asks:
+        at = day0 + timedelta(days=d)
+        got = history.context(agent, customer, before=at, exclude_ticket=ticket)
+        want = (*history.agent(agent, before=at, exclude_ticket=ticket),
+                *history.customer(customer, before=at, exclude_ticket=ticket),
+                *history.account(before=at, exclude_ticket=ticket))
+        assert [None if isinstance(x, float) and math.isnan(x) else x for x in got] == [
+            None if isinstance(x, float) and math.isnan(x) else x for x in want]

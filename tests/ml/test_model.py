@@ -14,10 +14,12 @@ from cxpulse.ml.evaluation import (
     TrainingSet,
     brier,
     calibration_table,
+    evaluate,
     roc_auc,
 )
+from cxpulse.ml.explain import linear_contributions, tree_contributions
 from cxpulse.ml.features import CATEGORICAL, NUMERIC, Snapshot
-from cxpulse.ml.model import SatisfactionModel, evaluate
+from cxpulse.ml.model import SatisfactionModel
 from cxpulse.ml.textvec import TextVectorizer
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -295,8 +297,9 @@ def test_contributions_add_up_to_the_margin(signal, learner):
         np.testing.assert_allclose(margin, linear, atol=1e-9)
     else:  # the mean of the two log-odds, and its contributions the mean of theirs
         np.testing.assert_allclose(margin, 0.5 * (tree + linear), atol=1e-9)
-        lin_contrib, _ = model._linear_contributions(X["linear"])
-        tree_contrib, _ = model._tree_contributions(X["tree"])
+        lin_contrib, _ = linear_contributions(model.logreg_, model.linear_["col_mean"], model.linear_["owner"],
+                                              X["linear"])
+        tree_contrib, _ = tree_contributions(model.booster_, model.paths_, X["tree"])
         np.testing.assert_allclose(contrib, 0.5 * (tree_contrib + lin_contrib), atol=1e-9)
 
 
@@ -306,14 +309,14 @@ def test_contribution_tables_read_a_tree_of_one_leaf():
     import lightgbm as lgb
     import numpy as np
 
-    from cxpulse.ml.model import _path_tables
+    from cxpulse.ml.explain import path_tables
 
     rng = np.random.default_rng(0)
     X, y = rng.random((50, 3)), np.r_[np.zeros(25), np.ones(25)]
     booster = lgb.train({"objective": "binary", "min_data_in_leaf": 1000, "verbose": -1}, lgb.Dataset(X, y),
                         num_boost_round=3)
     assert "leaf_index" not in booster.dump_model()["tree_info"][0]["tree_structure"]
-    table, offsets, bias = _path_tables(booster)
+    table, offsets, bias = path_tables(booster)
     assert table.shape[0] == len(offsets) and not table.any()
     assert bias == pytest.approx(sum(t["tree_structure"]["leaf_value"] for t in booster.dump_model()["tree_info"]))
 

@@ -65,6 +65,26 @@ def test_a_stored_model_scores_as_the_fitted_one_for_every_learner():
     assert isinstance(stored.logreg_, M._Linear)  # plain arrays, no scikit-learn estimator in the pickle
 
 
+def test_a_stored_model_names_no_module_and_one_stored_by_module_path_still_loads():
+    """Stored models name cxpulse's classes by key, so a class may move between modules;
+    a model stored before the keys, naming them by their old paths (the text model was
+    `cxpulse.ml.model._TextModel`), loads and scores as it did."""
+    train = dataset(300, slow_reply_label, seed=5)
+    test = dataset(60, slow_reply_label, seed=6, start=10_000)
+    fitted = SatisfactionModel(learner="blend", seed=0).fit(train)
+    assert b"cxpulse" not in fitted.to_bytes()
+    # pickled by path, as `to_bytes` did before the keys; protocol 2 writes each path as text
+    old = pickle.dumps({"format": M.FORMAT, "model": fitted}, protocol=2)
+    assert b"ccxpulse.ml.text_model\nTextModel\n" in old
+    old = old.replace(b"ccxpulse.ml.text_model\nTextModel\n", b"ccxpulse.ml.model\n_TextModel\n")
+    assert not hasattr(M, "_TextModel")  # so the old path is read by `_PATHS`, not by an alias
+    stored = SatisfactionModel.from_bytes(old)
+    assert type(stored.text_model_).__name__ == "TextModel"
+    assert stored.score(test.snapshots) == fitted.score(test.snapshots)
+    with pytest.raises(ValueError, match="does not know"):
+        SatisfactionModel.from_bytes(fitted.to_bytes().replace(b"TextModel", b"TextModeX"))
+
+
 def test_linear_arrays_decide_as_scikit_learns_logistic_regression():
     from sklearn.linear_model import LogisticRegression
 

@@ -1,4 +1,4 @@
-"""The REST API under /api/v1 (issue 5): per-account keys, ingest, metrics, tickets,
+"""The REST API under /api/v1: per-account keys, ingest, metrics, tickets,
 predictions, alerts, model cards, surveys, webhooks. `build_api(app)` adds it to the
 app that `web.app.create_app` builds; docs/api.md describes it, /docs shows it."""
 

@@ -17,10 +17,10 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxpulse.domain import AmbiguousTicket, CxpulseError, FormatError, InvalidQuery, NotFound, SurveyError
+from cxpulse.storage.errors import StoreBusy
 
 log = logging.getLogger("cxpulse.api")
 
@@ -87,7 +87,7 @@ def to_response(exc: Exception) -> JSONResponse | None:
     if isinstance(exc, RequestValidationError):
         return error_response(422, "invalid_request", "the request does not match the API's schema; see details",
                               _validation_details(exc))
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, StoreBusy):
         log.warning("storage unavailable: %s", exc)
         return error_response(503, "storage_unavailable", "the database is busy or unreachable; retry shortly",
                               headers={"Retry-After": "1"})

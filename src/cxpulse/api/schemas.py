@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from cxpulse.api.errors import ApiError
+from cxpulse.metrics.facts import KPIS
 from cxpulse.surveys.definitions import ATTRIBUTES, KINDS, LANGUAGES
 
 MAX_PAGE = 500
@@ -58,20 +59,10 @@ class AccountsPublic(BaseModel):
 # ---- tickets ---------------------------------------------------------------------------------
 
 
-class KpisPublic(BaseModel):
-    first_reply_minutes: float | None
-    first_reply_bh_minutes: float | None
-    full_resolution_minutes: float | None
-    full_resolution_bh_minutes: float | None
-    requester_wait_minutes: float | None
-    requester_wait_bh_minutes: float | None
-    agent_replies: int
-    customer_messages: int
-    reopens: int
-    reassignments: int
-    group_transfers: int
-    one_touch: bool
-    solved: bool
+# One field per KPI, in the order metrics/facts.py declares them; a duration may be null.
+KpisPublic = create_model(
+    "KpisPublic", **{k.name: ((k.type | None) if k.nullable else k.type, ...) for k in KPIS}
+)
 
 
 class TicketPublic(BaseModel):

@@ -390,7 +390,7 @@ def demo(
     out.print(s.login_key, soft_wrap=True)
 
 
-# ---- prediction (issue 3) ----------------------------------------------------------------
+# ---- prediction --------------------------------------------------------------------------
 
 LearnerOption = Annotated[
     str,
@@ -571,8 +571,11 @@ def _score_cells(rows: list[dict]):
         said = times.get(at)
         if said is None:
             said = times[at] = at.isoformat(timespec="seconds")
-        yield (r["account"], r["ticket_id"], cell(r["score"]), cell(r["status"]), "; ".join(r["reasons"]),
-               cell(r["model_version"]), cell(r["probability"]), said)
+        score, version, probability = r["score"], r["model_version"], r["probability"]
+        # the common types written as `cell` writes them, without its type checks per value
+        yield (r["account"], r["ticket_id"], str(score) if score.__class__ is int else cell(score),
+               cell(r["status"]), "; ".join(r["reasons"]), str(version) if version.__class__ is int else cell(version),
+               f"{probability:.1f}" if probability.__class__ is float else cell(probability), said)
 
 
 @app.command()

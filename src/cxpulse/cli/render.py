@@ -3,17 +3,15 @@
 The two consoles here are the CLI's only ones, and both print text as it is: Rich markup
 (`[bold]`, `[link=…]`) and emoji codes (`:smile:`) are off, so an agent named `[/bold]` or
 `[link=https://evil.example]Open ticket[/link]` prints as those characters instead of crashing
-the command or becoming a clickable link (issue 13 §5). Colour comes only from `style=`
+the command or becoming a clickable link. Colour comes only from `style=`
 arguments (`warn`, `error_line`), never from text, and terminal control characters in data
 (ESC starts a terminal escape sequence, e.g. an OSC 8 hyperlink) are shown as `\x1b`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import orjson
 from rich.console import Console
@@ -59,22 +57,36 @@ def print_json(data) -> None:
 
 
 def print_csv(rows: Sequence[dict], columns: Sequence[str]) -> None:
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for row in rows:
-        w.writerow({k: _cell(row.get(k)) for k in columns})
-    sys.stdout.write(buf.getvalue())
+    sys.stdout.write("".join(csv_lines(columns, ([_cell(row.get(k)) for k in columns] for row in rows))))
 
 
 def print_csv_cells(columns: Sequence[str], cells: Iterable[Sequence[str]]) -> None:
     """CSV of rows given as their cells, already text, in `columns` order: the same bytes
     as `print_csv`, without a dict per row — `cxpulse score --open` writes 100,000 rows."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    w.writerows(cells)
-    sys.stdout.write(buf.getvalue())
+    sys.stdout.write("".join(csv_lines(columns, cells)))
+
+
+def csv_lines(columns: Sequence[str], cells: Iterable[Sequence[str]]) -> Iterator[str]:
+    """CSV lines of these rows of text cells, quoted as `csv.writer(lineterminator="\\n")`
+    quotes them (a cell holding a comma, a quote or a line feed) — and a cell holding a
+    carriage return too, which Python 3.11's writer leaves bare and its reader then splits:
+    what is written reads back as it was. Built in one pass: the csv module's
+    per-character checks were most of writing 100,000 rows."""
+    field = _csv_field
+    yield ",".join(map(field, columns)) + "\n"
+    for row in cells:
+        if len(row) == 1 and not row[0]:
+            yield '""\n'  # a lone empty cell is quoted, or the line would read as no row
+            continue
+        yield ",".join(map(field, row)) + "\n"
+
+
+def _csv_field(text: str) -> str:
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return '"' + text + '"'
+    return text
 
 
 def print_table(rows: Sequence[dict], columns: Sequence[str], *, title: str | None = None) -> None:

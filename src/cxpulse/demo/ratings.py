@@ -103,7 +103,7 @@ class Ratings:
         """Invitations, then responses, of a ticket solved by the end day."""
         p, rng, end = self.p, self.rng, self.end_ts
         name, sid, cust = p.name, life.sid, life.customer
-        T = TEXTS[cust.language]
+        texts = TEXTS[cust.language]
         prob = _sigmoid(base + life.x)
         satisfied = rng.random() < prob
         res_h = (life.solved_at - life.created) / HOUR
@@ -127,7 +127,7 @@ class Ratings:
         if sent is not None:
             given = answer_at(sent, 0.34 + 0.12 * (1.0 - prob) + (0.05 if life.channel == "chat" else 0.0))
             if given is not None:
-                out.append(self._csat(life, satisfied, given, T))
+                out.append(self._csat(life, satisfied, given, texts))
         # CES: effort grows with every extra message, reopen and hand-over
         if (
             rng.random() < 0.25
@@ -149,7 +149,7 @@ class Ratings:
             score = _clamp(7.0 + 1.8 * (prob - 0.5) * 2 + (0.6 if satisfied else -1.2) + cust.loyalty + rng.gauss(0.0, 1.3), 0, 10)
             comment = ""
             if rng.random() < 0.2:
-                comment = self._rating_comment(life, score >= 7, T)
+                comment = self._rating_comment(life, score >= 7, texts)
             out.append(self._response(life, "nps", ResponseKind.NPS, Scale.ELEVEN, score, given, comment=comment))
         # CSI: six attributes, each with its satisfaction and its importance
         if (
@@ -180,7 +180,7 @@ class Ratings:
         yield from invitations
         yield from responses
 
-    def _csat(self, life: Life, satisfied: bool, given: float, T: dict) -> Record:
+    def _csat(self, life: Life, satisfied: bool, given: float, texts: dict) -> Record:
         rng = self.rng
         binary = self.p.scale is Scale.BINARY
         if binary:
@@ -191,13 +191,13 @@ class Ratings:
             score = rng.choices((1, 2, 3), (0.35, 0.3, 0.35))[0]
         comment = reason = ""
         if rng.random() < (0.22 if satisfied else 0.55):
-            comment = self._rating_comment(life, satisfied, T)
+            comment = self._rating_comment(life, satisfied, texts)
         if binary and not satisfied and rng.random() < 0.7:
             reason = BAD_REASONS[self._bad_reason(life)]
         return self._response(life, "csat", ResponseKind.CSAT, self.p.scale, score, given, comment=comment, reason=reason)
 
-    def _rating_comment(self, life: Life, good: bool, T: dict) -> str:
-        bank = T["rating_good"] if good else T["rating_bad"][self._bad_reason(life)]
+    def _rating_comment(self, life: Life, good: bool, texts: dict) -> str:
+        bank = texts["rating_good"] if good else texts["rating_bad"][self._bad_reason(life)]
         return gendered(self.rng.choice(bank), life.customer.female)
 
     def _response(

@@ -23,7 +23,7 @@ from cxpulse.domain import (
     Scale,
 )
 from cxpulse.domain.types import HELP_DESK_COUNTS, HELP_DESK_METRICS
-from cxpulse.ingest import fields as F
+from cxpulse.ingest import fields
 from cxpulse.ingest.base import RowError
 
 __all__ = ["Mapping", "RatingColumn", "load_mapping"]
@@ -105,7 +105,7 @@ class RatingColumn:
             return self.values[key]
         number = v.split(".")[0] if _WHOLE_FLOAT.fullmatch(v) else v
         try:
-            return F.score(number, self.scale, self.column)
+            return fields.score(number, self.scale, self.column)
         except RowError:
             lo, hi = self.scale.bounds
             if self.values:
@@ -360,8 +360,8 @@ def _rating(
     t: dict, column: str, where: str, bad, *, comment: tuple[str, ...] = (), attribute: str = "", importance: str = ""
 ) -> RatingColumn:
     try:
-        kind = F.choice(t.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
-        scale = F.response_scale(kind, t.get("scale"))
+        kind = fields.choice(t.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
+        scale = fields.response_scale(kind, t.get("scale"))
     except RowError as e:
         raise bad(f"{where} {e.field}: {e.reason}") from None
     if kind is ResponseKind.CSI and not attribute:

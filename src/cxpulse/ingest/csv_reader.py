@@ -42,7 +42,7 @@ from cxpulse.domain import (
     TicketEvent,
 )
 from cxpulse.domain.types import FIGURES_OF_RECORD
-from cxpulse.ingest import fields as F
+from cxpulse.ingest import fields
 from cxpulse.ingest.base import Note, Progress, Record, Reject, RowError, Stream
 from cxpulse.ingest.csv_mapping import (
     _EXAMPLE_TIME,
@@ -229,7 +229,7 @@ def _parse_row(
         out: list[Record | Reject | Note] = []
         for i, (kind, obj) in enumerate(objs):
             try:
-                parse.bad += F.screen(kind, obj, parse.names[kind])  # the limits of every store
+                parse.bad += fields.screen(kind, obj, parse.names[kind])  # the limits of every store
             except RowError as e:
                 if i == 0 and m.rows == "tickets":
                     raise  # the ticket itself cannot be stored: the row is rejected
@@ -408,7 +408,7 @@ class _Row:
             imp = row[self.pos[spec.importance]].strip() if spec.importance else ""
             if imp:
                 try:
-                    importance = F.score(imp, Scale.FIVE, spec.importance)
+                    importance = fields.score(imp, Scale.FIVE, spec.importance)
                 except RowError as e:
                     self.bad.append(e)
             comment = ""
@@ -619,7 +619,7 @@ def parse_time(value: str, column: str, formats: tuple[str, ...], tz: ZoneInfo, 
             continue
         if at.tzinfo is None:
             at = at.replace(tzinfo=tz)
-        return F.in_window(at, column)  # 1990 to five years ahead (domain/limits.py)
+        return fields.in_window(at, column)  # 1990 to five years ahead (domain/limits.py)
     raise RowError(column, f"not a time: {v!r} (expected {_describe(formats)})")
 
 

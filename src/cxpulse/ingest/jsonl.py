@@ -26,7 +26,7 @@ from cxpulse.domain import (
     TicketEvent,
     User,
 )
-from cxpulse.ingest import fields as F
+from cxpulse.ingest import fields
 from cxpulse.domain.limits import TEXT_LIMITS, text_problem
 from cxpulse.ingest.base import KINDS, Note, Progress, Record, Reject, RowError, Stream
 
@@ -156,7 +156,7 @@ def _parse_line(path: str, lineno: int, raw: bytes) -> Record | Reject | list[Re
             return Reject(path, lineno, e2.field, e2.reason, _text_of(raw))
     try:
         account = _account(d.get("account"))
-        left_out += F.screen(kind_name, obj)  # the limits of every store, before any write
+        left_out += fields.screen(kind_name, obj)  # the limits of every store, before any write
     except RowError as e:
         return Reject(path, lineno, e.field, e.reason, _text_of(raw))
     record = Record(kind_name, obj, account, path, lineno)
@@ -260,7 +260,7 @@ def _id(d: dict, name: str = "id") -> str:
         return str(v)
     if v is not None and not isinstance(v, str):
         raise RowError(name, f"an id is text (or a whole number), not {v!r}")
-    return F.required_id(d, name)
+    return fields.required_id(d, name)
 
 
 def _text_id(d: dict, name: str) -> str:
@@ -280,7 +280,7 @@ def _text(d: dict, name: str) -> str:
     v = d.get(name, "")
     if v.__class__ is str:
         return v
-    return F.text(d, name)
+    return fields.text(d, name)
 
 
 # `status` of a ticket: one of these; anything else is left out (the default, new, taken)
@@ -307,8 +307,8 @@ def _time(value, name: str, required: bool = True) -> datetime | None:
             tz = at.tzinfo
             if tz is UTC:  # "…Z" and "…+00:00" parse to UTC itself: nothing to convert
                 return at
-            return datetime.combine(at.date(), at.time(), UTC) if tz is None else F.in_window(at, name)
-    return F.timestamp(value, name, required=required)
+            return datetime.combine(at.date(), at.time(), UTC) if tz is None else fields.in_window(at, name)
+    return fields.timestamp(value, name, required=required)
 
 
 def parse_account(d: dict) -> Account:
@@ -323,12 +323,12 @@ def parse_account(d: dict) -> Account:
             )
         except (AttributeError, ValueError, TypeError):
             raise RowError("business_hours", 'expected {"start": "09:00", "end": "17:00", "weekdays": [0,1,2,3,4]}') from None
-    tz = F.text(d, "timezone", "UTC")
+    tz = fields.text(d, "timezone", "UTC")
     try:
         ZoneInfo(tz)
     except Exception:
         raise RowError("timezone", f"{tz!r} is not an IANA timezone such as Europe/Vilnius") from None
-    name = F.text(d, "name") or F.required_id(d, "name")
+    name = fields.text(d, "name") or fields.required_id(d, "name")
     why = text_problem(name, TEXT_LIMITS["account"]["name"])
     if why is not None:
         raise RowError("name", why)
@@ -336,19 +336,19 @@ def parse_account(d: dict) -> Account:
         name=name,
         timezone=tz,
         business_hours=bh,
-        csat_scale=F.choice(d.get("csat_scale"), "csat_scale", Scale, default=Scale.FIVE),
-        min_rated_for_model=F.integer(d.get("min_rated_for_model"), "min_rated_for_model", 300, low=1, high=10**9),
-        alert_below=F.integer(d.get("alert_below"), "alert_below", 40, low=0, high=100),
+        csat_scale=fields.choice(d.get("csat_scale"), "csat_scale", Scale, default=Scale.FIVE),
+        min_rated_for_model=fields.integer(d.get("min_rated_for_model"), "min_rated_for_model", 300, low=1, high=10**9),
+        alert_below=fields.integer(d.get("alert_below"), "alert_below", 40, low=0, high=100),
     )
 
 
 def parse_user(d: dict) -> User:
     return User(
         source_id=_id(d),
-        role=F.role(d.get("role")),
-        name=F.text(d, "name"),
-        email=F.text(d, "email"),
-        locale=F.text(d, "locale"),
+        role=fields.role(d.get("role")),
+        name=fields.text(d, "name"),
+        email=fields.text(d, "email"),
+        locale=fields.text(d, "locale"),
     )
 
 
@@ -392,7 +392,7 @@ def parse_event(d: dict) -> TicketEvent:
     v = get("kind")
     kind = _EVENT_KINDS.get(v) if v.__class__ is str else None
     if kind is None:
-        kind = F.choice(v, "kind", EventKind)
+        kind = fields.choice(v, "kind", EventKind)
     source_id = _id(d)
     ticket_id = _id(d, "ticket_id")
     at = _time(get("at"), "at")
@@ -400,9 +400,9 @@ def parse_event(d: dict) -> TicketEvent:
     v = get("author_role")
     role = _ROLES.get(v) if v.__class__ is str else None
     if role is None:
-        role = F.choice(v, "author_role", Role, default=Role.SYSTEM)
+        role = fields.choice(v, "author_role", Role, default=Role.SYSTEM)
     v = get("public")
-    public = True if v is None else v if v.__class__ is bool else F.boolean(v, "public")
+    public = True if v is None else v if v.__class__ is bool else fields.boolean(v, "public")
     return TicketEvent(
         source_id=source_id,
         ticket_id=ticket_id,
@@ -418,23 +418,23 @@ def parse_event(d: dict) -> TicketEvent:
 
 
 def parse_response(d: dict) -> Response:
-    kind = F.choice(d.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
-    scale = F.response_scale(kind, d.get("scale"))
+    kind = fields.choice(d.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT)
+    scale = fields.response_scale(kind, d.get("scale"))
     imp = d.get("importance")
-    if kind is ResponseKind.CSI and not F.text(d, "attribute"):
+    if kind is ResponseKind.CSI and not fields.text(d, "attribute"):
         raise RowError("attribute", "a CSI answer names its attribute (speed, competence, …)")
     return Response(
         source_id=_id(d),
         given_at=_time(d.get("given_at"), "given_at"),
         kind=kind,
         scale=scale,
-        score=F.score(d.get("score"), scale),
+        score=fields.score(d.get("score"), scale),
         ticket_id=_text_id(d, "ticket_id"),
         customer_id=_text_id(d, "customer_id"),
         agent_id=_text_id(d, "agent_id"),
         channel=_text(d, "channel"),
         attribute=_text(d, "attribute"),
-        importance=None if imp in (None, "") else F.score(imp, Scale.FIVE, "importance"),
+        importance=None if imp in (None, "") else fields.score(imp, Scale.FIVE, "importance"),
         comment=_text(d, "comment"),
         reason=_text(d, "reason"),
     )
@@ -450,8 +450,8 @@ def parse_rating(d: dict) -> Response:
 def parse_invitation(d: dict) -> Invitation:
     return Invitation(
         source_id=_id(d),
-        sent_at=F.timestamp(d.get("sent_at"), "sent_at"),
-        kind=F.choice(d.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT),
+        sent_at=fields.timestamp(d.get("sent_at"), "sent_at"),
+        kind=fields.choice(d.get("kind"), "kind", ResponseKind, default=ResponseKind.CSAT),
         ticket_id=_text_id(d, "ticket_id"),
         customer_id=_text_id(d, "customer_id"),
     )

@@ -70,13 +70,14 @@ in force.
 
 Events: a Comment (or VoiceComment) is a `comment` with the plain `body`, its `public`
 flag and `author_role` from the author's user role — else customer when the author is the
-ticket's requester, else agent (a deleted user is not in users*.json). A Create/Change of
-status, assignee_id, group_id or priority is a `status`/`assignee`/`group`/`priority`
-event, `value_from` = previous_value ("" on Create), `value_to` = value, group ids named
-from groups*.json; one made by Zendesk itself (author -1) has the system role. Audit
-events are timed at their audit's `created_at`, comments at their own. A ticket saved with
-comments only has comment events and no status events (its ticket_metrics numbers are in
-Ticket.metrics).
+ticket's requester, else agent (a deleted user is not in users*.json); one by Zendesk itself
+(author -1: a trigger's, an automation's) is the system's (`ingest.zendesk_authors`, the
+webhooks' rule too). A Create/Change of status, assignee_id, group_id or priority is a
+`status`/`assignee`/`group`/`priority` event, `value_from` = previous_value ("" on
+Create), `value_to` = value, group ids named from groups*.json; one made by Zendesk itself
+(author -1) or by no author has the system role. Audit events are timed at their audit's
+`created_at`, comments at their own. A ticket saved with comments only has comment events
+and no status events (its ticket_metrics numbers are in Ticket.metrics).
 
 Tickets keep every status Zendesk has, `deleted` included (docs/zendesk.md: what each
 stores). `via.channel` is a via type ("email", "web", …) or a via id (a number), stored as
@@ -124,8 +125,9 @@ from cxpulse.domain import (
     due_time,
     due_value,
 )
-from cxpulse.ingest import fields as F
+from cxpulse.ingest import fields
 from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
+from cxpulse.ingest.zendesk_authors import author_role
 
 DOCS = "see docs/zendesk.md"
 BOM = b"\xef\xbb\xbf"
@@ -163,7 +165,6 @@ RECEIVED = {"good": 1, "bad": 0}
 SCORES = ("offered", "unoffered", "good", "bad")
 # How far a legacy rating got: a later version never goes back (a received rating is not offered again).
 STAGE = {"unoffered": 0, "offered": 1, "good": 2, "bad": 2}
-SYSTEM_AUTHORS = frozenset({"", "-1"})  # -1: Zendesk itself (triggers, automations)
 
 # Via ids (numbers) → text. The via types reference maps ids to types (0 web_form, 4 mail,
 # 5 web_service, …); the ones a ticket's `via.channel` shows as words are given as the ticket
@@ -348,8 +349,8 @@ def _channel(via: Any) -> str:
 
 def _parse_metrics(d: dict) -> tuple[str, array]:
     """A ticket_metrics item → (ticket id, [solved_at epoch, *METRICS]) with NaN for missing."""
-    tid = F.required_id(d, "ticket_id")
-    solved = F.timestamp(d.get("solved_at"), "solved_at", required=False)
+    tid = fields.required_id(d, "ticket_id")
+    solved = fields.timestamp(d.get("solved_at"), "solved_at", required=False)
     values = array("d", [solved.timestamp() if solved else math.nan])
     for _, name, part in METRICS:
         if part is None:
@@ -417,8 +418,8 @@ class _Latest:
 
 def _rating_times(d: dict) -> tuple[datetime, datetime]:
     """(given at, offered at) of a rating-file item: updated_at and created_at, each standing in for the other."""
-    created = F.timestamp(d.get("created_at"), "created_at", required=False)
-    updated = F.timestamp(d.get("updated_at"), "updated_at", required=False)
+    created = fields.timestamp(d.get("created_at"), "created_at", required=False)
+    updated = fields.timestamp(d.get("updated_at"), "updated_at", required=False)
     if created is None and updated is None:
         raise RowError("updated_at", "missing time (neither updated_at nor created_at)")
     return updated or created, created or updated  # type: ignore[return-value]
@@ -509,7 +510,7 @@ def _screened(out: Out, path: str, n: int, item: Any) -> Stream:
             continue
         kind, obj = (x.kind, x.obj) if x.__class__ is Record else x  # type: ignore[union-attr,misc]
         try:
-            bad = F.screen(kind, obj, _NAMES)
+            bad = fields.screen(kind, obj, _NAMES)
         except RowError as e:
             if kind in ("ticket", "user"):
                 yield Reject(path, n, e.field, e.reason, _raw(item))
@@ -610,21 +611,21 @@ class _Reader:
     # ---- users and the maps -----------------------------------------------------------
 
     def _user(self, f: _File, n: int, d: dict) -> Out:
-        sid = F.required_id(d)
+        sid = fields.required_id(d)
         bad = _Fields()
-        role = bad.get(lambda: F.role(d.get("role")), Role.CUSTOMER, d.get("role"))
+        role = bad.get(lambda: fields.role(d.get("role")), Role.CUSTOMER, d.get("role"))
         user = User(
             source_id=sid,
             role=role,
-            name=bad.get(lambda: F.text(d, "name"), "", d.get("name")),
-            email=bad.get(lambda: F.text(d, "email"), "", d.get("email")),
-            locale=bad.get(lambda: F.text(d, "locale"), "", d.get("locale")),
+            name=bad.get(lambda: fields.text(d, "name"), "", d.get("name")),
+            email=bad.get(lambda: fields.text(d, "email"), "", d.get("email")),
+            locale=bad.get(lambda: fields.text(d, "locale"), "", d.get("locale")),
         )
         self.roles[user.source_id] = user.role
         return [("user", user), *bad.rejects(str(f.path), n)]
 
     def _group(self, f: _File, n: int, d: dict) -> Out:
-        self.groups[F.required_id(d)] = F.text(d, "name")
+        self.groups[fields.required_id(d)] = fields.text(d, "name")
         return []
 
     def _metric(self, f: _File, n: int, d: dict) -> Out:
@@ -634,13 +635,13 @@ class _Reader:
 
     def _metric_event(self, f: _File, n: int, d: dict) -> Out:
         """A ticket metric event of a resolution metric, kept for its ticket (DUE events come with the ticket)."""
-        eid = F.required_id(d)
-        tid = F.required_id(d, "ticket_id")
-        etype, metric = F.text(d, "type").strip().lower(), F.text(d, "metric").strip().lower()
+        eid = fields.required_id(d)
+        tid = fields.required_id(d, "ticket_id")
+        etype, metric = fields.text(d, "type").strip().lower(), fields.text(d, "metric").strip().lower()
         if metric not in RESOLUTION_METRICS or etype not in SLA_TYPES:
             self.skipped[f"sla:{etype or '?'}:{metric or '?'}"] += 1
             return []
-        at = F.timestamp(d.get("time"), "time")
+        at = fields.timestamp(d.get("time"), "time")
         instance = _id_field(d, "instance_id") or "1"
         target: float | None = None
         if etype == "breach" and d.get("deleted") is True:
@@ -676,7 +677,7 @@ class _Reader:
             try:
                 word = _score_word(d.get("score"), "score")
                 given, sent = _rating_times(d)
-                rid = F.required_id(d)
+                rid = fields.required_id(d)
                 tid = _id_field(d, "ticket_id")
             except (RowError, ValueError):
                 continue
@@ -690,7 +691,7 @@ class _Reader:
         """An item of satisfaction_ratings*.json, unless a later version (or the ticket's own, newer one) wins."""
         word = _score_word(d.get("score"), "score")
         given, sent = _rating_times(d)
-        rid = F.required_id(d)
+        rid = fields.required_id(d)
         tid = _id_field(d, "ticket_id")
         key = tid or f"#{rid}"
         latest = self.latest.get(key)
@@ -706,8 +707,8 @@ class _Reader:
         bad = _Fields()
         customer = bad.get(lambda: _id_field(d, "requester_id"), "", d.get("requester_id"))
         agent = bad.get(lambda: _id_field(d, "assignee_id"), "", d.get("assignee_id"))
-        comment = bad.get(lambda: F.text(d, "comment"), "", d.get("comment"))
-        reason = bad.get(lambda: F.text(d, "reason"), "", d.get("reason"))
+        comment = bad.get(lambda: fields.text(d, "comment"), "", d.get("comment"))
+        reason = bad.get(lambda: fields.text(d, "reason"), "", d.get("reason"))
         out: Out = [("invitation", Invitation(_invitation_id(tid, rid), sent, ResponseKind.CSAT, tid, customer))]
         if word in RECEIVED:
             out.append(("response", Response(
@@ -753,8 +754,8 @@ class _Reader:
             if latest.word != "unoffered":  # offered back then: the rating file knows when
                 sent = datetime.fromtimestamp(latest.sent, UTC)
             rid = rid or latest.rating_id
-        comment = bad.get(lambda: F.text(sr, "comment"), "", sr.get("comment"))
-        reason = bad.get(lambda: F.text(sr, "reason"), "", sr.get("reason"))
+        comment = bad.get(lambda: fields.text(sr, "comment"), "", sr.get("comment"))
+        reason = bad.get(lambda: fields.text(sr, "reason"), "", sr.get("reason"))
         out: Out = [("invitation", Invitation(_invitation_id(tid, rid), sent, ResponseKind.CSAT, tid,
                                               ticket.requester_id))]
         if word in RECEIVED:
@@ -768,7 +769,7 @@ class _Reader:
     # ---- survey responses (the newer CSAT) -----------------------------------------------
 
     def _survey_item(self, f: _File, n: int, d: dict) -> Out:
-        sid = F.required_id(d)
+        sid = fields.required_id(d)
         tid = _survey_ticket(d)
         bad = _Fields()
         customer = bad.get(lambda: _id_field(d, "responder_id"), "", d.get("responder_id"))
@@ -792,8 +793,8 @@ class _Reader:
                     continue
                 try:
                     rating = _survey_rating(a)
-                    rated_at = (F.timestamp(a.get("updated_at"), "answers.updated_at", required=False)
-                                or F.timestamp(a.get("created_at"), "answers.created_at", required=False))
+                    rated_at = (fields.timestamp(a.get("updated_at"), "answers.updated_at", required=False)
+                                or fields.timestamp(a.get("created_at"), "answers.created_at", required=False))
                 except RowError as e:
                     raise RowError(f"answers[{i}].{e.field.split('.', 1)[-1]}", e.reason) from None
             elif atype == "open_ended":
@@ -812,8 +813,8 @@ class _Reader:
                 self.skipped["survey:skipped_answer"] += 1
             else:
                 self.skipped[f"survey:{atype}"] += 1
-        created = F.timestamp(d.get("created_at"), "created_at", required=False)
-        updated = F.timestamp(d.get("updated_at"), "updated_at", required=False)
+        created = fields.timestamp(d.get("created_at"), "created_at", required=False)
+        updated = fields.timestamp(d.get("updated_at"), "updated_at", required=False)
         given = rated_at or updated or created
         sent = created or given
         if sent is None or (rating is not None and given is None):
@@ -848,8 +849,8 @@ class _Reader:
 
     def _parse_ticket(self, d: dict, bad: _Fields) -> tuple[Ticket, datetime | None]:
         """The ticket; only its id and created_at are required, any other bad field is left out in `bad`."""
-        tid = F.required_id(d)
-        created = F.timestamp(d.get("created_at"), "created_at")
+        tid = fields.required_id(d)
+        created = fields.timestamp(d.get("created_at"), "created_at")
         group_id = bad.get(lambda: _id_field(d, "group_id"), "", d.get("group_id"))
         values = self.metrics.get(tid)
         metrics: dict[str, float] = {}
@@ -862,7 +863,7 @@ class _Reader:
                     metrics[key] = v
 
         def text(name: str, default: str = "") -> str:
-            return bad.get(lambda: F.text(d, name, default), default, d.get(name))
+            return bad.get(lambda: fields.text(d, name, default), default, d.get(name))
 
         def ident(name: str) -> str:
             return bad.get(lambda: _id_field(d, name), "", d.get(name))
@@ -870,7 +871,7 @@ class _Reader:
         ticket = Ticket(
             source_id=tid,
             created_at=created,  # type: ignore[arg-type]
-            updated_at=bad.get(lambda: F.timestamp(d.get("updated_at"), "updated_at", required=False), None,
+            updated_at=bad.get(lambda: fields.timestamp(d.get("updated_at"), "updated_at", required=False), None,
                                d.get("updated_at")),
             subject=text("subject"),
             description=text("description"),
@@ -884,7 +885,7 @@ class _Reader:
             solved_at=solved_at,
             metrics=metrics,
         )
-        own_due = bad.get(lambda: F.timestamp(d.get("due_at"), "due_at", required=False), None, d.get("due_at"))
+        own_due = bad.get(lambda: fields.timestamp(d.get("due_at"), "due_at", required=False), None, d.get("due_at"))
         return ticket, own_due
 
     def _due_events(self, tid: str, own_due: datetime | None) -> tuple[list[Record], datetime | None]:
@@ -950,29 +951,21 @@ class _Reader:
 
     # ---- events -----------------------------------------------------------------------
 
-    def _author_role(self, author_id: str, ticket_id: str) -> Role:
-        role = self.roles.get(author_id)
-        if role is not None:
-            return role
-        if author_id and author_id == self.requesters.get(ticket_id):
-            return Role.CUSTOMER
-        return Role.AGENT
-
     def _comment(self, c: dict, ticket_id: str, at: datetime, author_id: str, bad: _Fields) -> TicketEvent:
         author = _id_field(c, "author_id") or author_id
         public = c.get("public")  # the usual true/false and text go straight in (the fast path of every comment)
         if not isinstance(public, bool):
-            public = bad.get(lambda: F.boolean(c.get("public"), "public"), True, c.get("public"))
+            public = bad.get(lambda: fields.boolean(c.get("public"), "public"), True, c.get("public"))
         body = c.get("body")
         if not isinstance(body, str) or not body:
-            body = bad.get(lambda: F.text(c, "body") or F.text(c, "plain_body"), "", c.get("body"))
+            body = bad.get(lambda: fields.text(c, "body") or fields.text(c, "plain_body"), "", c.get("body"))
         return TicketEvent(
-            source_id=F.required_id(c),
+            source_id=fields.required_id(c),
             ticket_id=ticket_id,
             at=at,
             kind=EventKind.COMMENT,
             author_id=author,
-            author_role=self._author_role(author, ticket_id),
+            author_role=author_role(author, self.requesters.get(ticket_id, ""), self.roles.get(author)),
             public=public,
             body=body,
         )
@@ -985,19 +978,20 @@ class _Reader:
         if kind is EventKind.GROUP:
             new, old = self._group_name(new), self._group_name(old)
         return TicketEvent(
-            source_id=F.required_id(ev),
+            source_id=fields.required_id(ev),
             ticket_id=ticket_id,
             at=at,
             kind=kind,
             author_id=author_id,
-            author_role=Role.SYSTEM if author_id in SYSTEM_AUTHORS else self._author_role(author_id, ticket_id),
+            author_role=author_role(author_id, self.requesters.get(ticket_id, ""), self.roles.get(author_id))
+            if author_id else Role.SYSTEM,  # a change with no author is the system's
             value_from=old,
             value_to=new,
         )
 
     def _audit(self, f: _File, n: int, audit: dict) -> Out:
         ticket_id = _id_field(audit, "ticket_id") or f.ticket_id
-        at = F.timestamp(audit.get("created_at"), "created_at")
+        at = fields.timestamp(audit.get("created_at"), "created_at")
         author_id = _id_field(audit, "author_id")
         events = audit.get("events") or []
         if not isinstance(events, list):
@@ -1037,7 +1031,7 @@ class _Reader:
         return None
 
     def _comment_item(self, f: _File, n: int, c: dict) -> Out:
-        at = F.timestamp(c.get("created_at"), "created_at")
+        at = fields.timestamp(c.get("created_at"), "created_at")
         bad = _Fields()
         event = self._comment(c, f.ticket_id, at, "", bad)  # type: ignore[arg-type]
         return [("event", event), *bad.rejects(str(f.path), n)]

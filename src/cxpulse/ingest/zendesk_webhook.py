@@ -28,6 +28,10 @@ Two shapes are read, told apart by the top-level keys:
    `latest_comment` {id, body or value, is_public or public, author_id, author_role,
    created_at}. A status event records the status as of `updated_at` (`from` unknown).
 
+Authors: as in an export (`ingest.zendesk_authors`) — Zendesk itself (-1) is the system,
+else the role the body gives (`is_staff`, `author_role`), else customer when the author is
+the requester, else agent; no author and no role is the system.
+
 Empty strings (a placeholder with nothing to show) count as absent. The caller merges
 `fields` over the stored ticket, so a field the payload does not carry keeps its value.
 Source ids: a comment keeps Zendesk's comment id (the same id an export's audit carries,
@@ -44,11 +48,11 @@ from datetime import datetime
 from typing import Any
 
 from cxpulse.domain import EventKind, Role, TicketEvent
-from cxpulse.ingest import fields as F
+from cxpulse.ingest.fields import boolean, timestamp
 from cxpulse.ingest.base import RowError
+from cxpulse.ingest.zendesk_authors import author_role
 
 EVENT_PREFIX = "zen:event-type:ticket."
-SYSTEM_AUTHORS = frozenset({"", "-1"})  # -1: Zendesk itself (triggers, automations)
 CHANGES = {
     "status_changed": EventKind.STATUS,
     "agent_assignment_changed": EventKind.ASSIGNEE,
@@ -100,7 +104,7 @@ def _event_webhook(body: dict, kind: str) -> WebhookUpdate:
     ticket_id = _text(detail.get("id")) or _subject_id(body.get("subject"))
     if not ticket_id:
         raise RowError("detail.id", "missing: the ticket's id")
-    at = F.timestamp(body.get("time"), "time", required=False) or _time(detail, "updated_at", "detail.updated_at")
+    at = timestamp(body.get("time"), "time", required=False) or _time(detail, "updated_at", "detail.updated_at")
     if at is None:
         raise RowError("time", "missing: when the event happened")
     event = body.get("event") if isinstance(body.get("event"), dict) else {}
@@ -149,14 +153,11 @@ def _comment(c: Any, ticket_id: str, at: datetime, requester: str) -> TicketEven
     author = c.get("author") if isinstance(c.get("author"), dict) else {}
     author_id = _text(author.get("id")) or _text(c.get("author_id"))
     staff = author.get("is_staff")
-    if isinstance(staff, bool):
-        role = Role.AGENT if staff else Role.CUSTOMER
-    else:
-        role = _role(author_id, requester)
+    role = _role(author_id, requester, (Role.AGENT if staff else Role.CUSTOMER) if isinstance(staff, bool) else None)
     public = c.get("is_public", c.get("public"))
     return TicketEvent(
         source_id=cid, ticket_id=ticket_id, at=at, kind=EventKind.COMMENT, author_id=author_id, author_role=role,
-        public=F.boolean(public, "event.comment.is_public"), body=_text(c.get("body")),
+        public=boolean(public, "event.comment.is_public"), body=_text(c.get("body")),
     )
 
 
@@ -201,7 +202,7 @@ def _trigger(t: dict) -> WebhookUpdate:
     due = t.get("due_at") if t.get("due_at") not in (None, "") else t.get("due_date")
     if due not in (None, ""):  # {{ticket.due_date_with_timestamp}}: a task's due date
         try:
-            update.fields["due_at"] = F.timestamp(due, "ticket.due_at", required=False)
+            update.fields["due_at"] = timestamp(due, "ticket.due_at", required=False)
         except RowError as e:
             update.left_out.append(e)
     # Zendesk's *_with_timestamp placeholders stop at the minute ("2013-12-12T05:35Z"):
@@ -222,14 +223,14 @@ def _trigger(t: dict) -> WebhookUpdate:
 def _trigger_comment(c: dict, ticket_id: str, at: datetime, stamp: str, requester: str) -> TicketEvent:
     author = _text(c.get("author_id"))
     role_text = _text(c.get("author_role")).lower()
-    role = {"agent": Role.AGENT, "admin": Role.AGENT, "end-user": Role.CUSTOMER, "end_user": Role.CUSTOMER,
-            "customer": Role.CUSTOMER}.get(role_text) or _role(author, requester)
+    role = _role(author, requester, {"agent": Role.AGENT, "admin": Role.AGENT, "end-user": Role.CUSTOMER,
+                                     "end_user": Role.CUSTOMER, "customer": Role.CUSTOMER}.get(role_text))
     public = c.get("is_public", c.get("public"))
     return TicketEvent(
         source_id=_text(c.get("id")) or f"zd-trigger-{ticket_id}-comment-{stamp}-{_digest(c)}", ticket_id=ticket_id,
         at=_time(c, "created_at", "ticket.latest_comment.created_at") or at, kind=EventKind.COMMENT,
         author_id=author, author_role=role,
-        public=F.boolean(None if public == "" else public, "ticket.latest_comment.is_public"),
+        public=boolean(None if public == "" else public, "ticket.latest_comment.is_public"),
         body=_text(c.get("body")) or _text(c.get("value")),
     )
 
@@ -258,7 +259,7 @@ def _time(d: dict, name: str, label: str) -> datetime | None:
     v = d.get(name)
     if v in (None, ""):
         return None
-    return F.timestamp(v, label, required=False)
+    return timestamp(v, label, required=False)
 
 
 def _present(values: dict[str, Any]) -> dict[str, Any]:
@@ -269,9 +270,9 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _role(author_id: str, requester_id: str) -> Role:
-    if author_id in SYSTEM_AUTHORS:
-        return Role.SYSTEM
-    if requester_id and author_id == requester_id:
-        return Role.CUSTOMER
-    return Role.AGENT
+def _role(author_id: str, requester_id: str, known: Role | None = None) -> Role:
+    """The export's rule (`zendesk_authors.author_role`: Zendesk itself, -1, is the system);
+    a body that names no author and no role is the system's."""
+    if not author_id:
+        return Role.SYSTEM if known is None else known
+    return author_role(author_id, requester_id, known)

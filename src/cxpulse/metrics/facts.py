@@ -31,7 +31,11 @@ from cxpulse.domain.types import (
 )
 from cxpulse.metrics.business_hours import business_minutes
 
-__all__ = ["TicketFacts", "done_at_end", "facts_from_metrics", "ticket_facts", "with_help_desk_figures"]
+__all__ = [
+    "KPIS", "KPI_NAMES", "Kpi", "TicketFacts", "done_at_end", "end_of", "facts_from_metrics", "is_description",
+    "ticket_facts",
+    "with_help_desk_figures",
+]
 
 # The requester is waiting in these states; `pending` waits on the requester, and a
 # solved or closed ticket waits on nobody (Zendesk's requester wait time, same rule).
@@ -86,17 +90,65 @@ class TicketFacts:
     due_at: datetime | None = None  # the promise to the customer in force at as_of (latest DUE event before t)
 
 
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    """One per-ticket KPI: a field of `TicketFacts` at the end of a ticket's life, a column of
+    `ticket_kpis`, a key of the API's `kpis`. A duration (float, minutes) may be missing —
+    no reply yet, no business hours — so it is nullable; a count or a flag always has a value."""
+
+    name: str
+    type: type  # float, int or bool
+    unit: str  # "minutes", "count" or "flag"
+
+    @property
+    def nullable(self) -> bool:
+        return self.type is float
+
+
+# The KPI names, declared once: storage's columns and queries, the report, the API's
+# schema and the ticket rows are all derived from this tuple, in this order.
+KPIS: tuple[Kpi, ...] = (
+    Kpi("first_reply_minutes", float, "minutes"),
+    Kpi("first_reply_bh_minutes", float, "minutes"),  # business hours; None when the account sets none
+    Kpi("full_resolution_minutes", float, "minutes"),
+    Kpi("full_resolution_bh_minutes", float, "minutes"),
+    Kpi("requester_wait_minutes", float, "minutes"),
+    Kpi("requester_wait_bh_minutes", float, "minutes"),
+    Kpi("agent_replies", int, "count"),
+    Kpi("customer_messages", int, "count"),
+    Kpi("reopens", int, "count"),
+    Kpi("reassignments", int, "count"),
+    Kpi("group_transfers", int, "count"),
+    Kpi("one_touch", bool, "flag"),
+    Kpi("solved", bool, "flag"),
+)
+KPI_NAMES: tuple[str, ...] = tuple(k.name for k in KPIS)
+
+
 def _minutes(delta: timedelta) -> float:
     seconds = delta.total_seconds()
     return seconds / 60.0 if seconds > 0.0 else 0.0
 
 
-def _end_of(ticket: Ticket, last_event_at: datetime | None) -> datetime:
+def end_of(ticket: Ticket, last_event_at: datetime | None = None) -> datetime:
+    """The end of a ticket's known life: the latest of its last event, `solved_at`,
+    `updated_at` and `created_at`. Without events (`last_event_at=None`) it is when a
+    ticket's help-desk metrics describe it (`facts_from_metrics`)."""
     end = ticket.created_at
     for t in (last_event_at, ticket.solved_at, ticket.updated_at):
         if t is not None and t > end:
             end = t
     return end
+
+
+def is_description(comment: TicketEvent, created_at: datetime, description: str) -> bool:
+    """Whether a ticket's first comment is its description rather than a reply: written
+    by an agent (opening a ticket for a customer) at creation, within `DESCRIPTION_SLACK`,
+    or repeating the ticket's `description` (given stripped). Such a comment answers
+    nothing: it is neither a first reply nor an agent reply."""
+    return comment.author_role == _AGENT and (
+        comment.at - created_at <= DESCRIPTION_SLACK or (bool(description) and comment.body.strip() == description)
+    )
 
 
 def ticket_facts(
@@ -131,7 +183,7 @@ def ticket_facts(
     evs = events if in_order else sorted(events, key=_ORDER)
     created = ticket.created_at
     if as_of is None:
-        end = _end_of(ticket, evs[-1].at if evs else None)
+        end = end_of(ticket, evs[-1].at if evs else None)
         n = len(evs)
     else:
         end = as_of
@@ -169,10 +221,7 @@ def ticket_facts(
             role = ev.author_role
             if not seen_comment:
                 seen_comment = True
-                if role == _AGENT and (
-                    ev.at - created <= DESCRIPTION_SLACK
-                    or (description and ev.body.strip() == description)
-                ):
+                if is_description(ev, created, description):
                     continue  # an agent-written description opens the ticket; it answers nothing
             if role == _AGENT:
                 if ev.public:
@@ -238,15 +287,12 @@ def ticket_facts(
                 break
 
     if not saw_status:
-        current = ticket.status.strip().lower() or "new"
-        done = current in DONE_STATES
-        change_at = ticket.solved_at if done and ticket.solved_at is not None else ticket.updated_at
-        if current != "new" and change_at is not None and change_at <= end:
-            segments.append((created, change_at))  # `new` until then
-            if done:
-                solve_at = change_at
-            status = current
-            seg_start = change_at
+        took = _status_fallback(ticket, end)
+        if took is not None:
+            status, seg_start = took
+            segments.append((created, seg_start))  # `new` until then
+            if status in DONE_STATES:
+                solve_at = seg_start
     if status in WAIT_STATES:
         segments.append((seg_start, end))
 
@@ -257,15 +303,12 @@ def ticket_facts(
 
     solved = status in DONE_STATES
     solved_at = solve_at if solved else None
-    first_reply_bh = full_resolution_bh = wait_bh = None
-    if hours is not None:
-        if first_reply_at is not None:
-            first_reply_bh = business_minutes(created, first_reply_at, hours, tz)
-        if solved_at is not None:
-            full_resolution_bh = business_minutes(created, solved_at, hours, tz)
-        wait_bh = 0.0
-        for a, b in segments:
-            wait_bh += business_minutes(a, b, hours, tz)
+    if hours is None:
+        first_reply_bh = full_resolution_bh = wait_bh = None
+    else:
+        first_reply_bh, full_resolution_bh, wait_bh = _business_figures(
+            created, first_reply_at, solved_at, segments, hours, tz
+        )
 
     return TicketFacts(
         as_of=end,
@@ -298,6 +341,38 @@ def ticket_facts(
     )
 
 
+def _status_fallback(ticket: Ticket, end: datetime) -> tuple[str, datetime] | None:
+    """(status, since) for a source with no STATUS event before t: the ticket's current
+    status, from the moment it took it — `solved_at` for solved/closed (else
+    `updated_at`), `updated_at` otherwise — when that moment is known and not after
+    `end`. None: the ticket is still `new` as of `end`, as it was from creation."""
+    current = ticket.status.strip().lower() or "new"
+    if current == "new":
+        return None
+    change_at = ticket.solved_at if current in DONE_STATES and ticket.solved_at is not None else ticket.updated_at
+    if change_at is None or change_at > end:
+        return None
+    return current, change_at
+
+
+def _business_figures(
+    created: datetime,
+    first_reply_at: datetime | None,
+    solved_at: datetime | None,
+    wait_spans: list[tuple[datetime, datetime]],
+    hours: BusinessHours,
+    tz: str,
+) -> tuple[float | None, float | None, float]:
+    """(first reply, full resolution, requester wait) in business minutes: the same spans
+    as the calendar figures, counted in the account's business hours in timezone `tz`."""
+    first_reply = None if first_reply_at is None else business_minutes(created, first_reply_at, hours, tz)
+    resolution = None if solved_at is None else business_minutes(created, solved_at, hours, tz)
+    wait = 0.0
+    for a, b in wait_spans:
+        wait += business_minutes(a, b, hours, tz)
+    return first_reply, resolution, wait
+
+
 def _metric(metrics: dict[str, float], key: str) -> float | None:
     value = metrics.get(key)
     if value is None or value == "":
@@ -314,7 +389,7 @@ def facts_from_metrics(ticket: Ticket, *, as_of: datetime | None = None) -> Tick
     Missing metrics: counts are 0; the requester wait falls back to the calendar time
     the ticket was not yet solved (an upper bound); the rest stay None.
     """
-    end = _end_of(ticket, None)
+    end = end_of(ticket)
     if as_of is None:
         as_of = end
     elif as_of < end:

@@ -101,6 +101,8 @@ class RatingHistory:
         self._customers: dict[str, _Series] = {}
         # the scored ticket's own ratings, to take back out of a count: (ts, agent, customer, satisfied)
         self._own: dict[str, list[tuple[float, str, str, bool]]] = {}
+        # (time, the account's answer, the agents' answers) of the last time `context` was asked
+        self._kept: tuple[float, tuple[int, float], dict[str, tuple[int, float]]] | None = None
         rows = sorted(((r.at.timestamp(), r) for r in ratings), key=lambda p: p[0])
         for ts, r in rows:
             ok = bool(r.satisfied)
@@ -160,12 +162,26 @@ class RatingHistory:
     def context(
         self, agent_id: str, customer_id: str, *, before: datetime, exclude_ticket: str
     ) -> tuple[int, float, int, float, int, float]:
-        """The three answers at once (agent, customer, account), one timestamp conversion."""
+        """The three answers at once (agent, customer, account), one timestamp conversion.
+
+        A batch scored at one time (`cxpulse score --open`: every ticket as of now) asks
+        the same agent and account questions again and again: for a ticket with no
+        ratings of its own to take out, those answers are kept for the last time asked."""
         ts = before.timestamp()
-        an, ash = self._agent_ts(agent_id, ts, exclude_ticket)
         cn, csh = self._customer_ts(customer_id, ts, exclude_ticket)
-        n, sh = self._account_ts(ts, exclude_ticket)
-        return an, ash, cn, csh, n, sh
+        if exclude_ticket in self._own:
+            an, ash = self._agent_ts(agent_id, ts, exclude_ticket)
+            n, sh = self._account_ts(ts, exclude_ticket)
+            return an, ash, cn, csh, n, sh
+        kept = self._kept
+        if kept is None or kept[0] != ts:
+            kept = self._kept = (ts, self._account_ts(ts, exclude_ticket), {})
+        agents = kept[2]
+        agent = agents.get(agent_id)
+        if agent is None:
+            agent = agents[agent_id] = self._agent_ts(agent_id, ts, exclude_ticket)
+        n, sh = kept[1]
+        return agent[0], agent[1], cn, csh, n, sh
 
     # --- internals on epoch seconds ------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Honest figures for a satisfaction model: weighted AUC, Brier score, calibration, the card.
+"""Honest figures for a satisfaction model: weighted AUC, Brier score, calibration, the card,
+and `evaluate`, which fits a model on older tickets and measures it on newer ones.
 
 Every figure is weighted so that each ticket counts once however many snapshots it has
 (DESIGN.md, "Satisfaction prediction"): a ticket with five agent replies must not weigh
@@ -20,10 +21,11 @@ from cxpulse.ml.textvec import MAX_CHARS
 
 if TYPE_CHECKING:
     from cxpulse.ml.features import Snapshot
+    from cxpulse.ml.model import SatisfactionModel
 
 __all__ = [
     "NO_BETTER_THAN_CHANCE", "ModelCard", "TrainingSet", "auc_interval", "better_than_chance", "brier",
-    "calibration_table", "roc_auc", "ticket_weights", "verdict",
+    "calibration_table", "evaluate", "roc_auc", "ticket_weights", "verdict",
 ]
 
 
@@ -284,3 +286,73 @@ class ModelCard:
         d["window"] = tuple(d.get("window") or ("", ""))
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def evaluate(
+    train: TrainingSet,
+    test: TrainingSet,
+    *,
+    early: dict[str, TrainingSet] | None = None,
+    learner: str = "auto",
+    seed: int = 0,
+    model: SatisfactionModel | None = None,
+) -> dict:
+    """Fit on `train` (the older tickets), measure on `test` (the newer ones).
+
+    Returns the card's figures: auc with its 95% DeLong interval (auc_low, auc_high;
+    tickets, not snapshots, are the observations) and better_than_chance (False when the
+    interval holds 0.5), brier, base_rate (of the test tickets),
+    baseline_brier (the training base rate predicted for everyone), calibration,
+    early_auc (AUC on the `early` snapshot sets, e.g. before the first reply) with
+    early_auc_low and early_auc_high, n_train,
+    n_test (tickets), n_train_snapshots, n_test_snapshots, top_features. A figure that
+    cannot be computed (one class only) is None.
+    """
+    if model is None:
+        from cxpulse.ml.model import SatisfactionModel  # here: that module imports this one
+
+        model = SatisfactionModel(learner=learner, seed=seed)
+    m = model
+    m.fit(train)
+    p = m.predict_proba(test.snapshots)
+    y, w = test.labels, test.weights
+
+    def num(x: float) -> float | None:
+        return None if x is None or math.isnan(x) else round(float(x), 4)
+
+    def interval(ts: TrainingSet, probs: np.ndarray) -> tuple[float | None, float | None, float | None]:
+        if not len(ts):
+            return None, None, None
+        auc, low, high = auc_interval(ts.labels, probs, ts.weights, groups=ts.ticket_ids)
+        return num(auc), num(low), num(high)
+
+    early_auc: dict[str, float | None] = {}
+    early_low: dict[str, float | None] = {}
+    early_high: dict[str, float | None] = {}
+    for name, ts in (early or {}).items():
+        probs = m.predict_proba(ts.snapshots) if len(ts) else np.array([])
+        early_auc[name], early_low[name], early_high[name] = interval(ts, probs)
+    auc, auc_low, auc_high = interval(test, p)
+    baseline = np.full(len(y), m.base_rate_)
+    return {
+        "learner": m.learner,
+        "chosen": m.learner_,
+        "candidates": list(m.candidates_),
+        "auc": auc,
+        "auc_low": auc_low,
+        "auc_high": auc_high,
+        "better_than_chance": better_than_chance(auc_low, auc_high),
+        "verdict": verdict(auc, auc_low, auc_high),
+        "brier": num(brier(y, p, w)) if len(y) else None,
+        "base_rate": num(test.base_rate) if len(y) else None,
+        "baseline_brier": num(brier(y, baseline, w)) if len(y) else None,
+        "calibration": calibration_table(y, p, w) if len(y) else [],
+        "early_auc": early_auc,
+        "early_auc_low": early_low,
+        "early_auc_high": early_high,
+        "n_train": train.n_tickets,
+        "n_test": test.n_tickets,
+        "n_train_snapshots": len(train),
+        "n_test_snapshots": len(test),
+        "top_features": m.top_features_[:10],
+    }

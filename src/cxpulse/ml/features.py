@@ -38,9 +38,10 @@ from zoneinfo import ZoneInfo
 from cxpulse.domain.types import Account, EventKind, Role, Ticket, TicketEvent
 from cxpulse.metrics.business_hours import business_minutes
 from cxpulse.metrics.facts import (
-    DESCRIPTION_SLACK,
     TicketFacts,
+    end_of,
     facts_from_metrics,
+    is_description,
     ticket_facts,
 )
 from cxpulse.ml.context import RatingHistory
@@ -133,15 +134,6 @@ def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
 
 
-def _end(ticket: Ticket) -> datetime:
-    """When a metrics-only ticket's help-desk KPIs describe it (as facts_from_metrics)."""
-    end = ticket.created_at
-    for t in (ticket.solved_at, ticket.updated_at):
-        if t is not None and t > end:
-            end = t
-    return end
-
-
 class _Ticket:
     """A ticket's events sorted once, its comments split by author, its local creation time."""
 
@@ -153,7 +145,7 @@ class _Ticket:
     def __init__(self, ticket: Ticket, events: Sequence[TicketEvent], account: Account) -> None:
         self.ticket = ticket
         self.events = evs = _in_order(events)
-        self.metrics_end = _end(ticket) if ticket.metrics else None
+        self.metrics_end = end_of(ticket) if ticket.metrics else None
         self.hours = account.business_hours
         self.tz = account.timezone
         local = ticket.created_at.astimezone(_zone(account.timezone))
@@ -177,7 +169,7 @@ class _Ticket:
             body = ev.body
             if first:
                 first = False
-                if role == _AGENT and (ev.at - created <= DESCRIPTION_SLACK or (desc and body.strip() == desc)):
+                if is_description(ev, created, desc):
                     role = _CUSTOMER
             if role == _CUSTOMER:
                 if desc_repeat < 0 and desc and body.strip() == desc:
@@ -395,7 +387,7 @@ def training_times(
         # the help desk's metrics are all there is (as `_Ticket.facts` decides it)
         evs = evs[: bisect_left(evs, until, key=_AT)]
     if not evs and ticket.metrics:
-        end = _end(ticket)
+        end = end_of(ticket)
         if until is None or end <= until:
             return [end]
         solve = ticket.solved_at

@@ -7,20 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
-
 from cxpulse.domain import BusinessHours, InvalidQuery, NotFound, Scale
 from cxpulse.storage import Store
-from cxpulse.storage import tables as T
+from cxpulse.storage.accounts import raw_row_counts
 from cxpulse.storage.store import StoredAccount
 
 
 def account_overview(store: Store) -> list[dict]:
-    counts: dict[str, dict[int, int]] = {}
     with store.engine.connect() as conn:
-        for name, table in (("tickets", T.tickets), ("events", T.ticket_events), ("responses", T.responses)):
-            q = select(table.c.account_id, func.count()).group_by(table.c.account_id)
-            counts[name] = {aid: n for aid, n in conn.execute(q)}
+        counts = raw_row_counts(conn)
     return [
         {
             "name": a.name,

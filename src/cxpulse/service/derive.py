@@ -12,13 +12,13 @@ import gc
 import logging
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from operator import attrgetter
 
 from cxpulse.domain import EventKind, Ticket
 from cxpulse.domain.limits import EARLIEST, latest, within_window
 from cxpulse.domain.types import FIGURES_OF_RECORD
 from cxpulse.metrics.facts import (
+    KPI_NAMES,
     TicketFacts,
     done_at_end,
     facts_from_metrics,
@@ -29,14 +29,14 @@ from cxpulse.service.load import Touched
 from cxpulse.service.processes import die_with_parent, process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import stale
-from cxpulse.storage import tables as T
-from cxpulse.storage.engine import make_engine
+from cxpulse.storage.engine import Connection, Engine, make_engine
 from cxpulse.storage.histories import (
     delete_kpis,
     insert_kpis,
     ticket_histories,
     ticket_ids,
 )
+from cxpulse.storage.responses import response_day_span, response_days, set_response_days
 from cxpulse.storage.rollups import refresh_rollups
 from cxpulse.storage.rows import aware_utc, local_day, naive_utc
 
@@ -45,6 +45,9 @@ log = logging.getLogger("cxpulse.derive")
 KPI_BATCH = 5000
 # Below this many tickets one process is quicker than starting workers.
 PARALLEL_MIN_TICKETS = 20_000
+
+
+_kpi_values = attrgetter(*KPI_NAMES)  # a TicketFacts' KPIs, in KPI_NAMES' order
 
 
 def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
@@ -58,20 +61,8 @@ def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
         "category": ticket.category,
         "agent_id": facts.assignee_id or ticket.assignee_id,
         "status": facts.status,
-        "solved": facts.solved,
         "solved_day": local_day(facts.solved_at, tz) if facts.solved_at else None,
-        "one_touch": facts.one_touch,
-        "first_reply_minutes": facts.first_reply_minutes,
-        "first_reply_bh_minutes": facts.first_reply_bh_minutes,
-        "full_resolution_minutes": facts.full_resolution_minutes,
-        "full_resolution_bh_minutes": facts.full_resolution_bh_minutes,
-        "requester_wait_minutes": facts.requester_wait_minutes,
-        "requester_wait_bh_minutes": facts.requester_wait_bh_minutes,
-        "agent_replies": facts.agent_replies,
-        "customer_messages": facts.customer_messages,
-        "reopens": facts.reopens,
-        "reassignments": facts.reassignments,
-        "group_transfers": facts.group_transfers,
+        **dict(zip(KPI_NAMES, _kpi_values(facts))),
         "source": facts.source,
         "due_at": naive_utc(facts.due_at),
         "solved_at": naive_utc(facts.solved_at),
@@ -191,16 +182,14 @@ def _in_window(histories, acc: StoredAccount) -> Iterator[tuple[Ticket, list]]:
 
 def _restamp_response_days(conn: Connection, acc: StoredAccount) -> None:
     """Local days follow the account's timezone; after a timezone change they move."""
-    r = T.responses
     tz = acc.tz
     end = latest()
     changed = [
-        {"b_id": rid, "day": local_day(at, tz)}
-        for rid, at, day in conn.execute(select(r.c.id, r.c.given_at, r.c.day).where(r.c.account_id == acc.id))
+        (rid, local_day(at, tz))
+        for rid, at, day in response_days(conn, acc.id)
         if EARLIEST <= aware_utc(at) <= end and local_day(at, tz) != day  # an absurd stored time keeps its day
     ]
-    if changed:
-        conn.execute(update(r).where(r.c.id == bindparam("b_id")).values(day=bindparam("day")), changed)
+    set_response_days(conn, changed)
 
 
 @dataclass
@@ -296,15 +285,4 @@ def _derive(
 
 def _response_days_of_tickets(conn: Connection, acc: StoredAccount, ids: Collection[str]):
     """A changed ticket moves its responses' channel/group/agent: those days need recounting."""
-    r = T.responses
-    lo = hi = None
-    ids = list(ids)
-    for i in range(0, len(ids), 2000):
-        q = select(func.min(r.c.day), func.max(r.c.day)).where(
-            r.c.account_id == acc.id, r.c.ticket_id.in_(ids[i : i + 2000])
-        )
-        a, b = conn.execute(q).one()
-        if a is not None:
-            lo = a if lo is None or a < lo else lo
-            hi = b if hi is None or b > hi else hi
-    return lo, hi
+    return response_day_span(conn, acc.id, ids)

@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-
 from cxpulse.domain import is_satisfied
 from cxpulse.storage import Store
 from cxpulse.storage import queries as Q
-from cxpulse.storage import tables as T
 from cxpulse.text import Term, overrepresented_terms
 
 
@@ -64,15 +61,6 @@ def ticket_comments(store: Store, account: str, ticket_id: str) -> list[dict]:
     first — what a list page links to when it shortens a long comment. Another account's
     ticket is simply not found here (an empty list)."""
     acc = store.account(account)
-    r, tk = T.responses, T.tickets
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(r.c.kind, r.c.scale, r.c.score, r.c.given_at, r.c.comment, r.c.reason)
-            .where(r.c.account_id == acc.id, r.c.ticket_id == ticket_id)
-            .order_by(r.c.given_at, r.c.id)
-        ).all()
-        subject = conn.execute(
-            select(tk.c.subject).where(tk.c.account_id == acc.id, tk.c.source_id == ticket_id)
-        ).scalar()
-    return [{"kind": x.kind, "scale": x.scale, "score": x.score, "given_at": x.given_at.isoformat(),
-             "comment": x.comment, "reason": x.reason, "subject": subject} for x in rows]
+        rows = Q.ticket_comments(conn, acc.id, ticket_id)
+    return [{**x, "given_at": x["given_at"].isoformat()} for x in rows]

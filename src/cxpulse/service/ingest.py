@@ -17,9 +17,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
 from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent, due_value
 from cxpulse.domain.limits import ID, text_problem
 from cxpulse.ingest.base import Record, RowError
@@ -37,8 +34,8 @@ from cxpulse.service.derive import refresh, rescore_marked
 from cxpulse.service.load import LoadResult, Touched, load
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
-from cxpulse.storage import rows as R
-from cxpulse.storage import tables as T
+from cxpulse.storage.errors import WriteConflict
+from cxpulse.storage.tickets import stored_ticket
 
 MAX_ITEMS = 1000
 WAIT_SECONDS = 120.0  # `wait=true` answers after this at the latest (refreshed: false)
@@ -185,7 +182,7 @@ def _load(store: Store, account: str, records: list[Record]) -> LoadResult:
     for attempt in range(3):
         try:
             return load(store, records, account=account, follow_up=True)
-        except IntegrityError:
+        except WriteConflict:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
@@ -223,10 +220,7 @@ def ingest_zendesk(app: App | Store, account: str, body: Any, *, wait: bool = Fa
     store = app.store
     acc = store.account(account)
     with store.engine.connect() as conn:
-        row = conn.execute(
-            select(T.tickets).where(T.tickets.c.account_id == acc.id, T.tickets.c.source_id == update.ticket_id)
-        ).first()
-    stored = R.ticket_of(row) if row is not None else None
+        stored = stored_ticket(conn, acc.id, update.ticket_id)
     as_of = update.fields.get("updated_at", update.at)
     if stored is not None and stored.updated_at is not None and as_of < stored.updated_at:
         ticket = stored  # a late or repeated delivery: the stored ticket is newer, keep it

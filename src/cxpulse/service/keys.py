@@ -14,11 +14,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select, update
-
 from cxpulse.domain import InvalidQuery, NotFound
 from cxpulse.storage import Store
-from cxpulse.storage import tables as T
+from cxpulse.storage import keys as stored_keys
 
 KEY_START = "cxp_"
 PREFIX_CHARS = 12  # "cxp_" and 8 characters: enough to tell keys apart, useless to guess
@@ -58,12 +56,8 @@ def create_key(
     key = KEY_START + secrets.token_urlsafe(24)
     now = _naive(now or datetime.now(UTC))
     with store.engine.begin() as conn:
-        kid = conn.execute(
-            insert(T.api_keys).values(
-                account_id=account_id, admin=admin, prefix=key[:PREFIX_CHARS], key_hash=hash_key(key),
-                name=name, created_at=now,
-            )
-        ).inserted_primary_key[0]
+        kid = stored_keys.insert_key(conn, account_id=account_id, admin=admin, prefix=key[:PREFIX_CHARS],
+                                     key_hash=hash_key(key), name=name, created_at=now)
     return key, _info(store, kid)
 
 
@@ -72,53 +66,40 @@ def verify_key(store: Store, key: str, *, now: datetime | None = None) -> KeyInf
     if not key.startswith(KEY_START) or len(key) > 200:
         return None
     with store.engine.connect() as conn:
-        row = conn.execute(_select().where(T.api_keys.c.key_hash == hash_key(key))).first()
+        row = stored_keys.key_by_hash(conn, hash_key(key))
     if row is None or row.revoked_at is not None:
         return None
     info = _row_info(row)
     now = _naive(now or datetime.now(UTC))
     if row.last_used_at is None or row.last_used_at < now - TOUCH_EVERY:
-        k = T.api_keys.c
         with store.engine.begin() as conn:  # conditional: concurrent requests write it once
-            conn.execute(
-                update(T.api_keys)
-                .where(and_(k.id == row.id, or_(k.last_used_at.is_(None), k.last_used_at < now - TOUCH_EVERY)))
-                .values(last_used_at=now)
-            )
+            stored_keys.touch_key(conn, row.id, now, unless_after=now - TOUCH_EVERY)
     return info
 
 
 def list_keys(store: Store, account: str | None = None) -> list[KeyInfo]:
-    q = _select().order_by(T.api_keys.c.id)
-    if account is not None:
-        q = q.where(T.api_keys.c.account_id == store.account(account).id)
+    account_id = store.account(account).id if account is not None else None
     with store.engine.connect() as conn:
-        return [_row_info(r) for r in conn.execute(q)]
+        return [_row_info(r) for r in stored_keys.key_rows(conn, account_id)]
 
 
 def revoke_key(store: Store, prefix: str, *, now: datetime | None = None) -> KeyInfo:
     """Revoke the key that starts with `prefix` (as `cxpulse keys list` shows it)."""
-    k = T.api_keys.c
     with store.engine.connect() as conn:
-        rows = conn.execute(select(k.id).where(k.prefix == prefix[:PREFIX_CHARS])).all()
+        rows = stored_keys.key_ids_with_prefix(conn, prefix[:PREFIX_CHARS])
     if not rows:
         raise NotFound(f"no API key starts with {prefix!r}; `cxpulse keys list` shows them")
     if len(rows) > 1:
         raise InvalidQuery(f"{len(rows)} keys start with {prefix!r}; give more of the key")
     now = _naive(now or datetime.now(UTC))
     with store.engine.begin() as conn:
-        conn.execute(update(T.api_keys).where(and_(k.id == rows[0].id, k.revoked_at.is_(None))).values(revoked_at=now))
-    return _info(store, rows[0].id)
-
-
-def _select():
-    k, a = T.api_keys, T.accounts
-    return select(k, a.c.name.label("account_name")).select_from(k.outerjoin(a, a.c.id == k.c.account_id))
+        stored_keys.revoke(conn, rows[0], now)
+    return _info(store, rows[0])
 
 
 def _info(store: Store, kid: int) -> KeyInfo:
     with store.engine.connect() as conn:
-        return _row_info(conn.execute(_select().where(T.api_keys.c.id == kid)).one())
+        return _row_info(stored_keys.key_by_id(conn, kid))
 
 
 def _row_info(r) -> KeyInfo:

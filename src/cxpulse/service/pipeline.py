@@ -68,7 +68,7 @@ def read_in_process(make_reader: Callable[[Progress | None], Stream], progress: 
 
 
 def _produce(make_reader: Callable[[Progress | None], Stream], sender, inherited=None) -> None:
-    die_with_parent()  # a killed importer takes its reader with it (issue 13 §1)
+    die_with_parent()  # a killed importer takes its reader with it
     if inherited is not None:
         inherited.close()
     gc.disable()  # as in the importing process (service/imports.py): no cycles to find

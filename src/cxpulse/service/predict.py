@@ -1,4 +1,4 @@
-"""Prediction use cases (issue 3): train per-account models, score tickets with reasons,
+"""Prediction use cases: train per-account models, score tickets with reasons,
 evaluate honestly, keep the early-warning log.
 
 Training data of an account: its rated tickets — those with a CSAT answer; the latest
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from cxpulse.domain import (
@@ -37,6 +38,7 @@ from cxpulse.domain import (
 from cxpulse.ml.context import WINDOW_DAYS, PastRating, RatingHistory, shrunk_share
 from cxpulse.ml.features import early_times, snapshots, training_times
 from cxpulse.service.load import Touched
+from cxpulse.service.processes import process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import predictions as P
 from cxpulse.storage.histories import ticket_histories, ticket_ids
@@ -101,10 +103,16 @@ def load_account(store: Store, acc: StoredAccount) -> AccountData:
             for t, events in ticket_histories(conn, acc.id, label)
         ]
     rated.sort(key=lambda r: (r.ticket.created_at, r.ticket.source_id))
-    history = RatingHistory(
-        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score)) for r in ratings
+    return AccountData(acc, _history(ratings), rated)
+
+
+def _history(ratings: Iterable[P.Rating]) -> RatingHistory:
+    """The context inputs' view of CSAT answers read from storage (`csat_ratings`, already
+    attributed to an agent and a customer): the CSAT-scale ones, each satisfied or not."""
+    return RatingHistory(
+        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score))
+        for r in ratings if r.scale in CSAT_SCALES
     )
-    return AccountData(acc, history, rated)
 
 
 def _training_rows(data: AccountData, rated: Sequence[Rated], *, pooled: bool = False):
@@ -157,7 +165,7 @@ def check_learner(learner: str) -> None:
 def _evaluate_parts(parts: Sequence[tuple[AccountData, Sequence[Rated]]], *, pooled: bool, learner: str) -> dict:
     """The time-split figures over these accounts' rated tickets: train on the oldest 80%, test on the newest 20%."""
     from cxpulse.ml.evaluation import TrainingSet, verdict
-    from cxpulse.ml.model import evaluate as evaluate_split
+    from cxpulse.ml.evaluation import evaluate as evaluate_split
 
     everything = [(d, r) for d, rated in parts for r in rated]
     everything.sort(key=lambda p: (p[1].ticket.created_at, p[1].ticket.source_id))
@@ -463,8 +471,11 @@ def score(
                 ids = ticket_ids(conn, acc.id)
         out += _score_account(store, acc, models[acc.id], ids, as_of=as_of, open_only=open_only and ticket is None,
                               asked_for_it=ticket is not None)
-    out.sort(key=lambda r: (r["score"], r["account"], r["ticket_id"]))
+    out.sort(key=itemgetter("score", "account", "ticket_id"))
     return out
+
+
+SPLIT_AT = 4_000  # tickets: from here `_score_account` shares a batch with a second process
 
 
 def _score_account(
@@ -508,31 +519,55 @@ def _score_account(
             # a reason never quotes a person: the agents' names, the customer's own
             unquoted = _Unquoted(*P.people_names(conn, acc.id, requesters))
             items = [(t, events, at, a, history) for t, events in histories]
-    scored = model.score_tickets(items, reasons=3, unquoted=unquoted, open_only=open_only)
-    rows = [
-        {
-            "account": acc.name,
-            "ticket_id": s.ticket_id,
-            "score": s.score,
-            "probability": round(s.probability, 4),
-            "reasons": list(s.reasons),
-            "model_version": stored.version,
-            "as_of": at,
-            "status": s.status,
-        }
-        for s in scored
-    ]
-    if data_now and rows:
+    keep = _Keep(store, acc, stored.version, at) if data_now else None
+    # a large batch is shared with a second process, when there is a second core
+    workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
+    scored = model.score_tickets(items, reasons=3, unquoted=unquoted, open_only=open_only, on_scored=keep,
+                                 workers=workers, processes=process_context() if workers > 1 else None)
+    return [_row(acc.name, stored.version, at, s) for s in scored]
+
+
+def _row(account: str, version: int, at: datetime, s) -> dict:
+    return {
+        "account": account,
+        "ticket_id": s.ticket_id,
+        "score": s.score,
+        "probability": round(s.probability, 4),
+        "reasons": list(s.reasons),
+        "model_version": version,
+        "as_of": at,
+        "status": s.status,
+    }
+
+
+class _Keep:
+    """Stores a chunk of scores made now as the tickets' current predictions, logs the
+    alerts of the open ones that crossed below the account's threshold and queues their
+    webhooks — in the process that scored the chunk, while the rest is being scored
+    (`score_tickets(on_scored=)`): storing 100,000 predictions after the scoring took a
+    tenth of `cxpulse score --open` on one core. Each chunk commits on its own."""
+
+    def __init__(self, store: Store, acc: StoredAccount, version: int, at: datetime) -> None:
+        self.store, self.acc, self.version, self.at = store, acc, version, at
+        self._pid = os.getpid()
+
+    def __call__(self, scored) -> None:
+        if not scored:
+            return
+        if os.getpid() != self._pid:  # a forked process: its own connections, never the parent's
+            self.store.engine.dispose(close=False)
+            self._pid = os.getpid()
+        acc, at = self.acc, self.at
+        rows = [_row(acc.name, self.version, at, s) for s in scored]
         open_ids = {r["ticket_id"] for r in rows if r["status"] in OPEN_STATES}
-        with store.engine.begin() as conn:
+        with self.store.engine.begin() as conn:
             new_alerts = P.record_predictions(
                 conn, acc.id, rows, threshold=acc.account.alert_below, alert_on=open_ids, scored_at=at,
             )
         if new_alerts:  # webhooks out: queued once the alerts are committed
             from cxpulse.service.webhooks import queue_alerts
 
-            queue_alerts(store, acc.id, new_alerts)
-    return rows
+            queue_alerts(self.store, acc.id, new_alerts)
 
 
 _FEW_TICKETS = 500  # up to this many, read at once, and the rating history cut to what their context needs
@@ -572,10 +607,7 @@ def _rating_history(conn, account_id: int, at: datetime, customers: Collection[s
     few = customers is not None and len(customers) <= _FEW_TICKETS
     ratings = P.csat_ratings(conn, account_id, before=at,
                              since=at - timedelta(days=WINDOW_DAYS) if few else None, customers=customers if few else None)
-    return RatingHistory(
-        PastRating(r.given_at, r.ticket_id, r.agent_id, r.customer_id, is_satisfied(r.scale, r.score))
-        for r in ratings if r.scale in CSAT_SCALES
-    )
+    return _history(ratings)
 
 
 class _Either:

@@ -11,18 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
-
 from cxpulse import metrics as M
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
+from cxpulse.metrics.facts import KPIS
 from cxpulse.storage import Store
 from cxpulse.storage import queries as Q
-from cxpulse.storage import tables as T
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
 EXTRA_METRICS = ("csat-by-kpi",)
-KPI_VALUES = tuple(v for v in Q.KPI_VALUES if v not in ("solved", "one_touch"))
+KPI_VALUES = tuple(k.name for k in KPIS if k.unit != "flag")  # the figures summarised; flags are counted
 # The KPI rows' metric names (docs/cli.md); a business-hours variant and the customer's
 # messages ride on their calendar / agent-side row as an extra key.
 KPI_METRICS = tuple(v for v in KPI_VALUES if not v.endswith("_bh_minutes") and v != "customer_messages")
@@ -104,9 +102,8 @@ def _accounts(store: Store, account: str | None) -> tuple[tuple[int, ...] | None
 
 
 def _agent_names(store: Store) -> dict[str, str]:
-    u = T.users
     with store.engine.connect() as conn:
-        return {sid: name for sid, name in conn.execute(select(u.c.source_id, u.c.name).where(u.c.role == "agent"))}
+        return Q.agent_names(conn)
 
 
 def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
@@ -114,11 +111,8 @@ def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
     until = q.until
     if until is None:
         with store.engine.connect() as conn:
-            stmt = select(func.max(T.responses.c.day))
-            if ids is not None:
-                stmt = stmt.where(T.responses.c.account_id.in_(ids))
-            latest = conn.execute(stmt).scalar()
-        until = Q._as_date(latest) if latest is not None else date.today()
+            latest = Q.latest_response_day(conn, ids)
+        until = latest if latest is not None else date.today()
     since = q.since or until - timedelta(days=DEFAULT_COMPARE_DAYS - 1)
     return replace(q, since=since, until=until)
 

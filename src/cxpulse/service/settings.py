@@ -46,7 +46,7 @@ def trusted_proxies(value: str | None = None) -> list[str]:
 
     A client's address decides the per-address limits (signature-link votes). Believing
     the header from any local peer would let anyone behind a same-host proxy, or on the
-    host, pick the address they are counted under (issue 13 §16). `value` defaults to
+    host, pick the address they are counted under. `value` defaults to
     CXPULSE_TRUSTED_PROXIES; a malformed entry is an error, never silently ignored."""
     import ipaddress
 

@@ -17,8 +17,6 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from cxpulse.domain import NotFound, Response, ResponseKind, Scale, SurveyError, TokenInvalid
 from cxpulse.ingest.base import Record
 from cxpulse.service.derive import refresh
@@ -28,6 +26,7 @@ from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_
 from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings, withdraw_low_ratings
 from cxpulse.storage import Store, stale
 from cxpulse.storage import surveys as SS
+from cxpulse.storage.errors import WriteConflict
 from cxpulse.surveys import i18n, rules
 from cxpulse.surveys.definitions import LANGUAGES, Survey
 from cxpulse.surveys.tokens import Claims, verify, verify_ticket_link
@@ -143,7 +142,7 @@ def _save(store: Store, stored: StoredSurvey, source_ids: list[str], rows: list[
     with SS.answers_lock(store.engine, stored.account_id):
         try:
             result = load(store, records, account=stored.account_name)
-        except IntegrityError:  # a simultaneous click inserted the same row first: update it now
+        except WriteConflict:  # a simultaneous click inserted the same row first: update it now
             result = load(store, records, account=stored.account_name)
         refresh(store, result.touched)
     queue_low_ratings(store, stored.account_id, responses, hold=ANSWER_HOLD)  # webhooks out, if low

@@ -1,4 +1,4 @@
-"""The survey use cases (issue 4): define, schedule after a solved ticket, send what is
+"""The survey use cases: define, schedule after a solved ticket, send what is
 due, and — re-exported from service.survey_answers — record what customers answer.
 
 Scheduling: a solved ticket (solved after the survey was defined, or after `since`) with a

@@ -1,4 +1,4 @@
-"""Where webhooks may post (issue 13 §15): public addresses only, checked when the URL is
+"""Where webhooks may post: public addresses only, checked when the URL is
 added and again, on the resolved address, at every delivery.
 
 A check of the URL's text alone is bypassed by names (`localhost.`, `localhost.localdomain`,

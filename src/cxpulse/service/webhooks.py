@@ -1,4 +1,4 @@
-"""Webhooks out (issue 5): alerts and new low ratings POSTed, signed, to an account's URLs.
+"""Webhooks out: alerts and new low ratings POSTed, signed, to an account's URLs.
 
 An event is queued once per subscribed endpoint as a delivery row whose JSON body is fixed
 when queued; its `event_key` (`alert-{ticket}-{time}`, `low_rating-{response source id}`)
@@ -20,8 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from cxpulse.domain import InvalidQuery, NotFound, Response, Scale, is_satisfied
 from cxpulse.service import webhook_targets as T_
 from cxpulse.service.webhook_delivery import (
@@ -33,8 +31,8 @@ from cxpulse.service.webhook_delivery import (
     start_deliverer,
 )
 from cxpulse.storage import Store
-from cxpulse.storage import tables as T
 from cxpulse.storage import webhooks as S
+from cxpulse.storage.accounts import account_name
 from cxpulse.storage.rows import aware_utc
 
 __all__ = [
@@ -320,7 +318,7 @@ def _queue(store: Store, account_id: int, event: str, items: list[tuple[str, dic
         hooks = S.webhook_rows(conn, account_ids=[account_id], event=event)
         if not hooks:
             return 0
-        name = conn.execute(select(T.accounts.c.name).where(T.accounts.c.id == account_id)).scalar_one()
+        name = account_name(conn, account_id)
         bodies = [(key, json.dumps({"event": event, "account": name, **{k: v for k, v in p.items() if k != "event"}},
                                    ensure_ascii=False, separators=(",", ":"))) for key, p in items]
         rows = [{"account_id": account_id, "webhook_id": h.id, "event": event, "event_key": key, "payload": body,

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+
+# Connection and Engine are the types the layers above hold and hand back to storage:
+# named here, so those layers need not import sqlalchemy.
+__all__ = ["DEFAULT_DB", "Connection", "Engine", "database_url", "make_engine"]
 
 DEFAULT_DB = "cxpulse.db"
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Connection, and_, case, delete, func, or_, select
+from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from cxpulse.domain import OPEN_STATES
 from cxpulse.storage import tables as T
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.store import insert_many
+from cxpulse.storage.tickets import CURRENT_STATUS, with_kpis
 
 CHUNK = 2000
 _MANY = 5 * CHUNK  # ids from which a whole-account pass beats IN lists of CHUNK ids
@@ -158,15 +159,12 @@ def csat_ratings(
 
 
 def open_ticket_ids(conn: Connection, account_id: int, ids: Collection[str] | None = None) -> list[str]:
-    """Tickets open now: the status the KPI fold found at the end of the ticket's events.
-    The fold says `new` when nothing told it otherwise (no status events, no solve time),
-    so then — and before the KPIs exist — the help desk's own current status decides.
-    Restricted to `ids` when given."""
-    t, k = T.tickets, T.ticket_kpis
-    src = t.outerjoin(k, and_(k.c.account_id == t.c.account_id, k.c.ticket_id == t.c.source_id))
-    own = func.coalesce(func.nullif(func.lower(t.c.status), ""), "new")
-    status = case((or_(k.c.status.is_(None), k.c.status == "new"), own), else_=k.c.status)
-    q = select(t.c.source_id).select_from(src).where(t.c.account_id == account_id, status.in_(sorted(OPEN_STATES)))
+    """Tickets open now (storage/tickets.py CURRENT_STATUS: the KPI fold's status at the end,
+    else the help desk's own). Restricted to `ids` when given."""
+    t = T.tickets
+    q = select(t.c.source_id).select_from(with_kpis(t)).where(
+        t.c.account_id == account_id, CURRENT_STATUS.in_(sorted(OPEN_STATES))
+    )
     if ids is None:
         return sorted(sid for (sid,) in conn.execute(q).fetchall())
     ids = sorted(ids)
@@ -357,4 +355,39 @@ def read_alerts(conn: Connection, account_ids: Sequence[int] | None = None) -> l
             "reasons": json.loads(row.reasons),
         }
         for row in conn.execute(q)
+    ]
+
+
+def alert_page(
+    conn: Connection, account_id: int, *, limit: int = 100, after: tuple[datetime, int] | None = None,
+) -> tuple[list[dict], tuple[datetime, int] | None]:
+    """One account's alerts, newest first, a page at a time; the key of the next page is
+    (at, id) of the last alert (None at the end)."""
+    al = T.alerts
+    q = select(al).where(al.c.account_id == account_id)
+    if after is not None:
+        at, aid = naive_utc(after[0]), after[1]
+        q = q.where(or_(al.c.at < at, and_(al.c.at == at, al.c.id < aid)))
+    rows = conn.execute(q.order_by(al.c.at.desc(), al.c.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    out = [
+        {"id": r.id, "ticket_id": r.ticket_id, "at": aware_utc(r.at), "score": r.score, "threshold": r.threshold,
+         "model_version": r.model_version, "reasons": json.loads(r.reasons)}
+        for r in rows
+    ]
+    return out, ((aware_utc(rows[-1].at), rows[-1].id) if more and rows else None)
+
+
+def model_cards(conn: Connection, account_id: int) -> list[dict]:
+    """Every model stored for the account, newest first, with its card (never the model itself)."""
+    m = T.models
+    q = (
+        select(m.c.version, m.c.scope, m.c.learner, m.c.created_at, m.c.card)
+        .where(m.c.account_id == account_id).order_by(m.c.version.desc())
+    )
+    return [
+        {"version": r.version, "scope": r.scope, "learner": r.learner, "created_at": aware_utc(r.created_at),
+         "card": json.loads(r.card)}
+        for r in conn.execute(q).all()
     ]

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Connection, and_, func, or_, select
 
 from cxpulse.domain import InvalidQuery
+from cxpulse.metrics.facts import KPI_NAMES
 from cxpulse.storage import tables as T
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.rollups import (
@@ -204,23 +205,6 @@ def _window_conds(account_col, time_col, w: Window, grain: str) -> list:
 
 # ---- per-ticket KPIs --------------------------------------------------------------------
 
-KPI_VALUES = (
-    "first_reply_minutes",
-    "first_reply_bh_minutes",
-    "full_resolution_minutes",
-    "full_resolution_bh_minutes",
-    "requester_wait_minutes",
-    "requester_wait_bh_minutes",
-    "agent_replies",
-    "customer_messages",
-    "reopens",
-    "reassignments",
-    "group_transfers",
-    "solved",
-    "one_touch",
-)
-
-
 def _kpi_group_columns(by: Sequence[str], day_col) -> list:
     """The ticket_kpis columns a --by groups on (a time key: `day_col`)."""
     k = T.ticket_kpis
@@ -240,14 +224,14 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
     k = T.ticket_kpis
     day_col = k.c[day_column]
     group_cols = _kpi_group_columns(by, day_col)
-    q = select(*group_cols, *[k.c[v] for v in KPI_VALUES]).where(
+    q = select(*group_cols, *[k.c[v] for v in KPI_NAMES]).where(
         *_window_conds(k.c.account_id, day_col, window, "raw")
     )
     if day_column != "created_day":
         q = q.where(day_col.is_not(None))
     for row in conn.execute(q):
         g = group_labels(by, row)
-        yield g, dict(zip(KPI_VALUES, row[len(by) :]))
+        yield g, dict(zip(KPI_NAMES, row[len(by) :]))
 
 
 def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
@@ -405,3 +389,34 @@ def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
                 if body:
                     customer_text[(aid, tid)].append(body)
     return rated, customer_text
+
+
+def ticket_comments(conn: Connection, account_id: int, ticket_id: str) -> list[dict]:
+    """Every response of one ticket, oldest first: kind, scale, score, given_at (naive UTC),
+    comment, reason, and the ticket's subject (None when the ticket is not stored)."""
+    r, tk = T.responses, T.tickets
+    rows = conn.execute(
+        select(r.c.kind, r.c.scale, r.c.score, r.c.given_at, r.c.comment, r.c.reason)
+        .where(r.c.account_id == account_id, r.c.ticket_id == ticket_id)
+        .order_by(r.c.given_at, r.c.id)
+    ).all()
+    subject = conn.execute(select(tk.c.subject).where(tk.c.account_id == account_id, tk.c.source_id == ticket_id)).scalar()
+    return [{**row._asdict(), "subject": subject} for row in rows]
+
+
+# ---- labels and periods -----------------------------------------------------------------
+
+
+def agent_names(conn: Connection) -> dict[str, str]:
+    """Agent id → name, of every account's agents (as the help desk sent its users)."""
+    u = T.users.c
+    return {sid: name for sid, name in conn.execute(select(u.source_id, u.name).where(u.role == "agent"))}
+
+
+def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = None) -> date | None:
+    """The last day with a response (in these accounts; None: in any), or None when there is none."""
+    q = select(func.max(T.responses.c.day))
+    if account_ids is not None:
+        q = q.where(T.responses.c.account_id.in_(account_ids))
+    latest = conn.execute(q).scalar()
+    return None if latest is None else _as_date(latest)

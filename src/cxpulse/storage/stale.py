@@ -2,7 +2,7 @@
 
 Derived data (KPIs, rollups) must follow what is *stale*, not what the last import
 *changed*: an import killed after storing some batches changed rows that a re-run finds
-unchanged, so following the changes loses their KPIs for good (issue 13 §1). So:
+unchanged, so following the changes loses their KPIs for good. So:
 
 - the transaction that writes tickets, events or responses also inserts a mark for each
   ticket whose KPIs, and each local day whose rollups, they make stale;

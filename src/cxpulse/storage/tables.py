@@ -26,6 +26,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from cxpulse.metrics.facts import KPIS
+
 metadata = MetaData()
 
 accounts = Table(
@@ -129,6 +131,8 @@ responses = Table(
 
 # ---- derived, rebuildable -------------------------------------------------------------
 
+_KPI_TYPES = {float: Float, int: Integer, bool: Boolean}
+
 ticket_kpis = Table(
     "ticket_kpis",
     metadata,
@@ -140,20 +144,8 @@ ticket_kpis = Table(
     Column("category", String(200), nullable=False, default=""),
     Column("agent_id", String(200), nullable=False, default=""),
     Column("status", String(32), nullable=False),
-    Column("solved", Boolean, nullable=False),
     Column("solved_day", Date),
-    Column("one_touch", Boolean, nullable=False),
-    Column("first_reply_minutes", Float),
-    Column("first_reply_bh_minutes", Float),
-    Column("full_resolution_minutes", Float),
-    Column("full_resolution_bh_minutes", Float),
-    Column("requester_wait_minutes", Float),
-    Column("requester_wait_bh_minutes", Float),
-    Column("agent_replies", Integer, nullable=False),
-    Column("customer_messages", Integer, nullable=False),
-    Column("reopens", Integer, nullable=False),
-    Column("reassignments", Integer, nullable=False),
-    Column("group_transfers", Integer, nullable=False),
+    *(Column(k.name, _KPI_TYPES[k.type], nullable=k.nullable) for k in KPIS),  # metrics/facts.py declares them
     Column("source", String(8), nullable=False),
     Column("due_at", DateTime),  # the promise as of the ticket's end (None: no promise)
     Column("solved_at", DateTime),  # exact, to tell on time from late
@@ -198,7 +190,7 @@ rollup_month_category = _rollup(
 ROLLUPS = (rollup_day, rollup_month_agent, rollup_month_category)
 DERIVED = (ticket_kpis, *ROLLUPS)
 
-# What derived data is stale (issue 13): a row is written in the same transaction as the raw
+# What derived data is stale: a row is written in the same transaction as the raw
 # rows that make it stale, and deleted in the one that writes the derived rows again, so a
 # crash anywhere leaves it for the next import, refresh or rebuild (storage/stale.py). The
 # new ratings of an import wait here for their webhooks, and its changed tickets for their
@@ -279,7 +271,7 @@ alerts = Table(
 )
 
 
-# ---- surveys (issue 4): definitions, invitations, throttle, signature-link votes ----------
+# ---- surveys: definitions, invitations, throttle, signature-link votes --------------------
 
 surveys = Table(
     "surveys",
@@ -357,7 +349,7 @@ settings = Table(
 )
 
 
-# ---- serving (issue 5): API keys, outgoing webhooks and their delivery log ----------------
+# ---- serving: API keys, outgoing webhooks and their delivery log --------------------------
 
 api_keys = Table(
     "api_keys",

@@ -99,7 +99,7 @@ def sign_link(secret: bytes, account_id: int, survey_id: int, agent_id: str = ""
     """A token for a signature or chat link: names the survey (and agent); never expires.
 
     With `ticket_id` it is that ticket's own link: only such a link shows the ticket's
-    subject on its page (a `?ticket=` on a survey-wide link is an unchecked hint, issue 13 §7)."""
+    subject on its page (a `?ticket=` on a survey-wide link is an unchecked hint)."""
     _check_int("account_id", account_id)
     _check_int("survey_id", survey_id)
     for name, value in (("agent_id", agent_id), ("ticket_id", ticket_id)):

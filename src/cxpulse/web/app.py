@@ -28,7 +28,7 @@ from cxpulse.web.pages import make_env
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-# no page of ours may be framed by another site (clickjacking, issue 13 §12): CSP's
+# no page of ours may be framed by another site (clickjacking): CSP's
 # frame-ancestors for today's browsers, X-Frame-Options for older ones
 FRAME_ANCESTORS = b"frame-ancestors 'none'"
 CSP = b"default-src 'self'; " + FRAME_ANCESTORS

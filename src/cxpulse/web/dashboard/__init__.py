@@ -1,4 +1,4 @@
-"""The dashboard (issue 5): server-rendered pages behind an account-key login.
+"""The dashboard: server-rendered pages behind an account-key login.
 `build_dashboard(app)` adds it to the app that `web.app.create_app` builds.
 
 Pages (all GET, all behind the login; forms POST with the session's CSRF token):

@@ -13,7 +13,7 @@ from cxpulse.service.drilldown import ticket_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
 from cxpulse.web import charts
-from cxpulse.web.dashboard import format as F
+from cxpulse.web.dashboard.format import percent
 from cxpulse.web.dashboard.common import Period, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 
@@ -28,7 +28,7 @@ DRIVERS = (  # report metric, heading, what the buckets count
 OPTIONAL = frozenset({"csat_by_due"})  # shown only when the account's tickets carry due dates
 LOW_RATINGS_SHOWN = 30
 # a list page shows this much of a comment or subject and links to the whole: a 1 MB comment
-# made the Low ratings page 2.1 MB (issue 13 §17)
+# made the Low ratings page 2.1 MB
 TEXT_SHOWN = 280
 
 
@@ -51,9 +51,9 @@ def drivers(store: Store, account: str, p: Period) -> list[dict]:
         if not bars and metric in OPTIONAL:
             continue
         desc = f"CSAT for each bucket of {counts}: " + "; ".join(
-            f"{b.label}: {F.percent(b.value)} (n = {b.n})" for b in bars) if bars else "no rated tickets"
+            f"{b.label}: {percent(b.value)} (n = {b.n})" for b in bars) if bars else "no rated tickets"
         svg = charts.bar_chart(bars, chart_id=metric.replace("_", "-"), title=heading, desc=desc,
-                               fmt=lambda v: F.percent(v, 0)) if bars else ""
+                               fmt=lambda v: percent(v, 0)) if bars else ""
         out.append({"key": metric, "heading": heading, "counts": counts, "bars": bars, "svg": svg})
     return out
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from cxpulse.domain import InvalidQuery, NotFound, SurveyError
-from cxpulse.service import surveys as S
+from cxpulse.service.surveys import StoredSurvey, get_survey, invitations_by_status, list_surveys, update_survey
 from cxpulse.service.webhooks import STATUSES, deliveries, list_webhooks
 from cxpulse.surveys.definitions import LANGUAGES, REASONS
 from cxpulse.web.dashboard.common import link, page
@@ -46,8 +46,8 @@ async def surveys_page(request: Request, viewer: ViewerDep, saved: str | None = 
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Surveys", active="/surveys")
     store = request.app.state.store
-    surveys = await run_in_threadpool(S.list_surveys, store, viewer.account)
-    counts = await run_in_threadpool(S.invitations_by_status, store, surveys)
+    surveys = await run_in_threadpool(list_surveys, store, viewer.account)
+    counts = await run_in_threadpool(invitations_by_status, store, surveys)
     return page(request, viewer, "surveys.html", title=f"Surveys — {viewer.account}", active="/surveys",
                 surveys=surveys, counts=counts, saved=saved if any(s.name == saved for s in surveys) else None)
 
@@ -60,7 +60,7 @@ class SurveyForm:
     errors: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_survey(cls, stored: S.StoredSurvey) -> SurveyForm:
+    def from_survey(cls, stored: StoredSurvey) -> SurveyForm:
         s = stored.survey
         values = {name: "" if getattr(s, name) is None else str(getattr(s, name)) for name, *_ in NUMBERS}
         values.update(language=s.language, reasons=", ".join(s.reasons), active="on" if s.active else "",
@@ -90,7 +90,7 @@ class SurveyForm:
         return out
 
 
-def _edit_page(request: Request, viewer: Viewer, stored: S.StoredSurvey, form: SurveyForm,
+def _edit_page(request: Request, viewer: Viewer, stored: StoredSurvey, form: SurveyForm,
                status_code: int = 200) -> HTMLResponse:
     return page(request, viewer, "survey_edit.html", title=f"Survey “{stored.name}”", active="/surveys",
                 stored=stored, form=form, numbers=NUMBERS, languages=LANGUAGES, known_reasons=REASONS,
@@ -107,7 +107,7 @@ async def survey_form(name: str, request: Request, viewer: ViewerDep) -> HTMLRes
     if viewer.account is None:
         return _not_found(request, viewer)
     try:
-        stored = await run_in_threadpool(S.get_survey, request.app.state.store, viewer.account, name)
+        stored = await run_in_threadpool(get_survey, request.app.state.store, viewer.account, name)
     except NotFound:
         return _not_found(request, viewer)
     return _edit_page(request, viewer, stored, SurveyForm.from_survey(stored))
@@ -121,14 +121,14 @@ async def survey_save(name: str, request: Request, viewer: ViewerDep) -> Respons
         return _not_found(request, viewer)
     store = request.app.state.store
     try:
-        stored = await run_in_threadpool(S.get_survey, store, viewer.account, name)
+        stored = await run_in_threadpool(get_survey, store, viewer.account, name)
     except NotFound:
         return _not_found(request, viewer)
     form = SurveyForm.from_post(data)
     changes = form.changes()
     if not form.errors:
         try:
-            await run_in_threadpool(lambda: S.update_survey(store, viewer.account, name, **changes))
+            await run_in_threadpool(lambda: update_survey(store, viewer.account, name, **changes))
         except (SurveyError, InvalidQuery) as e:
             form.errors.append(str(e))
         else:

@@ -1,0 +1,176 @@
+"""Reading one account's tickets: each with its KPIs and its current prediction, the
+at-risk list and its counts, and the one expression for a ticket's status now.
+
+Lists are paged by keyset ("after this row"), never by offset, so a page costs the same
+at the start and deep in a large account, and rows inserted meanwhile neither repeat nor
+vanish. Every query is scoped to one account id.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, case, func, or_, select
+
+from cxpulse.domain import OPEN_STATES, Ticket
+from cxpulse.metrics.facts import KPIS
+from cxpulse.storage import tables as T
+from cxpulse.storage.rows import aware_utc, naive_utc, ticket_of
+
+_t, _k, _p = T.tickets, T.ticket_kpis, T.predictions
+_u = T.users.alias("agent_user")
+
+# The status now: what the KPI fold found at the end of the ticket's events. The fold
+# says `new` when nothing told it otherwise (no status events, no solve time), so then —
+# and before the KPIs exist — the help desk's own current status decides. Written once:
+# every read of "open now" (the ticket lists, at-risk, scoring's open tickets) uses it,
+# over tickets outer-joined to ticket_kpis.
+_OWN_STATUS = func.coalesce(func.nullif(func.lower(_t.c.status), ""), "new")
+CURRENT_STATUS = case((or_(_k.c.status.is_(None), _k.c.status == "new"), _OWN_STATUS), else_=_k.c.status)
+
+
+def with_kpis(tickets=_t):
+    """tickets outer-joined to their KPI rows: what CURRENT_STATUS reads."""
+    return tickets.outerjoin(_k, and_(_k.c.account_id == tickets.c.account_id, _k.c.ticket_id == tickets.c.source_id))
+
+
+_AGENT = func.coalesce(func.nullif(_k.c.agent_id, ""), _t.c.assignee_id)
+_SOURCE = (
+    with_kpis()
+    .outerjoin(_p, and_(_p.c.account_id == _t.c.account_id, _p.c.ticket_id == _t.c.source_id))
+    # the agent's name, when the help desk sent its users (a ticket's agent is a user of its account)
+    .outerjoin(_u, and_(_u.c.account_id == _t.c.account_id, _u.c.source_id == _AGENT))
+)
+_COLUMNS = (
+    _t.c.id, _t.c.source_id, _t.c.subject, _t.c.channel, _t.c.priority, _t.c.group_name, _t.c.category,
+    _t.c.requester_id, _t.c.created_at, _t.c.updated_at, _t.c.solved_at, _t.c.due_at,
+    CURRENT_STATUS.label("current_status"), _AGENT.label("agent"), func.coalesce(_u.c.name, "").label("agent_name"),
+    _k.c.ticket_id.label("kpi_ticket"), *(_k.c[k.name] for k in KPIS),
+    _p.c.score, _p.c.probability, _p.c.reasons, _p.c.model_version, _p.c.scored_at,
+)
+_FLAGS = frozenset(k.name for k in KPIS if k.type is bool)
+
+
+def ticket_dict(row) -> dict:
+    """One ticket as the API shows it; `kpis` is None until the ticket's KPIs are derived,
+    `score` and its fields are None until the ticket is scored."""
+    kpis = None
+    if row.kpi_ticket is not None:
+        m = row._mapping
+        kpis = {k.name: (bool(m[k.name]) if k.name in _FLAGS else m[k.name]) for k in KPIS}
+    return {
+        "ticket_id": row.source_id,
+        "subject": row.subject,
+        "status": row.current_status,
+        "open": row.current_status in OPEN_STATES,
+        "channel": row.channel,
+        "priority": row.priority,
+        "group": row.group_name,
+        "category": row.category,
+        "requester_id": row.requester_id,
+        "agent": row.agent or "",
+        "agent_name": row.agent_name or "",
+        "created_at": aware_utc(row.created_at),
+        "updated_at": aware_utc(row.updated_at),
+        "solved_at": aware_utc(row.solved_at),
+        "due_at": aware_utc(row.due_at),
+        "kpis": kpis,
+        "score": row.score,
+        "probability": row.probability,
+        "reasons": json.loads(row.reasons) if row.reasons else [],
+        "model_version": row.model_version,
+        "scored_at": aware_utc(row.scored_at),
+    }
+
+
+def ticket_page(
+    conn: Connection, account_id: int, *, status: str | None = None, open_only: bool | None = None,
+    agent: str | None = None, limit: int = 100, after: int | None = None,
+) -> tuple[list[dict], int | None]:
+    """Newest first: the page and the key of the next one (None at the end)."""
+    q = select(*_COLUMNS).select_from(_SOURCE).where(_t.c.account_id == account_id)
+    if status:
+        q = q.where(CURRENT_STATUS == status.lower())
+    if open_only is not None:
+        open_now = CURRENT_STATUS.in_(sorted(OPEN_STATES))
+        q = q.where(open_now if open_only else CURRENT_STATUS.not_in(sorted(OPEN_STATES)))
+    if agent:
+        q = q.where(_AGENT == agent)
+    if after is not None:
+        q = q.where(_t.c.id < after)
+    rows = conn.execute(q.order_by(_t.c.id.desc()).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [ticket_dict(r) for r in rows], (rows[-1].id if more and rows else None)
+
+
+def ticket(conn: Connection, account_id: int, ticket_id: str) -> dict | None:
+    q = select(*_COLUMNS).select_from(_SOURCE).where(_t.c.account_id == account_id, _t.c.source_id == ticket_id)
+    row = conn.execute(q).first()
+    return None if row is None else ticket_dict(row)
+
+
+def _at_risk_where(account_id: int, status: str | None, agent: str | None):
+    where = [_t.c.account_id == account_id, _p.c.score.is_not(None), CURRENT_STATUS.in_(sorted(OPEN_STATES))]
+    if status:
+        where.append(CURRENT_STATUS == status.lower())
+    if agent:
+        where.append(_AGENT == agent)
+    return where
+
+
+# Equal scores: the earliest promise first (an overdue ticket before one due soon), then
+# the tickets with no promise; the sentinel stands for "none" in the sort and the cursor.
+NO_DUE = datetime(9999, 12, 31)
+_DUE_KEY = func.coalesce(_t.c.due_at, NO_DUE)
+
+
+def at_risk(
+    conn: Connection, account_id: int, *, below: int | None = None, limit: int = 100,
+    after: tuple[int, datetime | None, str] | None = None, status: str | None = None, agent: str | None = None,
+) -> tuple[list[dict], tuple[int, datetime | None, str] | None]:
+    """Open, scored tickets, lowest score first, then by `due_at` (none last), then by
+    ticket id; the key of the next page is (score, due_at or None, ticket id)."""
+    q = select(*_COLUMNS).select_from(_SOURCE).where(*_at_risk_where(account_id, status, agent))
+    if below is not None:
+        q = q.where(_p.c.score < below)
+    if after is not None:
+        score, due, tid = after
+        due = NO_DUE if due is None else naive_utc(due)
+        q = q.where(or_(
+            _p.c.score > score,
+            and_(_p.c.score == score, or_(_DUE_KEY > due, and_(_DUE_KEY == due, _t.c.source_id > tid))),
+        ))
+    rows = conn.execute(q.order_by(_p.c.score, _DUE_KEY, _t.c.source_id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more and rows else None
+    return [ticket_dict(r) for r in rows], (None if last is None else (last.score, aware_utc(last.due_at), last.source_id))
+
+
+def at_risk_counts(conn: Connection, account_id: int, *, below: int, agent: str | None = None) -> dict[str, tuple[int, int]]:
+    """Per open status: (scored tickets, of which below `below`)."""
+    low = func.sum(case((_p.c.score < below, 1), else_=0))
+    q = (
+        select(CURRENT_STATUS.label("status"), func.count().label("n"), low.label("low")).select_from(_SOURCE)
+        .where(*_at_risk_where(account_id, None, agent)).group_by(CURRENT_STATUS)
+    )
+    return {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
+
+
+def at_risk_agents(conn: Connection, account_id: int) -> list[tuple[str, str, int]]:
+    """(agent id, name or "", scored open tickets) of every agent with some, most first."""
+    n = func.count().label("n")
+    q = (
+        select(_AGENT.label("agent"), func.max(func.coalesce(_u.c.name, "")).label("name"), n).select_from(_SOURCE)
+        .where(*_at_risk_where(account_id, None, None), _AGENT.is_not(None), _AGENT != "").group_by(_AGENT)
+    )
+    rows = [(r.agent, r.name or "", int(r.n)) for r in conn.execute(q)]
+    return sorted(rows, key=lambda r: (-r[2], r[1] or r[0]))
+
+
+def stored_ticket(conn: Connection, account_id: int, source_id: str) -> Ticket | None:
+    """The ticket as stored (its fields as the help desk last sent them), or None."""
+    row = conn.execute(select(_t).where(_t.c.account_id == account_id, _t.c.source_id == source_id)).first()
+    return None if row is None else ticket_of(row)
