@@ -9,8 +9,10 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "cxpulse"
 EDGES = ("api", "web", "cli")
 # module → the names an edge may import from it: the Store (Store.open, and the type of
-# what it holds), and the default database path the CLI's --db shows
-ALLOWED = {"cxpulse.storage": {"Store"}, "cxpulse.storage.engine": {"DEFAULT_DB"}}
+# what it holds), the default database path the CLI's --db shows, and the error a busy
+# store raises, which the API's one error handler answers with 503
+ALLOWED = {"cxpulse.storage": {"Store"}, "cxpulse.storage.engine": {"DEFAULT_DB"},
+           "cxpulse.storage.errors": {"StoreBusy"}}
 
 
 def _storage_imports() -> list[tuple[str, int, str, str]]:
