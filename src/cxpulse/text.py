@@ -23,6 +23,8 @@ from typing import Any, Iterable
 
 import snowballstemmer
 
+from cxpulse.config import Settings
+
 __all__ = ["Term", "detect_language", "name_words", "overrepresented_terms", "stems", "tokens"]
 
 # ISO 639-1 → Snowball algorithm: every language snowballstemmer has (porter and
@@ -239,7 +241,7 @@ def _model_cache() -> Path | None:
         ver = version("py3langid")
     except PackageNotFoundError:  # pragma: no cover - py3langid is a dependency
         return None
-    base = os.environ.get("CXPULSE_CACHE_DIR") or os.path.join(
+    base = Settings.from_env().cache_dir or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "cxpulse")
     tag = hashlib.blake2b(repr((ver, LANGUAGES, 1)).encode(), digest_size=6).hexdigest()
     return Path(base) / f"langid-{ver}-{tag}.pickle"

@@ -170,23 +170,29 @@ def test_a_ticket_carries_its_agents_name_when_the_users_were_sent(desk):
 
 
 def test_a_survey_answer_shows_in_the_metrics_at_once(api):
-    """The API keeps reports for a minute; an answer recorded by this server clears them."""
+    """The API keeps reports for a minute; an answer recorded by this server (its survey
+    page) clears them."""
     from datetime import timedelta
+    from urllib.parse import urlsplit
 
-    from cxpulse.service.surveys import create_survey, record_click, send_due
+    from fastapi.testclient import TestClient
+
+    from cxpulse.service.surveys import create_survey, send_due
     from cxpulse.surveys.definitions import Survey
-    from tests.survey_helpers import T0, RecordingMailer, customer, seed, ticket, token_of
+    from cxpulse.web import create_app
+    from tests.survey_helpers import T0, RecordingMailer, customer, seed, ticket
 
     seed(api.store, [customer("c1"), ticket("t1", "c1", solved_at=T0 + timedelta(hours=1))])
     create_survey(api.store, "acme", Survey(name="csat", kind="csat"), now=T0)
     mailer = RecordingMailer()
     assert send_due(api.store, mailer, now=T0 + timedelta(hours=3)).sent == 1
     params = {"metric": "csat"}
-    assert api.get("/api/v1/metrics", params=params).json() == []  # kept now
-    (email,) = mailer.to("c1@example.com")
-    url = _links(email)[-1]  # one link per score, lowest first: the last is 5, "very satisfied"
-    record_click(api.store, token_of(url), now=T0 + timedelta(hours=4))
-    (row,) = api.get("/api/v1/metrics", params=params).json()
+    with TestClient(create_app(api.store, clock=lambda: T0 + timedelta(hours=4))) as client:
+        assert client.get("/api/v1/metrics", params=params, headers=api.acme).json() == []  # kept now
+        (email,) = mailer.to("c1@example.com")
+        url = _links(email)[-1]  # one link per score, lowest first: the last is 5, "very satisfied"
+        assert client.get(urlsplit(url).path).status_code == 200  # the customer clicks it
+        (row,) = client.get("/api/v1/metrics", params=params, headers=api.acme).json()
     assert (row["n"], row["value"]) == (1, 100.0)
 
 

@@ -34,7 +34,7 @@ def build_api(app: FastAPI) -> None:
         '`{"error": {"code", "message", "details"}}`. docs/api.md has the whole guide.'
     )
     app.state.key_cache = KeyCache()
-    app.state.rate_limiter = limiter_from_env()
+    app.state.rate_limiter = limiter_from_env(app.state.context.settings.rate_limit)
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
     v1 = APIRouter(prefix=PREFIX, responses=ERRORS, route_class=ApiRoute)

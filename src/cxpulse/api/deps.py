@@ -1,5 +1,6 @@
-"""Dependencies named once (the full-stack-fastapi-template shape): the store, the
-caller's key, and the account a path names — checked against that key.
+"""Dependencies named once (the full-stack-fastapi-template shape): the app's context
+(its store, settings and caches: service/context.py), the store, the caller's key, and
+the account a path names — checked against that key.
 
 `account_for` answers 404 both for an unknown account and for another tenant's: a key
 of account A cannot even learn whether account B exists.
@@ -16,18 +17,27 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cxpulse.api.errors import ApiError
 from cxpulse.api.limits import check_rate
-from cxpulse.domain import NotFound
+from cxpulse.service.accounts import StoredAccount, find_account
+from cxpulse.service.context import App
 from cxpulse.service.keys import KeyInfo, verify_key
 from cxpulse.storage import Store
-from cxpulse.storage.store import StoredAccount
 
 KEY_CACHE_SECONDS = 5.0  # a revoked key keeps working at most this long in one process
 _KEY_CACHE_MAX = 10_000
 
 
+async def get_context(request: Request) -> App:
+    """The App the app factory made (app.state.context). Async on purpose: nothing to
+    wait for, so no thread-pool hop."""
+    return request.app.state.context
+
+
+ContextDep = Annotated[App, Depends(get_context)]
+
+
 async def get_store(request: Request) -> Store:
     """Async on purpose: nothing to wait for, so no thread-pool hop."""
-    return request.app.state.store
+    return request.app.state.context.store
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -93,7 +103,7 @@ async def current_key(
     cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
     if cache is None:
         cache = request.app.state.key_cache = KeyCache()
-    info = cache.get(request.app.state.store, key)
+    info = cache.get(request.app.state.context.store, key)
     if info is None:
         raise _unauthorized("the API key is unknown or revoked")
     check_rate(request, info)
@@ -104,42 +114,27 @@ async def current_key(
 KeyDep = Annotated[KeyInfo, Depends(current_key)]
 
 
-ACCOUNT_CACHE_SECONDS = 5.0  # settings changed by another process show within this
-
-
-def _lookup(store: Store, name: str) -> StoredAccount | None:
-    """The stored account of that name, kept a few seconds on the store: most requests
-    name the same few accounts, and this saves a query (and a thread hop) on each."""
-    cache: dict[str, tuple[float, StoredAccount | None]] | None = getattr(store, "_api_accounts", None)
-    if cache is None:
-        cache = store._api_accounts = {}  # type: ignore[attr-defined]
-    now = time.monotonic()
-    hit = cache.get(name)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    try:
-        acc: StoredAccount | None = store.account(name)
-    except NotFound:
-        acc = None
-    if len(cache) >= _KEY_CACHE_MAX:
-        cache.clear()
-    cache[name] = (now + ACCOUNT_CACHE_SECONDS, acc)
+def _lookup(ctx: App, name: str) -> StoredAccount | None:
+    """The stored account of that name, kept a few seconds in the App (`App.accounts`)."""
+    acc = find_account(ctx.store, name)
+    ctx.accounts.put(name, acc)
     return acc
 
 
-def cached_account(store: Store, name: str) -> StoredAccount | None | bool:
+def cached_account(ctx: App, name: str) -> StoredAccount | None | bool:
     """The kept lookup of `name` without touching the database: an account, None (no such
     account), or False when nothing is kept (the caller looks it up in a thread)."""
-    hit = getattr(store, "_api_accounts", {}).get(name)
-    return hit[1] if hit is not None and hit[0] > time.monotonic() else False
+    return ctx.accounts.kept(name)
 
 
-def account_for(key: KeyInfo, account: str, store: Store) -> StoredAccount:
+def account_for(key: KeyInfo, account: str, ctx: App) -> StoredAccount:
     """The account named in the path, if `key` may use it; 404 otherwise — the same
     answer for 'no such account' and 'someone else's account'."""
     if not key.admin and key.account != account:
         raise ApiError(404, "account_not_found", f"no account named {account!r} for this key")
-    acc = _lookup(store, account)
+    acc = ctx.accounts.kept(account)
+    if acc is False:
+        acc = _lookup(ctx, account)
     if acc is None or not key.can_read(acc.id):
         raise ApiError(404, "account_not_found", f"no account named {account!r} for this key")
     return acc

@@ -14,7 +14,6 @@ processes each allow the rate.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -23,10 +22,11 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxpulse.api.errors import API_PREFIX, ApiError, error_response
+from cxpulse.config import Settings, env_name
 from cxpulse.service.keys import KeyInfo
 
 MAX_BODY = 5 * 1024 * 1024
-RATE_ENV = "CXPULSE_RATE_LIMIT"
+RATE_ENV = env_name("rate_limit")
 DEFAULT_RATE = (50.0, 100.0)
 
 
@@ -128,7 +128,7 @@ class RateLimiter:
 
 def limiter_from_env(value: str | None = None) -> RateLimiter | None:
     """CXPULSE_RATE_LIMIT → a limiter, or None when it is "off" (or 0)."""
-    text = (os.environ.get(RATE_ENV, "") if value is None else value).strip().lower()
+    text = (Settings.from_env().rate_limit if value is None else value).strip().lower()
     if not text:
         return RateLimiter(*DEFAULT_RATE)
     if text in ("off", "0", "none", "unlimited"):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cxpulse.config import env_name
 from cxpulse.storage.engine import DEFAULT_DB
 
 
@@ -21,7 +22,7 @@ DbOption = Annotated[
     str,
     typer.Option(
         "--db",
-        envvar="CXPULSE_DB",
+        envvar=env_name("db"),
         help="SQLite file path, or a postgresql:// URL. Env: CXPULSE_DB.",
         show_default=True,
     ),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption
+from cxpulse.config import env_name
 from cxpulse.storage import Store
 
 
@@ -17,7 +19,7 @@ def serve(
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="TCP port to listen on.")] = 8000,
     trusted_proxies: Annotated[
         str,
-        typer.Option("--trusted-proxies", envvar="CXPULSE_TRUSTED_PROXIES",
+        typer.Option("--trusted-proxies", envvar=env_name("trusted_proxies"),
                      help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated "
                           "(e.g. 127.0.0.1 behind nginx on this host). Default: none. Env: CXPULSE_TRUSTED_PROXIES."),
     ] = "",
@@ -34,12 +36,14 @@ def serve(
     """
     import uvicorn
 
+    from cxpulse.config import Settings
     from cxpulse.service.webhooks import start_deliverer
     from cxpulse.web import create_app
 
     proxy_options = uvicorn_proxy_options(trusted_proxies)  # a bad entry fails before anything starts
     store = Store.open(db)
-    app = create_app(store)
+    settings = replace(Settings.from_env(), trusted_proxies=trusted_proxies)  # read once, kept in the app's context
+    app = create_app(store, settings=settings)
     start_deliverer(app)  # outgoing webhooks, every 15 s, while the server runs
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     err.print(f"cxpulse on http://{shown}:{port}/ — dashboard (log in with a key from `cxpulse keys create`), "

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cxpulse.domain import BusinessHours, InvalidQuery, Scale
+from cxpulse.domain import BusinessHours, InvalidQuery, NotFound, Scale
 from cxpulse.storage import Store
 from cxpulse.storage.accounts import raw_row_counts
 from cxpulse.storage.store import StoredAccount
@@ -132,3 +132,37 @@ def update_settings(
 
         rebuilt = rebuild(store, name).tickets
     return SettingsChange(stored, changed, rebuilt)
+
+
+# ---- lookups for the edges: they open the store and call these, never the Store itself ----
+
+
+def get_account(store: Store, name: str) -> StoredAccount:
+    """The stored account of that name; NotFound (naming the known ones) otherwise."""
+    return store.account(name)
+
+
+def find_account(store: Store, name: str) -> StoredAccount | None:
+    """The stored account of that name, or None."""
+    try:
+        return store.account(name)
+    except NotFound:
+        return None
+
+
+def account_names(store: Store) -> list[str]:
+    """Every account's name, sorted."""
+    return sorted(a.name for a in store.accounts())
+
+
+def account_rows(store: Store, names: set[str] | None = None) -> list[dict]:
+    """Each account's settings (`settings_row`) and how much data it holds, by name;
+    only those in `names` when given (what `GET /api/v1/accounts` answers)."""
+    counts = {row["name"]: row for row in account_overview(store)}
+    out = []
+    for acc in store.accounts():
+        if names is not None and acc.name not in names:
+            continue
+        c = counts.get(acc.name, {})
+        out.append({**settings_row(acc), **{k: c.get(k, 0) for k in ("tickets", "events", "responses")}})
+    return out

@@ -12,7 +12,6 @@ account in its own `account` field is refused, never written elsewhere.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -30,10 +29,9 @@ from cxpulse.ingest.jsonl import (
     parse_ticket,
     parse_user,
 )
+from cxpulse.service.context import App, apps_of, as_app
 from cxpulse.service.derive import refresh, rescore_marked
 from cxpulse.service.load import LoadResult, Touched, load
-from cxpulse.service.refresher import refresher_for
-from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage.errors import WriteConflict
@@ -115,24 +113,27 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def ingest_batch(store: Store, account: str, kind: str, items: Sequence[Any], *, wait: bool = False) -> BatchResult:
+def ingest_batch(app: App | Store, account: str, kind: str, items: Sequence[Any], *,
+                 wait: bool = False) -> BatchResult:
     """Store one batch of `kind` (tickets, events, ratings, responses, users) in `account`.
     The KPIs and rollups it touched, webhooks for its new low ratings and the rescoring of
-    the open tickets it changed follow in the background (service/refresher.py), or
-    before this returns with `wait`."""
+    the open tickets it changed follow in the background (the App's refresher,
+    service/refresher.py), or before this returns with `wait`. A bare Store gets a light
+    App of its own (service/context.py)."""
     records, errors = parse_items(kind, items, account)
-    return store_records(store, account, records, read=len(items), errors=errors, wait=wait)
+    return store_records(app, account, records, read=len(items), errors=errors, wait=wait)
 
 
 def store_records(
-    store: Store, account: str, records: Iterable[Record], *, read: int, errors: list[ItemError] | None = None,
+    app: App | Store, account: str, records: Iterable[Record], *, read: int, errors: list[ItemError] | None = None,
     wait: bool = False,
 ) -> BatchResult:
     """Load the records, then refresh what they touched (now, or in the background)."""
+    app = as_app(app)
     records = list(records)
     errors = errors or []
-    with _write_lock(store):
-        loaded = _load(store, account, records)
+    with app.write_lock:
+        loaded = _load(app.store, account, records)
     s = loaded.summary
     result = BatchResult(read=read, inserted=s.inserted, updated=s.updated, unchanged=s.unchanged,
                          rejected=sum(not e.kept for e in errors), fields_rejected=sum(e.kept for e in errors),
@@ -141,33 +142,37 @@ def store_records(
     if not touched:
         result.refreshed, result.rescored = True, (0 if wait else None)  # nothing derived changed
         return result
-    refresher = refresher_for(store, refresh_derived)
+    refresher = app.refresher
     ticket = refresher.submit(touched)
     # with wait, the round that covers this batch runs at once, for everything queued so far
     if wait and refresher.wait(ticket, timeout=WAIT_SECONDS):
         result.rescored = refresher.rescored(ticket)
         result.refreshed = result.rescored is not None
-        invalidate_reports(store)  # this caller reads its own writes: no kept report answers it
+        app.data_changed()  # this caller reads its own writes: no kept report answers it
     return result
 
 
-def refresh_derived(store: Store, touched: dict[str, Touched], urgent: bool = False) -> int:
+def refresh_derived(app: App, touched: dict[str, Touched], urgent: bool = False) -> int:
     """What `cxpulse import` does after storing: KPIs and rollups, webhooks for new low
     ratings, rescoring of the open tickets touched. Returns how many were rescored. Kept
     reports are recomputed behind their next request (a caller that waited for this
     round — `urgent` — has them recomputed before it reads them)."""
-    with _write_lock(store):
+    store = app.store
+    with app.write_lock:
         refresh(store, touched)  # and whatever an interrupted writer left stale in these accounts
         queue_marked_low_ratings(store, list(touched))
         rescored = rescore_marked(store, list(touched))
-    invalidate_reports(store, at_once=urgent)
+    app.data_changed(at_once=urgent)
     return rescored
 
 
-def wait_for_refresh(store: Store, timeout: float = 60.0) -> bool:
-    """Until the background refresh of everything ingested so far is done (tests, scripts)."""
-    done = refresher_for(store, refresh_derived).wait(timeout=timeout)
-    invalidate_reports(store)
+def wait_for_refresh(app: App | Store, timeout: float = 60.0) -> bool:
+    """Until the background refresh of everything ingested so far is done (tests, scripts;
+    given a bare Store: that of every live App around it)."""
+    apps = [app] if isinstance(app, App) else apps_of(app)
+    done = all(a.refresher.wait(timeout=timeout) for a in apps)
+    for a in apps:
+        a.data_changed()
     return done
 
 
@@ -183,33 +188,6 @@ def _load(store: Store, account: str, records: list[Record]) -> LoadResult:
     raise AssertionError("unreachable")
 
 
-# SQLite has one writer at a time, and a read transaction that turns into a write fails at
-# once (SQLITE_BUSY_SNAPSHOT) when another connection wrote in between, whatever the busy
-# timeout. So in one process the batches for one SQLite database take turns; PostgreSQL
-# needs no lock.
-_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _write_lock(store: Store) -> threading.Lock | _NoLock:
-    if store.dialect != "sqlite":
-        return _NoLock()
-    key = str(store.engine.url)
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(key)
-        if lock is None:
-            lock = _LOCKS[key] = threading.Lock()
-    return lock
-
-
 # ---- Zendesk webhooks ------------------------------------------------------------------------
 
 
@@ -221,7 +199,7 @@ class WebhookResult:
     stored: BatchResult
 
 
-def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False) -> WebhookResult:
+def ingest_zendesk(app: App | Store, account: str, body: Any, *, wait: bool = False) -> WebhookResult:
     """Store what a Zendesk webhook body says about one ticket: its fields merged over the
     stored ticket (fields the body leaves out keep their values; a body older than the
     stored ticket's `updated_at` — Zendesk retries, deliveries out of order — changes no
@@ -238,6 +216,8 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
     why = text_problem(update.ticket_id, ID)  # checked before it is looked up: no store reads a NUL or a surrogate
     if why is not None:
         raise RowError("id", why)
+    app = as_app(app)
+    store = app.store
     acc = store.account(account)
     with store.engine.connect() as conn:
         stored = stored_ticket(conn, acc.id, update.ticket_id)
@@ -255,7 +235,7 @@ def ingest_zendesk(store: Store, account: str, body: Any, *, wait: bool = False)
     for rec in records:  # the limits of every store: a bad ticket id or time refuses the body (422)
         update.left_out += screen(rec.kind, rec.obj, _WEBHOOK_NAMES)
     left_out = [ItemError(0, e.field, e.reason, kept=True) for e in update.left_out]
-    result = store_records(store, account, records, read=len(records), errors=left_out, wait=wait)
+    result = store_records(app, account, records, read=len(records), errors=left_out, wait=wait)
     return WebhookResult(update.ticket_id, update.shape, update.mapped, result)
 
 

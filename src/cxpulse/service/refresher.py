@@ -3,8 +3,8 @@
 Storing a batch is quick; refreshing what it touched (KPIs of its tickets, rollups of its
 days, webhooks for new low ratings, rescoring its open tickets) costs about as much
 again, and much less per ticket when many batches are refreshed together. So an API
-batch stores its rows, hands what it touched to this process's `Refresher` for its
-database, and answers. One background thread merges everything handed in and refreshes
+batch stores its rows, hands what it touched to its server's `Refresher` (kept in the
+server's App, service/context.py), and answers. One background thread merges everything handed in and refreshes
 it in one round once the batches pause for QUIET seconds — or, in a steady stream, once
 the oldest waiting batch is MAX_DELAY seconds old — and rests at least as long as each
 round took. A burst of batches keeps the server's time for storing them; the derived data
@@ -14,16 +14,15 @@ pauses.
 If the process dies before a round, nothing of it is lost: the batches marked their
 tickets and days stale, their new ratings for the webhooks and their changed tickets for
 scoring as they were stored (storage/stale.py), and the next round for the account, or
-`cxpulse import`, does that work (`cxpulse rebuild` the KPIs and rollups). At a normal exit (`atexit`) the pending work is done first.
+`cxpulse import`, does that work (`cxpulse rebuild` the KPIs and rollups). At a normal
+exit (`atexit`, service/context.py) the pending work is done first.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,7 +65,7 @@ def merge(into: dict[str, Touched], more: dict[str, Touched]) -> None:
 
 
 class Refresher:
-    """The background refresh of one database in this process."""
+    """The background refresh of one database, for one server (its App)."""
 
     def __init__(self, store: Store, work: Work) -> None:
         self.store = store
@@ -168,28 +167,3 @@ class Refresher:
                 rest_until = time.monotonic() + (time.monotonic() - started)
                 while not self._waiters and time.monotonic() < rest_until:
                     self._cond.wait(rest_until - time.monotonic())
-
-
-_ALL: weakref.WeakSet[Refresher] = weakref.WeakSet()
-_GUARD = threading.Lock()
-
-
-def refresher_for(store: Store, work: Work) -> Refresher:
-    """The refresher of this store (one per Store object, kept on it, so it goes with it)."""
-    with _GUARD:
-        r = getattr(store, "_refresher", None)
-        if r is None:
-            r = Refresher(store, work)
-            store._refresher = r  # type: ignore[attr-defined]
-            _ALL.add(r)
-        return r
-
-
-def wait_all(timeout: float = 60.0) -> bool:
-    """Until every refresher has done its pending work (tests, and exit)."""
-    with _GUARD:
-        refreshers = list(_ALL)
-    return all(r.wait(timeout=timeout) for r in refreshers)
-
-
-atexit.register(wait_all, 30.0)

@@ -1,11 +1,12 @@
-"""Reports kept a minute in this process, for the API and the dashboard.
+"""Reports kept a minute in a server, one cache for the API and the dashboard.
 
 A report over a year of data takes tens to hundreds of milliseconds; a dashboard or a
-script asks the same one again and again. So the rows of each (database, query) are
-kept: a fresh entry is answered at once; an entry older than TTL is answered at once too,
+script asks the same one again and again. So the rows of each query are kept, in the
+server's App (service/context.py) — `GET /api/v1/metrics` and the dashboard's overview
+read the same kept rows: a fresh entry is answered at once; an entry older than TTL is answered at once too,
 while one thread computes it again (stale-while-revalidate), so no caller waits on a
 recomputation the others already started; a new query, or one whose data changed in this
-process (`invalidate_reports`, called after ingest refreshes the derived data), is
+process (`App.data_changed`, called after ingest refreshes the derived data), is
 computed while its callers wait — once, however many ask together. After data ingested in
 the background is refreshed, kept reports are answered once more as they were while they
 are recomputed; after a refresh someone waits for (`wait=true`), they are not.
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cxpulse.service.report import ReportQuery, report, rounded
+from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
 
 TTL = 60.0
@@ -41,7 +42,7 @@ class _Entry:
 class ReportCache:
     def __init__(self, ttl: float = TTL, compute: Callable[[Store, ReportQuery], list[dict]] | None = None) -> None:
         self.ttl = ttl
-        self.compute = compute or (lambda store, q: rounded(report(store, q)))
+        self.compute = compute or report
         self.generation = 0
         self._entries: dict[ReportQuery, _Entry] = {}
         self._guard = threading.Lock()
@@ -66,7 +67,8 @@ class ReportCache:
             return None
         if time.monotonic() - entry.at > self.ttl and not entry.refreshing:
             entry.refreshing = True
-            threading.Thread(target=self._refresh, args=(store, query, entry), daemon=True).start()
+            threading.Thread(target=self._refresh, args=(store, query, entry), name="cxpulse-report",
+                             daemon=True).start()
         return rows
 
     def encoded(self, rows: list[dict], query: ReportQuery, encode: Callable[[list[dict]], bytes]) -> bytes:
@@ -82,8 +84,8 @@ class ReportCache:
         return data
 
     def get(self, store: Store, query: ReportQuery) -> list[dict]:
-        """The report's rows (rounded as `cxpulse report --format json` prints them; shared
-        between callers: read them, never change them)."""
+        """The report's rows, as `service.report.report` gives them (shared between
+        callers: read them, never change them)."""
         rows = self.peek(store, query)
         if rows is not None:
             return rows
@@ -116,38 +118,3 @@ class ReportCache:
             entry.rows = None
         finally:
             entry.refreshing = False
-
-
-_GUARD = threading.Lock()
-
-
-def cache_for(store: Store) -> ReportCache:
-    """The report cache of this store, kept on it."""
-    cache = getattr(store, "_report_cache", None)
-    if cache is None:
-        with _GUARD:
-            cache = getattr(store, "_report_cache", None)
-            if cache is None:
-                cache = store._report_cache = ReportCache()  # type: ignore[attr-defined]
-    return cache
-
-
-def cached_report(store: Store, query: ReportQuery) -> list[dict]:
-    """`rounded(report(store, query))`, from the cache when it can be."""
-    return cache_for(store).get(store, query)
-
-
-def invalidate_reports(store: Store, *, at_once: bool = True) -> None:
-    """The data changed: reports are computed again (see ReportCache.invalidate). At once
-    also moves `data_generation` on, for other views kept per request (the dashboard's)."""
-    if at_once:
-        store._data_generation = data_generation(store) + 1  # type: ignore[attr-defined]
-    cache = getattr(store, "_report_cache", None)
-    if cache is not None:
-        cache.invalidate(at_once=at_once)
-
-
-def data_generation(store: Store) -> int:
-    """How many times this process changed `store`'s data and wanted it read at once: a
-    key part for what is kept beside the reports (the dashboard's overview)."""
-    return getattr(store, "_data_generation", 0)

@@ -2,29 +2,28 @@
 
 The secret signs every survey link; it comes from CXPULSE_SECRET, else it is generated
 once and kept in the database's `settings` table, so links stay valid across runs and
-machines sharing the database. SMTP and the base URL are read from the environment,
-the way cron and systemd pass configuration.
+machines sharing the database. SMTP and the base URL come from the environment (the way
+cron and systemd pass configuration), read through cxpulse.config like every setting.
 """
 
 from __future__ import annotations
 
-import os
 import secrets as _secrets
 from dataclasses import dataclass
 
+from cxpulse.config import Settings, env_name
 from cxpulse.domain import InvalidQuery, SurveyError
 from cxpulse.storage import Store
 from cxpulse.storage import surveys as SS
 
 SECRET_KEY = "secret"
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 SECURITIES = ("none", "starttls", "ssl")
 
 
-def secret(store: Store) -> bytes:
+def secret(store: Store, settings: Settings | None = None) -> bytes:
     """CXPULSE_SECRET, else the stored secret — created on first use; two processes
     creating it at once keep whichever was inserted first."""
-    env = os.environ.get("CXPULSE_SECRET")
+    env = (settings or Settings.from_env()).secret
     if env:
         return env.encode()
     with store.engine.connect() as conn:
@@ -38,7 +37,7 @@ def secret(store: Store) -> bytes:
     return value.encode()
 
 
-TRUSTED_PROXIES_ENV = "CXPULSE_TRUSTED_PROXIES"
+TRUSTED_PROXIES_ENV = env_name("trusted_proxies")
 
 
 def trusted_proxies(value: str | None = None) -> list[str]:
@@ -51,7 +50,7 @@ def trusted_proxies(value: str | None = None) -> list[str]:
     CXPULSE_TRUSTED_PROXIES; a malformed entry is an error, never silently ignored."""
     import ipaddress
 
-    text = os.environ.get(TRUSTED_PROXIES_ENV, "") if value is None else value
+    text = Settings.from_env().trusted_proxies if value is None else value
     entries = [x.strip() for x in text.split(",") if x.strip()]
     if entries == ["*"]:
         return entries
@@ -66,9 +65,9 @@ def trusted_proxies(value: str | None = None) -> list[str]:
     return entries
 
 
-def base_url() -> str:
+def base_url(settings: Settings | None = None) -> str:
     """Where the survey pages are served (`cxpulse serve`), as customers reach them."""
-    return (os.environ.get("CXPULSE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    return (settings or Settings.from_env()).base_url.rstrip("/")
 
 
 @dataclass
@@ -86,21 +85,21 @@ class SmtpSettings:
             raise SurveyError(f"SMTP security {self.security!r} is not one of {', '.join(SECURITIES)}")
 
     @classmethod
-    def from_env(cls) -> "SmtpSettings":
-        """CXPULSE_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM, _CA_FILE (docs/surveys.md)."""
-        env = os.environ.get
-        security = (env("CXPULSE_SMTP_SECURITY") or "none").lower()
-        port_text = env("CXPULSE_SMTP_PORT") or {"ssl": "465", "starttls": "587"}.get(security, "25")
+    def from_env(cls, settings: Settings | None = None) -> "SmtpSettings":
+        """CXPULSE_SMTP_HOST, _PORT, _SECURITY, _USER, _PASSWORD, _FROM, _CA_FILE (docs/configuration.md)."""
+        s = settings or Settings.from_env()
+        security = s.smtp_security.lower()
+        port_text = s.smtp_port or {"ssl": "465", "starttls": "587"}.get(security, "25")
         try:
             port = int(port_text)
         except ValueError:
             raise SurveyError(f"CXPULSE_SMTP_PORT {port_text!r} is not a port number, e.g. 587") from None
         return cls(
-            host=env("CXPULSE_SMTP_HOST") or "localhost",
+            host=s.smtp_host,
             port=port,
             security=security,
-            user=env("CXPULSE_SMTP_USER") or "",
-            password=env("CXPULSE_SMTP_PASSWORD") or "",
-            sender=env("CXPULSE_SMTP_FROM") or "cxpulse@localhost",
-            ca_file=env("CXPULSE_SMTP_CA_FILE") or "",
+            user=s.smtp_user,
+            password=s.smtp_password,
+            sender=s.smtp_from,
+            ca_file=s.smtp_ca_file,
         )

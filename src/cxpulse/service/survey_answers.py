@@ -21,7 +21,6 @@ from cxpulse.domain import NotFound, Response, ResponseKind, Scale, SurveyError,
 from cxpulse.ingest.base import Record
 from cxpulse.service.derive import refresh
 from cxpulse.service.load import Touched, load
-from cxpulse.service.report_cache import invalidate_reports
 from cxpulse.service.settings import secret
 from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_id
 from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings, withdraw_low_ratings
@@ -47,6 +46,12 @@ class ClickResult:
     token: str
     refusal: str = ""  # when refused: "too_late" | "already_rated" | "rate_limited" | "inactive"
     customer_id: str = ""
+
+    @property
+    def changed(self) -> bool:
+        """Whether responses were stored or deleted: a server's kept reports must be
+        recomputed (`App.data_changed`) so the answer shows at once."""
+        return self.outcome in ("recorded", "replaced", "scanner")
 
 
 @dataclass
@@ -140,7 +145,6 @@ def _save(store: Store, stored: StoredSurvey, source_ids: list[str], rows: list[
         except WriteConflict:  # a simultaneous click inserted the same row first: update it now
             result = load(store, records, account=stored.account_name)
         refresh(store, result.touched)
-    invalidate_reports(store)  # the API's kept reports: the answer shows at once
     queue_low_ratings(store, stored.account_id, responses, hold=ANSWER_HOLD)  # webhooks out, if low
 
 
@@ -215,7 +219,6 @@ def _forget(store: Store, stored: StoredSurvey, keys: list[str]) -> None:
             refresh(store, {stored.account_name: Touched(tickets={t for t, _d in gone}, first_day=min(days),
                                                          last_day=max(days))})
     if gone:
-        invalidate_reports(store)
         withdraw_low_ratings(store, stored.account_id, keys)
 
 

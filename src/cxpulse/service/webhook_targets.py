@@ -18,13 +18,14 @@ CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1 allows every host (a test box, never a shared s
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 from collections.abc import Callable
 from typing import Any
 
-ALLOW_HOSTS_ENV = "CXPULSE_WEBHOOKS_ALLOW_HOSTS"
-ALLOW_PRIVATE_ENV = "CXPULSE_WEBHOOKS_ALLOW_PRIVATE"
+from cxpulse.config import Settings, env_name
+
+ALLOW_HOSTS_ENV = env_name("webhooks_allow_hosts")
+ALLOW_PRIVATE_ENV = env_name("webhooks_allow_private")
 LOCAL_SUFFIXES = (".localhost", ".localdomain", ".local", ".internal", ".home.arpa")
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the well-known prefix, an IPv4 address in the last 32 bits
 
@@ -47,13 +48,13 @@ def normal_host(host: str) -> str:
 
 def allowed_hosts() -> frozenset[str]:
     """The hosts the operator allows on private addresses (CXPULSE_WEBHOOKS_ALLOW_HOSTS)."""
-    raw = os.environ.get(ALLOW_HOSTS_ENV, "")
+    raw = Settings.from_env().webhooks_allow_hosts
     return frozenset(h for h in (normal_host(p).strip("[]") for p in raw.split(",")) if h)
 
 
 def all_private_allowed() -> bool:
     """CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1: every host may be posted to, whatever it resolves to."""
-    return os.environ.get(ALLOW_PRIVATE_ENV, "") == "1"
+    return Settings.from_env().webhooks_allow_private
 
 
 def is_allowed(host: str) -> bool:

@@ -1,8 +1,11 @@
 """The FastAPI application factory: `create_app(store)` builds a fresh app around one Store.
 
 Nothing happens at import time: a test passes its own store, `cxpulse serve` passes the
-one named by --db. The app serves the survey pages (web/surveys.py), /static and /healthz,
-and adds security headers to every response.
+one named by --db. The app's state that lives as long as it does — store, settings,
+report cache, background refresh, locks — is one `App` (service/context.py), made here
+and kept as `app.state.context`; routes get it as a dependency (api/deps.py `ContextDep`).
+The app serves the survey pages (web/surveys.py), /static and /healthz, and adds
+security headers to every response.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxpulse import __version__
+from cxpulse.config import Settings
+from cxpulse.service.context import App
 from cxpulse.storage import Store
 from cxpulse.web.pages import make_env
 
@@ -65,11 +70,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(store: Store, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    """A new app serving the survey pages over `store` (`app.state.store`).
+def create_app(store: Store, *, clock: Callable[[], datetime] | None = None,
+               settings: Settings | None = None) -> FastAPI:
+    """A new app serving the survey pages over `store` (`app.state.store`), with its own
+    App context (`app.state.context`).
 
     `clock` gives the current UTC time to the survey rules (15-minute window, expiry);
-    tests pass their own, the server uses the real one.
+    tests pass their own, the server uses the real one. `settings` default to the
+    environment's as it is now (cxpulse.config).
     """
     from cxpulse.web.surveys import broken_link
     from cxpulse.web.surveys import router as survey_router
@@ -77,6 +85,7 @@ def create_app(store: Store, *, clock: Callable[[], datetime] | None = None) -> 
     # /openapi.json describes the API (api/); /docs is served by api/routes/docs.py from
     # assets shipped in a package, not FastAPI's CDN page
     app = FastAPI(title="cxpulse", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app.state.context = App(store, settings)
     app.state.store = store
     app.state.templates = make_env()
     app.state.clock = clock or (lambda: datetime.now(UTC))

@@ -47,6 +47,12 @@ def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
+def _answered(request: Request, result: service.ClickResult) -> None:
+    """An answer stored or taken back: this server's kept reports show it at once."""
+    if result.changed:
+        request.app.state.context.data_changed()
+
+
 def now(request: Request) -> datetime:
     """The app's clock (create_app(clock=…)), in UTC."""
     return request.app.state.clock()
@@ -62,6 +68,7 @@ def click(token: str, request: Request, store: StoreDep) -> HTMLResponse:
         result = service.record_click(store, token, now=now(request))
     except SurveyError as e:
         return _token_problem(request, e)
+    _answered(request, result)
     if result.outcome == "refused":
         return _message(request, result.language, "page.refused_title", ["page.refused_body"], status_code=409)
     try:
@@ -95,6 +102,7 @@ async def feedback(token: str, request: Request, store: StoreDep) -> HTMLRespons
         except SurveyError:
             problem = form.problem(page, m, strict=True) or m["page.score_required"]
         else:
+            _answered(request, result)
             if result.outcome == "refused":
                 return _message(request, page.language, "page.refused_title", ["page.refused_body"], status_code=409)
             return _message(request, page.language, "page.thanks_title",
@@ -261,6 +269,7 @@ async def link_vote(link_token: str, request: Request, store: StoreDep) -> HTMLR
         except SurveyError:
             problem = m["page.score_required"]
         else:
+            _answered(request, result)
             return _vote_outcome(request, result)
     return _link_form(request, page, requested_lang=lang, comment=comment, error=problem, status_code=422)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from cxpulse.api.deps import KeyDep, StoreDep, account_for
+from cxpulse.api.deps import ContextDep, KeyDep, account_for
 from cxpulse.api.errors import ApiError, ApiRoute
 from cxpulse.api.schemas import IngestBatch, IngestResult, ZendeskResult
 from cxpulse.ingest.base import RowError
@@ -41,12 +41,12 @@ Wait = Annotated[bool, Query(description="answer after the derived data (KPIs, r
 def _ingest_route(kind: str):
     Batch = Annotated[IngestBatch, Body(openapi_examples={"one": {"value": {"items": [EXAMPLES[kind]]}}})]
 
-    def ingest(account: str, key: KeyDep, store: StoreDep, body: Batch, wait: Wait = False) -> dict:
-        acc = account_for(key, account, store)
+    def ingest(account: str, key: KeyDep, ctx: ContextDep, body: Batch, wait: Wait = False) -> dict:
+        acc = account_for(key, account, ctx)
         if len(body.items) > MAX_ITEMS:
             raise ApiError(413, "batch_too_large", f"{len(body.items)} items; send at most {MAX_ITEMS} per batch",
                            {"max_items": MAX_ITEMS, "items": len(body.items)})
-        return ingest_batch(store, acc.name, kind, body.items, wait=wait).as_dict()
+        return ingest_batch(ctx, acc.name, kind, body.items, wait=wait).as_dict()
 
     ingest.__name__ = f"ingest_{kind}"
     ingest.__doc__ = (f"Store a batch of {kind} (at most {MAX_ITEMS}), idempotent by `id`; the KPIs and rollups "
@@ -61,13 +61,13 @@ for _kind in KINDS:
 
 
 @router.post("/accounts/{account}/zendesk", response_model=ZendeskResult, summary="Zendesk webhook receiver")
-def zendesk(account: str, key: KeyDep, store: StoreDep, body: Annotated[Any, Body()], wait: Wait = False) -> dict:
+def zendesk(account: str, key: KeyDep, ctx: ContextDep, body: Annotated[Any, Body()], wait: Wait = False) -> dict:
     """Point a Zendesk webhook here (event-type webhooks for ticket events, or a trigger
     whose JSON body carries `{"ticket": {...}}` placeholders; docs/api.md has both), with
     the account's key as its bearer token. 422 `invalid_webhook` names the unreadable field."""
-    acc = account_for(key, account, store)
+    acc = account_for(key, account, ctx)
     try:
-        result = ingest_zendesk(store, acc.name, body, wait=wait)
+        result = ingest_zendesk(ctx, acc.name, body, wait=wait)
     except RowError as e:
         raise ApiError(422, "invalid_webhook", f"{e.field}: {e.reason}",
                        {"field": e.field, "reason": e.reason}) from None

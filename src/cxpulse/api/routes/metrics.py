@@ -9,10 +9,9 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from cxpulse.api.deps import KeyDep, StoreDep, account_for, cached_account
+from cxpulse.api.deps import ContextDep, KeyDep, account_for, cached_account
 from cxpulse.api.errors import ApiError, ApiRoute
-from cxpulse.service.report import EXTRA_METRICS, METRICS, ReportQuery, parse_by, parse_metrics
-from cxpulse.service.report_cache import cache_for
+from cxpulse.service.report import EXTRA_METRICS, METRICS, ReportQuery, parse_by, parse_metrics, rounded
 
 router = APIRouter(tags=["metrics"], route_class=ApiRoute)
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # a comparison period still fits in a date
@@ -35,7 +34,7 @@ ROW_EXAMPLE = {"metric": "csat", "group": {"agent": "a-17"}, "value": 82.4, "n":
 )
 async def metrics(
     key: KeyDep,
-    store: StoreDep,
+    ctx: ContextDep,
     metric: Annotated[str | None, Query(max_length=200, description=METRIC_HELP)] = None,
     by: Annotated[str | None, Query(max_length=100, description=BY_HELP)] = None,
     since: Annotated[date | None, Query(description="first day, YYYY-MM-DD")] = None,
@@ -51,21 +50,23 @@ async def metrics(
         if day is not None and not EARLIEST <= day <= LATEST:
             raise ApiError(422, "invalid_query", f"{name} {day} is outside {EARLIEST}..{LATEST}")
     if account is not None:
-        kept = cached_account(store, account) if key.admin or key.account == account else None
+        kept = cached_account(ctx, account) if key.admin or key.account == account else None
         if kept is False:  # not looked up lately: a query, in a thread
-            account = (await run_in_threadpool(account_for, key, account, store)).name
+            account = (await run_in_threadpool(account_for, key, account, ctx)).name
         else:
-            account = account_for(key, account, store).name  # answered from what is kept
+            account = account_for(key, account, ctx).name  # answered from what is kept
     elif not key.admin:
         account = key.account
     q = ReportQuery(metrics=parse_metrics(metric), by=parse_by(by), since=since, until=until, account=account,
                     compare_previous=compare_previous)
-    cache = cache_for(store)
-    rows = cache.peek(store, q)  # kept: answered without leaving the event loop
+    cache = ctx.reports  # the rows the dashboard reads too
+    rows = cache.peek(ctx.store, q)  # kept: answered without leaving the event loop
     if rows is None:
-        rows = await run_in_threadpool(cache.get, store, q)
+        rows = await run_in_threadpool(cache.get, ctx.store, q)
     return Response(cache.encoded(rows, q, _encode), media_type="application/json")
 
 
 def _encode(rows: list[dict]) -> bytes:
-    return orjson.dumps(rows, option=orjson.OPT_NON_STR_KEYS)  # as `cxpulse report --format json` (cli/render.py)
+    """Rounded and encoded as `cxpulse report --format json` prints them (cli/render.py);
+    kept with the rows, so this runs once per computed report."""
+    return orjson.dumps(rounded(rows), option=orjson.OPT_NON_STR_KEYS)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cxpulse.api.deps import KeyDep, StoreDep, account_for
+from cxpulse.api.deps import ContextDep, KeyDep, account_for
 from cxpulse.api.errors import ApiRoute
 from cxpulse.api.schemas import (
     DEFAULT_PAGE,
@@ -28,12 +28,12 @@ router = APIRouter(tags=["predictions"], route_class=ApiRoute)
 def alerts(
     account: str,
     key: KeyDep,
-    store: StoreDep,
+    ctx: ContextDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> dict:
     """Each time an open ticket's score crossed below the account's alert threshold, newest first."""
-    acc = account_for(key, account, store)
+    acc = account_for(key, account, ctx)
     after = decode_cursor(cursor)
     if after is not None:
         try:
@@ -41,14 +41,14 @@ def alerts(
             after = (datetime.fromisoformat(at), cursor_int(aid))
         except (TypeError, ValueError):
             raise bad_cursor() from None
-    rows, next_key = service.alert_log(store, acc, limit=limit, after=after)
+    rows, next_key = service.alert_log(ctx.store, acc, limit=limit, after=after)
     cursor_out = None if next_key is None else encode_cursor([next_key[0].isoformat(), next_key[1]])
     return {"data": rows, "count": len(rows), "next_cursor": cursor_out}
 
 
 @router.get("/accounts/{account}/models", response_model=ModelsPublic)
-def models(account: str, key: KeyDep, store: StoreDep) -> dict:
+def models(account: str, key: KeyDep, ctx: ContextDep) -> dict:
     """The account's trained models, newest first, each with its card (AUC, calibration, …)."""
-    acc = account_for(key, account, store)
-    rows = service.model_cards(store, acc)
+    acc = account_for(key, account, ctx)
+    rows = service.model_cards(ctx.store, acc)
     return {"data": rows, "count": len(rows)}

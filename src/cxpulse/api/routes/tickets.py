@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from cxpulse.api.deps import KeyDep, StoreDep, account_for
+from cxpulse.api.deps import ContextDep, KeyDep, account_for
 from cxpulse.api.errors import ApiError, ApiRoute
 from cxpulse.api.schemas import (
     DEFAULT_PAGE,
@@ -39,7 +39,7 @@ def _page(rows: list[dict], next_key) -> dict:
 def list_tickets(
     account: str,
     key: KeyDep,
-    store: StoreDep,
+    ctx: ContextDep,
     status: Annotated[str | None, Query(max_length=32, description="new, open, pending, hold, solved, closed")] = None,
     open: Annotated[bool | None, Query(description="true: open tickets only; false: solved or closed only")] = None,
     agent: Annotated[str | None, Query(max_length=MAX_ID, description="the assigned agent's id")] = None,
@@ -47,19 +47,19 @@ def list_tickets(
     cursor: Cursor = None,
 ) -> dict:
     """The account's tickets, newest first, each with its KPIs and current score and reasons."""
-    acc = account_for(key, account, store)
+    acc = account_for(key, account, ctx)
     after = decode_cursor(cursor)
     after = None if after is None else cursor_int(after)
-    rows, next_key = service.list_tickets(store, acc, status=status, open_only=open, agent=agent, limit=limit,
+    rows, next_key = service.list_tickets(ctx.store, acc, status=status, open_only=open, agent=agent, limit=limit,
                                           after=after)
     return _page(rows, next_key)
 
 
 @router.get("/accounts/{account}/tickets/{ticket_id}", response_model=TicketPublic)
-def get_ticket(account: str, ticket_id: Annotated[str, Path(max_length=MAX_ID)], key: KeyDep, store: StoreDep) -> dict:
+def get_ticket(account: str, ticket_id: Annotated[str, Path(max_length=MAX_ID)], key: KeyDep, ctx: ContextDep) -> dict:
     """One ticket, by the help desk's id."""
-    acc = account_for(key, account, store)
-    row = service.get_ticket(store, acc, ticket_id)
+    acc = account_for(key, account, ctx)
+    row = service.get_ticket(ctx.store, acc, ticket_id)
     if row is None:
         raise ApiError(404, "ticket_not_found", f"no ticket {ticket_id!r} in account {acc.name!r}")
     return row
@@ -69,7 +69,7 @@ def get_ticket(account: str, ticket_id: Annotated[str, Path(max_length=MAX_ID)],
 def at_risk(
     account: str,
     key: KeyDep,
-    store: StoreDep,
+    ctx: ContextDep,
     below: Annotated[int | None, Query(ge=0, le=101, description="only scores below this, e.g. 40")] = None,
     status: Annotated[str | None, Query(max_length=32, description="one open status: new, open, pending, hold")] = None,
     agent: Annotated[str | None, Query(max_length=MAX_ID, description="the assigned agent's id")] = None,
@@ -82,15 +82,16 @@ def at_risk(
     if status is not None and status.lower() not in OPEN_STATES:
         raise ApiError(422, "invalid_query", f"status {status!r} is not an open status; use one of "
                        f"{', '.join(sorted(OPEN_STATES))}", {"field": "status"})
-    acc = account_for(key, account, store)
+    acc = account_for(key, account, ctx)
     after = decode_cursor(cursor)
     if after is not None:
         if not (isinstance(after, list) and len(after) == 3 and isinstance(after[2], str)
                 and (after[1] is None or isinstance(after[1], str))):
             raise bad_cursor()
         after = (cursor_int(after[0]), cursor_time(after[1]), after[2])
-    unscored = no_scores(store, acc.name)
+    unscored = no_scores(ctx.store, acc.name)
     if unscored:
         return {**_page([], None), "no_score": unscored[0]}
-    rows, next_key = service.at_risk(store, acc, below=below, limit=limit, after=after, status=status, agent=agent)
+    rows, next_key = service.at_risk(ctx.store, acc, below=below, limit=limit, after=after, status=status,
+                                     agent=agent)
     return {**_page(rows, next_key), "no_score": None}

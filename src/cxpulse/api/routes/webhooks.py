@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from cxpulse.api.deps import KeyDep, StoreDep, account_for
+from cxpulse.api.deps import ContextDep, KeyDep, account_for
 from cxpulse.api.errors import ApiError, ApiRoute
 from cxpulse.service import webhooks as service
 
@@ -97,33 +97,33 @@ def _next(rows: list[dict], limit: int) -> str | None:
 
 
 @router.get("/accounts/{account}/webhooks", response_model=WebhooksPublic)
-def list_webhooks(account: str, key: KeyDep, store: StoreDep) -> dict:
+def list_webhooks(account: str, key: KeyDep, ctx: ContextDep) -> dict:
     """The account's active webhooks (never their secrets), with their deliveries per status."""
-    acc = account_for(key, account, store)
-    rows = [_public(w) for w in service.list_webhooks(store, acc.name)]
+    acc = account_for(key, account, ctx)
+    rows = [_public(w) for w in service.list_webhooks(ctx.store, acc.name)]
     return {"data": rows, "count": len(rows)}
 
 
 @router.post("/accounts/{account}/webhooks", response_model=WebhookCreated, status_code=201)
-def add_webhook(account: str, body: WebhookCreate, key: KeyDep, store: StoreDep) -> dict:
+def add_webhook(account: str, body: WebhookCreate, key: KeyDep, ctx: ContextDep) -> dict:
     """Add a webhook; the answer carries its signing secret, shown only this once.
 
     Local names and loopback, private, link-local and reserved addresses are refused, here
     and again on the resolved address at each delivery, unless the operator allows the host
     (CXPULSE_WEBHOOKS_ALLOW_HOSTS=host,… or CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1; docs/webhooks.md).
     """
-    acc = account_for(key, account, store)
-    secret, hook = service.add_webhook(store, acc.name, body.url, events=body.events,
+    acc = account_for(key, account, ctx)
+    secret, hook = service.add_webhook(ctx.store, acc.name, body.url, events=body.events,
                                        allow_private=service.private_targets_allowed())
     return {**_public(hook), "secret": secret}
 
 
 @router.delete("/accounts/{account}/webhooks/{webhook_id}", status_code=204)
 def remove_webhook(account: str, webhook_id: Annotated[int, Path(ge=1, le=MAX_ID)], key: KeyDep,
-                   store: StoreDep) -> Response:
+                   ctx: ContextDep) -> Response:
     """Stop posting to a webhook; what it still had to send is marked failed, its log stays."""
-    acc = account_for(key, account, store)
-    service.remove_webhook(store, webhook_id, account=acc.name)
+    acc = account_for(key, account, ctx)
+    service.remove_webhook(ctx.store, webhook_id, account=acc.name)
     return Response(status_code=204)
 
 
@@ -131,14 +131,14 @@ def remove_webhook(account: str, webhook_id: Annotated[int, Path(ge=1, le=MAX_ID
 def list_deliveries(
     account: str,
     key: KeyDep,
-    store: StoreDep,
+    ctx: ContextDep,
     status: Status | None = None,
     webhook_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
 ) -> dict:
     """The delivery log, newest first: event, status, attempts, last status code or error, payload."""
-    acc = account_for(key, account, store)
-    rows = service.deliveries(store, acc.name, status=status, webhook_id=webhook_id, before_id=_cursor(cursor),
+    acc = account_for(key, account, ctx)
+    rows = service.deliveries(ctx.store, acc.name, status=status, webhook_id=webhook_id, before_id=_cursor(cursor),
                               limit=limit)
     return {"data": rows, "count": len(rows), "next_cursor": _next(rows, limit)}

@@ -32,6 +32,7 @@ def build_dashboard(app: FastAPI) -> None:
     from cxpulse.web.dashboard import auth, insight, overview, predictions, settings, tables
 
     app.state.templates.filters.update(FILTERS)
+    app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
     for module in (auth, overview, tables, insight, predictions, settings):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)

@@ -3,26 +3,25 @@ rate and KPIs — what a support lead reads first.
 
 Everything comes from `service.report.report` (the same rows as `cxpulse report` and
 `GET /api/v1/metrics`): one call for the period compared with the one before, one for
-the trend (by week over the last 26 weeks, by month over a year). The assembled page
-data is kept OVERVIEW_TTL seconds per (account, period) in the app's process, so a
-lead flicking between pages does not recount.
+the trend (by week over the last 26 weeks, by month over a year). Both are read through
+the app's one report cache (`App.reports`, service/report_cache.py, the same kept rows
+`GET /api/v1/metrics` answers from), so a lead flicking between pages does not recount.
+The page assembled from them (figures, SVG trends) is kept beside the rows it was built
+from (`Views`) and built again only when the cache hands out new rows.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from cxpulse.service.report import ReportQuery, report
-from cxpulse.service.report_cache import data_generation
-from cxpulse.storage import Store
+from cxpulse.service.context import App
+from cxpulse.service.report import ReportQuery
 from cxpulse.web import charts
 from cxpulse.web.dashboard import format as F
 from cxpulse.web.dashboard.common import Period, page, period
@@ -30,7 +29,6 @@ from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
 
-OVERVIEW_TTL = 60.0
 TREND_WEEKS = 26
 FIGURES = ("csat", "nps", "ces", "csi")
 LABELS = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "csi": "CSI"}
@@ -83,33 +81,27 @@ class Overview:
     created: int | None  # tickets created in the period
 
 
-class TtlCache:
-    """A few seconds of memory per key, in one process: enough for a dashboard's reloads."""
+class Views:
+    """Assembled overviews by (account, period), each with the report rows it was built
+    from: one is answered only while the report cache still hands out those very rows, so
+    it is never older than they are (no clock of its own)."""
 
-    def __init__(self, ttl: float = OVERVIEW_TTL, size: int = 256) -> None:
-        self.ttl, self.size = ttl, size
-        self._items: dict[Any, tuple[float, Any]] = {}
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: dict[tuple, tuple[tuple[list[dict], ...], Overview]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> Any | None:
+    def get(self, key: tuple, sources: tuple[list[dict], ...]) -> Overview | None:
         hit = self._items.get(key)
-        return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+        if hit is None or len(hit[0]) != len(sources) or any(a is not b for a, b in zip(hit[0], sources)):
+            return None
+        return hit[1]
 
-    def put(self, key: Any, value: Any) -> None:
+    def put(self, key: tuple, sources: tuple[list[dict], ...], view: Overview) -> None:
         with self._lock:
             if len(self._items) >= self.size:
-                now = time.monotonic()
-                self._items = {k: v for k, v in self._items.items() if v[0] > now}
-                if len(self._items) >= self.size:
-                    self._items.clear()
-            self._items[key] = (time.monotonic() + self.ttl, value)
-
-
-def _cache(request: Request) -> TtlCache:
-    cache = getattr(request.app.state, "dashboard_cache", None)
-    if cache is None:
-        cache = request.app.state.dashboard_cache = TtlCache()
-    return cache
+                self._items.clear()
+            self._items[key] = (sources, view)
 
 
 # ---- assembling the page ---------------------------------------------------------------------
@@ -185,9 +177,24 @@ def _note(key: str, row: dict | None, rows: list[dict]) -> str:
     return EXPLAIN[key]
 
 
-def build_overview(store: Store, account: str, p: Period) -> Overview:
-    """The overview's figures for one account and period, from two report calls."""
-    rows = report(store, ReportQuery(account=account, since=p.since, until=p.until, compare_previous=True))
+def build_overview(ctx: App, account: str, p: Period, views: Views | None = None) -> Overview:
+    """The overview's figures for one account and period, from two kept reports (and
+    kept in `views`, while those rows stay the cache's)."""
+    rows = ctx.reports.get(ctx.store, ReportQuery(account=account, since=p.since, until=p.until,
+                                                  compare_previous=True))
+    grain, since = trend_window(p)
+    trend_rows = ctx.reports.get(ctx.store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since,
+                                                        until=p.until))
+    key = (account, p)
+    view = views.get(key, (rows, trend_rows)) if views is not None else None
+    if view is None:
+        view = _assemble(p, rows, grain, since, trend_rows)
+        if views is not None:
+            views.put(key, (rows, trend_rows), view)
+    return view
+
+
+def _assemble(p: Period, rows: list[dict], grain: str, since: date, trend_rows: list[dict]) -> Overview:
     figures = []
     for key in FIGURES:
         row = _biggest(rows, key)
@@ -198,9 +205,7 @@ def build_overview(store: Store, account: str, p: Period) -> Overview:
                    if r["kind"] in FIGURES else 9)
     created = next((r["n"] for r in rows if r["metric"] == "resolution_rate"), None)
 
-    grain, since = trend_window(p)
     periods = trend_periods(grain, since, p.until)
-    trend_rows = report(store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since, until=p.until))
     trends = []
     for f in figures:
         if f.row is None and not any(r["metric"] == f.key for r in trend_rows):
@@ -209,22 +214,12 @@ def build_overview(store: Store, account: str, p: Period) -> Overview:
     return Overview(p, figures, kpis, rates, trends, created)
 
 
-def cached_overview(request: Request, account: str, p: Period) -> Overview:
-    cache = _cache(request)
-    store = request.app.state.store
-    key = ("overview", account, p.days, p.until, data_generation(store))  # a survey answer here shows at once
-    hit = cache.get(key)
-    if hit is None:
-        hit = build_overview(store, account, p)
-        cache.put(key, hit)
-    return hit
-
-
 @router.get("/", response_class=HTMLResponse)
 async def overview(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
     p = period(request, days)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Overview", active="/", period=p)
-    data = await run_in_threadpool(cached_overview, request, viewer.account, p)
+    data = await run_in_threadpool(build_overview, request.app.state.context, viewer.account, p,
+                                   request.app.state.overview_views)
     return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
                 data=data, labels=LABELS)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.domain import OPEN_STATES, NotFound
+from cxpulse.service.accounts import get_account
 from cxpulse.service.predict import alerts, model_card, no_score_reason, no_scores
 from cxpulse.service.tickets import at_risk, at_risk_agents, at_risk_counts
 from cxpulse.storage import Store
@@ -47,7 +48,7 @@ def at_risk_view(store: Store, account: str, status: str | None = None, agent: s
     given), how many are below the alert threshold, and per status how many there are
     and are below — so a lead can leave the tickets on hold for later, or look at one
     agent's queue."""
-    acc = store.account(account)
+    acc = get_account(store, account)
     threshold = acc.account.alert_below
     unscored = no_scores(store, account)
     if unscored:  # the model is no better than chance: no list, and the page says why

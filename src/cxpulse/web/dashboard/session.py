@@ -26,6 +26,7 @@ from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from cxpulse.service.accounts import account_names
 from cxpulse.service.keys import KeyInfo, list_keys
 from cxpulse.service.settings import secret
 from cxpulse.storage import Store
@@ -73,7 +74,8 @@ class Viewer:
 def _signing_key(request: Request) -> bytes:
     key = getattr(request.app.state, "dashboard_signing_key", None)
     if key is None:
-        key = hmac.new(secret(request.app.state.store), b"cxpulse dashboard session v1", hashlib.sha256).digest()
+        ctx = request.app.state.context
+        key = hmac.new(secret(ctx.store, ctx.settings), b"cxpulse dashboard session v1", hashlib.sha256).digest()
         request.app.state.dashboard_signing_key = key
     return key
 
@@ -144,7 +146,7 @@ def _viewer(store: Store, session: Session) -> Viewer | None:
     if key is None:
         return None
     if key.admin:
-        names = tuple(sorted(a.name for a in store.accounts()))
+        names = tuple(account_names(store))
         account = session.account if session.account in names else (names[0] if names else None)
         return Viewer(key, session, account, names)
     return Viewer(key, session, key.account, (key.account,) if key.account else ())
