@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {time.perf_counter() - t0:.1f} s", flush=True)
     import orjson
 
-    from cxpulse.ingest.jsonl import read_jsonl
+    from cxpulse.readers.jsonl import read_jsonl
 
     types: dict[str, int] = {}
     with jsonl.open("rb") as fh:

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from cxpulse.domain import Account, Role, Ticket, User
-from cxpulse.ingest.base import Record
-from cxpulse.service.derive import refresh
+from cxpulse.readers.base import Record
+from cxpulse.service.derive import derive_touched
 from cxpulse.service.load import load
 from cxpulse.storage import Store
 from cxpulse.storage import rows as R
@@ -62,7 +62,7 @@ def seed(store: Store, records: list[Record], account: str = ACCOUNT) -> None:
     recs = [Record("account", Account(account, timezone="Europe/Vilnius"))]
     recs += [Record("user", User("a1", Role.AGENT, "Ona", "ona@acme.example", "lt"), account=account)]
     result = load(store, recs + [dataclasses.replace(r, account=account) for r in records], account=account)
-    refresh(store, result.touched)
+    derive_touched(store, result.touched)
 
 
 def set_ticket(store: Store, tid: str, account: str = ACCOUNT, **changes) -> None:
@@ -73,7 +73,7 @@ def set_ticket(store: Store, tid: str, account: str = ACCOUNT, **changes) -> Non
                                                    T.tickets.c.source_id == tid)).one()
     updated = dataclasses.replace(R.ticket_of(row), **changes)
     result = load(store, [Record("ticket", updated, account=account)], account=account)
-    refresh(store, result.touched)
+    derive_touched(store, result.touched)
 
 
 def invitations(store: Store) -> dict[str, dict]:

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from cxpulse.domain import FormatError
-from cxpulse.ingest.csv_mapping import load_mapping
-from cxpulse.ingest.csv_reader import read_csv
+from cxpulse.readers.csv_mapping import load_mapping
+from cxpulse.readers.csv_reader import read_csv
 from cxpulse.service.imports import import_path
 from cxpulse.storage import tables as T
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from cxpulse.domain import Account, FormatError
-from cxpulse.ingest.csv_mapping import METRIC_KEYS, load_mapping
-from cxpulse.ingest.zendesk import METRICS as ZENDESK_METRICS
+from cxpulse.readers.csv_mapping import METRIC_KEYS, load_mapping
+from cxpulse.readers.zendesk import METRICS as ZENDESK_METRICS
 from cxpulse.ml.context import RatingHistory
 from cxpulse.ml.features import snapshots, training_times
 from cxpulse.service.imports import import_path

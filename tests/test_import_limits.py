@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from cxpulse.cli import app
 from cxpulse.domain import Account, BusinessHours, EventKind, Response, ResponseKind, Role, Scale, Ticket, TicketEvent
 from cxpulse.domain.limits import TEXT_LIMITS
-from cxpulse.ingest.base import Record
+from cxpulse.readers.base import Record
 from cxpulse.service.imports import import_path
 from cxpulse.service.load import load
 from cxpulse.storage import Store

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from cxpulse.domain import FormatError
-from cxpulse.ingest.base import Record, Reject
-from cxpulse.ingest.zendesk import read_zendesk
+from cxpulse.readers.base import Record, Reject
+from cxpulse.readers.zendesk import read_zendesk
 from cxpulse.service.imports import import_path, input_size
 from cxpulse.storage import tables as T
 

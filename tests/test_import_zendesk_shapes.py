@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cxpulse.ingest.base import Record, Reject
-from cxpulse.ingest.zendesk import read_zendesk
+from cxpulse.readers.base import Record, Reject
+from cxpulse.readers.zendesk import read_zendesk
 from cxpulse.service.imports import import_path
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import tables as T

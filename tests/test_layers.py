@@ -1,10 +1,16 @@
-"""Storage has one face (STYLE.md, example 12; issue 14 §1): the use cases and the edges
-call named storage functions and never write SQL, so no module under service/, api/,
-web/ or cli/ imports sqlalchemy — at the top, inside a function, or for type checking.
+"""Imports point one way, from the edges inwards (DESIGN.md; STYLE.md): a test per arrow.
 
-The edges open the store through `Store.open` / `make_engine`, which import it for them.
-Should an edge ever need sqlalchemy to open the store, name that one module here, with
-the reason, rather than loosening the test.
+- service/, api/, web/ and cli/ never import sqlalchemy: storage has one face, named
+  functions, and the edges open the store through `Store.open`;
+- domain, metrics and storage know nothing of ml, the use cases or the edges;
+- ml knows nothing of service, storage or the edges: process fan-out, storage and
+  settings are the service's to pass in;
+- the edges (api/, web/, cli/) call use cases in service/, and of storage import only
+  what opening the store needs, and call no method of it.
+
+Every import counts: at the top, inside a function, or for type checking. Should a module
+ever need an exception, name it in the test's table with the reason, rather than
+loosening the test.
 """
 
 from __future__ import annotations
@@ -15,63 +21,97 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cxpulse"
-OUTER = ("service", "api", "web", "cli")
+SERVICE_AND_EDGES = ("service", "api", "web", "cli")
+EDGES = ("api", "web", "cli")
+INNER = ("domain", "metrics", "storage")
 # module (relative to src/cxpulse) → why it may import sqlalchemy; none does today
-ALLOWED: dict[str, str] = {}
+SQLALCHEMY_ALLOWED: dict[str, str] = {}
+# storage module → the names an edge may import from it: the Store (Store.open, and the
+# type of what it holds), the default database path the CLI's --db shows, and the error
+# a busy store raises, which the API's one error handler answers with 503
+STORAGE_FOR_EDGES = {"cxpulse.storage": {"Store"}, "cxpulse.storage.engine": {"DEFAULT_DB"},
+                     "cxpulse.storage.errors": {"StoreBusy"}}
 
 
-def _sqlalchemy_imports(path: Path) -> list[str]:
-    """`import sqlalchemy…` / `from sqlalchemy… import …` anywhere in the module, as 'line: text'."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = []
-    for node in ast.walk(tree):
+def imports(path: Path) -> list[tuple[int, str, list[str]]]:
+    """(line, module, names imported from it) of every import in `path`, anywhere in it;
+    `import a.b` gives ("a.b", ["*"])."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            names = [a.name for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        if any(n == "sqlalchemy" or n.startswith("sqlalchemy.") for n in names):
-            found.append(f"{node.lineno}: {ast.unparse(node)}")
-    return found
+            out += [(node.lineno, a.name, ["*"]) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            out.append((node.lineno, "." * node.level + (node.module or ""), [a.name for a in node.names]))
+    return out
 
 
-def _modules(folder: str) -> list[Path]:
+def modules(folder: str) -> list[Path]:
     return sorted((SRC / folder).rglob("*.py"))
 
 
-@pytest.mark.parametrize("folder", OUTER)
+def _where(path: Path) -> str:
+    return path.relative_to(SRC).as_posix()
+
+
+def _under(module: str, names: list[str], packages: tuple[str, ...]) -> bool:
+    """`module` (or `module.name`, a submodule imported by name) is one of `packages` or below."""
+    full = [module] + [f"{module}.{n}" for n in names]
+    return any(m == p or m.startswith(p + ".") for m in full for p in packages)
+
+
+@pytest.mark.parametrize("folder", SERVICE_AND_EDGES)
 def test_service_and_edges_do_not_import_sqlalchemy(folder):
-    offenders = {
-        str(p.relative_to(SRC)): hits
-        for p in _modules(folder)
-        if (hits := _sqlalchemy_imports(p)) and str(p.relative_to(SRC)) not in ALLOWED
-    }
-    assert offenders == {}, "write the query in a storage module and call it by name: " + repr(offenders)
+    offenders = [f"{_where(p)}:{line} {module}" for p in modules(folder) if _where(p) not in SQLALCHEMY_ALLOWED
+                 for line, module, names in imports(p) if _under(module, [], ("sqlalchemy",))]
+    assert offenders == [], "write the query in a storage module and call it by name"
 
 
-def test_the_check_sees_an_import_inside_a_function(tmp_path):
-    module = tmp_path / "m.py"
-    module.write_text("def f():\n    from sqlalchemy.exc import IntegrityError\n    import sqlalchemy as sa\n")
-    assert _sqlalchemy_imports(module) == ["2: from sqlalchemy.exc import IntegrityError", "3: import sqlalchemy as sa"]
-
-
-def test_every_allowed_exception_still_exists_and_still_needs_it():
-    for name in ALLOWED:
-        assert _sqlalchemy_imports(SRC / name), f"{name} no longer imports sqlalchemy: drop it from ALLOWED"
-
-
-INNER = ("domain", "metrics", "storage")
-UPPER = tuple(f"cxpulse.{name}" for name in (*OUTER, "ml"))
+def test_every_allowed_exception_still_needs_it():
+    for name in SQLALCHEMY_ALLOWED:
+        assert any(_under(m, [], ("sqlalchemy",)) for _, m, _ in imports(SRC / name)), f"drop {name}"
 
 
 @pytest.mark.parametrize("folder", INNER)
 def test_inner_layers_never_import_upward(folder):
-    """domain, metrics and storage know nothing of ml, the use cases or the edges (DESIGN.md)."""
-    offenders = []
-    for path in _modules(folder):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
-            offenders += [f"{path.relative_to(SRC)}: {n}" for n in names if n.startswith(UPPER)]
+    upper = tuple(f"cxpulse.{name}" for name in (*SERVICE_AND_EDGES, "ml"))
+    offenders = [f"{_where(p)}:{line} {module}" for p in modules(folder)
+                 for line, module, names in imports(p) if _under(module, names, upper)]
     assert offenders == []
+
+
+def test_ml_imports_nothing_from_service_storage_or_the_edges():
+    upper = tuple(f"cxpulse.{name}" for name in (*SERVICE_AND_EDGES, "storage"))
+    offenders = [f"{_where(p)}:{line} {module}" for p in modules("ml")
+                 for line, module, names in imports(p) if _under(module, names, upper)]
+    assert offenders == []
+
+
+def test_the_edges_import_from_storage_only_what_opening_the_store_needs():
+    bad = [(_where(p), line, module, name) for edge in EDGES for p in modules(edge)
+           for line, module, names in imports(p) if "storage" in module.split(".") or "storage" in names
+           for name in names if name not in STORAGE_FOR_EDGES.get(module, set())]
+    assert not bad, f"call a service function instead (add a thin one in service/ if none fits): {bad}"
+
+
+def test_the_edges_call_no_method_of_the_store():
+    """`store.account(…)`, `store.accounts()`…: service has a function for each (service/accounts.py)."""
+    calls = []
+    for edge in EDGES:
+        for path in modules(edge):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    owner = node.func.value
+                    if (owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")) == "store":
+                        calls.append((_where(path), node.lineno, node.func.attr))
+    assert not calls, calls
+
+
+def test_the_checks_see_imports_inside_functions_and_submodules_by_name(tmp_path):
+    sample = tmp_path / "m.py"
+    sample.write_text("def f():\n    from sqlalchemy.exc import IntegrityError\n    import sqlalchemy as sa\n"
+                      "    from cxpulse import service\n    from cxpulse.storage import Store\n")
+    found = imports(sample)
+    assert [(line, module) for line, module, _ in found] == [
+        (2, "sqlalchemy.exc"), (3, "sqlalchemy"), (4, "cxpulse"), (5, "cxpulse.storage")]
+    assert _under("cxpulse", ["service"], ("cxpulse.service",))  # `from cxpulse import service`
+    assert not _under("cxpulse", ["text"], ("cxpulse.service",))

@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import select
 
 from cxpulse.domain import Role
-from cxpulse.ingest import zendesk_authors
-from cxpulse.ingest.base import Record
-from cxpulse.ingest.zendesk import read_zendesk
-from cxpulse.ingest.zendesk_authors import author_role
-from cxpulse.ingest.zendesk_webhook import parse_webhook
+from cxpulse.readers import zendesk_authors
+from cxpulse.readers.base import Record
+from cxpulse.readers.zendesk import read_zendesk
+from cxpulse.readers.zendesk_authors import author_role
+from cxpulse.readers.zendesk_webhook import parse_webhook
 from cxpulse.service.imports import import_path
 from cxpulse.service.ingest import ingest_zendesk
 from cxpulse.storage import tables as T

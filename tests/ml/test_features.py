@@ -23,7 +23,7 @@ from cxpulse.domain.types import (
     Ticket,
     TicketEvent,
 )
-from cxpulse.ingest.jsonl import PARSERS
+from cxpulse.readers.jsonl import PARSERS
 from cxpulse.ml.context import PastRating, RatingHistory, shrunk_share
 from cxpulse.ml.features import (
     CATEGORICAL,

@@ -36,7 +36,7 @@ from datetime import date
 
 from cxpulse.demo.profiles import DEMO_END, PROFILES
 from cxpulse.demo.simulate import AccountSim
-from cxpulse.ingest.base import Record
+from cxpulse.readers.base import Record
 
 __all__ = ["generate"]
 

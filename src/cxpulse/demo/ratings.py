@@ -18,7 +18,7 @@ from cxpulse.demo.life import Life
 from cxpulse.demo.profiles import CHANNEL_EFFECT, CSI_ATTRIBUTES, CSI_IMPORTANCE, Profile
 from cxpulse.demo.texts import BAD_REASONS, TEXTS, gendered
 from cxpulse.domain import Invitation, Response, ResponseKind, Scale
-from cxpulse.ingest.base import Record
+from cxpulse.readers.base import Record
 
 
 def _sigmoid(x: float) -> float:

@@ -20,7 +20,7 @@ from cxpulse.demo.profiles import LIVE, Profile
 from cxpulse.demo.queues import Queues
 from cxpulse.demo.ratings import Ratings
 from cxpulse.domain import EventKind, Role, Ticket, TicketEvent, User
-from cxpulse.ingest.base import Record
+from cxpulse.readers.base import Record
 
 _STATUS, _ASSIGNEE, _GROUP, _PRIORITY = EventKind.STATUS, EventKind.ASSIGNEE, EventKind.GROUP, EventKind.PRIORITY
 

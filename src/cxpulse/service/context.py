@@ -80,9 +80,9 @@ class App:
             return self._refresher
 
     def _refresh(self, store: Store, touched: dict[str, Touched], urgent: bool) -> int:
-        from cxpulse.service.ingest import refresh_derived
+        from cxpulse.service.refresher import refresh_touched
 
-        return refresh_derived(self, touched, urgent)
+        return refresh_touched(self, touched, urgent)
 
     def data_changed(self, *, at_once: bool = True) -> None:
         """The data changed in this process: kept reports are computed again. At once:

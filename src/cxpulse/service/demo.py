@@ -10,7 +10,7 @@ from datetime import date
 from time import perf_counter
 
 from cxpulse.demo import DEMO_END, generate
-from cxpulse.ingest import Record
+from cxpulse.readers import Record
 from cxpulse.service.derive import rebuild
 from cxpulse.service.load import load
 from cxpulse.service.predict import score, train

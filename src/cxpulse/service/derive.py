@@ -1,6 +1,6 @@
 """Derived data — per-ticket KPIs and rollups — rebuilt from the stored events.
 
-`rebuild` recomputes everything of an account; `derive_stale` (and `refresh`, after
+`rebuild` recomputes everything of an account; `derive_stale` (and `derive_touched`, after
 storing rows) what is marked stale — by the transactions that wrote the raw rows, so a
 crash between storing and deriving loses nothing (storage/stale.py). Neither is ever the
 only copy of anything (DESIGN.md).
@@ -230,7 +230,7 @@ def derive_stale(
     return done
 
 
-def refresh(store: Store, touched: dict[str, Touched]) -> dict[str, Touched]:
+def derive_touched(store: Store, touched: dict[str, Touched]) -> dict[str, Touched]:
     """After storing rows (an import, an API batch, a survey answer): derive what is stale
     in the accounts they belong to — the rows' own tickets and days, and whatever an
     earlier, interrupted writer left stale there."""

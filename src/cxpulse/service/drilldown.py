@@ -7,7 +7,7 @@ from datetime import date
 
 from cxpulse.domain import is_satisfied
 from cxpulse.storage import Store
-from cxpulse.storage import queries as Q
+from cxpulse.storage import queries
 from cxpulse.text import Term, overrepresented_terms
 
 
@@ -27,7 +27,7 @@ def low_ratings(
     ids = (store.account(account).id,) if account else None
     names = {a.id: a.name for a in store.accounts()}
     with store.engine.connect() as conn:
-        rated, customer_text = Q.rated_texts(conn, window=Q.Window(ids, since, until))
+        rated, customer_text = queries.rated_texts(conn, window=queries.Window(ids, since, until))
     low_docs, other_docs, low = [], [], []
     for row in rated:
         doc = " \n".join([row.subject, row.comment, *customer_text.get((row.account_id, row.ticket_id), [])])
@@ -62,5 +62,5 @@ def ticket_comments(store: Store, account: str, ticket_id: str) -> list[dict]:
     ticket is simply not found here (an empty list)."""
     acc = store.account(account)
     with store.engine.connect() as conn:
-        rows = Q.ticket_comments(conn, acc.id, ticket_id)
+        rows = queries.ticket_comments(conn, acc.id, ticket_id)
     return [{**x, "given_at": x["given_at"].isoformat()} for x in rows]

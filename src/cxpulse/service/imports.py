@@ -8,8 +8,8 @@ from pathlib import Path
 
 from cxpulse.collector import collector_paused
 from cxpulse.domain import Account, FormatError
-from cxpulse.ingest import ImportSummary
-from cxpulse.ingest.base import Progress, Stream
+from cxpulse.readers import ImportSummary
+from cxpulse.readers.base import Progress, Stream
 from cxpulse.service.derive import derive_stale, rescore_marked
 from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
@@ -21,15 +21,15 @@ FORMATS = ("jsonl", "zendesk", "csv")
 
 def reader_for(fmt: str, path: Path, progress: Progress | None = None, *, mapping: Path | None = None) -> Stream:
     if fmt == "jsonl":
-        from cxpulse.ingest.jsonl import read_jsonl
+        from cxpulse.readers.jsonl import read_jsonl
 
         return read_jsonl(path, progress=progress)
     if fmt == "zendesk":
-        from cxpulse.ingest.zendesk import read_zendesk
+        from cxpulse.readers.zendesk import read_zendesk
 
         return read_zendesk(path, progress=progress)
     if fmt == "csv":
-        from cxpulse.ingest.csv_reader import read_csv
+        from cxpulse.readers.csv_reader import read_csv
 
         if mapping is None:
             raise FormatError(str(path), "a CSV import needs a mapping", fix="pass --mapping examples/<name>.toml")
@@ -106,7 +106,7 @@ def _after_the_checks(stream: Stream, then: Callable[[], None]) -> Iterator:
 def _settle_csv_timezone(store: Store, account: str, mapping: Path) -> list[str]:
     """A mapping's `[csv] timezone` becomes a new account's timezone (its days, its business
     hours); an existing account keeps its own, and a differing one is said, never changed."""
-    from cxpulse.ingest.csv_mapping import load_mapping
+    from cxpulse.readers.csv_mapping import load_mapping
 
     m = load_mapping(mapping)  # the reader loaded it already: any mistake has been raised
     if not m.timezone_set:

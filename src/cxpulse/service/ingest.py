@@ -19,9 +19,9 @@ from typing import Any
 
 from cxpulse.domain import DONE_STATES, EventKind, Ticket, TicketEvent, due_value
 from cxpulse.domain.limits import ID, text_problem
-from cxpulse.ingest.base import Record, RowError
-from cxpulse.ingest.fields import screen
-from cxpulse.ingest.jsonl import (
+from cxpulse.readers.base import Record, RowError
+from cxpulse.readers.fields import screen
+from cxpulse.readers.jsonl import (
     parse_event,
     parse_lenient,
     parse_rating,
@@ -30,9 +30,7 @@ from cxpulse.ingest.jsonl import (
     parse_user,
 )
 from cxpulse.service.context import App, apps_of, as_app
-from cxpulse.service.derive import refresh, rescore_marked
 from cxpulse.service.load import LoadResult, Touched, load
-from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage.errors import WriteConflict
 from cxpulse.storage.tickets import stored_ticket
@@ -152,20 +150,6 @@ def store_records(
     return result
 
 
-def refresh_derived(app: App, touched: dict[str, Touched], urgent: bool = False) -> int:
-    """What `cxpulse import` does after storing: KPIs and rollups, webhooks for new low
-    ratings, rescoring of the open tickets touched. Returns how many were rescored. Kept
-    reports are recomputed behind their next request (a caller that waited for this
-    round — `urgent` — has them recomputed before it reads them)."""
-    store = app.store
-    with app.write_lock:
-        refresh(store, touched)  # and whatever an interrupted writer left stale in these accounts
-        queue_marked_low_ratings(store, list(touched))
-        rescored = rescore_marked(store, list(touched))
-    app.data_changed(at_once=urgent)
-    return rescored
-
-
 def wait_for_refresh(app: App | Store, timeout: float = 60.0) -> bool:
     """Until the background refresh of everything ingested so far is done (tests, scripts;
     given a bare Store: that of every live App around it)."""
@@ -205,7 +189,7 @@ def ingest_zendesk(app: App | Store, account: str, body: Any, *, wait: bool = Fa
     stored ticket's `updated_at` — Zendesk retries, deliveries out of order — changes no
     field) and its event, if any. Raises RowError naming the field when the body cannot
     be read."""
-    from cxpulse.ingest.zendesk_webhook import parse_webhook
+    from cxpulse.readers.zendesk_webhook import parse_webhook
 
     try:
         update = parse_webhook(body)

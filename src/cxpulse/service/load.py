@@ -16,22 +16,22 @@ from pathlib import Path
 import orjson
 
 from cxpulse.domain import Account
-from cxpulse.ingest.base import ImportSummary, KindCounts, Note, Record, Reject
+from cxpulse.readers.base import ImportSummary, KindCounts, Note, Record, Reject
 from cxpulse.storage import Store, StoredAccount
-from cxpulse.storage import rows as R
+from cxpulse.storage import rows as codec
 from cxpulse.storage import stale
-from cxpulse.storage import tables as T
+from cxpulse.storage import tables
 
 BATCH = 5000
 SHOWN_REJECTS = 20
 SHOWN_NOTES = 5  # per kind of note
 
 TABLES = {
-    "user": T.users,
-    "ticket": T.tickets,
-    "event": T.ticket_events,
-    "response": T.responses,
-    "invitation": T.invitations,
+    "user": tables.users,
+    "ticket": tables.tickets,
+    "event": tables.ticket_events,
+    "response": tables.responses,
+    "invitation": tables.invitations,
 }
 
 
@@ -52,9 +52,9 @@ class Touched:
 # Users, tickets and events become rows without account settings; a reader process
 # can prepare them. Responses and invitations need the account's timezone (their day).
 PREPARED = {
-    "user": (R.USER_KEYS, R.user_values),
-    "ticket": (R.TICKET_KEYS, R.ticket_values),
-    "event": (R.EVENT_KEYS, R.event_values),
+    "user": (codec.USER_KEYS, codec.user_values),
+    "ticket": (codec.TICKET_KEYS, codec.ticket_values),
+    "event": (codec.EVENT_KEYS, codec.event_values),
 }
 Prepared = tuple[str, str | None, tuple, str]
 
@@ -66,7 +66,7 @@ def prepare(rec: Record) -> Prepared | Record:
         return rec
     keys, values_of = p
     values = values_of(rec.obj)
-    return (rec.kind, rec.account, values, R.content_hash(dict(zip(keys, values))))
+    return (rec.kind, rec.account, values, codec.content_hash(dict(zip(keys, values))))
 
 
 @dataclass
@@ -129,7 +129,7 @@ class _Loader:
         name = rec.account or self.default_account
         row = self._row(rec.kind, rec.obj, self.account(name))
         self.keys[rec.kind] = tuple(row)
-        self.add_prepared(rec.kind, name, tuple(row.values()), R.content_hash(row))
+        self.add_prepared(rec.kind, name, tuple(row.values()), codec.content_hash(row))
 
     def add_prepared(self, kind: str, account: str | None, values: tuple, content_hash: str) -> None:
         """Queue one row; `load` inlines this for prepared rows (a million calls saved)."""
@@ -238,8 +238,8 @@ class _Loader:
     @staticmethod
     def _row(kind: str, obj, acc: StoredAccount) -> dict:
         if kind == "response":
-            return R.response_row(obj, acc.tz)
-        return R.invitation_row(obj, acc.tz)
+            return codec.response_row(obj, acc.tz)
+        return codec.invitation_row(obj, acc.tz)
 
     def finish(self) -> LoadResult:
         # users and tickets before events and responses, so a refresh sees whole tickets

@@ -17,7 +17,7 @@ import gc
 import pickle
 from collections.abc import Callable, Iterator
 
-from cxpulse.ingest.base import Progress, Record, Stream
+from cxpulse.readers.base import Progress, Record, Stream
 from cxpulse.service.load import prepare
 from cxpulse.service.processes import die_with_parent, process_context, usable_cores
 

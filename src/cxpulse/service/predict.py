@@ -40,7 +40,7 @@ from cxpulse.ml.features import early_times, snapshots, training_times
 from cxpulse.service.load import Touched
 from cxpulse.service.processes import process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
-from cxpulse.storage import predictions as P
+from cxpulse.storage import predictions as prediction_store
 from cxpulse.storage.histories import ticket_histories, ticket_ids
 from cxpulse.text import name_words
 
@@ -89,7 +89,7 @@ def load_account(store: Store, acc: StoredAccount) -> AccountData:
     """The account's rating history and rated tickets with their events, from storage."""
     own_scale = str(acc.account.csat_scale)
     with store.engine.connect() as conn:
-        ratings = [r for r in P.csat_ratings(conn, acc.id) if r.scale in CSAT_SCALES]
+        ratings = [r for r in prediction_store.csat_ratings(conn, acc.id) if r.scale in CSAT_SCALES]
         # oldest first, so the last answer seen per (ticket, scale) is the latest
         label: dict[str, dict[bool, bool]] = {}
         first_at: dict[str, datetime] = {}
@@ -106,7 +106,7 @@ def load_account(store: Store, acc: StoredAccount) -> AccountData:
     return AccountData(acc, _history(ratings), rated)
 
 
-def _history(ratings: Iterable[P.Rating]) -> RatingHistory:
+def _history(ratings: Iterable[prediction_store.Rating]) -> RatingHistory:
     """The context inputs' view of CSAT answers read from storage (`csat_ratings`, already
     attributed to an agent and a customer): the CSAT-scale ones, each satisfied or not."""
     return RatingHistory(
@@ -342,17 +342,17 @@ def train(
             figures = pooled_card
             scope = "pooled-shifted"
         with store.engine.begin() as conn:
-            version = P.next_model_version(conn, acc.id)
+            version = prediction_store.next_model_version(conn, acc.id)
             card = _card(figures, model, full, data.rated, version=version, trained_at=now, scope=scope, learner=learner)
             card["account"] = acc.name
             if scope == "pooled-shifted":
                 card["pooled_version"] = pooled_version
                 card["pooled_n_tickets"] = pooled_card["n_tickets"]
                 card["n_tickets"] = len(data.rated)
-            P.insert_model(conn, account_id=acc.id, scope=scope, version=version, learner=learner,
+            prediction_store.insert_model(conn, account_id=acc.id, scope=scope, version=version, learner=learner,
                            created_at=now, card=card, blob=model.to_bytes())
             if no_score_reason(card):  # the older model's scores would go on being shown as if they held
-                P.delete_predictions(conn, acc.id)
+                prediction_store.delete_predictions(conn, acc.id)
         done.append(Trained(acc.name, version, scope, card))
         if progress:
             progress(len(done))
@@ -373,10 +373,10 @@ def _train_pooled(
     model = SatisfactionModel(learner=learner).fit(full)
     rated = [r for d in everyone for r in d.rated]
     with store.engine.begin() as conn:
-        version = P.next_model_version(conn, None)
+        version = prediction_store.next_model_version(conn, None)
         card = _card(figures, model, full, rated, version=version, trained_at=now, scope="pooled", learner=learner)
         card["accounts"] = sorted(d.acc.name for d in everyone if d.rated)
-        P.insert_model(conn, account_id=None, scope="pooled", version=version, learner=learner,
+        prediction_store.insert_model(conn, account_id=None, scope="pooled", version=version, learner=learner,
                        created_at=now, card=card, blob=model.to_bytes())
     return model, card, version
 
@@ -385,7 +385,7 @@ def model_card(store: Store, account: str) -> dict:
     """The card of the account's newest model."""
     acc = store.account(account)
     with store.engine.connect() as conn:
-        stored = P.latest_model(conn, acc.id, with_blob=False)
+        stored = prediction_store.latest_model(conn, acc.id, with_blob=False)
     if stored is None:
         raise NotFound(_no_model(acc.name))
     return stored.card
@@ -421,7 +421,7 @@ def _targets(store: Store, account: str | None, ticket: str | None) -> list[Stor
     if ticket is None:
         return [store.account(account)] if account else store.accounts()
     with store.engine.connect() as conn:
-        holders = P.accounts_with_ticket(conn, ticket)
+        holders = prediction_store.accounts_with_ticket(conn, ticket)
     names = [name for _id, name in holders]
     if account is not None:
         acc = store.account(account)
@@ -456,7 +456,7 @@ def score(
     models = {}
     with store.engine.connect() as conn:
         for acc in targets:
-            stored = P.latest_model(conn, acc.id)
+            stored = prediction_store.latest_model(conn, acc.id)
             if stored is None:
                 raise NotFound(_no_model(acc.name))
             models[acc.id] = stored
@@ -466,7 +466,7 @@ def score(
             if ticket is not None:
                 ids = [ticket]
             elif open_only and as_of is None:
-                ids = P.open_ticket_ids(conn, acc.id)
+                ids = prediction_store.open_ticket_ids(conn, acc.id)
             else:
                 ids = ticket_ids(conn, acc.id)
         out += _score_account(store, acc, models[acc.id], ids, as_of=as_of, open_only=open_only and ticket is None,
@@ -479,7 +479,7 @@ SPLIT_AT = 4_000  # tickets: from here `_score_account` shares a batch with a se
 
 
 def _score_account(
-    store: Store, acc: StoredAccount, stored: P.StoredModel, ids: Collection[str], *,
+    store: Store, acc: StoredAccount, stored: prediction_store.StoredModel, ids: Collection[str], *,
     as_of: datetime | None, open_only: bool = False, asked_for_it: bool = False,
 ) -> list[dict]:
     """Score these tickets as of `as_of` (now when None, and then store the predictions).
@@ -501,7 +501,7 @@ def _score_account(
     with store.engine.connect() as conn:
         if len(ids) > _FEW_TICKETS:  # each process scoring a slice reads that slice: `_Stored`
             history = _rating_history(conn, acc.id, at, None)
-            unquoted = _Unquoted(*P.people_names(conn, acc.id, None))
+            unquoted = _Unquoted(*prediction_store.people_names(conn, acc.id, None))
             items: Sequence[tuple] = _Stored(store, acc.id, ids, at, a, history)
         else:
             histories = []
@@ -517,7 +517,7 @@ def _score_account(
             requesters = {t.requester_id for t, _ in histories}
             history = _rating_history(conn, acc.id, at, requesters)
             # a reason never quotes a person: the agents' names, the customer's own
-            unquoted = _Unquoted(*P.people_names(conn, acc.id, requesters))
+            unquoted = _Unquoted(*prediction_store.people_names(conn, acc.id, requesters))
             items = [(t, events, at, a, history) for t, events in histories]
     keep = _Keep(store, acc, stored.version, at) if data_now else None
     # a large batch is shared with a second process, when there is a second core
@@ -561,7 +561,7 @@ class _Keep:
         rows = [_row(acc.name, self.version, at, s) for s in scored]
         open_ids = {r["ticket_id"] for r in rows if r["status"] in OPEN_STATES}
         with self.store.engine.begin() as conn:
-            new_alerts = P.record_predictions(
+            new_alerts = prediction_store.record_predictions(
                 conn, acc.id, rows, threshold=acc.account.alert_below, alert_on=open_ids, scored_at=at,
             )
         if new_alerts:  # webhooks out: queued once the alerts are committed
@@ -605,7 +605,7 @@ def _rating_history(conn, account_id: int, at: datetime, customers: Collection[s
     account's window) and their customers' own older ones — the same figures as from
     every rating, read in a fraction of the time (`score --ticket`)."""
     few = customers is not None and len(customers) <= _FEW_TICKETS
-    ratings = P.csat_ratings(conn, account_id, before=at,
+    ratings = prediction_store.csat_ratings(conn, account_id, before=at,
                              since=at - timedelta(days=WINDOW_DAYS) if few else None, customers=customers if few else None)
     return _history(ratings)
 
@@ -656,7 +656,7 @@ class _Unquoted:
         return hit
 
 
-def _model(acc: StoredAccount, stored: P.StoredModel) -> SatisfactionModel:
+def _model(acc: StoredAccount, stored: prediction_store.StoredModel) -> SatisfactionModel:
     """The stored model, read back; one stored by an older cxpulse says to train again."""
     from cxpulse.ml.model import SatisfactionModel
 
@@ -675,7 +675,7 @@ def no_scores(store: Store, account: str | None = None) -> list[str]:
     out = []
     with store.engine.connect() as conn:
         for acc in targets:
-            stored = P.latest_model(conn, acc.id, with_blob=False)
+            stored = prediction_store.latest_model(conn, acc.id, with_blob=False)
             reason = no_score_reason({"account": acc.name, **stored.card}) if stored is not None else None
             if reason:
                 out.append(reason)
@@ -691,8 +691,8 @@ def rescore(store: Store, touched: dict[str, Touched]) -> int:
             continue
         acc = store.account(name)
         with store.engine.connect() as conn:
-            stored = P.latest_model(conn, acc.id)
-            ids = P.open_ticket_ids(conn, acc.id, what.tickets) if stored is not None else []
+            stored = prediction_store.latest_model(conn, acc.id)
+            ids = prediction_store.open_ticket_ids(conn, acc.id, what.tickets) if stored is not None else []
         if ids:
             n += len(_score_account(store, acc, stored, ids, as_of=None, open_only=True))
     return n
@@ -705,4 +705,4 @@ def alerts(store: Store, account: str | None = None) -> list[dict]:
     """The early-warning log, newest first: each time a ticket's score crossed below the threshold."""
     ids = [store.account(account).id] if account else None
     with store.engine.connect() as conn:
-        return P.read_alerts(conn, ids)
+        return prediction_store.read_alerts(conn, ids)

@@ -1,4 +1,6 @@
-"""Derived data after API ingest, refreshed in the background and coalesced.
+"""Refreshing after a write — derive what it touched (KPIs, rollups), queue the webhooks
+of its new low ratings, rescore its open tickets (`refresh_touched`) — and doing that in
+the background for API batches, coalesced (`Refresher`).
 
 Storing a batch is quick; refreshing what it touched (KPIs of its tickets, rollups of its
 days, webhooks for new low ratings, rescoring its open tickets) costs about as much
@@ -26,9 +28,15 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from cxpulse.service.derive import derive_touched, rescore_marked
 from cxpulse.service.load import Touched
+from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
+
+if TYPE_CHECKING:
+    from cxpulse.service.context import App
 
 log = logging.getLogger("cxpulse.refresh")
 
@@ -167,3 +175,17 @@ class Refresher:
                 rest_until = time.monotonic() + (time.monotonic() - started)
                 while not self._waiters and time.monotonic() < rest_until:
                     self._cond.wait(rest_until - time.monotonic())
+
+
+def refresh_touched(app: App, touched: dict[str, Touched], urgent: bool = False) -> int:
+    """What `cxpulse import` does after storing: KPIs and rollups, webhooks for new low
+    ratings, rescoring of the open tickets touched. Returns how many were rescored. Kept
+    reports are recomputed behind their next request (a caller that waited for this
+    round — `urgent` — has them recomputed before it reads them)."""
+    store = app.store
+    with app.write_lock:
+        derive_touched(store, touched)  # and whatever an interrupted writer left stale in these accounts
+        queue_marked_low_ratings(store, list(touched))
+        rescored = rescore_marked(store, list(touched))
+    app.data_changed(at_once=urgent)
+    return rescored

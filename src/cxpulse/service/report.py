@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from cxpulse import metrics as M
+from cxpulse import metrics as formulas
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
 from cxpulse.metrics.facts import KPIS
 from cxpulse.storage import Store
-from cxpulse.storage import queries as Q
+from cxpulse.storage import queries
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
 EXTRA_METRICS = ("csat-by-kpi",)
@@ -64,7 +64,7 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     by = tuple(k.strip() for k in (text or "").split(",") if k.strip())
     if len(by) > 2:
         raise InvalidQuery("--by takes one or two keys, e.g. --by agent,month")
-    Q.check_by(by)
+    queries.check_by(by)
     return by
 
 
@@ -78,12 +78,12 @@ def report(store: Store, query: ReportQuery) -> list[dict]:
     ids, names = _accounts(store, query.account)
     if query.compare_previous:
         query = _with_period(store, query, ids)
-    window = Q.Window(ids, query.since, query.until)
+    window = queries.Window(ids, query.since, query.until)
     current = _rows(store, query, window, names)
     if not query.compare_previous:
         return current
     length = (query.until - query.since).days + 1
-    prev_window = Q.Window(ids, query.since - timedelta(days=length), query.since - timedelta(days=1))
+    prev_window = queries.Window(ids, query.since - timedelta(days=length), query.since - timedelta(days=1))
     previous = {_key(r): r for r in _rows(store, query, prev_window, names)}
     for row in current:
         _attach_change(row, previous.get(_key(row)))
@@ -103,7 +103,7 @@ def _accounts(store: Store, account: str | None) -> tuple[tuple[int, ...] | None
 
 def _agent_names(store: Store) -> dict[str, str]:
     with store.engine.connect() as conn:
-        return Q.agent_names(conn)
+        return queries.agent_names(conn)
 
 
 def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
@@ -111,19 +111,19 @@ def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
     until = q.until
     if until is None:
         with store.engine.connect() as conn:
-            latest = Q.latest_response_day(conn, ids)
+            latest = queries.latest_response_day(conn, ids)
         until = latest if latest is not None else date.today()
     since = q.since or until - timedelta(days=DEFAULT_COMPARE_DAYS - 1)
     return replace(q, since=since, until=until)
 
 
-def _rows(store: Store, q: ReportQuery, window: Q.Window, names: dict[int, str]) -> list[dict]:
+def _rows(store: Store, q: ReportQuery, window: queries.Window, names: dict[int, str]) -> list[dict]:
     rows: list[dict] = []
     with store.engine.connect() as conn:
         kinds = [m for m in q.metrics if m in ("csat", "nps", "ces", "csi")]
-        counts: list[Q.ScoreCount] = []
+        counts: list[queries.ScoreCount] = []
         if kinds or "response-rate" in q.metrics:
-            counts, _grain = Q.response_counts(conn, by=q.by, window=window)
+            counts, _grain = queries.response_counts(conn, by=q.by, window=window)
         if kinds:
             rows += _response_rows(counts, q.metrics, q.by)
         now = q.now or datetime.now(UTC)
@@ -175,7 +175,7 @@ def _row(metric: str, by: Sequence[str], group: tuple, est, **extra) -> dict:
 # ---- satisfaction figures ---------------------------------------------------------------
 
 
-def _response_rows(counts: list[Q.ScoreCount], wanted: Sequence[str], by: Sequence[str]) -> list[dict]:
+def _response_rows(counts: list[queries.ScoreCount], wanted: Sequence[str], by: Sequence[str]) -> list[dict]:
     per: dict[tuple, dict] = defaultdict(
         lambda: {"csat": defaultdict(lambda: defaultdict(int)), "nps": defaultdict(int),
                  "ces": defaultdict(lambda: defaultdict(int)),
@@ -195,17 +195,17 @@ def _response_rows(counts: list[Q.ScoreCount], wanted: Sequence[str], by: Sequen
     for group, g in per.items():
         if "csat" in wanted and g["csat"]:
             sat = sum(satisfied_count(dict(v), s)[0] for s, v in g["csat"].items())
-            rows.append(_row("csat", by, group, M.csat_mixed(g["csat"]), satisfied=sat))
+            rows.append(_row("csat", by, group, formulas.csat_mixed(g["csat"]), satisfied=sat))
         if "nps" in wanted and g["nps"]:
-            rows.append(_row("nps", by, group, M.nps(g["nps"]), counts=dict(sorted(g["nps"].items()))))
+            rows.append(_row("nps", by, group, formulas.nps(g["nps"]), counts=dict(sorted(g["nps"].items()))))
         if "ces" in wanted:
             for scale, cnt in g["ces"].items():
-                res = M.ces(cnt, scale)
+                res = formulas.ces(cnt, scale)
                 rows.append(_row("ces", by, group, res.mean, scale=scale, counts=dict(sorted(cnt.items()))))
                 rows.append(_row("ces_easy", by, group, res.easy, scale=scale))
         if "csi" in wanted:
             for scale, answers in g["csi"].items():
-                res = M.csi(answers, scale)
+                res = formulas.csi(answers, scale)
                 rows.append(_row("csi", by, group, res.value, scale=scale))
                 for a in res.attributes:
                     rows.append(
@@ -218,13 +218,13 @@ def _response_rows(counts: list[Q.ScoreCount], wanted: Sequence[str], by: Sequen
 # ---- KPIs ------------------------------------------------------------------------------------
 
 
-def _kpi_rows(conn, by: Sequence[str], window: Q.Window) -> list[dict]:
+def _kpi_rows(conn, by: Sequence[str], window: queries.Window) -> list[dict]:
     values: dict[tuple, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     created: dict[tuple, int] = defaultdict(int)
     solved_of_created: dict[tuple, int] = defaultdict(int)
     reopened: dict[tuple, int] = defaultdict(int)
     one_touch: dict[tuple, int] = defaultdict(int)
-    for group, kv in Q.kpi_rows(conn, by=by, window=window):
+    for group, kv in queries.kpi_rows(conn, by=by, window=window):
         created[group] += 1
         for name in KPI_VALUES:
             if kv[name] is not None:
@@ -234,7 +234,7 @@ def _kpi_rows(conn, by: Sequence[str], window: Q.Window) -> list[dict]:
             one_touch[group] += bool(kv["one_touch"])
             reopened[group] += kv["reopens"] > 0
     solved_in_period: dict[tuple, int] = defaultdict(int)
-    for group, _kv in Q.kpi_rows(conn, by=by, window=window, day_column="solved_day"):
+    for group, _kv in queries.kpi_rows(conn, by=by, window=window, day_column="solved_day"):
         solved_in_period[group] += 1
     rows = []
     for group in sorted(set(created) | set(solved_in_period)):
@@ -253,14 +253,14 @@ def _kpi_rows(conn, by: Sequence[str], window: Q.Window) -> list[dict]:
 
 
 def _summary(values) -> dict:
-    s = M.summarize(values)
+    s = formulas.summarize(values)
     return {"value": s.median, "n": s.n, "low": s.low, "high": s.high, "p90": s.p90, "mean": s.mean}
 
 
 def _rate(metric: str, by, group, k: int, n: int) -> dict:
     """A share in percent with Wilson bounds; resolution can pass 100% (old tickets solved now)."""
     if k <= n:
-        est = M.share(k, n)
+        est = formulas.share(k, n)
         return {**_row(metric, by, group, est), "p90": None, "mean": est.value, "count": k}
     value = 100.0 * k / n if n else None
     return {"metric": metric, "group": dict(zip(by, group)), "value": value, "n": n, "low": None,
@@ -270,7 +270,7 @@ def _rate(metric: str, by, group, k: int, n: int) -> dict:
 # ---- due dates -------------------------------------------------------------------------------
 
 
-def _due_rows(conn, by: Sequence[str], window: Q.Window, now: datetime) -> list[dict]:
+def _due_rows(conn, by: Sequence[str], window: queries.Window, now: datetime) -> list[dict]:
     """overdue_rate and overdue_minutes of the tickets created in the window with a due time.
 
     Late: solved after the promise, or still open past it at `now` (lateness so far).
@@ -280,7 +280,7 @@ def _due_rows(conn, by: Sequence[str], window: Q.Window, now: datetime) -> list[
     late_minutes: dict[tuple, list[float]] = defaultdict(list)
     on_time: dict[tuple, int] = defaultdict(int)
     pending: dict[tuple, int] = defaultdict(int)
-    for group, due_at, solved_at in Q.due_rows(conn, by=by, window=window):
+    for group, due_at, solved_at in queries.due_rows(conn, by=by, window=window):
         end = solved_at if solved_at is not None else now
         if end > due_at:
             late_minutes[group].append((end - due_at).total_seconds() / 60.0)
@@ -301,8 +301,8 @@ def _due_rows(conn, by: Sequence[str], window: Q.Window, now: datetime) -> list[
 # ---- response rate ---------------------------------------------------------------------------
 
 
-def _response_rate_rows(conn, counts: list[Q.ScoreCount], by, window: Q.Window) -> list[dict]:
-    sent = Q.invitation_counts(conn, by=by, window=window)
+def _response_rate_rows(conn, counts: list[queries.ScoreCount], by, window: queries.Window) -> list[dict]:
+    sent = queries.invitation_counts(conn, by=by, window=window)
     answered: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     csi_by_attr: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for c in counts:
@@ -316,24 +316,24 @@ def _response_rate_rows(conn, counts: list[Q.ScoreCount], by, window: Q.Window) 
     for group, kinds in sent.items():
         for kind, n_sent in kinds.items():
             k = min(answered[group].get(kind, 0), n_sent)
-            rows.append(_row("response_rate", by, group, M.share(k, n_sent), kind=kind, responses=k))
+            rows.append(_row("response_rate", by, group, formulas.share(k, n_sent), kind=kind, responses=k))
     return rows
 
 
 # ---- satisfaction by KPI bucket --------------------------------------------------------------
 
 
-def _bucket_rows(conn, by, window: Q.Window, now: datetime) -> list[dict]:
+def _bucket_rows(conn, by, window: queries.Window, now: datetime) -> list[dict]:
     rows = []
-    order = {"first_reply": [b for b, _ in Q.FIRST_REPLY_BUCKETS] + ["no reply"], "reopens": ["0", "1", "2+"],
+    order = {"first_reply": [b for b, _ in queries.FIRST_REPLY_BUCKETS] + ["no reply"], "reopens": ["0", "1", "2+"],
              "reassignments": ["0", "1", "2+"], "due": ["on time", "late"]}
     for bucket, labels in order.items():
-        data = Q.csat_by_kpi_bucket(conn, bucket=bucket, by=by, window=window, now=now)
+        data = queries.csat_by_kpi_bucket(conn, bucket=bucket, by=by, window=window, now=now)
         for group, per_label in data.items():
             for label in labels:
                 if label in per_label:
                     rows.append(
-                        _row(f"csat_by_{bucket}", by, group, M.csat_mixed(per_label[label]), bucket=label)
+                        _row(f"csat_by_{bucket}", by, group, formulas.csat_mixed(per_label[label]), bucket=label)
                     )
     return rows
 
@@ -357,19 +357,19 @@ def _attach_change(row: dict, prev: dict | None) -> None:
     row["significant"] = change.significant if change else None
 
 
-def _test(row: dict, prev: dict) -> M.Change | None:
+def _test(row: dict, prev: dict) -> formulas.Change | None:
     """The significance test DESIGN.md names for each figure; None where none applies."""
     m = row["metric"]
     if m == "csat" or m.startswith("csat_by"):
-        return M.compare_shares(prev.get("satisfied", _succ(prev)), prev["n"], row.get("satisfied", _succ(row)), row["n"])
+        return formulas.compare_shares(prev.get("satisfied", _succ(prev)), prev["n"], row.get("satisfied", _succ(row)), row["n"])
     if m in ("ces_easy", "response_rate", "overdue_rate") or m in RATE_METRICS:
         if _succ(prev) > prev["n"] or _succ(row) > row["n"]:
             return None
-        return M.compare_shares(_succ(prev), prev["n"], _succ(row), row["n"])
+        return formulas.compare_shares(_succ(prev), prev["n"], _succ(row), row["n"])
     if m == "nps":
-        return M.compare_nps(prev["counts"], row["counts"])
+        return formulas.compare_nps(prev["counts"], row["counts"])
     if m == "ces":
-        return M.compare_means(prev["counts"], row["counts"], scale=row["scale"])
+        return formulas.compare_means(prev["counts"], row["counts"], scale=row["scale"])
     return None
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from cxpulse.config import Settings, env_name
 from cxpulse.domain import InvalidQuery, SurveyError
 from cxpulse.storage import Store
-from cxpulse.storage import surveys as SS
+from cxpulse.storage import surveys as survey_store
 
 SECRET_KEY = "secret"
 SECURITIES = ("none", "starttls", "ssl")
@@ -27,12 +27,12 @@ def secret(store: Store, settings: Settings | None = None) -> bytes:
     if env:
         return env.encode()
     with store.engine.connect() as conn:
-        value = SS.get_setting(conn, SECRET_KEY)
+        value = survey_store.get_setting(conn, SECRET_KEY)
     if value is None:
         with store.engine.begin() as conn:
-            SS.put_setting_if_absent(conn, SECRET_KEY, _secrets.token_urlsafe(32))
+            survey_store.put_setting_if_absent(conn, SECRET_KEY, _secrets.token_urlsafe(32))
         with store.engine.connect() as conn:
-            value = SS.get_setting(conn, SECRET_KEY)
+            value = survey_store.get_setting(conn, SECRET_KEY)
     assert value is not None
     return value.encode()
 

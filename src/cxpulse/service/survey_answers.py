@@ -1,7 +1,7 @@
 """Recording what customers answer (re-exported by service.surveys): one-click ratings,
 the follow-up form (reason, comment, CSI questions), and signature/chat-link votes.
 
-An answer is a `Response` stored through `service.load.load` and `service.derive.refresh`,
+An answer is a `Response` stored through `service.load.load` and `service.derive.derive_touched`,
 like an imported one, so reports and rollups see it at once. Its source id is
 `survey-{invitation}` (CSI: `survey-{invitation}-{attribute}`; links: `link-{vote}`), so a
 replaced answer updates the same row. A token that does not verify raises TokenInvalid or
@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cxpulse.domain import NotFound, Response, ResponseKind, Scale, SurveyError, TokenInvalid
-from cxpulse.ingest.base import Record
-from cxpulse.service.derive import refresh
+from cxpulse.readers.base import Record
+from cxpulse.service.derive import derive_touched
 from cxpulse.service.load import Touched, load
 from cxpulse.service.settings import secret
 from cxpulse.service.survey_definitions import StoredSurvey, now_utc, survey_by_id
 from cxpulse.service.webhooks import ANSWER_HOLD, queue_low_ratings, withdraw_low_ratings
 from cxpulse.storage import Store, stale
-from cxpulse.storage import surveys as SS
+from cxpulse.storage import surveys as survey_store
 from cxpulse.storage.errors import WriteConflict
 from cxpulse.surveys import i18n, rules
 from cxpulse.surveys.definitions import LANGUAGES, Survey
@@ -139,19 +139,19 @@ def _save(store: Store, stored: StoredSurvey, source_ids: list[str], rows: list[
         for i, (sid, (attr, score, importance)) in enumerate(zip(source_ids, rows))
     ]
     records = [Record("response", r, account=stored.account_name) for r in responses]
-    with SS.answers_lock(store.engine, stored.account_id):
+    with survey_store.answers_lock(store.engine, stored.account_id):
         try:
             result = load(store, records, account=stored.account_name)
         except WriteConflict:  # a simultaneous click inserted the same row first: update it now
             result = load(store, records, account=stored.account_name)
-        refresh(store, result.touched)
+        derive_touched(store, result.touched)
     queue_low_ratings(store, stored.account_id, responses, hold=ANSWER_HOLD)  # webhooks out, if low
 
 
-def _verified(store: Store, token: str, now: datetime) -> tuple[Claims, SS.InvitationRow, StoredSurvey]:
+def _verified(store: Store, token: str, now: datetime) -> tuple[Claims, survey_store.InvitationRow, StoredSurvey]:
     claims = verify(secret(store), token, now)
     with store.engine.connect() as conn:
-        inv = SS.invitation(conn, claims.invitation_id)
+        inv = survey_store.invitation(conn, claims.invitation_id)
     if inv is None or (inv.ticket_id, inv.customer_id, inv.survey_id) != (
             claims.ticket_id, claims.customer_id, claims.survey_id):
         raise TokenInvalid("this survey link belongs to no invitation")
@@ -166,39 +166,39 @@ def _verified(store: Store, token: str, now: datetime) -> tuple[Claims, SS.Invit
 
 def _existing(store: Store, stored: StoredSurvey, keys: list[str]) -> dict[str, dict]:
     with store.engine.connect() as conn:
-        return SS.stored_responses(conn, stored.account_id, keys)
+        return survey_store.stored_responses(conn, stored.account_id, keys)
 
 
-def _answer(store: Store, inv: SS.InvitationRow, now: datetime, score: int | None = None
-            ) -> tuple[bool, SS.InvitationRow]:
+def _answer(store: Store, inv: survey_store.InvitationRow, now: datetime, score: int | None = None
+            ) -> tuple[bool, survey_store.InvitationRow]:
     """(this is the first answer, the invitation as it stands after) — decided atomically."""
     if inv.answered_at is None:
         with store.engine.begin() as conn:
-            if SS.mark_answered(conn, inv.id, now, score):
+            if survey_store.mark_answered(conn, inv.id, now, score):
                 return True, dataclasses.replace(inv, answered_at=now, clicked_score=score, status="answered")
     return False, _reread(store, inv)
 
 
-def _reread(store: Store, inv: SS.InvitationRow) -> SS.InvitationRow:
+def _reread(store: Store, inv: survey_store.InvitationRow) -> survey_store.InvitationRow:
     with store.engine.connect() as conn:
-        again = SS.invitation(conn, inv.id)
+        again = survey_store.invitation(conn, inv.id)
     return again if again is not None else inv
 
 
-def _scanning(inv: SS.InvitationRow, now: datetime) -> bool:
+def _scanning(inv: survey_store.InvitationRow, now: datetime) -> bool:
     """Inside a link scanner's burst: its clicks store nothing until the window has passed."""
     return inv.confirmed_at is None and inv.scanner_until is not None and now <= inv.scanner_until
 
 
-def _scanner(store: Store, stored: StoredSurvey, inv: SS.InvitationRow, keys: list[str], now: datetime,
+def _scanner(store: Store, stored: StoredSurvey, inv: survey_store.InvitationRow, keys: list[str], now: datetime,
              result: ClickResult) -> ClickResult | None:
     """A click of a scanner's burst: undo the burst's first click if this one found it, or
     extend the window; either way nothing counts, and the page asks the person to confirm.
     None when the person's form was posted meanwhile: then this click is judged as usual."""
     until = now + rules.SCANNER_WINDOW
     with store.engine.begin() as conn:
-        if inv.answered_at is None or not SS.mark_scanner(conn, inv.id, inv.answered_at, until):
-            SS.extend_scanner(conn, inv.id, until)
+        if inv.answered_at is None or not survey_store.mark_scanner(conn, inv.id, inv.answered_at, until):
+            survey_store.extend_scanner(conn, inv.id, until)
     if not _scanning(_reread(store, inv), now):
         return None
     _forget(store, stored, keys)
@@ -208,15 +208,15 @@ def _scanner(store: Store, stored: StoredSurvey, inv: SS.InvitationRow, keys: li
 def _forget(store: Store, stored: StoredSurvey, keys: list[str]) -> None:
     """Delete what a scanner's click stored: the responses, the derived rows counting them,
     kept reports, and its low-rating webhook (held, so never posted yet)."""
-    with SS.answers_lock(store.engine, stored.account_id):
+    with survey_store.answers_lock(store.engine, stored.account_id):
         with store.engine.begin() as conn:
-            gone = SS.delete_responses(conn, stored.account_id, keys)
-            if gone:  # what counted them is stale: marked with the deletion, derived by `refresh`
+            gone = survey_store.delete_responses(conn, stored.account_id, keys)
+            if gone:  # what counted them is stale: marked with the deletion, derived by `derive_touched`
                 stale.mark_tickets(conn, stored.account_id, {t for t, _d in gone})
                 stale.mark_days(conn, stored.account_id, {d for _t, d in gone if d is not None})
         if gone:
             days = [d for _t, d in gone]
-            refresh(store, {stored.account_name: Touched(tickets={t for t, _d in gone}, first_day=min(days),
+            derive_touched(store, {stored.account_name: Touched(tickets={t for t, _d in gone}, first_day=min(days),
                                                          last_day=max(days))})
     if gone:
         withdraw_low_ratings(store, stored.account_id, keys)
@@ -306,7 +306,7 @@ def record_feedback(store: Store, token: str, *, reason: str = "", comment: str 
     _save(store, stored, keys, rows, ticket_id=inv.ticket_id, customer_id=inv.customer_id,
           given_at=inv.answered_at or now, reason=reason, comment=comment)
     with store.engine.begin() as conn:
-        SS.confirm(conn, inv.id, now)  # a person posted the form: no later click is taken for a scanner's
+        survey_store.confirm(conn, inv.id, now)  # a person posted the form: no later click is taken for a scanner's
     return dataclasses.replace(result, outcome="recorded" if first or not existing else "replaced")
 
 
@@ -319,7 +319,7 @@ def survey_page(store: Store, token: str, *, now: datetime | None = None) -> Pag
     keys = _keys(survey, inv.id)
     existing = _existing(store, stored, keys)
     with store.engine.connect() as conn:
-        brief = SS.ticket_brief(conn, inv.account_id, inv.ticket_id)
+        brief = survey_store.ticket_brief(conn, inv.account_id, inv.ticket_id)
     first = existing.get(keys[0], {})
     page = _page(survey, lang, token, ticket_id=inv.ticket_id, company=stored.account_name)
     return dataclasses.replace(
@@ -363,7 +363,7 @@ def _link_language(store: Store, stored: StoredSurvey, customer_id: str, languag
     locale = ""
     if customer_id:
         with store.engine.connect() as conn:
-            person = SS.customer(conn, stored.account_id, customer_id)
+            person = survey_store.customer(conn, stored.account_id, customer_id)
         locale = person[2] if person else ""
     return i18n.pick_language(locale, stored.survey.language)
 
@@ -387,7 +387,7 @@ def link_page(store: Store, link_token: str, *, ticket_id: str = "", customer_id
     subject = ""
     if own_ticket:
         with store.engine.connect() as conn:
-            brief = SS.ticket_brief(conn, stored.account_id, ticket_id)
+            brief = survey_store.ticket_brief(conn, stored.account_id, ticket_id)
         subject = brief[0] if brief else ""
     page = _page(stored.survey, lang, link_token, ticket_id=ticket_id, company=stored.account_name)
     return dataclasses.replace(page, ticket_id=ticket_id, ticket_subject=subject,
@@ -418,10 +418,10 @@ def record_link_vote(store: Store, link_token: str, *, score: int, ticket_id: st
     key = secret(store)
     hashed = ip_hash(key, ip)
     with store.engine.begin() as conn:
-        SS.lock_survey(conn, stored.id)  # one vote of this survey at a time: the count below stays true
-        if SS.votes_since(conn, stored.id, hashed, now - timedelta(hours=1)) >= VOTES_PER_IP_HOUR:
+        survey_store.lock_survey(conn, stored.id)  # one vote of this survey at a time: the count below stays true
+        if survey_store.votes_since(conn, stored.id, hashed, now - timedelta(hours=1)) >= VOTES_PER_IP_HOUR:
             return dataclasses.replace(result, refusal="rate_limited")
-        vote_id = SS.insert_vote(conn, account_id=stored.account_id, survey_id=stored.id, ticket_id=ticket_id,
+        vote_id = survey_store.insert_vote(conn, account_id=stored.account_id, survey_id=stored.id, ticket_id=ticket_id,
                                  customer_id=customer_id, ip_hash=hashed, at=now)
     if vote_id is None:
         return dataclasses.replace(result, refusal="already_rated")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from cxpulse.domain import NotFound, SurveyError
 from cxpulse.storage import Store
-from cxpulse.storage import surveys as SS
+from cxpulse.storage import surveys as survey_store
 from cxpulse.surveys.definitions import Survey, validate
 
 
@@ -37,7 +37,7 @@ def now_utc(now: datetime | None = None) -> datetime:
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
-def _stored(row: SS.SurveyRow, account_name: str) -> StoredSurvey:
+def _stored(row: survey_store.SurveyRow, account_name: str) -> StoredSurvey:
     survey = Survey.from_dict(row.definition)
     if survey.active != row.active or survey.name != row.name:
         survey = dataclasses.replace(survey, active=row.active, name=row.name)
@@ -49,7 +49,7 @@ def create_survey(store: Store, account: str, survey: Survey, *, now: datetime |
     acc = store.account(account)
     survey = validate(survey)
     with store.engine.begin() as conn:
-        new_id = SS.insert_survey(conn, acc.id, survey.name, survey.kind, survey.to_dict(), survey.active,
+        new_id = survey_store.insert_survey(conn, acc.id, survey.name, survey.kind, survey.to_dict(), survey.active,
                                   now_utc(now))
     if new_id is None:
         raise SurveyError(f"account {account!r} already has a survey named {survey.name!r}; "
@@ -66,9 +66,9 @@ def update_survey(store: Store, account: str, name: str, *, now: datetime | None
         raise SurveyError(f"a survey has no field {unknown[0]!r}; fields: {', '.join(sorted(fields))}")
     survey = validate(dataclasses.replace(current.survey, **changes))
     with store.engine.begin() as conn:
-        if survey.name != name and SS.survey_rows(conn, account_id=current.account_id, name=survey.name):
+        if survey.name != name and survey_store.survey_rows(conn, account_id=current.account_id, name=survey.name):
             raise SurveyError(f"account {account!r} already has a survey named {survey.name!r}")
-        SS.update_survey(conn, current.id, survey.name, survey.kind, survey.to_dict(), survey.active, now_utc(now))
+        survey_store.update_survey(conn, current.id, survey.name, survey.kind, survey.to_dict(), survey.active, now_utc(now))
     return get_survey(store, account, survey.name)
 
 
@@ -76,14 +76,14 @@ def list_surveys(store: Store, account: str | None = None, *, active_only: bool 
     accounts = {a.id: a.name for a in store.accounts()}
     account_id = store.account(account).id if account else None
     with store.engine.connect() as conn:
-        rows = SS.survey_rows(conn, account_id=account_id, active_only=active_only)
+        rows = survey_store.survey_rows(conn, account_id=account_id, active_only=active_only)
     return [_stored(r, accounts[r.account_id]) for r in rows]
 
 
 def get_survey(store: Store, account: str, name: str) -> StoredSurvey:
     acc = store.account(account)
     with store.engine.connect() as conn:
-        rows = SS.survey_rows(conn, account_id=acc.id, name=name)
+        rows = survey_store.survey_rows(conn, account_id=acc.id, name=name)
     if not rows:
         known = ", ".join(s.name for s in list_surveys(store, account)) or "none yet"
         raise NotFound(f"account {account!r} has no survey named {name!r} (surveys: {known})")
@@ -92,7 +92,7 @@ def get_survey(store: Store, account: str, name: str) -> StoredSurvey:
 
 def survey_by_id(store: Store, survey_id: int) -> StoredSurvey:
     with store.engine.connect() as conn:
-        rows = SS.survey_rows(conn, survey_id=survey_id)
+        rows = survey_store.survey_rows(conn, survey_id=survey_id)
     if not rows:
         raise NotFound(f"no survey with id {survey_id}")
     names = {a.id: a.name for a in store.accounts()}

@@ -41,9 +41,9 @@ from cxpulse.service.survey_definitions import (
     update_survey,
 )
 from cxpulse.storage import Store
-from cxpulse.storage import rows as R
-from cxpulse.storage import surveys as SS
-from cxpulse.storage import tables as T
+from cxpulse.storage import rows as codec
+from cxpulse.storage import surveys as survey_store
+from cxpulse.storage import tables
 from cxpulse.surveys import i18n, rules
 from cxpulse.surveys.emails import Email, render_invitation
 from cxpulse.surveys.tokens import Claims, sign, sign_link
@@ -94,14 +94,14 @@ def schedule(store: Store, *, account: str | None = None, now: datetime | None =
     for stored in list_surveys(store, account, active_only=True):
         cut = now_utc(since) if since is not None else stored.created_at
         with store.engine.connect() as conn:
-            found = SS.schedule_candidates(conn, stored.account_id, stored.id, cut)
+            found = survey_store.schedule_candidates(conn, stored.account_id, stored.id, cut)
         rows = [{"account_id": stored.account_id, "survey_id": stored.id, "ticket_id": ticket,
                  "customer_id": requester, "solved_at": solved, "due_at": rules.due_at(solved, stored.survey)}
                 for ticket, requester, solved in found]
         if not rows:
             continue
         with store.engine.begin() as conn:
-            n = SS.insert_scheduled(conn, rows)
+            n = survey_store.insert_scheduled(conn, rows)
         counts.scheduled += n
         counts.by_survey[f"{stored.account_name}/{stored.name}"] = n
     return counts
@@ -124,29 +124,29 @@ def send_due(store: Store, mailer: Mailer, *, account: str | None = None, now: d
     summary = SendSummary(scheduled=schedule(store, account=account, now=now, since=since).scheduled)
     surveys = _Surveys(store, list_surveys(store, account))
     with store.engine.begin() as conn:
-        summary.cancelled = SS.cancel_reopened(conn, ids)
+        summary.cancelled = survey_store.cancel_reopened(conn, ids)
     with store.engine.begin() as conn:
         for s in surveys.known():
-            summary.expired += SS.expire_unsent(conn, s.id, now - timedelta(days=s.survey.expire_days))
+            summary.expired += survey_store.expire_unsent(conn, s.id, now - timedelta(days=s.survey.expire_days))
     with store.engine.begin() as conn:
-        summary.expired += SS.expire_sent(conn, now, ids)
+        summary.expired += survey_store.expire_sent(conn, now, ids)
     with store.engine.begin() as conn:
-        summary.failed += SS.fail_stale_claims(conn, now - STALE_CLAIM, ids)
+        summary.failed += survey_store.fail_stale_claims(conn, now - STALE_CLAIM, ids)
     with store.engine.connect() as conn:
-        due = SS.due_ids(conn, now, ids, limit)
+        due = survey_store.due_ids(conn, now, ids, limit)
     key = secret(store)
     with _held(mailer):
         for inv_id in due:
             with store.engine.begin() as conn:
-                if not SS.claim(conn, inv_id, run_id, now):
+                if not survey_store.claim(conn, inv_id, run_id, now):
                     continue  # another run has it
             outcome = _send_one(store, mailer, key, inv_id, surveys, now)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
         with store.engine.connect() as conn:
-            reminders = SS.reminder_ids(conn, now, ids)
+            reminders = survey_store.reminder_ids(conn, now, ids)
         for inv_id in reminders:
             with store.engine.begin() as conn:
-                if not SS.claim_reminder(conn, inv_id, now):
+                if not survey_store.claim_reminder(conn, inv_id, now):
                     continue
             if _remind_one(store, mailer, key, inv_id, surveys):
                 summary.reminded += 1
@@ -184,25 +184,25 @@ def _send_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: di
               now: datetime) -> str:
     """Mail one claimed invitation; the SendSummary field to count it in."""
     with store.engine.connect() as conn:
-        inv = SS.invitation(conn, inv_id)
-        person = SS.customer(conn, inv.account_id, inv.customer_id)
-        brief = SS.ticket_brief(conn, inv.account_id, inv.ticket_id)
+        inv = survey_store.invitation(conn, inv_id)
+        person = survey_store.customer(conn, inv.account_id, inv.customer_id)
+        brief = survey_store.ticket_brief(conn, inv.account_id, inv.ticket_id)
     stored = surveys[inv.survey_id]
     survey = stored.survey
     name, email, locale = person or ("", "", "")
     lang = i18n.pick_language(locale, survey.language)
     if not email.strip():
         with store.engine.begin() as conn:
-            SS.set_status(conn, inv_id, "skipped", from_status="sending", language=lang,
+            survey_store.set_status(conn, inv_id, "skipped", from_status="sending", language=lang,
                           error="the customer has no email address")
         return "skipped_no_email"
     # throttle_days 0: never throttled, but the send is still noted for the other surveys
     cutoff = rules.throttle_cutoff(now, survey) if survey.throttle_days else now + timedelta(seconds=1)
     with store.engine.begin() as conn:
-        won, previous = SS.claim_contact(conn, inv.account_id, inv.customer_id, now, cutoff)
+        won, previous = survey_store.claim_contact(conn, inv.account_id, inv.customer_id, now, cutoff)
     if not won:
         with store.engine.begin() as conn:
-            SS.set_status(conn, inv_id, "throttled", from_status="sending", email=email, language=lang,
+            survey_store.set_status(conn, inv_id, "throttled", from_status="sending", email=email, language=lang,
                           error=f"surveyed less than {survey.throttle_days} days ago")
         return "throttled"
     expires = rules.expires_at(now, survey)
@@ -212,27 +212,27 @@ def _send_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: di
         mailer.send(email.strip(), message)
     except Exception as e:  # noqa: BLE001 - any SMTP or rendering failure is recorded, not raised
         with store.engine.begin() as conn:
-            SS.release_contact(conn, inv.account_id, inv.customer_id, now, previous)
+            survey_store.release_contact(conn, inv.account_id, inv.customer_id, now, previous)
             retry = inv.attempts < MAX_ATTEMPTS
-            SS.set_status(conn, inv_id, "scheduled" if retry else "failed", from_status="sending",
+            survey_store.set_status(conn, inv_id, "scheduled" if retry else "failed", from_status="sending",
                           error=f"{type(e).__name__}: {e}"[:500],
                           **({"due_at": now + RETRY_AFTER * inv.attempts} if retry else {}))
         return "failed"
     with store.engine.begin() as conn:
-        SS.set_status(conn, inv_id, "sent", from_status="sending", email=email.strip(), language=lang,
+        survey_store.set_status(conn, inv_id, "sent", from_status="sending", email=email.strip(), language=lang,
                       sent_at=now, expires_at=expires, reminder_at=rules.reminder_at(now, survey), error="")
     acc = store.account(stored.account_name)
-    row = R.invitation_row(Invitation(f"survey-{inv_id}", now, ResponseKind(survey.kind), inv.ticket_id,
+    row = codec.invitation_row(Invitation(f"survey-{inv_id}", now, ResponseKind(survey.kind), inv.ticket_id,
                                       inv.customer_id), acc.tz)
-    store.upsert(T.invitations, acc.id, [row])
+    store.upsert(tables.invitations, acc.id, [row])
     return "sent"
 
 
 def _remind_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: dict[int, StoredSurvey]) -> bool:
     with store.engine.connect() as conn:
-        inv = SS.invitation(conn, inv_id)
-        person = SS.customer(conn, inv.account_id, inv.customer_id)
-        brief = SS.ticket_brief(conn, inv.account_id, inv.ticket_id)
+        inv = survey_store.invitation(conn, inv_id)
+        person = survey_store.customer(conn, inv.account_id, inv.customer_id)
+        brief = survey_store.ticket_brief(conn, inv.account_id, inv.ticket_id)
     stored = surveys[inv.survey_id]
     try:
         message = _render(key, stored, inv, inv.language or stored.survey.language, inv.expires_at,
@@ -241,12 +241,12 @@ def _remind_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: 
         mailer.send(inv.email, message)
     except Exception as e:  # noqa: BLE001
         with store.engine.begin() as conn:
-            SS.release_reminder(conn, inv_id, f"reminder: {type(e).__name__}: {e}"[:500])
+            survey_store.release_reminder(conn, inv_id, f"reminder: {type(e).__name__}: {e}"[:500])
         return False
     return True
 
 
-def _render(key: bytes, stored: StoredSurvey, inv: SS.InvitationRow, lang: str, expires: datetime, *,
+def _render(key: bytes, stored: StoredSurvey, inv: survey_store.InvitationRow, lang: str, expires: datetime, *,
             ticket_subject: str, customer_name: str, reminder: bool) -> Email:
     survey = stored.survey
     links = _links(key, stored, inv.id, inv.ticket_id, inv.customer_id, lang, expires)
@@ -271,7 +271,7 @@ def _links(key: bytes, stored: StoredSurvey, inv_id: int, ticket_id: str, custom
     ]
 
 
-def _open_url(key: bytes, stored: StoredSurvey, inv: SS.InvitationRow, expires: datetime) -> str:
+def _open_url(key: bytes, stored: StoredSurvey, inv: survey_store.InvitationRow, expires: datetime) -> str:
     token = sign(key, Claims(inv.id, inv.ticket_id, inv.customer_id, stored.id, None, expires))
     return f"{base_url()}/s/{token}"
 
@@ -280,7 +280,7 @@ def invitation_links(store: Store, inv_id: int, *, now: datetime | None = None) 
     """The one-click links of an invitation as its email shows them (score, label, url);
     for CSI, one (0, question, url) entry opening the survey page."""
     with store.engine.connect() as conn:
-        inv = SS.invitation(conn, inv_id)
+        inv = survey_store.invitation(conn, inv_id)
     if inv is None:
         from cxpulse.domain import NotFound
 
@@ -311,5 +311,5 @@ def link_url(store: Store, account: str, survey_name: str, agent_id: str = "", t
 def invitations_by_status(store: Store, surveys: Sequence[StoredSurvey]) -> dict[int, dict[str, int]]:
     """Invitation counts per survey id and status (for `surveys list/show`)."""
     with store.engine.connect() as conn:
-        return SS.invitation_counts(conn, [s.id for s in surveys])
+        return survey_store.invitation_counts(conn, [s.id for s in surveys])
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cxpulse.storage import Store
-from cxpulse.storage import webhooks as S
+from cxpulse.storage import webhooks as webhook_store
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def deliver_due(store: Store, *, now: datetime | None = None, client: Any = None
     clock = (lambda: _now(now)) if now is not None else (lambda: datetime.now(UTC))
     run_id = uuid.uuid4().hex
     with store.engine.connect() as conn:
-        ids = S.due_ids(conn, clock(), limit)
+        ids = webhook_store.due_ids(conn, clock(), limit)
     if not ids:
         return DeliverySummary()
     own = client is None
@@ -91,9 +91,9 @@ def deliver_due(store: Store, *, now: datetime | None = None, client: Any = None
                 break
             at = clock()
             with store.engine.begin() as conn:
-                if not S.claim(conn, did, run_id, at, at + LEASE):
+                if not webhook_store.claim(conn, did, run_id, at, at + LEASE):
                     continue  # another run has it
-                delivery, hook = S.claimed(conn, did)
+                delivery, hook = webhook_store.claimed(conn, did)
             counts["claimed"] += 1
             code, error = _post(client, delivery, hook.secret, at)
             done = clock()
@@ -102,7 +102,7 @@ def deliver_due(store: Store, *, now: datetime | None = None, client: Any = None
             else:
                 status, next_at = next_attempt(delivery.attempts, done)
             with store.engine.begin() as conn:
-                S.record(conn, did, run_id, status=status, next_at=next_at, status_code=code, error=error,
+                webhook_store.record(conn, did, run_id, status=status, next_at=next_at, status_code=code, error=error,
                          delivered_at=done if status == "delivered" else None)
             counts[status] += 1
     finally:
@@ -111,7 +111,7 @@ def deliver_due(store: Store, *, now: datetime | None = None, client: Any = None
     return DeliverySummary(**counts)
 
 
-def _post(client: Any, d: S.DeliveryRow, secret: str, at: datetime) -> tuple[int | None, str]:
+def _post(client: Any, d: webhook_store.DeliveryRow, secret: str, at: datetime) -> tuple[int | None, str]:
     """(status code or None, error text): the answer's body is never read."""
     body = d.payload.encode()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, "X-Cxpulse-Event": d.event,

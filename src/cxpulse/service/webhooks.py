@@ -31,7 +31,7 @@ from cxpulse.service.webhook_delivery import (
     start_deliverer,
 )
 from cxpulse.storage import Store
-from cxpulse.storage import webhooks as S
+from cxpulse.storage import webhooks as webhook_store
 from cxpulse.storage.accounts import account_name
 from cxpulse.storage.rows import aware_utc
 
@@ -110,9 +110,9 @@ def add_webhook(store: Store, account: str, url: str, *, events: Iterable[str] =
     url, chosen = check_url(url, allow_private=allow_private), check_events(events)
     secret = "whsec_" + secrets.token_urlsafe(32)
     with store.engine.begin() as conn:
-        if len(S.webhook_rows(conn, account_ids=[acc.id])) >= MAX_WEBHOOKS:
+        if len(webhook_store.webhook_rows(conn, account_ids=[acc.id])) >= MAX_WEBHOOKS:
             raise InvalidQuery(f"account {acc.name!r} has {MAX_WEBHOOKS} webhooks already; remove one first")
-        wid = S.insert_webhook(conn, account_id=acc.id, url=url, secret=secret, events=chosen, now=_now(now))
+        wid = webhook_store.insert_webhook(conn, account_id=acc.id, url=url, secret=secret, events=chosen, now=_now(now))
     return secret, _one(store, wid)
 
 
@@ -120,8 +120,8 @@ def list_webhooks(store: Store, account: str | None = None) -> list[Webhook]:
     """Active endpoints (of one account, or all), with their deliveries per status."""
     ids = [store.account(account).id] if account is not None else None
     with store.engine.connect() as conn:
-        rows = S.webhook_rows(conn, account_ids=ids)
-        counts = S.delivery_counts(conn, ids)
+        rows = webhook_store.webhook_rows(conn, account_ids=ids)
+        counts = webhook_store.delivery_counts(conn, ids)
     names = _names(store)
     return [_public(r, names, counts.get(r.id, {})) for r in rows]
 
@@ -130,8 +130,8 @@ def remove_webhook(store: Store, webhook_id: int, *, account: str | None = None,
     """Stop posting to an endpoint; its log stays. With `account`, one of another account is not found."""
     ids = [store.account(account).id] if account is not None else None
     with store.engine.begin() as conn:
-        rows = S.webhook_rows(conn, account_ids=ids, webhook_id=webhook_id)
-        if not rows or not S.deactivate_webhook(conn, webhook_id, _now(now)):
+        rows = webhook_store.webhook_rows(conn, account_ids=ids, webhook_id=webhook_id)
+        if not rows or not webhook_store.deactivate_webhook(conn, webhook_id, _now(now)):
             raise NotFound(f"no active webhook {webhook_id}" + (f" in account {account!r}" if account else "")
                            + "; `cxpulse webhooks list` shows them")
     return _one(store, webhook_id)
@@ -144,13 +144,13 @@ def deliveries(store: Store, account: str | None = None, *, status: str | None =
         raise InvalidQuery(f"unknown delivery status {status!r}; use one of {', '.join(STATUSES)}")
     ids = [store.account(account).id] if account is not None else None
     with store.engine.connect() as conn:
-        rows = S.delivery_rows(conn, account_ids=ids, status=status, webhook_id=webhook_id, before_id=before_id,
+        rows = webhook_store.delivery_rows(conn, account_ids=ids, status=status, webhook_id=webhook_id, before_id=before_id,
                                limit=limit)
     names = _names(store)
     return [{
         "id": d.id, "account": names.get(d.account_id, ""), "webhook_id": d.webhook_id, "url": d.url,
         "event": d.event, "event_key": d.event_key, "status": d.status, "attempts": d.attempts,
-        "next_at": d.next_at if d.status in S.OPEN else None, "last_status_code": d.last_status_code,
+        "next_at": d.next_at if d.status in webhook_store.OPEN else None, "last_status_code": d.last_status_code,
         "last_error": d.last_error, "created_at": d.created_at, "delivered_at": d.delivered_at,
         "payload": json.loads(d.payload),
     } for d in rows]
@@ -158,12 +158,12 @@ def deliveries(store: Store, account: str | None = None, *, status: str | None =
 
 def _one(store: Store, wid: int) -> Webhook:
     with store.engine.connect() as conn:
-        (row,) = S.webhook_rows(conn, webhook_id=wid, active_only=False)
-        counts = S.delivery_counts(conn, [row.account_id]).get(wid, {})
+        (row,) = webhook_store.webhook_rows(conn, webhook_id=wid, active_only=False)
+        counts = webhook_store.delivery_counts(conn, [row.account_id]).get(wid, {})
     return _public(row, _names(store), counts)
 
 
-def _public(r: S.WebhookRow, names: dict[int, str], counts: dict[str, int]) -> Webhook:
+def _public(r: webhook_store.WebhookRow, names: dict[int, str], counts: dict[str, int]) -> Webhook:
     return Webhook(r.id, names.get(r.account_id, ""), r.url, r.events, r.active, r.created_at, counts)
 
 
@@ -253,10 +253,10 @@ def queue_low_ratings(store: Store, account_id: int, responses: list[Response | 
     n = _queue(store, account_id, "low_rating", items, next_at=now + hold)
     if hold and not_low:  # a held survey answer changed to a good score before it was posted
         with store.engine.connect() as conn:
-            hooks = [h.id for h in S.webhook_rows(conn, account_ids=[account_id], event="low_rating")]
+            hooks = [h.id for h in webhook_store.webhook_rows(conn, account_ids=[account_id], event="low_rating")]
         if hooks:
             with store.engine.begin() as conn:
-                S.withdraw_unsent(conn, hooks, not_low)
+                webhook_store.withdraw_unsent(conn, hooks, not_low)
     return n
 
 
@@ -264,8 +264,8 @@ def withdraw_low_ratings(store: Store, account_id: int, source_ids: Iterable[str
     """Forget the untried low_rating deliveries of these responses (deleted: a link scanner's click)."""
     keys = [_key("low_rating", sid) for sid in source_ids]
     with store.engine.begin() as conn:
-        hooks = [h.id for h in S.webhook_rows(conn, account_ids=[account_id], event="low_rating")]
-        return S.withdraw_unsent(conn, hooks, keys) if hooks and keys else 0
+        hooks = [h.id for h in webhook_store.webhook_rows(conn, account_ids=[account_id], event="low_rating")]
+        return webhook_store.withdraw_unsent(conn, hooks, keys) if hooks and keys else 0
 
 
 def queue_imported_low_ratings(store: Store, touched: dict, *, now: datetime | None = None) -> int:
@@ -278,9 +278,9 @@ def queue_imported_low_ratings(store: Store, touched: dict, *, now: datetime | N
             continue
         acc = store.account(name)
         with store.engine.connect() as conn:
-            if not S.webhook_rows(conn, account_ids=[acc.id], event="low_rating"):
+            if not webhook_store.webhook_rows(conn, account_ids=[acc.id], event="low_rating"):
                 continue  # the usual case: nobody listens, nothing to read
-            rows = S.recent_responses(conn, acc.id, sorted(new), _now(now) - RECENT)
+            rows = webhook_store.recent_responses(conn, acc.id, sorted(new), _now(now) - RECENT)
         n += queue_low_ratings(store, acc.id, rows, now=now)
     return n
 
@@ -315,7 +315,7 @@ def _queue(store: Store, account_id: int, event: str, items: list[tuple[str, dic
     if not items:
         return 0
     with store.engine.begin() as conn:
-        hooks = S.webhook_rows(conn, account_ids=[account_id], event=event)
+        hooks = webhook_store.webhook_rows(conn, account_ids=[account_id], event=event)
         if not hooks:
             return 0
         name = account_name(conn, account_id)
@@ -323,9 +323,9 @@ def _queue(store: Store, account_id: int, event: str, items: list[tuple[str, dic
                                    ensure_ascii=False, separators=(",", ":"))) for key, p in items]
         rows = [{"account_id": account_id, "webhook_id": h.id, "event": event, "event_key": key, "payload": body,
                  "next_at": next_at} for h in hooks for key, body in bodies]
-        n = S.queue(conn, rows, next_at)
+        n = webhook_store.queue(conn, rows, next_at)
         if n < len(rows):
-            S.refresh_unsent(conn, rows)
+            webhook_store.refresh_unsent(conn, rows)
     return n
 
 

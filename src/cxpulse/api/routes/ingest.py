@@ -15,7 +15,7 @@ from fastapi import APIRouter, Body, Query
 from cxpulse.api.deps import ContextDep, KeyDep, account_for
 from cxpulse.api.errors import ApiError, ApiRoute
 from cxpulse.api.schemas import IngestBatch, IngestResult, ZendeskResult
-from cxpulse.ingest.base import RowError
+from cxpulse.readers.base import RowError
 from cxpulse.service.ingest import KINDS, MAX_ITEMS, ingest_batch, ingest_zendesk
 
 router = APIRouter(tags=["ingest"], route_class=ApiRoute)

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.service.context import App
 from cxpulse.service.report import ReportQuery
 from cxpulse.web import charts
-from cxpulse.web.dashboard import format as F
+from cxpulse.web.dashboard import format as formats
 from cxpulse.web.dashboard.common import Period, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 
@@ -148,13 +148,13 @@ def _trend(key: str, grain: str, periods: list[tuple[str, str]], rows: list[dict
         charts.Point(label, None)
         for k, label in periods
     ]
-    fmt = {"csat": lambda v: F.percent(v, 0), "nps": F.nps, "ces": lambda v: F.mean(v, 1),
-           "csi": lambda v: F.score(v)}[key]
+    fmt = {"csat": lambda v: formats.percent(v, 0), "nps": formats.nps, "ces": lambda v: formats.mean(v, 1),
+           "csi": lambda v: formats.score(v)}[key]
     values = [p for p in points if p.value is not None]
     span = f"{periods[0][1]} to {periods[-1][1]}" if periods else ""
     desc = (f"{LABELS[key]} by {grain}, {span}: " + "; ".join(f"{p.label} {fmt(p.value)}" for p in values)
             if values else f"no {LABELS[key]} answers from {span}")
-    ticks = {"csat": lambda v: F.percent(v, 0), "nps": F.nps, "ces": lambda v: F.mean(v, 1),
+    ticks = {"csat": lambda v: formats.percent(v, 0), "nps": formats.nps, "ces": lambda v: formats.mean(v, 1),
              "csi": lambda v: f"{v:.0f}"}[key]
     svg = charts.line_chart(points, chart_id=f"trend-{key}", title=f"{LABELS[key]} by {grain} with 95% interval",
                             desc=desc, fmt=fmt, bounds=BOUNDS.get(key), tick_fmt=ticks)
@@ -168,7 +168,7 @@ def _note(key: str, row: dict | None, rows: list[dict]) -> str:
         return EXPLAIN[key]
     if key == "ces":
         easy = next((r for r in rows if r["metric"] == "ces_easy" and r["scale"] == row["scale"]), None)
-        share = f"; {F.percent(easy['value'], 0)} found it easy" if easy and easy["value"] is not None else ""
+        share = f"; {formats.percent(easy['value'], 0)} found it easy" if easy and easy["value"] is not None else ""
         return f"mean effort on the {row['scale']} scale, higher is easier{share}"
     if key == "csi":
         fix = [r["attribute"].replace("_", " ") for r in rows

@@ -71,7 +71,7 @@ in force.
 Events: a Comment (or VoiceComment) is a `comment` with the plain `body`, its `public`
 flag and `author_role` from the author's user role — else customer when the author is the
 ticket's requester, else agent (a deleted user is not in users*.json); one by Zendesk itself
-(author -1: a trigger's, an automation's) is the system's (`ingest.zendesk_authors`, the
+(author -1: a trigger's, an automation's) is the system's (`readers.zendesk_authors`, the
 webhooks' rule too). A Create/Change of status, assignee_id, group_id or priority is a
 `status`/`assignee`/`group`/`priority` event, `value_from` = previous_value ("" on
 Create), `value_to` = value, group ids named from groups*.json; one made by Zendesk itself
@@ -125,9 +125,9 @@ from cxpulse.domain import (
     due_time,
     due_value,
 )
-from cxpulse.ingest import fields
-from cxpulse.ingest.base import Progress, Record, Reject, RowError, Stream
-from cxpulse.ingest.zendesk_authors import author_role
+from cxpulse.readers import fields
+from cxpulse.readers.base import Progress, Record, Reject, RowError, Stream
+from cxpulse.readers.zendesk_authors import author_role
 
 DOCS = "see docs/zendesk.md"
 BOM = b"\xef\xbb\xbf"

@@ -1,5 +1,5 @@
 """Whose side a Zendesk comment or change is on: one rule for both Zendesk readers, the
-export (`ingest.zendesk`) and the webhooks (`ingest.zendesk_webhook`), so a ticket read
+export (`readers.zendesk`) and the webhooks (`readers.zendesk_webhook`), so a ticket read
 either way has the same first reply, agent replies and customer messages.
 
 Author -1 is Zendesk itself, not a person. Zendesk's API reference gives `author_id` as

@@ -26,9 +26,9 @@ from cxpulse.domain import (
     TicketEvent,
     User,
 )
-from cxpulse.ingest import fields
+from cxpulse.readers import fields
 from cxpulse.domain.limits import TEXT_LIMITS, text_problem
-from cxpulse.ingest.base import KINDS, Note, Progress, Record, Reject, RowError, Stream
+from cxpulse.readers.base import KINDS, Note, Progress, Record, Reject, RowError, Stream
 
 
 def read_jsonl(path: str | Path, *, progress: Progress | None = None) -> Stream:
@@ -243,7 +243,7 @@ def parse_lenient(kind: str, d: dict, first: RowError) -> tuple[object, list[Row
 
 
 # ---- fields, fast path -------------------------------------------------------------------
-# The common well-formed value is taken as is; anything else goes to cxpulse.ingest.fields,
+# The common well-formed value is taken as is; anything else goes to cxpulse.readers.fields,
 # which converts it or raises the RowError naming the field. Same results, same errors.
 
 _EVENT_KINDS = {k.value: k for k in EventKind}

@@ -42,9 +42,9 @@ from cxpulse.domain import (
     TicketEvent,
 )
 from cxpulse.domain.types import FIGURES_OF_RECORD
-from cxpulse.ingest import fields
-from cxpulse.ingest.base import Note, Progress, Record, Reject, RowError, Stream
-from cxpulse.ingest.csv_mapping import (
+from cxpulse.readers import fields
+from cxpulse.readers.base import Note, Progress, Record, Reject, RowError, Stream
+from cxpulse.readers.csv_mapping import (
     _EXAMPLE_TIME,
     _HMS,
     _UNDECODABLE,

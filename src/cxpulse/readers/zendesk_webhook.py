@@ -28,7 +28,7 @@ Two shapes are read, told apart by the top-level keys:
    `latest_comment` {id, body or value, is_public or public, author_id, author_role,
    created_at}. A status event records the status as of `updated_at` (`from` unknown).
 
-Authors: as in an export (`ingest.zendesk_authors`) — Zendesk itself (-1) is the system,
+Authors: as in an export (`readers.zendesk_authors`) — Zendesk itself (-1) is the system,
 else the role the body gives (`is_staff`, `author_role`), else customer when the author is
 the requester, else agent; no author and no role is the system.
 
@@ -48,9 +48,9 @@ from datetime import datetime
 from typing import Any
 
 from cxpulse.domain import EventKind, Role, TicketEvent
-from cxpulse.ingest.fields import boolean, timestamp
-from cxpulse.ingest.base import RowError
-from cxpulse.ingest.zendesk_authors import author_role
+from cxpulse.readers.fields import boolean, timestamp
+from cxpulse.readers.base import RowError
+from cxpulse.readers.zendesk_authors import author_role
 
 EVENT_PREFIX = "zen:event-type:ticket."
 CHANGES = {

@@ -19,7 +19,7 @@ from cxpulse.domain.limits import (
     text_problem,
     time_problem,
 )
-from cxpulse.ingest.base import RowError
+from cxpulse.readers.base import RowError
 
 _RATING_WORDS = {"good": 1, "bad": 0}
 

@@ -23,8 +23,8 @@ from cxpulse.domain import (
     Scale,
 )
 from cxpulse.domain.types import HELP_DESK_COUNTS, HELP_DESK_METRICS
-from cxpulse.ingest import fields
-from cxpulse.ingest.base import RowError
+from cxpulse.readers import fields
+from cxpulse.readers.base import RowError
 
 __all__ = ["Mapping", "RatingColumn", "load_mapping"]
 
