@@ -68,3 +68,21 @@ def random_help_desk(seed: int = 1, tickets: int = 300, start: datetime = dateti
 def write_jsonl(path: Path, records) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def history_from_responses(responses, tickets, *, window_days: int = 90):
+    """CSAT answers (1–5 or binary) → a RatingHistory; the agent defaults to the ticket's
+    assignee and the customer to its requester, as the CSAT reports attribute them."""
+    from cxpulse.domain import ResponseKind, Scale, is_satisfied
+    from cxpulse.ml.context import PastRating, RatingHistory
+
+    rows = []
+    for r in responses:
+        if r.kind is not ResponseKind.CSAT or r.scale not in (Scale.FIVE, Scale.BINARY):
+            continue
+        t = tickets.get(r.ticket_id)
+        rows.append(PastRating(at=r.given_at, ticket_id=r.ticket_id,
+                               agent_id=r.agent_id or (t.assignee_id if t else ""),
+                               customer_id=r.customer_id or (t.requester_id if t else ""),
+                               satisfied=is_satisfied(r.scale, r.score)))
+    return RatingHistory(rows, window_days=window_days)

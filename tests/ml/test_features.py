@@ -39,7 +39,7 @@ from cxpulse.ml.features import (
     text_reason,
     training_times,
 )
-from tests.factories import random_help_desk
+from tests.factories import history_from_responses, random_help_desk
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 SEC = timedelta(seconds=1)
@@ -186,7 +186,7 @@ def test_features_ignore_the_rating_score_and_its_comment():
         responses = [Response("r1", at(2000), ResponseKind.CSAT, Scale.FIVE, score, ticket_id="T1", comment=text),
                      Response("r2", at(-100), ResponseKind.CSAT, Scale.FIVE, 2, ticket_id="T9", agent_id="a1",
                               customer_id="c1")]
-        history = RatingHistory.from_responses(responses, tickets)
+        history = history_from_responses(responses, tickets)
         return comparable(snapshot(ticket, events, as_of=t, account=PLAIN, history=history))
 
     assert features(5, "") == features(1, "Ужасно, никто не помог") == features(3, "meh")
@@ -201,7 +201,7 @@ def test_factory_help_desk_tickets_keep_their_features_when_later_events_change(
         if isinstance(o, TicketEvent):
             events.setdefault(o.ticket_id, []).append(o)
     by_id = {t.source_id: t for t in tickets}
-    history = RatingHistory.from_responses([o for o in objs if isinstance(o, Response)], by_id)
+    history = history_from_responses([o for o in objs if isinstance(o, Response)], by_id)
     for ticket in tickets:
         evs = events[ticket.source_id]
         for t in training_times(ticket, evs):

@@ -19,19 +19,6 @@ from __future__ import annotations
 import re
 
 LANGUAGES = ("en", "ru", "el", "lt")
-CATEGORIES = (
-    "refund",
-    "delivery",
-    "billing",
-    "login",
-    "how-to",
-    "bug",
-    "booking",
-    "cancellation",
-    "complaint",
-    "account",
-)
-TONES = ("happy", "neutral", "annoyed", "angry")
 
 _GENDERED = re.compile(r"\[([^|\]]*)\|([^\]]*)\]")
 

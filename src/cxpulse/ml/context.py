@@ -21,17 +21,15 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from cxpulse.domain.types import Response, ResponseKind, Scale, Ticket, is_satisfied
 
 __all__ = ["WINDOW_DAYS", "PastRating", "RatingHistory", "shrunk_share"]
 
 _DAY = 86_400.0
 WINDOW_DAYS = 90  # the agent's and the account's recent ratings: the last 90 days before t
-_CSAT_SCALES = frozenset({Scale.BINARY, Scale.FIVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,28 +119,6 @@ class RatingHistory:
 
     def __len__(self) -> int:
         return len(self._all.times)
-
-    @classmethod
-    def from_responses(
-        cls, responses: Iterable[Response], tickets: Mapping[str, Ticket], *, window_days: int = 90
-    ) -> RatingHistory:
-        """CSAT answers (1–5 or binary) → history; the agent defaults to the ticket's
-        assignee and the customer to its requester, as the CSAT reports attribute them."""
-        rows = []
-        for r in responses:
-            if r.kind is not ResponseKind.CSAT or r.scale not in _CSAT_SCALES:
-                continue
-            t = tickets.get(r.ticket_id)
-            rows.append(
-                PastRating(
-                    at=r.given_at,
-                    ticket_id=r.ticket_id,
-                    agent_id=r.agent_id or (t.assignee_id if t else ""),
-                    customer_id=r.customer_id or (t.requester_id if t else ""),
-                    satisfied=is_satisfied(r.scale, r.score),
-                )
-            )
-        return cls(rows, window_days=window_days)
 
     # --- the three questions -------------------------------------------------------------
 

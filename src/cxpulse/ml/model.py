@@ -47,7 +47,6 @@ from cxpulse.domain import OPEN_STATES, Ticket
 from cxpulse.ml.evaluation import TrainingSet, roc_auc, ticket_weights
 from cxpulse.ml.explain import (
     FAMILIES,
-    FAMILY_MEMBERS,
     FAMILY_NAMES,
     FEATURES,
     Reasons,
@@ -759,19 +758,6 @@ class SatisfactionModel:
         if langs is None:
             langs = self._languages = frozenset(v for v in self.categories_[_LANGUAGE] if v)
         return langs
-
-    @property
-    def families_(self) -> np.ndarray:
-        """Each feature's family (`explain.FAMILIES`): the features a reason speaks of as one."""
-        return FAMILIES
-
-    @property
-    def family_names_(self) -> list[str]:
-        return FAMILY_NAMES
-
-    @property
-    def family_members_(self) -> list[list[int]]:
-        return FAMILY_MEMBERS
 
     def _top_features(self, snaps: Sequence[Snapshot], X: dict[str, np.ndarray], w: np.ndarray) -> list[dict]:
         """Mean |contribution| per feature family on (a sample of) the training rows."""

@@ -244,17 +244,9 @@ def rescore_marked(store: Store, accounts: Collection[str] | None = None) -> int
     Returns how many were scored."""
     from cxpulse.service.predict import rescore
 
-    with store.engine.connect() as conn:
-        marked = set(stale.marked_accounts(conn, "rescore"))
     n = 0
-    for acc in store.accounts():
-        if acc.id not in marked or (accounts is not None and acc.name not in accounts):
-            continue
-        with store.engine.connect() as conn:
-            ids, tickets = stale.read_rescore(conn, acc.id)
+    for acc, tickets in stale.marked_work(store, "rescore", accounts):
         n += rescore(store, {acc.name: Touched(tickets=tickets)})
-        with store.engine.begin() as conn:
-            stale.clear_marks(conn, ids)
     return n
 
 

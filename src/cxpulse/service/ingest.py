@@ -30,7 +30,7 @@ from cxpulse.readers.jsonl import (
     parse_user,
 )
 from cxpulse.service.context import App, apps_of, as_app
-from cxpulse.service.load import LoadResult, Touched, load
+from cxpulse.service.load import LoadResult, load
 from cxpulse.storage import Store
 from cxpulse.storage.errors import WriteConflict
 from cxpulse.storage.tickets import stored_ticket

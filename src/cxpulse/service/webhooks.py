@@ -296,18 +296,9 @@ def queue_marked_low_ratings(
 
     from cxpulse.storage import stale
 
-    names = None if accounts is None else set(accounts)
-    with store.engine.connect() as conn:
-        marked = set(stale.marked_accounts(conn, "responses"))
     n = 0
-    for acc in store.accounts():
-        if acc.id not in marked or (names is not None and acc.name not in names):
-            continue
-        with store.engine.connect() as conn:
-            ids, new = stale.read_new_responses(conn, acc.id)
+    for acc, new in stale.marked_work(store, "responses", accounts):
         n += queue_imported_low_ratings(store, {acc.name: SimpleNamespace(new_responses=new)}, now=now)
-        with store.engine.begin() as conn:
-            stale.clear_marks(conn, ids)
     return n
 
 

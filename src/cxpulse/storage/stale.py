@@ -21,14 +21,14 @@ tickets it changed in an account with a model, until they are scored again
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Connection, and_, delete, distinct, func, select
 
 from cxpulse.storage import tables
-from cxpulse.storage.store import insert_many
+from cxpulse.storage.store import Store, StoredAccount, insert_many
 
 CHUNK = 2000
 s = tables.stale_derived
@@ -122,3 +122,26 @@ def clear_marks(conn: Connection, ids: list[int]) -> None:
     """Delete the marks read (by `read_marks`) once what they asked for is written."""
     for i in range(0, len(ids), CHUNK):
         conn.execute(delete(s).where(s.c.id.in_(ids[i : i + CHUNK])))
+
+
+_READERS = {"responses": read_new_responses, "rescore": read_rescore}
+
+
+def marked_work(store: Store, what: str, accounts: Iterable[str] | None = None) -> Iterator[tuple[StoredAccount, set[str]]]:
+    """Each account (of `accounts`; None: all) with marks of one kind ("responses" new,
+    tickets to "rescore"), with what they name; the marks are cleared once the caller's
+    work for that account is done (the loop comes back for the next). A crash or an error
+    before leaves them for the next run: the work is never lost, and done twice it must
+    be harmless."""
+    read = _READERS[what]
+    names = None if accounts is None else set(accounts)
+    with store.engine.connect() as conn:
+        marked = set(marked_accounts(conn, what))
+    for acc in store.accounts():
+        if acc.id not in marked or (names is not None and acc.name not in names):
+            continue
+        with store.engine.connect() as conn:
+            ids, named = read(conn, acc.id)
+        yield acc, named
+        with store.engine.begin() as conn:
+            clear_marks(conn, ids)
