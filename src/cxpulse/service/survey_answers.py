@@ -242,23 +242,27 @@ def record_click(store: Store, token: str, *, now: datetime | None = None) -> Cl
     previous = _existing(store, stored, keys).get(keys[0], {})
     if claims.score is None:
         return dataclasses.replace(result, score=previous.get("score"))
-    if _scanning(inv, now):
-        scanned = _scanner(store, stored, inv, keys, now, result)
-        if scanned is not None:
-            return scanned
-        inv = _reread(store, inv)
-    if rules.click_outcome(inv.answered_at, now) == "refuse":
-        return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score"))
-    first, inv = _answer(store, inv, now, claims.score)
-    if not first:
-        if _scanning(inv, now) or rules.scanner_burst(inv.answered_at, inv.clicked_score, claims.score, now,
-                                                      confirmed=inv.confirmed_at is not None):
+
+    def settled(inv, scanning: bool):
+        """A scanner's click or a click too late ends here (its result); else the invitation, read again."""
+        if scanning:
             scanned = _scanner(store, stored, inv, keys, now, result)
             if scanned is not None:
-                return scanned
+                return scanned, inv
             inv = _reread(store, inv)
         if rules.click_outcome(inv.answered_at, now) == "refuse":
-            return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score"))
+            return dataclasses.replace(result, outcome="refused", refusal="too_late", score=previous.get("score")), inv
+        return None, inv
+
+    done, inv = settled(inv, _scanning(inv, now))
+    if done is not None:
+        return done
+    first, inv = _answer(store, inv, now, claims.score)
+    if not first:
+        done, inv = settled(inv, _scanning(inv, now) or rules.scanner_burst(
+            inv.answered_at, inv.clicked_score, claims.score, now, confirmed=inv.confirmed_at is not None))
+        if done is not None:
+            return done
     reason = previous.get("reason", "") if survey.is_low(claims.score) else ""
     _save(store, stored, keys, [("", claims.score, None)], ticket_id=inv.ticket_id, customer_id=inv.customer_id,
           given_at=inv.answered_at or now, reason=reason, comment=previous.get("comment", ""))
