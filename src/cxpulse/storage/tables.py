@@ -399,3 +399,23 @@ webhook_deliveries = Table(
     UniqueConstraint("webhook_id", "event_key", name="uq_webhook_deliveries_event"),
     Index("ix_webhook_deliveries_due", "status", "next_at"),
 )
+
+
+# ---- connections: a help desk's API that `cxpulse sync` reads (issue 15) --------------------
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),  # one connection per account
+    Column("kind", String(16), nullable=False),  # zendesk | freshdesk
+    Column("base_url", Text, nullable=False),
+    Column("email", String(320), nullable=False, default=""),  # Zendesk's agent email; "" for Freshdesk
+    Column("token", Text, nullable=False),  # as given: the sync sends it; never printed back
+    Column("cursor", Text, nullable=False, default=""),  # JSON of where the next sync starts; "" = the start
+    Column("last_sync_at", DateTime),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("account_id", name="uq_connections_account"),
+)
