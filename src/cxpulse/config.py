@@ -62,6 +62,12 @@ class Settings:
     webhooks_allow_private: bool = _setting("CXPULSE_WEBHOOKS_ALLOW_PRIVATE", False,
                                             "`1`: webhooks may post to any address (a test box, never a shared "
                                             "server)", shown="off")
+    zendesk_token: str = _setting("CXPULSE_ZENDESK_TOKEN", "",
+                                  "the API token `cxpulse connect zendesk` stores when `--token` is not given "
+                                  "(keeps it out of shell history)", shown="none")
+    freshdesk_token: str = _setting("CXPULSE_FRESHDESK_TOKEN", "",
+                                    "the API key `cxpulse connect freshdesk` stores when `--token` is not given",
+                                    shown="none")
     cache_dir: str = _setting("CXPULSE_CACHE_DIR", "",
                               "where the unpacked language model is kept",
                               shown="`$XDG_CACHE_HOME/cxpulse`, else `~/.cache/cxpulse`")
