@@ -84,6 +84,9 @@ def _checked(kind: str, url: str, email: str | None, token: str) -> tuple[str, s
         host = parts.hostname
     except ValueError:
         parts, host = None, None
+    if parts is not None and "@" in parts.netloc:  # said without the URL: what is before the @ may be a secret
+        raise InvalidQuery("--url holds a user or password before its host; give the token with --token "
+                           f"(or CXPULSE_{kind.upper()}_TOKEN) and the URL without it")
     if parts is None or parts.scheme not in ("http", "https") or not host:
         raise InvalidQuery(f"--url {url!r} is not an http:// or https:// URL with a host; "
                            f"give the help desk's base URL, e.g. https://acme.{kind}.com")
