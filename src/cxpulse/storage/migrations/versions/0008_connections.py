@@ -4,14 +4,14 @@ One row per account: the help desk kind (zendesk | freshdesk), its base URL, the
 email (Zendesk) and the token as given, the sync's cursor (JSON), when it last synced and
 its last error. Plain create_table, so the same script runs on SQLite and PostgreSQL.
 
-Revision ID: 0008_connstore
+Revision ID: 0008_connections
 Revises: 0007_crashsafe
 Create Date: 2026-12-06 21:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_connstore"
+revision = "0008_connections"
 down_revision = "0007_crashsafe"
 branch_labels = None
 depends_on = None
