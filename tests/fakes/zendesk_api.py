@@ -244,7 +244,8 @@ class FakeZendesk:
                 after = _b64(f"{int(q['start_time']) - 1}:{2**62}")
             body: dict[str, Any] = {
                 "tickets": page,
-                "after_url": f"{base}/api/v2/incremental/tickets/cursor.json?cursor={after}",
+                "after_url": f"{base}/api/v2/incremental/tickets/cursor.json?"  # keeps include=
+                             + urlencode({"cursor": after, **{k: q[k] for k in ("include", "per_page") if k in q}}),
                 "after_cursor": after,
                 "before_url": None, "before_cursor": None,
                 "end_of_stream": len(left) <= size,
