@@ -3,7 +3,7 @@
 It answers the endpoints a live sync reads, with the shapes Zendesk documents, and lets a
 test break it on purpose (429, 500, a hang, a dropped connection) or change the world
 between two syncs. It counts requests per endpoint, so tests can quote API calls per N
-tickets. Stdlib only: `http.server.ThreadingHTTPServer` in a daemon thread.
+tickets. Stdlib only (tests/fakes/server.py: `ThreadingHTTPServer` in a daemon thread).
 
 References used (Zendesk's own pages unless said otherwise):
 - Incremental Exports, https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
@@ -38,20 +38,15 @@ from __future__ import annotations
 
 import base64
 import json
-import math
-import socket
 import tempfile
-import threading
 import time
-from collections import Counter, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
+
+from tests.fakes.server import FakeServer
 
 RATE_LIMIT = 700  # requests per minute, the Enterprise figure the best-practices page shows
 # "You can make up to 10 requests per minute to these endpoints" (Incremental Exports,
@@ -59,7 +54,6 @@ RATE_LIMIT = 700  # requests per minute, the Enterprise figure the best-practice
 # since a real wait of a minute has no place in a fast test.
 INCREMENTAL_LIMIT = 10
 AUTH_ERROR = {"error": "Couldn't authenticate you"}
-ENDPOINTS = ("tickets", "ticket_events", "satisfaction_ratings", "users")
 
 
 def _iso(ts: int) -> str:
@@ -96,13 +90,7 @@ class World:
 
 
 @dataclass
-class _Fault:
-    kind: str  # "429", "500", "hang", "drop"
-    seconds: float = 0.0
-
-
-@dataclass
-class FakeZendesk:
+class FakeZendesk(FakeServer):
     """The fake: `with fake.running(): httpx.get(fake.url + "/api/v2/…", auth=fake.auth)`."""
 
     world: World
@@ -111,34 +99,32 @@ class FakeZendesk:
     page_size: int = 100  # cursor export and ratings/users pages (Zendesk: up to 1000)
     events_page_size: int = 1000  # ticket events per page (Zendesk: 1000)
     incremental_limit: int | None = None  # requests/minute on incremental endpoints, or off
-    requests: Counter = field(default_factory=Counter)  # endpoint → requests received (faults too)
-    _faults: dict[str, deque] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _minute: dict[str, list[float]] = field(default_factory=dict)
-    _server: ThreadingHTTPServer | None = None
-
-    # -- control API (for tests, not HTTP) --
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "not running"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def auth(self) -> tuple[str, str]:
         """The basic-auth pair Zendesk expects for an API token."""
         return (f"{self.email}/token", self.token)
 
-    def fail_next(self, endpoint: str, kind: str, *, retry_after: int = 1, seconds: float = 0.0) -> None:
-        """The next request to `endpoint` fails once: "429" (with Retry-After: retry_after),
-        "500", "hang" (sleeps `seconds`, then answers normally) or "drop" (closes the
-        connection without an answer). Several calls queue up, one per request."""
-        if endpoint not in ENDPOINTS or kind not in ("429", "500", "hang", "drop"):
-            raise ValueError(f"unknown endpoint or fault: {endpoint!r} {kind!r}")
-        with self._lock:
-            self._faults.setdefault(endpoint, deque()).append(
-                _Fault(kind, float(retry_after) if kind == "429" else seconds))
+    def authorised(self, header: str) -> bool:
+        return header == "Basic " + base64.b64encode(f"{self.email}/token:{self.token}".encode()).decode()
+
+    def unauthorised(self) -> tuple[int, dict]:
+        return 401, AUTH_ERROR
+
+    def rate_headers(self, limit: int, remaining: int) -> dict[str, str]:
+        return {"X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining)}
+
+    def limit_for(self, endpoint: str) -> tuple[str, int]:
+        if endpoint in ("tickets", "ticket_events") and self.incremental_limit:
+            return "incremental", self.incremental_limit
+        return "account", RATE_LIMIT
+
+    def bad_request(self, endpoint: str, q: dict[str, str]) -> tuple[int, dict] | None:
+        if endpoint in ("tickets", "ticket_events") and "cursor" not in q and "start_time" not in q:
+            return 400, {"error": "InvalidValue", "description": "start_time is required"}
+        return None
+
+    # -- control API (for tests, not HTTP) --
 
     def _stamp(self) -> int:
         """A change's time: now, or just after the newest change in the world if that is later."""
@@ -178,49 +164,6 @@ class FakeZendesk:
             at = self._stamp()
             t["status"], t["updated_at"], t["generated_timestamp"] = "deleted", _iso(at), at
             return t
-
-    @contextmanager
-    def running(self) -> Iterator[FakeZendesk]:
-        """Serve on a free 127.0.0.1 port in a daemon thread for the `with` block."""
-        fake = self
-
-        class Handler(_Handler):
-            pass
-
-        Handler.fake = fake
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False  # a "hang" must not hold up the test's end
-        self._server = server
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            server.shutdown()
-            server.server_close()
-            self._server = None
-
-    # -- what the handler asks --
-
-    def _take_fault(self, endpoint: str) -> _Fault | None:
-        with self._lock:
-            q = self._faults.get(endpoint)
-            return q.popleft() if q else None
-
-    def _remaining(self, endpoint: str) -> tuple[int, int, float]:
-        """(limit, remaining, seconds until a slot frees) in the current minute for `endpoint`'s bucket."""
-        incremental = endpoint in ("tickets", "ticket_events")
-        bucket = "incremental" if incremental and self.incremental_limit else "account"
-        limit = self.incremental_limit if bucket == "incremental" else RATE_LIMIT
-        now = time.monotonic()
-        with self._lock:
-            calls = [t for t in self._minute.get(bucket, []) if now - t < 60]
-            wait = 60 - (now - calls[0]) if len(calls) >= limit else 0.0  # type: ignore[operator]
-            if not wait:
-                calls.append(now)
-            self._minute[bucket] = calls
-            return limit, max(0, limit - len(calls)), wait  # type: ignore[return-value]
 
     # -- the endpoints --
 
@@ -332,7 +275,7 @@ class FakeZendesk:
         return self._cursor_list("users", items, q, base, "/api/v2/users")
 
 
-ROUTES = {
+FakeZendesk.routes = {
     "/api/v2/incremental/tickets/cursor.json": ("tickets", FakeZendesk.tickets_page),
     "/api/v2/incremental/ticket_events.json": ("ticket_events", FakeZendesk.ticket_events_page),
     "/api/v2/satisfaction_ratings": ("satisfaction_ratings", FakeZendesk.ratings_page),
@@ -340,70 +283,6 @@ ROUTES = {
     "/api/v2/users": ("users", FakeZendesk.users_page),
     "/api/v2/users.json": ("users", FakeZendesk.users_page),
 }
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeZendesk
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet in tests
-        pass
-
-    def _send(self, status: int, body: dict | str, headers: dict[str, str] | None = None) -> None:
-        data = (json.dumps(body) if isinstance(body, dict) else body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8" if isinstance(body, dict)
-                         else "text/plain")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _authorised(self) -> bool:
-        got = self.headers.get("Authorization", "")
-        want = "Basic " + base64.b64encode(f"{self.fake.email}/token:{self.fake.token}".encode()).decode()
-        return got == want
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        fake = self.fake
-        parts = urlsplit(self.path)
-        route = ROUTES.get(parts.path)
-        if route is None:
-            self._send(404, {"error": "InvalidEndpoint", "description": "Not found"})
-            return
-        endpoint, handler = route
-        with fake._lock:
-            fake.requests[endpoint] += 1
-        if not self._authorised():
-            self._send(401, AUTH_ERROR)
-            return
-        fault = fake._take_fault(endpoint)
-        if fault is not None:
-            if fault.kind == "drop":
-                self.close_connection = True
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return
-            if fault.kind == "429":
-                self._send(429, "Rate limit exceeded", {"Retry-After": str(math.ceil(fault.seconds)),
-                                                        "X-Rate-Limit": str(RATE_LIMIT),
-                                                        "X-Rate-Limit-Remaining": "0"})
-                return
-            if fault.kind == "500":
-                self._send(500, {"error": "InternalError", "description": "Something went wrong"})
-                return
-            time.sleep(fault.seconds)  # "hang": answer late, so a client's timeout fires first
-        limit, remaining, wait = fake._remaining(endpoint)
-        rate = {"X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining)}
-        if wait:
-            self._send(429, "Rate limit exceeded", {**rate, "Retry-After": str(math.ceil(wait))})
-            return
-        q = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        if endpoint in ("tickets", "ticket_events") and "cursor" not in q and "start_time" not in q:
-            self._send(400, {"error": "InvalidValue", "description": "start_time is required"})
-            return
-        base = f"http://{self.headers.get('Host', '127.0.0.1')}"
-        self._send(200, handler(fake, q, base), rate)
 
 
 # ---- worlds ---------------------------------------------------------------------------------
