@@ -223,3 +223,98 @@ def test_the_export_imports(fake, tmp_path):
     assert out["rejected"] == 0 and out["by_kind"]["ticket"]["inserted"] == 45, out
     rated = sum(x["score"] in ("good", "bad") for x in fake.world.ratings)
     assert out["by_kind"]["response"]["inserted"] == rated
+
+
+# ---- Freshdesk ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk(world):
+    import copy
+
+    from tests.fakes.freshdesk_api import FakeFreshdesk, from_zendesk
+
+    f = FakeFreshdesk(from_zendesk(copy.deepcopy(world)), per_page=10)
+    with f.running():
+        yield f
+
+
+@pytest.fixture
+def fclient(desk):
+    with httpx.Client(base_url=desk.url, auth=desk.auth, timeout=5) as c:
+        yield c
+
+
+def follow_links(fclient, path, params):
+    """Every page by the Link header: (items, pages)."""
+    items, pages, r = [], 0, fclient.get(path, params=params)
+    while True:
+        assert r.status_code == 200, r.text
+        items += r.json()
+        pages += 1
+        if "next" not in r.links:
+            return items, pages
+        r = fclient.get(r.links["next"]["url"])
+
+
+SINCE = "2000-01-01T00:00:00Z"
+
+
+def test_freshdesk_tickets_page_by_link_with_stats(desk, fclient):
+    params = {"updated_since": SINCE, "include": "stats", "order_by": "updated_at", "order_type": "asc"}
+    tickets, pages = follow_links(fclient, "/api/v2/tickets", params)
+    assert len(tickets) == 43 and len({t["id"] for t in tickets}) == 43  # the two deleted are not listed
+    assert pages == 5 and desk.requests["tickets"] == 5
+    assert all("stats" in t and t["stats"]["resolved_at"] for t in tickets if t["status"] == 4)
+    assert [t["updated_at"] for t in tickets] == sorted(t["updated_at"] for t in tickets)
+    assert "stats" not in fclient.get("/api/v2/tickets", params={"updated_since": SINCE}).json()[0]
+    # without updated_since only the past 30 days' tickets come (here: none)
+    assert fclient.get("/api/v2/tickets").json() == []
+
+
+def test_freshdesk_conversations_ratings_agents_groups(desk, fclient):
+    tid = next(t for t, c in desk.world.conversations.items() if len(c) > 1)
+    convs, _ = follow_links(fclient, f"/api/v2/tickets/{tid}/conversations", {})
+    assert convs == desk.world.conversations[tid]
+    every = [c for cs in desk.world.conversations.values() for c in cs]
+    assert {c["incoming"] for c in every} == {True, False} and {c["private"] for c in every} == {True, False}
+    ratings, _ = follow_links(fclient, "/api/v2/surveys/satisfaction_ratings", {"created_since": SINCE})
+    assert ratings and {r["ratings"]["default_question"] for r in ratings} <= {103, -103}
+    agents, _ = follow_links(fclient, "/api/v2/agents", {})
+    assert agents and all(a["contact"]["name"] for a in agents)
+    assert follow_links(fclient, "/api/v2/groups", {})[0]
+
+
+def test_freshdesk_a_change_comes_with_updated_since(desk, fclient):
+    tid = sorted(desk.world.tickets)[5]
+    t = desk.change_ticket(tid, status=2, reply="It broke again.")
+    got, _ = follow_links(fclient, "/api/v2/tickets", {"updated_since": t["updated_at"], "include": "stats"})
+    assert [(x["id"], x["status"]) for x in got] == [(tid, 2)]
+    convs = fclient.get(f"/api/v2/tickets/{tid}/conversations", params={"per_page": 100}).json()
+    assert convs[-1]["body_text"] == "It broke again." and convs[-1]["incoming"]
+
+
+@pytest.mark.parametrize("auth", [None, ("wrongKey", "X"), ("X", "fakeFreshdeskKey0001")])
+def test_freshdesk_credentials_are_the_api_key_as_user(desk, auth):
+    r = httpx.get(desk.url + "/api/v2/agents", auth=auth)
+    assert r.status_code == 401 and r.json()["code"] == "invalid_credentials"
+    assert httpx.get(desk.url + "/api/v2/agents", auth=(desk.api_key, "anything")).status_code == 200
+
+
+def test_freshdesk_rate_headers_and_faults(desk, fclient):
+    a, b = fclient.get("/api/v2/groups"), fclient.get("/api/v2/groups")
+    assert a.headers["X-RateLimit-Total"] == "700"
+    assert int(b.headers["X-RateLimit-Remaining"]) == int(a.headers["X-RateLimit-Remaining"]) - 1
+    desk.fail_next("tickets", "429", retry_after=5)
+    desk.fail_next("tickets", "500")
+    desk.fail_next("tickets", "drop")
+    r = fclient.get("/api/v2/tickets", params={"updated_since": SINCE})
+    assert r.status_code == 429 and r.headers["Retry-After"] == "5"
+    assert fclient.get("/api/v2/tickets", params={"updated_since": SINCE}).status_code == 500
+    with pytest.raises(httpx.TransportError):
+        fclient.get("/api/v2/tickets", params={"updated_since": SINCE})
+    desk.list_limit = 1  # the ticket list's own per-minute limit, apart from the account's
+    assert fclient.get("/api/v2/tickets", params={"updated_since": SINCE}).status_code == 200
+    r = fclient.get("/api/v2/tickets", params={"updated_since": SINCE})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert desk.requests["tickets"] == 5
