@@ -223,6 +223,11 @@ def test_the_export_imports(fake, tmp_path):
     assert out["rejected"] == 0 and out["by_kind"]["ticket"]["inserted"] == 45, out
     rated = sum(x["score"] in ("good", "bad") for x in fake.world.ratings)
     assert out["by_kind"]["response"]["inserted"] == rated
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "c.db") as db:
+        statuses = dict(db.execute("select source_id, status from tickets"))
+    assert statuses == {str(i): t["status"] for i, t in fake.world.tickets.items()}  # deleted ones deleted
 
 
 # ---- Freshdesk ------------------------------------------------------------------------------
