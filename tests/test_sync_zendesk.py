@@ -112,3 +112,22 @@ def test_a_bad_token_gives_a_clear_error_without_the_token(store: Store, fake):
     assert bad not in str(e.value) and "9876" not in str(e.value)
     (c,) = list_connections(store)
     assert bad not in c["last_error"]
+
+
+def test_the_sync_command_prints_the_import_summary_and_never_the_token(db_arg, fake):
+    from typer.testing import CliRunner
+
+    from cxpulse.cli import app
+
+    runner = CliRunner()
+    ok = runner.invoke(app, ["connect", "zendesk", "acme", "--url", fake.url, "--email", fake.email,
+                             "--token", fake.token, "--db", db_arg])
+    assert ok.exit_code == 0, ok.output
+    got = runner.invoke(app, ["sync", "--account", "acme", "--format", "json", "--db", db_arg])
+    assert got.exit_code == 0, got.output
+    assert '"inserted"' in got.output and fake.token not in got.output
+    runner.invoke(app, ["connect", "zendesk", "acme", "--url", fake.url, "--email", fake.email,
+                        "--token", "bad-token-SECRET-4321", "--db", db_arg])
+    bad = runner.invoke(app, ["sync", "--db", db_arg])
+    said = bad.output + (bad.stderr if bad.stderr_bytes is not None else "")
+    assert bad.exit_code != 0 and "refused the credentials" in said and "SECRET" not in said
