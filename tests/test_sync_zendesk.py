@@ -1,5 +1,6 @@
 """`cxpulse sync` against the fake Zendesk API (tests/fakes, 127.0.0.1 only): a full sync
-stores what `cxpulse import zendesk` stores of the same world, a second sync changes
+stores what `cxpulse import zendesk` stores (tickets, events, users, responses,
+invitations, KPIs) of the same world, a second sync changes
 nothing, a 429 and a 500 are survived, and a bad token stops it with a clear error that
 does not hold the token."""
 
@@ -59,7 +60,7 @@ def test_a_full_sync_stores_what_a_file_import_stores(store: Store, fake, world,
     try:
         import_path(imported, "zendesk", write_export(world, tmp_path / "export"), account="acme",
                     rejects_path=tmp_path / "rejects.jsonl")
-        for table in (T.tickets, T.users, T.responses, T.invitations):
+        for table in (T.tickets, T.users, T.responses, T.invitations, T.ticket_events, T.ticket_kpis):
             assert _rows(store, table) == _rows(imported, table), table.name
             assert store.count(table) > 0 or table is T.invitations, table.name
     finally:
@@ -76,10 +77,12 @@ def test_a_second_sync_changes_nothing_and_a_change_comes_next(store: Store, fak
     again = sync(store, "acme")
     assert again.inserted == again.updated == 0
     assert _rows(store, T.tickets) == before
-    tid = sorted(t for t, v in fake.world.tickets.items() if v["status"] != "deleted")[0]
-    fake.change_ticket(tid, status="solved")
+    tid = sorted(t for t, v in fake.world.tickets.items() if v["status"] in ("new", "open", "pending"))[0]
+    events = store.count(T.ticket_events)
+    fake.change_ticket(tid, status="solved", comment="Fixed, thanks for waiting.")
     third = sync(store, "acme")
     assert third.by_kind["ticket"].updated == 1
+    assert store.count(T.ticket_events) == events + 2  # the comment and the status change
     with store.engine.connect() as c:
         assert c.execute(select(T.tickets.c.status).where(T.tickets.c.source_id == str(tid))).scalar() == "solved"
 

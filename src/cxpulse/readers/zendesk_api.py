@@ -5,6 +5,12 @@ The API's list endpoints answer with the very objects an export directory holds
 sync fetched are laid out as such a directory in a temporary folder and read by the
 export reader itself: one parser, so a sync and a file import cannot drift apart.
 The incremental export's side-loaded `metric_sets` are the `ticket_metrics` objects.
+
+The incremental ticket events (`ticket_events`, with `include=comment_events`) are the one
+other shape: each is an audit whose `child_events` name the changed field as a key
+(`{"event_type": "Change", "status": "solved", "previous_value": "open"}`). `audits_of`
+puts them back into the audit shape (`{"type": "Change", "field_name": "status", …}`) —
+a re-shaping, not a parse: the export reader still reads every value.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from pathlib import Path
 from cxpulse.readers.base import Stream
 from cxpulse.readers.zendesk import read_zendesk
 
-__all__ = ["read_api_pages", "write_pages"]
+__all__ = ["audits_of", "read_api_pages", "write_pages"]
+
+FIELDS = ("status", "assignee_id", "group_id", "priority")  # the changes the export reader stores
 
 # the API page's key → the export file kind it is (the same objects)
 KINDS = {
@@ -30,8 +38,45 @@ KINDS = {
 }
 
 
+def audits_of(ticket_events: list[dict]) -> dict[str, list[dict]]:
+    """Incremental ticket events (event_type Audit) as the audits of each ticket, oldest first."""
+    out: dict[str, list[dict]] = {}
+    for te in ticket_events:
+        if not isinstance(te, dict) or te.get("event_type", "Audit") != "Audit":
+            continue
+        events = []
+        for child in te.get("child_events") or []:
+            if not isinstance(child, dict):
+                events.append(child)  # the reader rejects it, naming it
+                continue
+            etype = child.get("event_type")
+            rest = {k: v for k, v in child.items() if k not in ("event_type", "via", "via_reference_id")}
+            if etype in ("Create", "Change"):
+                field = next((f for f in FIELDS if f in child), None)
+                if field is None:
+                    events.append({"id": child.get("id"), "type": etype, "field_name": None})
+                    continue
+                ev = {"id": child.get("id"), "type": etype, "field_name": field, "value": child[field]}
+                if "previous_value" in child:
+                    ev["previous_value"] = child["previous_value"]
+                events.append(ev)
+            else:
+                events.append({**rest, "type": etype})
+        audit = {"id": te.get("id"), "ticket_id": te.get("ticket_id"), "created_at": te.get("created_at"),
+                 "author_id": te.get("updater_id"), "events": events}
+        out.setdefault(str(te.get("ticket_id")), []).append(audit)
+    return out
+
+
 def write_pages(pages: Sequence[Mapping], root: Path) -> None:
-    """Lay out API pages as an export directory: `tickets-1.json`, `ticket_metrics-1.json`, …"""
+    """Lay out API pages as an export directory: `tickets-1.json`, `ticket_metrics-1.json`,
+    `audits/<ticket_id>.json`, …"""
+    events = [e for page in pages for e in page.get("ticket_events") or []]
+    if events:
+        (root / "audits").mkdir(exist_ok=True)
+        for tid, audits in audits_of(events).items():
+            body = json.dumps({"audits": audits}, ensure_ascii=False)
+            (root / "audits" / f"{tid}.json").write_text(body, encoding="utf-8")
     counts: dict[str, int] = {}
     for page in pages:
         for key, kind in KINDS.items():
@@ -45,7 +90,7 @@ def write_pages(pages: Sequence[Mapping], root: Path) -> None:
 
 def read_api_pages(pages: Sequence[Mapping]) -> Stream:
     """Records and rejects of the fetched API pages, exactly as the export reader makes them."""
-    if not any(page.get(key) for page in pages for key in KINDS):
+    if not any(page.get(key) for page in pages for key in (*KINDS, "ticket_events")):
         return iter(())
     return _read(pages)
 

@@ -2,6 +2,7 @@
 as `cxpulse import zendesk` would.
 
 Read: the cursor-based incremental ticket export with the metric sets side-loaded, the
+incremental ticket events with their comments (time-based), the
 users, and the satisfaction ratings created since the last sync. The fetched pages become
 records through the export reader (readers/zendesk_api.py), go through `load` like an
 import, and the derived data and scores of what they touched are refreshed.
@@ -38,6 +39,7 @@ __all__ = ["sync", "sync_all"]
 TICKETS = "/api/v2/incremental/tickets/cursor.json"
 USERS = "/api/v2/users.json"
 GROUPS = "/api/v2/groups.json"
+EVENTS = "/api/v2/incremental/ticket_events.json"
 RATINGS = "/api/v2/satisfaction_ratings.json"
 
 RETRIES = 4  # a 5xx or a dropped connection is retried this often, with backoff, before the sync stops
@@ -99,7 +101,23 @@ def _fetch(client: httpx.Client, base_url: str, cursor: dict) -> tuple[list[dict
         if page.get("end_of_stream") or not page.get("after_cursor"):
             break
         params = {"include": "metric_sets", "cursor": page["after_cursor"]}
-    return pages, ({"tickets": after} if after else {})
+    new = {"tickets": after} if after else {}
+    events, new["events_since"] = _events(client, cursor.get("events_since", 0))
+    pages += events
+    return pages, new
+
+
+def _events(client: httpx.Client, start: int) -> tuple[list[dict], int]:
+    """The incremental ticket events (with comments) since `start`, and where the next sync starts."""
+    pages, params = [], {"start_time": start, "include": "comment_events"}
+    while True:
+        page = _get(client, EVENTS, params)
+        pages.append(page)
+        nxt = httpx.URL(page.get("next_page") or "").params.get("start_time")
+        start = int(nxt) if nxt is not None else int(page.get("end_time") or start)
+        if page.get("end_of_stream") or not page.get("ticket_events"):
+            return pages, start
+        params = {"start_time": start, "include": "comment_events"}
 
 
 def _list_pages(client: httpx.Client, path: str, params: dict) -> Iterator[dict]:
