@@ -27,14 +27,14 @@ from cxpulse.collector import collector_paused
 from cxpulse.domain import SyncError
 from cxpulse.readers import ImportSummary
 from cxpulse.readers.zendesk_api import read_api_pages
-from cxpulse.service.connections import connection_for_sync, list_connections
+from cxpulse.service.connections import connection_for_sync
 from cxpulse.service.derive import derive_stale, rescore_marked
 from cxpulse.service.load import load
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import connections as stored
 
-__all__ = ["sync", "sync_all"]
+__all__ = ["sync"]
 
 TICKETS = "/api/v2/incremental/tickets/cursor.json"
 USERS = "/api/v2/users.json"
@@ -73,11 +73,6 @@ def sync(store: Store, account: str, *, full: bool = False) -> ImportSummary:
         queue_marked_low_ratings(store)
     result.summary.rescored = rescore_marked(store)
     return result.summary
-
-
-def sync_all(store: Store) -> dict[str, ImportSummary]:
-    """Sync every connected account, one after the other."""
-    return {c["account"]: sync(store, c["account"]) for c in list_connections(store)}
 
 
 def _client(base_url: str, email: str, token: str) -> httpx.Client:
