@@ -274,6 +274,10 @@ class FakeZendesk(FakeServer):
         items = [u for u in self.world.users if "role" not in q or u["role"] == q["role"]]
         return self._cursor_list("users", items, q, base, "/api/v2/users")
 
+    def groups_page(self, q: dict[str, str], base: str) -> dict:
+        """GET /api/v2/groups (cursor pagination as users; names for the tickets' group ids)."""
+        return self._cursor_list("groups", list(self.world.groups), q, base, "/api/v2/groups")
+
 
 FakeZendesk.routes = {
     "/api/v2/incremental/tickets/cursor.json": ("tickets", FakeZendesk.tickets_page),
@@ -282,6 +286,8 @@ FakeZendesk.routes = {
     "/api/v2/satisfaction_ratings.json": ("satisfaction_ratings", FakeZendesk.ratings_page),
     "/api/v2/users": ("users", FakeZendesk.users_page),
     "/api/v2/users.json": ("users", FakeZendesk.users_page),
+    "/api/v2/groups": ("groups", FakeZendesk.groups_page),
+    "/api/v2/groups.json": ("groups", FakeZendesk.groups_page),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cxpulse.cli.connections import connect_app, connections, disconnect
+from cxpulse.cli.connections import connect_app, connections, disconnect, sync
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.keys import keys_app
 from cxpulse.cli.options import (
@@ -572,4 +572,5 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(connect_app, name="connect")
 app.command("connections")(connections)
+app.command("sync")(sync)
 app.command("disconnect")(disconnect)

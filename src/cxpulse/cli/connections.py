@@ -108,3 +108,36 @@ def disconnect(
 
     c = remove(Store.open(db), account)
     err.print(f"account {c['account']} disconnected from {c['kind']} at {c['url']}")
+
+
+@handle_errors
+def sync(
+    account: Annotated[str | None, typer.Option("--account", "-a", help="Sync this account only "
+                                                "(default: every connected account).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Read everything from the start, not since the saved cursor.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """Pull what changed in the connected help desks and store it as `cxpulse import` does.
+
+    Example: cxpulse sync --account acme
+    """
+    from cxpulse.service.connections import list_connections
+    from cxpulse.service.sync import sync as pull
+
+    store = Store.open(db)
+    names = [account] if account else [c["account"] for c in list_connections(store)]
+    if not names:
+        err.print("no connections; `cxpulse connect zendesk ACCOUNT --url URL` adds one")
+        return
+    for name in names:
+        summary = pull(store, name, full=full)
+        rows = [{"kind": k, **vars(c)} for k, c in summary.by_kind.items()]
+        rows.append({"kind": "total", "read": summary.read, "inserted": summary.inserted, "updated": summary.updated,
+                     "unchanged": summary.unchanged})
+        print_rows(rows, ["kind", "read", "inserted", "updated", "unchanged"], fmt, json=summary.as_dict(),
+                   title=f"sync {name}{' (full)' if full else ''}")
+        if summary.rejected or summary.fields_rejected:
+            err.print(f"rejected {summary.rejected} rows, left out {summary.fields_rejected} bad fields")
+        if summary.rescored:
+            err.print(f"rescored {summary.rescored} open tickets the sync changed (see `cxpulse score --open`)")

@@ -3,6 +3,7 @@
 from cxpulse.domain.errors import (
     AmbiguousTicket,
     CxpulseError,
+    SyncError,
     FormatError,
     InvalidQuery,
     NotFound,
@@ -35,6 +36,7 @@ __all__ = [
     "AmbiguousTicket",
     "BusinessHours",
     "CxpulseError",
+    "SyncError",
     "DONE_STATES",
     "EventKind",
     "FormatError",

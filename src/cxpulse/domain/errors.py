@@ -6,6 +6,7 @@
     ├── NotFound         an account, ticket or model that does not exist
     ├── StorageUnavailable  the database cannot be opened or reached
     ├── AmbiguousTicket  a ticket id shared by several accounts, no account given
+    ├── SyncError        a help desk API that refused or failed a sync (never holds the token)
     └── SurveyError      a survey definition or an answer that cannot be accepted as given
         └── TokenInvalid a survey link whose signature does not match (tampered, garbled)
             └── TokenExpired  a genuine survey link past its expiry
@@ -51,6 +52,10 @@ class AmbiguousTicket(CxpulseError):
 
 class StorageUnavailable(CxpulseError):
     """The database named by --db cannot be opened (no such folder, server down, bad URL)."""
+
+
+class SyncError(CxpulseError):
+    """A help desk API sync that stopped: credentials refused, or an endpoint failing past its retries."""
 
 
 class SurveyError(CxpulseError):
