@@ -95,15 +95,25 @@ def test_linear_arrays_decide_as_scikit_learns_logistic_regression():
     np.testing.assert_array_equal(M._Linear.of(lr).decision_function(X), lr.decision_function(X))
 
 
-def test_a_few_rows_add_up_their_leaves_as_the_sparse_product_does():
+def test_a_few_rows_add_up_their_leaves_as_the_sparse_product_does(monkeypatch):
+    from cxpulse.ml import explain
+
     train = dataset(400, slow_reply_label, seed=5)
     model = SatisfactionModel(learner="lgbm", seed=0).fit(train)
     X = model._design(train.snapshots[:200])
+    monkeypatch.setattr(explain, "_FEW_TREES", 0)
     many, margin_many = model._contributions(X)  # 200 rows: the sparse product
     for a in range(0, 200, 40):  # ≤ _FEW_ROWS rows: numpy alone
         few, margin_few = model._contributions({k: v[a : a + 40] for k, v in X.items()})
         np.testing.assert_array_equal(few, many[a : a + 40])
         np.testing.assert_array_equal(margin_few, margin_many[a : a + 40])
+    # a model of few trees adds 200 rows a tree at a time too, when scipy.sparse is not loaded
+    monkeypatch.setattr(explain, "_FEW_TREES", 10_000)
+    monkeypatch.delitem(sys.modules, "scipy.sparse")
+    tree_at_a_time, margin = model._contributions(X)
+    assert "scipy.sparse" not in sys.modules
+    np.testing.assert_array_equal(tree_at_a_time, many)
+    np.testing.assert_array_equal(margin, margin_many)
 
 
 def test_the_text_hash_is_scikit_learns_murmurhash():

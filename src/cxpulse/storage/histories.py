@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select, text
+from sqlalchemy import Connection, TextClause, bindparam, delete, select, text
 
 from cxpulse.domain import EventKind, Role, Ticket, TicketEvent
 from cxpulse.storage import tables
@@ -48,9 +48,10 @@ def ticket_histories(
     at = _utc_text if conn.dialect.name == "sqlite" else aware_utc
     kinds, roles, event, ticket_row = _KINDS, _ROLES, TicketEvent, Ticket
     loads = json.loads
+    fetch = _fetcher(conn)
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        rows = conn.execute(_TICKET_SQL, {"account": account_id, "ids": chunk}).fetchall()
+        rows = fetch(_TICKET_SQL, account_id, chunk)
         # positional, in the dataclass's field order: a keyword call reading each column by
         # name was a third of turning the rows into tickets and events
         tickets = [
@@ -63,7 +64,7 @@ def ticket_histories(
         ]
         events: dict[str, list[TicketEvent]] = {}
         get = events.get
-        rows = conn.execute(_EVENT_SQL, {"account": account_id, "ids": chunk}).fetchall()
+        rows = fetch(_EVENT_SQL, account_id, chunk)
         for sid, tid, when, kind, author, role, public, body, vfrom, vto in rows:
             ev = event(sid, tid, at(when), kinds[kind], author, roles[role], public == 1, body, vfrom, vto)
             same = get(tid)
@@ -73,6 +74,23 @@ def ticket_histories(
                 same.append(ev)
         for ticket in tickets:
             yield ticket, events.get(ticket.source_id, [])
+
+
+def _fetcher(conn: Connection) -> Callable[[TextClause, int, list[str]], Sequence[tuple]]:
+    """`fetch(query, account, ids)`: the rows of one of the queries above for these ids.
+
+    On SQLite through the driver's own cursor, the IN list written out as `?`s: the
+    statement's expanding parameter (compiled again for each chunk) and the result's row
+    objects were a third of reading 100,000 tickets' events."""
+    if conn.dialect.name != "sqlite":
+        return lambda query, account, ids: conn.execute(query, {"account": account, "ids": ids}).fetchall()
+    driver = conn.connection.driver_connection
+    qmark = {q: q.text.replace(":account", "?").replace(":ids", "({})") for q in (_TICKET_SQL, _EVENT_SQL)}
+
+    def fetch(query: TextClause, account: int, ids: list[str]) -> list[tuple]:
+        return driver.execute(qmark[query].format(",".join("?" * len(ids))), (account, *ids)).fetchall()
+
+    return fetch
 
 
 def _utc_text(at: str) -> datetime:

@@ -253,8 +253,10 @@ def record_predictions(
     """
     if not rows:
         return []
-    previous = stored_scores(conn, account_id, [r["ticket_id"] for r in rows])
     alert_on = set(alert_on)
+    # only a score below the threshold can cross it: the others' old scores are not read
+    previous = stored_scores(conn, account_id, [r["ticket_id"] for r in rows
+                                                if r["score"] < threshold and r["ticket_id"] in alert_on])
     new_alerts = [
         {
             "ticket_id": r["ticket_id"],
