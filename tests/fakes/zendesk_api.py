@@ -320,7 +320,7 @@ class FakeZendesk(FakeServer):
         if "filter[created_at_start]" in q:
             start = int(q["filter[created_at_start]"]) / 1000
             items = [r for r in items if _survey_created(r) >= start]
-        size = min(int(q.get("page[size]", self.page_size)), 100)
+        size = min(int(q.get("page[size]", self.page_size)), 100, self.page_size)  # a small fake page: more pages
         offset = int(_unb64(q["page[after]"])) if "page[after]" in q else 0
         more = offset + size < len(items)
         return {"survey_responses": items[offset : offset + size],
