@@ -447,3 +447,48 @@ def test_an_account_without_survey_responses_is_skipped_quietly(store: Store, fa
     assert fake.requests["survey_responses"] == 1 and not got.rejected
     assert "surveys_since" not in _cursor(store)
     assert not list_connections(store)[0]["last_error"]
+
+
+# ---- the command's progress bar ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("terminal", "args", "bar"), [(True, [], True), (True, ["--quiet"], False), (False, [], False)])
+def test_the_sync_command_shows_its_progress_on_a_terminal_only(db_arg, fake, monkeypatch, terminal, args, bar):
+    from typer.testing import CliRunner
+
+    from cxpulse.cli import app, options
+
+    monkeypatch.setattr(options, "is_terminal", lambda: terminal)
+    shown: list[tuple] = []
+    real = sync_mod.sync
+
+    def pull(store, name, **kw):
+        progress = kw["progress"]
+        if progress is not None:
+            kw["progress"] = lambda p: (shown.append((p.pages, p.tickets, p.stage)), progress(p))
+        return real(store, name, **kw)
+
+    monkeypatch.setattr(sync_mod, "sync", pull)
+    runner = CliRunner()
+    runner.invoke(app, ["connect", "zendesk", "acme", "--url", fake.url, "--email", fake.email,
+                        "--token", fake.token, "--db", db_arg])
+    got = runner.invoke(app, ["sync", *args, "--db", db_arg])
+    assert got.exit_code == 0, got.output
+    said = got.output + (got.stderr if got.stderr_bytes is not None else "")
+    assert fake.token not in said and fake.token[-8:] not in said
+    assert bool(shown) is bar
+    if bar:
+        assert shown == sorted(shown, key=lambda s: s[0]) and shown[-1][1] == 30
+        assert {"users", "tickets", "events"} <= {s[2] for s in shown}
+
+
+def test_an_endpoint_past_its_retries_stops_the_sync_without_the_token_wherever_it_is(store: Store, fake):
+    _connect(store, fake)
+    for endpoint, path in (("survey_responses", "guide/survey_responses"), ("ticket_events", "ticket_events.json")):
+        for _ in range(sync_mod.RETRIES + 1):
+            fake.fail_next(endpoint, "500")
+        with pytest.raises(SyncError, match=path) as e:
+            sync(store, "acme")
+        (c,) = list_connections(store)
+        for text in (str(e.value), c["last_error"], json.dumps(c, default=str)):
+            assert fake.token not in text and path in c["last_error"]

@@ -166,7 +166,7 @@ class _ZendeskSync:
     def run(self) -> ImportSummary:
         started = datetime.now(UTC)
         try:
-            with collector_paused(), _client(self.c.base_url, self.c.email, self.c.token) as client, \
+            with _client(self.c.base_url, self.c.email, self.c.token) as client, \
                     tempfile.TemporaryDirectory(prefix="cxpulse-sync-") as spool:
                 self._pull(client, PageReader(spool), started)
                 self._save(synced_at=started)
@@ -255,8 +255,11 @@ class _ZendeskSync:
     # ---- storing and saving -----------------------------------------------------------
 
     def _store(self, stream: Iterable, stage: str) -> None:
-        """One page's records, committed (`load` writes in its own transactions)."""
-        part = load(self.store, stream, account=self.c.account, follow_up=True).summary
+        """One page's records, committed (`load` writes in its own transactions). The cyclic
+        collector rests while a page is stored, not while the sync waits on the network:
+        a sync of hours keeps its memory."""
+        with collector_paused():
+            part = load(self.store, stream, account=self.c.account, follow_up=True).summary
         _add(self.summary, part)
         self._read_one(stage)
 
