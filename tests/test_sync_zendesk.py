@@ -412,7 +412,7 @@ def test_survey_responses_are_read_where_the_account_has_them_as_an_import_reads
         _survey("01J1WB51MG6HXTYWE6Q0C93RN2", solved[1], _iso_ago(3), _iso_ago(-25), rating=1, comment="Ничего"),
         _survey("01J1WB51MG6HXTYWE6Q0C93RN3", solved[2], _iso_ago(2), _iso_ago(-26)),  # offered, not answered yet
     ]
-    f = FakeZendesk(w, page_size=2)
+    f = FakeZendesk(w, page_size=10, list_page_size=2)
     with f.running():
         _connect(store, f)
         sync(store, "acme")
@@ -492,3 +492,17 @@ def test_an_endpoint_past_its_retries_stops_the_sync_without_the_token_wherever_
         (c,) = list_connections(store)
         for text in (str(e.value), c["last_error"], json.dumps(c, default=str)):
             assert fake.token not in text and path in c["last_error"]
+
+
+def test_users_and_ratings_over_many_pages_are_read_once_each(store: Store, world, tmp_path):
+    f = FakeZendesk(copy.deepcopy(world), page_size=10, list_page_size=7)
+    with f.running():
+        _connect(store, f)
+        sync(store, "acme")
+    assert f.requests["users"] == 5 and f.requests["satisfaction_ratings"] == 4  # 30 users, 28 ratings, 7 a page
+    imported = Store.open(tmp_path / "imported.db")
+    import_path(imported, "zendesk", write_export(world, tmp_path / "export"), account="acme",
+                rejects_path=tmp_path / "rejects.jsonl")
+    for table in (T.users, T.responses, T.invitations, T.tickets):
+        assert _rows(store, table) == _rows(imported, table), table.name
+    imported.engine.dispose()

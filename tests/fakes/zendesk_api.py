@@ -115,6 +115,7 @@ class FakeZendesk(FakeServer):
     token: str = "fake-zendesk-token-0001"
     page_size: int = 100  # cursor export and ratings/users pages (Zendesk: up to 1000)
     events_page_size: int = 1000  # ticket events per page (Zendesk: 1000)
+    list_page_size: int = 100  # most items a cursor-paginated list page holds, whatever is asked (Zendesk: 100)
     incremental_limit: int | None = None  # requests/minute on incremental endpoints, or off
 
     @property
@@ -288,7 +289,7 @@ class FakeZendesk(FakeServer):
 
     def _cursor_list(self, key: str, items: list[dict], q: dict[str, str], base: str, path: str) -> dict:
         """One cursor page (`page[size]`, `page[after]`) of `items`, with `meta` and `links`."""
-        size = min(int(q.get("page[size]", self.page_size)), 100)
+        size = min(int(q.get("page[size]", self.page_size)), 100, self.list_page_size)
         offset = int(_unb64(q["page[after]"])) if "page[after]" in q else 0
         page = items[offset : offset + size]
         more = offset + size < len(items)
@@ -320,7 +321,7 @@ class FakeZendesk(FakeServer):
         if "filter[created_at_start]" in q:
             start = int(q["filter[created_at_start]"]) / 1000
             items = [r for r in items if _survey_created(r) >= start]
-        size = min(int(q.get("page[size]", self.page_size)), 100, self.page_size)  # a small fake page: more pages
+        size = min(int(q.get("page[size]", self.page_size)), 100, self.list_page_size)
         offset = int(_unb64(q["page[after]"])) if "page[after]" in q else 0
         more = offset + size < len(items)
         return {"survey_responses": items[offset : offset + size],

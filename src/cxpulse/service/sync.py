@@ -335,7 +335,7 @@ def _get(client: httpx.Client, url: str, params: dict, *, pacer: Pacer | None = 
         if pacer is not None:
             pacer.wait()
         try:
-            r = client.get(url, params=params)
+            r = client.get(url, params=params or None)  # {} would drop the query of a `links.next` URL
         except httpx.TransportError as e:
             failures += 1
             if failures > RETRIES:
