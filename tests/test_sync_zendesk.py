@@ -1,8 +1,12 @@
 """`cxpulse sync` against the fake Zendesk API (tests/fakes, 127.0.0.1 only): a full sync
 stores what `cxpulse import zendesk` stores (tickets, events, users, responses,
-invitations, KPIs) of the same world, a second sync changes
-nothing, a 429 and a 500 are survived, and a bad token stops it with a clear error that
-does not hold the token."""
+invitations, KPIs) of the same world, and so do changes between two syncs; a second sync
+changes nothing; each page is committed before the cursor moves past it, and a stopped
+sync resumes there; the incremental exports are paced to their documented limit and the
+rate-limit headers are honoured; a change is rescored and its low rating posted; a deleted
+ticket leaves the open ones; the newer CSAT's survey responses are read where the account
+has them; a 429 and a 500 are survived; and a bad token stops it with a clear error that
+does not hold the token. (Killed with SIGKILL and run again: tests/test_sync_crash.py.)"""
 
 from __future__ import annotations
 
@@ -504,5 +508,25 @@ def test_users_and_ratings_over_many_pages_are_read_once_each(store: Store, worl
     import_path(imported, "zendesk", write_export(world, tmp_path / "export"), account="acme",
                 rejects_path=tmp_path / "rejects.jsonl")
     for table in (T.users, T.responses, T.invitations, T.tickets):
+        assert _rows(store, table) == _rows(imported, table), table.name
+    imported.engine.dispose()
+
+
+def test_changes_between_two_syncs_end_as_an_import_of_the_changed_world(store: Store, fake, tmp_path):
+    _connect(store, fake)
+    sync(store, "acme")
+    offered = sorted(r["ticket_id"] for r in fake.world.ratings if r["score"] == "offered")
+    fake.rate_ticket(offered[0], "bad", comment="Langsam")  # offered long before the first sync, given now
+    fake.rate_ticket(offered[1], "good")
+    fake.change_ticket(offered[2], status="open", comment="Doch nicht gelöst.",
+                       author_id=fake.world.tickets[offered[2]]["requester_id"])
+    fake.delete_ticket(offered[3])
+    shown = fake.requests["satisfaction_rating"]
+    sync(store, "acme")
+    assert fake.requests["satisfaction_rating"] - shown == 4  # each changed ticket: its rating predates the sync
+    imported = Store.open(tmp_path / "imported.db")
+    import_path(imported, "zendesk", write_export(fake.world, tmp_path / "export"), account="acme",
+                rejects_path=tmp_path / "rejects.jsonl")
+    for table in (T.tickets, T.users, T.responses, T.invitations, T.ticket_events, T.ticket_kpis):
         assert _rows(store, table) == _rows(imported, table), table.name
     imported.engine.dispose()

@@ -328,6 +328,12 @@ class FakeZendesk(FakeServer):
                 "meta": {"after_cursor": _b64(str(offset + size)) if more else None,
                          "before_cursor": _b64(str(offset)) if offset else None, "has_more": more}}
 
+    def rating_show(self, q: dict[str, str], base: str, rating_id: str) -> dict:
+        """GET /api/v2/satisfaction_ratings/{id}.json (an unknown id: an error body, not a 404, in this fake)."""
+        with self._lock:
+            found = next((r for r in self.world.ratings if str(r["id"]) == rating_id), None)
+        return {"satisfaction_rating": found} if found else {"error": "RecordNotFound", "description": "Not found"}
+
     def users_page(self, q: dict[str, str], base: str) -> dict:
         """GET /api/v2/users[?role=…]"""
         items = [u for u in self.world.users if "role" not in q or u["role"] == q["role"]]
@@ -343,6 +349,7 @@ FakeZendesk.routes = {
     "/api/v2/incremental/ticket_events.json": ("ticket_events", FakeZendesk.ticket_events_page),
     "/api/v2/satisfaction_ratings": ("satisfaction_ratings", FakeZendesk.ratings_page),
     "/api/v2/satisfaction_ratings.json": ("satisfaction_ratings", FakeZendesk.ratings_page),
+    "/api/v2/satisfaction_ratings/{id}.json": ("satisfaction_rating", FakeZendesk.rating_show),
     "/api/v2/users": ("users", FakeZendesk.users_page),
     "/api/v2/users.json": ("users", FakeZendesk.users_page),
     "/api/v2/guide/survey_responses": ("survey_responses", FakeZendesk.survey_responses_page),

@@ -148,6 +148,19 @@ class PageReader:
         self._ratings.append(f)
         return len(items)
 
+    def unheld_ratings(self, page: Mapping) -> list[str]:
+        """The ids of the satisfaction ratings a ticket page embeds (offered, good or bad) whose
+        ticket has no rating held: created before the ratings this sync read, so the sync
+        fetches each (it alone knows when it was offered) before reading the page."""
+        out = []
+        for t in page.get("tickets") or []:
+            sr = t.get("satisfaction_rating") if isinstance(t, dict) else None
+            if not isinstance(sr, dict) or sr.get("id") is None or sr.get("score") not in ("offered", "good", "bad"):
+                continue
+            if str(t.get("id")) not in self._r.latest and f"#{sr['id']}" not in self._r.latest:
+                out.append(str(sr["id"]))
+        return out
+
     def tickets(self, page: Mapping, where: str) -> Stream:
         """A page of the incremental ticket export, with its side-loaded `metric_sets`."""
         r = self._r

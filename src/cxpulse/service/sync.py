@@ -4,8 +4,9 @@ as `cxpulse import zendesk` would.
 Read, in the import's order (readers/zendesk_api.py says why): the users and groups; the
 newer CSAT's survey responses, where the account uses them; the satisfaction ratings
 created since the last sync (held on disk until the tickets are stored); the
-cursor-based incremental ticket export with the metric sets side-loaded; then the held
-ratings; then the incremental ticket events with their comments (time-based).
+cursor-based incremental ticket export with the metric sets side-loaded (and, one by one,
+the ratings its tickets embed that were created before those read: offered earlier, given
+since); then the held ratings; then the incremental ticket events with their comments (time-based).
 
 Page by page: each page's records go through `load` like an import and are committed,
 then the cursor moves past that page in a transaction of its own. A sync killed at any
@@ -53,7 +54,8 @@ TICKETS = "/api/v2/incremental/tickets/cursor.json"
 USERS = "/api/v2/users.json"
 GROUPS = "/api/v2/groups.json"
 EVENTS = "/api/v2/incremental/ticket_events.json"
-RATINGS = "/api/v2/satisfaction_ratings.json"
+RATINGS = "/api/v2/satisfaction_ratings.json"  # filtered by start_time: those created since
+RATING = "/api/v2/satisfaction_ratings/{id}.json"  # Show Satisfaction Rating
 SURVEYS = "/api/v2/guide/survey_responses"  # the newer CSAT (CSAT Survey Responses, List Survey Responses)
 
 RETRIES = 4  # a 5xx or a dropped connection is retried this often, with backoff, before the sync stops
@@ -226,6 +228,10 @@ class _ZendeskSync:
         while True:
             n += 1
             page = _get(client, TICKETS, params, pacer=self.export)
+            for rid in pages.unheld_ratings(page):  # a rating offered before the last sync, given since
+                one = _get(client, RATING.format(id=rid), {}, pacer=self.account, absent=(404,)) or {}
+                if isinstance(one.get("satisfaction_rating"), dict):
+                    pages.hold_ratings({"satisfaction_ratings": [one["satisfaction_rating"]]}, RATING.format(id=rid))
             self.seen.tickets += len(page.get("tickets") or [])
             self._store(pages.tickets(page, f"{TICKETS} page {n}"), "tickets")
             after = page.get("after_cursor")
