@@ -68,6 +68,9 @@ class Settings:
     freshdesk_token: str = _setting("CXPULSE_FRESHDESK_TOKEN", "",
                                     "the API key `cxpulse connect freshdesk` stores when `--token` is not given",
                                     shown="none")
+    zendesk_export_rpm: str = _setting("CXPULSE_ZENDESK_EXPORT_RPM", "10",
+                                       "requests per minute `cxpulse sync` makes to Zendesk's incremental exports "
+                                       "(Zendesk allows 10; 30 with the High Volume API add-on)")
     cache_dir: str = _setting("CXPULSE_CACHE_DIR", "",
                               "where the unpacked language model is kept",
                               shown="`$XDG_CACHE_HOME/cxpulse`, else `~/.cache/cxpulse`")

@@ -28,6 +28,15 @@ References used (Zendesk's own pages unless said otherwise):
   the 401 body `{"error":"Couldn't authenticate you"}`)
 - Best practices for avoiding rate limiting, https://developer.zendesk.com/documentation/api-basics/best-practices/best-practices-for-avoiding-rate-limiting
   (`X-Rate-Limit: 700`, `X-Rate-Limit-Remaining: 699`; a 429 carries `Retry-After` seconds)
+- Rate limits, https://developer.zendesk.com/api-reference/introduction/rate-limits/ (Ticketing
+  APIs also answer `ratelimit-limit` / `ratelimit-remaining`; incremental exports: 10 requests
+  a minute, 30 with the High Volume API add-on)
+- CSAT Survey Responses, https://developer.zendesk.com/api-reference/ticketing/ticket-management/csat_survey_responses/
+  (List Survey Responses `GET /api/v2/guide/survey_responses`: `filter[created_at_start]` in
+  epoch milliseconds, `sort=id|-id`, `page[size]`/`page[after]`; the page is
+  `{"survey_responses": [...], "meta": {"after_cursor", "before_cursor", "has_more"}}`; a
+  response has `id`, `responder_id`, `subject_zrns`, `subjects`, `survey`, `expires_at` and
+  `answers`; errors are `{"errors": [{"code", "status", "title"}]}`)
 
 The world's records are the shapes of tests/zendesk_export.py (which docs/zendesk.md
 documents for `cxpulse import zendesk`), so `write_export(world, dir)` gives the very
@@ -64,6 +73,12 @@ def _ts(iso: str) -> int:
     return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
 
 
+def _survey_created(r: dict) -> float:
+    """A survey response's creation time: its `created_at`, else its first answer's."""
+    times = [r.get("created_at")] + [a.get("created_at") for a in r.get("answers") or []]
+    return min(datetime.fromisoformat(x.replace("Z", "+00:00")).timestamp() for x in times if x)
+
+
 def _b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()
 
@@ -82,6 +97,8 @@ class World:
     audits: dict[int, list[dict]]  # ticket id → its audits, oldest first
     metrics: dict[int, dict]  # ticket id → its ticket_metric (side-loaded as metric_sets)
     ratings: list[dict]  # satisfaction_ratings items, incl. score "offered"
+    # the newer CSAT's survey responses; None: the account does not use it (the endpoint answers 404)
+    survey_responses: list[dict] | None = None
     _next_id: int = 90_000_000_001  # ids for audits/events made by change_ticket
 
     def new_id(self) -> int:
@@ -98,6 +115,7 @@ class FakeZendesk(FakeServer):
     token: str = "fake-zendesk-token-0001"
     page_size: int = 100  # cursor export and ratings/users pages (Zendesk: up to 1000)
     events_page_size: int = 1000  # ticket events per page (Zendesk: 1000)
+    list_page_size: int = 100  # most items a cursor-paginated list page holds, whatever is asked (Zendesk: 100)
     incremental_limit: int | None = None  # requests/minute on incremental endpoints, or off
 
     @property
@@ -112,7 +130,8 @@ class FakeZendesk(FakeServer):
         return 401, AUTH_ERROR
 
     def rate_headers(self, limit: int, remaining: int) -> dict[str, str]:
-        return {"X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining)}
+        return {"X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining),
+                "ratelimit-limit": str(limit), "ratelimit-remaining": str(remaining)}
 
     def limit_for(self, endpoint: str) -> tuple[str, int]:
         if endpoint in ("tickets", "ticket_events") and self.incremental_limit:
@@ -122,6 +141,8 @@ class FakeZendesk(FakeServer):
     def bad_request(self, endpoint: str, q: dict[str, str]) -> tuple[int, dict] | None:
         if endpoint in ("tickets", "ticket_events") and "cursor" not in q and "start_time" not in q:
             return 400, {"error": "InvalidValue", "description": "start_time is required"}
+        if endpoint == "survey_responses" and self.world.survey_responses is None:
+            return 404, {"errors": [{"code": "NotFound", "status": "404", "title": "Not found"}]}
         return None
 
     # -- control API (for tests, not HTTP) --
@@ -163,6 +184,30 @@ class FakeZendesk(FakeServer):
             t = self.world.tickets[ticket_id]
             at = self._stamp()
             t["status"], t["updated_at"], t["generated_timestamp"] = "deleted", _iso(at), at
+            return t
+
+    def rate_ticket(self, ticket_id: int, score: str, *, comment: str | None = None) -> dict:
+        """The requester rates a ticket now (`good`/`bad`): its satisfaction rating is created
+        (or changed), the ticket embeds it and moves, and an audit records it."""
+        with self._lock:
+            w = self.world
+            t = w.tickets[ticket_id]
+            at = self._stamp()
+            rating = next((r for r in w.ratings if r["ticket_id"] == ticket_id), None)
+            if rating is None:
+                rid = w.new_id()
+                rating = {"url": f"https://acme.zendesk.com/api/v2/satisfaction_ratings/{rid}.json", "id": rid,
+                          "assignee_id": t["assignee_id"], "group_id": t["group_id"],
+                          "requester_id": t["requester_id"], "ticket_id": ticket_id, "created_at": _iso(at)}
+                w.ratings.append(rating)
+            rating.update(score=score, comment=comment, updated_at=_iso(at))
+            t["satisfaction_rating"] = {"id": rating["id"], "score": score, "comment": comment}
+            w.audits.setdefault(ticket_id, []).append({
+                "id": w.new_id(), "ticket_id": ticket_id, "created_at": _iso(at), "author_id": t["requester_id"],
+                "metadata": {"system": {}, "custom": {}}, "via": {"channel": "web", "source": {}},
+                "events": [{"id": w.new_id(), "type": "SatisfactionRating", "score": score,
+                            "assignee_id": t["assignee_id"], "body": comment or ""}]})
+            t["updated_at"], t["generated_timestamp"] = _iso(at), at
             return t
 
     # -- the endpoints --
@@ -244,7 +289,7 @@ class FakeZendesk(FakeServer):
 
     def _cursor_list(self, key: str, items: list[dict], q: dict[str, str], base: str, path: str) -> dict:
         """One cursor page (`page[size]`, `page[after]`) of `items`, with `meta` and `links`."""
-        size = min(int(q.get("page[size]", self.page_size)), 100)
+        size = min(int(q.get("page[size]", self.page_size)), 100, self.list_page_size)
         offset = int(_unb64(q["page[after]"])) if "page[after]" in q else 0
         page = items[offset : offset + size]
         more = offset + size < len(items)
@@ -269,6 +314,26 @@ class FakeZendesk(FakeServer):
             items = [r for r in items if r["score"] == score]
         return self._cursor_list("satisfaction_ratings", items, q, base, "/api/v2/satisfaction_ratings")
 
+    def survey_responses_page(self, q: dict[str, str], base: str) -> dict:
+        """GET /api/v2/guide/survey_responses?filter[created_at_start]=ms&sort=id&page[size]=…&page[after]=…"""
+        with self._lock:
+            items = sorted(self.world.survey_responses or [], key=lambda r: r["id"], reverse=q.get("sort") == "-id")
+        if "filter[created_at_start]" in q:
+            start = int(q["filter[created_at_start]"]) / 1000
+            items = [r for r in items if _survey_created(r) >= start]
+        size = min(int(q.get("page[size]", self.page_size)), 100, self.list_page_size)
+        offset = int(_unb64(q["page[after]"])) if "page[after]" in q else 0
+        more = offset + size < len(items)
+        return {"survey_responses": items[offset : offset + size],
+                "meta": {"after_cursor": _b64(str(offset + size)) if more else None,
+                         "before_cursor": _b64(str(offset)) if offset else None, "has_more": more}}
+
+    def rating_show(self, q: dict[str, str], base: str, rating_id: str) -> dict:
+        """GET /api/v2/satisfaction_ratings/{id}.json (an unknown id: an error body, not a 404, in this fake)."""
+        with self._lock:
+            found = next((r for r in self.world.ratings if str(r["id"]) == rating_id), None)
+        return {"satisfaction_rating": found} if found else {"error": "RecordNotFound", "description": "Not found"}
+
     def users_page(self, q: dict[str, str], base: str) -> dict:
         """GET /api/v2/users[?role=…]"""
         items = [u for u in self.world.users if "role" not in q or u["role"] == q["role"]]
@@ -284,8 +349,10 @@ FakeZendesk.routes = {
     "/api/v2/incremental/ticket_events.json": ("ticket_events", FakeZendesk.ticket_events_page),
     "/api/v2/satisfaction_ratings": ("satisfaction_ratings", FakeZendesk.ratings_page),
     "/api/v2/satisfaction_ratings.json": ("satisfaction_ratings", FakeZendesk.ratings_page),
+    "/api/v2/satisfaction_ratings/{id}.json": ("satisfaction_rating", FakeZendesk.rating_show),
     "/api/v2/users": ("users", FakeZendesk.users_page),
     "/api/v2/users.json": ("users", FakeZendesk.users_page),
+    "/api/v2/guide/survey_responses": ("survey_responses", FakeZendesk.survey_responses_page),
     "/api/v2/groups": ("groups", FakeZendesk.groups_page),
     "/api/v2/groups.json": ("groups", FakeZendesk.groups_page),
 }
@@ -353,6 +420,9 @@ def write_export(world: World, directory: str | Path, *, page_size: int = 100) -
                  [world.metrics[t["id"]] for t in tickets if t["id"] in world.metrics], page_size)
     _write_pages(root, "satisfaction_ratings", "satisfaction_ratings",
                  sorted(world.ratings, key=lambda r: r["id"]), page_size)
+    if world.survey_responses is not None:
+        _write_pages(root, "survey_responses", "survey_responses",
+                     sorted(world.survey_responses, key=lambda r: r["id"]), page_size)
     for t in tickets:
         items = world.audits.get(t["id"], [])
         body = {"audits": items, "next_page": None, "previous_page": None, "count": len(items)}

@@ -11,6 +11,7 @@ import typer
 from cxpulse.cli.connections import connect_app, connections, disconnect, sync
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.keys import keys_app
+from cxpulse.cli.progress import progress_bar as _progress_bar
 from cxpulse.cli.options import (
     DB_DEFAULT,
     AccountOption,
@@ -161,31 +162,6 @@ def settings(
     if change.changed:
         err.print(f"changed: {', '.join(change.changed)}"
                   + (f"; KPIs of {change.rebuilt_tickets:,} tickets recomputed" if change.rebuilt_tickets else ""))
-
-
-class _progress_bar:
-    """A Rich progress bar on a terminal; silent otherwise. Yields an `advance(done)` callable."""
-
-    def __init__(self, label: str, total: int | None, unit: str = "bytes") -> None:
-        self.label, self.total, self.unit = label, total, unit
-        self.bar = None
-
-    def __enter__(self):
-        if not is_terminal():
-            return None
-        # here, not at the top: a command without a bar (`score --ticket`) never loads it
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
-        cols = [TextColumn("{task.description}", markup=False), BarColumn()]
-        cols += [DownloadColumn(), TransferSpeedColumn()] if self.unit == "bytes" else [TextColumn("{task.completed} " + self.unit)]
-        self.bar = Progress(*cols, TimeRemainingColumn(), console=err, transient=True)
-        self.bar.start()
-        task = self.bar.add_task(self.label, total=self.total)
-        return lambda done: self.bar.update(task, completed=done)
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 SinceOption = Annotated[str | None, typer.Option("--since", help="First day, YYYY-MM-DD (account's local days).")]

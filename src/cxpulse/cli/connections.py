@@ -12,6 +12,7 @@ import typer
 
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.options import DB_DEFAULT, DbOption, FormatOption, OutputFormat
+from cxpulse.cli.progress import progress_bar
 from cxpulse.cli.render import print_rows
 from cxpulse.config import env_name
 from cxpulse.storage import Store
@@ -115,6 +116,7 @@ def sync(
     account: Annotated[str | None, typer.Option("--account", "-a", help="Sync this account only "
                                                 "(default: every connected account).")] = None,
     full: Annotated[bool, typer.Option("--full", help="Read everything from the start, not since the saved cursor.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (there is none off a terminal).")] = False,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
@@ -131,7 +133,10 @@ def sync(
         err.print("no connections; `cxpulse connect zendesk ACCOUNT --url URL` adds one")
         return
     for name in names:
-        summary = pull(store, name, full=full)
+        with progress_bar(f"sync {name}", None, unit="pages", quiet=quiet) as advance:
+            shown = None if advance is None else (
+                lambda p, name=name: advance(p.pages, f"sync {name}: {p.tickets:,} tickets read ({p.stage})"))
+            summary = pull(store, name, full=full, progress=shown)
         rows = [{"kind": k, **vars(c)} for k, c in summary.by_kind.items()]
         rows.append({"kind": "total", "read": summary.read, "inserted": summary.inserted, "updated": summary.updated,
                      "unchanged": summary.unchanged})

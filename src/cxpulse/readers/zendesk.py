@@ -102,7 +102,7 @@ import math
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -574,10 +574,11 @@ class _Reader:
                 self.skipped["sla:ticket_not_in_export"] += len(self.sla)
                 self.sla.clear()
 
-    def _read(self, f: _File, handle) -> Stream:
-        """Each item through `handle(file, position, item)`; a RowError rejects the whole item."""
+    def _read(self, f: _File, handle, items: Iterable[tuple[int, Any]] | None = None) -> Stream:
+        """Each item through `handle(file, position, item)`; a RowError rejects the whole item.
+        `items`: (position, item) pairs already in memory (an API page), instead of the file's."""
         path = str(f.path)
-        for n, item in self._items(f):
+        for n, item in self._items(f) if items is None else items:
             if isinstance(item, Reject):
                 yield item
                 continue

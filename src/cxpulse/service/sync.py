@@ -1,78 +1,308 @@
 """The sync use case: pull what changed in an account's help desk (Zendesk) and store it
 as `cxpulse import zendesk` would.
 
-Read: the cursor-based incremental ticket export with the metric sets side-loaded, the
-incremental ticket events with their comments (time-based), the
-users, and the satisfaction ratings created since the last sync. The fetched pages become
-records through the export reader (readers/zendesk_api.py), go through `load` like an
-import, and the derived data and scores of what they touched are refreshed.
+Read, in the import's order (readers/zendesk_api.py says why): the users and groups; the
+newer CSAT's survey responses, where the account uses them; the satisfaction ratings
+created since the last sync (held on disk until the tickets are stored); the
+cursor-based incremental ticket export with the metric sets side-loaded (and, one by one,
+the ratings its tickets embed that were created before those read: offered earlier, given
+since); then the held ratings; then the incremental ticket events with their comments (time-based).
 
-The saved cursor moves only in the transaction after the rows are committed: a sync
-killed at any point resumes from the last stored cursor, and `load` is idempotent, so
-nothing is lost or duplicated. The token goes into the Authorization header and nowhere
-else: no error, message or log holds it.
+Page by page: each page's records go through `load` like an import and are committed,
+then the cursor moves past that page in a transaction of its own. A sync killed at any
+point resumes from the last stored cursor, and `load` is idempotent, so nothing is lost or
+duplicated; only one page is held in memory at a time. The derived data and scores of
+what was stored are refreshed at the end (and by the next run, or import, if it was killed).
+
+Zendesk's incremental exports allow 10 requests a minute (30 with the High Volume API
+add-on; CXPULSE_ZENDESK_EXPORT_RPM): a `Pacer` keeps to it, and any answer whose
+`ratelimit-remaining` / `X-Rate-Limit-Remaining` says 0 holds the next request until the
+window resets. The token goes into the Authorization header and nowhere else: no error,
+message or log holds it.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx2 as httpx  # the project's HTTP client (pyproject: httpx2)
 
 from cxpulse.collector import collector_paused
+from cxpulse.config import Settings
 from cxpulse.domain import SyncError
 from cxpulse.readers import ImportSummary
-from cxpulse.readers.zendesk_api import read_api_pages
+from cxpulse.readers.base import KindCounts
+from cxpulse.readers.zendesk_api import PageReader, surveys_open_since
 from cxpulse.service.connections import connection_for_sync
 from cxpulse.service.derive import derive_stale, rescore_marked
-from cxpulse.service.load import load
+from cxpulse.service.load import SHOWN_REJECTS, load
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import connections as stored
+from cxpulse.storage import tickets as stored_tickets
+from cxpulse.storage.connections import ConnectionRow
 
-__all__ = ["sync"]
+__all__ = ["Pacer", "SyncProgress", "sync"]
 
 TICKETS = "/api/v2/incremental/tickets/cursor.json"
 USERS = "/api/v2/users.json"
 GROUPS = "/api/v2/groups.json"
 EVENTS = "/api/v2/incremental/ticket_events.json"
-RATINGS = "/api/v2/satisfaction_ratings.json"
+RATINGS = "/api/v2/satisfaction_ratings.json"  # filtered by start_time: those created since
+RATING = "/api/v2/satisfaction_ratings/{id}.json"  # Show Satisfaction Rating
+SURVEYS = "/api/v2/guide/survey_responses"  # the newer CSAT (CSAT Survey Responses, List Survey Responses)
 
 RETRIES = 4  # a 5xx or a dropped connection is retried this often, with backoff, before the sync stops
 RATE_WAITS = 6  # 429s in a row on one request before the sync stops
 BACKOFF = 1.0  # seconds before the first retry; doubled each time
-MAX_WAIT = 120.0  # a Retry-After longer than this is cut to it
+MAX_WAIT = 120.0  # a Retry-After or rate-limit reset longer than this is cut to it
+RESET_UNKNOWN = 60.0  # no requests left and no reset given: Zendesk's windows are a minute
+OVERLAP = 60  # seconds a time-based start goes back: an item at the edge is read twice, never lost
 TIMEOUT = 30.0
 sleep: Callable[[float], None] = time.sleep  # tests replace it
+clock: Callable[[], float] = time.monotonic  # and this, with a clock their sleep moves
 
 
-def sync(store: Store, account: str, *, full: bool = False) -> ImportSummary:
-    """Pull the account's help desk changes since its saved cursor (`full`: from the start)."""
+def sync(store: Store, account: str, *, full: bool = False,
+         progress: Callable[[SyncProgress], None] | None = None, export_rpm: int | None = None) -> ImportSummary:
+    """Pull the account's help desk changes since its saved cursor (`full`: from the start).
+
+    `progress(p)` is called after each page with the pages and tickets read so far;
+    `export_rpm` overrides CXPULSE_ZENDESK_EXPORT_RPM."""
     conn_row = connection_for_sync(store, account)
     if conn_row.kind != "zendesk":
         raise SyncError(f"account {account!r} is connected to {conn_row.kind}; only Zendesk syncs so far")
-    cursor = {} if full or not conn_row.cursor else json.loads(conn_row.cursor)
-    started = datetime.now(UTC)
+    return _ZendeskSync(store, conn_row, full=full, progress=progress,
+                        export_rpm=export_rpm if export_rpm is not None else _export_rpm()).run()
+
+
+def _export_rpm() -> int:
+    raw = Settings.from_env().zendesk_export_rpm
     try:
-        with _client(conn_row.base_url, conn_row.email, conn_row.token) as client:
-            pages, new_cursor = _fetch(client, conn_row.base_url, cursor)
-    except SyncError as e:
-        with store.engine.begin() as conn:
-            stored.save_error(conn, conn_row.account_id, str(e))
-        raise
-    new_cursor["ratings_since"] = int(started.timestamp()) - 60  # a minute's overlap: a rating at the edge is read twice, never lost
-    with collector_paused():
-        result = load(store, read_api_pages(pages), account=account, follow_up=True)
-        with store.engine.begin() as conn:  # after the rows are committed
-            stored.save_progress(conn, conn_row.account_id, cursor=json.dumps(new_cursor), synced_at=started)
-        derive_stale(store)
-        queue_marked_low_ratings(store)
-    result.summary.rescored = rescore_marked(store)
-    return result.summary
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 10_000:
+        raise SyncError(f"CXPULSE_ZENDESK_EXPORT_RPM={raw!r} is not a number of requests per minute: "
+                        "set 10 (Zendesk's limit), or 30 with the High Volume API add-on")
+    return n
+
+
+class SyncProgress:
+    """What a sync has read so far (for a progress bar)."""
+
+    __slots__ = ("pages", "stage", "tickets")
+
+    def __init__(self) -> None:
+        self.pages, self.tickets, self.stage = 0, 0, ""
+
+
+class Pacer:
+    """At most `per_minute` requests in any 60 seconds (None: no pacing of its own), and
+    none while an answer's rate-limit headers say none remain, until their reset."""
+
+    def __init__(self, per_minute: int | None, *, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self.per_minute = per_minute
+        self._clock, self._sleep = clock, sleep
+        self._sent: deque[float] = deque()
+        self._blocked_until = 0.0
+
+    def _now(self) -> float:
+        return (self._clock or clock)()
+
+    def _wait(self, seconds: float) -> None:
+        (self._sleep or sleep)(seconds)
+
+    def wait(self) -> None:
+        """Before a request: wait until it may go."""
+        now = self._now()
+        if self._blocked_until > now:
+            self._wait(self._blocked_until - now)
+            now = self._now()
+        if self.per_minute is None:
+            return
+        while True:
+            while self._sent and now - self._sent[0] >= 60.0:
+                self._sent.popleft()
+            if len(self._sent) < self.per_minute:
+                break
+            self._wait(self._sent[0] + 60.0 - now)
+            now = self._now()
+        self._sent.append(now)
+
+    def heard(self, headers: Mapping[str, str]) -> None:
+        """After an answer: no requests remaining holds the next until the reset (seconds)."""
+        remaining = headers.get("ratelimit-remaining", headers.get("x-rate-limit-remaining"))
+        try:
+            left = int(str(remaining).strip()) if remaining is not None else None
+        except ValueError:
+            left = None
+        if left is None or left > 0:
+            return
+        try:
+            reset = float(headers.get("ratelimit-reset", RESET_UNKNOWN))
+        except ValueError:
+            reset = RESET_UNKNOWN
+        self._blocked_until = max(self._blocked_until, self._now() + min(max(reset, 0.0), MAX_WAIT))
+
+
+class _ZendeskSync:
+    """One sync run of one account: fetch a page, store it, move the cursor, next page."""
+
+    def __init__(self, store: Store, conn_row: ConnectionRow, *, full: bool,
+                 progress: Callable[[SyncProgress], None] | None, export_rpm: int) -> None:
+        self.store, self.c = store, conn_row
+        self.cursor: dict[str, Any] = {} if full or not conn_row.cursor else json.loads(conn_row.cursor)
+        self.summary = ImportSummary(rejects_path=None)
+        self.progress, self.seen = progress, SyncProgress()
+        self.export = Pacer(export_rpm)  # the incremental endpoints share one limit
+        self.account = Pacer(None)  # the others: only what their headers say
+
+    def run(self) -> ImportSummary:
+        started = datetime.now(UTC)
+        try:
+            with _client(self.c.base_url, self.c.email, self.c.token) as client, \
+                    tempfile.TemporaryDirectory(prefix="cxpulse-sync-") as spool:
+                self._pull(client, PageReader(spool), started)
+                self._save(synced_at=started)
+        except SyncError as e:
+            with self.store.engine.begin() as conn:
+                stored.save_error(conn, self.c.account_id, str(e))
+            raise
+        with collector_paused():
+            derive_stale(self.store)
+            queue_marked_low_ratings(self.store)
+        self.summary.rescored = rescore_marked(self.store)
+        return self.summary
+
+    # ---- the steps ----------------------------------------------------------------------
+
+    def _pull(self, client: httpx.Client, pages: PageReader, started: datetime) -> None:
+        for n, page in enumerate(_list_pages(client, USERS, {"page[size]": 100}, self.account), 1):
+            self._store(pages.users(page, f"{USERS} page {n}"), "users")
+        for n, page in enumerate(_list_pages(client, GROUPS, {"page[size]": 100}, self.account), 1):
+            self._store(pages.groups(page, f"{GROUPS} page {n}"), "groups")  # names only: nothing stored
+        self._surveys(client, pages, started)
+        since = {"start_time": self.cursor["ratings_since"]} if "ratings_since" in self.cursor else {}
+        for n, page in enumerate(_list_pages(client, RATINGS, {"page[size]": 100, **since}, self.account), 1):
+            pages.hold_ratings(page, f"{RATINGS} page {n}")
+            self._read_one("ratings")
+        self._tickets(client, pages)
+        self._store(pages.ratings(), "ratings")
+        self._save(ratings_since=int(started.timestamp()) - OVERLAP)
+        self._events(client, pages)
+
+    def _surveys(self, client: httpx.Client, pages: PageReader, started: datetime) -> None:
+        """The newer CSAT's survey responses, where the account has them (a 404 or 403: it has
+        not, and nothing is said). A response can be answered or changed until it expires,
+        so the next sync starts at the oldest one still open (else where this one started)."""
+        params: dict[str, Any] = {"page[size]": 100, "sort": "id"}
+        if "surveys_since" in self.cursor:
+            params["filter[created_at_start]"] = self.cursor["surveys_since"]
+        held: list[dict] = []  # the times of each response read
+        used = False
+        for n, page in enumerate(_list_pages(client, SURVEYS, params, self.account, absent=(403, 404)), 1):
+            used = True
+            items = page.get("survey_responses") or []
+            held += [{k: r.get(k) for k in ("created_at", "expires_at", "answers")} for r in items if isinstance(r, dict)]
+            self._store(pages.survey_responses(page, f"{SURVEYS} page {n}"), "survey responses")
+        if not used:
+            return
+        oldest_open, all_timed = surveys_open_since(held, started)
+        floor = (int(started.timestamp()) - OVERLAP) * 1000
+        if not all_timed:  # one still open with no time of its own: the next sync starts where this one did
+            return
+        self._save(surveys_since=min(floor, oldest_open) if oldest_open is not None else floor)
+
+    def _tickets(self, client: httpx.Client, pages: PageReader) -> None:
+        params: dict[str, Any] = {"include": "metric_sets"}
+        params |= {"cursor": self.cursor["tickets"]} if "tickets" in self.cursor else {"start_time": 0}
+        n = 0
+        while True:
+            n += 1
+            page = _get(client, TICKETS, params, pacer=self.export)
+            for rid in pages.unheld_ratings(page):  # a rating offered before the last sync, given since
+                one = _get(client, RATING.format(id=rid), {}, pacer=self.account, absent=(404,)) or {}
+                if isinstance(one.get("satisfaction_rating"), dict):
+                    pages.hold_ratings({"satisfaction_ratings": [one["satisfaction_rating"]]}, RATING.format(id=rid))
+            self.seen.tickets += len(page.get("tickets") or [])
+            self._store(pages.tickets(page, f"{TICKETS} page {n}"), "tickets")
+            after = page.get("after_cursor")
+            if after:
+                self._save(tickets=after)
+            if page.get("end_of_stream") or not after:
+                return
+            params = {"include": "metric_sets", "cursor": after}
+
+    def _events(self, client: httpx.Client, pages: PageReader) -> None:
+        """The incremental ticket events (with comments) since the saved start time."""
+        start = int(self.cursor.get("events_since", 0))
+        n = 0
+        while True:
+            n += 1
+            page = _get(client, EVENTS, {"start_time": start, "include": "comment_events"}, pacer=self.export)
+            ids = pages.event_tickets(page)
+            with self.store.engine.connect() as conn:
+                owners = stored_tickets.requesters(conn, self.c.account_id, ids)
+            self._store(pages.events(page, f"{EVENTS} page {n}", owners), "events")
+            nxt = httpx.URL(page.get("next_page") or "").params.get("start_time")
+            start = int(nxt) if nxt is not None else int(page.get("end_time") or start)
+            self._save(events_since=start)
+            if page.get("end_of_stream") or not page.get("ticket_events"):
+                return
+
+    # ---- storing and saving -----------------------------------------------------------
+
+    def _store(self, stream: Iterable, stage: str) -> None:
+        """One page's records, committed (`load` writes in its own transactions). The cyclic
+        collector rests while a page is stored, not while the sync waits on the network:
+        a sync of hours keeps its memory."""
+        with collector_paused():
+            part = load(self.store, stream, account=self.c.account, follow_up=True).summary
+        _add(self.summary, part)
+        self._read_one(stage)
+
+    def _read_one(self, stage: str) -> None:
+        self.seen.pages += 1
+        self.seen.stage = stage
+        if self.progress is not None:
+            self.progress(self.seen)
+
+    def _save(self, *, synced_at: datetime | None = None, **moved: Any) -> None:
+        """Move the cursor, in a transaction after the rows it covers were committed."""
+        self.cursor.update(moved)
+        with self.store.engine.begin() as conn:
+            stored.save_progress(conn, self.c.account_id, cursor=json.dumps(self.cursor, sort_keys=True),
+                                 synced_at=synced_at)
+
+
+def _add(total: ImportSummary, part: ImportSummary) -> None:
+    """Add one page's summary to the sync's."""
+    for name in ("read", "inserted", "updated", "unchanged", "rejected", "fields_rejected"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+    for kind, c in part.by_kind.items():
+        t = total.by_kind.setdefault(kind, KindCounts())
+        for name in ("read", "inserted", "updated", "unchanged"):
+            setattr(t, name, getattr(t, name) + getattr(c, name))
+    for name in part.accounts:
+        if name not in total.accounts:
+            total.accounts.append(name)
+    for r in part.first_rejects:
+        if sum(x.kept == r.kept for x in total.first_rejects) < SHOWN_REJECTS:
+            total.first_rejects.append(r)
+    for what, n in part.notes.items():
+        total.notes[what] = total.notes.get(what, 0) + n
+    total.first_notes += part.first_notes[: max(0, 5 - len(total.first_notes))]
+
+
+# ---- HTTP ---------------------------------------------------------------------------------
 
 
 def _client(base_url: str, email: str, token: str) -> httpx.Client:
@@ -80,61 +310,38 @@ def _client(base_url: str, email: str, token: str) -> httpx.Client:
                         headers={"Accept": "application/json"})
 
 
-def _fetch(client: httpx.Client, base_url: str, cursor: dict) -> tuple[list[dict], dict]:
-    """Every page the sync reads, and the cursor to save once they are stored."""
-    pages: list[dict] = list(_list_pages(client, USERS, {"page[size]": 100}))
-    pages += _list_pages(client, GROUPS, {"page[size]": 100})  # group names on the tickets
-    since = {"start_time": cursor["ratings_since"]} if "ratings_since" in cursor else {}
-    pages += _list_pages(client, RATINGS, {"page[size]": 100, **since})
-    params: dict[str, Any] = {"include": "metric_sets"}
-    params |= {"cursor": cursor["tickets"]} if "tickets" in cursor else {"start_time": 0}
-    after = cursor.get("tickets")
-    while True:
-        page = _get(client, TICKETS, params)
-        pages.append(page)
-        after = page.get("after_cursor") or after
-        if page.get("end_of_stream") or not page.get("after_cursor"):
-            break
-        params = {"include": "metric_sets", "cursor": page["after_cursor"]}
-    new = {"tickets": after} if after else {}
-    events, new["events_since"] = _events(client, cursor.get("events_since", 0))
-    pages += events
-    return pages, new
-
-
-def _events(client: httpx.Client, start: int) -> tuple[list[dict], int]:
-    """The incremental ticket events (with comments) since `start`, and where the next sync starts."""
-    pages, params = [], {"start_time": start, "include": "comment_events"}
-    while True:
-        page = _get(client, EVENTS, params)
-        pages.append(page)
-        nxt = httpx.URL(page.get("next_page") or "").params.get("start_time")
-        start = int(nxt) if nxt is not None else int(page.get("end_time") or start)
-        if page.get("end_of_stream") or not page.get("ticket_events"):
-            return pages, start
-        params = {"start_time": start, "include": "comment_events"}
-
-
-def _list_pages(client: httpx.Client, path: str, params: dict) -> Iterator[dict]:
-    """A cursor-paginated list endpoint's pages (`meta.has_more`, `links.next`)."""
+def _list_pages(client: httpx.Client, path: str, params: dict, pacer: Pacer | None = None, *,
+                absent: tuple[int, ...] = ()) -> Iterator[dict]:
+    """A cursor-paginated list endpoint's pages (`meta.has_more`, then `links.next` or
+    `page[after]=meta.after_cursor`). An `absent` status ends it with no page."""
     url: str = path
     while True:
-        page = _get(client, url, params)
-        yield page
-        nxt = (page.get("links") or {}).get("next")
-        if not (page.get("meta") or {}).get("has_more") or not nxt:
+        page = _get(client, url, params, pacer=pacer, absent=absent)
+        if page is None:
             return
-        url, params = nxt, {}
+        yield page
+        meta = page.get("meta") or {}
+        nxt = (page.get("links") or {}).get("next")
+        if not meta.get("has_more") or not (nxt or meta.get("after_cursor")):
+            return
+        if nxt:
+            url, params = nxt, {}
+        else:
+            params = {**params, "page[after]": meta["after_cursor"]}
 
 
-def _get(client: httpx.Client, url: str, params: dict) -> dict:
+def _get(client: httpx.Client, url: str, params: dict, *, pacer: Pacer | None = None,
+         absent: tuple[int, ...] = ()) -> Any:
     """One GET: a 429 waits its Retry-After; a 5xx or a dropped connection is retried with
-    backoff; anything else that is not a 200 stops the sync with an error naming the endpoint."""
+    backoff; a status in `absent` gives None; anything else that is not a 200 stops the sync
+    with an error naming the endpoint. The pacer is asked before and told after."""
     endpoint = httpx.URL(url).path or url
     failures = rate_waits = 0
     while True:
+        if pacer is not None:
+            pacer.wait()
         try:
-            r = client.get(url, params=params)
+            r = client.get(url, params=params or None)  # {} would drop the query of a `links.next` URL
         except httpx.TransportError as e:
             failures += 1
             if failures > RETRIES:
@@ -142,11 +349,15 @@ def _get(client: httpx.Client, url: str, params: dict) -> dict:
                                 "the sync stopped, its cursor kept — run it again later") from None
             sleep(BACKOFF * 2 ** (failures - 1))
             continue
+        if pacer is not None and r.status_code != 429:  # a 429 is waited for by its Retry-After
+            pacer.heard(r.headers)
         if r.status_code == 200:
             try:
                 return r.json()
             except ValueError:
                 raise SyncError(f"Zendesk {endpoint} answered something that is not JSON") from None
+        if r.status_code in absent:
+            return None
         if r.status_code == 429:
             rate_waits += 1
             if rate_waits > RATE_WAITS:

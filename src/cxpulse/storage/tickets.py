@@ -20,14 +20,22 @@ from cxpulse.storage.rows import aware_utc, naive_utc, ticket_of
 
 _t, _k, _p = tables.tickets, tables.ticket_kpis, tables.predictions
 _u = tables.users.alias("agent_user")
+DELETED = "deleted"  # a ticket status: deleted in the help desk (kept, never open)
+CHUNK = 500  # ids per IN (...) list
 
 # The status now: what the KPI fold found at the end of the ticket's events. The fold
 # says `new` when nothing told it otherwise (no status events, no solve time), so then —
 # and before the KPIs exist — the help desk's own current status decides. Written once:
 # every read of "open now" (the ticket lists, at-risk, scoring's open tickets) uses it,
-# over tickets outer-joined to ticket_kpis.
+# over tickets outer-joined to ticket_kpis. A ticket the help desk deleted is `deleted`
+# whatever its events said last: Zendesk's incremental export lists it again with status
+# "deleted" and no status event, so neither open counts, at-risk lists nor scoring see it.
 _OWN_STATUS = func.coalesce(func.nullif(func.lower(_t.c.status), ""), "new")
-CURRENT_STATUS = case((or_(_k.c.status.is_(None), _k.c.status == "new"), _OWN_STATUS), else_=_k.c.status)
+CURRENT_STATUS = case(
+    (func.lower(_t.c.status) == DELETED, DELETED),
+    (or_(_k.c.status.is_(None), _k.c.status == "new"), _OWN_STATUS),
+    else_=_k.c.status,
+)
 
 
 def with_kpis(tickets=_t):
@@ -174,3 +182,14 @@ def stored_ticket(conn: Connection, account_id: int, source_id: str) -> Ticket |
     """The ticket as stored (its fields as the help desk last sent them), or None."""
     row = conn.execute(select(_t).where(_t.c.account_id == account_id, _t.c.source_id == source_id)).first()
     return None if row is None else ticket_of(row)
+
+
+def requesters(conn: Connection, account_id: int, ids: list[str]) -> dict[str, str]:
+    """Ticket id → its requester's id, for the stored tickets among `ids` (a comment by the
+    requester is the customer's)."""
+    out: dict[str, str] = {}
+    for i in range(0, len(ids), CHUNK):
+        q = select(_t.c.source_id, _t.c.requester_id).where(_t.c.account_id == account_id,
+                                                               _t.c.source_id.in_(ids[i : i + CHUNK]))
+        out.update((sid, req or "") for sid, req in conn.execute(q))
+    return out
