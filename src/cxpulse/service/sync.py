@@ -53,8 +53,12 @@ sleep: Callable[[float], None] = time.sleep  # tests replace it
 def sync(store: Store, account: str, *, full: bool = False) -> ImportSummary:
     """Pull the account's help desk changes since its saved cursor (`full`: from the start)."""
     conn_row = connection_for_sync(store, account)
+    if conn_row.kind == "freshdesk":
+        from cxpulse.service.sync_freshdesk import sync_freshdesk
+
+        return sync_freshdesk(store, conn_row, full=full)
     if conn_row.kind != "zendesk":
-        raise SyncError(f"account {account!r} is connected to {conn_row.kind}; only Zendesk syncs so far")
+        raise SyncError(f"account {account!r} is connected to {conn_row.kind}, which cannot sync")
     cursor = {} if full or not conn_row.cursor else json.loads(conn_row.cursor)
     started = datetime.now(UTC)
     try:
