@@ -15,14 +15,19 @@ References used:
   429 with `Retry-After` seconds; `include` takes `stats`, `requester` (the requester's
   id, name, email, mobile, phone) and `description` (without it the list has no
   description fields), each costing 2 more credits; `filter=deleted` lists the deleted
-  tickets, which the default list leaves out; a page past 300 is not served). Found through Freshdesk's support article "Is there an
+  tickets, which the default list leaves out; a page past 300 is not served). Found through
+  Freshdesk's support article "Is there an
   API to list all the tickets…", https://support.freshdesk.com/support/solutions/articles/226868
   and the Airbyte connector discussion https://github.com/airbytehq/airbyte/pull/6442
   ("By default, only tickets that have been created within the past 30 days will be
   returned. For older tickets, use this parameter" — `updated_since`).
 - Rate limits per plan (e.g. legacy Enterprise 700/min, ticket list 200/min), summarised at
   https://apis.io/rate-limits/freshdesk/freshdesk-rate-limits/ ; 429 with Retry-After.
-- Rating values (103 … -103 on `ratings.default_question`) and status/source/priority
+- List All Tickets' `include` (stats, requester, description; 2 credits each) and `filter`
+  (new_and_my_open, watching, spam, deleted) as the reference lists them, summarised at
+  https://www.withone.ai/knowledge/freshdesk/ (List All Tickets); "max page 300" for the list.
+- Rating values (103 … -103 on `ratings.default_question`; labels Extremely Happy, Very
+  Happy, Happy, Neutral, Unhappy, Very Unhappy, Extremely Unhappy) and status/source/priority
   codes as the reference lists them: status 2 open, 3 pending, 4 resolved, 5 closed;
   priority 1 low … 4 urgent; source 1 email, 2 portal, 3 phone, 7 chat.
 """

@@ -217,8 +217,9 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
     out: list[tuple[str, Any]] = []
     person = t.get("requester")
     if isinstance(person, dict) and requester and requester not in desk.agents:
-        out.append(("user", User(source_id=requester, role=Role.CUSTOMER, name=keep(lambda: fields.text(person, "name"), ""),
-                                 email=keep(lambda: fields.text(person, "email"), ""))))
+        name = keep(lambda: fields.text(person, "name"), "", "requester.name")
+        email = keep(lambda: fields.text(person, "email"), "", "requester.email")
+        out.append(("user", User(source_id=requester, role=Role.CUSTOMER, name=name, email=email)))
     out.append(("ticket", ticket))
     if deleted:  # its events stay as the last sync stored them
         return out
@@ -245,7 +246,8 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
         out.append(ev("solved", resolved, EventKind.STATUS, value_from="open", value_to="solved"))
         last_solve = resolved
     if closed is not None:
-        out.append(ev("closed", closed, EventKind.STATUS, value_from="solved" if resolved else "open", value_to="closed"))
+        before = "solved" if resolved else "open"
+        out.append(ev("closed", closed, EventKind.STATUS, value_from=before, value_to="closed"))
         last_solve = max(last_solve or closed, closed)
     reopened = when("reopened_at")
     if status in OPEN_STATES and reopened is not None and last_solve is not None and reopened > last_solve:
@@ -279,8 +281,8 @@ def _conversations(tid: str, convs: list, requester: str, desk: Desk, bad: list[
             role = Role.CUSTOMER
         else:
             role = Role.CUSTOMER if incoming else Role.AGENT
-        events.append(TicketEvent(cid, tid, at, EventKind.COMMENT, author_id=author, author_role=role,  # type: ignore[arg-type]
-                                  public=not private, body=body))
+        events.append(TicketEvent(cid, tid, at, EventKind.COMMENT,  # type: ignore[arg-type]
+                                  author_id=author, author_role=role, public=not private, body=body))
     events.sort(key=lambda e: (e.at, e.source_id.zfill(20)))
     first = next((e for e in events if e.author_role is Role.AGENT and e.public), None)
     if first is not None:

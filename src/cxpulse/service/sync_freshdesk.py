@@ -13,6 +13,9 @@ a file, and the cursor — the `updated_at` / `created_at` of the page's newest 
 JSON in the connection — is saved after the page's rows are committed. A sync killed at
 any point resumes from the last saved page; `updated_since` is inclusive and loading is
 idempotent, so the items at the edge are read again and nothing is lost or duplicated.
+Requests are made one at a time; Freshdesk's per-minute limit (`X-RateLimit-Total`,
+`X-RateLimit-Remaining`; no reset time is given) is met by its 429, whose `Retry-After`
+the sync waits (service/http_fetch.py: waits, retries and their bounds, as for Zendesk).
 The API key is the basic-auth user (password "X"); it goes into the Authorization
 header and nowhere else.
 """
