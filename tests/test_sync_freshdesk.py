@@ -12,6 +12,7 @@ error that holds no key.
 from __future__ import annotations
 
 import copy
+import json
 import tomllib
 from pathlib import Path
 
@@ -108,6 +109,12 @@ def shapes_world() -> FreshdeskWorld:
         # deleted (listed only under filter=deleted)
         _ticket(106, status=2, priority=1, source=9, created="2026-03-04T11:00:00Z", updated="2026-03-04T12:00:00Z",
                 stats=_stats(), deleted=True),
+        # reopened, then resolved again: the stats keep only the last solve
+        _ticket(107, status=4, priority=2, source=1, created="2026-03-04T08:00:00Z", updated="2026-03-05T09:00:00Z",
+                stats=_stats(reopened_at="2026-03-04T16:00:00Z", resolved_at="2026-03-05T09:00:00Z")),
+        # spam (listed only under filter=spam)
+        _ticket(108, status=2, priority=1, source=1, created="2026-03-04T13:00:00Z", updated="2026-03-04T13:05:00Z",
+                stats=_stats(), spam=True),
     ]
     conversations = {
         101: [_conv(7001, 101, AGENT, "2026-03-02T09:30:00Z", "Pabandykite atkurti slaptažodį.", incoming=False),
@@ -155,6 +162,8 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
         "104": ("closed", "Outbound Email", "Urgent", "Techninė pagalba", "", "5002", "9002"),
         "105": ("pending", "Chat", "Urgent", "", "Question", "5001", ""),
         "106": ("deleted", "Feedback Widget", "Low", "Techninė pagalba", "Question", "5001", "9001"),
+        "107": ("solved", "Email", "Medium", "Techninė pagalba", "Question", "5001", "9001"),
+        "108": ("deleted", "Email", "Low", "Techninė pagalba", "Question", "5001", "9001"),  # spam
     }  # fmt: skip
     assert (tickets["101"].subject, tickets["101"].description) == ("Nepavyksta prisijungti",
                                                                      "Sveiki, negaliu prisijungti.")
@@ -170,7 +179,7 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
 
     e = T.ticket_events
     events = {r.source_id: (r.kind, r.author_id, r.author_role, r.public, r.body, r.value_from, r.value_to)
-              for r in _rows(store, select(e).where(e.c.ticket_id.in_(["101", "102", "103", "104", "105"])))}
+              for r in _rows(store, select(e).where(e.c.ticket_id.in_(["101", "102", "103", "104", "105", "107"])))}
     assert events == {
         "101:assigned": ("assignee", "", "system", True, "", "", "9001"),
         "101:created": ("comment", "5001", "customer", True, "Sveiki, negaliu prisijungti.", "", ""),
@@ -194,11 +203,17 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
         "104:closed": ("status", "", "system", True, "", "solved", "closed"),
         "105:created": ("comment", "5001", "customer", True, "Help with 105", "", ""),
         "105:pending": ("status", "", "system", True, "", "open", "pending"),
+        "107:assigned": ("assignee", "", "system", True, "", "", "9001"),
+        "107:created": ("comment", "5001", "customer", True, "Help with 107", "", ""),
+        "107:solved-before-reopen": ("status", "", "system", True, "", "open", "solved"),
+        "107:status": ("status", "", "system", True, "", "solved", "open"),
+        "107:solved": ("status", "", "system", True, "", "open", "solved"),
     }  # fmt: skip
 
     k = T.ticket_kpis
     kpis = {r.ticket_id: (r.first_reply_minutes, r.reopens, r.status) for r in _rows(store, select(k))}
-    assert kpis["101"] == (30.0, 0, "open") and kpis["102"][:2] == (60.0, 0) and kpis["103"][1] == 1
+    assert kpis["101"] == (30.0, 0, "open") and kpis["102"][:2] == (60.0, 0)
+    assert (kpis["103"][1:], kpis["107"][1:]) == ((1, "open"), (1, "solved"))  # a reopen each
     assert kpis["104"][0] is None  # the outbound description answers nothing; no agent reply followed
 
     r = T.responses
@@ -209,8 +224,10 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
         ("104:rating:csat", "csat", "1-5", 3, "5001", "9001", ""),
     }
     (c,) = list_connections(store)
-    assert c["last_sync_at"] and not c["last_error"] and '"tickets_since": "2026-03-05T09:00:00Z"' in c["cursor"]
-    assert fake.requests["conversations"] == 5  # one per listed ticket, none for the deleted one
+    assert c["last_sync_at"] and not c["last_error"]
+    assert json.loads(c["cursor"]) == {"tickets_since": "2026-03-05T09:00:00Z", "deleted_since": "2026-03-04T12:00:00Z",
+                                       "spam_since": "2026-03-04T13:05:00Z", "ratings_since": "2026-03-05T10:00:00Z"}
+    assert fake.requests["conversations"] == 6  # one per listed ticket, none for the deleted and the spam
 
 
 @pytest.mark.parametrize("value", sorted(RATING_LABELS))
@@ -271,16 +288,19 @@ def test_a_second_sync_changes_nothing_and_changes_come_next(store: Store, fake)
     listed = sorted(t for t, v in fake.world.tickets.items() if not v.get("deleted"))
     tid = next(t for t in listed if fake.world.tickets[t]["status"] in (2, 3))
     gone = next(t for t in listed if t != tid)
-    rated = next(t for t in listed if t not in (tid, gone) and all(r["ticket_id"] != t for r in fake.world.ratings))
+    spammed = next(t for t in listed if t not in (tid, gone))
+    rated = next(t for t in listed if t not in (tid, gone, spammed)
+                 and all(r["ticket_id"] != t for r in fake.world.ratings))
     agent = fake.world.agents[0]["id"]
     fake.change_ticket(tid, reply="Fixed, thanks for waiting.", user_id=agent)
     fake.change_ticket(tid, status=4)
     fake.delete_ticket(gone)
+    fake.delete_ticket(spammed, spam=True)
     fake.rate(rated, -102, "Slow")
     third = sync(store, "acme")
-    assert third.by_kind["ticket"].updated == 2 and third.by_kind["response"].inserted == 1
+    assert third.by_kind["ticket"].updated == 3 and third.by_kind["response"].inserted == 1
     status = dict(_rows(store, select(T.tickets.c.source_id, T.tickets.c.status)))
-    assert (status[str(tid)], status[str(gone)]) == ("solved", "deleted")
+    assert (status[str(tid)], status[str(gone)], status[str(spammed)]) == ("solved", "deleted", "deleted")
     e = T.ticket_events
     assert {r.body for r in _rows(store, select(e).where(e.c.ticket_id == str(tid)))} >= {"Fixed, thanks for waiting."}
     assert _rows(store, select(e.c.value_to).where(e.c.source_id == f"{tid}:solved")) == [("solved",)]

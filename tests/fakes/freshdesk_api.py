@@ -227,12 +227,13 @@ class FakeFreshdesk(FakeServer):
             t["updated_at"] = at
             return t
 
-    def delete_ticket(self, ticket_id: int) -> dict:
-        """Delete a ticket now (to the trash): listed only under `filter=deleted` from now on."""
+    def delete_ticket(self, ticket_id: int, *, spam: bool = False) -> dict:
+        """Delete a ticket now (to the trash), or mark it spam: listed only under
+        `filter=deleted` (`filter=spam`) from now on."""
         with self._lock:
             t = self.world.tickets[ticket_id]
             latest = max(_ts(x["updated_at"]) for x in self.world.tickets.values())
-            t["deleted"] = True
+            t["spam" if spam else "deleted"] = True
             t["updated_at"] = _iso(max(int(time.time()), latest + 1))
             return t
 
@@ -264,8 +265,11 @@ class FakeFreshdesk(FakeServer):
         """GET /api/v2/tickets?updated_since=…&include=stats&order_by=updated_at&order_type=asc&page=N&per_page=M"""
         with self._lock:
             items = list(self.world.tickets.values())
-        deleted = q.get("filter") == "deleted"
-        items = [t for t in items if bool(t.get("deleted")) == deleted]
+        if q.get("filter") == "spam":
+            items = [t for t in items if t.get("spam") and not t.get("deleted")]
+        else:  # the default list leaves out the deleted and the spam; filter=deleted lists the deleted
+            deleted = q.get("filter") == "deleted"
+            items = [t for t in items if bool(t.get("deleted")) == deleted and (deleted or not t.get("spam"))]
         if "updated_since" in q:
             since = _ts(q["updated_since"].replace(".000", ""))
             items = [t for t in items if _ts(t["updated_at"]) >= since]

@@ -7,7 +7,7 @@ What is read, as the Freshdesk v2 reference documents it:
     GET /api/v2/tickets?include=stats,requester,description&updated_since=…
                                                         → Ticket, its requester (User, customer),
                                                           the events its fields and stats imply
-    GET /api/v2/tickets?filter=deleted&updated_since=…  → Ticket with status `deleted`
+    GET /api/v2/tickets?filter=deleted|spam&updated_since=… → Ticket with status `deleted`
     GET /api/v2/tickets/{id}/conversations              → TicketEvent (comment) per reply or note
     GET /api/v2/surveys/satisfaction_ratings?created_since=…
                                                         → Response (CSAT, 1–5)
@@ -31,9 +31,11 @@ imports to a connection overwrites the file's events instead of adding to them:
 - `{id}:first-reply` — the first public conversation by an agent; without one, the
   stats' `first_responded_at` as a comment without a body (as the CSV's first reply);
 - `{id}:solved` at `stats.resolved_at` (else `closed_at`), `{id}:closed` at `closed_at`;
-- `{id}:status` — solved → the open status it is in now, at `stats.reopened_at` when it
-  came after the last solve: a reopen; `{id}:pending` at `stats.pending_since` while
-  pending.
+- `{id}:status` — solved → open at `stats.reopened_at`: a reopen. The stats keep only the
+  last solve, so when the ticket was solved again after the reopen (or no solve time is
+  given) the solve it was reopened from is `{id}:solved-before-reopen` at the reopen
+  itself: the reopen counts, and the wait before it is counted as open;
+- `{id}:pending` at `stats.pending_since` while pending.
 Every other conversation is a comment with its own id: by an agent when `user_id` is one
 of the agents (else by the requester, else by whoever `incoming` says: true = from
 outside, a customer), public unless `private` (a note).
@@ -138,7 +140,8 @@ def read_tickets(tickets: Iterable[Any], conversations: Mapping[str, list], desk
                  path: str = "/api/v2/tickets", deleted: bool = False) -> Stream:
     """A page of tickets (with `stats`, `requester`, `description` included) and each one's
     conversations (by ticket id as text) → users, tickets and events. `deleted`: the
-    page is of `filter=deleted`, its tickets are stored with the status `deleted`."""
+    page is of `filter=deleted` or `filter=spam`, its tickets are stored with the status
+    `deleted` (as Zendesk's spam is) and their events as they were."""
     for n, t in enumerate(tickets, 1):
         bad: list[RowError] = []
         try:
@@ -207,7 +210,7 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
         status=status,
         channel=_label(t.get("source"), SOURCE_LABELS),
         priority=_label(t.get("priority"), PRIORITY_LABELS),
-        group=desk.groups.get(group, ""),
+        group=desk.groups.get(group) or group,  # a group not listed (deleted since): its id, as for Zendesk
         category=keep(lambda: fields.text(t, "type"), ""),
         requester_id=requester,
         assignee_id=responder,
@@ -250,7 +253,11 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
         out.append(ev("closed", closed, EventKind.STATUS, value_from=before, value_to="closed"))
         last_solve = max(last_solve or closed, closed)
     reopened = when("reopened_at")
-    if status in OPEN_STATES and reopened is not None and last_solve is not None and reopened > last_solve:
+    if reopened is not None and (status in OPEN_STATES or last_solve is None or reopened < last_solve):
+        if not (resolved and resolved < reopened) and not (closed and closed < reopened):
+            # solved again since (the stats keep only the last solve), or no solve kept: the solve it
+            # was reopened from is known only to have come before; at the reopen it counts the reopen
+            out.append(ev("solved-before-reopen", reopened, EventKind.STATUS, value_from="open", value_to="solved"))
         out.append(ev("status", reopened, EventKind.STATUS, value_from="solved", value_to="open"))
     pending = when("pending_since")
     if status == "pending" and pending is not None:

@@ -4,9 +4,15 @@ and store it as the Freshdesk reader makes it (readers/freshdesk_api.py).
 Read, per the Freshdesk API v2 reference: the agents and groups; the tickets updated since
 the cursor (`include=stats,requester,description`, oldest change first, 100 a page,
 followed by the `Link: <…>; rel="next"` header) with each one's conversations; the
-deleted tickets updated since theirs (`filter=deleted`); the satisfaction ratings created
-since theirs. The list stops at page 300 (Freshdesk lists no further page): the sync then
-asks again from the last ticket's `updated_at`.
+deleted and the spam tickets updated since theirs (`filter=deleted`, `filter=spam`: both
+stored as deleted); the satisfaction ratings created since theirs. The ticket list stops
+at page 300 (Freshdesk serves no further page): the sync then asks again from the newest
+`updated_at` it read.
+
+API calls for N changed tickets: 1 agents + 1 groups (+1 per further 100 of each) +
+⌈N/100⌉ ticket pages + N conversation lists (+1 per further 100 conversations of a
+ticket) + 1 deleted + 1 spam + ⌈R/100⌉ rating pages (R new ratings; at least 1). The
+tickets changed in the cursor's own second are read again on the next sync.
 
 Each page of tickets (with their conversations) or ratings is loaded as an import loads
 a file, and the cursor — the `updated_at` / `created_at` of the page's newest item, as
@@ -70,13 +76,13 @@ def sync_freshdesk(store: Store, conn_row: ConnectionRow, *, full: bool = False)
             agents = list(_items(client, AGENTS, {"per_page": PER_PAGE}))
             desk = Desk.of(agents, _items(client, GROUPS, {"per_page": PER_PAGE}))
             _add(total, load(store, read_agents(agents), account=account, follow_up=True).summary)
-            for key, deleted in (("tickets_since", False), ("deleted_since", True)):
-                for n, tickets in _ticket_pages(client, cursor.get(key, START), deleted):
-                    convs = {} if deleted else {str(t["id"]): list(_items(client, CONVERSATIONS.format(id=t["id"]),
-                                                                          {"per_page": PER_PAGE}))
-                                                for t in tickets if isinstance(t, dict) and "id" in t}
-                    path = f"GET {TICKETS}{'?filter=deleted' if deleted else ''} page {n}"
-                    _page(store, conn_row, total, read_tickets(tickets, convs, desk, path=path, deleted=deleted),
+            for key, gone in (("tickets_since", ""), ("deleted_since", "deleted"), ("spam_since", "spam")):
+                for n, tickets in _ticket_pages(client, cursor.get(key, START), gone):
+                    convs = {} if gone else {str(t["id"]): list(_items(client, CONVERSATIONS.format(id=t["id"]),
+                                                                       {"per_page": PER_PAGE}))
+                                             for t in tickets if isinstance(t, dict) and "id" in t}
+                    path = f"GET {TICKETS}{f'?filter={gone}' if gone else ''} page {n}"
+                    _page(store, conn_row, total, read_tickets(tickets, convs, desk, path=path, deleted=bool(gone)),
                           cursor, key, _newest(tickets, "updated_at"))
             for n, ratings in _pages(client, RATINGS, {"created_since": cursor.get("ratings_since", START),
                                                        "per_page": PER_PAGE}):
@@ -109,15 +115,15 @@ def _page(store: Store, c: ConnectionRow, total: ImportSummary, stream: Stream, 
         stored.save_progress(conn, c.account_id, cursor=json.dumps(cursor))
 
 
-def _ticket_pages(client: httpx.Client, since: str, deleted: bool) -> Iterator[tuple[int, list]]:
-    """The tickets (or deleted tickets) updated since `since`, oldest change first, page by
-    page; past the page cap, asked again from the newest `updated_at` read."""
+def _ticket_pages(client: httpx.Client, since: str, filter_: str) -> Iterator[tuple[int, list]]:
+    """The tickets (`filter_`: the deleted or spam ones) updated since `since`, oldest change
+    first, page by page; past the page cap, asked again from the newest `updated_at` read."""
     n = 0
     while True:
         params: dict[str, Any] = {"updated_since": since, "include": INCLUDE, "order_by": "updated_at",
                                   "order_type": "asc", "per_page": PER_PAGE}
-        if deleted:
-            params["filter"] = "deleted"
+        if filter_:
+            params["filter"] = filter_
         for page_no, (m, items) in enumerate(_pages(client, TICKETS, params), 1):
             n += 1
             yield n, items
