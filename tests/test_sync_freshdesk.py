@@ -282,6 +282,9 @@ def test_a_second_sync_changes_nothing_and_changes_come_next(store: Store, fake)
     _connect(store, fake)
     first = sync(store, "acme")
     assert first.by_kind["ticket"].inserted == 30 and first.by_kind["response"].inserted == len(fake.world.ratings)
+    listed = sum(not t.get("deleted") for t in fake.world.tickets.values())
+    assert dict(fake.requests) == {"agents": 1, "groups": 1, "tickets": 3, "conversations": listed,
+                                   "satisfaction_ratings": 1}  # the cost the module docstring gives
     before = _all(store)
     again = sync(store, "acme")
     assert again.inserted == again.updated == 0 and _all(store) == before
