@@ -27,6 +27,7 @@ from cxpulse.service import http_fetch
 from cxpulse.service import sync_freshdesk as fd
 from cxpulse.service.connections import connect, list_connections
 from cxpulse.service.sync import sync
+from cxpulse.service.webhooks import add_webhook, deliveries
 from cxpulse.storage import Store
 from cxpulse.storage import tables as T
 from tests.fakes.freshdesk_api import FakeFreshdesk, FreshdeskWorld, from_zendesk
@@ -300,6 +301,7 @@ def test_a_second_sync_changes_nothing_and_changes_come_next(store: Store, fake)
     fake.delete_ticket(gone)
     fake.delete_ticket(spammed, spam=True)
     fake.rate(rated, -102, "Slow")
+    add_webhook(store, "acme", "http://127.0.0.1:9/hook", allow_private=True)
     third = sync(store, "acme")
     assert third.by_kind["ticket"].updated == 3 and third.by_kind["response"].inserted == 1
     status = dict(_rows(store, select(T.tickets.c.source_id, T.tickets.c.status)))
@@ -309,6 +311,9 @@ def test_a_second_sync_changes_nothing_and_changes_come_next(store: Store, fake)
     assert _rows(store, select(e.c.value_to).where(e.c.source_id == f"{tid}:solved")) == [("solved",)]
     r = T.responses
     assert _rows(store, select(r.c.score, r.c.comment).where(r.c.ticket_id == str(rated))) == [(2, "Slow")]
+    (alert,) = deliveries(store, "acme")  # the new low rating, told; the old ones are history
+    assert (alert["event"], alert["payload"]["response_id"], alert["payload"]["score"]) == (
+        "low_rating", f"{rated}:rating:csat", 2)
 
 
 @pytest.mark.parametrize("kill_at", ["load", "cursor"])
