@@ -106,7 +106,8 @@ def shapes_world() -> FreshdeskWorld:
                 requester=CUSTOMER2, responder=AGENT2, type_=None),
         # pending chat, urgent
         _ticket(105, status=3, priority=4, source=7, created="2026-03-04T09:00:00Z", updated="2026-03-04T10:00:00Z",
-                stats=_stats(pending_since="2026-03-04T10:00:00Z"), responder=None, group=None),
+                stats=_stats(pending_since="2026-03-04T10:00:00Z", status_updated_at="2026-03-04T10:00:00Z"),
+                responder=None, group=None),
         # deleted (listed only under filter=deleted)
         _ticket(106, status=2, priority=1, source=9, created="2026-03-04T11:00:00Z", updated="2026-03-04T12:00:00Z",
                 stats=_stats(), deleted=True),
@@ -204,6 +205,7 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
         "104:closed": ("status", "", "system", True, "", "solved", "closed"),
         "105:created": ("comment", "5001", "customer", True, "Help with 105", "", ""),
         "105:pending": ("status", "", "system", True, "", "open", "pending"),
+        "105:status-now": ("status", "", "system", True, "", "", "pending"),
         "107:assigned": ("assignee", "", "system", True, "", "", "9001"),
         "107:created": ("comment", "5001", "customer", True, "Help with 107", "", ""),
         "107:solved-before-reopen": ("status", "", "system", True, "", "open", "solved"),
@@ -215,6 +217,7 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
     kpis = {r.ticket_id: (r.first_reply_minutes, r.reopens, r.status) for r in _rows(store, select(k))}
     assert kpis["101"] == (30.0, 0, "open") and kpis["102"][:2] == (60.0, 0)
     assert (kpis["103"][1:], kpis["107"][1:]) == ((1, "open"), (1, "solved"))  # a reopen each
+    assert kpis["105"][2] == "pending"
     assert kpis["104"][0] is None  # the outbound description answers nothing; no agent reply followed
 
     r = T.responses
@@ -229,6 +232,18 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
     assert json.loads(c["cursor"]) == {"tickets_since": "2026-03-05T09:00:00Z", "deleted_since": "2026-03-04T12:00:00Z",
                                        "spam_since": "2026-03-04T13:05:00Z", "ratings_since": "2026-03-05T10:00:00Z"}
     assert fake.requests["conversations"] == 6  # one per listed ticket, none for the deleted and the spam
+
+
+def test_a_ticket_that_left_pending_ends_open(store: Store):
+    fake = FakeFreshdesk(shapes_world())
+    with fake.running():
+        _connect(store, fake)
+        sync(store, "acme")
+        fake.change_ticket(105, status=2, reply="Here is the screenshot.")
+        again = sync(store, "acme")
+    assert again.by_kind["ticket"].updated == 1
+    k = T.ticket_kpis
+    assert _rows(store, select(k.c.status).where(k.c.ticket_id == "105")) == [("open",)]
 
 
 @pytest.mark.parametrize("value", sorted(RATING_LABELS))

@@ -35,7 +35,9 @@ imports to a connection overwrites the file's events instead of adding to them:
   last solve, so when the ticket was solved again after the reopen (or no solve time is
   given) the solve it was reopened from is `{id}:solved-before-reopen` at the reopen
   itself: the reopen counts, and the wait before it is counted as open;
-- `{id}:pending` at `stats.pending_since` while pending.
+- `{id}:pending` at `stats.pending_since` while pending;
+- `{id}:status-now` — the status it is in now, at `stats.status_updated_at`: a ticket that
+  left a status an earlier sync stored (pending, then open again) ends in the right one.
 Every other conversation is a comment with its own id: by an agent when `user_id` is one
 of the agents (else by the requester, else by whoever `incoming` says: true = from
 outside, a customer), public unless `private` (a note).
@@ -183,7 +185,6 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
     tid = fields.required_id(t)
     created = fields.timestamp(t.get("created_at"), "created_at")
     assert created is not None
-    status = "deleted" if deleted else status_of(t.get("status"))
     stats = t.get("stats") if isinstance(t.get("stats"), dict) else {}
 
     def keep(fn, default, name: str | None = None):
@@ -192,6 +193,8 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
         except RowError as e:
             bad.append(RowError(name or e.field, e.reason))
             return default
+
+    status = "deleted" if deleted else keep(lambda: status_of(t.get("status")), "open")
 
     def when(name: str) -> datetime | None:
         return keep(lambda: fields.timestamp(stats.get(name), name, required=False), None, f"stats.{name}")
@@ -262,6 +265,9 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
     pending = when("pending_since")
     if status == "pending" and pending is not None:
         out.append(ev("pending", pending, EventKind.STATUS, value_from="open", value_to="pending"))
+    changed = when("status_updated_at")
+    if changed is not None:  # the status it is in now, since then: it ends what earlier syncs stored
+        out.append(ev("status-now", changed, EventKind.STATUS, value_to=status))
     return out
 
 
