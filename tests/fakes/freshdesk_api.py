@@ -12,14 +12,22 @@ References used:
   Satisfaction Ratings with `created_since`; List All Agents; List All Groups; basic
   auth with the API key as the user name and "X" as the password; rate-limit headers
   `X-RateLimit-Total`, `X-RateLimit-Remaining`, `X-RateLimit-Used-CurrentRequest`, and a
-  429 with `Retry-After` seconds). Found through Freshdesk's support article "Is there an
+  429 with `Retry-After` seconds; `include` takes `stats`, `requester` (the requester's
+  id, name, email, mobile, phone) and `description` (without it the list has no
+  description fields), each costing 2 more credits; `filter=deleted` lists the deleted
+  tickets, which the default list leaves out; a page past 300 is not served). Found through
+  Freshdesk's support article "Is there an
   API to list all the tickets…", https://support.freshdesk.com/support/solutions/articles/226868
   and the Airbyte connector discussion https://github.com/airbytehq/airbyte/pull/6442
   ("By default, only tickets that have been created within the past 30 days will be
   returned. For older tickets, use this parameter" — `updated_since`).
 - Rate limits per plan (e.g. legacy Enterprise 700/min, ticket list 200/min), summarised at
   https://apis.io/rate-limits/freshdesk/freshdesk-rate-limits/ ; 429 with Retry-After.
-- Rating values (103 … -103 on `ratings.default_question`) and status/source/priority
+- List All Tickets' `include` (stats, requester, description; 2 credits each) and `filter`
+  (new_and_my_open, watching, spam, deleted) as the reference lists them, summarised at
+  https://www.withone.ai/knowledge/freshdesk/ (List All Tickets); "max page 300" for the list.
+- Rating values (103 … -103 on `ratings.default_question`; labels Extremely Happy, Very
+  Happy, Happy, Neutral, Unhappy, Very Unhappy, Extremely Unhappy) and status/source/priority
   codes as the reference lists them: status 2 open, 3 pending, 4 resolved, 5 closed;
   priority 1 low … 4 urgent; source 1 email, 2 portal, 3 phone, 7 chat.
 """
@@ -71,8 +79,8 @@ class FreshdeskWorld:
 def from_zendesk(zw: ZendeskWorld) -> FreshdeskWorld:
     """The same help desk as Freshdesk would hold it: comments after the first become
     conversations (agent replies and notes, requester replies `incoming`), good/bad
-    ratings become 103/-103, deleted tickets are left out (Freshdesk lists them only
-    under `filter=deleted`)."""
+    ratings become 103/-103, deleted tickets are marked `deleted` (Freshdesk lists them only
+    under `filter=deleted`) and their ratings left out."""
     users = {u["id"]: u for u in zw.users}
     agents = [{"id": u["id"], "available": True, "occasional": False, "signature": None, "ticket_scope": 1,
                "created_at": u["created_at"], "updated_at": u["updated_at"], "type": "support_agent",
@@ -87,8 +95,6 @@ def from_zendesk(zw: ZendeskWorld) -> FreshdeskWorld:
     tickets: dict[int, dict] = {}
     conversations: dict[int, list[dict]] = {}
     for tid, t in zw.tickets.items():
-        if t["status"] == "deleted":
-            continue
         comments, stats = [], {"agent_responded_at": None, "requester_responded_at": None,
                                "first_responded_at": None, "status_updated_at": None, "reopened_at": None,
                                "resolved_at": None, "closed_at": None, "pending_since": None}
@@ -130,11 +136,14 @@ def from_zendesk(zw: ZendeskWorld) -> FreshdeskWorld:
             "custom_fields": {}, "due_by": None, "fr_due_by": None,
             "created_at": t["created_at"], "updated_at": t["updated_at"], "stats": stats,
         }
+        if t["status"] == "deleted":
+            tickets[tid] |= {"deleted": True, "status": 5}
     ratings = [{"id": r["id"], "survey_id": 50_000_000_001, "user_id": r["requester_id"], "agent_id": r["assignee_id"],
                 "feedback": r.get("comment") or "", "group_id": r["group_id"], "ticket_id": r["ticket_id"],
                 "created_at": r["updated_at"], "updated_at": r["updated_at"],
                 "ratings": {"default_question": RATING[r["score"]]}}
-               for r in zw.ratings if r["score"] in RATING and r["ticket_id"] in tickets]
+               for r in zw.ratings if r["score"] in RATING and r["ticket_id"] in tickets
+               and not tickets[r["ticket_id"]].get("deleted")]
     return FreshdeskWorld(agents=agents, contacts=contacts, groups=groups, tickets=tickets,
                           conversations=conversations, ratings=ratings)
 
@@ -146,6 +155,7 @@ class FakeFreshdesk(FakeServer):
     world: FreshdeskWorld
     api_key: str = "fakeFreshdeskKey0001"
     per_page: int = 30  # Freshdesk's default; `per_page` up to 100
+    max_page: int = 300  # the last page the ticket list serves
     list_limit: int | None = None  # requests/minute on the ticket list, or off (Enterprise: 200)
 
     @property
@@ -169,6 +179,13 @@ class FakeFreshdesk(FakeServer):
         return {"X-RateLimit-Total": str(limit), "X-RateLimit-Remaining": str(remaining),
                 "X-RateLimit-Used-CurrentRequest": "1"}
 
+    def bad_request(self, endpoint: str, q: dict[str, str]) -> tuple[int, dict] | None:
+        if endpoint == "tickets" and int(q.get("page", 1)) > self.max_page:
+            return 400, {"description": "Validation failed", "errors": [
+                {"field": "page", "message": f"It should be less than or equal to {self.max_page}",
+                 "code": "invalid_value"}]}
+        return None
+
     def limit_for(self, endpoint: str) -> tuple[str, int]:
         if endpoint == "tickets" and self.list_limit:
             return "tickets", self.list_limit
@@ -191,11 +208,47 @@ class FakeFreshdesk(FakeServer):
                     "support_email": None, "source": 2 if private else 0, "category": 2, "ticket_id": ticket_id,
                     "to_emails": [], "from_email": None, "cc_emails": [], "bcc_emails": None, "attachments": [],
                     "created_at": at, "updated_at": at})
+                if not private and uid != t["requester_id"]:
+                    t["stats"]["agent_responded_at"] = at
+                    t["stats"]["first_responded_at"] = t["stats"]["first_responded_at"] or at
             if status is not None:
+                stats = t["stats"]
+                if t["status"] in (4, 5) and status in (2, 3):
+                    stats["reopened_at"] = at
+                if status == 4:
+                    stats["resolved_at"] = at
+                if status == 5:
+                    stats["closed_at"] = at
+                    stats["resolved_at"] = stats["resolved_at"] or at
+                if status == 3:
+                    stats["pending_since"] = at
                 t["status"] = status
-                t["stats"]["status_updated_at"] = at
+                stats["status_updated_at"] = at
             t["updated_at"] = at
             return t
+
+    def delete_ticket(self, ticket_id: int, *, spam: bool = False) -> dict:
+        """Delete a ticket now (to the trash), or mark it spam: listed only under
+        `filter=deleted` (`filter=spam`) from now on."""
+        with self._lock:
+            t = self.world.tickets[ticket_id]
+            latest = max(_ts(x["updated_at"]) for x in self.world.tickets.values())
+            t["spam" if spam else "deleted"] = True
+            t["updated_at"] = _iso(max(int(time.time()), latest + 1))
+            return t
+
+    def rate(self, ticket_id: int, value: int, feedback: str = "") -> dict:
+        """A satisfaction rating of the ticket, created now (`value` on 103 … -103)."""
+        with self._lock:
+            t = self.world.tickets[ticket_id]
+            latest = max([_ts(r["created_at"]) for r in self.world.ratings] + [_ts(t["updated_at"])])
+            at = _iso(max(int(time.time()), latest + 1))
+            rating = {"id": self.world.new_id(), "survey_id": 50_000_000_001, "user_id": t["requester_id"],
+                      "agent_id": t["responder_id"], "feedback": feedback, "group_id": t["group_id"],
+                      "ticket_id": ticket_id, "created_at": at, "updated_at": at,
+                      "ratings": {"default_question": value}}
+            self.world.ratings.append(rating)
+            return rating
 
     # -- the endpoints --
 
@@ -212,6 +265,11 @@ class FakeFreshdesk(FakeServer):
         """GET /api/v2/tickets?updated_since=…&include=stats&order_by=updated_at&order_type=asc&page=N&per_page=M"""
         with self._lock:
             items = list(self.world.tickets.values())
+        if q.get("filter") == "spam":
+            items = [t for t in items if t.get("spam") and not t.get("deleted")]
+        else:  # the default list leaves out the deleted and the spam; filter=deleted lists the deleted
+            deleted = q.get("filter") == "deleted"
+            items = [t for t in items if bool(t.get("deleted")) == deleted and (deleted or not t.get("spam"))]
         if "updated_since" in q:
             since = _ts(q["updated_since"].replace(".000", ""))
             items = [t for t in items if _ts(t["updated_at"]) >= since]
@@ -223,8 +281,16 @@ class FakeFreshdesk(FakeServer):
                    reverse=q.get("order_type", "desc") == "desc")
         include = q.get("include", "").split(",")
         items = [t if "stats" in include else {k: v for k, v in t.items() if k != "stats"} for t in items]
-        items = [{k: v for k, v in t.items() if k not in ("description", "description_text")} for t in items]
+        if "description" not in include:
+            items = [{k: v for k, v in t.items() if k not in ("description", "description_text")} for t in items]
+        if "requester" in include:
+            items = [{**t, "requester": self._requester(t["requester_id"])} for t in items]
         return self._paged(items, q, base, "/api/v2/tickets")
+
+    def _requester(self, uid: int) -> dict:
+        c = self.world.contacts.get(uid) or next(({"name": a["contact"]["name"], "email": a["contact"]["email"]}
+                                                 for a in self.world.agents if a["id"] == uid), {})
+        return {"id": uid, "name": c.get("name"), "email": c.get("email"), "mobile": None, "phone": None}
 
     def conversations_page(self, q: dict[str, str], base: str, ticket_id: str) -> tuple[list, dict]:
         """GET /api/v2/tickets/{id}/conversations"""

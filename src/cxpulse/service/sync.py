@@ -76,8 +76,12 @@ def sync(store: Store, account: str, *, full: bool = False,
     `progress(p)` is called after each page with the pages and tickets read so far;
     `export_rpm` overrides CXPULSE_ZENDESK_EXPORT_RPM."""
     conn_row = connection_for_sync(store, account)
+    if conn_row.kind == "freshdesk":
+        from cxpulse.service.sync_freshdesk import sync_freshdesk
+
+        return sync_freshdesk(store, conn_row, full=full)
     if conn_row.kind != "zendesk":
-        raise SyncError(f"account {account!r} is connected to {conn_row.kind}; only Zendesk syncs so far")
+        raise SyncError(f"account {account!r} is connected to {conn_row.kind}; which cannot sync")
     return _ZendeskSync(store, conn_row, full=full, progress=progress,
                         export_rpm=export_rpm if export_rpm is not None else _export_rpm()).run()
 
