@@ -81,7 +81,7 @@ def sync(store: Store, account: str, *, full: bool = False,
 
         return sync_freshdesk(store, conn_row, full=full)
     if conn_row.kind != "zendesk":
-        raise SyncError(f"account {account!r} is connected to {conn_row.kind}; which cannot sync")
+        raise SyncError(f"account {account!r} is connected to {conn_row.kind}, which cannot sync")
     return _ZendeskSync(store, conn_row, full=full, progress=progress,
                         export_rpm=export_rpm if export_rpm is not None else _export_rpm()).run()
 
