@@ -39,11 +39,16 @@ app = typer.Typer(
 @app.command("import")
 @handle_errors
 def import_cmd(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="jsonl | zendesk | csv")],
-    path: Annotated[Path, typer.Argument(help="A file (jsonl, csv) or a directory (zendesk export).")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="jsonl | zendesk | csv | reviews")],
+    path: Annotated[Path, typer.Argument(help="A file (jsonl, csv, a reviews export) or a directory (zendesk export).")],
     account: Annotated[str, typer.Option("--account", "-a", help="Account the data belongs to.")] = "default",
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="CSV only: the TOML mapping of columns (see examples/).")
+        Path | None, typer.Option("--mapping", "-m", help="CSV and reviews --source csv: the TOML mapping of columns (see examples/).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="reviews only: google-play | app-store | trustpilot | google-business | csv "
+                     "(docs/reviews.md says how to get each export)."),
     ] = None,
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="Where bad rows go (default: beside the input, .rejects.jsonl).")
@@ -51,9 +56,11 @@ def import_cmd(
     fmt_out: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Import tickets, events, ratings and responses. Importing the same data twice changes nothing.
+    """Import tickets, events, ratings and responses, or public reviews. Importing the same data twice changes nothing.
 
     Example: cxpulse import zendesk ./export --account acme
+
+    Example: cxpulse import reviews reviews_com.acme_202611.csv --source google-play --account acme
     """
     from cxpulse.service.imports import import_path, input_size
 
@@ -64,7 +71,7 @@ def import_cmd(
 
     with _progress_bar(f"importing {path.name}", input_size(path)) as advance:
         summary = import_path(
-            store, fmt, path, account=account, mapping=mapping, rejects_path=rejects, progress=advance,
+            store, fmt, path, account=account, mapping=mapping, source=source, rejects_path=rejects, progress=advance,
             on_refresh=refreshing,
         )
     rows = [{"kind": k, **vars(c)} for k, c in summary.by_kind.items()]
