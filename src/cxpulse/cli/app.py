@@ -292,15 +292,39 @@ def drilldown(
     account: AccountOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    limit: Annotated[int, typer.Option("--limit", help="How many low-rated tickets to list.")] = 15,
+    limit: Annotated[int, typer.Option("--limit", help="How many low-rated tickets (or reviews) to list.")] = 15,
+    reviews: Annotated[
+        bool, typer.Option("--reviews", help="Public reviews instead of rated tickets: the 1–2-star ones and their themes.")
+    ] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="With --reviews: one source only, e.g. google-play.")
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Low ratings: the lowest-rated tickets with comments, and the words and phrases over-represented in them.
+    With --reviews, the same for public reviews (1–2 stars against 3–5), in every language.
 
     Example: cxpulse drilldown --account nordlicht --since 2026-09-01
+
+    Example: cxpulse drilldown --reviews --account nordlicht --source google-play
     """
-    from cxpulse.service.drilldown import low_ratings
+    from cxpulse.service.drilldown import low_ratings, low_reviews
+
+    if reviews:
+        rd = low_reviews(Store.open(db), account=account, since=parse_day(since, "--since"),
+                         until=parse_day(until, "--until"), source=source, limit=limit)
+        terms = [{"term": t.term, "low": t.low_count, "other": t.other_count, "z": round(t.z, 2)} for t in rd.terms]
+        cols = ["account", "source", "score", "language", "given_at", "comment", "reply"]
+        print_rows(rd.low, cols, fmt, title=f"{rd.low_rated} reviews of 1–2 stars of {rd.reviews}",
+                   json={"low_rated": rd.low_rated, "reviews": rd.reviews, "low": rd.low, "terms": terms},
+                   csv_columns=["account", "review_id", "source", "score", "language", "given_at", "comment",
+                                "sentiment", "reply", "replied_at"])
+        if fmt is OutputFormat.table:
+            print_table(terms, ["term", "low", "other", "z"], title="over-represented in 1–2-star reviews")
+        return
+    if source is not None:
+        raise typer.BadParameter("--source goes with --reviews", param_hint="--source")
 
     d = low_ratings(Store.open(db), account=account, since=parse_day(since, "--since"), until=parse_day(until, "--until"), limit=limit)
     terms = [{"term": t.term, "low": t.low_count, "other": t.other_count, "z": round(t.z, 2)} for t in d.terms]
