@@ -365,8 +365,8 @@ def demo(
     with _progress_bar("generating demo", None, unit="records") as advance:
         s = run_demo(store, seed=seed, tickets=tickets, end=last_day, progress=advance)
     out.print(
-        f"demo: {s.accounts} accounts, {s.tickets:,} tickets, {s.events:,} events, {s.responses:,} responses "
-        f"up to {last_day} in {s.seconds:.1f} s → {db}"
+        f"demo: {s.accounts} accounts, {s.tickets:,} tickets, {s.events:,} events, {s.responses:,} responses, "
+        f"{s.reviews:,} public reviews up to {last_day} in {s.seconds:.1f} s → {db}"
     )
     rows = run_report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=("account",)))
     print_table(overview(rows), ["account", "rated", *OVERVIEW], title="overview by account (all 12 months)")
@@ -374,7 +374,7 @@ def demo(
     out.print(f"models (AUC on the newest 20% of rated tickets): {aucs}")
     out.print(f"open tickets scored: {s.open_scored:,}, of which {s.at_risk:,} below their account's alert threshold")
     out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse score --open · "
-              "cxpulse alerts")
+              "cxpulse alerts · cxpulse report --metric reviews --by source")
     out.print(f"dashboard and API: cxpulse serve --db {db}, then open http://127.0.0.1:8000 and log in with this "
               "demo key (admin: every demo account; shown only now):")
     out.print(s.login_key, soft_wrap=True)
