@@ -197,3 +197,13 @@ def test_reviews_leave_the_survey_figures_as_they_were(store):
     for source, name, mapping, _n in SHAPES[:5]:
         _import(store, source, name, mapping)
     assert report(store, ReportQuery()) == before
+
+
+def test_the_readers_worked_examples_hold():
+    import doctest
+
+    from cxpulse.readers import review_csv, review_json
+
+    for module in (review_csv, review_json):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -10,9 +10,10 @@ follows the file's byte-order mark unless the mapping names one.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import unquote
 
 from cxpulse.domain import FormatError
 from cxpulse.readers.base import Progress, Stream
@@ -121,12 +122,16 @@ class ReviewRow(_Row):
 
 def native_id(cell: str) -> str:
     """A review's id from its cell: the `reviewId` parameter of a review link (Play's
-    Review Link), or the cell as it is."""
+    Review Link), or the cell as it is.
+
+    >>> native_id("https://play.google.com/console/…/review-details?reviewId=gp%3AAOqpTOE&corpus=PUBLIC_REVIEWS")
+    'gp:AOqpTOE'
+    """
     if "reviewId=" in cell:
-        try:
-            found = parse_qs(urlsplit(cell).query).get("reviewId")
-        except ValueError:
-            found = None
-        if found and found[0].strip():
-            return found[0].strip()
+        m = _REVIEW_ID.search(cell)
+        if m and m.group(1).strip():
+            return unquote(m.group(1)).strip()
     return cell
+
+
+_REVIEW_ID = re.compile(r"[?&]reviewId=([^&#]*)")
