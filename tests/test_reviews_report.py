@@ -88,6 +88,19 @@ def test_survey_figures_do_not_move_when_reviews_come_in(store, tmp_path):
     assert report(store, ReportQuery(metrics=("reviews",)))[0]["n"] == 36
 
 
+def test_newer_reviews_do_not_move_the_period_a_csat_change_is_compared_over(store, tmp_path):
+    import_path(store, "jsonl", ROOT / "tests" / "fixtures" / "small.jsonl", account="acme")
+    q = ReportQuery(metrics=("csat",), compare_previous=True)
+    before = report(store, q)
+    newest = datetime.now(UTC).replace(microsecond=0)
+    later = [review(i, 1, at=newest - timedelta(days=i)) for i in range(5)]
+    import_path(store, "jsonl", write_jsonl(tmp_path / "r.jsonl", later), account="acme")
+    assert report(store, q) == before
+    (stars, *_rest) = report(store, ReportQuery(metrics=("reviews",), compare_previous=True))
+    local_day = newest.astimezone(store.account("acme").tz).date()
+    assert (stars["period"]["until"], stars["n"]) == (local_day.isoformat(), 5)  # reviews: their own last day
+
+
 def test_review_keys_group_reviews_only(store):
     with pytest.raises(InvalidQuery, match="use --metric reviews, not csat"):
         report(store, ReportQuery(metrics=("csat", "reviews"), by=("source",)))

@@ -131,7 +131,7 @@ def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
     until = q.until
     if until is None:
         with store.engine.connect() as conn:
-            latest = queries.latest_response_day(conn, ids)
+            latest = queries.latest_response_day(conn, ids, reviews=q.metrics == ("reviews",))
         until = latest if latest is not None else date.today()
     since = q.since or until - timedelta(days=DEFAULT_COMPARE_DAYS - 1)
     return replace(q, since=since, until=until)
