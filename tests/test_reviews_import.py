@@ -166,11 +166,25 @@ def test_files_that_cannot_be_reviews_are_said_before_anything_is_stored(tmp_pat
     f = tmp_path / "x.json"
     f.write_text(content, encoding="utf-8")
     if message is None:  # parsed, but holds no reviews: one reject that says what was expected
-        r = list(read_reviews(f, source))[0]
+        (r,) = list(read_reviews(f, source))
         assert "neither a page of reviews" in r.reason and "examples/trustpilot-reviews.json" in r.reason
         return
     with pytest.raises(FormatError, match=message):
         list(read_reviews(f, source))
+
+
+def test_a_mapping_goes_with_source_csv_only():
+    with pytest.raises(FormatError, match="--mapping goes with --source csv"):
+        read_reviews(EXAMPLES / "google-play-reviews.csv", "google-play", mapping=EXAMPLES / "reviews.toml")
+
+
+def test_a_bad_star_in_a_play_export_says_what_it_is_without_a_mapping_hint(tmp_path):
+    text = (EXAMPLES / "google-play-reviews.csv").read_bytes().decode("utf-16")
+    f = tmp_path / "play.csv"
+    f.write_bytes(text.replace(",5,,\"Quick", ",0,,\"Quick").encode("utf-16"))
+    bad = [x for x in read_reviews(f, "google-play") if not hasattr(x, "obj")]
+    assert [(r.line, r.field) for r in bad] == [(2, "Star Rating")]
+    assert "not a star rating from 1 to 5" in bad[0].reason and "[review]" not in bad[0].reason
 
 
 def test_a_tickets_mapping_is_refused_for_reviews(tmp_path):

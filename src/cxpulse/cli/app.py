@@ -122,14 +122,14 @@ def rebuild(account: AccountOption = None, db: DbOption = DB_DEFAULT) -> None:
 @app.command()
 @handle_errors
 def accounts(fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) -> None:
-    """List the accounts with their ticket, event and response counts.
+    """List the accounts with their ticket, event, survey response and public review counts.
 
     Example: cxpulse accounts --format json
     """
     from cxpulse.service.accounts import account_overview
 
     rows = account_overview(Store.open(db))
-    cols = ["name", "timezone", "csat_scale", "tickets", "events", "responses"]
+    cols = ["name", "timezone", "csat_scale", "tickets", "events", "responses", "reviews"]
     print_rows(rows, cols, fmt, title="accounts")
 
 

@@ -89,6 +89,11 @@ def _present_only(path: Path, m: Mapping) -> Mapping:
 class ReviewRow(_Row):
     """One row per review → one response of kind `review`."""
 
+    def __init__(self, m: Mapping, positions: dict[str, int]) -> None:
+        super().__init__(m, positions)
+        # a user's mapping can list more star labels; the built-in Play one is as documented
+        self.labels = m.star_values if Path(m.path).suffix == ".toml" else None
+
     def _names(self) -> dict[str, dict[str, str]]:
         m = self.m
 
@@ -106,7 +111,7 @@ class ReviewRow(_Row):
     def parse(self, row: list[str]) -> list[tuple[str, object]]:
         m = self.m
         given = self.required_time(row, "given_at")
-        score = stars(self.cell(row, "stars"), m.columns["stars"], m.star_values)
+        score = stars(self.cell(row, "stars"), m.columns["stars"], self.labels)
         reply = self.cell(row, "reply")
         replied = self.time(row, "replied_at") if reply.strip() else None
         if replied is not None and replied < given:

@@ -77,7 +77,7 @@ class _Broken:
 def _stream(path: str, source: str, pages: list[tuple[int, str, Any]], size: int,
             progress: Progress | None) -> Iterator[Record | Reject]:
     parse = PARSERS[source]
-    found = 0
+    found = said = 0
     for line, place, value in pages:
         if isinstance(value, _Broken):
             yield Reject(path, line, "(line)", "not valid JSON; the other lines went in")
@@ -88,6 +88,7 @@ def _stream(path: str, source: str, pages: list[tuple[int, str, Any]], size: int
                 yield Reject(path, line, where or LIST_KEY[source],
                              f"neither a page of reviews ({what}) nor a review (with {REVIEW_KEY[source]!r}) as the "
                              f"{source} API answers; see {EXAMPLE[source]}", dumps(item.value))
+                said += 1
                 continue
             found += 1
             if not isinstance(item, dict):
@@ -105,7 +106,7 @@ def _stream(path: str, source: str, pages: list[tuple[int, str, Any]], size: int
                 yield Reject(path, line, f"{where}.{e.field}" if where else e.field, e.reason, dumps(item), kept=True)
     if progress:
         progress(size)
-    if not found:
+    if not found and not said:
         yield Reject(path, 0, LIST_KEY[source], f"no reviews found: expected {{\"{LIST_KEY[source]}\": [...]}} as the "
                      f"{source} API answers (see {EXAMPLE[source]})")
 

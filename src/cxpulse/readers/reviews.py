@@ -47,6 +47,9 @@ def read_reviews(path: str | Path, source: str, *, mapping: str | Path | None = 
     path = Path(path)
     if source not in SOURCES:
         raise FormatError(str(path), f"unknown review source {source!r}", fix=f"use --source {' | '.join(SOURCES)}")
+    if mapping is not None and source != "csv":
+        raise FormatError(str(path), f"--mapping goes with --source csv; the {source} export is read as documented",
+                          fix=f"leave --mapping out, or read an edited copy with --source csv --mapping {mapping}")
     if source == "csv" and mapping is None:
         raise FormatError(str(path), "a reviews CSV needs a mapping",
                           fix="pass --mapping examples/reviews.toml (or write one: docs/reviews.md)")
