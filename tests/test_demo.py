@@ -217,7 +217,8 @@ def test_run_demo_stores_the_accounts_and_builds_the_kpis(store):
     assert [a.name for a in store.accounts()] == ["aegean-travel", "nordlicht", "polar-soft"]
     assert store.count(T.tickets) == SMALL
     assert store.count(T.ticket_events) == summary.events
-    assert store.count(T.responses) == summary.responses
+    assert store.count(T.responses) == summary.responses + summary.reviews  # reviews are responses of their own kind
+    assert summary.reviews == round(SMALL * 0.5 * 0.06) + round(SMALL * 0.3 * 0.06) + round(SMALL * 0.2 * 0.06)
     with store.engine.connect() as c:
         assert c.execute(select(func.count()).select_from(T.ticket_kpis)).scalar_one() == SMALL
     assert seen and seen == sorted(seen)

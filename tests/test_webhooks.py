@@ -578,3 +578,28 @@ def test_api_never_shows_or_changes_another_accounts_webhooks(api, store):
     assert client.get("/api/v1/accounts/zeta/webhooks/deliveries", headers=auth["zeta"]).json()["data"] == []
     # the admin key sees every account's
     assert len(client.get("/api/v1/accounts/acme/webhooks/deliveries", headers=auth["admin"]).json()["data"]) == 1
+
+
+# ---- public reviews (issue 17 §2) ------------------------------------------------------------------
+
+
+def test_a_new_one_or_two_star_review_posts_the_low_rating_webhook_once(store, tmp_path, loopback_allowed):
+    store.ensure_account("acme")
+    doc = json.loads((Path(__file__).resolve().parents[1] / "examples" / "trustpilot-reviews.json").read_text())
+    for i, r in enumerate(doc["reviews"]):  # the example's reviews, written an hour ago: news
+        r["createdAt"] = (NOW - timedelta(hours=1, minutes=i)).isoformat()
+        if r.get("companyReply"):
+            r["companyReply"]["createdAt"] = NOW.isoformat()
+    f = tmp_path / "tp.json"
+    f.write_text(json.dumps(doc), encoding="utf-8")
+    with Receiver() as rx:
+        secret, _hook = add_webhook(store, "acme", rx.url, allow_private=True)
+        import_path(store, "reviews", f, account="acme", source="trustpilot")
+        assert import_path(store, "reviews", f, account="acme", source="trustpilot").unchanged == 4
+        (d,) = log(store)  # of 5, 1, 3 and 4 stars: the one-star review, once
+        assert d["event_key"] == "low_rating-trustpilot:6568f2a1c7d4b20001a1b2c4"
+        assert deliver_due(store, now=datetime.now(UTC) + timedelta(minutes=1)).delivered == 1
+    (_path, headers, body) = rx.requests[0]
+    payload = verified(secret, headers, body)
+    assert (payload["kind"], payload["score"], payload["source"], payload["language"]) == ("review", 1, "trustpilot", "ru")
+    assert payload["comment"].startswith("Никогда больше") and payload["reply"] == ""

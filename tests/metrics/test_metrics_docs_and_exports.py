@@ -8,7 +8,7 @@ import pytest
 
 import cxpulse.metrics
 
-MODULES = ["stats", "csat", "nps", "ces", "csi", "summary", "compare"]
+MODULES = ["stats", "csat", "nps", "ces", "csi", "summary", "compare", "reviews"]
 
 
 @pytest.mark.parametrize("name", MODULES)

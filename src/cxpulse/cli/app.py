@@ -40,11 +40,16 @@ app = typer.Typer(
 @app.command("import")
 @handle_errors
 def import_cmd(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="jsonl | zendesk | csv")],
-    path: Annotated[Path, typer.Argument(help="A file (jsonl, csv) or a directory (zendesk export).")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="jsonl | zendesk | csv | reviews")],
+    path: Annotated[Path, typer.Argument(help="A file (jsonl, csv, a reviews export) or a directory (zendesk export).")],
     account: Annotated[str, typer.Option("--account", "-a", help="Account the data belongs to.")] = "default",
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="CSV only: the TOML mapping of columns (see examples/).")
+        Path | None, typer.Option("--mapping", "-m", help="CSV and reviews --source csv: the TOML mapping of columns (see examples/).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="reviews only: google-play | app-store | trustpilot | google-business | csv "
+                     "(docs/reviews.md says how to get each export)."),
     ] = None,
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="Where bad rows go (default: beside the input, .rejects.jsonl).")
@@ -52,9 +57,11 @@ def import_cmd(
     fmt_out: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Import tickets, events, ratings and responses. Importing the same data twice changes nothing.
+    """Import tickets, events, ratings and responses, or public reviews. Importing the same data twice changes nothing.
 
     Example: cxpulse import zendesk ./export --account acme
+
+    Example: cxpulse import reviews reviews_com.acme_202611.csv --source google-play --account acme
     """
     from cxpulse.service.imports import import_path, input_size
 
@@ -65,7 +72,7 @@ def import_cmd(
 
     with _progress_bar(f"importing {path.name}", input_size(path)) as advance:
         summary = import_path(
-            store, fmt, path, account=account, mapping=mapping, rejects_path=rejects, progress=advance,
+            store, fmt, path, account=account, mapping=mapping, source=source, rejects_path=rejects, progress=advance,
             on_refresh=refreshing,
         )
     rows = [{"kind": k, **vars(c)} for k, c in summary.by_kind.items()]
@@ -116,14 +123,14 @@ def rebuild(account: AccountOption = None, db: DbOption = DB_DEFAULT) -> None:
 @app.command()
 @handle_errors
 def accounts(fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) -> None:
-    """List the accounts with their ticket, event and response counts.
+    """List the accounts with their ticket, event, survey response and public review counts.
 
     Example: cxpulse accounts --format json
     """
     from cxpulse.service.accounts import account_overview
 
     rows = account_overview(Store.open(db))
-    cols = ["name", "timezone", "csat_scale", "tickets", "events", "responses"]
+    cols = ["name", "timezone", "csat_scale", "tickets", "events", "responses", "reviews"]
     print_rows(rows, cols, fmt, title="accounts")
 
 
@@ -261,15 +268,39 @@ def drilldown(
     account: AccountOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
-    limit: Annotated[int, typer.Option("--limit", help="How many low-rated tickets to list.")] = 15,
+    limit: Annotated[int, typer.Option("--limit", help="How many low-rated tickets (or reviews) to list.")] = 15,
+    reviews: Annotated[
+        bool, typer.Option("--reviews", help="Public reviews instead of rated tickets: the 1–2-star ones and their themes.")
+    ] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="With --reviews: one source only, e.g. google-play.")
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Low ratings: the lowest-rated tickets with comments, and the words and phrases over-represented in them.
+    With --reviews, the same for public reviews (1–2 stars against 3–5), in every language.
 
     Example: cxpulse drilldown --account nordlicht --since 2026-09-01
+
+    Example: cxpulse drilldown --reviews --account nordlicht --source google-play
     """
-    from cxpulse.service.drilldown import low_ratings
+    from cxpulse.service.drilldown import low_ratings, low_reviews
+
+    if reviews:
+        rd = low_reviews(Store.open(db), account=account, since=parse_day(since, "--since"),
+                         until=parse_day(until, "--until"), source=source, limit=limit)
+        terms = [{"term": t.term, "low": t.low_count, "other": t.other_count, "z": round(t.z, 2)} for t in rd.terms]
+        cols = ["account", "source", "score", "language", "given_at", "comment", "reply"]
+        print_rows(rd.low, cols, fmt, title=f"{rd.low_rated} reviews of 1–2 stars of {rd.reviews}",
+                   json={"low_rated": rd.low_rated, "reviews": rd.reviews, "low": rd.low, "terms": terms},
+                   csv_columns=["account", "review_id", "source", "score", "language", "given_at", "comment",
+                                "sentiment", "reply", "replied_at"])
+        if fmt is OutputFormat.table:
+            print_table(terms, ["term", "low", "other", "z"], title="over-represented in 1–2-star reviews")
+        return
+    if source is not None:
+        raise typer.BadParameter("--source goes with --reviews", param_hint="--source")
 
     d = low_ratings(Store.open(db), account=account, since=parse_day(since, "--since"), until=parse_day(until, "--until"), limit=limit)
     terms = [{"term": t.term, "low": t.low_count, "other": t.other_count, "z": round(t.z, 2)} for t in d.terms]
@@ -310,8 +341,8 @@ def demo(
     with _progress_bar("generating demo", None, unit="records") as advance:
         s = run_demo(store, seed=seed, tickets=tickets, end=last_day, progress=advance)
     out.print(
-        f"demo: {s.accounts} accounts, {s.tickets:,} tickets, {s.events:,} events, {s.responses:,} responses "
-        f"up to {last_day} in {s.seconds:.1f} s → {db}"
+        f"demo: {s.accounts} accounts, {s.tickets:,} tickets, {s.events:,} events, {s.responses:,} responses, "
+        f"{s.reviews:,} public reviews up to {last_day} in {s.seconds:.1f} s → {db}"
     )
     rows = run_report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=("account",)))
     print_table(overview(rows), ["account", "rated", *OVERVIEW], title="overview by account (all 12 months)")
@@ -319,7 +350,7 @@ def demo(
     out.print(f"models (AUC on the newest 20% of rated tickets): {aucs}")
     out.print(f"open tickets scored: {s.open_scored:,}, of which {s.at_risk:,} below their account's alert threshold")
     out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse score --open · "
-              "cxpulse alerts")
+              "cxpulse alerts · cxpulse report --metric reviews --by source")
     out.print(f"dashboard and API: cxpulse serve --db {db}, then open http://127.0.0.1:8000 and log in with this "
               "demo key (admin: every demo account; shown only now):")
     out.print(s.login_key, soft_wrap=True)

@@ -61,7 +61,7 @@ TEXT_LIMITS: dict[str, dict[str, int]] = {
     },
     "event": {"source_id": ID, "ticket_id": ID, "author_id": ID},
     "response": {"source_id": ID, "ticket_id": ID, "customer_id": ID, "agent_id": ID, "channel": 64,
-                 "attribute": 100},
+                 "attribute": 100, "language": 16},
     "invitation": {"source_id": ID, "ticket_id": ID, "customer_id": ID},
 }  # fmt: skip
 # A change event's values become the ticket's KPI labels (ticket_kpis.status, agent_id,

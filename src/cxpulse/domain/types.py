@@ -36,6 +36,7 @@ class ResponseKind(StrEnum):
     CES = "ces"
     NPS = "nps"
     CSI = "csi"
+    REVIEW = "review"  # a public review (app store, Trustpilot, Google): stars 1–5, counted apart from surveys
 
 
 class Scale(StrEnum):
@@ -186,6 +187,11 @@ class Response:
     importance: int | None = None  # CSI importance rating on 1–5
     comment: str = ""
     reason: str = ""
+    # a public review's (kind REVIEW): the text's ISO 639-1 language, the company's public
+    # reply and when it was given (or last edited); empty for survey answers
+    language: str = ""
+    reply: str = ""
+    replied_at: datetime | None = None
 
 
 @dataclass(slots=True)

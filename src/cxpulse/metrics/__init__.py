@@ -10,6 +10,7 @@ from cxpulse.metrics.compare import Change, compare_csat, compare_means, compare
 from cxpulse.metrics.csat import csat, csat_mixed
 from cxpulse.metrics.csi import AttributeScore, CsiResult, csi
 from cxpulse.metrics.nps import nps
+from cxpulse.metrics.reviews import ReviewRating, mean_score, reply_minutes, reply_rate, review_rating
 from cxpulse.metrics.stats import Estimate, mean_interval, share, t_quantile, wilson_interval
 from cxpulse.metrics.summary import Summary, summarize
 
@@ -19,6 +20,7 @@ __all__ = [
     "Change",
     "CsiResult",
     "Estimate",
+    "ReviewRating",
     "Summary",
     "ces",
     "compare_csat",
@@ -29,7 +31,11 @@ __all__ = [
     "csat_mixed",
     "csi",
     "mean_interval",
+    "mean_score",
     "nps",
+    "reply_minutes",
+    "reply_rate",
+    "review_rating",
     "share",
     "summarize",
     "t_quantile",

@@ -10,7 +10,7 @@ import codecs
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,23 +26,28 @@ from cxpulse.domain.types import HELP_DESK_COUNTS, HELP_DESK_METRICS
 from cxpulse.readers import fields
 from cxpulse.readers.base import RowError
 
-__all__ = ["Mapping", "RatingColumn", "load_mapping"]
+__all__ = ["Mapping", "RatingColumn", "load_mapping", "mapping_from_text"]
 
 HEAD_BYTES = 65536  # the encoding is checked on this much before anything is read
 PROGRESS_EVERY = 1024  # rows
 FIELD_LIMIT = 64 * 1024 * 1024  # a pasted log in a description can pass csv's 128 KB default
 
-ROW_KINDS = ("tickets", "responses")
+ROW_KINDS = ("tickets", "responses", "reviews")
 TICKET_KEYS = (
     "ticket_id", "created_at", "first_reply_at", "first_reply_minutes", "first_reply_hours",
     "solved_at", "updated_at", "status", "channel", "priority", "agent", "group", "category",
     "subject", "text", "customer", "rating", "rating_comment", "rated_at", "due_at",
 )  # fmt: skip
 RESPONSE_KEYS = ("response_id", "ticket_id", "given_at", "customer", "agent", "channel", "rating", "rating_comment")
-REQUIRED_KEYS = {"tickets": ("ticket_id", "created_at"), "responses": ("given_at",)}
+# rows = "reviews": one public review per row (docs/reviews.md); its source is [review] source
+REVIEW_KEYS = ("review_id", "given_at", "stars", "title", "text", "language", "author", "product", "reply",
+               "replied_at")
+REQUIRED_KEYS = {"tickets": ("ticket_id", "created_at"), "responses": ("given_at",), "reviews": ("given_at", "stars")}
+KEYS_OF = {"tickets": TICKET_KEYS, "responses": RESPONSE_KEYS, "reviews": REVIEW_KEYS}
+REVIEW_TABLE_KEYS = ("source", "stars")
 FIRST_REPLY_KEYS = ("first_reply_at", "first_reply_minutes", "first_reply_hours")
 JOINED_KEYS = ("text", "rating_comment")  # may name a list of columns, joined with a blank line
-TOP_KEYS = ("csv", "columns", "rating", "ratings", "statuses", "nulls", "metrics")
+TOP_KEYS = ("csv", "columns", "rating", "ratings", "statuses", "nulls", "metrics", "review")
 CSV_KEYS = ("rows", "delimiter", "quotechar", "encoding", "date_format", "timezone", "nulls")
 RATING_KEYS = ("kind", "scale", "values", "not_rated", "offered")
 # [metrics]: the help desk's own end-of-life figures → Ticket.metrics (domain.types
@@ -138,6 +143,8 @@ class Mapping:
     nulls: frozenset[str]  # casefolded cells meaning "empty" in every mapped column ([csv] nulls)
     column_nulls: dict[str, frozenset[str]]  # CSV column → its own "empty" cells ([nulls])
     timezone_set: bool  # [csv] timezone was given (it then becomes a new account's timezone)
+    source: str = "csv"  # rows = "reviews": where the reviews were written ([review] source)
+    star_values: dict[str, int] = field(default_factory=dict)  # casefolded star label → 1–5 ([review] stars)
 
     def mapped_columns(self) -> list[str]:
         """Every CSV column the mapping names, in mapping order, once."""
@@ -153,27 +160,34 @@ class Mapping:
 def load_mapping(path: str | Path) -> Mapping:
     """Read and check a mapping file; every mistake is a FormatError naming the file."""
     where = str(path)
+    if not Path(path).is_file():
+        raise FormatError(where, "no such mapping file", fix="pass --mapping examples/<name>.toml or write one (docs/csv.md)")
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise FormatError(where, "not UTF-8 text", fix="save the mapping file as UTF-8") from None
+    return mapping_from_text(text, where)
+
+
+def mapping_from_text(text: str, where: str) -> Mapping:
+    """A mapping from its TOML text (`where` names it in messages): a file's, or one built in
+    (the Google Play reviews export, readers/review_csv.py)."""
 
     def bad(reason: str, fix: str = "", line: int | None = None) -> FormatError:
         return FormatError(where, reason, line=line, fix=fix or "see docs/csv.md for the mapping format")
 
-    if not Path(path).is_file():
-        raise FormatError(where, "no such mapping file", fix="pass --mapping examples/<name>.toml or write one (docs/csv.md)")
     try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         m = _TOML_LINE.search(str(e))
         raise bad(f"not valid TOML: {e}", line=int(m.group(1)) if m else None) from None
-    except UnicodeDecodeError:
-        raise bad("not UTF-8 text", fix="save the mapping file as UTF-8") from None
 
     _unknown(doc, TOP_KEYS, "the top level", bad)
     conf = _table(doc, "csv", bad)
     _unknown(conf, CSV_KEYS, "[csv]", bad)
     rows = _string(conf, "rows", "[csv]", bad, default="tickets")
     if rows not in ROW_KINDS:
-        raise bad(f'[csv] rows = {rows!r} is not "tickets" or "responses"')
+        raise bad(f'[csv] rows = {rows!r} is not "tickets", "responses" or "reviews"')
 
     delimiter = _string(conf, "delimiter", "[csv]", bad, default=",")
     delimiter = "\t" if delimiter.lower() in {"tab", "\\t"} else delimiter
@@ -216,7 +230,30 @@ def load_mapping(path: str | Path) -> Mapping:
     column_nulls = _column_nulls(doc, mapping.mapped_columns(), bad)
     if column_nulls:
         mapping = replace(mapping, column_nulls=column_nulls)
+    if rows == "reviews" or "review" in doc:
+        mapping = replace(mapping, **_review(doc, rows, bad))
     return mapping
+
+
+def _review(doc: dict, rows: str, bad) -> dict:
+    """[review]: the reviews' source (a name: google-play, trustpilot, my-shop…) and star labels."""
+    table = _table(doc, "review", bad)
+    if table and rows != "reviews":
+        raise bad('[review] belongs to rows = "reviews"')
+    _unknown(table, REVIEW_TABLE_KEYS, "[review]", bad)
+    source = _string(table, "source", "[review]", bad, default="csv").strip().lower()
+    if not source or len(source) > 64 or not all(c.isalnum() or c in "-_." for c in source):
+        raise bad(f"[review] source = {source!r} must be a short name (letters, digits, - _ .)",
+                  fix='e.g. source = "trustpilot" or source = "my-shop"')
+    stars = table.get("stars", {})
+    if not isinstance(stars, dict):
+        raise bad('[review] stars must be a table of label = stars, e.g. { "FIVE" = 5 }')
+    folded = {}
+    for label, n in stars.items():
+        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 5:
+            raise bad(f"[review] stars: {label!r} = {n!r} is not a number of stars from 1 to 5")
+        folded[label.strip().casefold()] = n
+    return {"source": source, "star_values": folded}
 
 
 def _null_list(v, where: str, bad) -> list[str]:
@@ -278,7 +315,7 @@ def _string(table: dict, key: str, where: str, bad, *, default: str = "") -> str
 
 def _columns(doc: dict, rows: str, bad) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     table = _table(doc, "columns", bad)
-    allowed = TICKET_KEYS if rows == "tickets" else RESPONSE_KEYS
+    allowed = KEYS_OF[rows]
     _unknown(table, allowed, f'[columns] of rows = "{rows}"', bad)
     columns: dict[str, str] = {}
     joined: dict[str, tuple[str, ...]] = {}
@@ -346,6 +383,8 @@ def _ratings(
                 importance=_string(t, "importance", where, bad),
             )
         )  # fmt: skip
+    if rows == "reviews" and specs:
+        raise bad('a reviews file gives its stars in [columns] stars, not in [rating] or [[ratings]]')
     if rows == "responses" and not specs:
         raise bad('a responses file needs its rating columns: [[ratings]] tables with column, kind and scale')
     seen: set[str] = set()

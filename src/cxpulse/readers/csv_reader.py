@@ -66,10 +66,10 @@ _COUNT = re.compile(r"\d+(?:\.0*)?")  # 2, or 2.0 from a spreadsheet
 # ── the file ────────────────────────────────────────────────────────────────────────
 
 
-def read_csv(path: str | Path, mapping_path: str | Path, *, progress: Progress | None = None) -> Stream:
+def read_csv(path: str | Path, mapping_path: str | Path | Mapping, *, progress: Progress | None = None) -> Stream:
     """Check the mapping, the encoding and the header now; stream the rows when iterated."""
     path = Path(path)
-    mapping = load_mapping(mapping_path)
+    mapping = mapping_path if isinstance(mapping_path, Mapping) else load_mapping(mapping_path)
     if csv.field_size_limit() < FIELD_LIMIT:
         csv.field_size_limit(FIELD_LIMIT)
     header, line = _check_head(path, mapping)
@@ -180,7 +180,12 @@ def _positions(header: list[str], line: int, path: Path, m: Mapping) -> dict[str
 
 def _stream(path: Path, m: Mapping, positions: dict[str, int], width: int, progress: Progress | None) -> Iterator[Record | Reject]:
     name = str(path)
-    parse = _TicketRow(m, positions) if m.rows == "tickets" else _ResponseRow(m, positions)
+    if m.rows == "reviews":
+        from cxpulse.readers.review_csv import ReviewRow
+
+        parse: _Row = ReviewRow(m, positions)
+    else:
+        parse = _TicketRow(m, positions) if m.rows == "tickets" else _ResponseRow(m, positions)
     raw, fh = _open(path, m)
     with raw, fh:
         reader = _reader(fh, m)

@@ -143,12 +143,14 @@ DEFAULT_SCALES = {
     ResponseKind.CES: Scale.SEVEN,
     ResponseKind.NPS: Scale.ELEVEN,
     ResponseKind.CSI: Scale.FIVE,
+    ResponseKind.REVIEW: Scale.FIVE,
 }
 ALLOWED_SCALES = {
     ResponseKind.CSAT: {Scale.FIVE, Scale.BINARY},
     ResponseKind.CES: {Scale.SEVEN, Scale.TEN},
     ResponseKind.NPS: {Scale.ELEVEN},
     ResponseKind.CSI: {Scale.FIVE, Scale.SEVEN, Scale.TEN},
+    ResponseKind.REVIEW: {Scale.FIVE},
 }
 
 
@@ -170,13 +172,14 @@ TEXTS = {
     "ticket": ("source_id", "subject", "description", "status", "channel", "priority", "group", "category",
                "requester_id", "assignee_id"),
     "event": ("source_id", "ticket_id", "author_id", "body", "value_from", "value_to"),
-    "response": ("source_id", "ticket_id", "customer_id", "agent_id", "channel", "attribute", "comment", "reason"),
+    "response": ("source_id", "ticket_id", "customer_id", "agent_id", "channel", "attribute", "comment", "reason",
+                 "language", "reply"),
     "invitation": ("source_id", "ticket_id", "customer_id"),
 }  # fmt: skip
 TIMES = {
     "ticket": ("created_at", "updated_at", "solved_at", "due_at"),
     "event": ("at",),
-    "response": ("given_at",),
+    "response": ("given_at", "replied_at"),
     "invitation": ("sent_at",),
 }
 # Without these a record cannot be stored: a bad one rejects the record. Any other bad

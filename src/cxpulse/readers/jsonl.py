@@ -437,6 +437,9 @@ def parse_response(d: dict) -> Response:
         importance=None if imp in (None, "") else fields.score(imp, Scale.FIVE, "importance"),
         comment=_text(d, "comment"),
         reason=_text(d, "reason"),
+        language=_text(d, "language").strip().lower(),
+        reply=_text(d, "reply"),
+        replied_at=fields.timestamp(d.get("replied_at"), "replied_at", required=False),
     )
 
 

@@ -25,6 +25,7 @@ def account_overview(store: Store) -> list[dict]:
             "tickets": counts["tickets"].get(a.id, 0),
             "events": counts["events"].get(a.id, 0),
             "responses": counts["responses"].get(a.id, 0),
+            "reviews": counts["reviews"].get(a.id, 0),
         }
         for a in store.accounts()
     ]

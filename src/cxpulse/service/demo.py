@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from dataclasses import dataclass, field
 from datetime import date
 from time import perf_counter
 
-from cxpulse.demo import DEMO_END, generate
+from cxpulse.demo import DEMO_END, generate, generate_reviews
+from cxpulse.domain import ResponseKind
 from cxpulse.readers import Record
 from cxpulse.service.derive import rebuild
 from cxpulse.service.load import load
@@ -25,8 +27,9 @@ class DemoSummary:
     accounts: int
     tickets: int
     events: int
-    responses: int
+    responses: int  # survey answers and help-desk ratings
     seconds: float
+    reviews: int = 0  # public reviews (cxpulse.demo.reviews)
     models: dict[str, float] = field(default_factory=dict)  # account -> AUC on its newest 20%
     open_scored: int = 0
     at_risk: int = 0  # open tickets scored below their account's alert_below
@@ -42,7 +45,8 @@ def run_demo(
     progress: Callable[[int], None] | None = None,
     predict: bool = True,
 ) -> DemoSummary:
-    """Store the demo help desk (`cxpulse.demo.generate`) and rebuild its derived tables.
+    """Store the demo help desk (`cxpulse.demo.generate`) and its public reviews
+    (`generate_reviews`), and rebuild the derived tables.
 
     Same seed, same data: running it again on the same database changes nothing (but for
     a new model version when `predict`). Only the demo's accounts are rebuilt; other
@@ -52,7 +56,8 @@ def run_demo(
     """
     started = perf_counter()
     kinds: Counter[str] = Counter()
-    result = load(store, _counted(generate(seed, tickets=tickets, end=end), kinds, progress))
+    records = chain(generate(seed, tickets=tickets, end=end), generate_reviews(seed, tickets=tickets, end=end))
+    result = load(store, _counted(records, kinds, progress))
     if progress:
         progress(kinds.total())
     for name in result.summary.accounts:
@@ -61,8 +66,9 @@ def run_demo(
         accounts=kinds["account"],
         tickets=kinds["ticket"],
         events=kinds["event"],
-        responses=kinds["response"],
+        responses=kinds["response"] - kinds["review"],
         seconds=0.0,
+        reviews=kinds["review"],
     )
     if predict:
         for name in result.summary.accounts:
@@ -94,6 +100,8 @@ def _counted(
 ) -> Iterator[Record]:
     for done, rec in enumerate(records, 1):
         kinds[rec.kind] += 1
+        if rec.kind == "response" and rec.obj.kind is ResponseKind.REVIEW:
+            kinds["review"] += 1
         if progress and done % PROGRESS_EVERY == 0:
             progress(done)
         yield rec

@@ -64,3 +64,51 @@ def ticket_comments(store: Store, account: str, ticket_id: str) -> list[dict]:
     with store.engine.connect() as conn:
         rows = queries.ticket_comments(conn, acc.id, ticket_id)
     return [{**x, "given_at": x["given_at"].isoformat()} for x in rows]
+
+
+LOW_STARS = 2  # a review of 1–2 stars is low (as the low_rating webhook judges it)
+
+
+@dataclass
+class ReviewDrilldown:
+    low_rated: int
+    reviews: int
+    low: list[dict]
+    terms: list[Term]
+
+
+def low_reviews(
+    store: Store, *, account: str | None = None, since: date | None = None, until: date | None = None,
+    source: str | None = None, limit: int = 20, top_terms: int = 20,
+) -> ReviewDrilldown:
+    """The latest 1–2-star public reviews, and the words and phrases over-represented in them
+    against the 3–5-star ones: the same themes as for low-rated tickets, in every language
+    cxpulse.text reads (each review's language picks its stems and stop words)."""
+    from cxpulse.sentiment import sentiment
+    from cxpulse.storage import reviews as review_store
+
+    ids = (store.account(account).id,) if account else None
+    names = {a.id: a.name for a in store.accounts()}
+    with store.engine.connect() as conn:
+        found = [r for r in review_store.reviews(conn, window=queries.Window(ids, since, until))
+                 if source is None or r.source == source]
+    low = sorted((r for r in found if r.score <= LOW_STARS), key=lambda r: (r.score, -r.given_at.timestamp()))
+    low_docs = [r.comment for r in found if r.score <= LOW_STARS and r.comment]
+    other_docs = [r.comment for r in found if r.score > LOW_STARS and r.comment]
+    terms = overrepresented_terms(low_docs, other_docs, top=top_terms) if low_docs and other_docs else []
+    shown = [
+        {
+            "account": names.get(r.account_id, ""),
+            "review_id": r.source_id,
+            "source": r.source,
+            "score": r.score,
+            "language": r.language,
+            "given_at": r.given_at.isoformat(),
+            "comment": r.comment,
+            "sentiment": sentiment(r.comment, r.language),
+            "reply": r.reply,
+            "replied_at": r.replied_at.isoformat() if r.replied_at else None,
+        }
+        for r in low[:limit]
+    ]
+    return ReviewDrilldown(len(low), len(found), shown, terms)

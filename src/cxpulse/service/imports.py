@@ -16,10 +16,11 @@ from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store, stale
 
-FORMATS = ("jsonl", "zendesk", "csv")
+FORMATS = ("jsonl", "zendesk", "csv", "reviews")
 
 
-def reader_for(fmt: str, path: Path, progress: Progress | None = None, *, mapping: Path | None = None) -> Stream:
+def reader_for(fmt: str, path: Path, progress: Progress | None = None, *, mapping: Path | None = None,
+               source: str | None = None) -> Stream:
     if fmt == "jsonl":
         from cxpulse.readers.jsonl import read_jsonl
 
@@ -34,6 +35,13 @@ def reader_for(fmt: str, path: Path, progress: Progress | None = None, *, mappin
         if mapping is None:
             raise FormatError(str(path), "a CSV import needs a mapping", fix="pass --mapping examples/<name>.toml")
         return read_csv(path, mapping, progress=progress)
+    if fmt == "reviews":
+        from cxpulse.readers.reviews import SOURCES, read_reviews
+
+        if not source:
+            raise FormatError(str(path), "a reviews import needs the export's source",
+                              fix=f"pass --source {' | '.join(SOURCES)} (docs/reviews.md)")
+        return read_reviews(path, source, mapping=mapping, progress=progress)
     raise FormatError(str(path), f"unknown format {fmt!r}", fix=f"use one of {', '.join(FORMATS)}")
 
 
@@ -55,12 +63,14 @@ def import_path(
     *,
     account: str = "default",
     mapping: str | Path | None = None,
+    source: str | None = None,
     rejects_path: str | Path | None = None,
     progress: Callable[[int], None] | None = None,
     on_refresh: Callable[[int], None] | None = None,
 ) -> ImportSummary:
     """Import one file or directory; bad rows go to the rejects file, good rows are stored.
 
+    `source` names a reviews export's platform (fmt "reviews": readers/reviews.py).
     `progress(bytes_read)` follows the reading; `on_refresh(tickets)` says when the
     derived data of the stale tickets starts being recomputed: those this import changed,
     and those an earlier import left stale when it was killed (storage/stale.py).
@@ -68,13 +78,16 @@ def import_path(
     path = Path(path)
     if not path.exists():
         raise FormatError(str(path), "no such file or directory")
-    make_reader = partial(reader_for, fmt, path, mapping=Path(mapping) if mapping else None)
+    if source is not None and fmt != "reviews":
+        raise FormatError(str(path), f"--source belongs to `import reviews`, not to `import {fmt}`",
+                          fix="leave --source out, or run: cxpulse import reviews FILE --source …")
+    make_reader = partial(reader_for, fmt, path, mapping=Path(mapping) if mapping else None, source=source)
     if worth_a_reader_process(input_size(path)):
         stream = read_in_process(make_reader, progress)
     else:
         stream = make_reader(progress)
     warnings: list[str] = []
-    if fmt == "csv" and mapping:
+    if fmt in ("csv", "reviews") and mapping:
         stream = _after_the_checks(stream, lambda: warnings.extend(_settle_csv_timezone(store, account, Path(mapping))))
     rejects = Path(rejects_path) if rejects_path else default_rejects_path(path)
     if rejects.exists():

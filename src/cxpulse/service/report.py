@@ -17,9 +17,13 @@ from cxpulse.metrics.csat import satisfied_count
 from cxpulse.metrics.facts import KPIS
 from cxpulse.storage import Store
 from cxpulse.storage import queries
+from cxpulse.storage import reviews as review_store
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
-EXTRA_METRICS = ("csat-by-kpi",)
+EXTRA_METRICS = ("csat-by-kpi", "reviews")
+# --metric reviews: the public reviews' figures (metrics/reviews.py, docs/reviews.md)
+REVIEW_METRICS = ("reviews", "reviews_positive", "review_sentiment", "review_reply_rate", "review_reply_minutes")
+REVIEW_ONLY_BY = ("source", "language")  # keys only reviews have
 KPI_VALUES = tuple(k.name for k in KPIS if k.unit != "flag")  # the figures summarised; flags are counted
 # The KPI rows' metric names (docs/cli.md); a business-hours variant and the customer's
 # messages ride on their calendar / agent-side row as an extra key.
@@ -35,7 +39,8 @@ DUE_METRICS = ("overdue_rate", "overdue_minutes")  # only for groups with ticket
 DEFAULT_COMPARE_DAYS = 30
 ROW_ORDER = {m: i for i, m in enumerate(
     ("csat", "nps", "ces", "ces_easy", "csi", "csi_attribute", *KPI_METRICS, *RATE_METRICS, *DUE_METRICS,
-     "response_rate", "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments", "csat_by_due")
+     "response_rate", "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments", "csat_by_due",
+     *REVIEW_METRICS)
 )}
 
 
@@ -64,8 +69,22 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     by = tuple(k.strip() for k in (text or "").split(",") if k.strip())
     if len(by) > 2:
         raise InvalidQuery("--by takes one or two keys, e.g. --by agent,month")
-    queries.check_by(by)
+    if any(k in REVIEW_ONLY_BY for k in by):
+        review_store.check_review_by(by)
+    else:
+        queries.check_by(by)
     return by
+
+
+def _check_review_query(q: ReportQuery) -> None:
+    """--by source or language groups reviews only; reviews group by their own keys."""
+    if any(k in REVIEW_ONLY_BY for k in q.by):
+        others = [m for m in q.metrics if m != "reviews"]
+        if others:
+            raise InvalidQuery(f"--by {','.join(q.by)} groups public reviews only: use --metric reviews, "
+                               f"not {others[0]}")
+    if q.metrics == ("reviews",):
+        review_store.check_review_by(q.by)
 
 
 # ---- the use case ----------------------------------------------------------------------
@@ -75,6 +94,7 @@ def report(store: Store, query: ReportQuery) -> list[dict]:
     """The report's rows; with compare_previous, each row also carries the previous period."""
     if query.since and query.until and query.since > query.until:
         raise InvalidQuery(f"--since {query.since} is after --until {query.until}")
+    _check_review_query(query)
     ids, names = _accounts(store, query.account)
     if query.compare_previous:
         query = _with_period(store, query, ids)
@@ -111,7 +131,7 @@ def _with_period(store: Store, q: ReportQuery, ids) -> ReportQuery:
     until = q.until
     if until is None:
         with store.engine.connect() as conn:
-            latest = queries.latest_response_day(conn, ids)
+            latest = queries.latest_response_day(conn, ids, reviews=q.metrics == ("reviews",))
         until = latest if latest is not None else date.today()
     since = q.since or until - timedelta(days=DEFAULT_COMPARE_DAYS - 1)
     return replace(q, since=since, until=until)
@@ -134,6 +154,8 @@ def _rows(store: Store, q: ReportQuery, window: queries.Window, names: dict[int,
             rows += _response_rate_rows(conn, counts, q.by, window)
         if "csat-by-kpi" in q.metrics:
             rows += _bucket_rows(conn, q.by, window, now)
+        if "reviews" in q.metrics and all(k in review_store.REVIEW_BY for k in q.by):
+            rows += _review_rows(review_store.reviews(conn, by=q.by, window=window), q.by)
     if "agent" in q.by:
         agent_names = _agent_names(store)
         for row in rows:
@@ -157,6 +179,8 @@ def _family(metric: str) -> str:
         return "kpi"
     if metric == "response_rate":
         return "response-rate"
+    if metric in REVIEW_METRICS:
+        return "reviews"
     return metric
 
 
@@ -338,6 +362,43 @@ def _bucket_rows(conn, by, window: queries.Window, now: datetime) -> list[dict]:
     return rows
 
 
+# ---- public reviews ----------------------------------------------------------------------------
+
+
+def _review_rows(stored, by: Sequence[str]) -> list[dict]:
+    """Per group: mean stars and the share of 4–5 stars, the texts' mean sentiment, and the
+    review channel's KPIs — the share of reviews the company answered in public and the
+    minutes its replies took (docs/reviews.md)."""
+    from cxpulse.sentiment import sentiment
+
+    stars: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    feelings: dict[tuple, list[float]] = defaultdict(list)
+    replied: dict[tuple, int] = defaultdict(int)
+    waits: dict[tuple, list[float]] = defaultdict(list)
+    for rv in stored:
+        g = rv.group
+        stars[g][rv.score] += 1
+        felt = sentiment(rv.comment, rv.language)
+        if felt is not None:
+            feelings[g].append(felt)
+        if rv.reply:
+            replied[g] += 1
+            if rv.replied_at is not None:
+                waits[g].append((rv.replied_at - rv.given_at).total_seconds() / 60.0)
+    rows = []
+    for g, counts in stars.items():
+        rating = formulas.review_rating(counts)
+        n = sum(counts.values())
+        rows.append(_row("reviews", by, g, rating.stars, scale="1-5", counts=dict(sorted(counts.items()))))
+        rows.append(_row("reviews_positive", by, g, rating.positive, count=counts.get(4, 0) + counts.get(5, 0)))
+        rows.append(_row("review_sentiment", by, g, formulas.mean_score(feelings[g]), scored=len(feelings[g])))
+        rows.append(_row("review_reply_rate", by, g, formulas.reply_rate(replied[g], n), count=replied[g]))
+        s = formulas.reply_minutes(waits[g])
+        rows.append({"metric": "review_reply_minutes", "group": dict(zip(by, g)), "value": s.median, "n": s.n,
+                     "low": s.low, "high": s.high, "p90": s.p90, "mean": s.mean})
+    return rows
+
+
 # ---- comparison ------------------------------------------------------------------------------
 
 
@@ -362,13 +423,13 @@ def _test(row: dict, prev: dict) -> formulas.Change | None:
     m = row["metric"]
     if m == "csat" or m.startswith("csat_by"):
         return formulas.compare_shares(prev.get("satisfied", _succ(prev)), prev["n"], row.get("satisfied", _succ(row)), row["n"])
-    if m in ("ces_easy", "response_rate", "overdue_rate") or m in RATE_METRICS:
+    if m in ("ces_easy", "response_rate", "overdue_rate", "reviews_positive", "review_reply_rate") or m in RATE_METRICS:
         if _succ(prev) > prev["n"] or _succ(row) > row["n"]:
             return None
         return formulas.compare_shares(_succ(prev), prev["n"], _succ(row), row["n"])
     if m == "nps":
         return formulas.compare_nps(prev["counts"], row["counts"])
-    if m == "ces":
+    if m in ("ces", "reviews"):
         return formulas.compare_means(prev["counts"], row["counts"], scale=row["scale"])
     return None
 

@@ -176,10 +176,12 @@ def _names(store: Store) -> dict[int, str]:
 
 def is_low(kind: str, scale: str, score: int) -> bool:
     """Low enough to tell someone (as `Survey.is_low`): CSAT not satisfied, NPS detractor
-    (0–6), CES in the bottom half of its scale, CSI 1–2.
+    (0–6), CES in the bottom half of its scale, CSI 1–2, a public review of 1–2 stars.
 
     >>> [is_low("csat", "1-5", 3), is_low("nps", "0-10", 7), is_low("ces", "1-7", 3), is_low("csi", "1-5", 3)]
     [True, False, True, False]
+    >>> [is_low("review", "1-5", 2), is_low("review", "1-5", 3)]
+    [True, False]
     """
     kind, scale = str(kind), str(scale)
     try:
@@ -190,7 +192,7 @@ def is_low(kind: str, scale: str, score: int) -> bool:
             return score <= 6
         if kind == "ces":
             return score < (low + high) / 2
-        return kind == "csi" and score <= 2
+        return kind in ("csi", "review") and score <= 2
     except ValueError:  # a scale the kind is not defined on: no judgement
         return False
 
@@ -244,12 +246,15 @@ def queue_low_ratings(store: Store, account_id: int, responses: list[Response | 
         at = _when(_field(r, "given_at"))
         if at < cutoff:
             continue
-        items.append((key, {
+        payload = {
             "event": "low_rating", "ticket_id": _field(r, "ticket_id"), "response_id": source_id,
             "kind": str(_field(r, "kind")), "scale": str(_field(r, "scale")), "score": int(_field(r, "score")),
             "attribute": _field(r, "attribute"), "reason": _field(r, "reason"), "comment": _field(r, "comment"),
             "customer_id": _field(r, "customer_id"), "agent_id": _field(r, "agent_id"), "at": at.isoformat(),
-        }))
+        }
+        if payload["kind"] == "review":  # a public review: where it was written, in what language, answered or not
+            payload.update(source=_field(r, "channel"), language=_field(r, "language"), reply=_field(r, "reply"))
+        items.append((key, payload))
     n = _queue(store, account_id, "low_rating", items, next_at=now + hold)
     if hold and not_low:  # a held survey answer changed to a good score before it was posted
         with store.engine.connect() as conn:

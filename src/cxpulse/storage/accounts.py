@@ -11,12 +11,20 @@ _RAW = {"tickets": tables.tickets, "events": tables.ticket_events, "responses": 
 
 
 def raw_row_counts(conn: Connection) -> dict[str, dict[int, int]]:
-    """{"tickets" | "events" | "responses": {account id: rows}}; an account without rows
-    of a kind is absent from its dict."""
+    """{"tickets" | "events" | "responses" | "reviews": {account id: rows}}; an account
+    without rows of a kind is absent from its dict. Public reviews (responses of kind
+    "review") are counted apart from the survey responses."""
     counts: dict[str, dict[int, int]] = {}
     for name, table in _RAW.items():
+        if name == "responses":
+            continue
         q = select(table.c.account_id, func.count()).group_by(table.c.account_id)
         counts[name] = {aid: n for aid, n in conn.execute(q)}
+    r = tables.responses.c
+    is_review = r.kind == "review"
+    counts["responses"], counts["reviews"] = {}, {}
+    for aid, review, n in conn.execute(select(r.account_id, is_review, func.count()).group_by(r.account_id, is_review)):
+        counts["reviews" if review else "responses"][aid] = n
     return counts
 
 

@@ -413,9 +413,13 @@ def agent_names(conn: Connection) -> dict[str, str]:
     return {sid: name for sid, name in conn.execute(select(u.source_id, u.name).where(u.role == "agent"))}
 
 
-def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = None) -> date | None:
-    """The last day with a response (in these accounts; None: in any), or None when there is none."""
-    q = select(func.max(tables.responses.c.day))
+def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = None, *,
+                        reviews: bool = False) -> date | None:
+    """The last day with a survey response (`reviews`: a public review) in these accounts
+    (None: in any), or None when there is none. Reviews and surveys keep apart: reviews
+    imported up to today never move the period a survey figure is compared over."""
+    r = tables.responses.c
+    q = select(func.max(r.day)).where(r.kind == "review" if reviews else r.kind != "review")
     if account_ids is not None:
         q = q.where(tables.responses.c.account_id.in_(account_ids))
     latest = conn.execute(q).scalar()

@@ -55,8 +55,15 @@ def local_day(at: datetime, tz: ZoneInfo) -> date:
     return at.astimezone(tz).date()
 
 
+# Response keys added with public reviews (migration 0009): left out of the fingerprint
+# while empty, so a survey answer stored before them still reads as unchanged when imported again.
+_LATER_KEYS = ("language", "reply", "replied_at")
+
+
 def content_hash(row: dict) -> str:
     """Fingerprint of a row's content, to tell an unchanged re-import from an update."""
+    if "replied_at" in row and not (row["language"] or row["reply"] or row["replied_at"]):
+        row = {k: v for k, v in row.items() if k not in _LATER_KEYS}
     payload = orjson.dumps(row, option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.blake2b(payload, digest_size=12).hexdigest()
 
@@ -110,6 +117,9 @@ def response_row(r: Response, tz: ZoneInfo) -> dict:
         "importance": r.importance,
         "comment": r.comment,
         "reason": r.reason,
+        "language": r.language,
+        "reply": r.reply,
+        "replied_at": naive_utc(r.replied_at),
     }
 
 

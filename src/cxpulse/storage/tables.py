@@ -124,6 +124,10 @@ responses = Table(
     Column("importance", Integer),
     Column("comment", Text, nullable=False, default=""),
     Column("reason", Text, nullable=False, default=""),
+    # a public review's (kind "review"; channel holds its source: google-play, app-store…)
+    Column("language", String(16), nullable=False, default=""),
+    Column("reply", Text, nullable=False, default=""),  # the company's public reply
+    Column("replied_at", DateTime),
     Column("content_hash", String(32), nullable=False),
     UniqueConstraint("account_id", "source_id", name="uq_responses_source"),
     Index("ix_responses_ticket", "account_id", "ticket_id"),

@@ -125,7 +125,7 @@ def recent_responses(conn: Connection, account_id: int, source_ids: Sequence[str
     """These stored responses, those given at or after `since`, with what a payload needs."""
     r = tables.responses
     cols = (r.c.source_id, r.c.given_at, r.c.kind, r.c.scale, r.c.score, r.c.ticket_id, r.c.customer_id,
-            r.c.agent_id, r.c.attribute, r.c.reason, r.c.comment)
+            r.c.agent_id, r.c.attribute, r.c.reason, r.c.comment, r.c.channel, r.c.language, r.c.reply)
     out = []
     for i in range(0, len(source_ids), CHUNK):
         q = select(*cols).where(r.c.account_id == account_id, r.c.source_id.in_(list(source_ids[i : i + CHUNK])),
