@@ -16,6 +16,7 @@ import json
 import tomllib
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from sqlalchemy import select
 
@@ -433,3 +434,20 @@ def test_the_sync_command_prints_the_import_summary_for_a_freshdesk_connection(d
     bad = runner.invoke(app, ["sync", "--db", db_arg])
     said = bad.output + (bad.stderr if bad.stderr_bytes is not None else "")
     assert bad.exit_code != 0 and "refused the credentials" in said and "SECRET" not in said
+
+
+def test_no_requests_remaining_holds_the_next_request_a_minute(monkeypatch):
+    """Freshdesk says `X-RateLimit-Remaining: 0` and no reset time: the next request waits
+    out the minute's window instead of drawing a 429."""
+    now = [100.0]
+    waits: list[float] = []
+    monkeypatch.setattr(http_fetch, "sleep", lambda s: (waits.append(s), now.__setitem__(0, now[0] + s)))
+    monkeypatch.setattr(http_fetch, "clock", lambda: now[0])
+    answers = iter([
+        httpx.Response(200, json=[{"id": 1}], headers={"X-RateLimit-Remaining": "0",
+                                                       "Link": '<http://desk.test/api/v2/agents?page=2>; rel="next"'}),
+        httpx.Response(200, json=[{"id": 2}], headers={"X-RateLimit-Remaining": "199"}),
+    ])
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)), base_url="http://desk.test")
+    assert [item["id"] for item in fd._items(client, "/api/v2/agents", {})] == [1, 2]
+    assert waits == [pytest.approx(60.0)]

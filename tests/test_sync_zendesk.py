@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from cxpulse.domain import SyncError
+from cxpulse.service import http_fetch
 from cxpulse.service import sync as sync_mod
 from cxpulse.service.connections import connect, list_connections
 from cxpulse.service.imports import import_path
@@ -52,8 +53,8 @@ def no_sleeping(monkeypatch):
         waits.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(sync_mod, "sleep", wait)
-    monkeypatch.setattr(sync_mod, "clock", lambda: now[0])
+    monkeypatch.setattr(http_fetch, "sleep", wait)
+    monkeypatch.setattr(http_fetch, "clock", lambda: now[0])
     return waits
 
 
@@ -114,7 +115,7 @@ def test_a_429_and_a_500_are_survived(store: Store, fake, no_sleeping):
 
 def test_an_endpoint_failing_past_its_retries_names_it(store: Store, fake):
     _connect(store, fake)
-    for _ in range(sync_mod.RETRIES + 1):
+    for _ in range(http_fetch.RETRIES + 1):
         fake.fail_next(TICKETS, "500")
     with pytest.raises(SyncError, match="incremental/tickets/cursor.json"):
         sync(store, "acme")
@@ -168,7 +169,7 @@ def _break_after(fake: FakeZendesk, endpoint: str, stage: str, pages: int):
         if p.stage == stage:
             stored_pages["n"] += 1
             if stored_pages["n"] == pages:
-                for _ in range(sync_mod.RETRIES + 1):
+                for _ in range(http_fetch.RETRIES + 1):
                     fake.fail_next(endpoint, "500")
     return progress
 
@@ -246,8 +247,8 @@ def test_the_incremental_exports_get_at_most_ten_requests_in_any_minute(store: S
         waits.append(seconds)
         now[0] += seconds
 
-    monkeypatch.setattr(sync_mod, "sleep", wait)
-    monkeypatch.setattr(sync_mod, "clock", lambda: now[0])
+    monkeypatch.setattr(http_fetch, "sleep", wait)
+    monkeypatch.setattr(http_fetch, "clock", lambda: now[0])
     sent: list[float] = []
     real = sync_mod._get
 
@@ -285,8 +286,8 @@ def test_the_export_rate_is_a_setting(monkeypatch):
 def test_no_requests_remaining_holds_the_next_request_until_the_reset(monkeypatch, headers, held):
     now = [100.0]
     waits: list[float] = []
-    monkeypatch.setattr(sync_mod, "sleep", lambda s: (waits.append(s), now.__setitem__(0, now[0] + s)))
-    monkeypatch.setattr(sync_mod, "clock", lambda: now[0])
+    monkeypatch.setattr(http_fetch, "sleep", lambda s: (waits.append(s), now.__setitem__(0, now[0] + s)))
+    monkeypatch.setattr(http_fetch, "clock", lambda: now[0])
     answers = iter([httpx.Response(200, json={"tickets": []}, headers=headers),
                     httpx.Response(200, json={"tickets": []})])
     client = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)), base_url="http://desk.test")
@@ -489,7 +490,7 @@ def test_the_sync_command_shows_its_progress_on_a_terminal_only(db_arg, fake, mo
 def test_an_endpoint_past_its_retries_stops_the_sync_without_the_token_wherever_it_is(store: Store, fake):
     _connect(store, fake)
     for endpoint, path in (("survey_responses", "guide/survey_responses"), ("ticket_events", "ticket_events.json")):
-        for _ in range(sync_mod.RETRIES + 1):
+        for _ in range(http_fetch.RETRIES + 1):
             fake.fail_next(endpoint, "500")
         with pytest.raises(SyncError, match=path) as e:
             sync(store, "acme")

@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,7 +37,9 @@ from cxpulse.domain import SyncError
 from cxpulse.readers import ImportSummary
 from cxpulse.readers.base import KindCounts
 from cxpulse.readers.zendesk_api import PageReader, surveys_open_since
+from cxpulse.service import http_fetch
 from cxpulse.service.connections import connection_for_sync
+from cxpulse.service.http_fetch import Pacer
 from cxpulse.service.derive import derive_stale, rescore_marked
 from cxpulse.service.load import SHOWN_REJECTS, load
 from cxpulse.service.webhooks import queue_marked_low_ratings
@@ -58,15 +58,10 @@ RATINGS = "/api/v2/satisfaction_ratings.json"  # filtered by start_time: those c
 RATING = "/api/v2/satisfaction_ratings/{id}.json"  # Show Satisfaction Rating
 SURVEYS = "/api/v2/guide/survey_responses"  # the newer CSAT (CSAT Survey Responses, List Survey Responses)
 
-RETRIES = 4  # a 5xx or a dropped connection is retried this often, with backoff, before the sync stops
-RATE_WAITS = 6  # 429s in a row on one request before the sync stops
-BACKOFF = 1.0  # seconds before the first retry; doubled each time
-MAX_WAIT = 120.0  # a Retry-After or rate-limit reset longer than this is cut to it
-RESET_UNKNOWN = 60.0  # no requests left and no reset given: Zendesk's windows are a minute
+CREDENTIALS = ("check the connection's email and token (`cxpulse connections`), and connect again with "
+               "`cxpulse connect zendesk`")
 OVERLAP = 60  # seconds a time-based start goes back: an item at the edge is read twice, never lost
 TIMEOUT = 30.0
-sleep: Callable[[float], None] = time.sleep  # tests replace it
-clock: Callable[[], float] = time.monotonic  # and this, with a clock their sleep moves
 
 
 def sync(store: Store, account: str, *, full: bool = False,
@@ -105,56 +100,6 @@ class SyncProgress:
 
     def __init__(self) -> None:
         self.pages, self.tickets, self.stage = 0, 0, ""
-
-
-class Pacer:
-    """At most `per_minute` requests in any 60 seconds (None: no pacing of its own), and
-    none while an answer's rate-limit headers say none remain, until their reset."""
-
-    def __init__(self, per_minute: int | None, *, clock: Callable[[], float] | None = None,
-                 sleep: Callable[[float], None] | None = None) -> None:
-        self.per_minute = per_minute
-        self._clock, self._sleep = clock, sleep
-        self._sent: deque[float] = deque()
-        self._blocked_until = 0.0
-
-    def _now(self) -> float:
-        return (self._clock or clock)()
-
-    def _wait(self, seconds: float) -> None:
-        (self._sleep or sleep)(seconds)
-
-    def wait(self) -> None:
-        """Before a request: wait until it may go."""
-        now = self._now()
-        if self._blocked_until > now:
-            self._wait(self._blocked_until - now)
-            now = self._now()
-        if self.per_minute is None:
-            return
-        while True:
-            while self._sent and now - self._sent[0] >= 60.0:
-                self._sent.popleft()
-            if len(self._sent) < self.per_minute:
-                break
-            self._wait(self._sent[0] + 60.0 - now)
-            now = self._now()
-        self._sent.append(now)
-
-    def heard(self, headers: Mapping[str, str]) -> None:
-        """After an answer: no requests remaining holds the next until the reset (seconds)."""
-        remaining = headers.get("ratelimit-remaining", headers.get("x-rate-limit-remaining"))
-        try:
-            left = int(str(remaining).strip()) if remaining is not None else None
-        except ValueError:
-            left = None
-        if left is None or left > 0:
-            return
-        try:
-            reset = float(headers.get("ratelimit-reset", RESET_UNKNOWN))
-        except ValueError:
-            reset = RESET_UNKNOWN
-        self._blocked_until = max(self._blocked_until, self._now() + min(max(reset, 0.0), MAX_WAIT))
 
 
 class _ZendeskSync:
@@ -336,54 +281,7 @@ def _list_pages(client: httpx.Client, path: str, params: dict, pacer: Pacer | No
 
 def _get(client: httpx.Client, url: str, params: dict, *, pacer: Pacer | None = None,
          absent: tuple[int, ...] = ()) -> Any:
-    """One GET: a 429 waits its Retry-After; a 5xx or a dropped connection is retried with
-    backoff; a status in `absent` gives None; anything else that is not a 200 stops the sync
-    with an error naming the endpoint. The pacer is asked before and told after."""
-    endpoint = httpx.URL(url).path or url
-    failures = rate_waits = 0
-    while True:
-        if pacer is not None:
-            pacer.wait()
-        try:
-            r = client.get(url, params=params or None)  # {} would drop the query of a `links.next` URL
-        except httpx.TransportError as e:
-            failures += 1
-            if failures > RETRIES:
-                raise SyncError(f"Zendesk {endpoint} failed {failures} times ({type(e).__name__}); "
-                                "the sync stopped, its cursor kept — run it again later") from None
-            sleep(BACKOFF * 2 ** (failures - 1))
-            continue
-        if pacer is not None and r.status_code != 429:  # a 429 is waited for by its Retry-After
-            pacer.heard(r.headers)
-        if r.status_code == 200:
-            try:
-                return r.json()
-            except ValueError:
-                raise SyncError(f"Zendesk {endpoint} answered something that is not JSON") from None
-        if r.status_code in absent:
-            return None
-        if r.status_code == 429:
-            rate_waits += 1
-            if rate_waits > RATE_WAITS:
-                raise SyncError(f"Zendesk {endpoint} kept answering 429 (rate limited); run the sync again later")
-            sleep(min(_retry_after(r), MAX_WAIT))
-            continue
-        if r.status_code >= 500:
-            failures += 1
-            if failures > RETRIES:
-                raise SyncError(f"Zendesk {endpoint} answered {r.status_code} {failures} times; "
-                                "the sync stopped, its cursor kept — run it again later")
-            sleep(BACKOFF * 2 ** (failures - 1))
-            continue
-        if r.status_code in (401, 403):
-            raise SyncError(f"Zendesk refused the credentials at {endpoint} ({r.status_code}): check the "
-                            "connection's email and token (`cxpulse connections`), and connect again with "
-                            "`cxpulse connect zendesk`")
-        raise SyncError(f"Zendesk {endpoint} answered {r.status_code}: {r.text[:200]}")
-
-
-def _retry_after(r: httpx.Response) -> float:
-    try:
-        return max(0.0, float(r.headers.get("Retry-After", "1")))
-    except ValueError:
-        return 1.0
+    """One GET's JSON (`http_fetch.get`: paced, 429s waited, failures retried and bounded);
+    None for a status in `absent`."""
+    r = http_fetch.get(client, url, params, desk="Zendesk", credentials=CREDENTIALS, pacer=pacer, absent=absent)
+    return None if r is None else http_fetch.json_of(r, "Zendesk")

@@ -32,6 +32,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import httpx2 as httpx  # the project's HTTP client (pyproject: httpx2)
 
@@ -115,6 +116,18 @@ def _page(store: Store, c: ConnectionRow, total: ImportSummary, stream: Stream, 
         stored.save_progress(conn, c.account_id, cursor=json.dumps(cursor))
 
 
+_PACERS: WeakKeyDictionary[httpx.Client, http_fetch.Pacer] = WeakKeyDictionary()
+
+
+def _pacer(client: httpx.Client) -> http_fetch.Pacer:
+    """The client's pacer: an answer with `X-RateLimit-Remaining: 0` holds the next request
+    a minute (Freshdesk's window; it gives no reset time) instead of drawing a 429."""
+    pacer = _PACERS.get(client)
+    if pacer is None:
+        pacer = _PACERS[client] = http_fetch.Pacer(None)
+    return pacer
+
+
 def _ticket_pages(client: httpx.Client, since: str, filter_: str) -> Iterator[tuple[int, list]]:
     """The tickets (`filter_`: the deleted or spam ones) updated since `since`, oldest change
     first, page by page; past the page cap, asked again from the newest `updated_at` read."""
@@ -144,7 +157,7 @@ def _pages(client: httpx.Client, path: str, params: dict) -> Iterator[tuple[int,
     url: str = path
     query: dict | None = params
     while True:
-        r = http_fetch.get(client, url, query, desk=DESK, credentials=CREDENTIALS)
+        r = http_fetch.get(client, url, query, desk=DESK, credentials=CREDENTIALS, pacer=_pacer(client))
         items = http_fetch.json_of(r, DESK)
         if not isinstance(items, list):
             raise SyncError(f"{DESK} {path} answered {type(items).__name__}, not the list its reference documents")
