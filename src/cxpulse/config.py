@@ -68,6 +68,9 @@ class Settings:
     freshdesk_token: str = _setting("CXPULSE_FRESHDESK_TOKEN", "",
                                     "the API key `cxpulse connect freshdesk` stores when `--token` is not given",
                                     shown="none")
+    spark_master: str = _setting("CXPULSE_SPARK_MASTER", "",
+                                 "the Spark master `train`/`score --engine spark` run on (the CLI's `--spark-master`): "
+                                 "`local[N]` or a cluster's URL (docs/scale.md)", shown="`local[2]`")
     cache_dir: str = _setting("CXPULSE_CACHE_DIR", "",
                               "where the unpacked language model is kept",
                               shown="`$XDG_CACHE_HOME/cxpulse`, else `~/.cache/cxpulse`")

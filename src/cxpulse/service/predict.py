@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING
@@ -258,6 +258,7 @@ class TrainRun:
 
     trained: list[Trained]
     failed: list[Failed]
+    tasks: list = field(default_factory=list)  # on Spark: what each account's task cost (`spark.TaskFigures`)
 
 
 @dataclass
@@ -705,6 +706,14 @@ def score_items(
     return model.score_tickets(inputs.items, reasons=3, unquoted=inputs.unquoted, open_only=open_only,
                                on_scored=on_scored, workers=workers,
                                processes=process_context() if workers > 1 else None)
+
+
+def store_scores(store: Store, acc: StoredAccount, version: int, at: datetime, scored: Sequence, *, keep: bool) -> list[dict]:
+    """Scores made elsewhere (a Spark task) as `score` answers them; `keep` (scored now):
+    stored as the tickets' predictions, with their alerts, as `_score_account` stores its own."""
+    if keep:
+        _Keep(store, acc, version, at)(scored)
+    return [_row(acc.name, version, at, s) for s in scored]
 
 
 def _row(account: str, version: int, at: datetime, s) -> dict:
