@@ -388,21 +388,22 @@ def failure(account: str, exc: BaseException) -> Failed:
     return Failed(account, said, exc)
 
 
-def gather(store: Store, account: str | None) -> tuple[list[StoredAccount], dict[int, AccountData]]:
-    """The accounts to train (this one, or all) and their data, read from storage."""
+def to_train(store: Store, account: str | None) -> list[StoredAccount]:
+    """The accounts to train: this one, or all."""
     targets = [store.account(account)] if account else store.accounts()
     if not targets:
         raise NotFound("no accounts yet — import data first (`cxpulse import` or `cxpulse demo`)")
-    return targets, {a.id: load_account(store, a) for a in targets}
+    return targets
 
 
 def train_pooled_shifted(
     store: Store, targets: Sequence[StoredAccount], datas: dict[int, AccountData], *, learner: str, now: datetime,
     on_done: Callable[[Trained | Failed], None],
 ) -> None:
-    """The accounts among `targets` too small for an own model: the pooled model (trained
-    once, across every account) shifted to each one's base rate, stored. When the pooled
-    model cannot be trained, each of them fails with that reason."""
+    """The accounts among `targets` too small for an own model (their data in `datas`):
+    the pooled model (trained once, across every account: the others are read again)
+    shifted to each one's base rate, stored. When the pooled model cannot be trained, each
+    of them fails with that reason."""
     pooled: tuple[SatisfactionModel, dict, int] | BaseException | None = None
     for acc in targets:
         data = datas[acc.id]
@@ -439,7 +440,7 @@ def train_accounts(
     `progress(done)` counts accounts. service/spark.py runs the same steps on Spark.
     """
     check_learner(learner)
-    targets, datas = gather(store, account)
+    targets = to_train(store, account)
     now = datetime.now(UTC)
     run = TrainRun([], [])
 
@@ -448,11 +449,12 @@ def train_accounts(
         if progress:
             progress(len(run.trained) + len(run.failed))
 
-    small = []
-    for acc in targets:
-        data = datas[acc.id]
+    small, datas = [], {}
+    for acc in targets:  # one account's data in memory at a time (and the small ones', for the pooled model)
+        data = load_account(store, acc)
         if not data.enough_for_own_model:
             small.append(acc)
+            datas[acc.id] = data
             continue
         try:
             fitted = fit_account(data, learner=learner, trained_at=now)

@@ -4,7 +4,7 @@
 The same three steps as the default engine (service/predict.py), with the middle one
 moved into Spark tasks through `groupBy("account").applyInPandas`:
 
-1. the driver reads each account's inputs from the store (`predict.gather`,
+1. the driver reads each account's inputs from the store (`predict.load_account`,
    `predict.score_inputs`) — what the default engine hands the model;
 2. a task per account runs the one per-account function of the product on them
    (`predict.fit_account`, `predict.score_items`): there is no second model here;
@@ -30,13 +30,14 @@ when a Spark engine runs: `cxpulse score --ticket` never loads them.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pickle
 import resource
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +45,7 @@ from pathlib import Path
 from cxpulse.config import Settings
 from cxpulse.domain import InvalidQuery
 from cxpulse.service import predict
-from cxpulse.service.predict import AccountData, Failed, Fitted, ScoreInputs, Trained, TrainRun
+from cxpulse.service.predict import AccountData, Failed, Fitted, Trained, TrainRun
 from cxpulse.storage import Store, StoredAccount
 
 __all__ = ["DEFAULT_MASTER", "ScoreRun", "TaskFigures", "score_on_spark", "spark_session", "train_on_spark"]
@@ -134,7 +135,12 @@ def spark_session(master: str | None = None, *, partitions: int = 2):
 
 @contextlib.contextmanager
 def _session(master: str | None, spark) -> Iterator:
-    """The caller's session when given (kept open), else one of our own, stopped after."""
+    """The caller's session when given, or the one already running in this process (a
+    notebook's): kept open. Else one of our own, stopped after."""
+    if spark is None and "pyspark" in sys.modules:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.getActiveSession()
     if spark is not None:
         yield spark
         return
@@ -154,12 +160,11 @@ def _run(spark, payloads: list[tuple[str, bytes]], task: Callable, schema: str) 
     return frame.groupBy("account").applyInPandas(task, schema=schema).collect()
 
 
-def _batches(items: Sequence, payload: Callable[[object], tuple[str, bytes]]) -> Iterator[list[tuple[str, bytes]]]:
+def _batches(payloads: Iterable[tuple[str, bytes]]) -> Iterator[list[tuple[str, bytes]]]:
     """The accounts' payloads, a job's worth (`BATCH_BYTES`) at a time."""
     batch: list[tuple[str, bytes]] = []
     size = 0
-    for item in items:
-        name, blob = payload(item)
+    for name, blob in payloads:
         if batch and size + len(blob) > BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -177,15 +182,15 @@ def _peak_kb() -> int:
 
 
 def _train_task(frame):
-    """In a Spark task: one account's row → `predict.fit_account` → its model bytes and card."""
+    """In a Spark task: one account's row → `predict.fit_account` (or the `fit` it names) → its model bytes and card."""
     import pandas as pd
 
     started = time.perf_counter()
     name = str(frame["account"].iloc[0])
     blob = card = error = None
     try:
-        data, learner, trained_at = pickle.loads(frame["payload"].iloc[0])
-        fitted = predict.fit_account(data, learner=learner, trained_at=trained_at)
+        data, learner, trained_at, fit = pickle.loads(frame["payload"].iloc[0])
+        fitted = fit(data, learner=learner, trained_at=trained_at)
         blob, card = fitted.blob, pickle.dumps(fitted.card, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as exc:  # noqa: BLE001 — the account fails alone; the driver reports it
         error = predict.failure(name, exc).reason
@@ -201,15 +206,19 @@ def train_on_spark(
     master: str | None = None,
     spark=None,
     progress: Callable[[int], None] | None = None,
+    fit: Callable[..., Fitted] = predict.fit_account,
 ) -> TrainRun:
     """`predict.train_accounts` with each own model fitted in a Spark task.
 
     The accounts too small for an own model share the pooled model, fitted once across
     every account on the driver and shifted to each one's base rate, as the default engine
     does (one model over all the data is no per-account work to spread). `spark`: a session
-    to use (kept open), else one on `master` for this call."""
+    to use (kept open), else one on `master` for this call. `fit`: the per-account function
+    the tasks run, `predict.fit_account` — a caller may wrap it (to log, or to test what a
+    failing account does); it travels in each account's row by name, so it must be a
+    module-level function the workers can import."""
     predict.check_learner(learner)
-    targets, datas = predict.gather(store, account)
+    targets = predict.to_train(store, account)
     now = datetime.now(UTC)
     run = TrainRun([], [])
     by_name = {a.name: a for a in targets}
@@ -219,15 +228,24 @@ def train_on_spark(
         if progress:
             progress(len(run.trained) + len(run.failed))
 
-    own = [datas[a.id] for a in targets if datas[a.id].enough_for_own_model]
-    small = [a for a in targets if not datas[a.id].enough_for_own_model]
+    small: list[StoredAccount] = []
+    datas: dict[int, AccountData] = {}
 
-    def payload(data: AccountData) -> tuple[str, bytes]:
-        return data.acc.name, pickle.dumps((data, learner, now), protocol=pickle.HIGHEST_PROTOCOL)
+    def payloads() -> Iterator[tuple[str, bytes]]:
+        """Each account read and pickled in turn: the driver holds one job's batch, not every account."""
+        for acc in targets:
+            data = predict.load_account(store, acc)
+            if not data.enough_for_own_model:
+                small.append(acc)
+                datas[acc.id] = data
+                continue
+            yield acc.name, pickle.dumps((data, learner, now, fit), protocol=pickle.HIGHEST_PROTOCOL)
 
-    if own:
+    batches = _batches(payloads())
+    first = next(batches, None)
+    if first is not None:
         with _session(master, spark) as session:
-            for batch in _batches(own, payload):
+            for batch in itertools.chain([first], batches):
                 for row in _run(session, batch, _train_task, TASK_RESULT):
                     run.tasks.append(TaskFigures(row.account, row.seconds, row.max_rss_kb, row.pid))
                     if row.error is not None:
@@ -277,31 +295,33 @@ def score_on_spark(
     from cxpulse.ml.model import Scored
 
     picked = predict.score_targets(store, account=account, open_only=open_only, ticket=None, as_of=as_of)
-    wanted: dict[str, tuple[StoredAccount, int, ScoreInputs, bytes]] = {}
-    for acc, stored, ids in picked:
-        if not ids or predict.no_score_reason(stored.card):
-            continue  # a model no better than chance scores nothing: `no_scores` says why
-        inputs = predict.score_inputs(store, acc, ids, as_of=as_of, in_memory=True)
-        if inputs is not None:
-            wanted[acc.name] = (acc, stored.version, inputs, stored.blob)
     run = ScoreRun([], [])
-    if not wanted:
+    sent: dict[str, tuple[StoredAccount, int, datetime]] = {}  # account → what storing its scores needs
+
+    def payloads() -> Iterator[tuple[str, bytes]]:
+        """Each account's inputs read and pickled in turn: the driver holds one job's batch."""
+        for acc, stored, ids in picked:
+            if not ids or predict.no_score_reason(stored.card):
+                continue  # a model no better than chance scores nothing: `no_scores` says why
+            inputs = predict.score_inputs(store, acc, ids, as_of=as_of, in_memory=True)
+            if inputs is not None:
+                sent[acc.name] = (acc, stored.version, inputs.at)
+                yield acc.name, pickle.dumps((stored.blob, inputs, open_only), protocol=pickle.HIGHEST_PROTOCOL)
+
+    batches = _batches(payloads())
+    first = next(batches, None)
+    if first is None:
         return run
-
-    def payload(name: str) -> tuple[str, bytes]:
-        _acc, _version, inputs, blob = wanted[name]
-        return name, pickle.dumps((blob, inputs, open_only), protocol=pickle.HIGHEST_PROTOCOL)
-
     with _session(master, spark) as session:
-        for batch in _batches(list(wanted), payload):
+        for batch in itertools.chain([first], batches):
             for row in _run(session, batch, _score_task, SCORE_RESULT):
                 run.tasks.append(TaskFigures(row.account, row.seconds, row.max_rss_kb, row.pid))
                 if row.error is not None:
                     run.failed.append(Failed(row.account, row.error))
                     continue
-                acc, version, inputs, _blob = wanted[row.account]
+                acc, version, at = sent[row.account]
                 scored = [Scored(*t) for t in pickle.loads(row.scored)]
-                run.rows += predict.store_scores(store, acc, version, inputs.at, scored, keep=as_of is None)
+                run.rows += predict.store_scores(store, acc, version, at, scored, keep=as_of is None)
     predict.sort_scores(run.rows)
     run.failed.sort(key=lambda f: f.account)
     return run
