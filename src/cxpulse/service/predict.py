@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from cxpulse.domain import (
     OPEN_STATES,
-    CxpulseError,
     AmbiguousTicket,
+    CxpulseError,
     InvalidQuery,
     NotFound,
     Scale,
