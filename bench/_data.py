@@ -77,13 +77,19 @@ class JsonlStats:
     bytes: int
 
 
-def write_events_jsonl(path: Path, *, tickets: int, events_per_ticket: int = 10, seed: int = 7) -> JsonlStats:
+def write_events_jsonl(
+    path: Path, *, tickets: int, events_per_ticket: int = 10, seed: int = 7, account: str = "bench",
+    account_fields: dict | None = None, signal: bool = False,
+) -> JsonlStats:
     """Write `tickets` tickets with `events_per_ticket` events each, plus users and ratings.
 
     Events of one ticket: the customer's first message, an assignment, a group, status
     open, agent replies, customer follow-ups, status pending/solved, sometimes a reopen
     and a reassignment. About 45% of tickets get a CSAT rating, 15% an NPS answer, 10% a
-    CES answer, 4% a CSI survey (4 attributes with importance).
+    CES answer, 4% a CSI survey (4 attributes with importance). `account` names the
+    account (`account_fields`: more of its settings). `signal`: a CSAT rating follows the
+    first reply's wait (satisfied mostly within 2 h), so a model has something to learn;
+    without it ratings are random (and the data the same as before for a given seed).
     """
     rnd = random.Random(seed)
     n_agents = 60
@@ -96,8 +102,9 @@ def write_events_jsonl(path: Path, *, tickets: int, events_per_ticket: int = 10,
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         w = fh.write
-        w(dumps({"type": "account", "name": "bench", "timezone": "Europe/Vilnius",
-                 "business_hours": {"start": "09:00", "end": "18:00", "weekdays": [0, 1, 2, 3, 4]}}) + b"\n")
+        w(dumps({"type": "account", "name": account, "timezone": "Europe/Vilnius",
+                 "business_hours": {"start": "09:00", "end": "18:00", "weekdays": [0, 1, 2, 3, 4]},
+                 **(account_fields or {})}) + b"\n")
         lines += 1
         for a in agents:
             w(dumps({"type": "user", "id": a, "role": "agent", "name": f"Agent {a}", "locale": rnd.choice(LANGS)}) + b"\n")
@@ -169,7 +176,13 @@ def write_events_jsonl(path: Path, *, tickets: int, events_per_ticket: int = 10,
             # ratings and survey answers, written after all tickets (as exports usually are)
             given = _iso(at + timedelta(minutes=rnd.randint(5, 2880)))
             r = rnd.random()
-            if r < 0.45:
+            if r < 0.45 and signal:
+                waited = (evs[4]["at"] - created).total_seconds() / 60 if len(evs) > 4 else 600
+                happy = rnd.random() < (0.85 if waited < 120 else 0.35)
+                resp_lines.append(dumps({"type": "rating", "id": f"r{tid}", "ticket_id": tid, "given_at": given,
+                                         "score": rnd.choice([5, 4]) if happy else rnd.choice([3, 2, 1]),
+                                         "comment": rnd.choice(COMMENTS)}))
+            elif r < 0.45:
                 resp_lines.append(dumps({"type": "rating", "id": f"r{tid}", "ticket_id": tid, "given_at": given,
                                          "score": rnd.choice(["good", "good", "good", "bad"]) if r < 0.15
                                          else rnd.choice([5, 5, 4, 4, 3, 2, 1]),

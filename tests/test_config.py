@@ -13,8 +13,9 @@ from cxpulse.storage.engine import DEFAULT_DB
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "cxpulse"
 DOC = ROOT / "docs" / "configuration.md"
-# variables of the system, not settings of cxpulse: the terminal, and the XDG cache folder
-SYSTEM_VARIABLES = {"TERM", "XDG_CACHE_HOME"}
+# variables of the system, not settings of cxpulse: the terminal, the XDG cache folder, and
+# what Spark's own launcher reads (service/spark.py: where Java is, the workers' interpreter and path)
+SYSTEM_VARIABLES = {"TERM", "XDG_CACHE_HOME", "JAVA_HOME", "PYSPARK_PYTHON", "PYTHONPATH"}
 
 
 def test_the_doc_holds_the_table_generated_from_the_declaration():

@@ -443,3 +443,35 @@ def test_a_pooled_model_no_better_than_chance_says_whose_data(store, tmp_path):
     (tiny, _small) = train(store)
     assert tiny.scope == "pooled-shifted" and "all accounts' data" in tiny.card["verdict"]
     assert "this account's data" not in no_scores(store, "tiny")[0]
+
+
+def test_an_account_that_fails_to_train_fails_alone_and_the_command_says_so(tmp_path, monkeypatch):
+    """One account's fit raising (here: made to) leaves the others trained and stored; the
+    command names the account and its reason on stderr and exits 1; `train` re-raises it."""
+    from cxpulse.service import predict
+    from cxpulse.storage import Store
+
+    store = Store.open(tmp_path / "cxpulse.db")
+    _import(store, tmp_path, "acme", waiting_help_desk(seed=1, rated=120, account="acme"))
+    _import(store, tmp_path, "beta", waiting_help_desk(seed=2, rated=120, account="beta", prefix="B"))
+    fit = predict.fit_account
+
+    def failing(data, **kw):
+        if data.acc.name == "acme":
+            raise MemoryError("out of memory")
+        return fit(data, **kw)
+
+    monkeypatch.setattr(predict, "fit_account", failing)
+    run = predict.train_accounts(store)
+    assert [(f.account, f.reason) for f in run.failed] == [("acme", "MemoryError: out of memory")]
+    assert [(t.account, t.version) for t in run.trained] == [("beta", 1)]
+    with pytest.raises(MemoryError):
+        train(store)
+    result = CliRunner().invoke(app, ["train", "--db", str(tmp_path / "cxpulse.db"), "--format", "json"])
+    assert result.exit_code == 1
+    assert [c["account"] for c in json.loads(result.stdout)] == ["beta"]
+    assert "acme: training failed — MemoryError: out of memory" in result.stderr
+    with store.engine.connect() as conn:
+        assert P.latest_model(conn, store.account("acme").id) is None
+        assert P.latest_model(conn, store.account("beta").id).version == 3
+    store.engine.dispose()

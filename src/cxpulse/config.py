@@ -71,6 +71,9 @@ class Settings:
     zendesk_export_rpm: str = _setting("CXPULSE_ZENDESK_EXPORT_RPM", "10",
                                        "requests per minute `cxpulse sync` makes to Zendesk's incremental exports "
                                        "(Zendesk allows 10; 30 with the High Volume API add-on)")
+    spark_master: str = _setting("CXPULSE_SPARK_MASTER", "",
+                                 "the Spark master `train`/`score --engine spark` run on (the CLI's `--spark-master`): "
+                                 "`local[N]` or a cluster's URL (docs/scale.md)", shown="`local[2]`")
     cache_dir: str = _setting("CXPULSE_CACHE_DIR", "",
                               "where the unpacked language model is kept",
                               shown="`$XDG_CACHE_HOME/cxpulse`, else `~/.cache/cxpulse`")

@@ -16,11 +16,14 @@ from cxpulse.cli.options import (
     DB_DEFAULT,
     AccountOption,
     DbOption,
+    Engine,
+    EngineOption,
     FormatOption,
     OutputFormat,
+    SparkMasterOption,
     is_terminal,
 )
-from cxpulse.cli.render import cell, out, plain, print_record, print_rows, print_table, warn
+from cxpulse.cli.render import cell, error_line, out, plain, print_record, print_rows, print_table, warn
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
@@ -428,6 +431,8 @@ CARD_COLUMNS = ["account", "version", "scope", "rated", "n", "AUC (95% interval)
 def train(
     account: AccountOption = None,
     learner: LearnerOption = "auto",
+    engine: EngineOption = Engine.default,
+    spark_master: SparkMasterOption = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
@@ -435,21 +440,57 @@ def train(
 
     Accounts with fewer rated tickets than their min_rated_for_model use the model
     trained across all accounts, shifted to their own base rate (scope pooled-shifted).
+    An account that fails is named on stderr with the reason; the others are trained and
+    stored, and the exit code is 1. When none trained, the error is the command's.
 
-    Example: cxpulse train --account nordlicht
+    Example: cxpulse train --account nordlicht --engine spark
     """
-    from cxpulse.service.predict import train as do_train
+    from cxpulse.service.predict import train_accounts
 
+    _check_engine(engine, spark_master)
+    store = Store.open(db)
     with _progress_bar("training", None, unit="accounts") as advance:
-        done = do_train(Store.open(db), account, learner=learner, progress=advance)
-    cards = [t.card for t in done]
+        if engine is Engine.spark:
+            from cxpulse.service.spark import train_on_spark
+
+            run = train_on_spark(store, account, learner=learner, master=spark_master, progress=advance)
+        else:
+            run = train_accounts(store, account, learner=learner, progress=advance)
+    if run.failed and not run.trained:
+        _raise_failure(run.failed[0])
+    cards = [t.card for t in run.trained]
     print_rows([_card_line(c) for c in cards], CARD_COLUMNS, fmt, json=cards,
                title="trained models (AUC, Brier: time-ordered split, n = train/test of the rated tickets)")
-    if fmt is not OutputFormat.table:  # what follows is said under the table, for a person
-        return
-    _say_chance(cards)
-    if any(c["scope"] == "pooled-shifted" for c in cards):
-        err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
+    if fmt is OutputFormat.table:  # what follows is said under the table, for a person
+        _say_chance(cards)
+        if any(c["scope"] == "pooled-shifted" for c in cards):
+            err.print("pooled-shifted: too few rated tickets for an own model; the figures are the pooled model's")
+    _say_failed(run.failed, "training")
+
+
+def _check_engine(engine: Engine, spark_master: str | None) -> None:
+    from cxpulse.domain import InvalidQuery
+
+    if spark_master and engine is not Engine.spark:
+        raise InvalidQuery("--spark-master names the cluster of --engine spark: add --engine spark, or drop it")
+
+
+def _raise_failure(failed) -> None:
+    """Nothing done: the first failure is the command's error (its own, when it has one)."""
+    from cxpulse.domain import CxpulseError, InvalidQuery
+
+    if isinstance(failed.error, CxpulseError):
+        raise failed.error
+    raise InvalidQuery(f"account {failed.account!r}: {failed.reason}")
+
+
+def _say_failed(failed: list, what: str) -> None:
+    """Each failed account on stderr with its reason, then exit code 1: the others were stored."""
+    for f in failed:
+        error_line(f"{f.account}: {what} failed — {f.reason}")
+    if failed:
+        err.print(f"{len(failed)} account(s) failed; the others were stored")
+        raise typer.Exit(1)
 
 
 def _collector_paused(fn):
@@ -477,21 +518,39 @@ def score(
         str | None,
         typer.Option("--as-of", help="Score as of this time (ISO 8601, UTC unless a zone is given); read-only. Default: now, stored."),
     ] = None,
+    engine: EngineOption = Engine.default,
+    spark_master: SparkMasterOption = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Predicted satisfaction 0–100 per ticket with its top 3 reasons, lowest first.
 
     Scoring now stores each prediction and raises an alert when an open ticket drops
-    below the account's alert_below; --as-of only reads.
+    below the account's alert_below; --as-of only reads. With --engine spark, each
+    account is scored in a Spark task; one that fails is named on stderr (exit code 1).
 
     Example: cxpulse score --account nordlicht --open
     """
     from cxpulse.service.predict import no_scores
     from cxpulse.service.predict import score as do_score
 
+    _check_engine(engine, spark_master)
     store = Store.open(db)
-    rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=parse_time(as_of, "--as-of"))
+    failed: list = []
+    if engine is Engine.spark:
+        if ticket is not None:
+            from cxpulse.domain import InvalidQuery
+
+            raise InvalidQuery("--ticket scores one ticket: drop --engine spark (a Spark job is for whole accounts)")
+        from cxpulse.service.spark import score_on_spark
+
+        run = score_on_spark(store, account=account, open_only=open_only, as_of=parse_time(as_of, "--as-of"),
+                             master=spark_master)
+        rows, failed = run.rows, run.failed
+        if failed and not rows:
+            _raise_failure(failed[0])
+    else:
+        rows = do_score(store, account=account, open_only=open_only, ticket=ticket, as_of=parse_time(as_of, "--as-of"))
     unscored = no_scores(store, rows[0]["account"] if ticket is not None and rows else account)
     for line in unscored:  # on stderr, so a JSON or CSV stdout stays what it was
         warn(line)
@@ -505,6 +564,7 @@ def score(
         title=f"predicted satisfaction as of {rows[0]['as_of'].isoformat(timespec='seconds') if rows else 'now'}",
         empty="no tickets to score" + (" open now" if open_only else ""),
     )
+    _say_failed(failed, "scoring")
 
 
 def _score_cells(rows: list[dict]):

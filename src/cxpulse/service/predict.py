@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from cxpulse.domain import (
     OPEN_STATES,
     AmbiguousTicket,
+    CxpulseError,
     InvalidQuery,
     NotFound,
     Scale,
@@ -241,6 +242,36 @@ class Trained:
     card: dict
 
 
+@dataclass
+class Failed:
+    """An account `train` could not give a model: its name, why, and the error itself
+    (re-raised by `train` for a caller that wants all or nothing)."""
+
+    account: str
+    reason: str
+    error: BaseException | None = None
+
+
+@dataclass
+class TrainRun:
+    """Every account of one `train_accounts` run: those trained (stored) and those failed."""
+
+    trained: list[Trained]
+    failed: list[Failed]
+    tasks: list = field(default_factory=list)  # on Spark: what each account's task cost (`spark.TaskFigures`)
+
+
+@dataclass
+class Fitted:
+    """A model made for one account and not stored yet: its bytes and its card (version
+    0 until stored). What `fit_account` returns — in this process, or in a Spark task."""
+
+    account: str
+    scope: str  # "account" | "pooled-shifted"
+    blob: bytes
+    card: dict
+
+
 def _check_pooled(datas: Sequence[AccountData]) -> None:
     rated = [r for d in datas for r in d.rated]
     if len(rated) < MIN_RATED or not _both_kinds(rated):
@@ -298,6 +329,151 @@ def _card(
     return card
 
 
+def fit_account(data: AccountData, *, learner: str, trained_at: datetime) -> Fitted:
+    """An account's own model and its card, from its data alone: the time-split figures
+    (fitted on the older 80%, tested on the newest 20%), then the model fitted on all its
+    rated tickets. Pure — reads and writes nothing — so the same function runs here or in
+    a Spark task (service/spark.py). Raises when the data cannot make a model."""
+    from cxpulse.ml.model import SatisfactionModel
+
+    if not data.enough_for_own_model:
+        raise InvalidQuery(
+            f"account {data.acc.name!r}: {len(data.rated)} rated tickets ({sum(r.satisfied for r in data.rated)} "
+            f"satisfied); an own model needs at least {max(data.acc.account.min_rated_for_model, MIN_RATED)}, "
+            "with both satisfied and unsatisfied ones"
+        )
+    figures = _evaluate_parts([(data, data.rated)], pooled=False, learner=learner)
+    full = training_set(data)
+    model = SatisfactionModel(learner=learner).fit(full)
+    card = _card(figures, model, full, data.rated, version=0, trained_at=trained_at, scope="account", learner=learner)
+    card["account"] = data.acc.name
+    return Fitted(data.acc.name, "account", model.to_bytes(), card)
+
+
+def shift_pooled(
+    data: AccountData, pooled: tuple[SatisfactionModel, dict, int], *, learner: str, trained_at: datetime
+) -> Fitted:
+    """The pooled model moved to this account's base rate (shrunk towards the pooled one
+    when it has few ratings; the pooled one when it has none), with the pooled card's figures."""
+    base_model, pooled_card, pooled_version = pooled
+    full = training_set(data)
+    prior = float(base_model.base_rate_)
+    rate = shrunk_share(len(data.rated), data.base_rate, prior) if data.rated else prior
+    model = base_model.shifted(rate, full.snapshots)
+    card = _card(pooled_card, model, full, data.rated, version=0, trained_at=trained_at, scope="pooled-shifted",
+                 learner=learner)
+    card["account"] = data.acc.name
+    card["pooled_version"] = pooled_version
+    card["pooled_n_tickets"] = pooled_card["n_tickets"]
+    card["n_tickets"] = len(data.rated)
+    return Fitted(data.acc.name, "pooled-shifted", model.to_bytes(), card)
+
+
+def store_fitted(store: Store, acc: StoredAccount, fitted: Fitted, *, learner: str, trained_at: datetime) -> Trained:
+    """Store a fitted model as the account's next version; an account whose new model
+    gives no scores loses the older model's predictions (they would go on being shown)."""
+    with store.engine.begin() as conn:
+        version = prediction_store.next_model_version(conn, acc.id)
+        card = {**fitted.card, "version": version}
+        prediction_store.insert_model(conn, account_id=acc.id, scope=fitted.scope, version=version, learner=learner,
+                                      created_at=trained_at, card=card, blob=fitted.blob)
+        if no_score_reason(card):
+            prediction_store.delete_predictions(conn, acc.id)
+    return Trained(acc.name, version, fitted.scope, card)
+
+
+def failure(account: str, exc: BaseException) -> Failed:
+    """An account's failure as the user reads it: the error's own words, or its kind when it has none."""
+    said = str(exc) if isinstance(exc, CxpulseError) else f"{type(exc).__name__}: {exc}"
+    return Failed(account, said, exc)
+
+
+def to_train(store: Store, account: str | None) -> list[StoredAccount]:
+    """The accounts to train: this one, or all."""
+    targets = [store.account(account)] if account else store.accounts()
+    if not targets:
+        raise NotFound("no accounts yet — import data first (`cxpulse import` or `cxpulse demo`)")
+    return targets
+
+
+def train_pooled_shifted(
+    store: Store, targets: Sequence[StoredAccount], datas: dict[int, AccountData], *, learner: str, now: datetime,
+    on_done: Callable[[Trained | Failed], None],
+) -> None:
+    """The accounts among `targets` too small for an own model (their data in `datas`):
+    the pooled model (trained once, across every account: the others are read again)
+    shifted to each one's base rate, stored. When the pooled model cannot be trained, each
+    of them fails with that reason."""
+    pooled: tuple[SatisfactionModel, dict, int] | BaseException | None = None
+    for acc in targets:
+        data = datas[acc.id]
+        try:
+            if pooled is None:
+                everyone = list(datas.values()) + [load_account(store, a) for a in store.accounts() if a.id not in datas]
+                try:
+                    pooled = _train_pooled(store, everyone, learner=learner, now=now)
+                except Exception as exc:  # noqa: BLE001 — tried once: every small account fails with it
+                    pooled = exc
+            if isinstance(pooled, BaseException):
+                raise pooled
+            fitted = shift_pooled(data, pooled, learner=learner, trained_at=now)
+        except Exception as exc:  # noqa: BLE001 — one account's failure is reported, the others go on
+            on_done(failure(acc.name, exc))
+            continue
+        on_done(store_fitted(store, acc, fitted, learner=learner, trained_at=now))
+
+
+def train_accounts(
+    store: Store,
+    account: str | None = None,
+    *,
+    learner: str = LEARNER,
+    progress: Callable[[int], None] | None = None,
+) -> TrainRun:
+    """Train and store a new model version for one account (or every account); an
+    account that fails is reported in `failed`, the others are trained and stored.
+
+    Each own model's card carries the time-split figures (fitted on the older 80%, tested
+    on the newest 20%); the stored model is then fitted on all rated tickets. Accounts
+    with fewer rated tickets than their `min_rated_for_model` get the pooled model (trained
+    once, across all accounts, stored with its own card) shifted to their base rate.
+    `progress(done)` counts accounts. service/spark.py runs the same steps on Spark.
+    """
+    check_learner(learner)
+    targets = to_train(store, account)
+    now = datetime.now(UTC)
+    run = TrainRun([], [])
+
+    def done(result: Trained | Failed) -> None:
+        (run.trained if isinstance(result, Trained) else run.failed).append(result)
+        if progress:
+            progress(len(run.trained) + len(run.failed))
+
+    small, datas = [], {}
+    for acc in targets:  # one account's data in memory at a time (and the small ones', for the pooled model)
+        data = load_account(store, acc)
+        if not data.enough_for_own_model:
+            small.append(acc)
+            datas[acc.id] = data
+            continue
+        try:
+            fitted = fit_account(data, learner=learner, trained_at=now)
+        except Exception as exc:  # noqa: BLE001 — one account's failure is reported, the others go on
+            done(failure(acc.name, exc))
+            continue
+        done(store_fitted(store, acc, fitted, learner=learner, trained_at=now))
+    train_pooled_shifted(store, small, datas, learner=learner, now=now, on_done=done)
+    return in_order(run, targets)
+
+
+def in_order(run: TrainRun, targets: Sequence[StoredAccount]) -> TrainRun:
+    """The run's accounts in the order of `targets` (name order): the same table whatever finished first."""
+    rank = {a.name: i for i, a in enumerate(targets)}
+    run.trained.sort(key=lambda t: rank[t.account])
+    run.failed.sort(key=lambda f: rank[f.account])
+    return run
+
+
 def train(
     store: Store,
     account: str | None = None,
@@ -305,58 +481,15 @@ def train(
     learner: str = LEARNER,
     progress: Callable[[int], None] | None = None,
 ) -> list[Trained]:
-    """Train and store a new model version for one account (or every account).
-
-    Each own model's card carries the time-split figures (fitted on the older 80%, tested
-    on the newest 20%); the stored model is then fitted on all rated tickets. Accounts
-    with fewer rated tickets than their `min_rated_for_model` get the pooled model (trained
-    once, across all accounts, stored with its own card) shifted to their base rate.
-    `progress(done)` counts accounts.
-    """
-    from cxpulse.ml.model import SatisfactionModel
-
-    check_learner(learner)
-    targets = [store.account(account)] if account else store.accounts()
-    if not targets:
-        raise NotFound("no accounts yet — import data first (`cxpulse import` or `cxpulse demo`)")
-    datas = {a.id: load_account(store, a) for a in targets}
-    done: list[Trained] = []
-    pooled: tuple[SatisfactionModel, dict, int] | None = None
-    now = datetime.now(UTC)
-    for acc in targets:
-        data = datas[acc.id]
-        if data.enough_for_own_model:
-            figures = _evaluate_parts([(data, data.rated)], pooled=False, learner=learner)
-            full = training_set(data)
-            model = SatisfactionModel(learner=learner).fit(full)
-            scope = "account"
-        else:
-            if pooled is None:
-                everyone = list(datas.values()) + [load_account(store, a) for a in store.accounts() if a.id not in datas]
-                pooled = _train_pooled(store, everyone, learner=learner, now=now)
-            base_model, pooled_card, pooled_version = pooled
-            full = training_set(data)
-            prior = float(base_model.base_rate_)
-            rate = shrunk_share(len(data.rated), data.base_rate, prior) if data.rated else prior
-            model = base_model.shifted(rate, full.snapshots)
-            figures = pooled_card
-            scope = "pooled-shifted"
-        with store.engine.begin() as conn:
-            version = prediction_store.next_model_version(conn, acc.id)
-            card = _card(figures, model, full, data.rated, version=version, trained_at=now, scope=scope, learner=learner)
-            card["account"] = acc.name
-            if scope == "pooled-shifted":
-                card["pooled_version"] = pooled_version
-                card["pooled_n_tickets"] = pooled_card["n_tickets"]
-                card["n_tickets"] = len(data.rated)
-            prediction_store.insert_model(conn, account_id=acc.id, scope=scope, version=version, learner=learner,
-                           created_at=now, card=card, blob=model.to_bytes())
-            if no_score_reason(card):  # the older model's scores would go on being shown as if they held
-                prediction_store.delete_predictions(conn, acc.id)
-        done.append(Trained(acc.name, version, scope, card))
-        if progress:
-            progress(len(done))
-    return done
+    """`train_accounts`, all or nothing: the accounts trained, or the first failure's error
+    raised (the accounts that did train are stored all the same)."""
+    run = train_accounts(store, account, learner=learner, progress=progress)
+    if run.failed:
+        first = run.failed[0]
+        if isinstance(first.error, Exception):
+            raise first.error
+        raise InvalidQuery(f"account {first.account!r}: {first.reason}")
+    return run.trained
 
 
 def _train_pooled(
@@ -452,16 +585,34 @@ def score(
     logs an alert when an open ticket crosses below the account's `alert_below`; scoring
     as of an explicit time only reads.
     """
+    out: list[dict] = []
+    for acc, stored, ids in score_targets(store, account=account, open_only=open_only, ticket=ticket, as_of=as_of):
+        out += _score_account(store, acc, stored, ids, as_of=as_of, open_only=open_only and ticket is None,
+                              asked_for_it=ticket is not None)
+    return sort_scores(out)
+
+
+def sort_scores(rows: list[dict]) -> list[dict]:
+    """Lowest score first, then by account and ticket: the order `score` answers in."""
+    rows.sort(key=itemgetter("score", "account", "ticket_id"))
+    return rows
+
+
+def score_targets(
+    store: Store, *, account: str | None, open_only: bool, ticket: str | None, as_of: datetime | None,
+) -> list[tuple[StoredAccount, prediction_store.StoredModel, list[str]]]:
+    """Each account to score with its newest model and the ids of the tickets to score:
+    the one named, the open ones (scoring now), or all. An account without a model stops it all."""
     targets = _targets(store, account, ticket)
-    models = {}
+    out = []
     with store.engine.connect() as conn:
         for acc in targets:
             stored = prediction_store.latest_model(conn, acc.id)
             if stored is None:
                 raise NotFound(_no_model(acc.name))
-            models[acc.id] = stored
-    out: list[dict] = []
-    for acc in targets:
+            out.append((acc, stored))
+    picked = []
+    for acc, stored in out:
         with store.engine.connect() as conn:
             if ticket is not None:
                 ids = [ticket]
@@ -469,10 +620,8 @@ def score(
                 ids = prediction_store.open_ticket_ids(conn, acc.id)
             else:
                 ids = ticket_ids(conn, acc.id)
-        out += _score_account(store, acc, models[acc.id], ids, as_of=as_of, open_only=open_only and ticket is None,
-                              asked_for_it=ticket is not None)
-    out.sort(key=itemgetter("score", "account", "ticket_id"))
-    return out
+        picked.append((acc, stored, list(ids)))
+    return picked
 
 
 SPLIT_AT = 4_000  # tickets: from here `_score_account` shares a batch with a second process
@@ -495,14 +644,43 @@ def _score_account(
     if not ids or no_score_reason(stored.card):
         return []  # a model no better than chance scores nothing: `no_scores` says why
     model = _model(acc, stored)
-    data_now = as_of is None
-    at = datetime.now(UTC) if data_now else (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)
+    inputs = score_inputs(store, acc, ids, as_of=as_of, asked_for_it=asked_for_it)
+    if inputs is None:
+        return []
+    keep = _Keep(store, acc, stored.version, inputs.at) if as_of is None else None
+    # a large batch is shared with a second process, when there is a second core
+    workers = min(2, usable_cores()) if len(inputs.items) >= SPLIT_AT else 1
+    scored = score_items(model, inputs, open_only=open_only, on_scored=keep, workers=workers)
+    return [_row(acc.name, stored.version, inputs.at, s) for s in scored]
+
+
+@dataclass
+class ScoreInputs:
+    """What scoring an account's tickets reads from storage: the `score_tickets` items
+    (each ticket with its events, the time, the account, the rating history), the words
+    its reasons never quote, and the time scored."""
+
+    at: datetime
+    items: Sequence[tuple]
+    unquoted: _Unquoted
+
+
+def score_inputs(
+    store: Store, acc: StoredAccount, ids: Collection[str], *, as_of: datetime | None, asked_for_it: bool = False,
+    in_memory: bool = False,
+) -> ScoreInputs | None:
+    """Read what scoring these tickets as of `as_of` (now when None) needs; None when none
+    of them existed yet. A large batch is read a slice at a time by the process scoring
+    it (`_Stored`), unless `in_memory` asks for it all now (to ship elsewhere: Spark)."""
+    at = datetime.now(UTC) if as_of is None else (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).astimezone(UTC)
     a = acc.account
     with store.engine.connect() as conn:
         if len(ids) > _FEW_TICKETS:  # each process scoring a slice reads that slice: `_Stored`
             history = _rating_history(conn, acc.id, at, None)
             unquoted = _Unquoted(*prediction_store.people_names(conn, acc.id, None))
             items: Sequence[tuple] = _Stored(store, acc.id, ids, at, a, history)
+            if in_memory:
+                items = items[0 : len(items)]
         else:
             histories = []
             for t, events in ticket_histories(conn, acc.id, ids):
@@ -513,18 +691,31 @@ def _score_account(
                     continue  # not yet created at that time
                 histories.append((t, events))
             if not histories:
-                return []
+                return None
             requesters = {t.requester_id for t, _ in histories}
             history = _rating_history(conn, acc.id, at, requesters)
             # a reason never quotes a person: the agents' names, the customer's own
             unquoted = _Unquoted(*prediction_store.people_names(conn, acc.id, requesters))
             items = [(t, events, at, a, history) for t, events in histories]
-    keep = _Keep(store, acc, stored.version, at) if data_now else None
-    # a large batch is shared with a second process, when there is a second core
-    workers = min(2, usable_cores()) if len(items) >= SPLIT_AT else 1
-    scored = model.score_tickets(items, reasons=3, unquoted=unquoted, open_only=open_only, on_scored=keep,
-                                 workers=workers, processes=process_context() if workers > 1 else None)
-    return [_row(acc.name, stored.version, at, s) for s in scored]
+    return ScoreInputs(at, items, unquoted)
+
+
+def score_items(
+    model: SatisfactionModel, inputs: ScoreInputs, *, open_only: bool, on_scored=None, workers: int = 1,
+) -> list:
+    """Score the tickets of `inputs` with their top 3 reasons (`SatisfactionModel.score_tickets`):
+    pure, so the same call runs here or in a Spark task."""
+    return model.score_tickets(inputs.items, reasons=3, unquoted=inputs.unquoted, open_only=open_only,
+                               on_scored=on_scored, workers=workers,
+                               processes=process_context() if workers > 1 else None)
+
+
+def store_scores(store: Store, acc: StoredAccount, version: int, at: datetime, scored: Sequence, *, keep: bool) -> list[dict]:
+    """Scores made elsewhere (a Spark task) as `score` answers them; `keep` (scored now):
+    stored as the tickets' predictions, with their alerts, as `_score_account` stores its own."""
+    if keep:
+        _Keep(store, acc, version, at)(scored)
+    return [_row(acc.name, version, at, s) for s in scored]
 
 
 def _row(account: str, version: int, at: datetime, s) -> dict:
