@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from cxpulse.domain.types import BusinessHours
 
-__all__ = ["business_minutes"]
+__all__ = ["add_business_minutes", "business_minutes"]
 
 _MINUTES_PER_DAY = 1440
 _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday; (t − _EPOCH) + offset is local wall-clock time since it
@@ -222,3 +222,35 @@ def business_minutes(start: datetime, end: datetime, hours: BusinessHours, tz: s
         # aware arithmetic: no conversion to naive wall-clock datetimes (replace() is slow)
         total += _cumulative(b - _EPOCH + off, windows, per_week) - _cumulative(a - _EPOCH + off, windows, per_week)
     return total
+
+
+def add_business_minutes(start: datetime, minutes: float, hours: BusinessHours, tz: str) -> datetime | None:
+    """The earliest instant (to the second) by which `minutes` working minutes have passed
+    since `start`: the inverse of `business_minutes`, for an SLA target's deadline. None
+    when the hours hold no working time at all (the deadline never comes).
+
+    Bisection over `business_minutes`, which is monotonic in its end: ~25 calls, each a few
+    look-ups, so a deadline months away costs what one a day away does.
+
+    >>> from datetime import datetime, timezone
+    >>> fri_16 = datetime(2024, 1, 12, 16, 0, tzinfo=timezone.utc)
+    >>> add_business_minutes(fri_16, 120, BusinessHours(), "UTC").isoformat()
+    '2024-01-15T10:00:00+00:00'
+    """
+    if minutes <= 0:
+        return start
+    _windows, per_week = _week_windows(hours)
+    if per_week <= 0.0:
+        return None
+    goal = minutes - 1e-7
+    hi = int((minutes / per_week + 2) * 7 * 86400)
+    while business_minutes(start, start + timedelta(seconds=hi), hours, tz) < goal:
+        hi *= 2  # a DST week short of an hour can leave the estimate just short
+    lo = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if business_minutes(start, start + timedelta(seconds=mid), hours, tz) >= goal:
+            hi = mid
+        else:
+            lo = mid
+    return start + timedelta(seconds=hi)
