@@ -193,7 +193,7 @@ class _Clock:
         # first reply: stopped by the first public agent reply or the first solve
         reply_at = next((e[1] for e in self.trail if e[0] == "reply"), None)
         stops = [t for t in (reply_at, first_solve) if t is not None]
-        out.append(self._run("first_reply", 0, self.created, min(stops) if stops else None, whole))
+        out.append(self._run("first_reply", 0, self.created, min(stops) if stops else None, whole, True))
 
         # next replies: each customer message after an answer (a reply or a solve) opens one
         answered = False
@@ -204,17 +204,20 @@ class _Clock:
             if what == "reply" or (what == "status" and entry[2] in DONE_STATES):
                 if start is not None:
                     seq += 1
-                    out.append(self._run("next_reply", seq, start, at, [(start, at)]))
+                    out.append(self._run("next_reply", seq, start, at, [(start, at)], True))
                     start = None
                 answered = True
             elif what == "customer" and answered and start is None:
                 start = at
         if start is not None:
             seq += 1
-            out.append(self._run("next_reply", seq, start, None, [(start, self.horizon)]))
+            out.append(self._run("next_reply", seq, start, None, [(start, self.horizon)], True))
 
-        out.append(self._run("resolution", 0, self.created, end_of_work, self._spans(None)))
-        out.append(self._run("requester_wait", 0, self.created, end_of_work, self._spans(WAIT_STATES)))
+        now_status = self.statuses[-1][1]
+        out.append(self._run("resolution", 0, self.created, end_of_work, self._spans(None),
+                             now_status not in DONE_STATES))
+        out.append(self._run("requester_wait", 0, self.created, end_of_work, self._spans(WAIT_STATES),
+                             now_status in WAIT_STATES))
         kept = [o for o in out if o is not None]
         if done_unknown:  # a ticket closed at an unknown time: whatever was still running has no outcome
             kept = [o for o in kept if o.status != RUNNING]
@@ -236,8 +239,11 @@ class _Clock:
         return a + timedelta(minutes=need)
 
     def _run(
-        self, kind: str, seq: int, start: datetime, end: datetime | None, spans: list[tuple[datetime, datetime]]
+        self, kind: str, seq: int, start: datetime, end: datetime | None, spans: list[tuple[datetime, datetime]],
+        runs_at_end: bool,
     ) -> TargetOutcome | None:
+        """The clock of one target from `start` until `end` (None: still running at the
+        horizon), counting inside `spans`; `runs_at_end`: its clock is running at the horizon."""
         horizon = end if end is not None else self.horizon
         if horizon < start:
             horizon = start
@@ -284,7 +290,6 @@ class _Clock:
         if end is not None:
             return TargetOutcome(kind, seq, title, target.minutes, target.business_hours, start, end, None,
                                  None, MET, False, elapsed)
-        running = any(s <= horizon < t for s, t in spans) or any(t == horizon and s < t for s, t in spans)
-        deadline = self._reach(horizon, target.minutes - elapsed, business) if running else None
+        deadline = self._reach(horizon, target.minutes - elapsed, business) if runs_at_end else None
         return TargetOutcome(kind, seq, title, target.minutes, target.business_hours, start, None, None,
-                             deadline, RUNNING, not running, elapsed)
+                             deadline, RUNNING, not runs_at_end, elapsed)

@@ -83,6 +83,7 @@ tickets = Table(
     Column("solved_at", DateTime),
     Column("metrics", Text, nullable=False, default=""),  # JSON of help-desk KPIs or ""
     Column("due_at", DateTime),  # the promised resolution time, latest known
+    Column("tags", Text, nullable=False, default=""),  # space-separated, lower-case (SLA policies test them)
     Column("content_hash", String(32), nullable=False),
     UniqueConstraint("account_id", "source_id", name="uq_tickets_source"),
 )

@@ -1,6 +1,7 @@
 """sla: SLA policy sets per account, and each ticket's SLA targets (issue 16 §1)
 
 `sla_policy_sets`: an account's ordered policies (JSON) holding from `effective_from` on.
+`tickets.tags`: the help desk's tags, space-separated (policies match on them).
 `ticket_sla`: derived, one row per target of a ticket (met | breached | running), rebuilt
 with the KPIs. Plain create_table, so the same script runs on SQLite and PostgreSQL.
 
@@ -48,9 +49,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "ticket_id", "kind", "seq"),
     )
     op.create_index("ix_ticket_sla_deadline", "ticket_sla", ["account_id", "status", "deadline"])
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("tags", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_column("tags")
     op.drop_index("ix_ticket_sla_deadline", table_name="ticket_sla")
     op.drop_table("ticket_sla")
     op.drop_table("sla_policy_sets")
