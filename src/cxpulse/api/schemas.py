@@ -87,6 +87,11 @@ class TicketPublic(BaseModel):
     reasons: list[str]
     model_version: int | None
     scored_at: datetime | None
+    sla_deadline: datetime | None = Field(
+        None, description="the nearest deadline of the ticket's running SLA targets; null: none running (docs/sla.md)")
+    sla_target: str | None = Field(None, description="which target that deadline is: first_reply, next_reply, "
+                                   "resolution or requester_wait")
+    sla_breaches: int = Field(0, description="SLA targets breached, as derived from the events")
 
 
 class TicketsPublic(BaseModel):

@@ -256,10 +256,11 @@ def _targets(i: int, where: str, raw: Any, p: _Problems) -> tuple[SlaTarget, ...
 
 
 def apply_policies(store: Store, account: str, text: str, *, path: str = "policies.toml",
-                   now: datetime | None = None) -> ApplyResult:
-    """Check a TOML policy file and store it as the account's policies from its effective_from."""
+                   now: datetime | None = None, derive: bool = True) -> ApplyResult:
+    """Check a TOML policy file and store it as the account's policies from its effective_from.
+    `derive=False` leaves the account marked stale, for a caller that rebuilds it anyway."""
     acc = store.account(account)
-    return _store(store, acc, parse_policies(text, path=path, now=now))
+    return _store(store, acc, parse_policies(text, path=path, now=now), derive=derive)
 
 
 def put_policies(store: Store, account: str, body: Any, *, now: datetime | None = None) -> ApplyResult:
@@ -283,7 +284,7 @@ def _flatten(p: Any) -> Any:
     return p
 
 
-def _store(store: Store, acc, ps: PolicySet) -> ApplyResult:
+def _store(store: Store, acc, ps: PolicySet, *, derive: bool = True) -> ApplyResult:
     from cxpulse.service.derive import derive_stale
 
     result = ApplyResult(acc.name, ps.effective_from, len(ps.policies), changed=False)
@@ -294,7 +295,7 @@ def _store(store: Store, acc, ps: PolicySet) -> ApplyResult:
         result.changed = save_policy_set(conn, acc.id, ps)
         if result.changed:
             stale.mark_account(conn, acc.id)  # every ticket's targets, in the same transaction
-    if result.changed:
+    if result.changed and derive:
         done = derive_stale(store, [acc.name])
         result.tickets = len(done[acc.name].tickets) if acc.name in done else 0
         if acc.name in done and not done[acc.name].tickets:
