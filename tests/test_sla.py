@@ -219,3 +219,37 @@ def test_ticket_targets_are_stored_alike_on_sqlite_and_postgres(store):
     rebuild(store, "acme")
     with store.engine.connect() as conn:
         assert ticket_targets(conn, aid, "1001") == rows
+
+
+def _scored(store, ids, score=30):
+    from cxpulse.storage.predictions import record_predictions
+
+    aid = store.account("acme").id
+    rows = [{"ticket_id": t, "as_of": NOW, "scored_at": NOW, "score": score, "probability": score / 100,
+             "reasons": ["first reply after 4 h"], "model_version": 1} for t in ids]
+    with store.engine.begin() as conn:
+        record_predictions(conn, aid, rows, threshold=40)
+
+
+def test_at_risk_shows_the_nearest_deadline_and_filters_breaches_within_the_hour(world):
+    from cxpulse.service.tickets import BREACHING, at_risk, breaching_counts
+    from cxpulse.web.dashboard.predictions import sla_said
+
+    store, _db = world
+    apply_policies(store, "acme", POLICIES, now=NOW)
+    _scored(store, ["T3"])
+    acc = store.account("acme")
+    rows, _ = at_risk(store, acc, now=NOW)
+    (t3,) = rows
+    # created 11:30, first reply due 13:30 (2 h), requester wait 21:30, resolution the next day
+    assert (t3["sla_target"], t3["sla_deadline"]) == ("first_reply", datetime(2026, 3, 10, 13, 30, tzinfo=UTC))
+    assert t3["sla_breaches"] == 0
+    assert sla_said(t3["sla_deadline"], t3["sla_target"], NOW) == "first reply breaches in 1.5 h"
+    assert at_risk(store, acc, status=BREACHING, now=NOW)[0] == []  # 90 minutes away
+    soon = datetime(2026, 3, 10, 12, 45, tzinfo=UTC)
+    assert [r["ticket_id"] for r in at_risk(store, acc, status=BREACHING, now=soon)[0]] == ["T3"]
+    assert breaching_counts(store, acc, below=40, now=soon) == (1, 1)
+    assert breaching_counts(store, acc, below=40, now=NOW) == (0, 0)
+    past = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # breached by the clock: no longer "within the hour"
+    assert at_risk(store, acc, status=BREACHING, now=past)[0] == []
+    assert sla_said(t3["sla_deadline"], t3["sla_target"], past) == "first reply breached 30 min ago"

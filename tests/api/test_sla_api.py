@@ -41,3 +41,9 @@ def test_another_accounts_key_cannot_read_or_write_them(api):
     resp = api.client.put("/api/v1/accounts/acme/sla-policies", json=BODY, headers=api.globex)
     assert resp.status_code == 404
     assert api.client.get("/api/v1/accounts/acme/sla-policies", headers=api.admin).status_code == 200
+
+
+def test_the_at_risk_status_filter_takes_breaching(api):
+    assert api.get("/api/v1/accounts/acme/at-risk?status=breaching").status_code == 200
+    err = assert_error(api.get("/api/v1/accounts/acme/at-risk?status=solved"), 422, "invalid_query")
+    assert "breaching" in err["message"]

@@ -49,13 +49,22 @@ def at_risk(
                                       now=now)
 
 
+def breaching_counts(
+    store: Store, acc: StoredAccount, *, below: int, now: datetime, agent: str | None = None
+) -> tuple[int, int]:
+    """The at-risk filter "breaches within 1 h": (scored open tickets with an SLA deadline
+    within the hour after `now`, of which below `below`), of one agent's when given."""
+    with store.engine.connect() as conn:
+        return stored_tickets.breaching_counts(conn, acc.id, below=below, now=now, agent=agent)
+
+
 def at_risk_counts(
-    store: Store, acc: StoredAccount, *, below: int, agent: str | None = None, now: datetime | None = None
+    store: Store, acc: StoredAccount, *, below: int, agent: str | None = None
 ) -> dict[str, tuple[int, int]]:
     """Per open status: (scored tickets, of which below `below`) — the at-risk filters'
     counts, of one agent's tickets when `agent` is given."""
     with store.engine.connect() as conn:
-        return stored_tickets.at_risk_counts(conn, acc.id, below=below, agent=agent, now=now)
+        return stored_tickets.at_risk_counts(conn, acc.id, below=below, agent=agent)
 
 
 def at_risk_agents(store: Store, acc: StoredAccount) -> list[tuple[str, str, int]]:

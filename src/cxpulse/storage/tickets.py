@@ -178,22 +178,24 @@ def at_risk(
     return [ticket_dict(r) for r in rows], (None if last is None else (last.score, aware_utc(last.due_at), last.source_id))
 
 
-def at_risk_counts(
-    conn: Connection, account_id: int, *, below: int, agent: str | None = None, now: datetime | None = None
-) -> dict[str, tuple[int, int]]:
-    """Per open status: (scored tickets, of which below `below`); and under `breaching`
-    the same for those with an SLA deadline within the hour (when there are any)."""
+def at_risk_counts(conn: Connection, account_id: int, *, below: int, agent: str | None = None) -> dict[str, tuple[int, int]]:
+    """Per open status: (scored tickets, of which below `below`)."""
     low = func.sum(case((_p.c.score < below, 1), else_=0))
     q = (
         select(CURRENT_STATUS.label("status"), func.count().label("n"), low.label("low")).select_from(_SOURCE)
         .where(*_at_risk_where(account_id, None, agent)).group_by(CURRENT_STATUS)
     )
-    out = {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
-    soon = conn.execute(select(func.count(), low).select_from(_SOURCE)
-                        .where(*_at_risk_where(account_id, BREACHING, agent, now))).first()
-    if soon is not None and soon[0]:
-        out[BREACHING] = (int(soon[0]), int(soon[1] or 0))
-    return out
+    return {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
+
+
+def breaching_counts(
+    conn: Connection, account_id: int, *, below: int, now: datetime, agent: str | None = None
+) -> tuple[int, int]:
+    """(scored open tickets with an SLA deadline within the hour after `now`, of which below `below`)."""
+    low = func.sum(case((_p.c.score < below, 1), else_=0))
+    n, k = conn.execute(select(func.count(), low).select_from(_SOURCE)
+                        .where(*_at_risk_where(account_id, BREACHING, agent, now))).one()
+    return int(n or 0), int(k or 0)
 
 
 def at_risk_agents(conn: Connection, account_id: int) -> list[tuple[str, str, int]]:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.domain import OPEN_STATES, NotFound
 from cxpulse.service.accounts import get_account
 from cxpulse.service.predict import alerts, model_card, no_score_reason, no_scores
-from cxpulse.service.tickets import BREACHING, at_risk, at_risk_agents, at_risk_counts
+from cxpulse.service.tickets import BREACHING, at_risk, at_risk_agents, at_risk_counts, breaching_counts
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard.common import page
@@ -60,19 +60,19 @@ def at_risk_view(store: Store, account: str, status: str | None = None, agent: s
         agent = None  # not an agent with open scored tickets: all of them
     now = datetime.now(UTC)
     rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status, agent=agent, now=now)
-    counts = at_risk_counts(store, acc, below=threshold, agent=agent, now=now)
-    soon = counts.pop(BREACHING, None)
+    counts = at_risk_counts(store, acc, below=threshold, agent=agent)
+    soon = breaching_counts(store, acc, below=threshold, now=now, agent=agent)
     for r in rows:
         r["below_threshold"] = r["score"] < threshold
         r["due_said"] = due_said(r["due_at"], now)
         r["sla_said"] = sla_said(r["sla_deadline"], r["sla_target"], now)
     statuses = [(s, *counts[s]) for s in STATUS_ORDER if s in counts]
     shown = [c for s, *c in statuses if status in (None, s)]
-    below = soon[1] if status == BREACHING and soon else sum(c[1] for c in shown)
+    below = soon[1] if status == BREACHING else sum(c[1] for c in shown)
     return {"tickets": rows, "more": more is not None, "threshold": threshold, "status": status,
             "statuses": statuses, "total": sum(c[0] for c in counts.values()),
             "total_below": sum(c[1] for c in counts.values()), "below": below,
-            "breaching": soon or (0, 0), "agent": agent, "agents": agents, "no_score": None}
+            "breaching": soon, "agent": agent, "agents": agents, "no_score": None}
 
 
 SLA_TARGET_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution",
