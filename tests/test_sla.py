@@ -253,3 +253,50 @@ def test_at_risk_shows_the_nearest_deadline_and_filters_breaches_within_the_hour
     past = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # breached by the clock: no longer "within the hour"
     assert at_risk(store, acc, status=BREACHING, now=past)[0] == []
     assert sla_said(t3["sla_deadline"], t3["sla_target"], past) == "first reply breached 30 min ago"
+
+
+# ---- tags: what a policy's tag conditions test --------------------------------------------------
+
+
+def test_zendesk_tags_are_stored_with_the_ticket(store, tmp_path):
+    from sqlalchemy import select
+
+    from cxpulse.storage import tables as T
+
+    fixture = Path(__file__).parent / "fixtures" / "zendesk"
+    import_path(store, "zendesk", fixture, account="acme", rejects_path=tmp_path / "rejects.jsonl")
+    with store.engine.connect() as conn:
+        rows = dict(conn.execute(select(T.tickets.c.source_id, T.tickets.c.tags)).all())
+    assert rows == {"1001": "3ds billing", "1002": "pdf upload", "1003": "login", "1004": "seats"}
+    vip = POLICIES.replace('all = [{ field = "priority", operator = "is", value = "urgent" }]',
+                           'all = [{ field = "tags", operator = "includes", value = "login seats" }]')
+    apply_policies(store, "acme", vip, now=NOW)
+    aid = store.account("acme").id
+    with store.engine.connect() as conn:
+        policies = {t: {r["policy"] for r in ticket_targets(conn, aid, t)} for t in rows}
+    assert policies == {"1001": {"Everything else"}, "1002": {"Everything else"}, "1003": {"Urgent chats"},
+                        "1004": {"Urgent chats"}}
+
+
+def test_jsonl_tags_are_read_lower_case_once_each_and_a_bad_value_keeps_the_ticket(tmp_path):
+    store = Store.open(tmp_path / "t.db")
+    recs = [make_ticket(id="A", tags=["VIP", "gold", "vip"]), make_ticket(id="B", tags="renewal, Q3"),
+            make_ticket(id="C", tags=42)]
+    summary = import_path(store, "jsonl", write_jsonl(tmp_path / "t.jsonl", recs), account="acme")
+    assert summary.fields_rejected == 1 and summary.rejected == 0
+    from cxpulse.storage.tickets import stored_ticket
+
+    with store.engine.connect() as conn:
+        aid = store.account("acme").id
+        got = {t: stored_ticket(conn, aid, t).tags for t in "ABC"}
+    assert got == {"A": ("vip", "gold"), "B": ("renewal", "q3"), "C": ()}
+    again = import_path(store, "jsonl", write_jsonl(tmp_path / "t.jsonl", recs), account="acme")
+    assert again.inserted == again.updated == 0
+
+
+def test_a_ticket_without_tags_hashes_as_before_tags_were_stored():
+    from cxpulse.storage.rows import content_hash
+
+    row = {"source_id": "1", "subject": "Help"}
+    assert content_hash({**row, "tags": ""}) == content_hash(row)
+    assert content_hash({**row, "tags": "vip"}) != content_hash(row)
