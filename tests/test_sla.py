@@ -5,7 +5,7 @@ the line, field and fix, and the storage on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -200,6 +200,8 @@ def test_put_policies_takes_the_api_shape_back(world):
     apply_policies(store, "acme", POLICIES, now=NOW)
     doc = policies_document(store, "acme")
     body = {"effective_from": "2026-03-09T00:00:00Z", "policies": doc["policies"]}
+    assert not put_policies(store, "acme", body, now=NOW).changed  # what it read back already holds
+    doc["policies"][0]["targets"]["first_reply"]["minutes"] = 20
     result = put_policies(store, "acme", body, now=NOW)
     assert result.changed and result.policies == 2
     assert len(policies_document(store, "acme")["versions"]) == 2
@@ -300,3 +302,20 @@ def test_a_ticket_without_tags_hashes_as_before_tags_were_stored():
     row = {"source_id": "1", "subject": "Help"}
     assert content_hash({**row, "tags": ""}) == content_hash(row)
     assert content_hash({**row, "tags": "vip"}) != content_hash(row)
+
+
+def test_without_effective_from_the_first_policies_cover_history_and_a_change_holds_from_now(world):
+    store, _db = world
+    plain = POLICIES.replace("effective_from = 2026-01-01T00:00:00Z\n", "")
+    first = apply_policies(store, "acme", plain, now=NOW)
+    assert first.changed and first.effective_from.year == 1990
+    aid = store.account("acme").id
+    with store.engine.connect() as conn:
+        assert ticket_targets(conn, aid, "T1")  # created before the file was applied: measured
+    again = apply_policies(store, "acme", plain, now=NOW + timedelta(days=1))
+    assert not again.changed and len(policies_document(store, "acme")["versions"]) == 1
+    changed = apply_policies(store, "acme", plain.replace("first_reply = 15", "first_reply = 5"),
+                             now=NOW + timedelta(days=2))
+    assert changed.changed and changed.effective_from == NOW + timedelta(days=2)
+    with store.engine.connect() as conn:  # T1 keeps the targets of its time
+        assert {r["target_minutes"] for r in ticket_targets(conn, aid, "T1") if r["kind"] == "first_reply"} == {15.0}

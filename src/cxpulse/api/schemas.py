@@ -295,7 +295,7 @@ class SlaPoliciesPublic(BaseModel):
 
 
 class SlaPoliciesPut(BaseModel):
-    effective_from: datetime | None = Field(None, description="when they start to hold; default: now")
+    effective_from: datetime | None = Field(None, description="when they start to hold; default: an account's first policies from the start of its history, a change from now")
     policies: list[dict[str, Any]] = Field(
         description="in match order; each as `policies` answers it ({title, description, filter: {all, any}, "
         "targets}) — `all`/`any` may also sit beside `title`, as in the TOML file")

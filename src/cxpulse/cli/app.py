@@ -101,7 +101,7 @@ def import_cmd(
 @app.command()
 @handle_errors
 def rebuild(account: AccountOption = None, db: DbOption = DB_DEFAULT) -> None:
-    """Recompute every derived table (ticket KPIs, rollups) from the stored events and responses.
+    """Recompute every derived table (ticket KPIs, SLA targets, rollups) from the stored events and responses.
 
     Example: cxpulse rebuild --account acme
     """

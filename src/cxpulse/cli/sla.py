@@ -36,8 +36,9 @@ def apply(
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Check a policy file and store it as the account's SLA policies from its effective_from
-    (default: now) on; every ticket's SLA targets are derived again. A file with a problem is
-    refused whole, each problem named with its line and fix.
+    on (without one: an account's first policies cover its whole history, a change holds from
+    now); every ticket's SLA targets are derived again. The same policies again change nothing.
+    A file with a problem is refused whole, each problem named with its line and fix.
 
     Example: cxpulse sla apply policies.toml --account acme
     """

@@ -147,8 +147,9 @@ def policy_from_dict(d: dict) -> Policy:
         description=d.get("description", ""),
         all=tuple(Condition(c["field"], c["operator"], c["value"]) for c in flt.get("all", ())),
         any=tuple(Condition(c["field"], c["operator"], c["value"]) for c in flt.get("any", ())),
-        targets=tuple(
-            SlaTarget(kind, float(t["minutes"]), t.get("hours", "calendar") == "business")
-            for kind, t in (d.get("targets") or {}).items()
-        ),
+        targets=tuple(sorted(  # in TARGET_KINDS order, however the JSON ordered its keys
+            (SlaTarget(kind, float(t["minutes"]), t.get("hours", "calendar") == "business")
+             for kind, t in (d.get("targets") or {}).items()),
+            key=lambda t: TARGET_KINDS.index(t.kind) if t.kind in TARGET_KINDS else len(TARGET_KINDS),
+        )),
     )

@@ -110,8 +110,9 @@ def sla_rows(ticket: Ticket, facts: TicketFacts, trail: list, acc: StoredAccount
 
 
 def derived_rows(ticket: Ticket, events: list, acc: StoredAccount) -> tuple[dict, list[dict]]:
-    """A ticket's KPI row and its SLA target rows (none when the account has no policies)."""
-    if not acc.account.sla:
+    """A ticket's KPI row and its SLA target rows: none when the account has no policies, or
+    when the ticket has no events (only a help desk's totals: no times to run a clock on)."""
+    if not acc.account.sla or not events:
         return kpi_row(ticket, final_facts(ticket, events, acc), acc), []
     trail: list = []
     facts = final_facts(ticket, events, acc, trail)

@@ -3,8 +3,9 @@
 A policy file (docs/sla.md) lists policies in match order, Zendesk's way: each has a
 `title`, a filter of conditions (`all` of which must hold, and one of `any` when given)
 and targets in minutes. Applying a file stores it as the account's policy set from its
-`effective_from` (default: now) on; what was measured before keeps the older set, and
-every ticket's targets are derived again (`cxpulse rebuild` does the same).
+`effective_from` on — by default, an account's first policies from the start of its history
+and a change from now; what was measured before keeps the older set, and every ticket's
+targets are derived again (`cxpulse rebuild` does the same).
 
 A file with any problem is refused whole, with every problem named by line, field and
 fix: half a policy list would put tickets under the wrong policy without anyone knowing.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cxpulse.domain import FormatError, InvalidQuery
+from cxpulse.domain.limits import EARLIEST
 from cxpulse.domain.sla import (
     CONDITION_FIELDS,
     OPERATORS,
@@ -29,6 +31,7 @@ from cxpulse.domain.sla import (
     PolicySet,
     SlaTarget,
     policy_to_dict,
+    set_in_force,
 )
 from cxpulse.storage import Store
 from cxpulse.storage import stale
@@ -94,7 +97,8 @@ class _Problems:
 
 
 def parse_policies(text: str, *, path: str = "policies.toml", now: datetime | None = None) -> PolicySet:
-    """A TOML policy file → a PolicySet, or FormatError naming each problem (line, field, fix)."""
+    """A TOML policy file → a PolicySet, or FormatError naming each problem (line, field, fix).
+    Without `effective_from` the set holds from `now` (default: the clock)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -146,7 +150,8 @@ def _effective_from(v: Any, p: _Problems, now: datetime | None) -> datetime:
             at = None
     if not isinstance(at, datetime) or at.tzinfo is None:
         p.add(p.line_of(None, "effective_from"), "effective_from", f"{v!r} is not a time with a timezone",
-              "write e.g. effective_from = 2026-03-01T00:00:00Z (or leave it out: from now on)")
+              "write e.g. effective_from = 2026-03-01T00:00:00Z (or leave it out: an account's first policies "
+              "measure all its tickets, a change holds from now on)")
         return fallback
     return at.astimezone(UTC)
 
@@ -255,12 +260,20 @@ def _targets(i: int, where: str, raw: Any, p: _Problems) -> tuple[SlaTarget, ...
 # ---- the use cases -------------------------------------------------------------------------
 
 
+def default_from(acc, now: datetime | None = None) -> datetime:
+    """When policies given without an effective_from start: an account's first policies
+    measure its whole history (from EARLIEST, the oldest time stored); later ones, being a
+    change, hold from now on."""
+    return EARLIEST if not acc.account.sla else (now or datetime.now(UTC))
+
+
 def apply_policies(store: Store, account: str, text: str, *, path: str = "policies.toml",
                    now: datetime | None = None, derive: bool = True) -> ApplyResult:
-    """Check a TOML policy file and store it as the account's policies from its effective_from.
-    `derive=False` leaves the account marked stale, for a caller that rebuilds it anyway."""
+    """Check a TOML policy file and store it as the account's policies from its effective_from
+    (default: `default_from`). `derive=False` leaves the account marked stale, for a caller
+    that rebuilds it anyway."""
     acc = store.account(account)
-    return _store(store, acc, parse_policies(text, path=path, now=now), derive=derive)
+    return _store(store, acc, parse_policies(text, path=path, now=default_from(acc, now)), derive=derive)
 
 
 def put_policies(store: Store, account: str, body: Any, *, now: datetime | None = None) -> ApplyResult:
@@ -271,7 +284,7 @@ def put_policies(store: Store, account: str, body: Any, *, now: datetime | None 
         body = {**{k: v for k, v in body.items() if k != "policies"},
                 "policy": [_flatten(p) for p in body["policies"]] if isinstance(body["policies"], list) else body["policies"]}
     try:
-        ps = policies_from_data(body, path="request body", now=now)
+        ps = policies_from_data(body, path="request body", now=default_from(acc, now))
     except FormatError as e:
         raise InvalidQuery(str(e).removeprefix("request body: ")) from None
     return _store(store, acc, ps)
@@ -291,6 +304,10 @@ def _store(store: Store, acc, ps: PolicySet, *, derive: bool = True) -> ApplyRes
     if acc.account.business_hours is None and any(t.business_hours for p in ps.policies for t in p.targets):
         result.notes.append(f"account {acc.name} sets no business hours: business-hours targets count calendar "
                             f"minutes until it does (`cxpulse settings {acc.name} --business-hours \"mon-fri 09:00-17:00\"`)")
+    held = set_in_force(acc.account.sla, ps.effective_from)
+    if held is not None and held.policies == ps.policies:  # the same policies hold then already: a repeat
+        result.effective_from = held.effective_from
+        return result
     with store.engine.begin() as conn:
         result.changed = save_policy_set(conn, acc.id, ps)
         if result.changed:

@@ -21,7 +21,8 @@ def sla_policies(account: str, key: KeyDep, ctx: ContextDep) -> dict:
 
 @router.put("/accounts/{account}/sla-policies", response_model=SlaPoliciesApplied)
 def replace_sla_policies(account: str, body: SlaPoliciesPut, key: KeyDep, ctx: ContextDep) -> dict:
-    """Store these policies as the account's from `effective_from` (default: now) on, checked as
+    """Store these policies as the account's from `effective_from` on (default: the first
+    policies of an account cover its whole history, a change holds from now), checked as
     `cxpulse sla apply` checks a file: any problem answers 422 `invalid_query` naming each
     policy, field and fix, and stores nothing. Every ticket's SLA targets are derived again."""
     acc = account_for(key, account, ctx)
