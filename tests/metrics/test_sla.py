@@ -252,3 +252,24 @@ def test_add_business_minutes_is_the_inverse_of_business_minutes(minutes):
 
 def test_add_business_minutes_without_working_time_never_arrives():
     assert add_business_minutes(MON, 10, BusinessHours(weekdays=()), "UTC") is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from cxpulse.metrics.business_hours import _bisect_business, _week_windows  # noqa: E402
+
+NIGHT = BusinessHours(time(22), time(6), (0, 1, 2, 3, 6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.integers(0, 3 * 365 * 24 * 60), minutes=st.floats(0.5, 20_000),
+       zone=st.sampled_from(["UTC", "Europe/Vilnius", "America/New_York", "Australia/Lord_Howe"]),
+       night=st.booleans())
+def test_the_closed_form_deadline_agrees_with_bisection_across_dst(start, minutes, zone, night):
+    hours = NIGHT if night else HOURS
+    at_ = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(minutes=start, seconds=17)
+    fast = add_business_minutes(at_, minutes, hours, zone)
+    slow = _bisect_business(at_, minutes, hours, zone, _week_windows(hours)[1])
+    assert abs((fast - slow).total_seconds()) <= 1.0
+    assert business_minutes(at_, fast, hours, zone) == pytest.approx(minutes, abs=1e-6)

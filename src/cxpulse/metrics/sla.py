@@ -26,11 +26,12 @@ the target at if nothing changes (None while paused).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cxpulse.domain.sla import PolicySet, SlaTarget, policy_for, set_in_force
+from cxpulse.domain.sla import Policy, PolicySet, SlaTarget, policy_for, set_in_force
 from cxpulse.domain.types import DONE_STATES, BusinessHours, Ticket, TicketEvent
 from cxpulse.metrics.business_hours import add_business_minutes, business_minutes
 from cxpulse.metrics.facts import WAIT_STATES, TicketFacts, ticket_facts
@@ -109,6 +110,28 @@ def breaches(outcomes: Iterable[TargetOutcome]) -> int:
     return sum(1 for o in outcomes if o.status == BREACHED)
 
 
+# (id of a policy set, priority, group, channel, category, tags) → (the set, the policy it
+# gives): tickets repeat the same few combinations, and matching is most of a clock's set-up.
+# The set is kept beside its policy, so its id cannot be reused while the entry lives.
+_MATCHES: dict[tuple, tuple[PolicySet | None, Policy | None]] = {}
+_MATCHES_KEPT = 20_000
+
+
+def _matched(ps: PolicySet | None, priority: str, group: str, fixed: tuple) -> Policy | None:
+    key = (id(ps), priority, group, *fixed)
+    hit = _MATCHES.get(key)
+    if hit is not None and hit[0] is ps:
+        return hit[1]
+    channel, category, tags = fixed
+    values = {"channel": channel, "category": category, "priority": priority.strip().lower(),
+              "group": group.strip().lower()}
+    policy = policy_for(ps, values, tags)
+    if len(_MATCHES) >= _MATCHES_KEPT:
+        _MATCHES.clear()
+    _MATCHES[key] = (ps, policy)
+    return policy
+
+
 class _Clock:
     """A ticket's timeline (statuses, priority, group, policy sets) and its targets' clocks."""
 
@@ -143,6 +166,18 @@ class _Clock:
         self.tags = frozenset(t.lower() for t in ticket.tags)
         changes = {t for t, _ in self.priorities} | {t for t, _ in self.groups} | {s.effective_from for s in self.sets}
         self.changes = sorted(t for t in changes if created < t < self.horizon)
+        self._bm: dict[datetime, float] = {}
+        # the kinds some policy counts in business minutes: only their clocks count them
+        self._business_kinds = frozenset(
+            t.kind for s in self.sets for p in s.policies for t in p.targets if t.business_hours)
+        # the policy in force from each change on: matched once per distinct (set, priority, group)
+        self._bounds = [created, *self.changes]
+        self._policies: list[Policy | None] = []
+        fixed = (self.fixed["channel"], self.fixed["category"], self.tags)
+        for at in self._bounds:
+            ps = set_in_force(self.sets, at)
+            self._policies.append(_matched(ps, self._value_at(self.priorities, at), self._value_at(self.groups, at),
+                                           fixed))
 
     # -- which target applies when -----------------------------------------------------------
 
@@ -157,12 +192,9 @@ class _Clock:
         return value
 
     def target_at(self, kind: str, at: datetime) -> tuple[str, SlaTarget] | None:
-        values = {
-            **self.fixed,
-            "priority": self._value_at(self.priorities, at).strip().lower(),
-            "group": self._value_at(self.groups, at).strip().lower(),
-        }
-        policy = policy_for(set_in_force(self.sets, at), values, self.tags)
+        """(policy title, target) of this kind in force at `at`, or None."""
+        i = bisect_right(self._bounds, at) - 1
+        policy = self._policies[i if i > 0 else 0]
         if policy is None:
             return None
         target = policy.target(kind)
@@ -225,10 +257,19 @@ class _Clock:
 
     # -- one clock -------------------------------------------------------------------------------
 
-    def _measure(self, a: datetime, b: datetime) -> tuple[float, float]:
+    def _business_to(self, t: datetime) -> float:
+        """Business minutes from creation to `t`, once per moment: the clocks share their
+        boundaries (statuses, replies), and a span's count is the difference of two."""
+        v = self._bm.get(t)
+        if v is None:
+            v = self._bm[t] = business_minutes(self.created, t, self.hours, self.tz)  # type: ignore[arg-type]
+        return v
+
+    def _measure(self, a: datetime, b: datetime, business: bool) -> tuple[float, float]:
         cal = (b - a).total_seconds() / 60.0
-        bh = business_minutes(a, b, self.hours, self.tz) if self.hours is not None else cal
-        return cal, bh
+        if business and self.hours is not None:
+            return cal, self._business_to(b) - self._business_to(a)
+        return cal, cal
 
     def _reach(self, a: datetime, need: float, business: bool) -> datetime | None:
         """When a clock running from `a` adds `need` more minutes."""
@@ -255,27 +296,29 @@ class _Clock:
             if start < b < horizon:
                 points.add(b)
         pts = sorted(points)
+        counts_business = kind in self._business_kinds
         e_cal = e_bh = 0.0
         breached_at: datetime | None = None
         held: tuple[str, SlaTarget] | None = None  # the target at the breach
         for i in range(len(pts) - 1):
             a, b = pts[i], pts[i + 1]
             active = any(s <= a < t for s, t in spans)
-            found = self.target_at(kind, a)
-            if breached_at is None and found is not None:
-                _title, target = found
-                business = target.business_hours and self.hours is not None
-                e = e_bh if business else e_cal
-                if e >= target.minutes - _EPS:
-                    breached_at, held = a, found
-                elif active:
-                    u = self._reach(a, target.minutes - e, business)
-                    if u is not None and u < b:
-                        breached_at, held = u, found
-            if active:
-                cal, bh = self._measure(a, b)
-                e_cal += cal
-                e_bh += bh
+            cal, bh = self._measure(a, b, counts_business) if active else (0.0, 0.0)
+            if breached_at is None:
+                found = self.target_at(kind, a)
+                if found is not None:
+                    _title, target = found
+                    business = target.business_hours and self.hours is not None
+                    e = e_bh if business else e_cal
+                    if e >= target.minutes - _EPS:
+                        breached_at, held = a, found
+                    elif active and e + (bh if business else cal) > target.minutes + _EPS:
+                        # the clock passes the target inside this span: find when, once
+                        u = self._reach(a, target.minutes - e, business)
+                        if u is not None and u < b:
+                            breached_at, held = u, found
+            e_cal += cal
+            e_bh += bh
         final = held if held is not None else self.target_at(kind, horizon)
         if final is None:
             return None  # no policy sets this target for the ticket (then or any more)
