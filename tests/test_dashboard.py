@@ -32,7 +32,7 @@ from tests.dashboard_helpers import (
 )
 from tests.pg import private_database
 
-PAGES = ("/", "/?days=90", "/?days=365", "/agents", "/groups", "/drivers", "/low-ratings", "/at-risk", "/model",
+PAGES = ("/", "/?days=90", "/?days=365", "/agents", "/groups", "/drivers", "/sla", "/low-ratings", "/at-risk", "/model",
          "/alerts", "/webhooks", "/surveys", f"/surveys/{OWN_SURVEY}")
 
 
@@ -430,3 +430,28 @@ def test_at_risk_shows_each_tickets_promise_and_how_it_stands(desk, own):
     finally:
         with desk.store.engine.begin() as conn:
             conn.execute(update(T.tickets).where(where).values(due_at=None))
+
+
+def test_the_sla_page_shows_the_policies_and_the_share_met(desk, own):
+    from cxpulse.service.sla import policy_rows
+
+    html = own.get("/sla?days=365").text
+    text = _text(html)
+    assert f"SLA targets — {OWN}" in text
+    for row in policy_rows(desk.store, OWN):
+        assert row["title"] in text and row["matches"] in text
+    rows = report(desk.store, ReportQuery(metrics=("sla",), account=OWN, since=NOW.date() - timedelta(days=364),
+                                          until=NOW.date() - timedelta(days=1), now=NOW))
+    first = next(r for r in rows if r["metric"] == "sla_first_reply")
+    assert first["n"] > 0
+    assert re.search(rf'data-metric="sla_first_reply">.*?{F.percent(first["value"])}', html, re.S)
+    assert "CSAT by SLA" in text and "every target met" in text and "a target breached" in text
+
+
+def test_at_risk_shows_sla_deadlines_and_a_breaching_filter(desk, own):
+    html = own.get("/at-risk").text
+    assert 'data-filter="breaching"' in html and "Breaches within 1 h" in unescape(html)
+    assert own.get("/at-risk?status=breaching").status_code == 200
+    acc = desk.store.account(OWN)
+    rows, _ = at_risk(desk.store, acc, limit=100)
+    assert any(r["sla_deadline"] is not None for r in rows), "the demo's open tickets run SLA targets"

@@ -220,7 +220,7 @@ def test_each_door_rejects_the_bad_parts_and_keeps_every_good_row(hostile):
     assert _n(store, T.tickets, source_id="W1") == 1 and _n(store, T.tickets, source_id="W2") == 0
 
 
-PAGES = ("/", "/?days=365", "/agents", "/groups", "/drivers", "/low-ratings", "/at-risk", "/model", "/alerts",
+PAGES = ("/", "/?days=365", "/agents", "/groups", "/drivers", "/sla", "/low-ratings", "/at-risk", "/model", "/alerts",
          "/webhooks", "/surveys")
 
 

@@ -28,7 +28,8 @@ from tests.factories import random_help_desk, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "Acme Support"  # a space: the page must quote it for the command to run as shown
-PAGES = ["/", "/agents", "/groups", "/drivers", "/low-ratings", "/at-risk", "/model", "/alerts", "/webhooks", "/surveys"]
+PAGES = ["/", "/agents", "/groups", "/drivers", "/sla", "/low-ratings", "/at-risk", "/model", "/alerts", "/webhooks",
+         "/surveys"]
 # what the pages write for a value the reader fills in
 PLACEHOLDERS = {"NAME": ACCOUNT, "URL": "https://hooks.example.com/cxpulse"}
 NOT_RUN = {"demo"}  # builds 20,000 tickets and trains three models: parsed, not run
@@ -88,11 +89,16 @@ def test_every_command_the_dashboard_suggests_runs(tmp_path):
     shown = shown_commands(db, desk)
     # each empty state names its way out: the pages must keep showing these
     for expected in ("cxpulse surveys create", "cxpulse webhooks add", "cxpulse train", "cxpulse keys create",
-                     "cxpulse import", "cxpulse demo", "cxpulse score --open"):
+                     "cxpulse import", "cxpulse demo", "cxpulse score --open", "cxpulse sla apply"):
         assert any(c.startswith(expected) for c in shown), f"no page shows {expected!r}: {sorted(shown)}"
     # what the others need first: data, then a model (`score --open` scores with it)
+    # the SLA page's POLICIES: the example policy file of docs/sla.md, so it must apply as written
+    example = re.search(r"```toml\n(.*?)```", (ROOT / "docs" / "sla.md").read_text(encoding="utf-8"), re.S).group(1)
+    policies = tmp_path / "policies.toml"
+    policies.write_text(example, encoding="utf-8")
     for command in sorted(shown, key=lambda c: not c.startswith(("cxpulse import", "cxpulse train"))):
-        words = [{**PLACEHOLDERS, "FILE": str(desk)}.get(w, w) for w in shlex.split(command)][1:]
+        words = [{**PLACEHOLDERS, "FILE": str(desk), "POLICIES": str(policies)}.get(w, w)
+                 for w in shlex.split(command)][1:]
         assert usage_error(words) is None, f"`{command}`: {usage_error(words)}"
         if words[0] in NOT_RUN:
             continue

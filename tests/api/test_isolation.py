@@ -51,6 +51,9 @@ ROUTES = [
     ("POST", "/api/v1/accounts/{account}/webhooks", {"url": "https://hooks.example.com/cxpulse"}),
     ("DELETE", "/api/v1/accounts/{account}/webhooks/{webhook_id}", None),
     ("GET", "/api/v1/accounts/{account}/webhooks/deliveries", None),
+    ("GET", "/api/v1/accounts/{account}/sla-policies", None),
+    ("PUT", "/api/v1/accounts/{account}/sla-policies",
+     {"policies": [{"title": "All", "targets": {"first_reply": {"minutes": 60}}}]}),
 ]
 # routes not under one account: each shows a key only its own account (tested below)
 UNSCOPED = [("GET", "/api/v1/accounts", None)]

@@ -23,6 +23,7 @@ from cxpulse.domain.types import (
     Ticket,
     TicketEvent,
 )
+from cxpulse.domain.sla import Condition, Policy, PolicySet, SlaTarget
 from cxpulse.readers.jsonl import PARSERS
 from cxpulse.ml.context import PastRating, RatingHistory, shrunk_share
 from cxpulse.ml.features import (
@@ -45,6 +46,18 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 SEC = timedelta(seconds=1)
 PLAIN = Account("plain")
 OFFICE = Account("office", timezone="Europe/Vilnius", business_hours=BusinessHours())
+# SLA policies that depend on the priority and the group (both change by events), counted in
+# business and calendar minutes, with a new set taking effect in the middle of the tickets' lives
+_URGENT = Condition("priority", "is", "urgent")
+_SLA_V1 = (Policy("Urgent", all=(_URGENT,), targets=(SlaTarget("first_reply", 30), SlaTarget("resolution", 600, True))),
+           Policy("Billing", all=(Condition("group", "is", "Billing"),),
+                  targets=(SlaTarget("next_reply", 45), SlaTarget("requester_wait", 300, True))),
+           Policy("Rest", targets=(SlaTarget("first_reply", 240, True), SlaTarget("next_reply", 120),
+                                   SlaTarget("resolution", 2000), SlaTarget("requester_wait", 900))))
+_SLA_V2 = (Policy("Rest", targets=(SlaTarget("first_reply", 20), SlaTarget("next_reply", 20),
+                                   SlaTarget("resolution", 400, True), SlaTarget("requester_wait", 100))),)
+SLA = Account("sla", timezone="Europe/Vilnius", business_hours=BusinessHours(),
+              sla=(PolicySet(T0 - timedelta(days=1), _SLA_V1), PolicySet(T0 + timedelta(minutes=1500), _SLA_V2)))
 NO_HISTORY = RatingHistory([])
 
 TEXTS = {
@@ -147,7 +160,7 @@ def test_features_at_t_ignore_everything_at_or_after_t_and_the_ticket_own_rating
     rng = random.Random(seed)
     ticket, events = random_ticket(rng)
     ratings = random_ratings(rng)
-    account = rng.choice([PLAIN, OFFICE])
+    account = rng.choice([PLAIN, OFFICE, SLA])
     t = pick_time(rng, events)
     base = comparable(snapshot(ticket, events, as_of=t, account=account, history=RatingHistory(ratings)))
 
@@ -482,6 +495,8 @@ def test_training_moments_read_nothing_at_or_after_the_rating(seed):
     ticket, events = random_ticket(rng)
     ratings = random_ratings(rng)
     account = rng.choice([PLAIN, OFFICE])
+    if random.Random(seed + 1).random() < 0.4:  # a stream of its own: the examples' draws stay as they were
+        account = SLA
     rated = random_rating_time(rng, ticket, events)
     own = [PastRating(rated + timedelta(minutes=rng.choice([0, rng.uniform(0, 900)])), "T1", "a1", "c1",
                       rng.random() < 0.5)]

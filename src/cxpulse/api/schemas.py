@@ -87,6 +87,11 @@ class TicketPublic(BaseModel):
     reasons: list[str]
     model_version: int | None
     scored_at: datetime | None
+    sla_deadline: datetime | None = Field(
+        None, description="the nearest deadline of the ticket's running SLA targets; null: none running (docs/sla.md)")
+    sla_target: str | None = Field(None, description="which target that deadline is: first_reply, next_reply, "
+                                   "resolution or requester_wait")
+    sla_breaches: int = Field(0, description="SLA targets breached, as derived from the events")
 
 
 class TicketsPublic(BaseModel):
@@ -262,3 +267,41 @@ def cursor_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
         raise bad_cursor()
     return value
+
+
+# ---- SLA policies (docs/sla.md) -----------------------------------------------------------------
+
+
+class SlaPolicyPublic(BaseModel):
+    title: str
+    description: str = ""
+    filter: dict[str, list[dict[str, str]]] = Field(
+        description="Zendesk's filter: `all` conditions must hold, and one of `any` when given; "
+        "each {field, operator, value}")
+    targets: dict[str, dict[str, Any]] = Field(
+        description="by kind (first_reply, next_reply, resolution, requester_wait): {minutes, hours: calendar|business}")
+
+
+class SlaVersionPublic(BaseModel):
+    effective_from: datetime
+    policies: list[SlaPolicyPublic]
+
+
+class SlaPoliciesPublic(BaseModel):
+    account: str
+    effective_from: datetime | None = Field(description="when the policies in force now started; null: none")
+    policies: list[SlaPolicyPublic] = Field(description="the policies in force now, in match order (the first match wins)")
+    versions: list[SlaVersionPublic] = Field(description="every version, oldest first")
+
+
+class SlaPoliciesPut(BaseModel):
+    effective_from: datetime | None = Field(None, description="when they start to hold; default: an account's first policies from the start of its history, a change from now")
+    policies: list[dict[str, Any]] = Field(
+        description="in match order; each as `policies` answers it ({title, description, filter: {all, any}, "
+        "targets}) — `all`/`any` may also sit beside `title`, as in the TOML file")
+
+
+class SlaPoliciesApplied(SlaPoliciesPublic):
+    changed: bool = Field(description="false: the same policies already held from that time")
+    tickets: int = Field(description="tickets whose SLA targets were derived again")
+    notes: list[str]

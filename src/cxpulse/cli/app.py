@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cxpulse.cli.sla import sla_app
 from cxpulse.cli.connections import connect_app, connections, disconnect, sync
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.keys import keys_app
@@ -111,7 +112,7 @@ def import_cmd(
 @app.command()
 @handle_errors
 def rebuild(account: AccountOption = None, db: DbOption = DB_DEFAULT) -> None:
-    """Recompute every derived table (ticket KPIs, rollups) from the stored events and responses.
+    """Recompute every derived table (ticket KPIs, SLA targets, rollups) from the stored events and responses.
 
     Example: cxpulse rebuild --account acme
     """
@@ -208,7 +209,7 @@ def overview(rows: list[dict]) -> list[dict]:
 def report(
     metric: Annotated[
         str | None,
-        typer.Option("--metric", help="csat, nps, ces, csi, kpi, response-rate or csat-by-kpi; comma-separated. Default: all but csat-by-kpi."),
+        typer.Option("--metric", help="csat, nps, ces, csi, kpi, response-rate, csat-by-kpi or sla; comma-separated. Default: all but csat-by-kpi and sla."),
     ] = None,
     by: Annotated[
         str | None,
@@ -240,6 +241,8 @@ def report(
     for extra in ("quadrant", "kind", "bucket", "attribute", "scale"):
         if any(extra in r for r in rows):
             cols.insert(1, extra)
+    if any("running" in r for r in rows):  # SLA rows: the breached and the still running beside the share met
+        cols += ["count", "running"]
     if compare_previous:
         cols += ["previous", "delta", "significant"]
     rounded = _rounded(rows)
@@ -638,6 +641,7 @@ app.add_typer(surveys_app, name="surveys")
 app.add_typer(keys_app, name="keys")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(connect_app, name="connect")
+app.add_typer(sla_app, name="sla")
 app.command("connections")(connections)
 app.command("sync")(sync)
 app.command("disconnect")(disconnect)

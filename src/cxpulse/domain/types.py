@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from enum import StrEnum
 
+from cxpulse.domain.sla import PolicySet
+
 
 class Role(StrEnum):
     AGENT = "agent"
@@ -123,6 +125,8 @@ class Account:
     csat_scale: Scale = Scale.FIVE
     min_rated_for_model: int = 300
     alert_below: int = 40
+    # the SLA policy sets (domain/sla.py), oldest first; read beside the settings, stored apart
+    sla: tuple[PolicySet, ...] = ()
 
 
 @dataclass(slots=True)
@@ -154,6 +158,8 @@ class Ticket:
     due_at: datetime | None = None
     # KPIs a help desk computed itself (Zendesk ticket_metrics); used when no events exist.
     metrics: dict[str, float] = field(default_factory=dict)
+    # The help desk's tags (Zendesk `tags`), lower-case: what an SLA policy's tag conditions test.
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

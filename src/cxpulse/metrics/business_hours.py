@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from cxpulse.domain.types import BusinessHours
 
-__all__ = ["business_minutes"]
+__all__ = ["add_business_minutes", "business_minutes"]
 
 _MINUTES_PER_DAY = 1440
 _EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday; (t − _EPOCH) + offset is local wall-clock time since it
@@ -222,3 +222,71 @@ def business_minutes(start: datetime, end: datetime, hours: BusinessHours, tz: s
         # aware arithmetic: no conversion to naive wall-clock datetimes (replace() is slow)
         total += _cumulative(b - _EPOCH + off, windows, per_week) - _cumulative(a - _EPOCH + off, windows, per_week)
     return total
+
+
+def _inverse(total: float, table: tuple, per_week: float) -> timedelta:
+    """The earliest wall-clock moment after the epoch Monday by which `total` working minutes
+    have passed: the inverse of `_cumulative` (which is flat outside the windows)."""
+    weeks = math.floor(total / per_week)
+    rem = total - weeks * per_week
+    if rem <= 0.0:  # reached exactly at the end of a week's last window: that moment
+        weeks -= 1
+        rem += per_week
+    _starts, lows, ends, before = table
+    k = bisect_left(before, rem) - 1  # the window in which the count reaches rem
+    k = max(0, min(k, len(lows) - 1))
+    r = lows[k] + (rem - before[k])
+    return timedelta(weeks=weeks, minutes=r)
+
+
+def add_business_minutes(start: datetime, minutes: float, hours: BusinessHours, tz: str) -> datetime | None:
+    """The earliest instant by which `minutes` working minutes have passed since `start`:
+    the inverse of `business_minutes`, for an SLA target's deadline. None when the hours
+    hold no working time at all (the deadline never comes).
+
+    Closed form, like `business_minutes`: within a stretch of constant UTC offset the count
+    is inverted window by window (`_inverse`); a DST change moves on to the next stretch.
+    Outside the zone tables' years it falls back to bisection over `business_minutes`.
+
+    >>> from datetime import datetime, timezone
+    >>> fri_16 = datetime(2024, 1, 12, 16, 0, tzinfo=timezone.utc)
+    >>> add_business_minutes(fri_16, 120, BusinessHours(), "UTC").isoformat()
+    '2024-01-15T10:00:00+00:00'
+    """
+    if minutes <= 0:
+        return start
+    windows, per_week = _week_windows(hours)
+    if per_week <= 0.0:
+        return None
+    if tz in _FIXED_ZONES:
+        return _EPOCH + _inverse(_cumulative(start - _EPOCH, windows, per_week) + minutes, windows, per_week)
+    first, last, transitions, offsets = _zone_table(tz)
+    if first <= start < last:
+        need = float(minutes)
+        a = start
+        for k in range(bisect_right(transitions, start), len(transitions) + 1):
+            off = offsets[k]
+            base = _cumulative(a - _EPOCH + off, windows, per_week)
+            b = transitions[k] if k < len(transitions) else None
+            have = None if b is None else _cumulative(b - _EPOCH + off, windows, per_week) - base
+            if have is None or need <= have:
+                return _EPOCH + _inverse(base + need, windows, per_week) - off
+            need -= have
+            a = b  # type: ignore[assignment]
+    return _bisect_business(start, minutes, hours, tz, per_week)
+
+
+def _bisect_business(start: datetime, minutes: float, hours: BusinessHours, tz: str, per_week: float) -> datetime:
+    """`add_business_minutes` by bisection, to the second: for times outside the zone tables."""
+    goal = minutes - 1e-7
+    hi = int((minutes / per_week + 2) * 7 * 86400)
+    while business_minutes(start, start + timedelta(seconds=hi), hours, tz) < goal:
+        hi *= 2  # a DST week short of an hour can leave the estimate just short
+    lo = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if business_minutes(start, start + timedelta(seconds=mid), hours, tz) >= goal:
+            hi = mid
+        else:
+            lo = mid
+    return start + timedelta(seconds=hi)

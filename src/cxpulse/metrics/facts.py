@@ -16,7 +16,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Iterable
 
 from cxpulse.domain.types import (
@@ -46,6 +46,7 @@ DESCRIPTION_SLACK = timedelta(seconds=2)
 
 _ORDER = attrgetter("at", "source_id")
 _AT = attrgetter("at")
+_FIRST_AT = itemgetter(1)
 _COMMENT = EventKind.COMMENT
 _STATUS = EventKind.STATUS
 _ASSIGNEE = EventKind.ASSIGNEE
@@ -159,8 +160,14 @@ def ticket_facts(
     hours: BusinessHours | None = None,
     tz: str = "UTC",
     in_order: bool = False,
+    trail: list | None = None,
 ) -> TicketFacts:
     """Fold `events` (any order) into the ticket's facts as of `as_of`.
+
+    `trail`, when given, receives what the fold accepted, in time order, for the SLA
+    clocks (metrics/sla.py) — so a target reads a reply, a status or a priority exactly
+    as the KPIs do: ("status", at, new status), ("reply", at) for a public agent reply,
+    ("customer", at) for a customer message, ("priority" | "group", at, from, to).
 
     `in_order=True` says `events` is a list already sorted by (at, source_id), as the
     prediction features keep it: the fold then skips sorting it again.
@@ -226,12 +233,16 @@ def ticket_facts(
             if role == _AGENT:
                 if ev.public:
                     agent_replies += 1
+                    if trail is not None:
+                        trail.append(("reply", ev.at))
                     if first_reply_at is None:
                         first_reply_at = ev.at
                     last_agent_at = ev.at
                     waiting_since = None
             elif role == _CUSTOMER:
                 customer_messages += 1
+                if trail is not None:
+                    trail.append(("customer", ev.at))
                 if waiting_since is None:
                     waiting_since = ev.at
         elif kind == _STATUS:
@@ -251,6 +262,8 @@ def ticket_facts(
                 solve_at = at
             status = new
             seg_start = at
+            if trail is not None:
+                trail.append(("status", at, new))
         elif kind == _ASSIGNEE:
             new = ev.value_to
             if assignee is None:
@@ -268,12 +281,16 @@ def ticket_facts(
                 group = ev.value_from
                 ever_grouped = bool(group)
             if new != group:
+                if trail is not None:
+                    trail.append(("group", ev.at, group, new))
                 if new:
                     if ever_grouped:
                         group_transfers += 1
                     ever_grouped = True
                 group = new
         elif kind == _PRIORITY:
+            if trail is not None:
+                trail.append(("priority", ev.at, ev.value_from if priority is None else priority, ev.value_to))
             priority = ev.value_to
         elif kind == _DUE:
             saw_due = True
@@ -293,6 +310,9 @@ def ticket_facts(
             segments.append((created, seg_start))  # `new` until then
             if status in DONE_STATES:
                 solve_at = seg_start
+            if trail is not None:
+                trail.append(("status", seg_start, status))
+                trail.sort(key=_FIRST_AT)  # the fallback's change may fall between comments
     if status in WAIT_STATES:
         segments.append((seg_start, end))
 

@@ -254,7 +254,7 @@ class Reasons:
             if name == "past_due_minutes":  # beside the share of the account's tickets that were late
                 late = None if shares is None else shares.get("late")
                 return snapshot_reason(snap, name, math.nan if late is None else late.get(1, 0.0))
-            if name == "due_in_minutes":  # "due in 2 h": the time left says it all
+            if name in ("due_in_minutes", "sla_due_in_minutes"):  # "due in 2 h": the time left says it all
                 return snapshot_reason(snap, name, math.nan)
             return snapshot_reason(snap, name, self.medians.get(name, math.nan))
         if j < _N_NUM + _N_CAT:

@@ -46,6 +46,7 @@ from cxpulse.metrics.facts import (
     is_description,
     ticket_facts,
 )
+from cxpulse.metrics.sla import breaches, nearest_deadline, sla_outcomes
 from cxpulse.ml.context import RatingHistory
 from cxpulse.text import detect_language
 
@@ -93,6 +94,8 @@ NUMERIC: tuple[str, ...] = (
     "account_csat",  # satisfied share of the account's ratings in the last 90 days
     "due_in_minutes",  # time left to the promised date (due_at as of t); nan when none, past it or solved
     "past_due_minutes",  # how far past the promised date: at the solve if solved, else at t; 0 on time; nan when none
+    "sla_due_in_minutes",  # time left to the nearest running SLA deadline as of t (metrics/sla.py); nan when none runs
+    "sla_breaches",  # SLA targets breached as of t; nan when the account has no SLA policies
 )
 CATEGORICAL: tuple[str, ...] = ("channel", "priority", "language", "status", "group", "category")
 
@@ -140,7 +143,7 @@ class _Ticket:
     """A ticket's events sorted once, its comments split by author, its local creation time."""
 
     __slots__ = (
-        "ticket", "events", "metrics_end", "hours", "tz", "hour", "weekday",
+        "ticket", "events", "metrics_end", "hours", "tz", "hour", "weekday", "sla",
         "c_at", "c_customer", "c_body", "desc", "desc_repeat", "first_customer", "_lang",
     )
 
@@ -150,6 +153,7 @@ class _Ticket:
         self.metrics_end = end_of(ticket) if ticket.metrics else None
         self.hours = account.business_hours
         self.tz = account.timezone
+        self.sla = account.sla
         local = ticket.created_at.astimezone(_zone(account.timezone))
         self.hour = float(local.hour)
         self.weekday = float(local.weekday())
@@ -213,13 +217,25 @@ class _Ticket:
             lang = self._lang[seen] = detect_language(text[:_LANGUAGE_SAMPLE])
         return lang
 
-    def facts(self, as_of: datetime) -> TicketFacts:
+    def facts(self, as_of: datetime, trail: list | None = None) -> TicketFacts:
         """The fold at t; the help desk's own metrics when they are all there is (no event
-        before t — events after t must not decide the source) and t is past the ticket's end."""
+        before t — events after t must not decide the source) and t is past the ticket's end.
+        `trail` receives the fold's trail for the SLA clocks (nothing with the metrics)."""
         end = self.metrics_end
         if end is not None and as_of >= end and (not self.events or self.events[0].at >= as_of):
             return facts_from_metrics(self.ticket, as_of=as_of)
-        return ticket_facts(self.ticket, self.events, as_of=as_of, hours=self.hours, tz=self.tz, in_order=True)
+        return ticket_facts(self.ticket, self.events, as_of=as_of, hours=self.hours, tz=self.tz, in_order=True,
+                            trail=trail)
+
+    def sla_figures(self, f: TicketFacts, trail: list | None) -> tuple[float, float]:
+        """(minutes to the nearest running SLA deadline, targets breached) as of the fold's t;
+        nan without policies, and for the help desk's metrics (they carry no times to clock)."""
+        if trail is None or f.source != "events":
+            return _NAN, _NAN
+        outcomes = sla_outcomes(self.ticket, f, trail, self.sla, hours=self.hours, tz=self.tz)
+        nearest = nearest_deadline(outcomes)
+        due_in = _NAN if nearest is None else (nearest.deadline - f.as_of).total_seconds() / 60.0  # type: ignore[operator]
+        return due_in, float(breaches(outcomes))
 
 
 def _in_order(events: Sequence[TicketEvent]) -> list[TicketEvent]:
@@ -239,7 +255,9 @@ def _utc(as_of: datetime) -> datetime:
 
 def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
     ticket = prep.ticket
-    f = prep.facts(as_of)
+    trail: list | None = [] if prep.sla else None
+    f = prep.facts(as_of, trail)
+    sla_due_in, sla_breached = prep.sla_figures(f, trail)
     k = bisect_left(prep.c_at, as_of)
     customer_text, agent_text = prep.texts(k)
     language = prep.language(k)
@@ -310,6 +328,8 @@ def _take(prep: _Ticket, as_of: datetime, history: RatingHistory) -> Snapshot:
         account_csat,
         due_in,
         past_due,
+        sla_due_in,
+        sla_breached,
     )
     categorical = (ticket.channel, f.priority, language, f.status, f.group, ticket.category)
     return Snapshot(ticket.source_id, as_of, numeric, categorical, customer_text, agent_text, language)
@@ -540,6 +560,11 @@ _WORDS: dict[str, tuple] = {
         lambda v: f"past the promised date by {duration(v)}" if v > 0 else "on time for the promised date",
         lambda r: f"{_pct(r)} of the account's tickets are late",
     ),
+    "sla_due_in_minutes": (lambda v: f"SLA deadline in {duration(v)}", lambda r: f"account median {duration(r)}"),
+    "sla_breaches": (
+        lambda v: _plural(v, "SLA target breached", "SLA targets breached") if v else "no SLA target breached",
+        lambda r: f"account median {_num(r)}",
+    ),
 }
 
 # words for a value that is not known (nan)
@@ -570,6 +595,8 @@ _UNKNOWN = {
     "account_csat": "account has no ratings in the last 90 days",
     "due_in_minutes": "no promised date ahead",
     "past_due_minutes": "no promised date",
+    "sla_due_in_minutes": "no SLA deadline running",
+    "sla_breaches": "no SLA policy",
 }
 
 

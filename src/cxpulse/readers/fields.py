@@ -33,6 +33,20 @@ def text(d: dict, name: str, default: str = "") -> str:
     return str(v)
 
 
+def tags(value: Any, name: str = "tags") -> tuple[str, ...]:
+    """A ticket's tags: a list of names (Zendesk's `tags`) or one text of names separated by
+    spaces or commas; lower-case, each once, in the order given. Zendesk tags hold no spaces."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        items = value.replace(",", " ").split()
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        items = [part for v in value for part in v.split()]
+    else:
+        raise RowError(name, f"expected a list of tag names or text like \"vip renewal\", got {value!r}")
+    return tuple(dict.fromkeys(t.strip().lower() for t in items if t.strip()))
+
+
 def required_id(d: dict, name: str = "id") -> str:
     v = d.get(name)
     if v is None or (isinstance(v, str) and not v.strip()) or isinstance(v, (dict, list, bool)):

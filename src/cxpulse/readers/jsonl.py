@@ -208,7 +208,7 @@ OPTIONAL: dict[str, frozenset[str]] = {
     "user": frozenset({"role", "name", "email", "locale"}),
     "ticket": frozenset({
         "subject", "description", "status", "channel", "priority", "group", "category", "requester_id",
-        "assignee_id", "updated_at", "solved_at", "due_at", "metrics",
+        "assignee_id", "updated_at", "solved_at", "due_at", "metrics", "tags",
     }),
     "event": frozenset({"author_id", "author_role", "public", "body", "from", "to"}),
     "response": frozenset({"ticket_id", "customer_id", "agent_id", "channel", "importance", "comment", "reason"}),
@@ -383,6 +383,7 @@ def parse_ticket(d: dict) -> Ticket:
         solved_at=_time(d.get("solved_at"), "solved_at", required=False),
         due_at=_time(d.get("due_at"), "due_at", required=False),
         metrics=_metrics(d),
+        tags=fields.tags(d.get("tags")),
     )
 
 

@@ -885,6 +885,7 @@ class _Reader:
             assignee_id=ident("assignee_id"),
             solved_at=solved_at,
             metrics=metrics,
+            tags=bad.get(lambda: fields.tags(d.get("tags")), (), d.get("tags")),
         )
         own_due = bad.get(lambda: fields.timestamp(d.get("due_at"), "due_at", required=False), None, d.get("due_at"))
         return ticket, own_due

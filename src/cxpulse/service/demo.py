@@ -11,11 +11,13 @@ from datetime import date
 from time import perf_counter
 
 from cxpulse.demo import DEMO_END, generate, generate_reviews
+from cxpulse.demo.sla import demo_policy_files
 from cxpulse.domain import ResponseKind
 from cxpulse.readers import Record
 from cxpulse.service.derive import rebuild
 from cxpulse.service.load import load
 from cxpulse.service.predict import score, train
+from cxpulse.service.sla import apply_policies
 from cxpulse.storage import Store
 
 PROGRESS_EVERY = 5000  # records between two progress calls
@@ -60,7 +62,10 @@ def run_demo(
     result = load(store, _counted(records, kinds, progress))
     if progress:
         progress(kinds.total())
+    policies = demo_policy_files(end)
     for name in result.summary.accounts:
+        for i, text in enumerate(policies.get(name, ())):  # before the rebuild, which derives the targets
+            apply_policies(store, name, text, path=f"demo/{name}-sla-{i + 1}.toml", derive=False)
         rebuild(store, name)
     summary = DemoSummary(
         accounts=kinds["account"],

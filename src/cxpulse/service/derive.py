@@ -25,6 +25,7 @@ from cxpulse.metrics.facts import (
     ticket_facts,
     with_help_desk_figures,
 )
+from cxpulse.metrics.sla import sla_outcomes
 from cxpulse.service.load import Touched
 from cxpulse.service.processes import die_with_parent, process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
@@ -38,6 +39,7 @@ from cxpulse.storage.histories import (
 )
 from cxpulse.storage.responses import response_day_span, response_days, set_response_days
 from cxpulse.storage.rollups import refresh_rollups
+from cxpulse.storage.sla import delete_sla, insert_sla
 from cxpulse.storage.rows import aware_utc, local_day, naive_utc
 
 log = logging.getLogger("cxpulse.derive")
@@ -69,22 +71,52 @@ def kpi_row(ticket: Ticket, facts: TicketFacts, acc: StoredAccount) -> dict:
     }
 
 
-def final_facts(ticket: Ticket, events: list, acc: StoredAccount) -> TicketFacts:
+def final_facts(ticket: Ticket, events: list, acc: StoredAccount, trail: list | None = None) -> TicketFacts:
     """The KPIs fold at the end: from events, or from the help desk's own metrics when the
     events cannot tell when the ticket was solved (a comments-only export has no status).
     A ticket whose events a reader synthesised from one summary row (FIGURES_OF_RECORD, a
     CSV export) gets the help desk's figures over the folded ones (with_help_desk_figures).
     A ticket solved or closed by its status alone, its events never saying when, is done
-    at an unknown time (done_at_end)."""
+    at an unknown time (done_at_end).
+
+    `trail` (a list) receives the fold's trail for the SLA clocks (metrics/sla.py)."""
     m = ticket.metrics
     a = acc.account
     if m and m.get(FIGURES_OF_RECORD):
-        facts = with_help_desk_figures(ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone), m)
+        facts = with_help_desk_figures(
+            ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone, trail=trail), m)
     elif m and not any(e.kind is EventKind.STATUS for e in events):
+        if trail is not None:
+            ticket_facts(ticket, events, tz=a.timezone, trail=trail)  # the comments' times, for the reply clocks
         return facts_from_metrics(ticket)
     else:
-        facts = ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone)
+        facts = ticket_facts(ticket, events, hours=a.business_hours, tz=a.timezone, trail=trail)
     return done_at_end(facts, ticket)
+
+
+def sla_rows(ticket: Ticket, facts: TicketFacts, trail: list, acc: StoredAccount) -> list[dict]:
+    """One ticket's SLA targets at the end of its history, as `ticket_sla` rows."""
+    a = acc.account
+    return [
+        {
+            "ticket_id": ticket.source_id, "kind": o.kind, "seq": o.seq, "policy": o.policy[:200],
+            "target_minutes": o.minutes, "business_hours": o.business_hours, "status": o.status,
+            "started_at": naive_utc(o.started_at), "ended_at": naive_utc(o.ended_at),
+            "breached_at": naive_utc(o.breached_at), "deadline": naive_utc(o.deadline), "paused": o.paused,
+            "elapsed_minutes": o.elapsed_minutes,
+        }
+        for o in sla_outcomes(ticket, facts, trail, a.sla, hours=a.business_hours, tz=a.timezone)
+    ]
+
+
+def derived_rows(ticket: Ticket, events: list, acc: StoredAccount) -> tuple[dict, list[dict]]:
+    """A ticket's KPI row and its SLA target rows: none when the account has no policies, or
+    when the ticket has no events (only a help desk's totals: no times to run a clock on)."""
+    if not acc.account.sla or not events:
+        return kpi_row(ticket, final_facts(ticket, events, acc), acc), []
+    trail: list = []
+    facts = final_facts(ticket, events, acc, trail)
+    return kpi_row(ticket, facts, acc), sla_rows(ticket, facts, trail, acc)
 
 
 def _recompute_kpis(
@@ -95,13 +127,15 @@ def _recompute_kpis(
     done = 0
     all_ids = list(ids) if ids is not None else ticket_ids(conn, acc.id)
     delete_kpis(conn, acc.id, ids)
+    delete_sla(conn, acc.id, ids)
     workers = _worker_count(store, len(all_ids))
     if workers > 1:
         batches = _kpi_rows_in_workers(store, acc, all_ids, workers)
     else:
         batches = _kpi_rows(ticket_histories(conn, acc.id, all_ids), acc)
-    for batch in batches:
+    for batch, targets in batches:
         insert_kpis(conn, acc.id, batch)
+        insert_sla(conn, acc.id, targets)
         done += len(batch)
         if progress:
             progress(done)
@@ -110,15 +144,19 @@ def _recompute_kpis(
     return done
 
 
-def _kpi_rows(histories, acc: StoredAccount) -> Iterator[list[dict]]:
+def _kpi_rows(histories, acc: StoredAccount) -> Iterator[tuple[list[dict], list[dict]]]:
+    """(KPI rows, SLA target rows) a batch of tickets at a time."""
     batch: list[dict] = []
+    targets: list[dict] = []
     for ticket, events in _in_window(histories, acc):
-        batch.append(kpi_row(ticket, final_facts(ticket, events, acc), acc))
+        row, sla = derived_rows(ticket, events, acc)
+        batch.append(row)
+        targets += sla
         if len(batch) >= KPI_BATCH:
-            yield batch
-            batch = []
+            yield batch, targets
+            batch, targets = [], []
     if batch:
-        yield batch
+        yield batch, targets
 
 
 def _worker_count(store: Store, tickets: int) -> int:
@@ -135,7 +173,9 @@ def _worker_count(store: Store, tickets: int) -> int:
     return min(cores, 4)
 
 
-def _kpi_rows_in_workers(store: Store, acc: StoredAccount, ids: list[str], workers: int) -> Iterator[list[dict]]:
+def _kpi_rows_in_workers(
+    store: Store, acc: StoredAccount, ids: list[str], workers: int
+) -> Iterator[tuple[list[dict], list[dict]]]:
     """KPI rows computed by worker processes, each reading its tickets on its own connection.
 
     The workers read only committed tickets and events, so the caller's open transaction
@@ -158,12 +198,17 @@ def _init_worker(url: str) -> None:
     _worker_engine = make_engine(url)
 
 
-def _worker_kpi_rows(job: tuple[StoredAccount, list[str]]) -> list[dict]:
+def _worker_kpi_rows(job: tuple[StoredAccount, list[str]]) -> tuple[list[dict], list[dict]]:
     acc, ids = job
     assert _worker_engine is not None
+    rows: list[dict] = []
+    targets: list[dict] = []
     with _worker_engine.connect() as conn:
-        return [kpi_row(t, final_facts(t, evs, acc), acc)
-                for t, evs in _in_window(ticket_histories(conn, acc.id, ids), acc)]
+        for t, evs in _in_window(ticket_histories(conn, acc.id, ids), acc):
+            row, sla = derived_rows(t, evs, acc)
+            rows.append(row)
+            targets += sla
+    return rows, targets
 
 
 def _in_window(histories, acc: StoredAccount) -> Iterator[tuple[Ticket, list]]:

@@ -14,16 +14,18 @@ from datetime import UTC, date, datetime, timedelta
 from cxpulse import metrics as formulas
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
+from cxpulse.domain.sla import TARGET_KINDS
 from cxpulse.metrics.facts import KPIS
 from cxpulse.storage import Store
 from cxpulse.storage import queries
 from cxpulse.storage import reviews as review_store
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
-EXTRA_METRICS = ("csat-by-kpi", "reviews")
+EXTRA_METRICS = ("csat-by-kpi", "reviews", "sla")
 # --metric reviews: the public reviews' figures (metrics/reviews.py, docs/reviews.md)
 REVIEW_METRICS = ("reviews", "reviews_positive", "review_sentiment", "review_reply_rate", "review_reply_minutes")
 REVIEW_ONLY_BY = ("source", "language")  # keys only reviews have
+SLA_METRICS = tuple(f"sla_{kind}" for kind in TARGET_KINDS)  # share of the targets that ended, met
 KPI_VALUES = tuple(k.name for k in KPIS if k.unit != "flag")  # the figures summarised; flags are counted
 # The KPI rows' metric names (docs/cli.md); a business-hours variant and the customer's
 # messages ride on their calendar / agent-side row as an extra key.
@@ -40,7 +42,7 @@ DEFAULT_COMPARE_DAYS = 30
 ROW_ORDER = {m: i for i, m in enumerate(
     ("csat", "nps", "ces", "ces_easy", "csi", "csi_attribute", *KPI_METRICS, *RATE_METRICS, *DUE_METRICS,
      "response_rate", "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments", "csat_by_due",
-     *REVIEW_METRICS)
+     *REVIEW_METRICS, *SLA_METRICS, "csat_by_sla")
 )}
 
 
@@ -156,6 +158,8 @@ def _rows(store: Store, q: ReportQuery, window: queries.Window, names: dict[int,
             rows += _bucket_rows(conn, q.by, window, now)
         if "reviews" in q.metrics and all(k in review_store.REVIEW_BY for k in q.by):
             rows += _review_rows(review_store.reviews(conn, by=q.by, window=window), q.by)
+        if "sla" in q.metrics:
+            rows += _sla_rows(conn, q.by, window, now)
     if "agent" in q.by:
         agent_names = _agent_names(store)
         for row in rows:
@@ -169,6 +173,8 @@ def _rows(store: Store, q: ReportQuery, window: queries.Window, names: dict[int,
 
 
 def _family(metric: str) -> str:
+    if metric in SLA_METRICS or metric == "csat_by_sla":
+        return "sla"
     if metric.startswith("ces"):
         return "ces"
     if metric.startswith("csi"):
@@ -399,6 +405,41 @@ def _review_rows(stored, by: Sequence[str]) -> list[dict]:
     return rows
 
 
+# ---- SLA targets ------------------------------------------------------------------------------
+
+
+def _sla_rows(conn, by, window: queries.Window, now: datetime) -> list[dict]:
+    """One row per group and target kind: the share of the targets that ended which were met
+    (Wilson interval), `n` those that ended, `count` the breached, `running` those still
+    running; then csat_by_sla, CSAT of tickets with every target met against those with a breach.
+
+    A running target past its deadline at `now` is breached: the clock has reached it."""
+    met: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    breached: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    running: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for group, kind, status, deadline in queries.sla_target_rows(conn, by=by, window=window):
+        if status == "met":
+            met[group][kind] += 1
+        elif status == "breached" or (deadline is not None and deadline <= now):
+            breached[group][kind] += 1
+        else:
+            running[group][kind] += 1
+    rows = []
+    for group in sorted(set(met) | set(breached) | set(running)):
+        for kind in TARGET_KINDS:
+            k, b, r = met[group][kind], breached[group][kind], running[group][kind]
+            if k + b + r == 0:
+                continue
+            est = formulas.share(k, k + b)
+            rows.append({**_row(f"sla_{kind}", by, group, est), "p90": None, "mean": est.value, "count": b,
+                         "met": k, "running": r})
+    for group, per_label in queries.csat_by_sla(conn, by=by, window=window, now=now).items():
+        for label in ("met", "breached"):
+            if label in per_label:
+                rows.append(_row("csat_by_sla", by, group, formulas.csat_mixed(per_label[label]), bucket=label))
+    return rows
+
+
 # ---- comparison ------------------------------------------------------------------------------
 
 
@@ -421,6 +462,8 @@ def _attach_change(row: dict, prev: dict | None) -> None:
 def _test(row: dict, prev: dict) -> formulas.Change | None:
     """The significance test DESIGN.md names for each figure; None where none applies."""
     m = row["metric"]
+    if m in SLA_METRICS:
+        return formulas.compare_shares(prev["met"], prev["n"], row["met"], row["n"])
     if m == "csat" or m.startswith("csat_by"):
         return formulas.compare_shares(prev.get("satisfied", _succ(prev)), prev["n"], row.get("satisfied", _succ(row)), row["n"])
     if m in ("ces_easy", "response_rate", "overdue_rate", "reviews_positive", "review_reply_rate") or m in RATE_METRICS:

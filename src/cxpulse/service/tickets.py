@@ -30,16 +30,32 @@ def get_ticket(store: Store, acc: StoredAccount, ticket_id: str) -> dict | None:
         return stored_tickets.ticket(conn, acc.id, ticket_id)
 
 
+# The at-risk status filter's extra choice beside the open statuses: an SLA deadline within the hour.
+BREACHING = stored_tickets.BREACHING
+
+
 def at_risk(
     store: Store, acc: StoredAccount, *, below: int | None = None, limit: int = 100,
     after: tuple[int, datetime | None, str] | None = None, status: str | None = None, agent: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[dict], tuple[int, datetime | None, str] | None]:
     """Open, scored tickets, lowest score first; equal scores by the earliest promise to the
     customer (`due_at`; none last), then by ticket id. `status` (one of the open ones: a
     lead may leave the tickets on hold for later) and `agent` narrow them. The key for the
-    next page is (score, due_at or None, ticket id)."""
+    next page is (score, due_at or None, ticket id). `status` `breaching` (BREACHING): the
+    tickets with a running SLA target whose deadline falls within the hour after `now`."""
     with store.engine.connect() as conn:
-        return stored_tickets.at_risk(conn, acc.id, below=below, limit=limit, after=after, status=status, agent=agent)
+        return stored_tickets.at_risk(conn, acc.id, below=below, limit=limit, after=after, status=status, agent=agent,
+                                      now=now)
+
+
+def breaching_counts(
+    store: Store, acc: StoredAccount, *, below: int, now: datetime, agent: str | None = None
+) -> tuple[int, int]:
+    """The at-risk filter "breaches within 1 h": (scored open tickets with an SLA deadline
+    within the hour after `now`, of which below `below`), of one agent's when given."""
+    with store.engine.connect() as conn:
+        return stored_tickets.breaching_counts(conn, acc.id, below=below, now=now, agent=agent)
 
 
 def at_risk_counts(

@@ -28,7 +28,7 @@ _EVENT_SQL = text(
 ).bindparams(bindparam("ids", expanding=True))
 _TICKET_SQL = text(
     "SELECT source_id, subject, description, status, channel, priority, group_name, category,"
-    " requester_id, assignee_id, created_at, updated_at, solved_at, metrics, due_at"
+    " requester_id, assignee_id, created_at, updated_at, solved_at, metrics, due_at, tags"
     " FROM tickets WHERE account_id = :account AND source_id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
 _KINDS = {k.value: k for k in EventKind}
@@ -58,9 +58,9 @@ def ticket_histories(
             ticket_row(sid, at(created), subject, description, status, channel, priority, group, category,
                        requester, assignee, None if updated is None else at(updated),
                        None if solved is None else at(solved), None if due is None else at(due),
-                       loads(metrics) if metrics else {})
+                       loads(metrics) if metrics else {}, tuple(tags.split()) if tags else ())
             for (sid, subject, description, status, channel, priority, group, category, requester, assignee,
-                 created, updated, solved, metrics, due) in rows
+                 created, updated, solved, metrics, due, tags) in rows
         ]
         events: dict[str, list[TicketEvent]] = {}
         get = events.get

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.facts import KPI_NAMES
@@ -424,3 +424,66 @@ def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = No
         q = q.where(tables.responses.c.account_id.in_(account_ids))
     latest = conn.execute(q).scalar()
     return None if latest is None else _as_date(latest)
+
+
+# ---- SLA targets (issue 16) ------------------------------------------------------------------
+
+
+def sla_target_rows(conn: Connection, *, by: Sequence[str], window: Window):
+    """(group labels, kind, status, deadline) of each SLA target of the tickets created in the
+    window (a ticket's targets count in the period it was created, like its KPIs); the
+    caller judges a running target against the clock (past its deadline: breached)."""
+    check_by(by)
+    k, s = tables.ticket_kpis, tables.ticket_sla
+    group_cols = _kpi_group_columns(by, k.c.created_day)
+    src = s.join(k, and_(k.c.account_id == s.c.account_id, k.c.ticket_id == s.c.ticket_id))
+    q = select(*group_cols, s.c.kind, s.c.status, s.c.deadline).select_from(src).where(
+        *_window_conds(k.c.account_id, k.c.created_day, window, "raw")
+    )
+    for row in conn.execute(q):
+        yield group_labels(by, row), row[-3], row[-2], aware_utc(row[-1])
+
+
+def csat_by_sla(conn: Connection, *, by: Sequence[str], window: Window, now: datetime):
+    """CSAT response counts per group and SLA bucket: `met` (every target of the ticket met),
+    `breached` (one or more breached, a running one past its deadline at `now` included).
+    A ticket with a target still running and no breach yet is left out: its outcome is not known."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.types import DateTime
+
+    check_by(by)
+    k, s = tables.ticket_kpis, tables.ticket_sla
+    now_p = bindparam("sla_now", naive_utc(now), type_=DateTime)
+    late = or_(s.c.status == "breached", and_(s.c.status == "running", s.c.deadline <= now_p))
+    running = and_(s.c.status == "running", or_(s.c.deadline.is_(None), s.c.deadline > now_p))
+    per = (
+        select(s.c.account_id, s.c.ticket_id, func.max(case((late, 1), else_=0)).label("late"),
+               func.max(case((running, 1), else_=0)).label("running"))
+        .group_by(s.c.account_id, s.c.ticket_id).subquery("per_ticket_sla")
+    )
+    label = case((per.c.late == 1, "breached"), (per.c.running == 1, None), else_="met")
+    cols = {
+        "account": r.c.account_id,
+        "agent": func.coalesce(func.nullif(r.c.agent_id, ""), k.c.agent_id),
+        "group": k.c.group_name,
+        "channel": func.coalesce(func.nullif(r.c.channel, ""), k.c.channel),
+        "category": k.c.category,
+    }
+    group_cols = [cols[key] if key not in TIME_KEYS else r.c.day for key in by]
+    src = r.join(k, and_(k.c.account_id == r.c.account_id, k.c.ticket_id == r.c.ticket_id)).join(
+        per, and_(per.c.account_id == r.c.account_id, per.c.ticket_id == r.c.ticket_id))
+    q = (
+        select(*group_cols, label, r.c.scale, r.c.score, func.count())
+        .select_from(src)
+        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"))
+        .group_by(*group_cols, label, r.c.scale, r.c.score)
+    )
+    out: dict[tuple, dict[str, dict[str, dict[int, int]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    )
+    for row in conn.execute(q):
+        g = group_labels(by, row)
+        bucket, scale, score, n = row[len(by) :]
+        if bucket is not None:
+            out[g][bucket][scale][int(score)] += int(n)
+    return out

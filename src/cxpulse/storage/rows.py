@@ -64,6 +64,8 @@ def content_hash(row: dict) -> str:
     """Fingerprint of a row's content, to tell an unchanged re-import from an update."""
     if "replied_at" in row and not (row["language"] or row["reply"] or row["replied_at"]):
         row = {k: v for k, v in row.items() if k not in _LATER_KEYS}
+    if row.get("tags") == "":  # a ticket without tags hashes as before tags were stored: a re-import changes nothing
+        row = {k: v for k, v in row.items() if k != "tags"}
     payload = orjson.dumps(row, option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.blake2b(payload, digest_size=12).hexdigest()
 
@@ -74,7 +76,7 @@ def content_hash(row: dict) -> str:
 USER_KEYS = ("source_id", "role", "name", "email", "locale")
 TICKET_KEYS = (
     "source_id", "subject", "description", "status", "channel", "priority", "group_name", "category",
-    "requester_id", "assignee_id", "created_at", "updated_at", "solved_at", "metrics", "due_at",
+    "requester_id", "assignee_id", "created_at", "updated_at", "solved_at", "metrics", "due_at", "tags",
 )
 EVENT_KEYS = (
     "source_id", "ticket_id", "at", "kind", "author_id", "author_role", "public", "body", "value_from", "value_to",
@@ -90,7 +92,7 @@ def ticket_values(t: Ticket) -> tuple:
     return (
         t.source_id, t.subject, t.description, t.status, t.channel, t.priority, t.group, t.category,
         t.requester_id, t.assignee_id, naive_utc(t.created_at), naive_utc(t.updated_at), naive_utc(t.solved_at),
-        json.dumps(t.metrics, sort_keys=True) if t.metrics else "", naive_utc(t.due_at),
+        json.dumps(t.metrics, sort_keys=True) if t.metrics else "", naive_utc(t.due_at), " ".join(t.tags),
     )
 
 
@@ -152,6 +154,7 @@ def ticket_of(row) -> Ticket:
         solved_at=aware_utc(row.solved_at),
         metrics=json.loads(m) if m else {},
         due_at=aware_utc(row.due_at),
+        tags=tuple(row.tags.split()) if row.tags else (),
     )
 
 

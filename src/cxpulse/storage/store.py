@@ -8,7 +8,7 @@ So importing the same data twice changes nothing, and a changed ticket is update
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -72,17 +72,23 @@ class Store:
     # ---- accounts ------------------------------------------------------------------
 
     def accounts(self) -> list[StoredAccount]:
+        from cxpulse.storage.sla import all_policy_sets  # storage/sla.py writes through this module
+
         with self.engine.connect() as conn:
             rows = conn.execute(select(tables.accounts).order_by(tables.accounts.c.name)).all()
-        return [StoredAccount(r.id, codec.account_of(r)) for r in rows]
+            sla = all_policy_sets(conn)
+        return [StoredAccount(r.id, replace(codec.account_of(r), sla=sla.get(r.id, ()))) for r in rows]
 
     def account(self, name: str) -> StoredAccount:
+        from cxpulse.storage.sla import policy_sets
+
         with self.engine.connect() as conn:
             row = conn.execute(select(tables.accounts).where(tables.accounts.c.name == name)).first()
+            sla = policy_sets(conn, row.id) if row is not None else ()
         if row is None:
             known = ", ".join(a.name for a in self.accounts()) or "none yet"
             raise NotFound(f"no account named {name!r} (accounts: {known})")
-        return StoredAccount(row.id, codec.account_of(row))
+        return StoredAccount(row.id, replace(codec.account_of(row), sla=sla))
 
     def ensure_account(self, account: Account | str) -> StoredAccount:
         """Return the stored account of that name, creating it with these settings if new."""

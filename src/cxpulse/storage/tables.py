@@ -83,6 +83,7 @@ tickets = Table(
     Column("solved_at", DateTime),
     Column("metrics", Text, nullable=False, default=""),  # JSON of help-desk KPIs or ""
     Column("due_at", DateTime),  # the promised resolution time, latest known
+    Column("tags", Text, nullable=False, default=""),  # space-separated, lower-case (SLA policies test them)
     Column("content_hash", String(32), nullable=False),
     UniqueConstraint("account_id", "source_id", name="uq_tickets_source"),
 )
@@ -191,8 +192,31 @@ rollup_month_category = _rollup(
     Column("category", String(200), primary_key=True),
 )
 
+# Each SLA target of each ticket (metrics/sla.py), derived with its KPIs; reports group it
+# by the ticket's labels in ticket_kpis. A running target's deadline is judged against the
+# clock when read, like a promise (due_at): past it, the target is breached.
+ticket_sla = Table(
+    "ticket_sla",
+    metadata,
+    Column("account_id", Integer, primary_key=True),
+    Column("ticket_id", String(200), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # first_reply | next_reply | resolution | requester_wait
+    Column("seq", Integer, primary_key=True),  # 1, 2, … for next replies; 0 otherwise
+    Column("policy", String(200), nullable=False),
+    Column("target_minutes", Float, nullable=False),
+    Column("business_hours", Boolean, nullable=False),
+    Column("status", String(8), nullable=False),  # met | breached | running
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),
+    Column("breached_at", DateTime),
+    Column("deadline", DateTime),  # running: when it breaches if nothing changes (NULL while paused)
+    Column("paused", Boolean, nullable=False),
+    Column("elapsed_minutes", Float, nullable=False),
+    Index("ix_ticket_sla_deadline", "account_id", "status", "deadline"),
+)
+
 ROLLUPS = (rollup_day, rollup_month_agent, rollup_month_category)
-DERIVED = (ticket_kpis, *ROLLUPS)
+DERIVED = (ticket_kpis, ticket_sla, *ROLLUPS)
 
 # What derived data is stale: a row is written in the same transaction as the raw
 # rows that make it stale, and deleted in the one that writes the derived rows again, so a
@@ -402,6 +426,20 @@ webhook_deliveries = Table(
     Column("claimed_at", DateTime),
     UniqueConstraint("webhook_id", "event_key", name="uq_webhook_deliveries_event"),
     Index("ix_webhook_deliveries_due", "status", "next_at"),
+)
+
+
+# ---- SLA policies (issue 16): an account's ordered policies, versioned by time ------------
+
+sla_policy_sets = Table(
+    "sla_policy_sets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("effective_from", DateTime, nullable=False),  # holds from here until the next set's
+    Column("policies", Text, nullable=False),  # JSON list of domain.sla.policy_to_dict, in match order
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("account_id", "effective_from", name="uq_sla_policy_sets_from"),
 )
 
 

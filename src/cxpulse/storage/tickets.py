@@ -9,9 +9,9 @@ vanish. Every query is scoped to one account id.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
 from cxpulse.domain import OPEN_STATES, Ticket
 from cxpulse.metrics.facts import KPIS
@@ -59,6 +59,28 @@ _COLUMNS = (
 )
 _FLAGS = frozenset(k.name for k in KPIS if k.type is bool)
 
+# A ticket's SLA targets (ticket_sla, metrics/sla.py): its nearest running deadline, which
+# target that is, and how many were breached as derived — one index range per ticket.
+_s = tables.ticket_sla
+_OWN_SLA = (_s.c.account_id == _t.c.account_id, _s.c.ticket_id == _t.c.source_id)
+_RUNNING = (*_OWN_SLA, _s.c.status == "running", _s.c.deadline.is_not(None))
+_SLA_COLUMNS = (
+    select(func.min(_s.c.deadline)).where(*_RUNNING).correlate(_t).scalar_subquery().label("sla_deadline"),
+    select(_s.c.kind).where(*_RUNNING).order_by(_s.c.deadline, _s.c.kind).limit(1).correlate(_t)
+    .scalar_subquery().label("sla_target"),
+    select(func.count()).select_from(_s).where(*_OWN_SLA, _s.c.status == "breached").correlate(_t)
+    .scalar_subquery().label("sla_breaches"),
+)
+_COLUMNS = (*_COLUMNS, *_SLA_COLUMNS)
+BREACHING = "breaching"  # the at-risk status filter: a running SLA target's deadline within the next hour
+BREACHING_WITHIN = timedelta(hours=1)
+
+
+def breaching_soon(now: datetime):
+    """The ticket has a running SLA target whose deadline falls in (now, now + 1 h]."""
+    return exists(select(_s.c.ticket_id).where(
+        *_RUNNING, _s.c.deadline > naive_utc(now), _s.c.deadline <= naive_utc(now + BREACHING_WITHIN)))
+
 
 def ticket_dict(row) -> dict:
     """One ticket as the API shows it; `kpis` is None until the ticket's KPIs are derived,
@@ -89,6 +111,9 @@ def ticket_dict(row) -> dict:
         "reasons": json.loads(row.reasons) if row.reasons else [],
         "model_version": row.model_version,
         "scored_at": aware_utc(row.scored_at),
+        "sla_deadline": aware_utc(row.sla_deadline),
+        "sla_target": row.sla_target,
+        "sla_breaches": int(row.sla_breaches or 0),
     }
 
 
@@ -119,9 +144,11 @@ def ticket(conn: Connection, account_id: int, ticket_id: str) -> dict | None:
     return None if row is None else ticket_dict(row)
 
 
-def _at_risk_where(account_id: int, status: str | None, agent: str | None):
+def _at_risk_where(account_id: int, status: str | None, agent: str | None, now: datetime | None = None):
     where = [_t.c.account_id == account_id, _p.c.score.is_not(None), CURRENT_STATUS.in_(sorted(OPEN_STATES))]
-    if status:
+    if status == BREACHING:
+        where.append(breaching_soon(now or datetime.now(UTC)))
+    elif status:
         where.append(CURRENT_STATUS == status.lower())
     if agent:
         where.append(_AGENT == agent)
@@ -137,10 +164,12 @@ _DUE_KEY = func.coalesce(_t.c.due_at, NO_DUE)
 def at_risk(
     conn: Connection, account_id: int, *, below: int | None = None, limit: int = 100,
     after: tuple[int, datetime | None, str] | None = None, status: str | None = None, agent: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[dict], tuple[int, datetime | None, str] | None]:
     """Open, scored tickets, lowest score first, then by `due_at` (none last), then by
-    ticket id; the key of the next page is (score, due_at or None, ticket id)."""
-    q = select(*_COLUMNS).select_from(_SOURCE).where(*_at_risk_where(account_id, status, agent))
+    ticket id; the key of the next page is (score, due_at or None, ticket id). `status`
+    `breaching`: those with an SLA deadline within the hour after `now`."""
+    q = select(*_COLUMNS).select_from(_SOURCE).where(*_at_risk_where(account_id, status, agent, now))
     if below is not None:
         q = q.where(_p.c.score < below)
     if after is not None:
@@ -165,6 +194,16 @@ def at_risk_counts(conn: Connection, account_id: int, *, below: int, agent: str 
         .where(*_at_risk_where(account_id, None, agent)).group_by(CURRENT_STATUS)
     )
     return {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
+
+
+def breaching_counts(
+    conn: Connection, account_id: int, *, below: int, now: datetime, agent: str | None = None
+) -> tuple[int, int]:
+    """(scored open tickets with an SLA deadline within the hour after `now`, of which below `below`)."""
+    low = func.sum(case((_p.c.score < below, 1), else_=0))
+    n, k = conn.execute(select(func.count(), low).select_from(_SOURCE)
+                        .where(*_at_risk_where(account_id, BREACHING, agent, now))).one()
+    return int(n or 0), int(k or 0)
 
 
 def at_risk_agents(conn: Connection, account_id: int) -> list[tuple[str, str, int]]:

@@ -16,7 +16,7 @@ from cxpulse.service.report import EXTRA_METRICS, METRICS, ReportQuery, parse_by
 router = APIRouter(tags=["metrics"], route_class=ApiRoute)
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # a comparison period still fits in a date
 
-METRIC_HELP = f"comma-separated: {', '.join(METRICS + EXTRA_METRICS)}; default: all but csat-by-kpi"
+METRIC_HELP = f"comma-separated: {', '.join(METRICS + EXTRA_METRICS)}; default: all but csat-by-kpi, reviews and sla"
 BY_HELP = ("one or two of account, agent, group, channel, category, day, week, month; "
            "for metric=reviews: of account, source, language, day, week, month")
 ACCOUNT_HELP = "an account key sees only its own account (the default); an admin key, all accounts by default"

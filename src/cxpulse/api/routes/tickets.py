@@ -71,7 +71,8 @@ def at_risk(
     key: KeyDep,
     ctx: ContextDep,
     below: Annotated[int | None, Query(ge=0, le=101, description="only scores below this, e.g. 40")] = None,
-    status: Annotated[str | None, Query(max_length=32, description="one open status: new, open, pending, hold")] = None,
+    status: Annotated[str | None, Query(max_length=32, description="one open status: new, open, pending, hold; "
+                                        "or `breaching`: an SLA deadline within the hour")] = None,
     agent: Annotated[str | None, Query(max_length=MAX_ID, description="the assigned agent's id")] = None,
     limit: Limit = DEFAULT_PAGE,
     cursor: Cursor = None,
@@ -79,9 +80,11 @@ def at_risk(
     """Open tickets that have a score, lowest score (most at risk) first, equal scores by the
     earliest promise to the customer (`due_at`; none last); none, and `no_score` saying why,
     when the account's model is no better than chance."""
-    if status is not None and status.lower() not in OPEN_STATES:
+    if status is not None and status.lower() not in OPEN_STATES | {service.BREACHING}:
         raise ApiError(422, "invalid_query", f"status {status!r} is not an open status; use one of "
-                       f"{', '.join(sorted(OPEN_STATES))}", {"field": "status"})
+                       f"{', '.join(sorted(OPEN_STATES))}, or {service.BREACHING} (an SLA deadline within the hour)",
+                       {"field": "status"})
+    status = None if status is None else status.lower()
     acc = account_for(key, account, ctx)
     after = decode_cursor(cursor)
     if after is not None:

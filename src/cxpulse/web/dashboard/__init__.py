@@ -6,6 +6,7 @@ Pages (all GET, all behind the login; forms POST with the session's CSRF token):
     /              overview: CSAT, NPS, CES, CSI with intervals, trends, KPIs, response rate
     /agents        agents, sortable by any column      /groups   the same by group
     /drivers       satisfaction by first-reply time, reopens, reassignments
+    /sla           SLA policies, targets met / breached / running, CSAT by SLA
     /low-ratings   the lowest ratings with comments, over-represented terms
     /at-risk       open tickets by predicted satisfaction, with reasons
     /model         the model card: AUC, Brier vs base rate, calibration, early AUC
@@ -29,11 +30,11 @@ from cxpulse.web.pages import render
 
 def build_dashboard(app: FastAPI) -> None:
     """Add the dashboard's pages, its login and its error pages to `app`."""
-    from cxpulse.web.dashboard import auth, insight, overview, predictions, settings, tables
+    from cxpulse.web.dashboard import auth, insight, overview, predictions, settings, sla, tables
 
     app.state.templates.filters.update(FILTERS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
-    for module in (auth, overview, tables, insight, predictions, settings):
+    for module in (auth, overview, tables, insight, predictions, settings, sla):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)

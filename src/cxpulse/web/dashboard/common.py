@@ -18,6 +18,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/agents", "Agents"),
     ("/groups", "Groups"),
     ("/drivers", "Drivers"),
+    ("/sla", "SLA"),
     ("/low-ratings", "Low ratings"),
     ("/at-risk", "At risk"),
     ("/model", "Model"),

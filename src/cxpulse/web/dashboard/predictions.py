@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.domain import OPEN_STATES, NotFound
 from cxpulse.service.accounts import get_account
 from cxpulse.service.predict import alerts, model_card, no_score_reason, no_scores
-from cxpulse.service.tickets import at_risk, at_risk_agents, at_risk_counts
+from cxpulse.service.tickets import BREACHING, at_risk, at_risk_agents, at_risk_counts, breaching_counts
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard.common import page
@@ -37,7 +37,7 @@ async def at_risk_page(
 ) -> HTMLResponse:
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="At risk", active="/at-risk")
-    status = status.lower() if status and status.lower() in OPEN_STATES else None  # anything else: all of them
+    status = status.lower() if status and status.lower() in OPEN_STATES | {BREACHING} else None  # else: all of them
     data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, status, agent or None)
     return page(request, viewer, "at_risk.html", title=f"At-risk open tickets — {viewer.account}", active="/at-risk",
                 data=data)
@@ -53,22 +53,40 @@ def at_risk_view(store: Store, account: str, status: str | None = None, agent: s
     unscored = no_scores(store, account)
     if unscored:  # the model is no better than chance: no list, and the page says why
         return {"tickets": [], "more": False, "threshold": threshold, "status": status, "statuses": [], "total": 0,
-                "total_below": 0, "below": 0, "agent": None, "agents": [], "no_score": unscored[0]}
+                "total_below": 0, "below": 0, "breaching": (0, 0), "agent": None, "agents": [],
+                "no_score": unscored[0]}
     agents = at_risk_agents(store, acc)
     if agent is not None and agent not in {a for a, _, _ in agents}:
         agent = None  # not an agent with open scored tickets: all of them
-    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status, agent=agent)
-    counts = at_risk_counts(store, acc, below=threshold, agent=agent)
     now = datetime.now(UTC)
+    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status, agent=agent, now=now)
+    counts = at_risk_counts(store, acc, below=threshold, agent=agent)
+    soon = breaching_counts(store, acc, below=threshold, now=now, agent=agent)
     for r in rows:
         r["below_threshold"] = r["score"] < threshold
         r["due_said"] = due_said(r["due_at"], now)
+        r["sla_said"] = sla_said(r["sla_deadline"], r["sla_target"], now)
     statuses = [(s, *counts[s]) for s in STATUS_ORDER if s in counts]
     shown = [c for s, *c in statuses if status in (None, s)]
+    below = soon[1] if status == BREACHING else sum(c[1] for c in shown)
     return {"tickets": rows, "more": more is not None, "threshold": threshold, "status": status,
             "statuses": statuses, "total": sum(c[0] for c in counts.values()),
-            "total_below": sum(c[1] for c in counts.values()), "below": sum(c[1] for c in shown),
-            "agent": agent, "agents": agents, "no_score": None}
+            "total_below": sum(c[1] for c in counts.values()), "below": below,
+            "breaching": soon, "agent": agent, "agents": agents, "no_score": None}
+
+
+SLA_TARGET_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution",
+                    "requester_wait": "requester wait"}
+
+
+def sla_said(deadline: datetime | None, target: str | None, now: datetime) -> str:
+    """The nearest SLA deadline in words: "first reply breaches in 40 min", "resolution
+    breached 2 h ago" (a running target past its deadline), or "" with none running."""
+    if deadline is None:
+        return ""
+    name = SLA_TARGET_NAMES.get(target or "", target or "SLA")
+    left = (deadline - now).total_seconds() / 60.0
+    return f"{name} breached {minutes(-left)} ago" if left < 0 else f"{name} breaches in {minutes(left)}"
 
 
 def due_said(due: datetime | None, now: datetime) -> str:
