@@ -93,7 +93,7 @@ def shapes_world() -> FreshdeskWorld:
         # open, email, high: an agent reply, the customer's answer, a private note
         _ticket(101, status=2, priority=3, source=1, created="2026-03-02T09:00:00Z", updated="2026-03-02T12:00:00Z",
                 stats=_stats(first_responded_at="2026-03-02T09:30:00Z", agent_responded_at="2026-03-02T09:30:00Z"),
-                subject="Nepavyksta prisijungti", text="Sveiki, negaliu prisijungti."),
+                subject="Nepavyksta prisijungti", text="Sveiki, negaliu prisijungti.", tags=["VIP", "login"]),
         # resolved, portal, no conversations at all: the first reply only in the stats
         _ticket(102, status=4, priority=2, source=2, created="2026-03-02T10:00:00Z", updated="2026-03-02T15:00:00Z",
                 stats=_stats(first_responded_at="2026-03-02T11:00:00Z", resolved_at="2026-03-02T15:00:00Z"),
@@ -172,6 +172,7 @@ def test_every_documented_shape_is_stored_as_the_csv_mapping_would(store: Store)
                                                                      "Sveiki, negaliu prisijungti.")
     assert str(tickets["102"].solved_at)[:19] == "2026-03-02 15:00:00" and tickets["101"].solved_at is None
     assert str(tickets["101"].due_at)[:19] == "2026-03-05 09:00:00"
+    assert (tickets["101"].tags, tickets["102"].tags) == ("vip login", "")  # SLA policies match on them
 
     u = T.users
     assert {(r.source_id, r.role, r.name, r.email) for r in _rows(store, select(u))} == {

@@ -219,6 +219,7 @@ def _ticket(t: dict, conversations: Mapping[str, list], desk: Desk, deleted: boo
         assignee_id=responder,
         solved_at=solved_at,
         due_at=keep(lambda: fields.timestamp(t.get("due_by"), "due_by", required=False), None),
+        tags=keep(lambda: fields.tags(t.get("tags")), ()),  # SLA policies match on them
     )
     out: list[tuple[str, Any]] = []
     person = t.get("requester")
