@@ -68,6 +68,9 @@ class Settings:
     freshdesk_token: str = _setting("CXPULSE_FRESHDESK_TOKEN", "",
                                     "the API key `cxpulse connect freshdesk` stores when `--token` is not given",
                                     shown="none")
+    sync_every: str = _setting("CXPULSE_SYNC_EVERY", "5",
+                               "minutes between the syncs of every connection inside `cxpulse serve` "
+                               "(its `--sync-every`; `0` turns them off)")
     cache_dir: str = _setting("CXPULSE_CACHE_DIR", "",
                               "where the unpacked language model is kept",
                               shown="`$XDG_CACHE_HOME/cxpulse`, else `~/.cache/cxpulse`")

@@ -122,8 +122,9 @@ def sync(
 
     Example: cxpulse sync --account acme
     """
+    from cxpulse.domain import SyncBusy
     from cxpulse.service.connections import list_connections
-    from cxpulse.service.sync import sync as pull
+    from cxpulse.service.sync_lease import guarded_sync as pull  # one sync per account at a time, `serve`'s too
 
     store = Store.open(db)
     names = [account] if account else [c["account"] for c in list_connections(store)]
@@ -131,7 +132,13 @@ def sync(
         err.print("no connections; `cxpulse connect zendesk ACCOUNT --url URL` adds one")
         return
     for name in names:
-        summary = pull(store, name, full=full)
+        try:
+            summary = pull(store, name, full=full)
+        except SyncBusy as e:
+            if account:
+                raise
+            err.print(f"skipped: {e}")  # `cxpulse serve`'s schedule (or another run) has it now
+            continue
         rows = [{"kind": k, **vars(c)} for k, c in summary.by_kind.items()]
         rows.append({"kind": "total", "read": summary.read, "inserted": summary.inserted, "updated": summary.updated,
                      "unchanged": summary.unchanged})

@@ -29,6 +29,7 @@ from cxpulse.storage import Store
 
 if TYPE_CHECKING:
     from cxpulse.service.load import Touched
+    from cxpulse.service.sync_schedule import SyncScheduler
     from cxpulse.storage.store import StoredAccount
 
 ACCOUNT_SECONDS = 5.0  # settings changed by another process show within this
@@ -68,6 +69,8 @@ class App:
         # whatever the busy timeout. So this server's batches take turns; PostgreSQL needs no lock.
         self.write_lock: AbstractContextManager = threading.Lock() if store.dialect == "sqlite" else nullcontext()
         self._refresher: Refresher | None = None
+        # the scheduled sync of the connections (service/sync_schedule.py), while `serve --sync-every` runs one
+        self.sync_schedule: SyncScheduler | None = None
         self._guard = threading.Lock()
         _LIVE.add(self)
 
