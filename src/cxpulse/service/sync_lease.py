@@ -8,7 +8,8 @@ database. Two syncs of one account at once would each store what they fetched an
 their own cursor, the slower one last — an older copy of a ticket over a newer one until
 the next sync. The lease makes the second caller wait its turn (SyncBusy) instead. It
 lasts LEASE and is renewed every RENEW_EVERY while the sync runs, so a process killed
-mid-sync holds the account for at most LEASE.
+mid-sync holds the account for at most LEASE — and not at all from a process on the same
+machine, which sees that the holder's pid is gone and takes the lease over at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import logging
 import os
 import socket
 import threading
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 
 from cxpulse.domain import SyncBusy
@@ -39,17 +39,17 @@ def holder_name(role: str) -> str:
     return f"{role}:{socket.gethostname()}:{os.getpid()}"
 
 
-def guarded_sync(store: Store, account: str, *, full: bool = False, holder: str | None = None,
-                 lock: AbstractContextManager | None = None) -> ImportSummary:
+def guarded_sync(store: Store, account: str, *, full: bool = False, holder: str | None = None) -> ImportSummary:
     """`sync(store, account, full=full)` under the account's lease; SyncBusy when another
-    process holds it. `lock` is held around the sync too (a server's SQLite write lock,
-    so its own API batches take turns with the sync's writes)."""
+    process (or thread) holds it. `holder` names the caller (default: this process, as "cli")."""
     acc = store.account(account)  # NotFound names the accounts there are
     holder = holder or holder_name("cli")
     now = datetime.now(UTC)
     lease = leases.claim(store.engine, acc.id, holder, now=now, until=now + LEASE)
+    held = leases.current(store.engine, now=now).get(acc.id) if lease is None else None
+    if held is not None and _gone(held.holder):  # killed on this machine: no need to wait out its lease
+        lease = leases.take_over(store.engine, acc.id, held.holder, holder, now=now, until=now + LEASE)
     if lease is None:
-        held = leases.current(store.engine, now=now).get(acc.id)
         who = f" by {held.holder} since {held.started_at:%Y-%m-%d %H:%M:%S} UTC" if held else ""
         raise SyncBusy(f"account {account!r} is being synced now{who}; it goes on from where that sync "
                        "stops — run this again once it is done")
@@ -58,12 +58,26 @@ def guarded_sync(store: Store, account: str, *, full: bool = False, holder: str 
                                daemon=True)
     renewer.start()
     try:
-        with lock if lock is not None else nullcontext():
-            return sync_service.sync(store, account, full=full)
+        return sync_service.sync(store, account, full=full)
     finally:
         stop.set()
         renewer.join()
         leases.release(store.engine, lease)
+
+
+def _gone(holder: str) -> bool:
+    """Whether the lease's holder was a process of this machine that is no longer running."""
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[1] != socket.gethostname() or not parts[2].isdigit():
+        return False
+    pid = parts[2]
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
 
 
 def syncing_now(store: Store) -> dict[int, leases.Lease]:

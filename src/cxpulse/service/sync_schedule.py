@@ -12,6 +12,13 @@ logged — by its message, which never holds the token — and the next round tr
 nothing a sync raises stops the thread or the server. Stopping the server stops the
 thread after the sync in flight, if any (at most `stop`'s timeout: a killed sync loses
 nothing, its cursor was saved with its rows).
+
+The sync does not take the App's SQLite write lock that API batches take turns on: paced
+to Zendesk's 10 export requests a minute, a first sync of a large help desk runs for
+many minutes, and API clients would wait that long. Each of its transactions is short;
+on SQLite, if one meets an API batch's at the wrong moment, the batch is answered 503
+with Retry-After (as when `cxpulse import` runs beside the server) or the sync stops
+where its cursor stands, recorded, and the next round goes on from there.
 """
 
 from __future__ import annotations
@@ -116,7 +123,7 @@ class SyncScheduler:
 
     def _sync_one(self, name: str) -> str:
         try:
-            summary = guarded_sync(self.app.store, name, holder=self.holder, lock=self.app.write_lock)
+            summary = guarded_sync(self.app.store, name, holder=self.holder)
         except SyncBusy as e:
             log.info("scheduled sync of %s skipped: %s", name, e)
             return "busy"

@@ -47,6 +47,15 @@ def claim(engine: Engine, account_id: int, holder: str, *, now: datetime, until:
     return Lease(account_id, holder, now, until)
 
 
+def take_over(engine: Engine, account_id: int, old_holder: str, holder: str, *, now: datetime,
+              until: datetime) -> Lease | None:
+    """Take the lease from `old_holder` (known to be gone); None when it is no longer theirs."""
+    with engine.begin() as conn:
+        taken = conn.execute(update(L).where(L.c.account_id == account_id, L.c.holder == old_holder)
+                             .values(holder=holder, started_at=naive_utc(now), until=naive_utc(until))).rowcount
+    return Lease(account_id, holder, now, until) if taken else None
+
+
 def renew(engine: Engine, lease: Lease, until: datetime) -> bool:
     """Move the lease's end to `until`; False when `holder` no longer holds it."""
     with engine.begin() as conn:
