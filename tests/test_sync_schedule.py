@@ -214,16 +214,19 @@ def test_two_syncs_of_one_account_at_once_run_one_at_a_time(store: Store, fake):
 def test_a_lease_is_one_holders_until_it_expires(store: Store):
     acc = store.ensure_account("acme")
     t0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-    a = leases.claim(store.engine, acc.id, "a", now=t0, until=t0 + timedelta(minutes=3))
+    def at(minutes: int) -> datetime:
+        return t0 + timedelta(minutes=minutes)
+
+    a = leases.claim(store.engine, acc.id, "a", now=t0, until=at(3))
     assert a is not None
-    assert leases.claim(store.engine, acc.id, "b", now=t0 + timedelta(minutes=2), until=t0 + timedelta(minutes=5)) is None
-    assert leases.renew(store.engine, a, t0 + timedelta(minutes=6))
-    assert leases.claim(store.engine, acc.id, "b", now=t0 + timedelta(minutes=5), until=t0 + timedelta(minutes=8)) is None
-    b = leases.claim(store.engine, acc.id, "b", now=t0 + timedelta(minutes=7), until=t0 + timedelta(minutes=10))
+    assert leases.claim(store.engine, acc.id, "b", now=at(2), until=at(5)) is None
+    assert leases.renew(store.engine, a, at(6))
+    assert leases.claim(store.engine, acc.id, "b", now=at(5), until=at(8)) is None
+    b = leases.claim(store.engine, acc.id, "b", now=at(7), until=at(10))
     assert b is not None  # a's lease ran out (a killed process): taken over
-    assert not leases.renew(store.engine, a, t0 + timedelta(minutes=12))
+    assert not leases.renew(store.engine, a, at(12))
     leases.release(store.engine, a)  # a's late release leaves b's lease alone
-    assert leases.current(store.engine, now=t0 + timedelta(minutes=8))[acc.id].holder == "b"
+    assert leases.current(store.engine, now=at(8))[acc.id].holder == "b"
 
 
 def test_serve_sync_every_starts_the_schedule_and_zero_turns_it_off(db_arg, fake, monkeypatch):
