@@ -3,8 +3,8 @@
 A server (`cxpulse serve`, or any app `web.create_app` builds) keeps, beside its store,
 the settings it started with, the reports it has computed (one cache: the API's
 `/metrics` and the dashboard read the same rows), the background refresh of what API
-batches touched, the lock its SQLite writers take turns on, and the accounts it looked
-up lately. They sit here, on one object the app factory makes and the routes get as a
+batches touched, the lock its SQLite writers take turns on, the accounts it looked
+up lately, and the scheduled sync of its help desk connections (`serve --sync-every`). They sit here, on one object the app factory makes and the routes get as a
 dependency — never as attributes hung on the Store, never as module globals, so two apps
 in one process (tests) share nothing.
 
