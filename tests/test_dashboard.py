@@ -33,7 +33,7 @@ from tests.dashboard_helpers import (
 from tests.pg import private_database
 
 PAGES = ("/", "/?days=90", "/?days=365", "/agents", "/groups", "/drivers", "/sla", "/low-ratings", "/at-risk", "/model",
-         "/alerts", "/webhooks", "/surveys", f"/surveys/{OWN_SURVEY}")
+         "/alerts", "/webhooks", "/surveys", f"/surveys/{OWN_SURVEY}", "/connections")
 
 
 @pytest.fixture(scope="module")

@@ -87,6 +87,7 @@ def test_a_support_lead_reads_every_dashboard_page_in_a_real_browser(live_desk, 
                 shoot(href.strip("/") or "overview")
 
             # the survey form, and the keyboard's focus ring on it
+            page.locator("nav.pages").get_by_role("link", name="Surveys", exact=True).click()
             page.get_by_role("link", name=f"Edit {OWN_SURVEY}").click()
             page.get_by_label("Delay after solving (minutes)").focus()
             ring = page.evaluate("(() => { const s = getComputedStyle(document.activeElement);"

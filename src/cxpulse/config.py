@@ -74,6 +74,9 @@ class Settings:
     spark_master: str = _setting("CXPULSE_SPARK_MASTER", "",
                                  "the Spark master `train`/`score --engine spark` run on (the CLI's `--spark-master`): "
                                  "`local[N]` or a cluster's URL (docs/scale.md)", shown="`local[2]`")
+    sync_every: str = _setting("CXPULSE_SYNC_EVERY", "5",
+                               "minutes between the syncs of every connection inside `cxpulse serve` "
+                               "(its `--sync-every`; `0` turns them off)")
     cache_dir: str = _setting("CXPULSE_CACHE_DIR", "",
                               "where the unpacked language model is kept",
                               shown="`$XDG_CACHE_HOME/cxpulse`, else `~/.cache/cxpulse`")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from cxpulse.service.connections import connect
 from cxpulse.service.surveys import create_survey
 from cxpulse.storage import tables as T
 from cxpulse.surveys.definitions import Survey
@@ -54,9 +55,10 @@ ROUTES = [
     ("GET", "/api/v1/accounts/{account}/sla-policies", None),
     ("PUT", "/api/v1/accounts/{account}/sla-policies",
      {"policies": [{"title": "All", "targets": {"first_reply": {"minutes": 60}}}]}),
+    ("GET", "/api/v1/accounts/{account}/connection", None),
 ]
 # routes not under one account: each shows a key only its own account (tested below)
-UNSCOPED = [("GET", "/api/v1/accounts", None)]
+UNSCOPED = [("GET", "/api/v1/accounts", None), ("GET", "/api/v1/connections", None)]
 SECRETS = ("Secret acme subject", "Secret acme body", "Secret Agent", "T1", "csat")
 
 
@@ -120,6 +122,10 @@ def test_metrics_and_accounts_of_an_account_key_cover_its_own_account_only(api):
     assert [r["group"]["account"] for r in acme_rows] == ["acme"]
     everyone = api.get("/api/v1/metrics?metric=csat&by=account", headers=api.admin).json()
     assert [r["group"]["account"] for r in everyone] == ["acme"]
+    connect(api.store, "acme", "zendesk", "https://acme.zendesk.com", "acme-secret-token-1234", email="a@acme.com")
+    assert api.get("/api/v1/connections", headers=api.globex).json() == {"data": [], "count": 0}
+    own = api.get("/api/v1/connections")
+    assert [c["account"] for c in own.json()["data"]] == ["acme"] and "acme-secret" not in own.text
 
 
 def test_same_ticket_id_in_two_accounts_stays_apart(api):

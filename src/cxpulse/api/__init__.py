@@ -1,5 +1,5 @@
 """The REST API under /api/v1: per-account keys, ingest, metrics, tickets,
-predictions, alerts, model cards, surveys, webhooks. `build_api(app)` adds it to the
+predictions, alerts, model cards, surveys, webhooks, help desk connections. `build_api(app)` adds it to the
 app that `web.app.create_app` builds; docs/api.md describes it, /docs shows it."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from fastapi import APIRouter, FastAPI, Request
 from cxpulse.api.deps import KeyCache
 from cxpulse.api.errors import CATCH_ALL, ApiRoute, install_error_handlers, not_found_or_method
 from cxpulse.api.limits import BodyLimit, limiter_from_env
-from cxpulse.api.routes import accounts, docs, ingest, metrics, predictions, sla, surveys, tickets, webhooks
+from cxpulse.api.routes import (
+    accounts, connections, docs, ingest, metrics, predictions, sla, surveys, tickets, webhooks,
+)
 from cxpulse.api.schemas import ErrorBody
 
 PREFIX = "/api/v1"
@@ -38,7 +40,8 @@ def build_api(app: FastAPI) -> None:
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
     v1 = APIRouter(prefix=PREFIX, responses=ERRORS, route_class=ApiRoute)
-    routers = [m.router for m in (metrics, accounts, tickets, predictions, surveys, ingest, webhooks, sla)]
+    routers = [m.router for m in (metrics, accounts, tickets, predictions, surveys, ingest, webhooks, sla,
+                                  connections)]
     for router in routers:
         v1.include_router(router)
     app.state.api_routers = [(PREFIX, router) for router in routers]  # for 405's Allow (api/errors.py)

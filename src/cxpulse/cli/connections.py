@@ -124,8 +124,9 @@ def sync(
 
     Example: cxpulse sync --account acme
     """
+    from cxpulse.domain import SyncBusy
     from cxpulse.service.connections import list_connections
-    from cxpulse.service.sync import sync as pull
+    from cxpulse.service.sync_lease import guarded_sync as pull  # one sync per account at a time, `serve`'s too
 
     store = Store.open(db)
     names = [account] if account else [c["account"] for c in list_connections(store)]
@@ -136,7 +137,13 @@ def sync(
         with progress_bar(f"sync {name}", None, unit="pages", quiet=quiet) as advance:
             shown = None if advance is None else (
                 lambda p, name=name: advance(p.pages, f"sync {name}: {p.tickets:,} tickets read ({p.stage})"))
-            summary = pull(store, name, full=full, progress=shown)
+            try:
+                summary = pull(store, name, full=full, progress=shown)
+            except SyncBusy as e:
+                if account:
+                    raise
+                err.print(f"skipped: {e}")  # `cxpulse serve`'s schedule (or another run) has it now
+                continue
         rows = [{"kind": k, **vars(c)} for k, c in summary.by_kind.items()]
         rows.append({"kind": "total", "read": summary.read, "inserted": summary.inserted, "updated": summary.updated,
                      "unchanged": summary.unchanged})

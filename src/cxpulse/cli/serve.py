@@ -23,31 +23,46 @@ def serve(
                      help="Proxies whose X-Forwarded-For is believed: addresses or networks, comma-separated "
                           "(e.g. 127.0.0.1 behind nginx on this host). Default: none. Env: CXPULSE_TRUSTED_PROXIES."),
     ] = "",
+    sync_every: Annotated[
+        float,
+        typer.Option("--sync-every", min=0, envvar=env_name("sync_every"), metavar="MIN",
+                     help="Sync every help desk connection (`cxpulse connect`) every MIN minutes while serving, "
+                          "one at a time; 0 = off. Env: CXPULSE_SYNC_EVERY."),
+    ] = 5.0,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Serve the dashboard (/), the REST API (/api/v1, docs at /docs), the survey pages (/s/…, /l/…) and
-    deliver outgoing webhooks in the background.
+    """Serve the dashboard (/), the REST API (/api/v1, docs at /docs), the survey pages (/s/…, /l/…),
+    deliver outgoing webhooks and sync the help desk connections in the background.
 
     The links in survey emails point at CXPULSE_BASE_URL (default http://127.0.0.1:8000):
     set it to the address customers reach this server on. Behind a reverse proxy, name it
     with --trusted-proxies so per-address limits count the client, not the proxy.
 
-    Example: cxpulse serve --host 0.0.0.0 --port 8000 --db cxpulse.db
+    The connections (`cxpulse connect`) are synced at start-up and then every --sync-every
+    minutes, as `cxpulse sync` does; a failure is shown by `cxpulse connections` and on the
+    dashboard's Connections page, and the next round tries again.
+
+    Example: cxpulse serve --host 0.0.0.0 --port 8000 --db cxpulse.db --sync-every 10
     """
     import uvicorn
 
     from cxpulse.config import Settings
+    from cxpulse.service.sync_schedule import start_sync_schedule
     from cxpulse.service.webhooks import start_deliverer
     from cxpulse.web import create_app
 
     proxy_options = uvicorn_proxy_options(trusted_proxies)  # a bad entry fails before anything starts
     store = Store.open(db)
-    settings = replace(Settings.from_env(), trusted_proxies=trusted_proxies)  # read once, kept in the app's context
+    settings = replace(Settings.from_env(), trusted_proxies=trusted_proxies,  # read once, kept in the app's context
+                       sync_every=f"{sync_every:g}")
     app = create_app(store, settings=settings)
     start_deliverer(app)  # outgoing webhooks, every 15 s, while the server runs
+    if sync_every > 0:
+        start_sync_schedule(app, every=sync_every * 60)  # the connections, one at a time, while the server runs
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    syncing = f"connections synced every {sync_every:g} min" if sync_every > 0 else "scheduled sync off"
     err.print(f"cxpulse on http://{shown}:{port}/ — dashboard (log in with a key from `cxpulse keys create`), "
-              f"API under /api/v1 (docs at /docs), survey pages; Ctrl+C stops")
+              f"API under /api/v1 (docs at /docs), survey pages; {syncing}; Ctrl+C stops")
     import gc
 
     gc.collect()

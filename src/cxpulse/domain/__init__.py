@@ -3,6 +3,7 @@
 from cxpulse.domain.errors import (
     AmbiguousTicket,
     CxpulseError,
+    SyncBusy,
     SyncError,
     FormatError,
     InvalidQuery,
@@ -36,6 +37,7 @@ __all__ = [
     "AmbiguousTicket",
     "BusinessHours",
     "CxpulseError",
+    "SyncBusy",
     "SyncError",
     "DONE_STATES",
     "EventKind",

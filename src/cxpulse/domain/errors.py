@@ -7,6 +7,7 @@
     ├── StorageUnavailable  the database cannot be opened or reached
     ├── AmbiguousTicket  a ticket id shared by several accounts, no account given
     ├── SyncError        a help desk API that refused or failed a sync (never holds the token)
+    │   └── SyncBusy     the account is being synced by another process right now
     └── SurveyError      a survey definition or an answer that cannot be accepted as given
         └── TokenInvalid a survey link whose signature does not match (tampered, garbled)
             └── TokenExpired  a genuine survey link past its expiry
@@ -56,6 +57,10 @@ class StorageUnavailable(CxpulseError):
 
 class SyncError(CxpulseError):
     """A help desk API sync that stopped: credentials refused, or an endpoint failing past its retries."""
+
+
+class SyncBusy(SyncError):
+    """Another process (the server's schedule, a `cxpulse sync`) is syncing that account now."""
 
 
 class SurveyError(CxpulseError):

@@ -3,8 +3,8 @@
 A server (`cxpulse serve`, or any app `web.create_app` builds) keeps, beside its store,
 the settings it started with, the reports it has computed (one cache: the API's
 `/metrics` and the dashboard read the same rows), the background refresh of what API
-batches touched, the lock its SQLite writers take turns on, and the accounts it looked
-up lately. They sit here, on one object the app factory makes and the routes get as a
+batches touched, the lock its SQLite writers take turns on, the accounts it looked
+up lately, and the scheduled sync of its help desk connections (`serve --sync-every`). They sit here, on one object the app factory makes and the routes get as a
 dependency — never as attributes hung on the Store, never as module globals, so two apps
 in one process (tests) share nothing.
 
@@ -29,6 +29,7 @@ from cxpulse.storage import Store
 
 if TYPE_CHECKING:
     from cxpulse.service.load import Touched
+    from cxpulse.service.sync_schedule import SyncScheduler
     from cxpulse.storage.store import StoredAccount
 
 ACCOUNT_SECONDS = 5.0  # settings changed by another process show within this
@@ -68,6 +69,8 @@ class App:
         # whatever the busy timeout. So this server's batches take turns; PostgreSQL needs no lock.
         self.write_lock: AbstractContextManager = threading.Lock() if store.dialect == "sqlite" else nullcontext()
         self._refresher: Refresher | None = None
+        # the scheduled sync of the connections (service/sync_schedule.py), while `serve --sync-every` runs one
+        self.sync_schedule: SyncScheduler | None = None
         self._guard = threading.Lock()
         _LIVE.add(self)
 

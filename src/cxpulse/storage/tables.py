@@ -461,3 +461,15 @@ connections = Table(
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("account_id", name="uq_connections_account"),
 )
+
+
+# ---- sync leases: who is syncing an account's connection right now (issue 15) ---------------
+
+sync_leases = Table(
+    "sync_leases",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),  # one sync per account at a time
+    Column("holder", String(200), nullable=False),  # who: "serve:<host>:<pid>" or "cli:<host>:<pid>"
+    Column("started_at", DateTime, nullable=False),
+    Column("until", DateTime, nullable=False),  # renewed while the sync runs; past it, the lease is free
+)

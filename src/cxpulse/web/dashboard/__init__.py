@@ -12,6 +12,7 @@ Pages (all GET, all behind the login; forms POST with the session's CSRF token):
     /model         the model card: AUC, Brier vs base rate, calibration, early AUC
     /alerts        the early-warning log          /webhooks  endpoints and delivery log
     /surveys       survey settings; /surveys/{name} edits one
+    /connections   the help desk connections and how their sync stands
     /login, /logout, /account (an admin's account switcher)
 
 Thin like the CLI: every page parses its query, calls service functions and renders.
@@ -30,11 +31,11 @@ from cxpulse.web.pages import render
 
 def build_dashboard(app: FastAPI) -> None:
     """Add the dashboard's pages, its login and its error pages to `app`."""
-    from cxpulse.web.dashboard import auth, insight, overview, predictions, settings, sla, tables
+    from cxpulse.web.dashboard import auth, connections, insight, overview, predictions, settings, sla, tables
 
     app.state.templates.filters.update(FILTERS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
-    for module in (auth, overview, tables, insight, predictions, settings, sla):
+    for module in (auth, overview, tables, insight, predictions, settings, sla, connections):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)

@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/alerts", "Alerts"),
     ("/webhooks", "Webhooks"),
     ("/surveys", "Surveys"),
+    ("/connections", "Connections"),
 )
 PERIODS = (30, 90, 365)
 DEFAULT_DAYS = 30
