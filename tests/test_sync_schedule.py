@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from cxpulse.domain import SyncBusy, SyncError
+from cxpulse.domain import SyncBusy
 from cxpulse.service import sync as sync_mod
 from cxpulse.service.connections import connect, list_connections
 from cxpulse.service.context import App
