@@ -13,13 +13,13 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from cxpulse.service import sync as sync_mod
 from cxpulse.service.connections import connect
 from cxpulse.service.keys import create_key
 from cxpulse.service.sync_schedule import SyncScheduler
 from cxpulse.storage import Store
 from cxpulse.web import create_app
 from tests.dashboard_helpers import login
+from tests.fakes.waits import no_real_waits
 from tests.fakes.zendesk_api import FakeZendesk, make_world
 from tests.live import CHROMIUM, CHROMIUM_ARGS, CONTRAST_JS, browser_or_skip, serving
 
@@ -28,7 +28,7 @@ BAD = "revoked-token-SECRET-4242"
 
 @pytest.fixture(autouse=True)
 def no_sleeping(monkeypatch):
-    monkeypatch.setattr(sync_mod, "sleep", lambda s: None)
+    return no_real_waits(monkeypatch)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from cxpulse.storage import sync_leases as leases
 from cxpulse.storage import tables as T
 from cxpulse.web import create_app
 from tests.fakes import zendesk_api as zendesk_fake
+from tests.fakes.waits import no_real_waits
 from tests.fakes.zendesk_api import FakeZendesk, make_world
 
 runner = CliRunner()
@@ -46,7 +47,7 @@ def fake(world):
 
 @pytest.fixture(autouse=True)
 def no_sleeping(monkeypatch):
-    monkeypatch.setattr(sync_mod, "sleep", lambda s: None)
+    return no_real_waits(monkeypatch)
 
 
 def _connect(store: Store, fake: FakeZendesk, account: str = "acme", token: str | None = None) -> None:
@@ -114,11 +115,11 @@ def test_an_unexpected_failure_is_recorded_without_the_token_and_the_thread_goes
     _connect(store, fake)
     calls = []
 
-    def broken(s, account, *, full=False):
+    def broken(s, account, *, full=False, **kw):
         calls.append(account)
         if len(calls) == 1:
             raise RuntimeError(f"connection reset while sending {fake.token}")
-        return real(s, account, full=full)
+        return real(s, account, full=full, **kw)
 
     real = sync_mod.sync
     monkeypatch.setattr(sync_mod, "sync", broken)
