@@ -18,6 +18,7 @@ ERRORS = {
     for status, text in (
         (400, "bad request (e.g. `invalid_cursor`)"),
         (401, "`unauthorized`: no key, or an unknown or revoked one"),
+        (403, "`forbidden_for_role`: the key's role (reviewer, shopper) does not grant this"),
         (404, "`account_not_found` (also for another account's data), `ticket_not_found`, `not_found`"),
         (413, "`body_too_large` (over 5 MB) or `batch_too_large` (over 1000 items)"),
         (422, "`invalid_request`, `invalid_query`, `invalid_survey`, `invalid_webhook`: details say which field"),

@@ -9,7 +9,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from cxpulse.api.deps import ContextDep, KeyDep, account_for, cached_account
+from cxpulse.api.deps import ContextDep, KeyDep, account_for, cached_account, require_right
 from cxpulse.api.errors import ApiError, ApiRoute
 from cxpulse.service.report import EXTRA_METRICS, METRICS, ReportQuery, parse_by, parse_metrics, rounded
 
@@ -46,6 +46,7 @@ async def metrics(
     key reads its own account only; naming another account answers 404. Answers are kept
     a few seconds (service/report_cache.py): data ingested through the API shows once its
     refresh is done, data imported by another process within a minute."""
+    require_right(key, "read")  # a reviewer or shopper key reads no reports
     for name, day in (("since", since), ("until", until)):
         if day is not None and not EARLIEST <= day <= LATEST:
             raise ApiError(422, "invalid_query", f"{name} {day} is outside {EARLIEST}..{LATEST}")
