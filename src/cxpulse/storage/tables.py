@@ -469,8 +469,7 @@ qa_review_scores = Table(
     Column("review_id", Integer, ForeignKey("qa_reviews.id"), primary_key=True),
     Column("criterion", String(100), primary_key=True),
     Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
-    Column("score", Integer),  # 0/1 (pass_fail) or 1–4; NULL: N/A
-    Column("value", Float),  # this criterion's share of its possible points, 0–100; NULL: N/A
+    Column("score", Integer),  # 0/1 (pass_fail: fail/pass) or 1–4; NULL: N/A
     Column("comment", Text, nullable=False, default=""),
     Index("ix_qa_review_scores_account", "account_id", "criterion"),
 )

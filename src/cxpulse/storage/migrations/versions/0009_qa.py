@@ -64,7 +64,6 @@ def upgrade() -> None:
         sa.Column("criterion", sa.String(length=100), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Integer(), nullable=True),
-        sa.Column("value", sa.Float(), nullable=True),
         sa.Column("comment", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"]),
         sa.ForeignKeyConstraint(["review_id"], ["qa_reviews.id"]),
