@@ -336,3 +336,31 @@ def agreement_scores(conn: Connection, *, by: Sequence[str], window: Window, mys
     for row in conn.execute(q):
         aid, tid, crit, sid, reviewer, score = row[len(by):]
         yield group_labels(by, row), f"{aid}:{tid}", crit, int(sid), reviewer, score
+
+
+# ---- lookups a write needs ------------------------------------------------------------------
+
+
+def mystery_of(conn: Connection, account_id: int, row_ids: Collection[int]) -> dict[int, bool]:
+    """row id → its mystery flag, of these stored reviews."""
+    ids = sorted(set(row_ids))
+    out: dict[int, bool] = {}
+    for i in range(0, len(ids), CHUNK):
+        q = select(R.c.id, R.c.mystery).where(R.c.account_id == account_id, R.c.id.in_(ids[i : i + CHUNK]))
+        out.update({rid: bool(m) for rid, m in conn.execute(q)})
+    return out
+
+
+def review_source(conn: Connection, row_id: int) -> str:
+    return conn.execute(select(R.c.source_id).where(R.c.id == row_id)).scalar_one()
+
+
+def ticket_assignees(conn: Connection, account_id: int, ticket_ids: Collection[str]) -> dict[str, str]:
+    """ticket → its assignee as last known (the agent a review of it reviews)."""
+    ids = sorted(set(ticket_ids))
+    out: dict[str, str] = {}
+    for i in range(0, len(ids), CHUNK):
+        q = select(T.c.source_id, T.c.assignee_id).where(T.c.account_id == account_id,
+                                                         T.c.source_id.in_(ids[i : i + CHUNK]))
+        out.update({t: a or "" for t, a in conn.execute(q)})
+    return out
