@@ -308,3 +308,66 @@ def test_an_agent_disputes_their_review_and_the_reviewer_resolves_it(desk):
         qa.resolve_dispute(desk, "acme", d["id"], resolver="rita")
     with pytest.raises(NotFound):
         qa.open_dispute(desk, "acme", "no-such-review", agent_id="a1", comment="x")
+
+
+# ---- import from another QA tool ------------------------------------------------------------
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_the_shipped_example_imports_its_good_reviews_and_rejects_each_bad_row_by_line_and_column(desk):
+    summary = qa.import_reviews(desk, "acme", EXAMPLES / "qa-reviews.csv", EXAMPLES / "qa-reviews.toml")
+    assert (summary.inserted, summary.rejected) == (3, 4)
+    said = sorted((r.line, r.field) for r in summary.rejects)
+    assert said == [(10, "Rating"), (11, "Ticket ID"), (12, "Review created"), (13, "Rating category")]
+    assert all(r.path.endswith("qa-reviews.csv") for r in summary.rejects)
+    got = {r["review_id"]: r for r in qa.list_reviews(desk, "acme")[0]}
+    # rv-1002 failed the critical integrity criterion (Accuracy 1): 0
+    assert got["rv-1002"]["score"] == 0.0 and got["rv-1002"]["root_cause"] == "Policy unclear"
+    # rv-1003: competence Good → 3 (2/3 of weight 2), politeness 4 (weight 1), the rest N/A → 77.78
+    assert got["rv-1003"]["score"] == pytest.approx(700 / 9)
+    assert got["rv-1003"]["reviewer"] == "Дмитрий Орлов" and got["rv-1003"]["agent_id"] == "a1"
+    assert got["rv-1001"]["created_at"].isoformat() == "2026-03-10T08:15:00+00:00"  # Vilnius time, stored UTC
+    again = qa.import_reviews(desk, "acme", EXAMPLES / "qa-reviews.csv", EXAMPLES / "qa-reviews.toml")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+    assert len(qa.list_reviews(desk, "acme")[0]) == 3
+
+
+def test_a_review_per_row_file_imports_through_its_ratings_table(desk, tmp_path):
+    (tmp_path / "m.toml").write_text('''
+[csv]
+rows = "reviews"
+[columns]
+review_id = "id"
+ticket_id = "ticket"
+created_at = "at"
+reviewer = "by"
+mystery = "shopper"
+[review]
+scorecard = "Chat"
+[ratings]
+solution = "Solution"
+tone = { column = "Tone", comment = "Tone note" }
+honesty = "Honest"
+''', encoding="utf-8")
+    (tmp_path / "r.csv").write_text("id,ticket,at,by,shopper,Solution,Tone,Tone note,Honest\n"
+                                    "1,T1,2026-03-10T10:00:00Z,ann,,4,pass,warm,yes\n"
+                                    "2,T3,2026-03-10T10:00:00Z,shop,yes,2,fail,curt,pass\n"
+                                    "3,T5,2026-03-10T10:00:00Z,ann,,7,pass,,pass\n", encoding="utf-8")
+    summary = qa.import_reviews(desk, "acme", tmp_path / "r.csv", tmp_path / "m.toml")
+    assert (summary.inserted, summary.rejected) == (2, 1)
+    assert (summary.rejects[0].line, summary.rejects[0].field) == (4, "rating")
+    assert "outside the 1-4 scale" in summary.rejects[0].reason
+    got = {r["review_id"]: r for r in qa.list_reviews(desk, "acme")[0]}
+    assert got["2"]["mystery"] is True and {s["criterion"]: s["comment"] for s in got["1"]["scores"]}["tone"] == "warm"
+    assert rows(desk, "csat")[0]["n"] == 5  # the shopper's ticket left CSAT
+
+
+def test_a_mapping_naming_a_column_the_file_lacks_is_refused_before_anything_is_read(desk, tmp_path):
+    from cxpulse.domain import FormatError
+
+    (tmp_path / "m.toml").write_text('[columns]\nreview_id = "ID"\nticket_id = "Ticket"\ncreated_at = "At"\n'
+                                     'reviewer = "Reviewer"\ncriterion = "Category"\nrating = "Score"\n', encoding="utf-8")
+    (tmp_path / "r.csv").write_text("ID,Ticket,At,Reviewr,Category,Score\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="no column 'Reviewer'.*did you mean 'Reviewr'"):
+        qa.import_reviews(desk, "acme", tmp_path / "r.csv", tmp_path / "m.toml")

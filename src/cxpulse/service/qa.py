@@ -36,7 +36,7 @@ from cxpulse.domain.scorecards import (
 )
 from cxpulse.metrics.qa import check_review, review_score
 from cxpulse.readers.base import Reject, RowError
-from cxpulse.readers.qa_csv import RawReview, rating_cell, read_reviews
+from cxpulse.readers.qa_csv import QaMapping, RawReview, rating_cell, read_reviews
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import qa as stored
 from cxpulse.storage import stale
@@ -145,7 +145,7 @@ def _scorecard_for(store: Store, acc: StoredAccount, name: str, version: int | N
             row = stored.scorecard_version(conn, acc.id, name, version)
         else:
             row = stored.latest_scorecard(conn, acc.id, name)
-    if row is None and not name:
+    if row is None and (not name or (name == DEFAULT_SCORECARD.name and version in (None, 1))):
         found, _ = _store_scorecard(store, acc, DEFAULT_SCORECARD)
     elif row is None:
         raise NotFound(f"account {acc.name!r} has no scorecard {name!r}" + (f" version {version}" if version else "")
@@ -350,7 +350,7 @@ def import_reviews(store: Store, account: str, path: Path, mapping: Path) -> Wri
             continue
         summary.read += 1
         try:
-            good.append(_raw_review(store, acc, item, m.values, cards))
+            good.append(_raw_review(store, acc, item, m, cards))
         except RowError as e:
             summary.rejected += 1
             summary.rejects.append(Reject(str(path), e.line if isinstance(e, _AtLine) else item.line, e.field, e.reason))
@@ -368,16 +368,17 @@ class _AtLine(RowError):
         self.line = line
 
 
-def _raw_review(store: Store, acc: StoredAccount, raw: RawReview, values: dict, cards: dict) -> tuple[dict, list[dict]]:
+def _raw_review(store: Store, acc: StoredAccount, raw: RawReview, m: QaMapping, cards: dict) -> tuple[dict, list[dict]]:
     card = _scorecard_for(store, acc, raw.scorecard, raw.scorecard_version, cards)
     scales = {c.key: c for c in card.scorecard.criteria}
     scores: dict[str, dict] = {}
     for key, (cell, comment, line, column) in raw.ratings.items():
         if key not in scales:
-            raise _AtLine(column, f"no criterion {key!r} on scorecard {card.scorecard.name!r}; map the category to "
-                          f"one of {', '.join(scales)} in [categories]", line)
+            raise _AtLine(m.columns.get("criterion", column), f"no criterion {key!r} on scorecard {card.scorecard.name!r}; map the category to "
+                          f"one of {', '.join(scales)} in [categories]" if m.rows == "ratings" else
+                          f"one of {', '.join(scales)}", line)
         try:
-            scores[key] = {"score": rating_cell(cell, values), "comment": comment}
+            scores[key] = {"score": rating_cell(cell, m.values), "comment": comment}
         except RowError as e:
             raise _AtLine(column, e.reason, line) from None
     for key, c in scales.items():
