@@ -359,6 +359,7 @@ def import_reviews(store: Store, account: str, path: Path, mapping: Path) -> Wri
             summary.rejects.append(Reject(str(path), item.line, m.columns.get("scorecard", "scorecard"), str(e)))
     if _write(store, acc, good, summary):
         _derive(store, acc)
+    summary.rejects.sort(key=lambda r: r.line)
     return summary
 
 

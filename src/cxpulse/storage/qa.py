@@ -304,7 +304,8 @@ def iqs_sums(conn: Connection, *, by: Sequence[str], window: Window, mystery: st
     g = _group_columns(by)
     q = (select(*g, func.sum(R.c.score), func.sum(R.c.score * R.c.score), func.count(R.c.score))
          .select_from(_REVIEW_TICKETS).where(*_review_conds(window, mystery), R.c.score.is_not(None)).group_by(*g))
-    return {group_labels(by, row): (float(row[-3] or 0), float(row[-2] or 0), int(row[-1])) for row in conn.execute(q)}
+    return {group_labels(by, row): (float(row[-3] or 0), float(row[-2] or 0), int(row[-1]))
+            for row in conn.execute(q) if row[-1]}  # no group: one row of n = 0 when nothing matched
 
 
 def criterion_counts(
