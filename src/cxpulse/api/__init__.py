@@ -1,5 +1,5 @@
 """The REST API under /api/v1: per-account keys, ingest, metrics, tickets,
-predictions, alerts, model cards, surveys, webhooks. `build_api(app)` adds it to the
+predictions, alerts, model cards, surveys, webhooks, quality reviews. `build_api(app)` adds it to the
 app that `web.app.create_app` builds; docs/api.md describes it, /docs shows it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from cxpulse.api.deps import KeyCache
 from cxpulse.api.errors import CATCH_ALL, ApiRoute, install_error_handlers, not_found_or_method
 from cxpulse.api.limits import BodyLimit, limiter_from_env
-from cxpulse.api.routes import accounts, docs, ingest, metrics, predictions, surveys, tickets, webhooks
+from cxpulse.api.routes import accounts, docs, ingest, metrics, predictions, qa, surveys, tickets, webhooks
 from cxpulse.api.schemas import ErrorBody
 
 PREFIX = "/api/v1"
@@ -21,7 +21,8 @@ ERRORS = {
         (403, "`forbidden_for_role`: the key's role (reviewer, shopper) does not grant this"),
         (404, "`account_not_found` (also for another account's data), `ticket_not_found`, `not_found`"),
         (413, "`body_too_large` (over 5 MB) or `batch_too_large` (over 1000 items)"),
-        (422, "`invalid_request`, `invalid_query`, `invalid_survey`, `invalid_webhook`: details say which field"),
+        (422, "`invalid_request`, `invalid_query`, `invalid_survey`, `invalid_scorecard`, `invalid_webhook`: "
+              "details say which field"),
         (429, "`rate_limited`: wait Retry-After seconds"),
     )
 }
@@ -39,7 +40,7 @@ def build_api(app: FastAPI) -> None:
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
     v1 = APIRouter(prefix=PREFIX, responses=ERRORS, route_class=ApiRoute)
-    routers = [m.router for m in (metrics, accounts, tickets, predictions, surveys, ingest, webhooks)]
+    routers = [m.router for m in (metrics, accounts, tickets, predictions, surveys, ingest, webhooks, qa)]
     for router in routers:
         v1.include_router(router)
     app.state.api_routers = [(PREFIX, router) for router in routers]  # for 405's Allow (api/errors.py)
