@@ -303,6 +303,9 @@ def create_review(store: Store, account: str, review: ReviewInput, *, now: datet
     inserted, updated or unchanged. A mystery review derives its ticket's figures again
     before it returns, so the next CSAT report already leaves the ticket out."""
     acc = store.account(account)
+    if review.created_at is None and review.id:  # sent again without a time: it keeps the one it has
+        with store.engine.connect() as conn:
+            review.created_at = stored.review_created_at(conn, acc.id, review.id)
     if review.created_at is None and now is not None:
         review.created_at = now
     card = _scorecard_for(store, acc, review.scorecard, review.scorecard_version)

@@ -352,6 +352,12 @@ def mystery_of(conn: Connection, account_id: int, row_ids: Collection[int]) -> d
     return out
 
 
+def review_created_at(conn: Connection, account_id: int, source_id: str) -> datetime | None:
+    """When the stored review with this id was made (aware UTC), or None."""
+    at = conn.execute(select(R.c.created_at).where(R.c.account_id == account_id, R.c.source_id == source_id)).scalar()
+    return aware_utc(at)
+
+
 def review_source(conn: Connection, row_id: int) -> str:
     return conn.execute(select(R.c.source_id).where(R.c.id == row_id)).scalar_one()
 
