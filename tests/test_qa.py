@@ -371,3 +371,29 @@ def test_a_mapping_naming_a_column_the_file_lacks_is_refused_before_anything_is_
     (tmp_path / "r.csv").write_text("ID,Ticket,At,Reviewr,Category,Score\n", encoding="utf-8")
     with pytest.raises(FormatError, match="no column 'Reviewer'.*did you mean 'Reviewr'"):
         qa.import_reviews(desk, "acme", tmp_path / "r.csv", tmp_path / "m.toml")
+
+
+def test_migration_0009_gives_the_keys_made_before_it_the_role_they_had(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from cxpulse.service.keys import list_keys
+    from cxpulse.storage import Store
+    from cxpulse.storage.migrate import alembic_config, migrate
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008_connections")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO accounts (id, name, timezone, business_hours, csat_scale, min_rated_for_model,"
+                          " alert_below, created_at) VALUES (1, 'acme', 'UTC', '', '1-5', 300, 40, '2026-01-01')"))
+        for i, (account, admin) in enumerate([(1, False), (None, True)], 1):
+            conn.execute(text("INSERT INTO api_keys (id, account_id, admin, prefix, key_hash, name, created_at) "
+                              "VALUES (:i, :a, :d, :p, :h, '', '2026-01-01')"),
+                         {"i": i, "a": account, "d": admin, "p": f"cxp_{i}", "h": f"h{i}"})
+    migrate(engine)
+    engine.dispose()
+    keys = list_keys(Store.open(tmp_path / "old.db"))
+    assert [(k.role, k.may("write")) for k in keys] == [("account", True), ("admin", True)]
