@@ -215,6 +215,17 @@ def test_a_mystery_tickets_rating_leaves_csat_at_once(desk):
     assert sum(r["n"] for r in buckets) == 5
 
 
+def test_a_mystery_tickets_low_rating_leaves_the_drilldown(desk):
+    from cxpulse.service.drilldown import low_ratings
+
+    before = low_ratings(desk, account="acme")
+    assert (before.rated, before.low_rated) == (6, 2)
+    review(desk, "T3", "shopper-1", mystery=True)
+    after = low_ratings(desk, account="acme")
+    assert (after.rated, after.low_rated) == (5, 1)
+    assert "T3" not in {t["ticket_id"] for t in after.tickets}
+
+
 def test_a_mystery_tickets_nps_and_ces_answers_leave_those_figures_too(desk, tmp_path):
     recs = [{"type": "response", "id": "n1", "ticket_id": "T5", "kind": "nps", "score": 0, "given_at": "2026-03-05T13:00:00Z"},
             {"type": "response", "id": "n2", "ticket_id": "T6", "kind": "nps", "score": 10, "given_at": "2026-03-06T13:00:00Z"},
