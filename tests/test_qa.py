@@ -408,3 +408,15 @@ def test_migration_0009_gives_the_keys_made_before_it_the_role_they_had(tmp_path
     engine.dispose()
     keys = list_keys(Store.open(tmp_path / "old.db"))
     assert [(k.role, k.may("write")) for k in keys] == [("account", True), ("admin", True)]
+
+
+def test_the_same_review_id_twice_in_one_file_keeps_the_later_row(desk, tmp_path):
+    (tmp_path / "m.toml").write_text('[csv]\nrows = "reviews"\n[columns]\nreview_id = "id"\nticket_id = "t"\n'
+                                     'created_at = "at"\nreviewer = "by"\n[review]\nscorecard = "Chat"\n'
+                                     '[ratings]\nsolution = "s"\ntone = "tone"\nhonesty = "h"\n', encoding="utf-8")
+    (tmp_path / "r.csv").write_text("id,t,at,by,s,tone,h\n1,T1,2026-03-10T10:00:00Z,ann,1,pass,pass\n"
+                                    "1,T1,2026-03-10T10:00:00Z,ann,4,pass,pass\n", encoding="utf-8")
+    summary = qa.import_reviews(desk, "acme", tmp_path / "r.csv", tmp_path / "m.toml")
+    assert (summary.inserted, summary.updated, summary.rejected) == (1, 1, 0)
+    (only,) = qa.list_reviews(desk, "acme")[0]
+    assert only["score"] == pytest.approx(100.0)

@@ -265,6 +265,8 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
         agents = _assignees(conn, acc, [row["ticket_id"] for row, _ in reviews if not row["agent_id"]])
         known = stored.review_hashes(conn, acc.id, [row["source_id"] for row, _ in reviews])
         prior_mystery = stored.mystery_of(conn, acc.id, [rid for rid, _h in known.values()])
+        new: list[tuple[dict, list[dict]]] = []
+        pending: dict[str, int] = {}  # source id → its place in `new`
         for row, scores in reviews:
             row = {**row, "agent_id": row["agent_id"] or agents.get(row["ticket_id"], "")}
             digest = content_hash({**row, "created_at": row["created_at"].isoformat(), "day": row["day"].isoformat(),
@@ -274,17 +276,22 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
             if have is not None and have[1] == digest:
                 summary.unchanged += 1
                 continue
-            stored.write_review(conn, acc.id, {**row, "content_hash": digest}, scores,
-                                replace_id=None if have is None else have[0])
-            known[row["source_id"]] = (have[0] if have else -1, digest)
             if have is None:
+                pending[row["source_id"]] = len(new)
+                new.append(({**row, "content_hash": digest}, scores))
                 summary.inserted += 1
-            else:
+            elif have[0] == -1:  # the same id twice in one batch: the later one wins
+                new[pending[row["source_id"]]] = ({**row, "content_hash": digest}, scores)
                 summary.updated += 1
-            before = prior_mystery.get(have[0]) if have else None
+            else:
+                stored.write_review(conn, acc.id, {**row, "content_hash": digest}, scores, replace_id=have[0])
+                summary.updated += 1
+            known[row["source_id"]] = (have[0] if have else -1, digest)
+            before = prior_mystery.get(have[0]) if have and have[0] != -1 else None
             if row["mystery"] or before:
                 stale.mark_tickets(conn, acc.id, [row["ticket_id"]])
                 test_contacts_changed = True
+        stored.insert_reviews(conn, acc.id, new)
     return test_contacts_changed
 
 

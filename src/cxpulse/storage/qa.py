@@ -103,6 +103,21 @@ def review_hashes(conn: Connection, account_id: int, source_ids: Collection[str]
     return out
 
 
+def insert_reviews(conn: Connection, account_id: int, reviews: Sequence[tuple[dict, Sequence[dict]]]) -> None:
+    """Insert new reviews with their criterion rows, in two executemany statements each
+    chunk (an import of many reviews is not a statement per review)."""
+    for i in range(0, len(reviews), CHUNK):
+        part = reviews[i : i + CHUNK]
+        conn.execute(insert(R), [{"account_id": account_id, **row} for row, _s in part])
+        q = select(R.c.source_id, R.c.id).where(R.c.account_id == account_id,
+                                                R.c.source_id.in_([row["source_id"] for row, _s in part]))
+        ids = dict(conn.execute(q).all())
+        rows = [{"review_id": ids[row["source_id"]], "account_id": account_id, **sc} for row, scores in part
+                for sc in scores]
+        if rows:
+            conn.execute(insert(RS), rows)
+
+
 def write_review(conn: Connection, account_id: int, review: dict, scores: Sequence[dict], *,
                  replace_id: int | None = None) -> int:
     """Insert a review (or replace the one stored as `replace_id`) with its criterion rows."""
@@ -297,13 +312,19 @@ def _review_conds(window: Window, mystery: str) -> list:
 
 
 _REVIEW_TICKETS = R.outerjoin(T, and_(T.c.account_id == R.c.account_id, T.c.source_id == R.c.ticket_id))
+_TICKET_KEYS = ("group", "channel", "category")
+
+
+def _source(by: Sequence[str]):
+    """The reviews, joined to their tickets only when a --by key is a ticket's."""
+    return _REVIEW_TICKETS if any(k in _TICKET_KEYS for k in by) else R
 
 
 def iqs_sums(conn: Connection, *, by: Sequence[str], window: Window, mystery: str) -> dict[tuple, tuple[float, float, int]]:
     """Per group: (Σ score, Σ score², n) of the reviews with a score — what IQS is made of."""
     g = _group_columns(by)
     q = (select(*g, func.sum(R.c.score), func.sum(R.c.score * R.c.score), func.count(R.c.score))
-         .select_from(_REVIEW_TICKETS).where(*_review_conds(window, mystery), R.c.score.is_not(None)).group_by(*g))
+         .select_from(_source(by)).where(*_review_conds(window, mystery), R.c.score.is_not(None)).group_by(*g))
     return {group_labels(by, row): (float(row[-3] or 0), float(row[-2] or 0), int(row[-1]))
             for row in conn.execute(q) if row[-1]}  # no group: one row of n = 0 when nothing matched
 
@@ -313,7 +334,7 @@ def criterion_counts(
 ) -> dict[tuple, dict[tuple[int, str], dict[int, int]]]:
     """Per group: (scorecard row, criterion) → {score: reviews}, N/A left out."""
     g = _group_columns(by)
-    src = _REVIEW_TICKETS.join(RS, RS.c.review_id == R.c.id)
+    src = _source(by).join(RS, RS.c.review_id == R.c.id)
     q = (select(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score, func.count()).select_from(src)
          .where(*_review_conds(window, mystery), RS.c.score.is_not(None))
          .group_by(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score))
@@ -330,7 +351,7 @@ def agreement_scores(conn: Connection, *, by: Sequence[str], window: Window, mys
     multi = (select(R.c.account_id, R.c.ticket_id).where(*_review_conds(window, mystery))
              .group_by(R.c.account_id, R.c.ticket_id).having(func.count(func.distinct(R.c.reviewer)) >= 2)).subquery()
     g = _group_columns(by)
-    src = _REVIEW_TICKETS.join(RS, RS.c.review_id == R.c.id).join(
+    src = _source(by).join(RS, RS.c.review_id == R.c.id).join(
         multi, and_(multi.c.account_id == R.c.account_id, multi.c.ticket_id == R.c.ticket_id))
     q = (select(*g, R.c.account_id, R.c.ticket_id, RS.c.criterion, R.c.scorecard_id, R.c.reviewer, RS.c.score)
          .select_from(src).where(*_review_conds(window, mystery)).order_by(R.c.id))
