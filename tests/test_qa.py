@@ -84,6 +84,9 @@ def test_writing_the_same_review_twice_changes_nothing_and_a_change_replaces_it(
     ({"solution": 4, "tone": True}, "honesty: no rating"),
     ({"solution": 4, "tone": True, "honesty": True, "speed": 2}, "no criterion 'speed'"),
     ({"solution": "great", "tone": True, "honesty": True}, "'great' is not a score"),
+    ({"solution": True, "tone": True, "honesty": True}, "solution: True is a pass/fail rating"),
+    ({"solution": "pass", "tone": True, "honesty": True}, "is scored 1–4"),
+    ({"solution": 4, "tone": 3, "honesty": True}, "tone"),
 ])
 def test_a_review_that_does_not_fit_its_scorecard_is_refused_naming_the_criterion(desk, scores, says):
     with pytest.raises(InvalidQuery, match=says):
@@ -323,15 +326,15 @@ def test_an_agent_disputes_their_review_and_the_reviewer_resolves_it(desk):
 
 # ---- import from another QA tool ------------------------------------------------------------
 
-EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples" / "qa"
 
 
 def test_the_shipped_example_imports_its_good_reviews_and_rejects_each_bad_row_by_line_and_column(desk):
-    summary = qa.import_reviews(desk, "acme", EXAMPLES / "qa-reviews.csv", EXAMPLES / "qa-reviews.toml")
+    summary = qa.import_reviews(desk, "acme", EXAMPLES / "reviews.csv", EXAMPLES / "reviews.toml")
     assert (summary.inserted, summary.rejected) == (3, 4)
     said = sorted((r.line, r.field) for r in summary.rejects)
     assert said == [(10, "Rating"), (11, "Ticket ID"), (12, "Review created"), (13, "Rating category")]
-    assert all(r.path.endswith("qa-reviews.csv") for r in summary.rejects)
+    assert all(r.path.endswith("reviews.csv") for r in summary.rejects)
     got = {r["review_id"]: r for r in qa.list_reviews(desk, "acme")[0]}
     # rv-1002 failed the critical integrity criterion (Accuracy 1): 0
     assert got["rv-1002"]["score"] == 0.0 and got["rv-1002"]["root_cause"] == "Policy unclear"
@@ -339,7 +342,7 @@ def test_the_shipped_example_imports_its_good_reviews_and_rejects_each_bad_row_b
     assert got["rv-1003"]["score"] == pytest.approx(700 / 9)
     assert got["rv-1003"]["reviewer"] == "Дмитрий Орлов" and got["rv-1003"]["agent_id"] == "a1"
     assert got["rv-1001"]["created_at"].isoformat() == "2026-03-10T08:15:00+00:00"  # Vilnius time, stored UTC
-    again = qa.import_reviews(desk, "acme", EXAMPLES / "qa-reviews.csv", EXAMPLES / "qa-reviews.toml")
+    again = qa.import_reviews(desk, "acme", EXAMPLES / "reviews.csv", EXAMPLES / "reviews.toml")
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
     assert len(qa.list_reviews(desk, "acme")[0]) == 3
 

@@ -12,7 +12,7 @@ from tests.factories import make_ticket, write_jsonl
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "examples" / "qa"
 
 
 def cx(*args: str, db: str):
@@ -49,11 +49,11 @@ def test_a_scorecard_applies_once_shows_in_each_language_and_a_bad_one_names_its
 
 def test_import_then_reviews_then_report_iqs_as_json(db_arg, tmp_path):
     _desk(db_arg, tmp_path)
-    out = cx("qa", "import", str(EXAMPLES / "qa-reviews.csv"), "-m", str(EXAMPLES / "qa-reviews.toml"), "-a", "acme",
+    out = cx("qa", "import", str(EXAMPLES / "reviews.csv"), "-m", str(EXAMPLES / "reviews.toml"), "-a", "acme",
              db=db_arg)
     assert out.exit_code == 0, out.output
-    assert "qa-reviews.csv:10: Rating:" in out.stderr.replace("\n", " ")
-    again = cx("qa", "import", str(EXAMPLES / "qa-reviews.csv"), "-m", str(EXAMPLES / "qa-reviews.toml"), "-a",
+    assert "reviews.csv:10: Rating:" in out.stderr.replace("\n", " ")
+    again = cx("qa", "import", str(EXAMPLES / "reviews.csv"), "-m", str(EXAMPLES / "reviews.toml"), "-a",
                "acme", "-f", "json", db=db_arg)
     summary = json.loads(again.stdout)
     assert (summary["inserted"], summary["unchanged"], summary["rejected"]) == (0, 3, 4)

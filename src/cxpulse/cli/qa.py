@@ -54,7 +54,7 @@ def scorecard_apply(
 ) -> None:
     """Store a scorecard: changed criteria make a new version (reviews keep theirs); the same file again changes nothing.
 
-    Example: cxpulse qa scorecard apply examples/scorecard.toml --account acme
+    Example: cxpulse qa scorecard apply examples/qa/scorecard.toml --account acme
     """
     from cxpulse.service.qa import apply_scorecard, read_scorecard_file
 
@@ -141,14 +141,14 @@ def import_cmd(
     path: Annotated[Path, typer.Argument(help="The other QA tool's CSV export.")],
     account: AccountRequired,
     mapping: Annotated[Path, typer.Option("--mapping", "-m", help="The TOML mapping of its columns "
-                                          "(examples/qa-reviews.toml; docs/qa.md).")],
+                                          "(examples/qa/reviews.toml; docs/qa.md).")],
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Import reviews from another QA tool. Bad rows are rejected with file, line and column; the good ones go in;
     importing the same file twice changes nothing.
 
-    Example: cxpulse qa import examples/qa-reviews.csv --mapping examples/qa-reviews.toml --account acme
+    Example: cxpulse qa import examples/qa/reviews.csv --mapping examples/qa/reviews.toml --account acme
     """
     from cxpulse.service.qa import import_reviews
 

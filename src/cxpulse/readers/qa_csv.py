@@ -107,7 +107,7 @@ def load_qa_mapping(path: str | Path) -> QaMapping:
         return FormatError(where, reason, fix=fix)
 
     if not Path(path).is_file():
-        raise FormatError(where, "no such mapping file", fix="pass --mapping examples/qa-reviews.toml or write one (docs/qa.md)")
+        raise FormatError(where, "no such mapping file", fix="pass --mapping examples/qa/reviews.toml or write one (docs/qa.md)")
     try:
         with open(path, "rb") as fh:
             doc = tomllib.load(fh)

@@ -36,12 +36,13 @@ from cxpulse.domain.scorecards import (
 )
 from cxpulse.metrics.qa import check_review, review_score
 from cxpulse.readers.base import Reject, RowError
-from cxpulse.readers.qa_csv import QaMapping, RawReview, rating_cell, read_reviews
+from cxpulse.readers.qa_csv import FAIL_WORDS, PASS_WORDS, QaMapping, RawReview, rating_cell, read_reviews
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import qa as stored
 from cxpulse.storage import stale
 from cxpulse.storage.rows import content_hash, local_day, naive_utc
 
+PASS_FAIL_WORDS = PASS_WORDS | FAIL_WORDS
 STRATEGIES = ("random", "low-csat", "at-risk", "long", "reopened")
 MAX_TEXT = 10_000  # a comment longer than this is refused, not cut
 MAX_ID = 200
@@ -199,6 +200,9 @@ def _score_value(raw: Any, scale: CriterionScale, key: str) -> int | None:
         raw = raw.get("score")
     if raw is None:
         return None
+    if isinstance(raw, bool) or (isinstance(raw, str) and raw.strip().casefold() in PASS_FAIL_WORDS):
+        if scale is not CriterionScale.PASS_FAIL:
+            raise InvalidQuery(f"{key}: {raw!r} is a pass/fail rating, and {key} is scored 1–4")
     if isinstance(raw, bool):
         return int(raw)
     if isinstance(raw, str):
@@ -388,6 +392,10 @@ def _raw_review(store: Store, acc: StoredAccount, raw: RawReview, m: QaMapping, 
             raise _AtLine(m.columns.get("criterion", column), f"no criterion {key!r} on scorecard {card.scorecard.name!r}; map the category to "
                           f"one of {', '.join(scales)} in [categories]" if m.rows == "ratings" else
                           f"one of {', '.join(scales)}", line)
+        if cell.strip().casefold() in PASS_FAIL_WORDS and cell.strip().casefold() not in m.values \
+                and scales[key].scale is not CriterionScale.PASS_FAIL:
+            raise _AtLine(column, f"{cell.strip()!r} is a pass/fail rating, and {key} is scored 1–4; map it in "
+                          "[values] or fix the cell", line)
         try:
             scores[key] = {"score": rating_cell(cell, m.values), "comment": comment}
         except RowError as e:
