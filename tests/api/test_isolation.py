@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cxpulse.service.connections import connect
+from cxpulse.service.qa import ReviewInput, apply_scorecard, create_review, sample
 from cxpulse.service.surveys import create_survey
 from cxpulse.storage import tables as T
 from cxpulse.surveys.definitions import Survey
@@ -28,7 +29,9 @@ ZENDESK = {"type": "zen:event-type:ticket.status_changed", "id": "zd-1", "time":
            "subject": "zen:ticket:T1", "detail": {"id": "T1", "status": "SOLVED", "created_at": "2026-03-02T09:00:00Z"},
            "event": {"previous": "OPEN", "current": "SOLVED"}}
 
-PARAMS = {"ticket_id": "T1", "name": "csat", "webhook_id": "1"}
+PARAMS = {"ticket_id": "T1", "name": "csat", "webhook_id": "1", "review_id": "rv1", "dispute_id": "1"}
+SCORECARD = {"name": "Chat", "criteria": [{"key": "tone", "labels": {"en": "Tone"}, "scale": "pass_fail"}]}
+REVIEW = {"id": "rv2", "ticket_id": "T1", "reviewer": "rita", "scorecard": "Chat", "scores": {"tone": False}}
 # (method, path as in the OpenAPI, body); {account} is filled in by each test
 ROUTES = [
     ("GET", "/api/v1/metrics?account={account}", None),
@@ -56,10 +59,19 @@ ROUTES = [
     ("PUT", "/api/v1/accounts/{account}/sla-policies",
      {"policies": [{"title": "All", "targets": {"first_reply": {"minutes": 60}}}]}),
     ("GET", "/api/v1/accounts/{account}/connection", None),
+    ("GET", "/api/v1/accounts/{account}/scorecards", None),
+    ("GET", "/api/v1/accounts/{account}/scorecards/{name}", None),
+    ("POST", "/api/v1/accounts/{account}/scorecards", SCORECARD),
+    ("POST", "/api/v1/accounts/{account}/reviews", REVIEW),
+    ("GET", "/api/v1/accounts/{account}/reviews", None),
+    ("GET", "/api/v1/accounts/{account}/reviews/{review_id}", None),
+    ("GET", "/api/v1/accounts/{account}/queue", None),
+    ("POST", "/api/v1/accounts/{account}/reviews/{review_id}/disputes", {"agent_id": "a1", "comment": "unfair"}),
+    ("POST", "/api/v1/accounts/{account}/disputes/{dispute_id}/resolve", {"comment": "fair"}),
 ]
 # routes not under one account: each shows a key only its own account (tested below)
 UNSCOPED = [("GET", "/api/v1/accounts", None), ("GET", "/api/v1/connections", None)]
-SECRETS = ("Secret acme subject", "Secret acme body", "Secret Agent", "T1", "csat")
+SECRETS = ("Secret acme subject", "Secret acme body", "Secret Agent", "T1", "csat", "rita")
 
 
 def url(path: str, account: str) -> str:
@@ -71,12 +83,17 @@ def _acme_data(api) -> dict[str, int]:
                        ("responses", RESPONSE)):
         assert api.post(f"/api/v1/accounts/acme/{kind}?wait=true", {"items": [item]}).json()["inserted"] == 1
     create_survey(api.store, "acme", Survey(name="csat", kind="csat"))
+    apply_scorecard(api.store, "acme", SCORECARD)
+    create_review(api.store, "acme", ReviewInput(ticket_id="T1", reviewer="rita", id="rv1", scorecard="Chat",
+                                                 scores={"tone": True}, agent_id="a1"))
+    sample(api.store, "acme", n=1, strategy="random", reviewers=["rita"])
     return _counts(api)
 
 
 def _counts(api) -> dict[str, int]:
     acme = api.store.account("acme").id
-    tables = (T.users, T.tickets, T.ticket_events, T.responses, T.surveys, T.webhooks)
+    tables = (T.users, T.tickets, T.ticket_events, T.responses, T.surveys, T.webhooks, T.qa_scorecards, T.qa_reviews,
+              T.qa_queue, T.qa_disputes)
     with api.store.engine.connect() as c:
         return {t.name: c.execute(select(func.count()).select_from(t).where(t.c.account_id == acme)).scalar_one()
                 for t in tables}

@@ -1,5 +1,5 @@
 """The REST API under /api/v1: per-account keys, ingest, metrics, tickets,
-predictions, alerts, model cards, surveys, webhooks, help desk connections. `build_api(app)` adds it to the
+predictions, alerts, model cards, surveys, webhooks, help desk connections, quality reviews. `build_api(app)` adds it to the
 app that `web.app.create_app` builds; docs/api.md describes it, /docs shows it."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from cxpulse.api.deps import KeyCache
 from cxpulse.api.errors import CATCH_ALL, ApiRoute, install_error_handlers, not_found_or_method
 from cxpulse.api.limits import BodyLimit, limiter_from_env
 from cxpulse.api.routes import (
-    accounts, connections, docs, ingest, metrics, predictions, sla, surveys, tickets, webhooks,
+    accounts, connections, docs, ingest, metrics, predictions, qa, sla, surveys, tickets, webhooks,
 )
 from cxpulse.api.schemas import ErrorBody
 
@@ -20,9 +20,11 @@ ERRORS = {
     for status, text in (
         (400, "bad request (e.g. `invalid_cursor`)"),
         (401, "`unauthorized`: no key, or an unknown or revoked one"),
+        (403, "`forbidden_for_role`: the key's role (reviewer, shopper) does not grant this"),
         (404, "`account_not_found` (also for another account's data), `ticket_not_found`, `not_found`"),
         (413, "`body_too_large` (over 5 MB) or `batch_too_large` (over 1000 items)"),
-        (422, "`invalid_request`, `invalid_query`, `invalid_survey`, `invalid_webhook`: details say which field"),
+        (422, "`invalid_request`, `invalid_query`, `invalid_survey`, `invalid_scorecard`, `invalid_webhook`: "
+              "details say which field"),
         (429, "`rate_limited`: wait Retry-After seconds"),
     )
 }
@@ -41,7 +43,7 @@ def build_api(app: FastAPI) -> None:
     app.add_middleware(BodyLimit)
     v1 = APIRouter(prefix=PREFIX, responses=ERRORS, route_class=ApiRoute)
     routers = [m.router for m in (metrics, accounts, tickets, predictions, surveys, ingest, webhooks, sla,
-                                  connections)]
+                                  connections, qa)]
     for router in routers:
         v1.include_router(router)
     app.state.api_routers = [(PREFIX, router) for router in routers]  # for 405's Allow (api/errors.py)

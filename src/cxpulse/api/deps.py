@@ -127,9 +127,11 @@ def cached_account(ctx: App, name: str) -> StoredAccount | None | bool:
     return ctx.accounts.kept(name)
 
 
-def account_for(key: KeyInfo, account: str, ctx: App) -> StoredAccount:
+def account_for(key: KeyInfo, account: str, ctx: App, right: str = "read") -> StoredAccount:
     """The account named in the path, if `key` may use it; 404 otherwise — the same
-    answer for 'no such account' and 'someone else's account'."""
+    answer for 'no such account' and 'someone else's account'. Then the key's role must
+    grant `right` there (service/keys.py, RIGHTS), else 403: a reviewer or shopper key
+    reaches only the routes that name a right its role has."""
     if not key.admin and key.account != account:
         raise ApiError(404, "account_not_found", f"no account named {account!r} for this key")
     acc = ctx.accounts.kept(account)
@@ -137,7 +139,16 @@ def account_for(key: KeyInfo, account: str, ctx: App) -> StoredAccount:
         acc = _lookup(ctx, account)
     if acc is None or not key.can_read(acc.id):
         raise ApiError(404, "account_not_found", f"no account named {account!r} for this key")
+    require_right(key, right)
     return acc
+
+
+def require_right(key: KeyInfo, right: str) -> None:
+    """403 unless the key's role grants `right` (RIGHTS in service/keys.py)."""
+    if not key.may(right):
+        raise ApiError(403, "forbidden_for_role", f"a {key.role} key cannot do this ({right}); "
+                       "`cxpulse keys create --account NAME` makes a key with the account's rights",
+                       {"role": key.role, "right": right})
 
 
 def require_admin(key: KeyInfo) -> None:

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxpulse.domain import AmbiguousTicket, CxpulseError, FormatError, InvalidQuery, NotFound, SurveyError
+from cxpulse.domain.scorecards import ScorecardError
 from cxpulse.storage.errors import StoreBusy
 
 log = logging.getLogger("cxpulse.api")
@@ -59,6 +60,8 @@ def _domain_error(exc: CxpulseError) -> ApiError:
         return ApiError(409, "ambiguous_ticket", str(exc))
     if isinstance(exc, SurveyError):
         return ApiError(422, "invalid_survey", str(exc))
+    if isinstance(exc, ScorecardError):
+        return ApiError(422, "invalid_scorecard", str(exc))
     if isinstance(exc, FormatError):
         return ApiError(422, "invalid_format", str(exc))
     if isinstance(exc, InvalidQuery):

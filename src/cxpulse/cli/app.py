@@ -13,6 +13,7 @@ from cxpulse.cli.connections import connect_app, connections, disconnect, sync
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.keys import keys_app
 from cxpulse.cli.progress import progress_bar as _progress_bar
+from cxpulse.cli.qa import qa_app
 from cxpulse.cli.options import (
     DB_DEFAULT,
     AccountOption,
@@ -209,11 +210,11 @@ def overview(rows: list[dict]) -> list[dict]:
 def report(
     metric: Annotated[
         str | None,
-        typer.Option("--metric", help="csat, nps, ces, csi, kpi, response-rate, csat-by-kpi or sla; comma-separated. Default: all but csat-by-kpi and sla."),
+        typer.Option("--metric", help="csat, nps, ces, csi, kpi, response-rate, csat-by-kpi, reviews, sla, iqs, qa-agreement or qa-vs-csat; comma-separated. Default: csat through response-rate."),
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="One or two of account, agent, group, channel, category, day, week, month, e.g. agent,month."),
+        typer.Option("--by", help="One or two of account, agent, group, channel, category, day, week, month (and criterion, for iqs and qa-agreement), e.g. agent,month."),
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -222,10 +223,15 @@ def report(
         bool,
         typer.Option("--compare-previous", help="Change vs the previous period of the same length, and whether it is significant. Without --since/--until: the last 30 days with data."),
     ] = False,
+    mystery: Annotated[
+        str,
+        typer.Option("--mystery", help="The QA metrics (iqs, qa-agreement, qa-vs-csat): exclude (default), only or include the mystery shoppers' reviews."),
+    ] = "exclude",
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
-    """Satisfaction (CSAT, NPS, CES, CSI), service KPIs and response rate, with 95% intervals.
+    """Satisfaction (CSAT, NPS, CES, CSI), service KPIs and response rate, with 95% intervals; quality reviews
+    (iqs, qa-agreement, qa-vs-csat) when asked for.
 
     Example: cxpulse report --metric csat,kpi --by agent,month --since 2026-01-01
     """
@@ -234,12 +240,14 @@ def report(
 
     q = ReportQuery(
         metrics=parse_metrics(metric), by=parse_by(by), since=parse_day(since, "--since"), until=parse_day(until, "--until"),
-        account=account, compare_previous=compare_previous,
+        account=account, compare_previous=compare_previous, mystery=mystery,
     )
     rows = run_report(Store.open(db), q)
     cols = ["metric", "value", "n", "low", "high", "p90", "mean"]
-    for extra in ("quadrant", "kind", "bucket", "attribute", "scale"):
-        if any(extra in r for r in rows):
+    if any(r["metric"].startswith("qa_vs_csat") for r in rows):
+        cols[cols.index("p90"):] = ["csat", "csat_n"]
+    for extra in ("quadrant", "kind", "bucket", "attribute", "scale", "criterion"):
+        if extra not in q.by and any(extra in r for r in rows):
             cols.insert(1, extra)
     if any("running" in r for r in rows):  # SLA rows: the breached and the still running beside the share met
         cols += ["count", "running"]
@@ -639,6 +647,7 @@ def alerts(account: AccountOption = None, fmt: FormatOption = OutputFormat.table
 app.command("serve")(serve)
 app.add_typer(surveys_app, name="surveys")
 app.add_typer(keys_app, name="keys")
+app.add_typer(qa_app, name="qa")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(connect_app, name="connect")
 app.add_typer(sla_app, name="sla")

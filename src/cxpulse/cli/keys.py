@@ -13,7 +13,8 @@ from cxpulse.storage import Store
 
 keys_app = typer.Typer(
     name="keys",
-    help="API keys: one per account (it reads and writes that account only) or admin (every account). "
+    help="API keys: one per account (it reads and writes that account only) or admin (every account); "
+    "a reviewer key (reviews, the queue, conversations) or a shopper key (mystery reviews only) of one account. "
     "A key is printed once, when created, and stored only as a hash.\n\n"
     "Example: cxpulse keys create --account acme",
     no_args_is_help=True,
@@ -21,12 +22,12 @@ keys_app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-COLUMNS = ["prefix", "account", "admin", "name", "created_at", "last_used_at", "revoked_at"]
+COLUMNS = ["prefix", "account", "role", "name", "created_at", "last_used_at", "revoked_at"]
 
 
 def _row(k) -> dict:
     return {
-        "prefix": k.prefix, "account": k.account or "", "admin": k.admin, "name": k.name,
+        "prefix": k.prefix, "account": k.account or "", "role": k.role, "admin": k.admin, "name": k.name,
         "created_at": k.created_at, "last_used_at": k.last_used_at, "revoked_at": k.revoked_at,
     }
 
@@ -37,16 +38,21 @@ def create(
     account: Annotated[str | None, typer.Option("--account", "-a", help="The account the key belongs to.")] = None,
     admin: Annotated[bool, typer.Option("--admin", help="A key for every account (cross-account work).")] = False,
     name: Annotated[str, typer.Option("--name", help="A note to tell keys apart, e.g. 'zendesk trigger'.")] = "",
+    role: Annotated[
+        str | None,
+        typer.Option("--role", help="account (default), reviewer (reviews, the queue, conversations; no settings), "
+                     "shopper (mystery reviews only) or admin (as --admin)."),
+    ] = None,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Create a key and print it — the last word of the output. It is shown only this once.
 
-    Example: cxpulse keys create --account acme --name dashboard
+    Example: cxpulse keys create --account acme --role reviewer --name "QA: Rūta"
     """
     from cxpulse.service.keys import create_key
 
-    key, info = create_key(Store.open(db), account=account, admin=admin, name=name)
-    scope = "admin key (every account)" if info.admin else f"key for account {info.account}"
+    key, info = create_key(Store.open(db), account=account, admin=admin, name=name, role=role)
+    scope = "admin key (every account)" if info.admin else f"{info.role} key for account {info.account}"
     err.print(f"{scope}, {info.prefix}…; store it now, it is not shown again:")
     typer.echo(key)
 

@@ -1,5 +1,11 @@
 """API keys: per-account keys for the API and the dashboard, and admin keys.
 
+Every key has a role (issue 16, §4): `admin` (every account), `account` (everything of
+its account), `reviewer` (its account's review queue, tickets and conversations,
+scorecards; creates reviews and resolves disputes; changes no setting) and `shopper`
+(creates mystery reviews — and reads the scorecards the review is made on — nothing
+else). What each role may do is RIGHTS below, the one table the API and the dashboard ask.
+
 A key is shown once, when it is created, and kept only as its SHA-256: a database that
 leaks gives nobody a key. The hash of a random 192-bit key needs no salt or slow hash
 (there is nothing to guess), and looking it up by its hash is one indexed read per
@@ -22,6 +28,27 @@ KEY_START = "cxp_"
 PREFIX_CHARS = 12  # "cxp_" and 8 characters: enough to tell keys apart, useless to guess
 TOUCH_EVERY = timedelta(minutes=5)  # last_used_at is written at most this often per key
 
+ROLES = ("admin", "account", "reviewer", "shopper")
+# What a role may do in its account (admin: in every account). A right not listed is refused.
+#   read        reports, accounts, at-risk, alerts, models, surveys, webhooks (everything readable)
+#   write       ingest, surveys, webhooks, scorecards: every change of data or settings
+#   tickets     tickets and their conversations
+#   queue       the review queue
+#   scorecards  read the scorecards
+#   reviews     list reviews and their disputes
+#   review      create a review
+#   mystery     create a mystery review (a shopper's: every review they create is one)
+#   resolve     resolve a dispute
+#   dispute     open a dispute on a review (for an agent, through the team's integration)
+RIGHTS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"read", "write", "tickets", "queue", "scorecards", "reviews", "review", "mystery",
+                        "resolve", "dispute"}),
+    "account": frozenset({"read", "write", "tickets", "queue", "scorecards", "reviews", "review", "mystery",
+                          "resolve", "dispute"}),
+    "reviewer": frozenset({"tickets", "queue", "scorecards", "reviews", "review", "resolve"}),
+    "shopper": frozenset({"scorecards", "mystery"}),
+}
+
 
 @dataclass(frozen=True)
 class KeyInfo:
@@ -31,6 +58,7 @@ class KeyInfo:
     account_id: int | None
     account: str | None
     admin: bool
+    role: str
     prefix: str
     name: str
     created_at: datetime
@@ -40,24 +68,37 @@ class KeyInfo:
     def can_read(self, account_id: int) -> bool:
         return self.admin or self.account_id == account_id
 
+    def may(self, right: str) -> bool:
+        """Whether this key's role grants `right` (RIGHTS) in the accounts it can reach."""
+        return right in RIGHTS.get(self.role, frozenset())
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create_key(
-    store: Store, *, account: str | None = None, admin: bool = False, name: str = "", now: datetime | None = None
+    store: Store, *, account: str | None = None, admin: bool = False, name: str = "", now: datetime | None = None,
+    role: str | None = None,
 ) -> tuple[str, KeyInfo]:
     """A new key for `account` (or an admin key): returns the key itself — shown once —
-    and what is stored about it."""
+    and what is stored about it. `role` is one of ROLES (default: account, or admin with
+    `admin`); every role but admin belongs to one account."""
+    role = role or ("admin" if admin else "account")
+    if role not in ROLES:
+        raise InvalidQuery(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if admin and role != "admin":
+        raise InvalidQuery(f"an admin key has the role admin, not {role!r}: leave out --admin or --role")
+    admin = role == "admin"
     if admin == (account is not None):
-        raise InvalidQuery("give an account for an account key, or ask for an admin key — not both, not neither")
+        raise InvalidQuery("give an account for an account, reviewer or shopper key, or ask for an admin key "
+                           "— not both, not neither")
     account_id = store.account(account).id if account is not None else None  # NotFound names the account
     key = KEY_START + secrets.token_urlsafe(24)
     now = _naive(now or datetime.now(UTC))
     with store.engine.begin() as conn:
         kid = stored_keys.insert_key(conn, account_id=account_id, admin=admin, prefix=key[:PREFIX_CHARS],
-                                     key_hash=hash_key(key), name=name, created_at=now)
+                                     key_hash=hash_key(key), name=name, created_at=now, role=role)
     return key, _info(store, kid)
 
 
@@ -104,7 +145,8 @@ def _info(store: Store, kid: int) -> KeyInfo:
 
 def _row_info(r) -> KeyInfo:
     return KeyInfo(
-        id=r.id, account_id=r.account_id, account=r.account_name, admin=bool(r.admin), prefix=r.prefix,
+        id=r.id, account_id=r.account_id, account=r.account_name, admin=bool(r.admin),
+        role="admin" if r.admin else (r.role or "account"), prefix=r.prefix,
         name=r.name, created_at=_aware(r.created_at), last_used_at=_aware(r.last_used_at),
         revoked_at=_aware(r.revoked_at),
     )

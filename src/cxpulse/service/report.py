@@ -16,12 +16,14 @@ from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
 from cxpulse.domain.sla import TARGET_KINDS
 from cxpulse.metrics.facts import KPIS
+from cxpulse.service import qa_report
+from cxpulse.service.qa_report import QA_METRICS, QA_ROWS
 from cxpulse.storage import Store
 from cxpulse.storage import queries
 from cxpulse.storage import reviews as review_store
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
-EXTRA_METRICS = ("csat-by-kpi", "reviews", "sla")
+EXTRA_METRICS = ("csat-by-kpi", "reviews", "sla", *QA_METRICS)  # asked for by name; QA_METRICS: quality reviews (qa_report.py)
 # --metric reviews: the public reviews' figures (metrics/reviews.py, docs/reviews.md)
 REVIEW_METRICS = ("reviews", "reviews_positive", "review_sentiment", "review_reply_rate", "review_reply_minutes")
 REVIEW_ONLY_BY = ("source", "language")  # keys only reviews have
@@ -42,7 +44,7 @@ DEFAULT_COMPARE_DAYS = 30
 ROW_ORDER = {m: i for i, m in enumerate(
     ("csat", "nps", "ces", "ces_easy", "csi", "csi_attribute", *KPI_METRICS, *RATE_METRICS, *DUE_METRICS,
      "response_rate", "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments", "csat_by_due",
-     *REVIEW_METRICS, *SLA_METRICS, "csat_by_sla")
+     *REVIEW_METRICS, *SLA_METRICS, "csat_by_sla", *QA_ROWS)
 )}
 
 
@@ -55,16 +57,20 @@ class ReportQuery:
     account: str | None = None
     compare_previous: bool = False
     now: datetime | None = None  # when an open ticket's promise is judged (overdue); None: the clock
+    mystery: str = "exclude"  # the QA metrics: mystery shoppers' reviews left out, "only" or "include"
 
 
 def parse_metrics(text: str | None) -> tuple[str, ...]:
     if not text:
         return METRICS
-    names = tuple(m.strip() for m in text.split(",") if m.strip())
+    names = tuple(_ALIASES.get(m.strip(), m.strip()) for m in text.split(",") if m.strip())
     bad = [m for m in names if m not in METRICS + EXTRA_METRICS]
     if bad:
         raise InvalidQuery(f"unknown metric {bad[0]!r}; use {', '.join(METRICS + EXTRA_METRICS)}")
     return names
+
+
+_ALIASES = {"qa_agreement": "qa-agreement", "qa_vs_csat": "qa-vs-csat"}  # the rows' names, as the issue writes them
 
 
 def parse_by(text: str | None) -> tuple[str, ...]:
@@ -74,7 +80,7 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     if any(k in REVIEW_ONLY_BY for k in by):
         review_store.check_review_by(by)
     else:
-        queries.check_by(by)
+        queries.check_by([k for k in by if k != qa_report.CRITERION_KEY])  # criterion: the QA metrics' own key
     return by
 
 
@@ -97,6 +103,7 @@ def report(store: Store, query: ReportQuery) -> list[dict]:
     if query.since and query.until and query.since > query.until:
         raise InvalidQuery(f"--since {query.since} is after --until {query.until}")
     _check_review_query(query)
+    qa_report.check_query(query.metrics, query.by, query.mystery)
     ids, names = _accounts(store, query.account)
     if query.compare_previous:
         query = _with_period(store, query, ids)
@@ -160,10 +167,13 @@ def _rows(store: Store, q: ReportQuery, window: queries.Window, names: dict[int,
             rows += _review_rows(review_store.reviews(conn, by=q.by, window=window), q.by)
         if "sla" in q.metrics:
             rows += _sla_rows(conn, q.by, window, now)
-    if "agent" in q.by:
+        if any(m in QA_METRICS for m in q.metrics):
+            rows += qa_report.qa_rows(conn, metrics=q.metrics, by=q.by, window=window, mystery=q.mystery)
+    if "agent" in q.by or "qa-vs-csat" in q.metrics:
         agent_names = _agent_names(store)
         for row in rows:
-            row["agent_name"] = agent_names.get(row["group"]["agent"], "")
+            if "agent" in row["group"]:
+                row["agent_name"] = agent_names.get(row["group"]["agent"], "")
     if "account" in q.by:
         for row in rows:
             aid = row["group"]["account"]
@@ -187,6 +197,10 @@ def _family(metric: str) -> str:
         return "response-rate"
     if metric in REVIEW_METRICS:
         return "reviews"
+    if metric == "iqs_criterion":
+        return "iqs"
+    if metric.startswith("qa_"):
+        return "qa-vs-csat" if metric.startswith("qa_vs_csat") else "qa-agreement"
     return metric
 
 
@@ -445,7 +459,7 @@ def _sla_rows(conn, by, window: queries.Window, now: datetime) -> list[dict]:
 
 def _key(row: dict) -> tuple:
     return (row["metric"], tuple(row["group"].items()), row.get("scale"), row.get("attribute"),
-            row.get("kind"), row.get("bucket"))
+            row.get("kind"), row.get("bucket"), row.get("criterion"))
 
 
 def _attach_change(row: dict, prev: dict | None) -> None:

@@ -12,12 +12,13 @@ from cxpulse.storage import tables
 
 def insert_key(
     conn: Connection, *, account_id: int | None, admin: bool, prefix: str, key_hash: str, name: str,
-    created_at: datetime,
+    created_at: datetime, role: str = "account",
 ) -> int:
     """Store a new key; returns its id."""
     return conn.execute(
         insert(tables.api_keys).values(
-            account_id=account_id, admin=admin, prefix=prefix, key_hash=key_hash, name=name, created_at=created_at,
+            account_id=account_id, admin=admin, role=role, prefix=prefix, key_hash=key_hash, name=name,
+            created_at=created_at,
         )
     ).inserted_primary_key[0]
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, and_, delete, func, or_, select
 
 from cxpulse.domain import OPEN_STATES
 from cxpulse.storage import tables
+from cxpulse.storage.mystery import not_test_contact
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.store import insert_many
 from cxpulse.storage.tickets import CURRENT_STATUS, with_kpis
@@ -125,7 +126,8 @@ def csat_ratings(
     since: datetime | None = None,
     customers: Collection[str] | None = None,
 ) -> list[Rating]:
-    """Every CSAT answer of the account, oldest first, attributed as the CSAT reports do.
+    """Every CSAT answer of the account, oldest first, attributed as the CSAT reports do;
+    none of a mystery shopper's test contact (storage/mystery.py): the customer was not real.
 
     `before`: only those given before it. `since`: only those given since it — and also,
     when `customers` are named, the older ones of these customers: what the context of a
@@ -145,7 +147,7 @@ def csat_ratings(
             customer,
         )
         .select_from(src)
-        .where(r.c.account_id == account_id, r.c.kind == "csat")
+        .where(r.c.account_id == account_id, r.c.kind == "csat", not_test_contact(r.c.account_id, r.c.ticket_id))
         .order_by(r.c.given_at, r.c.source_id)
     )
     if before is not None:

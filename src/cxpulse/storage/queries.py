@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.facts import KPI_NAMES
 from cxpulse.storage import tables
+from cxpulse.storage.mystery import not_test_contact
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.rollups import (
     agent_expr,
@@ -171,6 +172,8 @@ def response_counts(
     group_cols = [cols[k] if k not in TIME_KEYS else time_col for k in by]
     q = select(*group_cols, *kind_cols, n_col).select_from(src)
     q = q.where(*_window_conds(tbl.c.account_id, time_col, window, grain))
+    if grain == "raw":  # the rollups were counted without test contacts already
+        q = q.where(not_test_contact(r.c.account_id, r.c.ticket_id))
     if kinds:
         q = q.where(kind_cols[0].in_(list(kinds)))
     q = q.group_by(*group_cols, *kind_cols)
@@ -338,7 +341,8 @@ def csat_by_kpi_bucket(
     q = (
         select(*group_cols, b, r.c.scale, r.c.score, func.count())
         .select_from(src)
-        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"))
+        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
+               not_test_contact(r.c.account_id, r.c.ticket_id))
         .group_by(*group_cols, b, r.c.scale, r.c.score)
     )
     if bucket == "due":
@@ -369,7 +373,8 @@ def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
             tk.c.subject, tk.c.description, tk.c.assignee_id, tk.c.channel,
         )
         .select_from(src)
-        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"))
+        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
+               not_test_contact(r.c.account_id, r.c.ticket_id))
     )
     rated = conn.execute(q).all()
     customer_text: dict[tuple[int, str], list[str]] = defaultdict(list)

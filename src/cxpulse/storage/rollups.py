@@ -2,6 +2,7 @@
 
 DESIGN.md: rollups pay only when much smaller than the raw rows, so keep a few coarse
 grains and answer each query from the coarsest that can (see queries.pick_grain).
+A mystery shopper's test contact counts in none (storage/mystery.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy import Connection, and_, cast, delete, func, literal, select
 from sqlalchemy import Date as SADate
 
 from cxpulse.storage import tables
+from cxpulse.storage.mystery import not_test_contact
 
 r = tables.responses.alias("r")
 t = tables.tickets.alias("t")
@@ -66,7 +68,7 @@ def refresh_rollups(
     for table in tables.ROLLUPS:
         time_col = time_column(table)
         d = delete(table).where(table.c.account_id == account_id)
-        cond = [r.c.account_id == account_id]
+        cond = [r.c.account_id == account_id, not_test_contact(r.c.account_id, r.c.ticket_id)]
         if first_day is not None:
             d = d.where(time_col >= first_day, time_col <= last_day)
             cond += [r.c.day >= first_day, r.c.day <= last_day]

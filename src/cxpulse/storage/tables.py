@@ -385,6 +385,8 @@ api_keys = Table(
     Column("id", Integer, primary_key=True),
     Column("account_id", Integer, ForeignKey("accounts.id"), nullable=True),  # NULL: an admin key
     Column("admin", Boolean, nullable=False, default=False),
+    # admin | account | reviewer | shopper: what the key may do (service/keys.py, ROLES)
+    Column("role", String(16), nullable=False, default="account", server_default="account"),
     Column("prefix", String(16), nullable=False),  # the key's public start, shown in listings
     Column("key_hash", String(64), nullable=False),  # sha256 hex of the whole key; never the key
     Column("name", String(200), nullable=False, default=""),
@@ -472,4 +474,88 @@ sync_leases = Table(
     Column("holder", String(200), nullable=False),  # who: "serve:<host>:<pid>" or "cli:<host>:<pid>"
     Column("started_at", DateTime, nullable=False),
     Column("until", DateTime, nullable=False),  # renewed while the sync runs; past it, the lease is free
+)
+
+
+# ---- quality reviews (issue 16): scorecards, reviews, the review queue, disputes -----------
+
+qa_scorecards = Table(
+    "qa_scorecards",
+    metadata,
+    # one row per version: editing a scorecard adds a version; a review keeps the row it used
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("version", Integer, nullable=False),  # 1, 2, … per (account, name)
+    Column("criteria", Text, nullable=False),  # JSON list: key, labels per language, weight, scale, na_allowed, critical
+    Column("content_hash", String(32), nullable=False),  # the same criteria applied again add no version
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("account_id", "name", "version", name="uq_qa_scorecards_version"),
+)
+
+qa_reviews = Table(
+    "qa_reviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # the review's id: another QA tool's (an import) or the API caller's; a second write of it changes nothing
+    *_source_key("qa_reviews"),
+    Column("ticket_id", String(200), nullable=False),
+    Column("conversation_id", String(200), nullable=False, default=""),  # one conversation (event) of it, or ""
+    Column("reviewer", String(200), nullable=False),
+    Column("agent_id", String(200), nullable=False, default=""),  # the reviewed agent (the ticket's assignee)
+    Column("scorecard_id", Integer, ForeignKey("qa_scorecards.id"), nullable=False),  # that version's row
+    Column("score", Float),  # the review's IQS 0–100 (metrics.qa.review_score); NULL: every criterion N/A
+    Column("root_cause", String(200), nullable=False, default=""),
+    Column("comment", Text, nullable=False, default=""),
+    Column("mystery", Boolean, nullable=False, default=False),  # a shopper's test contact: out of CSAT and training
+    Column("created_at", DateTime, nullable=False),
+    Column("day", Date, nullable=False),  # local day of created_at in the account's timezone
+    Column("content_hash", String(32), nullable=False),
+    UniqueConstraint("account_id", "source_id", name="uq_qa_reviews_source"),
+    Index("ix_qa_reviews_ticket", "account_id", "ticket_id", "mystery"),
+    Index("ix_qa_reviews_day", "account_id", "day"),
+)
+
+qa_review_scores = Table(
+    "qa_review_scores",
+    metadata,
+    # one row per criterion of a review: what agreement and the criterion-level IQS read
+    Column("review_id", Integer, ForeignKey("qa_reviews.id"), primary_key=True),
+    Column("criterion", String(100), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("score", Integer),  # 0/1 (pass_fail: fail/pass) or 1–4; NULL: N/A
+    Column("comment", Text, nullable=False, default=""),
+    Index("ix_qa_review_scores_account", "account_id", "criterion"),
+)
+
+qa_queue = Table(
+    "qa_queue",
+    metadata,
+    # tickets sampled for review (`cxpulse qa sample`), each assigned to a reviewer
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("ticket_id", String(200), nullable=False),
+    Column("agent_id", String(200), nullable=False, default=""),
+    Column("assignee", String(200), nullable=False),  # the reviewer
+    Column("strategy", String(16), nullable=False),  # random | low-csat | at-risk | long | reopened
+    Column("sample_id", String(32), nullable=False),  # the `qa sample` run that picked it
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("account_id", "ticket_id", "assignee", name="uq_qa_queue_ticket"),
+)
+
+qa_disputes = Table(
+    "qa_disputes",
+    metadata,
+    # an agent disagrees with a review; shown beside it until the reviewer resolves it
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("review_id", Integer, ForeignKey("qa_reviews.id"), nullable=False),
+    Column("agent_id", String(200), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # open | resolved
+    Column("resolver", String(200), nullable=False, default=""),
+    Column("resolver_comment", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    Index("ix_qa_disputes_review", "review_id"),
 )

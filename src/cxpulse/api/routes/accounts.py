@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cxpulse.api.deps import ContextDep, KeyDep, account_for
+from cxpulse.api.deps import ContextDep, KeyDep, account_for, require_right
 from cxpulse.api.errors import ApiRoute
 from cxpulse.api.schemas import AccountPublic, AccountsPublic
 from cxpulse.service.accounts import account_rows
@@ -15,6 +15,7 @@ router = APIRouter(tags=["accounts"], route_class=ApiRoute)
 @router.get("/accounts", response_model=AccountsPublic)
 def list_accounts(key: KeyDep, ctx: ContextDep) -> dict:
     """Every account for an admin key; the key's own account for an account key."""
+    require_right(key, "read")
     rows = account_rows(ctx.store, None if key.admin else {key.account or ""})
     return {"data": rows, "count": len(rows)}
 

@@ -42,7 +42,7 @@ def _ingest_route(kind: str):
     Batch = Annotated[IngestBatch, Body(openapi_examples={"one": {"value": {"items": [EXAMPLES[kind]]}}})]
 
     def ingest(account: str, key: KeyDep, ctx: ContextDep, body: Batch, wait: Wait = False) -> dict:
-        acc = account_for(key, account, ctx)
+        acc = account_for(key, account, ctx, "write")
         if len(body.items) > MAX_ITEMS:
             raise ApiError(413, "batch_too_large", f"{len(body.items)} items; send at most {MAX_ITEMS} per batch",
                            {"max_items": MAX_ITEMS, "items": len(body.items)})
@@ -65,7 +65,7 @@ def zendesk(account: str, key: KeyDep, ctx: ContextDep, body: Annotated[Any, Bod
     """Point a Zendesk webhook here (event-type webhooks for ticket events, or a trigger
     whose JSON body carries `{"ticket": {...}}` placeholders; docs/api.md has both), with
     the account's key as its bearer token. 422 `invalid_webhook` names the unreadable field."""
-    acc = account_for(key, account, ctx)
+    acc = account_for(key, account, ctx, "write")
     try:
         result = ingest_zendesk(ctx, acc.name, body, wait=wait)
     except RowError as e:

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from cxpulse.api.deps import ContextDep, KeyDep, account_for, cached_account
+from cxpulse.api.deps import ContextDep, KeyDep, account_for, cached_account, require_right
 from cxpulse.api.errors import ApiError, ApiRoute
 from cxpulse.service.report import EXTRA_METRICS, METRICS, ReportQuery, parse_by, parse_metrics, rounded
 
 router = APIRouter(tags=["metrics"], route_class=ApiRoute)
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # a comparison period still fits in a date
 
-METRIC_HELP = f"comma-separated: {', '.join(METRICS + EXTRA_METRICS)}; default: all but csat-by-kpi, reviews and sla"
+METRIC_HELP = f"comma-separated: {', '.join(METRICS + EXTRA_METRICS)}; default: csat through response-rate"
 BY_HELP = ("one or two of account, agent, group, channel, category, day, week, month; "
-           "for metric=reviews: of account, source, language, day, week, month")
+           "for metric=reviews: of account, source, language, day, week, month; criterion with iqs, qa-agreement")
+MYSTERY_HELP = "the QA metrics: exclude (default), only or include the mystery shoppers' reviews"
 ACCOUNT_HELP = "an account key sees only its own account (the default); an admin key, all accounts by default"
 COMPARE_HELP = "change vs the previous period of the same length, and whether it is significant"
 ROW_EXAMPLE = {"metric": "csat", "group": {"agent": "a-17"}, "value": 82.4, "n": 341, "low": 78.0, "high": 86.1,
@@ -42,6 +43,7 @@ async def metrics(
     until: Annotated[date | None, Query(description="last day, YYYY-MM-DD")] = None,
     account: Annotated[str | None, Query(max_length=200, description=ACCOUNT_HELP)] = None,
     compare_previous: Annotated[bool, Query(description=COMPARE_HELP)] = False,
+    mystery: Annotated[Literal["exclude", "only", "include"], Query(description=MYSTERY_HELP)] = "exclude",
 ) -> Response:
     """The rows `cxpulse report --format json` prints for the same parameters. An account
     key reads its own account only; naming another account answers 404. Answers are kept
@@ -57,9 +59,10 @@ async def metrics(
         else:
             account = account_for(key, account, ctx).name  # answered from what is kept
     elif not key.admin:
+        require_right(key, "read")  # a reviewer or shopper key reads no reports (account_for says so above)
         account = key.account
     q = ReportQuery(metrics=parse_metrics(metric), by=parse_by(by), since=since, until=until, account=account,
-                    compare_previous=compare_previous)
+                    compare_previous=compare_previous, mystery=mystery)
     cache = ctx.reports  # the rows the dashboard reads too
     rows = cache.peek(ctx.store, q)  # kept: answered without leaving the event loop
     if rows is None:

@@ -38,7 +38,7 @@ def survey(account: str, name: Name, key: KeyDep, ctx: ContextDep) -> dict:
 def add_survey(account: str, body: SurveyCreate, key: KeyDep, ctx: ContextDep) -> dict:
     """A new survey; only tickets solved after now are surveyed. 422 `invalid_survey`
     names the field when a value is not allowed, or when the name is taken."""
-    acc = account_for(key, account, ctx)
+    acc = account_for(key, account, ctx, "write")
     fields = body.model_dump(exclude_none=True)
     return _public(create_survey(ctx.store, acc.name, Survey(**fields)))
 
@@ -46,5 +46,5 @@ def add_survey(account: str, body: SurveyCreate, key: KeyDep, ctx: ContextDep) -
 @router.patch("/accounts/{account}/surveys/{name}", response_model=SurveyPublic)
 def change_survey(account: str, name: Name, body: SurveyUpdate, key: KeyDep, ctx: ContextDep) -> dict:
     """Change the fields given (`reminder_days: null` turns reminders off; `active: false` pauses it)."""
-    acc = account_for(key, account, ctx)
+    acc = account_for(key, account, ctx, "write")
     return _public(update_survey(ctx.store, acc.name, name, **body.model_dump(exclude_unset=True)))

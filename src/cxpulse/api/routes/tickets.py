@@ -47,7 +47,7 @@ def list_tickets(
     cursor: Cursor = None,
 ) -> dict:
     """The account's tickets, newest first, each with its KPIs and current score and reasons."""
-    acc = account_for(key, account, ctx)
+    acc = account_for(key, account, ctx, "tickets")
     after = decode_cursor(cursor)
     after = None if after is None else cursor_int(after)
     rows, next_key = service.list_tickets(ctx.store, acc, status=status, open_only=open, agent=agent, limit=limit,
@@ -58,7 +58,7 @@ def list_tickets(
 @router.get("/accounts/{account}/tickets/{ticket_id}", response_model=TicketPublic)
 def get_ticket(account: str, ticket_id: Annotated[str, Path(max_length=MAX_ID)], key: KeyDep, ctx: ContextDep) -> dict:
     """One ticket, by the help desk's id."""
-    acc = account_for(key, account, ctx)
+    acc = account_for(key, account, ctx, "tickets")
     row = service.get_ticket(ctx.store, acc, ticket_id)
     if row is None:
         raise ApiError(404, "ticket_not_found", f"no ticket {ticket_id!r} in account {acc.name!r}")

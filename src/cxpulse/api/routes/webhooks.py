@@ -112,7 +112,7 @@ def add_webhook(account: str, body: WebhookCreate, key: KeyDep, ctx: ContextDep)
     and again on the resolved address at each delivery, unless the operator allows the host
     (CXPULSE_WEBHOOKS_ALLOW_HOSTS=host,… or CXPULSE_WEBHOOKS_ALLOW_PRIVATE=1; docs/webhooks.md).
     """
-    acc = account_for(key, account, ctx)
+    acc = account_for(key, account, ctx, "write")
     secret, hook = service.add_webhook(ctx.store, acc.name, body.url, events=body.events,
                                        allow_private=service.private_targets_allowed())
     return {**_public(hook), "secret": secret}
@@ -122,7 +122,7 @@ def add_webhook(account: str, body: WebhookCreate, key: KeyDep, ctx: ContextDep)
 def remove_webhook(account: str, webhook_id: Annotated[int, Path(ge=1, le=MAX_ID)], key: KeyDep,
                    ctx: ContextDep) -> Response:
     """Stop posting to a webhook; what it still had to send is marked failed, its log stays."""
-    acc = account_for(key, account, ctx)
+    acc = account_for(key, account, ctx, "write")
     service.remove_webhook(ctx.store, webhook_id, account=acc.name)
     return Response(status_code=204)
 

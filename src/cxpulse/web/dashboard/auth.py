@@ -66,6 +66,10 @@ async def login(request: Request) -> Response:
     if info is None:
         return _login_page(request, next_path=next_path, status_code=401,
                            error="That key is unknown or has been revoked. Check it and try again.")
+    if not info.may("read"):  # a reviewer or shopper key: the API's review routes, not these pages
+        return _login_page(request, next_path=next_path, status_code=403,
+                           error=f"A {info.role} key does not open the dashboard: it works through the API's "
+                           "review routes (docs/qa.md). Log in with an account key.")
     response = RedirectResponse(next_path, status_code=303)
     set_session(request, response, new_session(info))
     response.delete_cookie(LOGIN_COOKIE, path="/login")

@@ -143,7 +143,7 @@ def _key_by_id(store: Store, key_id: int) -> KeyInfo | None:
 
 def _viewer(store: Store, session: Session) -> Viewer | None:
     key = _key_by_id(store, session.key_id)
-    if key is None:
+    if key is None or not key.may("read"):
         return None
     if key.admin:
         names = tuple(account_names(store))
