@@ -154,3 +154,19 @@ def test_scoring_a_stored_model_loads_no_learner_package(tmp_path):
 def test_a_model_stored_in_an_older_format_asks_to_retrain(fmt):
     with pytest.raises(ValueError, match=rf"format {fmt} .*this one reads format {M.FORMAT}: retrain the model"):
         SatisfactionModel.from_bytes(pickle.dumps({"format": fmt, "model": None}))
+
+
+def test_a_model_trained_on_other_features_is_refused_with_a_retrain_message():
+    """A cxpulse that added features (issue 16's SLA ones) must not score with a model
+    trained before them: it says to retrain instead of failing on the matrices' shapes."""
+    model = SatisfactionModel(learner="blend", seed=0).fit(dataset(300, slow_reply_label, seed=7))
+    assert SatisfactionModel.from_bytes(model.to_bytes()).numeric_ == M.NUMERIC
+    older = SatisfactionModel.from_bytes(model.to_bytes())
+    older.numeric_ = M.NUMERIC[:-2]  # two features fewer, named
+    with pytest.raises(ValueError, match="retrain the model"):
+        SatisfactionModel.from_bytes(older.to_bytes())
+    del older.__dict__["numeric_"]  # stored before the names were: the tables' width tells
+    older.paths_ = (older.paths_[0][:, 2:], *older.paths_[1:])
+    older.linear_ = {**older.linear_, "median": older.linear_["median"][2:]}
+    with pytest.raises(ValueError, match="trained on 24 numeric features|numeric features"):
+        SatisfactionModel.from_bytes(older.to_bytes())

@@ -475,6 +475,7 @@ class SatisfactionModel:
         else:
             self.__dict__.pop("linear_", None)
         self.top_features_ = self._top_features(snaps, {k: v for k, v in inputs.items() if self._uses(k)}, w)
+        self.numeric_ = NUMERIC  # what it was trained on: a cxpulse with other features refuses it (`from_bytes`)
         return self
 
     def _fit_chosen(self, inputs: dict[str, np.ndarray], y, w, rest, hold) -> np.ndarray:
@@ -817,7 +818,12 @@ class SatisfactionModel:
             found = state.get("format") if isinstance(state, dict) else type(state).__name__
             raise ValueError(f"model bytes of format {found!r} (another cxpulse version), this one reads format "
                              f"{FORMAT}: retrain the model")
-        return state["model"]
+        model = state["model"]
+        made_on = _numeric_inputs(model)
+        if made_on is not None and (len(made_on) != len(NUMERIC) or (isinstance(made_on, tuple) and made_on != NUMERIC)):
+            raise ValueError(f"a model trained on {len(made_on)} numeric features by another cxpulse version (this "
+                             f"one has {len(NUMERIC)}): retrain the model")
+        return model
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -838,6 +844,21 @@ class SatisfactionModel:
         chosen = getattr(self, "learner_", None)
         said = f", chose {chosen!r}" if chosen and chosen != self.learner else ""
         return f"SatisfactionModel(learner={self.learner!r}, seed={self.seed}{said})"
+
+
+def _numeric_inputs(model: SatisfactionModel) -> tuple[str, ...] | list[None] | None:
+    """The numeric features a stored model was trained on: their names (stored since they
+    are), else as many Nones as its tables have numeric columns; None when unknown."""
+    names = model.__dict__.get("numeric_")
+    if names is not None:
+        return tuple(names)
+    paths = model.__dict__.get("paths_")
+    if paths is not None:  # one column per feature: the numeric ones, the categorical ones, the text
+        return [None] * (paths[0].shape[1] - len(CATEGORICAL) - 1)
+    linear = model.__dict__.get("linear_")
+    if linear is not None:
+        return [None] * len(linear["median"])
+    return None
 
 
 # A stored model names cxpulse's classes by these keys (pickle's persistent ids), not by
