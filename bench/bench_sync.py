@@ -64,7 +64,7 @@ def cxpulse_env(fake: FakeZendesk) -> dict[str, str]:
             "CXPULSE_ZENDESK_TOKEN": fake.token,  # the token from the env, as docs/connect.md says
             # the sync keeps to Zendesk's 10 export requests a minute where it paces them; the fake does not
             # limit, so this measures cxpulse's own speed (the paced floor is printed apart)
-            "CXPULSE_ZENDESK_EXPORT_RPM": "60000"}
+            "CXPULSE_ZENDESK_EXPORT_RPM": "10000"}
 
 
 def cxpulse(fake: FakeZendesk, *args: str) -> tuple[float, str]:
