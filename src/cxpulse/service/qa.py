@@ -40,6 +40,7 @@ from cxpulse.readers.qa_csv import FAIL_WORDS, PASS_WORDS, QaMapping, RawReview,
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import qa as stored
 from cxpulse.storage import stale
+from cxpulse.storage.qa_rollups import refresh_qa_rollups
 from cxpulse.storage.rows import content_hash, local_day, naive_utc
 
 PASS_FAIL_WORDS = PASS_WORDS | FAIL_WORDS
@@ -269,8 +270,10 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
         agents = _assignees(conn, acc, [row["ticket_id"] for row, _ in reviews if not row["agent_id"]])
         known = stored.review_hashes(conn, acc.id, [row["source_id"] for row, _ in reviews])
         prior_mystery = stored.mystery_of(conn, acc.id, [rid for rid, _h in known.values()])
+        prior_days = stored.review_days(conn, acc.id, [rid for rid, _h in known.values()])
         new: list[tuple[dict, list[dict]]] = []
         pending: dict[str, int] = {}  # source id → its place in `new`
+        days: set = set()  # the local days written to (and moved from): their months' QA rollups are recounted
         for row, scores in reviews:
             row = {**row, "agent_id": row["agent_id"] or agents.get(row["ticket_id"], "")}
             digest = content_hash({**row, "created_at": row["created_at"].isoformat(), "day": row["day"].isoformat(),
@@ -280,6 +283,7 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
             if have is not None and have[1] == digest:
                 summary.unchanged += 1
                 continue
+            days.add(row["day"])
             if have is None:
                 pending[row["source_id"]] = len(new)
                 new.append(({**row, "content_hash": digest}, scores))
@@ -288,6 +292,7 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
                 new[pending[row["source_id"]]] = ({**row, "content_hash": digest}, scores)
                 summary.updated += 1
             else:
+                days.add(prior_days[have[0]])
                 stored.write_review(conn, acc.id, {**row, "content_hash": digest}, scores, replace_id=have[0])
                 summary.updated += 1
             known[row["source_id"]] = (have[0] if have else -1, digest)
@@ -296,6 +301,8 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
                 stale.mark_tickets(conn, acc.id, [row["ticket_id"]])
                 test_contacts_changed = True
         stored.insert_reviews(conn, acc.id, new)
+        if days:
+            refresh_qa_rollups(conn, acc.id, first_day=min(days), last_day=max(days))
     return test_contacts_changed
 
 

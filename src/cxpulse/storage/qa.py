@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, update
 
-from cxpulse.storage import tables
+from cxpulse.storage import qa_rollups, tables
 from cxpulse.storage.queries import TIME_KEYS, Window, group_labels
 from cxpulse.storage.rows import aware_utc
 from cxpulse.storage.mystery import not_test_contact
@@ -320,28 +320,42 @@ def _source(by: Sequence[str]):
     return _REVIEW_TICKETS if any(k in _TICKET_KEYS for k in by) else R
 
 
-def iqs_sums(conn: Connection, *, by: Sequence[str], window: Window, mystery: str) -> dict[tuple, tuple[float, float, int]]:
-    """Per group: (Σ score, Σ score², n) of the reviews with a score — what IQS is made of."""
-    g = _group_columns(by)
-    q = (select(*g, func.sum(R.c.score), func.sum(R.c.score * R.c.score), func.count(R.c.score))
-         .select_from(_source(by)).where(*_review_conds(window, mystery), R.c.score.is_not(None)).group_by(*g))
-    return {group_labels(by, row): (float(row[-3] or 0), float(row[-2] or 0), int(row[-1]))
-            for row in conn.execute(q) if row[-1]}  # no group: one row of n = 0 when nothing matched
+def iqs_sums(conn: Connection, *, by: Sequence[str], window: Window, mystery: str,
+             raw: bool = False) -> dict[tuple, tuple[float, float, int]]:
+    """Per group: (Σ score, Σ score², n) of the reviews with a score — what IQS is made of;
+    from the QA rollups when they hold the grain (storage/qa_rollups.py), unless `raw`."""
+    if qa_rollups.answers(by, window) and not raw:
+        q = qa_rollups.iqs_sums_query(by, window, mystery)
+    else:
+        g = _group_columns(by)
+        q = (select(*g, func.sum(R.c.score), func.sum(R.c.score * R.c.score), func.count(R.c.score))
+             .select_from(_source(by)).where(*_review_conds(window, mystery), R.c.score.is_not(None)).group_by(*g))
+    out: dict[tuple, tuple[float, float, int]] = {}
+    for row in conn.execute(q):  # from the reviews, --by month groups by day: the days of a month add up
+        if row[-1]:  # no group: one row of n = 0 when nothing matched
+            total, sq, n = out.get(group_labels(by, row), (0.0, 0.0, 0))
+            out[group_labels(by, row)] = (total + float(row[-3] or 0), sq + float(row[-2] or 0), n + int(row[-1]))
+    return out
 
 
 def criterion_counts(
-    conn: Connection, *, by: Sequence[str], window: Window, mystery: str
+    conn: Connection, *, by: Sequence[str], window: Window, mystery: str, raw: bool = False
 ) -> dict[tuple, dict[tuple[int, str], dict[int, int]]]:
-    """Per group: (scorecard row, criterion) → {score: reviews}, N/A left out."""
-    g = _group_columns(by)
-    src = _source(by).join(RS, RS.c.review_id == R.c.id)
-    q = (select(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score, func.count()).select_from(src)
-         .where(*_review_conds(window, mystery), RS.c.score.is_not(None))
-         .group_by(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score))
+    """Per group: (scorecard row, criterion) → {score: reviews}, N/A left out; from the QA
+    rollups when they hold the grain, unless `raw`."""
+    if qa_rollups.answers(by, window) and not raw:
+        q = qa_rollups.criterion_counts_query(by, window, mystery)
+    else:
+        g = _group_columns(by)
+        src = _source(by).join(RS, RS.c.review_id == R.c.id)
+        q = (select(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score, func.count()).select_from(src)
+             .where(*_review_conds(window, mystery), RS.c.score.is_not(None))
+             .group_by(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score))
     out: dict[tuple, dict[tuple[int, str], dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for row in conn.execute(q):
         sid, crit, score, n = row[len(by):]
-        out[group_labels(by, row)][(int(sid), crit)][int(score)] = int(n)
+        per = out[group_labels(by, row)][(int(sid), crit)]
+        per[int(score)] = per.get(int(score), 0) + int(n)  # the days of a month add up
     return out
 
 
@@ -370,6 +384,16 @@ def mystery_of(conn: Connection, account_id: int, row_ids: Collection[int]) -> d
     for i in range(0, len(ids), CHUNK):
         q = select(R.c.id, R.c.mystery).where(R.c.account_id == account_id, R.c.id.in_(ids[i : i + CHUNK]))
         out.update({rid: bool(m) for rid, m in conn.execute(q)})
+    return out
+
+
+def review_days(conn: Connection, account_id: int, row_ids: Collection[int]) -> dict[int, date]:
+    """row id → the local day of these stored reviews (what a replacement moves them from)."""
+    ids = sorted(set(row_ids))
+    out: dict[int, date] = {}
+    for i in range(0, len(ids), CHUNK):
+        q = select(R.c.id, R.c.day).where(R.c.account_id == account_id, R.c.id.in_(ids[i : i + CHUNK]))
+        out.update(dict(conn.execute(q).all()))
     return out
 
 
