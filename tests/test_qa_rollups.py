@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from cxpulse.service.derive import rebuild
 from cxpulse.service.report import ReportQuery, report
+from cxpulse.storage import qa as stored
 from cxpulse.storage import qa_rollups
 from cxpulse.storage import tables as T
 from tests.qa_helpers import AT, help_desk, review
@@ -28,6 +29,11 @@ QUERIES = [
     dict(metrics=("iqs",), account="acme", by=("agent",), mystery="include"),
     dict(metrics=("iqs",), account="acme", since=date(2026, 2, 1), until=date(2026, 3, 31)),
     dict(metrics=("iqs",), account="acme", since=date(2026, 2, 3), until=date(2026, 3, 20)),  # not whole months
+    dict(metrics=("qa-agreement",), account="acme"),
+    dict(metrics=("qa-agreement",), account="acme", by=("agent",)),
+    dict(metrics=("qa-agreement",), account="acme", by=("criterion", "month")),
+    dict(metrics=("qa-agreement",), by=("account",), mystery="include"),
+    dict(metrics=("qa-agreement",), account="acme", mystery="only"),
     dict(metrics=("qa-vs-csat",), account="acme"),
     dict(metrics=("qa-vs-csat",), by=("account", "agent"), mystery="include"),
 ]
@@ -45,6 +51,7 @@ def _reports(store) -> list[list[dict]]:
 def _raw_reports(store, monkeypatch) -> list[list[dict]]:
     with monkeypatch.context() as m:
         m.setattr(qa_rollups, "answers", lambda by, window: False)
+        m.setattr(stored, "AGREEMENT_KEYS", set())  # agreement from every score row, in Python
         return _reports(store)
 
 
@@ -73,7 +80,7 @@ def _many_reviews(store, seed: int = 5) -> None:
                at=AT - timedelta(days=rnd.randrange(0, 110)), id=rid)
 
 
-def test_the_rollups_answer_every_iqs_report_as_the_reviews_do(store, tmp_path, monkeypatch):
+def test_the_rollups_and_counted_units_answer_every_qa_report_as_the_review_rows_do(store, tmp_path, monkeypatch):
     help_desk(store, tmp_path)
     _many_reviews(store)
     with store.engine.connect() as conn:
@@ -81,6 +88,8 @@ def test_the_rollups_answer_every_iqs_report_as_the_reviews_do(store, tmp_path, 
     assert months >= 3  # the reviews did spread over months, and the rollups hold them
     from_rollups = _reports(store)
     assert all(from_rollups), "every query has rows"
+    alphas = [r["value"] for r in from_rollups[QUERIES.index(dict(metrics=("qa-agreement",), account="acme"))]]
+    assert any(a is not None and 0 < abs(a) < 1 for a in alphas), alphas  # agreement neither trivial nor empty
     assert from_rollups == _raw_reports(store, monkeypatch)
 
 

@@ -14,10 +14,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
 
 from cxpulse.storage import qa_rollups, tables
 from cxpulse.storage.queries import TIME_KEYS, Window, group_labels
+from cxpulse.storage.rollups import month_of as rollup_month
 from cxpulse.storage.rows import aware_utc
 from cxpulse.storage.mystery import not_test_contact
 
@@ -372,6 +373,53 @@ def agreement_scores(conn: Connection, *, by: Sequence[str], window: Window, mys
     for row in conn.execute(q):
         aid, tid, crit, sid, reviewer, score = row[len(by):]
         yield group_labels(by, row), f"{aid}:{tid}", crit, int(sid), reviewer, score
+
+
+AGREEMENT_KEYS = {"account", "agent", "month"}  # the --by keys agreement_units groups by in SQL
+SCORE_VALUES = (0, 1, 2, 3, 4)  # pass/fail 0/1, or 1–4: what check_review lets a criterion hold
+
+
+def agreement_units(
+    conn: Connection, *, by: Sequence[str], window: Window, mystery: str
+) -> tuple[list[tuple[tuple, str, int, dict[int, int], int]], dict[tuple[tuple, str], int]]:
+    """What agreement_scores gives, counted in SQL: the units (ticket × criterion, the latest
+    score of each reviewer) as (group labels, criterion, a scorecard row of the unit, {score:
+    times in the unit} without N/A, how many units look so); and per (group, criterion) how
+    many reviewers scored in them. Units with the same scores are one row,
+    so a million reviews come back as a few hundred rows. --by from AGREEMENT_KEYS alone."""
+    month = rollup_month(R.c.day, conn.dialect.name)
+    cols = {"account": R.c.account_id, "agent": R.c.agent_id, "month": month}
+    conds = _review_conds(window, mystery)
+    multi = (select(R.c.account_id, R.c.ticket_id).where(*conds)
+             .group_by(R.c.account_id, R.c.ticket_id).having(func.count(func.distinct(R.c.reviewer)) >= 2)).subquery()
+    g = [cols[k].label(f"g{i}") for i, k in enumerate(by)]
+    keys = [R.c.account_id.label("aid"), R.c.ticket_id.label("tid"), RS.c.criterion.label("crit")]
+    latest = (select(*g, *keys, R.c.reviewer.label("rev"), func.max(R.c.id).label("rid"))
+              .select_from(R.join(RS, RS.c.review_id == R.c.id).join(
+                  multi, and_(multi.c.account_id == R.c.account_id, multi.c.ticket_id == R.c.ticket_id)))
+              .where(*conds).group_by(*[c.element for c in g], *[c.element for c in keys], R.c.reviewer)).subquery()
+    R2, RS2 = R.alias("r2"), RS.alias("rs2")
+    lg = [latest.c[f"g{i}"] for i in range(len(by))]
+    vals = (select(*lg, latest.c.aid, latest.c.tid, latest.c.crit, latest.c.rev, RS2.c.score, R2.c.scorecard_id)
+            .select_from(latest.join(RS2, and_(RS2.c.review_id == latest.c.rid, RS2.c.criterion == latest.c.crit))
+                         .join(R2, R2.c.id == latest.c.rid))).subquery()
+    vg = [vals.c[f"g{i}"] for i in range(len(by))]
+    unit_keys = [*vg, vals.c.aid, vals.c.tid, vals.c.crit]
+    units = (select(*unit_keys, func.min(vals.c.scorecard_id).label("sid"), func.count(vals.c.score).label("m"),
+                    *[func.sum(case((vals.c.score == v, 1), else_=0)).label(f"c{v}") for v in SCORE_VALUES])
+             .group_by(*unit_keys)).subquery()
+    ug = [units.c[f"g{i}"] for i in range(len(by))]
+    counted = [units.c[f"c{v}"] for v in SCORE_VALUES]
+    q = select(*ug, units.c.crit, units.c.sid, *counted, func.count()).group_by(*ug, units.c.crit, units.c.sid, *counted)
+    out = []
+    for row in conn.execute(q):
+        crit, sid, *per, n = row[len(by):]
+        out.append((group_labels(by, row), crit, int(sid), {v: int(c) for v, c in zip(SCORE_VALUES, per) if c},
+                    int(n)))
+    rq = (select(*vg, vals.c.crit, func.count(func.distinct(vals.c.rev)))
+          .where(vals.c.score.is_not(None)).group_by(*vg, vals.c.crit))
+    reviewers = {(group_labels(by, row), row[len(by)]): int(row[-1]) for row in conn.execute(rq)}
+    return out, reviewers
 
 
 # ---- lookups a write needs ------------------------------------------------------------------
