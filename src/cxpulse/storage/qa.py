@@ -402,23 +402,29 @@ def agreement_units(
     lg = [latest.c[f"g{i}"] for i in range(len(by))]
     vals = (select(*lg, latest.c.aid, latest.c.tid, latest.c.crit, latest.c.rev, RS2.c.score, R2.c.scorecard_id)
             .select_from(latest.join(RS2, and_(RS2.c.review_id == latest.c.rid, RS2.c.criterion == latest.c.crit))
-                         .join(R2, R2.c.id == latest.c.rid))).subquery()
+                         .join(R2, R2.c.id == latest.c.rid))).cte("vals")  # read twice, worked out once
     vg = [vals.c[f"g{i}"] for i in range(len(by))]
     unit_keys = [*vg, vals.c.aid, vals.c.tid, vals.c.crit]
-    units = (select(*unit_keys, func.min(vals.c.scorecard_id).label("sid"), func.count(vals.c.score).label("m"),
+    units = (select(*unit_keys, func.min(vals.c.scorecard_id).label("sid"),
                     *[func.sum(case((vals.c.score == v, 1), else_=0)).label(f"c{v}") for v in SCORE_VALUES])
              .group_by(*unit_keys)).subquery()
     ug = [units.c[f"g{i}"] for i in range(len(by))]
     counted = [units.c[f"c{v}"] for v in SCORE_VALUES]
-    q = select(*ug, units.c.crit, units.c.sid, *counted, func.count()).group_by(*ug, units.c.crit, units.c.sid, *counted)
+    shapes = select(literal(0).label("what"), *ug, units.c.crit, units.c.sid, *counted, func.count().label("n")
+                    ).group_by(*ug, units.c.crit, units.c.sid, *counted)
+    zero = [literal(0)] * len(SCORE_VALUES)
+    reviewers_q = (select(literal(1), *vg, vals.c.crit, literal(0), *zero, func.count(func.distinct(vals.c.rev)))
+                   .where(vals.c.score.is_not(None)).group_by(*vg, vals.c.crit))
     out = []
-    for row in conn.execute(q):
+    reviewers: dict[tuple[tuple, str], int] = {}
+    for row in conn.execute(shapes.union_all(reviewers_q)):
+        what, row = row[0], row[1:]
         crit, sid, *per, n = row[len(by):]
-        out.append((group_labels(by, row), crit, int(sid), {v: int(c) for v, c in zip(SCORE_VALUES, per) if c},
-                    int(n)))
-    rq = (select(*vg, vals.c.crit, func.count(func.distinct(vals.c.rev)))
-          .where(vals.c.score.is_not(None)).group_by(*vg, vals.c.crit))
-    reviewers = {(group_labels(by, row), row[len(by)]): int(row[-1]) for row in conn.execute(rq)}
+        if what == 1:
+            reviewers[(group_labels(by, row), crit)] = int(n)
+        else:
+            out.append((group_labels(by, row), crit, int(sid), {v: int(c) for v, c in zip(SCORE_VALUES, per) if c},
+                        int(n)))
     return out, reviewers
 
 
