@@ -18,6 +18,7 @@ Then times `cxpulse.service.report.report` (what the CLI and the API call):
 
     .venv/bin/python bench/bench_qa.py                    # 1,000,000 reviews
     .venv/bin/python bench/bench_qa.py --reviews 100000   # a smaller run
+    .venv/bin/python bench/bench_qa.py --quick            # smoke run: 20,000 reviews
     .venv/bin/python bench/bench_qa.py --rebuild          # regenerate the cached database
 
 p50/p99 are over the repeats after a first run (`--repeat`, bounded by `--budget` s per query).
@@ -133,6 +134,7 @@ def build(path: Path, reviews: int, seed: int = 16) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reviews", type=int, default=1_000_000)
+    ap.add_argument("--quick", action="store_true", help="smoke run: 20,000 reviews, few repeats")
     ap.add_argument("--repeat", type=int, default=20, help="timed runs per query after the first (default 20)")
     ap.add_argument("--budget", type=float, default=20.0, help="seconds at most per query's repeats (default 20)")
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached database")
@@ -145,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     from cxpulse.storage import Store
     from cxpulse.storage import tables as T
 
-    n = args.reviews
+    n = 20_000 if args.quick else args.reviews
+    if args.quick:
+        args.repeat, args.budget = 3, 2.0
     qa_tables = [t for t in T.metadata.sorted_tables if t.name.startswith("qa_rollup")]
     args.out.mkdir(parents=True, exist_ok=True)
     # the schema is part of the key: a database built before the QA rollups existed lacks them
