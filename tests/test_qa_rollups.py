@@ -124,3 +124,14 @@ def test_migration_0013_counts_the_reviews_stored_before_it(tmp_path, monkeypatc
     assert _rollups(store) == kept
     assert _reports(store) == _raw_reports(store, monkeypatch)
     store.engine.dispose()
+
+
+def test_a_week_read_from_the_reviews_adds_up_its_days(store, tmp_path):
+    help_desk(store, tmp_path)
+    review(store, "T1", "rita", solution=4, at=AT)  # Tuesday 2026-03-10: 100
+    review(store, "T2", "rita", solution=1, tone=False, at=AT + timedelta(days=1))  # Wednesday: honesty alone, 1 of 4 points → 25
+    weeks = report(store, ReportQuery(metrics=("iqs",), account="acme", by=("week",)))
+    (iqs,) = [r for r in weeks if r["metric"] == "iqs"]
+    assert (iqs["group"]["week"], iqs["n"], iqs["value"]) == ("2026-W11", 2, pytest.approx(62.5))
+    solution = next(r for r in weeks if r.get("criterion") == "solution")
+    assert solution["n"] == 2
