@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from cxpulse.service import qa
 from cxpulse.service.derive import rebuild
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import qa as stored
@@ -80,7 +81,10 @@ def _many_reviews(store, seed: int = 5) -> None:
                at=AT - timedelta(days=rnd.randrange(0, 110)), id=rid)
 
 
-def test_the_rollups_and_counted_units_answer_every_qa_report_as_the_review_rows_do(store, tmp_path, monkeypatch):
+@pytest.mark.parametrize("deltas_up_to", [500, 0], ids=["added-in", "months-recounted"])
+def test_the_rollups_and_counted_units_answer_every_qa_report_as_the_review_rows_do(store, tmp_path, monkeypatch,
+                                                                                   deltas_up_to):
+    monkeypatch.setattr(qa, "ROLLUP_DELTAS_UP_TO", deltas_up_to)  # a write of few reviews, or an import of many
     help_desk(store, tmp_path)
     _many_reviews(store)
     with store.engine.connect() as conn:

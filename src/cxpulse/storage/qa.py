@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
 
@@ -441,13 +441,20 @@ def mystery_of(conn: Connection, account_id: int, row_ids: Collection[int]) -> d
     return out
 
 
-def review_days(conn: Connection, account_id: int, row_ids: Collection[int]) -> dict[int, date]:
-    """row id → the local day of these stored reviews (what a replacement moves them from)."""
+def review_rows(conn: Connection, account_id: int, row_ids: Collection[int]) -> dict[int, tuple[dict, list[dict]]]:
+    """row id → (day, agent_id, mystery, scorecard_id, score; its criterion rows) of these
+    stored reviews: what a replacement takes out of the QA rollups."""
     ids = sorted(set(row_ids))
-    out: dict[int, date] = {}
+    out: dict[int, tuple[dict, list[dict]]] = {}
     for i in range(0, len(ids), CHUNK):
-        q = select(R.c.id, R.c.day).where(R.c.account_id == account_id, R.c.id.in_(ids[i : i + CHUNK]))
-        out.update(dict(conn.execute(q).all()))
+        part = ids[i : i + CHUNK]
+        q = select(R.c.id, R.c.day, R.c.agent_id, R.c.mystery, R.c.scorecard_id, R.c.score).where(
+            R.c.account_id == account_id, R.c.id.in_(part))
+        for r in conn.execute(q):
+            out[r.id] = ({"day": r.day, "agent_id": r.agent_id, "mystery": bool(r.mystery),
+                          "scorecard_id": r.scorecard_id, "score": r.score}, [])
+        for s in conn.execute(select(RS.c.review_id, RS.c.criterion, RS.c.score).where(RS.c.review_id.in_(part))):
+            out[s.review_id][1].append({"criterion": s.criterion, "score": s.score})
     return out
 
 

@@ -93,3 +93,52 @@ def criterion_counts_query(by: Sequence[str], window: Window, mystery: str):
     return (select(*g, table.c.scorecard_id, table.c.criterion, table.c.score, func.sum(table.c.n))
             .where(*_conds(table, window, mystery))
             .group_by(*g, table.c.scorecard_id, table.c.criterion, table.c.score))
+
+
+def _agent_key(row: dict) -> tuple:
+    return (row["day"].replace(day=1), row["agent_id"], bool(row["mystery"]))
+
+
+def add_reviews(conn: Connection, account_id: int, added: Sequence[tuple[dict, Sequence[dict]]],
+                removed: Sequence[tuple[dict, Sequence[dict]]] = ()) -> None:
+    """Count these reviews in (and `removed` out of) the account's QA rollups — a few rows
+    changed instead of whole months recounted, what a write of a few reviews needs. A review
+    is its row (day, agent_id, mystery, scorecard_id, score) and its criterion rows."""
+    agent: dict[tuple, list] = {}
+    crit_month: dict[tuple, int] = {}
+    crit_agent: dict[tuple, int] = {}
+    for sign, reviews in ((1, added), (-1, removed)):
+        for row, scores in reviews:
+            month, agent_id, mystery = _agent_key(row)
+            if row["score"] is not None:
+                d = agent.setdefault((month, agent_id, mystery), [0, 0.0, 0.0])
+                d[0] += sign
+                d[1] += sign * row["score"]
+                d[2] += sign * row["score"] * row["score"]
+            for s in scores:
+                if s["score"] is None:
+                    continue
+                tail = (mystery, row["scorecard_id"], s["criterion"], s["score"])
+                crit_month[(month, *tail)] = crit_month.get((month, *tail), 0) + sign
+                crit_agent[(month, agent_id, *tail)] = crit_agent.get((month, agent_id, *tail), 0) + sign
+    _apply(conn, AGENT, account_id, ("month", "agent_id", "mystery"), {k: tuple(v) for k, v in agent.items()},
+           ("n", "total", "total_sq"))
+    crit = ("mystery", "scorecard_id", "criterion", "score")
+    _apply(conn, CRIT_MONTH, account_id, ("month", *crit), {k: (n,) for k, n in crit_month.items()}, ("n",))
+    _apply(conn, CRIT_AGENT, account_id, ("month", "agent_id", *crit), {k: (n,) for k, n in crit_agent.items()},
+           ("n",))
+
+
+def _apply(conn: Connection, table, account_id: int, keys: tuple[str, ...], deltas: dict[tuple, tuple],
+           values: tuple[str, ...]) -> None:
+    """Add each delta to its row (made when missing); a row whose count falls to 0 goes, as a recount would leave it."""
+    for key, delta in deltas.items():
+        if delta[0] == 0 and not any(delta[1:]):
+            continue
+        where = [table.c.account_id == account_id, *[table.c[k] == v for k, v in zip(keys, key)]]
+        done = conn.execute(table.update().where(*where).values(
+            {v: table.c[v] + d for v, d in zip(values, delta)})).rowcount
+        if not done:
+            conn.execute(table.insert().values(account_id=account_id, **dict(zip(keys, key)), **dict(zip(values, delta))))
+        elif delta[0] < 0:
+            conn.execute(table.delete().where(*where, table.c.n <= 0))
