@@ -386,7 +386,9 @@ def agreement_units(
     score of each reviewer) as (group labels, criterion, a scorecard row of the unit, {score:
     times in the unit} without N/A, how many units look so); and per (group, criterion) how
     many reviewers scored in them. Units with the same scores are one row,
-    so a million reviews come back as a few hundred rows. --by from AGREEMENT_KEYS alone."""
+    so a million reviews come back as a few hundred rows. --by from AGREEMENT_KEYS alone.
+    A unit's scale is read from one of its scorecard rows (the lowest): the same criterion
+    key keeps its scale across a scorecard's versions, else the per-row path tells them apart."""
     month = rollup_month(R.c.day, conn.dialect.name)
     cols = {"account": R.c.account_id, "agent": R.c.agent_id, "month": month}
     conds = _review_conds(window, mystery)
