@@ -193,6 +193,7 @@ def krippendorff_alpha(
     level: str = "nominal",
     *,
     order: Sequence[Hashable] | None = None,
+    weights: Sequence[int] | None = None,
 ) -> float | None:
     """Krippendorff's alpha over `units`, each the values its coders gave (None = not coded).
 
@@ -202,6 +203,9 @@ def krippendorff_alpha(
     nominal 0 if equal else 1; ordinal (Σ_{g=c..k} n_g − (n_c + n_k)/2)²; interval (c − k)²;
     ratio ((c − k)/(c + k))². Units coded once carry no pair and drop out; so does the order
     of the coders within a unit.
+
+    `weights`: how many times each unit occurs (units with the same values counted once, as a
+    report over a million reviews reads them), None: once each.
 
     Values may be numbers or labels; ordinal labels need `order` (lowest first), interval and
     ratio need numbers. None when alpha is undefined: fewer than two pairable values, or no
@@ -216,8 +220,10 @@ def krippendorff_alpha(
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement {level!r}, expected one of {', '.join(LEVELS)}")
-    unit_counts = [Counter(v for v in unit if v is not None) for unit in units]
-    unit_counts = [c for c in unit_counts if c.total() >= 2]
+    weighted = [(Counter(v for v in unit if v is not None), w)
+                for unit, w in zip(units, weights if weights is not None else [1] * len(units))]
+    unit_counts = [c for c, _w in weighted if c.total() >= 2]
+    unit_weights = [w for c, w in weighted if c.total() >= 2]
     values = sorted({v for c in unit_counts for v in c}, key=_sort_key(level, order))
     if level in ("interval", "ratio"):
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v)]
@@ -229,12 +235,12 @@ def krippendorff_alpha(
     size = len(values)
     # coincidence matrix o[c][k]
     o = [[0.0] * size for _ in range(size)]
-    for counts in unit_counts:
+    for counts, w in zip(unit_counts, unit_weights):
         m = counts.total()
         items = [(index[v], n) for v, n in counts.items()]
         for c, nc in items:
             for k, nk in items:
-                o[c][k] += (nc * (nc - 1) if c == k else nc * nk) / (m - 1)
+                o[c][k] += w * (nc * (nc - 1) if c == k else nc * nk) / (m - 1)
     marginals = [math.fsum(row) for row in o]
     n = math.fsum(marginals)
     if n < 2:

@@ -40,12 +40,14 @@ from cxpulse.readers.qa_csv import FAIL_WORDS, PASS_WORDS, QaMapping, RawReview,
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import qa as stored
 from cxpulse.storage import stale
+from cxpulse.storage import qa_rollups
 from cxpulse.storage.rows import content_hash, local_day, naive_utc
 
 PASS_FAIL_WORDS = PASS_WORDS | FAIL_WORDS
 STRATEGIES = ("random", "low-csat", "at-risk", "long", "reopened")
 MAX_TEXT = 10_000  # a comment longer than this is refused, not cut
 MAX_ID = 200
+ROLLUP_DELTAS_UP_TO = 500  # reviews a write adds into the QA rollups one by one; more: their months recounted
 
 
 # ---- scorecards ---------------------------------------------------------------------------
@@ -271,6 +273,7 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
         prior_mystery = stored.mystery_of(conn, acc.id, [rid for rid, _h in known.values()])
         new: list[tuple[dict, list[dict]]] = []
         pending: dict[str, int] = {}  # source id → its place in `new`
+        replacing: dict[int, tuple[dict, list[dict]]] = {}  # stored row id → its new version
         for row, scores in reviews:
             row = {**row, "agent_id": row["agent_id"] or agents.get(row["ticket_id"], "")}
             digest = content_hash({**row, "created_at": row["created_at"].isoformat(), "day": row["day"].isoformat(),
@@ -288,15 +291,29 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
                 new[pending[row["source_id"]]] = ({**row, "content_hash": digest}, scores)
                 summary.updated += 1
             else:
-                stored.write_review(conn, acc.id, {**row, "content_hash": digest}, scores, replace_id=have[0])
+                replacing[have[0]] = ({**row, "content_hash": digest}, scores)
                 summary.updated += 1
             known[row["source_id"]] = (have[0] if have else -1, digest)
             before = prior_mystery.get(have[0]) if have and have[0] != -1 else None
             if row["mystery"] or before:
                 stale.mark_tickets(conn, acc.id, [row["ticket_id"]])
                 test_contacts_changed = True
+        old = stored.review_rows(conn, acc.id, replacing)
+        for rid, (row, scores) in replacing.items():
+            stored.write_review(conn, acc.id, row, scores, replace_id=rid)
         stored.insert_reviews(conn, acc.id, new)
+        _count_in_rollups(conn, acc, [*new, *replacing.values()], list(old.values()))
     return test_contacts_changed
+
+
+def _count_in_rollups(conn, acc: StoredAccount, written: list, replaced: list) -> None:
+    """Keep the QA rollups in step: a few reviews are added in (their old versions taken
+    out); many — an import — recount the months they touch, one statement per table."""
+    if len(written) + len(replaced) <= ROLLUP_DELTAS_UP_TO:
+        qa_rollups.add_reviews(conn, acc.id, written, replaced)
+    elif written:
+        days = [row["day"] for row, _s in (*written, *replaced)]
+        qa_rollups.refresh_qa_rollups(conn, acc.id, first_day=min(days), last_day=max(days))
 
 
 def _assignees(conn, acc: StoredAccount, tickets: Sequence[str]) -> dict[str, str]:

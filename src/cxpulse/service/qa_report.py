@@ -106,6 +106,8 @@ def _with_criterion(by: Sequence[str], group: tuple, key: str) -> tuple:
 
 def _agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]:
     plain_by = [k for k in by if k != CRITERION_KEY]
+    if set(plain_by) <= stored.AGREEMENT_KEYS:
+        return _counted_agreement_rows(conn, by, plain_by, window, mystery)
     # (group, criterion, scale) → ticket → reviewer → latest score
     units: dict[tuple, dict[str, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
     seen = list(stored.agreement_scores(conn, by=plain_by, window=window, mystery=mystery))
@@ -154,4 +156,28 @@ def _vs_csat_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]:
         r, low, high = found if found is not None else (None, None, None)
         rows.append({"metric": "qa_vs_csat_correlation", "group": dict(zip(outer, head)), "value": r, "n": len(xy),
                      "low": low, "high": high})
+    return rows
+
+
+def _counted_agreement_rows(conn, by: Sequence[str], plain_by: Sequence[str], window, mystery: str) -> list[dict]:
+    """_agreement_rows from units counted in SQL (storage/qa.py agreement_units): the same
+    figures, without a Python row per score of every ticket two reviewers scored."""
+    found, reviewer_counts = stored.agreement_units(conn, by=plain_by, window=window, mystery=mystery)
+    criteria = _criteria(conn, {sid for _g, _k, sid, _c, _n in found})
+    # (group, criterion, scale) → [(unit's values, how many such units)]
+    units: dict[tuple, list[tuple[list, int]]] = defaultdict(list)
+    for group, key, sid, counts, n in found:
+        c = criteria.get((sid, key))
+        if c is None:
+            continue
+        units[(group, key, c.scale.value)].append(([s for s, k in counts.items() for _ in range(k)], n))
+    rows = []
+    for (group, key, scale), coded in sorted(units.items()):
+        level = "nominal" if scale == CriterionScale.PASS_FAIL.value else "ordinal"
+        paired = [(u, n) for u, n in coded if len(u) >= 2]
+        alpha = krippendorff_alpha([u for u, _n in paired], level, weights=[n for _u, n in paired]) if paired else None
+        tickets = sum(n for _u, n in paired)
+        rows.append({"metric": "qa_agreement", "group": dict(zip(by, _with_criterion(by, group, key))),
+                     "value": alpha, "n": tickets, "low": None, "high": None, "criterion": key, "scale": scale,
+                     "level": level, "tickets": tickets, "reviewers": reviewer_counts.get((group, key), 0)})
     return rows

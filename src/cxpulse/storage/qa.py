@@ -14,10 +14,11 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, or_, select, update
 
-from cxpulse.storage import tables
+from cxpulse.storage import qa_rollups, tables
 from cxpulse.storage.queries import TIME_KEYS, Window, group_labels
+from cxpulse.storage.rollups import month_of as rollup_month
 from cxpulse.storage.rows import aware_utc
 from cxpulse.storage.mystery import not_test_contact
 
@@ -320,28 +321,42 @@ def _source(by: Sequence[str]):
     return _REVIEW_TICKETS if any(k in _TICKET_KEYS for k in by) else R
 
 
-def iqs_sums(conn: Connection, *, by: Sequence[str], window: Window, mystery: str) -> dict[tuple, tuple[float, float, int]]:
-    """Per group: (Σ score, Σ score², n) of the reviews with a score — what IQS is made of."""
-    g = _group_columns(by)
-    q = (select(*g, func.sum(R.c.score), func.sum(R.c.score * R.c.score), func.count(R.c.score))
-         .select_from(_source(by)).where(*_review_conds(window, mystery), R.c.score.is_not(None)).group_by(*g))
-    return {group_labels(by, row): (float(row[-3] or 0), float(row[-2] or 0), int(row[-1]))
-            for row in conn.execute(q) if row[-1]}  # no group: one row of n = 0 when nothing matched
+def iqs_sums(conn: Connection, *, by: Sequence[str], window: Window, mystery: str,
+             raw: bool = False) -> dict[tuple, tuple[float, float, int]]:
+    """Per group: (Σ score, Σ score², n) of the reviews with a score — what IQS is made of;
+    from the QA rollups when they hold the grain (storage/qa_rollups.py), unless `raw`."""
+    if qa_rollups.answers(by, window) and not raw:
+        q = qa_rollups.iqs_sums_query(by, window, mystery)
+    else:
+        g = _group_columns(by)
+        q = (select(*g, func.sum(R.c.score), func.sum(R.c.score * R.c.score), func.count(R.c.score))
+             .select_from(_source(by)).where(*_review_conds(window, mystery), R.c.score.is_not(None)).group_by(*g))
+    out: dict[tuple, tuple[float, float, int]] = {}
+    for row in conn.execute(q):  # from the reviews, --by month groups by day: the days of a month add up
+        if row[-1]:  # no group: one row of n = 0 when nothing matched
+            total, sq, n = out.get(group_labels(by, row), (0.0, 0.0, 0))
+            out[group_labels(by, row)] = (total + float(row[-3] or 0), sq + float(row[-2] or 0), n + int(row[-1]))
+    return out
 
 
 def criterion_counts(
-    conn: Connection, *, by: Sequence[str], window: Window, mystery: str
+    conn: Connection, *, by: Sequence[str], window: Window, mystery: str, raw: bool = False
 ) -> dict[tuple, dict[tuple[int, str], dict[int, int]]]:
-    """Per group: (scorecard row, criterion) → {score: reviews}, N/A left out."""
-    g = _group_columns(by)
-    src = _source(by).join(RS, RS.c.review_id == R.c.id)
-    q = (select(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score, func.count()).select_from(src)
-         .where(*_review_conds(window, mystery), RS.c.score.is_not(None))
-         .group_by(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score))
+    """Per group: (scorecard row, criterion) → {score: reviews}, N/A left out; from the QA
+    rollups when they hold the grain, unless `raw`."""
+    if qa_rollups.answers(by, window) and not raw:
+        q = qa_rollups.criterion_counts_query(by, window, mystery)
+    else:
+        g = _group_columns(by)
+        src = _source(by).join(RS, RS.c.review_id == R.c.id)
+        q = (select(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score, func.count()).select_from(src)
+             .where(*_review_conds(window, mystery), RS.c.score.is_not(None))
+             .group_by(*g, R.c.scorecard_id, RS.c.criterion, RS.c.score))
     out: dict[tuple, dict[tuple[int, str], dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
     for row in conn.execute(q):
         sid, crit, score, n = row[len(by):]
-        out[group_labels(by, row)][(int(sid), crit)][int(score)] = int(n)
+        per = out[group_labels(by, row)][(int(sid), crit)]
+        per[int(score)] = per.get(int(score), 0) + int(n)  # the days of a month add up
     return out
 
 
@@ -360,6 +375,61 @@ def agreement_scores(conn: Connection, *, by: Sequence[str], window: Window, mys
         yield group_labels(by, row), f"{aid}:{tid}", crit, int(sid), reviewer, score
 
 
+AGREEMENT_KEYS = {"account", "agent", "month"}  # the --by keys agreement_units groups by in SQL
+SCORE_VALUES = (0, 1, 2, 3, 4)  # pass/fail 0/1, or 1–4: what check_review lets a criterion hold
+
+
+def agreement_units(
+    conn: Connection, *, by: Sequence[str], window: Window, mystery: str
+) -> tuple[list[tuple[tuple, str, int, dict[int, int], int]], dict[tuple[tuple, str], int]]:
+    """What agreement_scores gives, counted in SQL: the units (ticket × criterion, the latest
+    score of each reviewer) as (group labels, criterion, a scorecard row of the unit, {score:
+    times in the unit} without N/A, how many units look so); and per (group, criterion) how
+    many reviewers scored in them. Units with the same scores are one row,
+    so a million reviews come back as a few hundred rows. --by from AGREEMENT_KEYS alone.
+    A unit's scale is read from one of its scorecard rows (the lowest): the same criterion
+    key keeps its scale across a scorecard's versions, else the per-row path tells them apart."""
+    month = rollup_month(R.c.day, conn.dialect.name)
+    cols = {"account": R.c.account_id, "agent": R.c.agent_id, "month": month}
+    conds = _review_conds(window, mystery)
+    multi = (select(R.c.account_id, R.c.ticket_id).where(*conds)
+             .group_by(R.c.account_id, R.c.ticket_id).having(func.count(func.distinct(R.c.reviewer)) >= 2)).subquery()
+    g = [cols[k].label(f"g{i}") for i, k in enumerate(by)]
+    keys = [R.c.account_id.label("aid"), R.c.ticket_id.label("tid"), RS.c.criterion.label("crit")]
+    latest = (select(*g, *keys, R.c.reviewer.label("rev"), func.max(R.c.id).label("rid"))
+              .select_from(R.join(RS, RS.c.review_id == R.c.id).join(
+                  multi, and_(multi.c.account_id == R.c.account_id, multi.c.ticket_id == R.c.ticket_id)))
+              .where(*conds).group_by(*[c.element for c in g], *[c.element for c in keys], R.c.reviewer)).subquery()
+    R2, RS2 = R.alias("r2"), RS.alias("rs2")
+    lg = [latest.c[f"g{i}"] for i in range(len(by))]
+    vals = (select(*lg, latest.c.aid, latest.c.tid, latest.c.crit, latest.c.rev, RS2.c.score, R2.c.scorecard_id)
+            .select_from(latest.join(RS2, and_(RS2.c.review_id == latest.c.rid, RS2.c.criterion == latest.c.crit))
+                         .join(R2, R2.c.id == latest.c.rid))).cte("vals")  # read twice, worked out once
+    vg = [vals.c[f"g{i}"] for i in range(len(by))]
+    unit_keys = [*vg, vals.c.aid, vals.c.tid, vals.c.crit]
+    units = (select(*unit_keys, func.min(vals.c.scorecard_id).label("sid"),
+                    *[func.sum(case((vals.c.score == v, 1), else_=0)).label(f"c{v}") for v in SCORE_VALUES])
+             .group_by(*unit_keys)).subquery()
+    ug = [units.c[f"g{i}"] for i in range(len(by))]
+    counted = [units.c[f"c{v}"] for v in SCORE_VALUES]
+    shapes = select(literal(0).label("what"), *ug, units.c.crit, units.c.sid, *counted, func.count().label("n")
+                    ).group_by(*ug, units.c.crit, units.c.sid, *counted)
+    zero = [literal(0)] * len(SCORE_VALUES)
+    reviewers_q = (select(literal(1), *vg, vals.c.crit, literal(0), *zero, func.count(func.distinct(vals.c.rev)))
+                   .where(vals.c.score.is_not(None)).group_by(*vg, vals.c.crit))
+    out = []
+    reviewers: dict[tuple[tuple, str], int] = {}
+    for row in conn.execute(shapes.union_all(reviewers_q)):
+        what, row = row[0], row[1:]
+        crit, sid, *per, n = row[len(by):]
+        if what == 1:
+            reviewers[(group_labels(by, row), crit)] = int(n)
+        else:
+            out.append((group_labels(by, row), crit, int(sid), {v: int(c) for v, c in zip(SCORE_VALUES, per) if c},
+                        int(n)))
+    return out, reviewers
+
+
 # ---- lookups a write needs ------------------------------------------------------------------
 
 
@@ -370,6 +440,23 @@ def mystery_of(conn: Connection, account_id: int, row_ids: Collection[int]) -> d
     for i in range(0, len(ids), CHUNK):
         q = select(R.c.id, R.c.mystery).where(R.c.account_id == account_id, R.c.id.in_(ids[i : i + CHUNK]))
         out.update({rid: bool(m) for rid, m in conn.execute(q)})
+    return out
+
+
+def review_rows(conn: Connection, account_id: int, row_ids: Collection[int]) -> dict[int, tuple[dict, list[dict]]]:
+    """row id → (day, agent_id, mystery, scorecard_id, score; its criterion rows) of these
+    stored reviews: what a replacement takes out of the QA rollups."""
+    ids = sorted(set(row_ids))
+    out: dict[int, tuple[dict, list[dict]]] = {}
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i : i + CHUNK]
+        q = select(R.c.id, R.c.day, R.c.agent_id, R.c.mystery, R.c.scorecard_id, R.c.score).where(
+            R.c.account_id == account_id, R.c.id.in_(part))
+        for r in conn.execute(q):
+            out[r.id] = ({"day": r.day, "agent_id": r.agent_id, "mystery": bool(r.mystery),
+                          "scorecard_id": r.scorecard_id, "score": r.score}, [])
+        for s in conn.execute(select(RS.c.review_id, RS.c.criterion, RS.c.score).where(RS.c.review_id.in_(part))):
+            out[s.review_id][1].append({"criterion": s.criterion, "score": s.score})
     return out
 
 

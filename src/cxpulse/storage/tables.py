@@ -528,6 +528,43 @@ qa_review_scores = Table(
     Index("ix_qa_review_scores_account", "account_id", "criterion"),
 )
 
+# QA rollups (storage/qa_rollups.py): what the IQS reports sum, counted per month from the
+# reviews above, so a report over a million reviews reads thousands of rows. Refreshed
+# for the months a review write touches, rebuilt with everything else by `cxpulse rebuild`.
+qa_rollup_month_agent = Table(
+    "qa_rollup_month_agent",
+    metadata,
+    Column("account_id", Integer, primary_key=True),
+    Column("month", Date, primary_key=True),  # first day of the reviews' local month
+    Column("agent_id", String(200), primary_key=True),
+    Column("mystery", Boolean, primary_key=True),
+    Column("n", Integer, nullable=False),  # reviews with a score (not all N/A)
+    Column("total", Float, nullable=False),  # Σ review IQS
+    Column("total_sq", Float, nullable=False),  # Σ review IQS²
+)
+
+
+def _qa_criterion_rollup(name: str, *dims: Column) -> Table:
+    """Rated criteria per score (N/A left out) at one grain."""
+    return Table(
+        name,
+        metadata,
+        Column("account_id", Integer, primary_key=True),
+        Column("month", Date, primary_key=True),
+        *dims,
+        Column("mystery", Boolean, primary_key=True),
+        Column("scorecard_id", Integer, primary_key=True),
+        Column("criterion", String(100), primary_key=True),
+        Column("score", Integer, primary_key=True),
+        Column("n", Integer, nullable=False),
+    )
+
+
+qa_rollup_criterion_month = _qa_criterion_rollup("qa_rollup_criterion_month")
+qa_rollup_criterion_agent = _qa_criterion_rollup(
+    "qa_rollup_criterion_agent", Column("agent_id", String(200), primary_key=True))
+QA_ROLLUPS = (qa_rollup_month_agent, qa_rollup_criterion_month, qa_rollup_criterion_agent)
+
 qa_queue = Table(
     "qa_queue",
     metadata,
