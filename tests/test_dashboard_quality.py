@@ -165,3 +165,23 @@ def test_roles_open_only_their_pages(desk, keys):
     assert saved["mystery"]
     # a reviewer can log out
     assert reviewer.post("/logout", data={"csrf": csrf_of(nav)}, follow_redirects=False).status_code == 303
+
+
+def test_an_agents_reviews_show_their_disputes_beside_them(desk):
+    from cxpulse.service.qa import open_dispute, resolve_dispute
+
+    reviews, _ = list_reviews(desk.store, OWN, mystery=False, limit=50)
+    target = next(r for r in reviews if r["agent_id"] and not r["disputes"])
+    d = open_dispute(desk.store, OWN, target["review_id"], agent_id=target["agent_id"],
+                     comment="The customer asked for the refund twice")
+    client = _client(desk, desk.own_key)
+    page = client.get(f"/quality?agent={target['agent_id']}")
+    assert page.status_code == 200
+    row = re.search(rf'<tr data-review="{re.escape(target["review_id"])}">.*?</tr>', page.text, re.S).group(0)
+    assert "open" in _text(row) and "The customer asked for the refund twice" in _text(row)
+    others = set(re.findall(r'<tr data-review="[^"]+"><th scope="row"><a[^>]*>[^<]*</a>\s*(?:<span[^>]*>[^<]*</span>)?</th>\s*<td lang="">([^<]*)</td>', page.text))
+    assert others == {target["agent_id"]}  # that agent's reviews only
+    resolve_dispute(desk.store, OWN, d["id"], resolver="Rūta", comment="Agreed, raised to 3")
+    row = re.search(rf'<tr data-review="{re.escape(target["review_id"])}">.*?</tr>',
+                    client.get(f"/quality?agent={target['agent_id']}").text, re.S).group(0)
+    assert "resolved" in _text(row) and "Rūta: Agreed, raised to 3" in _text(row)
