@@ -153,7 +153,12 @@ def test_roles_open_only_their_pages(desk, keys):
     assert "a mystery review" in _text(form.text)
     for path in ("/quality", *SETTINGS_PAGES):
         assert shopper.get(path, follow_redirects=False).status_code == 403, path
-    # where each lands after logging in
+    # without a session: to the login form and back; where each role lands after logging in
+    anon = client_for(desk.store)
+    r = anon.get(f"/quality/review/{ticket}", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/login?next=/quality/review/{ticket}"
+    assert login(anon, keys["reviewer"], next_path=f"/quality/review/{ticket}").headers["location"] == \
+        f"/quality/review/{ticket}"
     fresh = client_for(desk.store)
     assert login(fresh, keys["reviewer"]).headers["location"] == "/quality"
     fresh = client_for(desk.store)

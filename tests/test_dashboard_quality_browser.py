@@ -3,10 +3,13 @@ chromium) against a live server: a reviewer logs in, opens the queue, opens a ti
 review form beside its conversation, scores it, sends it, and finds the review on the
 Quality page — at desktop width and on a 390 px phone, where nothing may spill sideways.
 
-Skipped only when /usr/bin/chromium is missing outside CI; under CI it fails instead.
+Set CXPULSE_KEEP_SCREENSHOTS=DIR to keep the screenshots. Skipped only when /usr/bin/chromium is missing outside CI; under CI it fails instead.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
 
 import pytest
 
@@ -67,6 +70,11 @@ def test_a_reviewer_reviews_a_queued_ticket_in_a_real_browser(live, tmp_path):
         finally:
             browser.close()
     assert problems == []
+    keep = os.environ.get("CXPULSE_KEEP_SCREENSHOTS")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        for shot in tmp_path.glob("*.png"):
+            shutil.copy(shot, keep)
 
 
 def _review_one(browser, base, key, desk, width, problems, tmp_path) -> None:
@@ -88,6 +96,7 @@ def _review_one(browser, base, key, desk, width, problems, tmp_path) -> None:
     assert page.locator(".conversation .message").count() >= 2
     assert page.evaluate(FIT_JS) == [], width
     assert page.evaluate(CONTRAST_JS) == []
+    page.screenshot(path=str(tmp_path / f"review-form-{width}.png"), full_page=True)
 
     # every criterion scored by its label, N/A on one, a comment on another
     assert _score_every_criterion(page, "3") == 8
