@@ -61,6 +61,8 @@ def quality_view(store: Store, account: str, p: Period, *, with_csat: bool, agen
     mystery_all = rows(("iqs",), (), "only")
     vs = rows(("qa-vs-csat",)) if with_csat else []
     reviews, _ = qa.list_reviews(store, account, agent=agent or None, limit=30)
+    names = {r["group"]["agent"]: r["agent_name"] for r in by_agent + mystery + vs
+             if r.get("agent_name") and "agent" in r["group"]}
     return {
         "iqs": next((r for r in overall if r["metric"] == "iqs"), None),
         "criteria": [r for r in overall if r["metric"] == "iqs_criterion"],
@@ -73,6 +75,7 @@ def quality_view(store: Store, account: str, p: Period, *, with_csat: bool, agen
         "queue": qa.review_queue(store, account),
         "reviews": reviews,
         "agent": agent or "",
+        "names": names,  # agent id → name, for the agents the report names
     }
 
 
