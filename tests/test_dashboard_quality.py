@@ -15,6 +15,7 @@ from cxpulse.service.report import ReportQuery, report
 from cxpulse.service.tickets import ticket_conversation
 from cxpulse.storage import Store
 from tests.dashboard_helpers import OTHER, OWN, client_for, csrf_of, login, seed_desk
+from tests.pg import private_database
 
 SETTINGS_PAGES = ("/", "/agents", "/sla", "/low-ratings", "/at-risk", "/model", "/alerts", "/webhooks", "/surveys",
                   "/connections")
@@ -25,8 +26,19 @@ def _text(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    store = Store.open(tmp_path_factory.mktemp("quality") / "cxpulse.db")
+def pg_db():
+    """A PostgreSQL database of this module's own: the shared one is truncated by other tests."""
+    with private_database("cxpulse_test_dashboard_quality") as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def desk(request, tmp_path_factory):
+    """The small demo desk (with its week of reviews and its queue), once per backend."""
+    if request.param == "sqlite":
+        store = Store.open(tmp_path_factory.mktemp("quality") / "cxpulse.db")
+    else:
+        store = Store.open(request.getfixturevalue("pg_db"))
     yield seed_desk(store)
     store.engine.dispose()
 
