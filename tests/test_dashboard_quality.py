@@ -9,6 +9,7 @@ from html import unescape
 
 import pytest
 
+from cxpulse.domain.scorecards import DEFAULT_SCORECARD
 from cxpulse.service.keys import create_key
 from cxpulse.service.qa import list_reviews, review_queue
 from cxpulse.service.report import ReportQuery, report
@@ -89,7 +90,8 @@ def test_the_quality_page_shows_the_demo_weeks_figures_and_the_queue(desk):
     assert "pending" in text
     assert 'href="/quality" aria-current="page"' in r.text  # its nav entry
     # another account's queue is not shown
-    other = {i["ticket_id"] for i in review_queue(desk.store, OTHER)} - {i["ticket_id"] for i in review_queue(desk.store, OWN)}
+    own_queue = {i["ticket_id"] for i in review_queue(desk.store, OWN)}
+    other = {i["ticket_id"] for i in review_queue(desk.store, OTHER)} - own_queue
     assert not any(f'/quality/review/{t}"' in r.text for t in other)
 
 
@@ -147,6 +149,16 @@ def test_a_reviewer_reviews_a_queued_ticket_and_it_is_done_and_shown(desk, keys)
     # sending the same form again changes nothing
     assert client.post(f"/quality/review/{ticket}", data=data, follow_redirects=False).status_code == 303
     assert len(list_reviews(desk.store, OWN, ticket=ticket, reviewer="Rasa")[0]) == 1
+    # a hand-made POST naming another reviewer's review id does not replace it
+    from cxpulse.service.qa import ReviewInput, create_review
+
+    theirs = create_review(desk.store, OWN, ReviewInput(ticket_id=ticket, reviewer="Nikos", id="ab" * 16,
+                                                        scores=dict.fromkeys(DEFAULT_SCORECARD.keys, 4)))
+    forged = client.post(f"/quality/review/{ticket}", data={**data, "review_id": theirs["review_id"]},
+                         follow_redirects=False)
+    assert forged.status_code == 422 and "belongs to another review" in _text(forged.text)
+    (kept,), _ = list_reviews(desk.store, OWN, review_id=theirs["review_id"])
+    assert kept["reviewer"] == "Nikos" and kept["score"] == theirs["score"]
     page = client.get("/quality").text
     assert f'data-review="{saved["review_id"]}"' in page and "Review saved" not in page
 

@@ -3,7 +3,8 @@ chromium) against a live server: a reviewer logs in, opens the queue, opens a ti
 review form beside its conversation, scores it, sends it, and finds the review on the
 Quality page — at desktop width and on a 390 px phone, where nothing may spill sideways.
 
-Set CXPULSE_KEEP_SCREENSHOTS=DIR to keep the screenshots. Skipped only when /usr/bin/chromium is missing outside CI; under CI it fails instead.
+Set CXPULSE_KEEP_SCREENSHOTS=DIR to keep the screenshots. Skipped only when
+/usr/bin/chromium is missing outside CI; under CI it fails instead.
 """
 
 from __future__ import annotations

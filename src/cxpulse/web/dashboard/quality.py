@@ -16,6 +16,7 @@ IQS beside CSAT needs `read`, as every satisfaction figure does.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -42,6 +43,7 @@ QueueViewer = Annotated[Viewer, Depends(viewer_may("queue"))]
 FormViewer = Annotated[Viewer, Depends(viewer_may("review", "mystery"))]
 LANGUAGES = ("en", "ru", "el", "lt")
 MAX_TICKET = qa.MAX_ID
+_FORM_ID = re.compile(r"[0-9a-f]{32}")  # the id a form is given when shown: sending it twice stores one review
 
 
 # ---- the Quality page -------------------------------------------------------------------------
@@ -174,7 +176,8 @@ def parse_review(form: FormData, card: Scorecard, *, reviewer: str, ticket_id: s
                  now: datetime) -> tuple[qa.ReviewInput | None, ReviewForm]:
     """The posted form → a ReviewInput, or None with an error beside each field that does not fit."""
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    out = ReviewForm(review_id=values.get("review_id", "")[:64] or uuid.uuid4().hex, values=values)
+    posted_id = values.get("review_id", "")
+    out = ReviewForm(review_id=posted_id if _FORM_ID.fullmatch(posted_id) else uuid.uuid4().hex, values=values)
     scores: dict[str, Any] = {}
     for c in card.criteria:
         raw = values.get(f"score.{c.key}", "").strip().lower()
@@ -206,6 +209,17 @@ def parse_review(form: FormData, card: Scorecard, *, reviewer: str, ticket_id: s
                           root_cause=root_cause, mystery=mystery, created_at=now), out
 
 
+def _save(store: Store, account: str, review: qa.ReviewInput) -> dict:
+    """Store the review; a form id that names someone else's review (a hand-made POST) is
+    refused rather than replacing it."""
+    prior, _ = qa.list_reviews(store, account, review_id=review.id, limit=1)
+    if prior and (prior[0]["reviewer"] != review.reviewer or prior[0]["ticket_id"] != review.ticket_id):
+        from cxpulse.domain import InvalidQuery
+
+        raise InvalidQuery("this form's review id belongs to another review; reload the form and send it again")
+    return qa.create_review(store, account, review)
+
+
 @router.post("/quality/review/{ticket_id}", response_class=HTMLResponse)
 async def submit_review(request: Request, viewer: FormViewer, ticket_id: str) -> Response:
     data_form = await checked_form(request, viewer)
@@ -214,7 +228,8 @@ async def submit_review(request: Request, viewer: FormViewer, ticket_id: str) ->
         return page(request, viewer, "message.html", status_code=404, title="No such ticket", active="",
                     message="There is no such ticket to review.")
     store = request.app.state.store
-    data = await run_in_threadpool(_form_data, store, viewer.account, ticket_id, with_conversation=viewer.may("tickets"))
+    data = await run_in_threadpool(_form_data, store, viewer.account, ticket_id,
+                                   with_conversation=viewer.may("tickets"))
     if viewer.may("tickets") and data["ticket"] is None:
         return page(request, viewer, "message.html", status_code=404, title="No such ticket", active="",
                     message=f"Account {viewer.account} has no ticket {ticket_id!r}.")
@@ -233,7 +248,7 @@ async def submit_review(request: Request, viewer: FormViewer, ticket_id: str) ->
             form.problem = "Some scores are missing or do not fit: see the fields marked below."
         return _render_form(request, viewer, ticket_id, data, form, language, status_code=422)
     try:
-        saved = await run_in_threadpool(qa.create_review, store, viewer.account, review)
+        saved = await run_in_threadpool(_save, store, viewer.account, review)
     except CxpulseError as e:
         form.problem = str(e)
         return _render_form(request, viewer, ticket_id, data, form, language, status_code=422)
