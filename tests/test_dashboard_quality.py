@@ -163,6 +163,17 @@ def test_a_reviewer_reviews_a_queued_ticket_and_it_is_done_and_shown(desk, keys)
     assert f'data-review="{saved["review_id"]}"' in page and "Review saved" not in page
 
 
+def test_a_reviewer_sees_their_own_part_of_the_queue(desk):
+    key, _ = create_key(desk.store, account=OWN, role="reviewer", name="Nikos")  # a demo reviewer
+    page = _client(desk, key).get("/quality?mine=1").text
+    theirs = [i["ticket_id"] for i in review_queue(desk.store, OWN, assignee="Nikos")]
+    others = [i["ticket_id"] for i in review_queue(desk.store, OWN) if i["assignee"] != "Nikos"]
+    assert theirs and others
+    queue = page[page.index('id="h-queue"'):page.index('id="h-reviews"')]
+    assert all(f'/quality/review/{t}"' in queue for t in theirs)
+    assert not any(f'/quality/review/{t}"' in queue for t in others)
+
+
 def test_roles_open_only_their_pages(desk, keys):
     reviewer = _client(desk, keys["reviewer"])
     ticket = _pending_ticket(desk)

@@ -1,6 +1,7 @@
 """The Quality pages (issue 16, §2–§3): what reviewers found, and where they review.
 
-    GET  /quality                  IQS with its interval and n, by agent and by criterion;
+    GET  /quality                  (?mine=1: the queue's tickets assigned to the viewer's key name)
+                                   IQS with its interval and n, by agent and by criterion;
                                    reviewer agreement per criterion; IQS beside CSAT per agent;
                                    mystery reviews apart; the review queue; recent reviews
                                    (?agent=ID: one agent's) with their disputes
@@ -49,7 +50,8 @@ _FORM_ID = re.compile(r"[0-9a-f]{32}")  # the id a form is given when shown: sen
 # ---- the Quality page -------------------------------------------------------------------------
 
 
-def quality_view(store: Store, account: str, p: Period, *, with_csat: bool, agent: str | None = None) -> dict:
+def quality_view(store: Store, account: str, p: Period, *, with_csat: bool, agent: str | None = None,
+                 assignee: str | None = None) -> dict:
     """The page's figures: IQS overall / by agent / by criterion, agreement, IQS vs CSAT,
     mystery reviews apart, the queue and recent reviews — each from the report or the qa service."""
     def rows(metrics: tuple[str, ...], by: tuple[str, ...] = (), mystery: str = "exclude") -> list[dict]:
@@ -74,7 +76,7 @@ def quality_view(store: Store, account: str, p: Period, *, with_csat: bool, agen
         "correlation": next((r for r in vs if r["metric"] == "qa_vs_csat_correlation"), None),
         "mystery": next((r for r in mystery_all if r["metric"] == "iqs"), None),
         "mystery_agents": [r for r in mystery if r["metric"] == "iqs"],
-        "queue": qa.review_queue(store, account),
+        "queue": qa.review_queue(store, account, assignee=assignee),
         "reviews": reviews,
         "agent": agent or "",
         "names": names,  # agent id → name, for the agents the report names
@@ -83,15 +85,17 @@ def quality_view(store: Store, account: str, p: Period, *, with_csat: bool, agen
 
 @router.get("/quality", response_class=HTMLResponse)
 async def quality_page(request: Request, viewer: QueueViewer, days: str | None = None,
-                       agent: str | None = None, saved: str | None = None) -> HTMLResponse:
+                       agent: str | None = None, saved: str | None = None,
+                       mine: str | None = None) -> HTMLResponse:
     p = period(request, days)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Quality", active="/quality", period=p)
     agent = (agent or "").strip()[:MAX_TICKET] or None
+    me = viewer.key.name.strip() or viewer.key.prefix
     data = await run_in_threadpool(quality_view, request.app.state.store, viewer.account, p,
-                                   with_csat=viewer.may("read"), agent=agent)
+                                   with_csat=viewer.may("read"), agent=agent, assignee=me if mine else None)
     return page(request, viewer, "quality.html", title=f"Quality — {viewer.account}", active="/quality", period=p,
-                q=data, saved=bool(saved))
+                q=data, saved=bool(saved), me=me, mine=bool(mine))
 
 
 # ---- the review form ------------------------------------------------------------------------
