@@ -94,6 +94,7 @@ def test_demo_stores_three_accounts_and_prints_an_overview(db_arg):
     assert result.exit_code == 0, result.output
     assert "3 accounts, 900 tickets" in result.output and "up to 2026-10-31" in result.output
     assert "models (AUC" in result.output and "open tickets scored" in result.output
+    assert re.search(r"quality reviews: [1-9][\d,]* on the default scorecard", result.output)
     # the last word is the dashboard's login key
     from cxpulse.service.keys import verify_key
 

@@ -227,6 +227,20 @@ def test_run_demo_stores_the_accounts_and_builds_the_kpis(store):
     assert set(csat) == {"aegean-travel", "nordlicht", "polar-soft"}
     assert all(60 <= r["value"] <= 95 and r["low"] < r["value"] < r["high"] for r in csat.values())
     assert sum(r["n"] for r in rows if r["metric"] == "resolution_rate") == SMALL
+    # QA: the default scorecard, a week of reviews by two reviewers (agreement has data), mystery shops, a queue
+    assert summary.qa_reviews > 0
+    qa_rows = report(store, ReportQuery(metrics=("iqs", "qa-agreement", "qa-vs-csat"), by=("account",)))
+    for metric in ("iqs", "qa_agreement", "qa_vs_csat"):
+        have = {r["group"]["account"] for r in qa_rows if r["metric"] == metric}
+        assert have == {"aegean-travel", "nordlicht", "polar-soft"}, metric
+    iqs = [r for r in qa_rows if r["metric"] == "iqs"]
+    assert all(40 <= r["value"] <= 100 and r["n"] >= 5 for r in iqs), iqs
+    assert any(r["value"] is not None for r in qa_rows if r["metric"] == "qa_agreement")
+    mystery = report(store, ReportQuery(metrics=("iqs",), by=("account",), mystery="only"))
+    assert sum(r["n"] for r in mystery if r["metric"] == "iqs") >= 3
+    from cxpulse.service.qa import review_queue
+
+    assert all(review_queue(store, a) for a in ("aegean-travel", "nordlicht", "polar-soft"))
     # a model per account, and every ticket still open scored with the model's version
     assert set(summary.models) == {"aegean-travel", "nordlicht", "polar-soft"}
     open_now = score(store, open_only=True)
@@ -239,3 +253,6 @@ def test_run_demo_stores_the_accounts_and_builds_the_kpis(store):
     again = run_demo(store, tickets=SMALL, predict=False)
     assert verify_key(store, summary.login_key) is None and verify_key(store, again.login_key).admin
     assert sum(1 for k in list_keys(store) if k.revoked_at is None) == 1
+    # the same seed again: the same QA reviews and queue, none added
+    assert store.count(T.qa_reviews) == summary.qa_reviews and again.qa_reviews == summary.qa_reviews
+    assert store.count(T.qa_queue) == 3 * 12

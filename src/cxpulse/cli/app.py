@@ -363,6 +363,8 @@ def demo(
     aucs = ", ".join(f"{name} {auc:.2f}" if auc is not None else f"{name} –" for name, auc in sorted(s.models.items()))
     out.print(f"models (AUC on the newest 20% of rated tickets): {aucs}")
     out.print(f"open tickets scored: {s.open_scored:,}, of which {s.at_risk:,} below their account's alert threshold")
+    out.print(f"quality reviews: {s.qa_reviews:,} on the default scorecard by two reviewers and a mystery shopper, "
+              "and a review queue per account (cxpulse report --metric iqs,qa-agreement,qa-vs-csat)")
     out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse score --open · "
               "cxpulse alerts · cxpulse report --metric reviews --by source")
     out.print(f"dashboard and API: cxpulse serve --db {db}, then open http://127.0.0.1:8000 and log in with this "

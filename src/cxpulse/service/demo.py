@@ -7,21 +7,27 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from random import Random
 from time import perf_counter
 
 from cxpulse.demo import DEMO_END, generate, generate_reviews
+from cxpulse.demo.qa import simulate_reviews
 from cxpulse.demo.sla import demo_policy_files
 from cxpulse.domain import ResponseKind
 from cxpulse.readers import Record
 from cxpulse.service.derive import rebuild
 from cxpulse.service.load import load
 from cxpulse.service.predict import score, train
+from cxpulse.service import qa
 from cxpulse.service.sla import apply_policies
 from cxpulse.storage import Store
 
 PROGRESS_EVERY = 5000  # records between two progress calls
 DEMO_KEY_NAME = "demo"
+DEMO_REVIEWERS = ("Rūta", "Nikos")  # two QA reviewers with a shared calibration set
+DEMO_SHOPPER = "shopper-1"
+DEMO_QUEUE = 12  # tickets left in each account's review queue
 
 
 @dataclass
@@ -32,6 +38,7 @@ class DemoSummary:
     responses: int  # survey answers and help-desk ratings
     seconds: float
     reviews: int = 0  # public reviews (cxpulse.demo.reviews)
+    qa_reviews: int = 0  # QA reviews on the default scorecard (cxpulse.demo.qa), mystery ones included
     models: dict[str, float] = field(default_factory=dict)  # account -> AUC on its newest 20%
     open_scored: int = 0
     at_risk: int = 0  # open tickets scored below their account's alert_below
@@ -67,6 +74,7 @@ def run_demo(
         for i, text in enumerate(policies.get(name, ())):  # before the rebuild, which derives the targets
             apply_policies(store, name, text, path=f"demo/{name}-sla-{i + 1}.toml", derive=False)
         rebuild(store, name)
+    qa_reviews = sum(_qa_week(store, name, seed, end) for name in result.summary.accounts)
     summary = DemoSummary(
         accounts=kinds["account"],
         tickets=kinds["ticket"],
@@ -74,6 +82,7 @@ def run_demo(
         responses=kinds["response"] - kinds["review"],
         seconds=0.0,
         reviews=kinds["review"],
+        qa_reviews=qa_reviews,
     )
     if predict:
         for name in result.summary.accounts:
@@ -86,6 +95,30 @@ def run_demo(
     summary.login_key = _demo_key(store)
     summary.seconds = perf_counter() - started
     return summary
+
+
+def _qa_week(store: Store, account: str, seed: int, end: date) -> int:
+    """The account's default scorecard, a week of reviews by two reviewers plus a few
+    mystery shops (`simulate_reviews`), and a review queue, so the Quality pages are filled.
+    Same seed, same reviews (their ids are fixed); the queue is sampled only while empty."""
+    card = qa.scorecard_for(store, account)  # stores the default scorecard on first use
+    until = datetime.combine(end, time(), tzinfo=UTC)
+    pool = qa.review_pool(store, account, until - timedelta(days=10))
+    week = simulate_reviews(pool, DEMO_REVIEWERS, card.scorecard, Random(f"{seed}-{account}-qa"),
+                            shopper=DEMO_SHOPPER, per_day=4)
+    qa.write_reviews(store, account, [
+        qa.ReviewInput(
+            ticket_id=r["ticket_id"], reviewer=r["reviewer"], id=r["review_id"], agent_id=r["agent_id"],
+            scores={k: {"score": v, "comment": r["comments"].get(k, "")} for k, v in r["scores"].items()},
+            scorecard=card.scorecard.name, scorecard_version=card.scorecard.version,
+            root_cause=r["root_cause"] or "", mystery=r["mystery"], created_at=r["reviewed_at"],
+        )
+        for r in week
+    ])
+    if not qa.review_queue(store, account):
+        qa.sample(store, account, n=DEMO_QUEUE, strategy="low-csat", reviewers=DEMO_REVIEWERS, seed=seed,
+                  now=until)
+    return len(week)
 
 
 def _demo_key(store: Store) -> str:

@@ -345,6 +345,38 @@ def create_review(store: Store, account: str, review: ReviewInput, *, now: datet
     return {**rows[0], "written": written}
 
 
+def write_reviews(store: Store, account: str, reviews: Sequence[ReviewInput]) -> WriteSummary:
+    """Check and store many reviews in one transaction (the demo's week, a bulk load):
+    all or none — the first that does not fit is refused as InvalidQuery naming its place
+    and field. Idempotent by id, as `create_review`; mystery reviews derive their tickets'
+    figures again once, at the end."""
+    acc = store.account(account)
+    cache: dict = {}
+    checked = []
+    for i, r in enumerate(reviews):
+        try:
+            checked.append(_checked_review(acc, r, _scorecard_for(store, acc, r.scorecard, r.scorecard_version, cache)))
+        except InvalidQuery as e:
+            raise InvalidQuery(f"review {i + 1} ({r.id or r.ticket_id}): {e}") from None
+    summary = WriteSummary(read=len(checked))
+    if _write(store, acc, checked, summary):
+        _derive(store, acc)
+    return summary
+
+
+def review_pool(store: Store, account: str, since: datetime) -> list[dict]:
+    """Assigned tickets solved since `since`, with agent, solve time and CSAT: what
+    `cxpulse.demo.qa.simulate_reviews` takes."""
+    acc = store.account(account)
+    with store.engine.connect() as conn:
+        return stored.solved_since(conn, acc.id, naive_utc(since))
+
+
+def scorecard_for(store: Store, account: str, name: str = "", version: int | None = None) -> StoredScorecard:
+    """The scorecard a new review is made on (see `_scorecard_for`): the dashboard's form uses it."""
+    return _scorecard_for(store, store.account(account), name, version)
+
+
 def list_reviews(
     store: Store, account: str, *, ticket: str | None = None, agent: str | None = None, reviewer: str | None = None,
     mystery: bool | None = None, review_id: str | None = None, limit: int = 100, after: int | None = None,

@@ -86,3 +86,13 @@ def model_cards(store: Store, acc: StoredAccount) -> list[dict]:
     """Every model stored for the account, newest first, with its card (never the model itself)."""
     with store.engine.connect() as conn:
         return stored_predictions.model_cards(conn, acc.id)
+
+
+def ticket_conversation(store: Store, acc: StoredAccount, ticket_id: str) -> dict | None:
+    """One ticket with its conversation (comments in time order, from the stored events), or
+    None when the account has no such ticket: what a review form is shown beside."""
+    with store.engine.connect() as conn:
+        ticket = stored_tickets.ticket(conn, acc.id, ticket_id)
+        if ticket is None:
+            return None
+        return {**ticket, "messages": stored_tickets.conversation(conn, acc.id, ticket_id)}

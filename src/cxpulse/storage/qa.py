@@ -479,3 +479,28 @@ def ticket_assignees(conn: Connection, account_id: int, ticket_ids: Collection[s
                                                          T.c.source_id.in_(ids[i : i + CHUNK]))
         out.update({t: a or "" for t, a in conn.execute(q)})
     return out
+
+
+def solved_since(conn: Connection, account_id: int, since: datetime) -> list[dict]:
+    """The account's assigned tickets solved at or after `since` (naive UTC), each with its
+    agent, solve time and CSAT answer if any (`csat` on 1–5 or `satisfied` on binary): what
+    a simulated week of reviews draws from. Test contacts stay in, so the same week drawn
+    again (a demo run twice) finds the same tickets."""
+    r = tables.responses
+    q = (
+        select(K.c.ticket_id, K.c.agent_id, K.c.solved_at, func.min(r.c.scale), func.min(r.c.score))
+        .select_from(K.outerjoin(r, and_(r.c.account_id == K.c.account_id, r.c.ticket_id == K.c.ticket_id,
+                                         r.c.kind == "csat")))
+        .where(K.c.account_id == account_id, K.c.solved_at >= since, K.c.agent_id != "")
+        .group_by(K.c.ticket_id, K.c.agent_id, K.c.solved_at)
+        .order_by(K.c.ticket_id)
+    )
+    out = []
+    for tid, agent, solved, scale, score in conn.execute(q):
+        t = {"ticket_id": tid, "agent_id": agent, "solved_at": aware_utc(solved)}
+        if scale == "1-5":
+            t["csat"] = score
+        elif scale == "binary":
+            t["satisfied"] = bool(score)
+        out.append(t)
+    return out

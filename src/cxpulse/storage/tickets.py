@@ -232,3 +232,17 @@ def requesters(conn: Connection, account_id: int, ids: list[str]) -> dict[str, s
                                                                _t.c.source_id.in_(ids[i : i + CHUNK]))
         out.update((sid, req or "") for sid, req in conn.execute(q))
     return out
+
+
+def conversation(conn: Connection, account_id: int, ticket_id: str, limit: int = 500) -> list[dict]:
+    """The ticket's comments in time order (public replies and internal notes), as stored
+    from the help desk's events: what a reviewer reads beside the review form."""
+    e = tables.ticket_events
+    q = (
+        select(e.c.source_id, e.c.at, e.c.author_id, e.c.author_role, e.c.public, e.c.body)
+        .where(e.c.account_id == account_id, e.c.ticket_id == ticket_id, e.c.kind == "comment")
+        .order_by(e.c.at, e.c.id)
+        .limit(limit)
+    )
+    return [{"id": sid, "at": aware_utc(at), "author_id": author or "", "author_role": role, "public": bool(public),
+             "body": body or ""} for sid, at, author, role, public, body in conn.execute(q)]

@@ -13,6 +13,9 @@ Pages (all GET, all behind the login; forms POST with the session's CSRF token):
     /alerts        the early-warning log          /webhooks  endpoints and delivery log
     /surveys       survey settings; /surveys/{name} edits one
     /connections   the help desk connections and how their sync stands
+    /quality       IQS by agent and criterion, reviewer agreement, IQS vs CSAT, mystery
+                   reviews apart, the review queue, recent reviews and their disputes
+    /quality/review/{ticket}  the review form beside the ticket's conversation
     /login, /logout, /account (an admin's account switcher)
 
 Thin like the CLI: every page parses its query, calls service functions and renders.
@@ -25,20 +28,31 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cxpulse.web.dashboard.format import FILTERS
-from cxpulse.web.dashboard.session import CsrfFailed, LoginRequired
+from cxpulse.web.dashboard.session import CsrfFailed, LoginRequired, RoleForbidden, home_of
 from cxpulse.web.pages import render
 
 
 def build_dashboard(app: FastAPI) -> None:
     """Add the dashboard's pages, its login and its error pages to `app`."""
-    from cxpulse.web.dashboard import auth, connections, insight, overview, predictions, settings, sla, tables
+    from cxpulse.web.dashboard import (
+        auth,
+        connections,
+        insight,
+        overview,
+        predictions,
+        quality,
+        settings,
+        sla,
+        tables,
+    )
 
     app.state.templates.filters.update(FILTERS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
-    for module in (auth, overview, tables, insight, predictions, settings, sla, connections):
+    for module in (auth, overview, tables, insight, predictions, settings, sla, connections, quality):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
+    app.add_exception_handler(RoleForbidden, _role_forbidden)
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:
@@ -58,3 +72,12 @@ async def _csrf_failed(request: Request, exc: Exception) -> HTMLResponse:
     return render(request, "dashboard/message.html", status_code=403, title="The form had expired",
                   message="Nothing was changed: the form did not carry this session's token. Go back, reload the page "
                           "and try again.")
+
+
+async def _role_forbidden(request: Request, exc: Exception) -> HTMLResponse:
+    from cxpulse.web.dashboard.common import page
+
+    viewer = exc.viewer  # type: ignore[attr-defined]
+    home = home_of(viewer.key)
+    return page(request, viewer, "message.html", status_code=403, title="Not for this key", active="",
+                message=f"A {viewer.key.role} key does not open this page.", home=home)

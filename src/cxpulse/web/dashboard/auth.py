@@ -17,11 +17,14 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.service.keys import verify_key
 from cxpulse.web.dashboard.session import (
     LOGIN_COOKIE,
+    AnyViewerDep,
     ViewerDep,
     checked_form,
     clear_session,
     field,
+    home_of,
     login_token_ok,
+    may_log_in,
     new_session,
     read_form,
     read_session,
@@ -66,10 +69,11 @@ async def login(request: Request) -> Response:
     if info is None:
         return _login_page(request, next_path=next_path, status_code=401,
                            error="That key is unknown or has been revoked. Check it and try again.")
-    if not info.may("read"):  # a reviewer or shopper key: the API's review routes, not these pages
+    if not may_log_in(info):
         return _login_page(request, next_path=next_path, status_code=403,
-                           error=f"A {info.role} key does not open the dashboard: it works through the API's "
-                           "review routes (docs/qa.md). Log in with an account key.")
+                           error=f"A {info.role} key does not open the dashboard. Log in with an account key.")
+    if next_path == "/" or (not info.may("read") and not next_path.startswith("/quality")):
+        next_path = home_of(info)  # a reviewer or a shopper starts on their own page
     response = RedirectResponse(next_path, status_code=303)
     set_session(request, response, new_session(info))
     response.delete_cookie(LOGIN_COOKIE, path="/login")
@@ -77,7 +81,7 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, viewer: ViewerDep) -> Response:
+async def logout(request: Request, viewer: AnyViewerDep) -> Response:
     await checked_form(request, viewer)
     response = RedirectResponse("/login", status_code=303)
     clear_session(response)

@@ -19,6 +19,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/groups", "Groups"),
     ("/drivers", "Drivers"),
     ("/sla", "SLA"),
+    ("/quality", "Quality"),
     ("/low-ratings", "Low ratings"),
     ("/at-risk", "At risk"),
     ("/model", "Model"),
@@ -96,10 +97,20 @@ def _sort_key(v: Any) -> Any:
     return v.casefold() if isinstance(v, str) else v
 
 
+def nav_for(viewer: Viewer) -> tuple[tuple[str, str], ...]:
+    """The pages this viewer's role opens: all of them, or a reviewer's Quality page, or a
+    shopper's review form."""
+    if viewer.may("read"):
+        return NAV
+    if viewer.may("queue"):
+        return (("/quality", "Quality"),)
+    return (("/quality/review", "Review"),)
+
+
 def page(request: Request, viewer: Viewer, template: str, *, title: str, active: str, status_code: int = 200,
          **context: Any) -> HTMLResponse:
     """A dashboard page: the template inside the shared layout (nav, account, logout)."""
     return render(request, f"dashboard/{template}", status_code=status_code, title=title, active=active,
-                  nav=NAV, viewer=viewer, csrf=viewer.csrf, path=request.url.path,
+                  nav=nav_for(viewer), viewer=viewer, csrf=viewer.csrf, path=request.url.path,
                   here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
                   link=link, periods=PERIODS, **context)

@@ -6,6 +6,11 @@ secret (`service.settings.secret`), so it verifies across processes sharing the
 database and a survey token can never pass for a session. Every request looks the key
 up again: a revoked key logs its sessions out at once. A session lasts SESSION_HOURS.
 
+Which pages a key opens is its role's rights (service/keys.py, RIGHTS): `ViewerDep` asks
+for `read` (every page but Quality's), `viewer_may(...)` for the rights a page names. A
+reviewer key logs in to the Quality pages; a shopper key to the review form alone; any
+other page answers it 403 (`RoleForbidden`), never a login loop.
+
 Forms carry the session's CSRF token (`csrf`); the login form, before any session, a
 random token also set as a short-lived cookie (double submit). SameSite=Lax keeps the
 cookies off other sites' POSTs as a second line.
@@ -46,6 +51,29 @@ class CsrfFailed(Exception):
     """A form without the session's token: refused with 403, nothing changed."""
 
 
+class RoleForbidden(Exception):
+    """A logged-in key whose role does not grant the page: refused with 403, with where it may go."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        super().__init__(viewer.key.role)
+        self.viewer = viewer
+
+
+# The rights that let a key log in to the dashboard at all, and the page each role lands on.
+DASHBOARD_RIGHTS = ("read", "queue", "mystery")
+
+
+def home_of(key: KeyInfo) -> str:
+    """Where a role's key starts: the overview, the Quality page, or the review form."""
+    if key.may("read"):
+        return "/"
+    return "/quality" if key.may("queue") else "/quality/review"
+
+
+def may_log_in(key: KeyInfo) -> bool:
+    return any(key.may(r) for r in DASHBOARD_RIGHTS)
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     key_id: int
@@ -69,6 +97,9 @@ class Viewer:
     @property
     def csrf(self) -> str:
         return self.session.csrf
+
+    def may(self, right: str) -> bool:
+        return self.key.may(right)
 
 
 def _signing_key(request: Request) -> bytes:
@@ -143,7 +174,7 @@ def _key_by_id(store: Store, key_id: int) -> KeyInfo | None:
 
 def _viewer(store: Store, session: Session) -> Viewer | None:
     key = _key_by_id(store, session.key_id)
-    if key is None or not key.may("read"):
+    if key is None or not may_log_in(key):
         return None
     if key.admin:
         names = tuple(account_names(store))
@@ -152,8 +183,8 @@ def _viewer(store: Store, session: Session) -> Viewer | None:
     return Viewer(key, session, key.account, (key.account,) if key.account else ())
 
 
-async def current_viewer(request: Request) -> Viewer:
-    """The logged-in viewer; raises LoginRequired (→ redirect to /login) otherwise."""
+async def any_viewer(request: Request) -> Viewer:
+    """The logged-in viewer, whatever their role; raises LoginRequired (→ /login) otherwise."""
     session = read_session(request)
     if session is None:
         raise LoginRequired()
@@ -163,7 +194,28 @@ async def current_viewer(request: Request) -> Viewer:
     return viewer
 
 
+async def current_viewer(request: Request) -> Viewer:
+    """The logged-in viewer whose key may read the account's figures (RoleForbidden if not)."""
+    viewer = await any_viewer(request)
+    if not viewer.may("read"):
+        raise RoleForbidden(viewer)
+    return viewer
+
+
+def viewer_may(*rights: str):
+    """A dependency: the logged-in viewer whose role grants any of `rights`."""
+
+    async def dep(request: Request) -> Viewer:
+        viewer = await any_viewer(request)
+        if not any(viewer.may(r) for r in rights):
+            raise RoleForbidden(viewer)
+        return viewer
+
+    return dep
+
+
 ViewerDep = Annotated[Viewer, Depends(current_viewer)]
+AnyViewerDep = Annotated[Viewer, Depends(any_viewer)]
 
 
 def with_account(session: Session, account: str) -> Session:
