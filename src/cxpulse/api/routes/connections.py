@@ -12,7 +12,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from cxpulse.api.deps import ContextDep, KeyDep, account_for
+from cxpulse.api.deps import ContextDep, KeyDep, account_for, require_right
 from cxpulse.api.errors import ApiError, ApiRoute
 from cxpulse.service.sync_schedule import connection_states
 
@@ -45,6 +45,7 @@ class ConnectionsPublic(BaseModel):
 @router.get("/connections", response_model=ConnectionsPublic)
 def list_connections(key: KeyDep, ctx: ContextDep) -> dict:
     """Every connection (admin key), or the key's own account's, with its sync state."""
+    require_right(key, "read")  # a reviewer's or shopper's key sees no help desk connection
     rows = connection_states(ctx, None if key.admin else {key.account or ""})
     return {"data": rows, "count": len(rows)}
 
