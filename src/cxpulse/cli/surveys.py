@@ -77,7 +77,7 @@ def _show(store: Store, surveys: list, fmt: OutputFormat, title: str, empty: str
 def create(
     name: NameArg,
     account: AccountRequired,
-    kind: Annotated[str, typer.Option("--kind", help="csat, ces, nps or csi.")],
+    kind: Annotated[str, typer.Option("--kind", help="csat, ces, nps, csi, or employee (an anonymous survey of the account's agents).")],
     scale: Scale = None,
     attributes: Attributes = None,
     reasons: Reasons = None,
@@ -87,15 +87,29 @@ def create(
     reminder_days: Reminder = None,
     expire_days: Expire = None,
     language: Language = None,
+    every: Annotated[str | None, typer.Option("--every", help="employee only: monthly or quarterly (default quarterly).")] = None,
+    questions: Annotated[str | None, typer.Option("--questions", help="employee only: the 1-5 process questions, comma-separated keys (default tools,knowledge_base,workload,training,handoffs).")] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Define a survey; tickets solved from now on are asked (run `send-due` from cron).
 
+    --kind employee asks the account's agents, anonymously, once a month or quarter: eNPS,
+    the process questions and "What would you change first?" (docs/surveys.md).
+
     Example: cxpulse surveys create csat --account acme --kind csat --reasons slow,not_solved,other
     """
     from cxpulse.service.surveys import create_survey
     from cxpulse.surveys.definitions import DEFAULT_REASONS, Survey
+
+    if kind == "employee":
+        _create_employee(name, account, every, questions, language, expire_days, fmt, db,
+                         ticket_options=dict(scale=scale, attributes=attributes, reasons=reasons, comment=comment,
+                                             delay_minutes=delay_minutes, throttle_days=throttle_days,
+                                             reminder_days=reminder_days))
+        return
+    if every is not None or questions is not None:
+        raise typer.BadParameter("--every and --questions are for --kind employee only", param_hint="--every/--questions")
 
     fields = _changes(scale=scale, attributes=_keys(attributes), comment=comment, delay_minutes=delay_minutes,
                       throttle_days=throttle_days, reminder_days=reminder_days, expire_days=expire_days,
@@ -104,6 +118,32 @@ def create(
     store = Store.open(db)
     stored = create_survey(store, account, Survey(name=name, kind=kind, **fields))
     _show(store, [stored], fmt, f"survey {stored.name} created in {stored.account_name}")
+
+
+EMPLOYEE_COLUMNS = ["account", "name", "kind", "every", "questions", "language", "expire_days", "active"]
+
+
+def _employee_line(stored) -> dict:
+    s = stored.survey
+    return {"account": stored.account_name, "name": s.name, "kind": s.kind, "every": s.every,
+            "questions": ",".join(s.questions), "language": s.language, "expire_days": s.expire_days,
+            "active": s.active, "created_at": stored.created_at.isoformat()}
+
+
+def _create_employee(name: str, account: str, every: str | None, questions: str | None, language: str | None,
+                     expire_days: int | None, fmt: OutputFormat, db: str, ticket_options: dict) -> None:
+    from cxpulse.service.employee import create_employee_survey
+    from cxpulse.surveys.employee import EmployeeSurvey
+
+    given = sorted(k for k, v in ticket_options.items() if v is not None)
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise typer.BadParameter(f"{flag} is for surveys after a ticket; an employee survey takes --every, "
+                                 "--questions, --language and --expire-days", param_hint=flag)
+    fields = _changes(every=every, questions=_keys(questions), language=language, expire_days=expire_days)
+    stored = create_employee_survey(Store.open(db), account, EmployeeSurvey(name=name, **fields))
+    print_rows([_employee_line(stored)], EMPLOYEE_COLUMNS, fmt,
+               title=f"employee survey {stored.survey.name} created in {stored.account_name}")
 
 
 @surveys_app.command("update")
@@ -185,7 +225,8 @@ def send_due(
 ) -> None:
     """Schedule invitations for newly solved tickets and send the due ones and reminders by SMTP.
 
-    Safe from cron every minute: two runs at once never mail an invitation twice. SMTP
+    Employee surveys: the first run in each month or quarter mails every agent with an
+    email one anonymous link. Safe from cron every minute: two runs at once never mail an invitation twice. SMTP
     settings come from CXPULSE_SMTP_HOST, _PORT, _SECURITY (none|starttls|ssl), _USER,
     _PASSWORD, _FROM; links point at CXPULSE_BASE_URL.
 
@@ -195,9 +236,14 @@ def send_due(
     from cxpulse.service.settings import SmtpSettings
     from cxpulse.service.surveys import send_due as run
 
-    summary = run(Store.open(db), SmtpMailer(SmtpSettings.from_env()), account=account, now=parse_time(now, "--now"),
-                  limit=limit, since=parse_time(since, "--since"))
-    print_record(summary.as_dict(), fmt, title="surveys send-due")
+    from cxpulse.service.employee import send_employee_due
+
+    store = Store.open(db)
+    mailer = SmtpMailer(SmtpSettings.from_env())
+    when = parse_time(now, "--now")
+    summary = run(store, mailer, account=account, now=when, limit=limit, since=parse_time(since, "--since"))
+    employee = send_employee_due(store, mailer, account=account, now=when)  # the agents' survey, once a round
+    print_record({**summary.as_dict(), **employee.as_dict()}, fmt, title="surveys send-due")
 
 
 @surveys_app.command("link")
