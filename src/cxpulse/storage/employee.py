@@ -172,3 +172,15 @@ def round_counts(conn: Connection, survey_ids: Sequence[int]) -> dict[tuple[int,
             .where(EI.c.survey_id.in_(list(survey_ids))).group_by(EI.c.survey_id, EI.c.period, EI.c.status)):
         out.setdefault((sid, period), {})[status] = n
     return out
+
+
+def answers_by_account(conn: Connection, account_ids: Sequence[int] | None = None) -> list[tuple[int, AnswerRow]]:
+    """(account id, answer) for the reports, ordered by content, never by when each was stored."""
+    q = select(EA.c.account_id, EA.c.period, EA.c.day, EA.c.enps, EA.c.ratings, EA.c.comment, EA.c.group_name,
+               EA.c.tenure)
+    if account_ids is not None:
+        q = q.where(EA.c.account_id.in_(list(account_ids)))
+    rows = [(acc, AnswerRow(p, d if isinstance(d, date) else date.fromisoformat(str(d)[:10]), e, json.loads(r), c, g, t))
+            for acc, p, d, e, r, c, g, t in conn.execute(q)]
+    return sorted(rows, key=lambda x: (x[0], x[1].period, x[1].group_name, x[1].tenure, x[1].enps,
+                                       sorted(x[1].ratings.items()), x[1].comment))

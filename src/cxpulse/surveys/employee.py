@@ -22,7 +22,7 @@ from cxpulse.domain.errors import SurveyError
 from cxpulse.surveys.definitions import LANGUAGES, NAME_MAX
 
 __all__ = [
-    "DEFAULT_QUESTIONS", "EVERY", "MIN_CELL", "EmployeeAnswer", "EmployeeSurvey", "check_answer", "period_of",
+    "DEFAULT_QUESTIONS", "EVERY", "FEWER", "MIN_CELL", "hidden_cells", "round_start", "EmployeeAnswer", "EmployeeSurvey", "check_answer", "period_of",
     "TENURE_BANDS", "tenure_band",
 ]
 
@@ -146,3 +146,48 @@ def check_answer(survey: EmployeeSurvey, enps: object, ratings: dict[str, object
 def answer_day(now: datetime) -> date:
     """The only time an answer keeps: its UTC day (an hour and minute could single out who answered)."""
     return now.date()
+
+
+FEWER = f"fewer than {MIN_CELL} answers"
+HIDDEN_TOO = f"hidden so that a group with {FEWER} cannot be worked out from the others"
+
+
+def hidden_cells(sizes: dict[tuple[str, ...], int]) -> dict[tuple[str, ...], str]:
+    """Which cells of a breakdown to hide, and why: each cell with 1..MIN_CELL-1 answers, and —
+    so that no hidden cell can be had by subtracting the shown ones from a total — within
+    every line of the breakdown (the cells sharing all other keys), the smallest shown cells
+    until the hidden ones hold none or at least MIN_CELL answers together. Time keys are
+    lines too: a total over the rounds minus the others would give one round.
+
+    >>> sorted(hidden_cells({("Billing",): 7, ("Tech",): 3, ("Sales",): 6}).items())
+    [(('Sales',), 'hidden so that a group with fewer than 5 answers cannot be worked out from the others'), (('Tech',), 'fewer than 5 answers')]
+    >>> hidden_cells({("Billing",): 7, ("Tech",): 3, ("Sales",): 2})
+    {('Tech',): 'fewer than 5 answers', ('Sales',): 'fewer than 5 answers'}
+    """
+    hidden: dict[tuple[str, ...], str] = {cell: FEWER for cell, n in sizes.items() if 0 < n < MIN_CELL}
+    width = len(next(iter(sizes), ()))
+    changed = True
+    while changed:
+        changed = False
+        for pos in range(width):
+            lines: dict[tuple, list[tuple[str, ...]]] = {}
+            for cell in sizes:
+                lines.setdefault(cell[:pos] + cell[pos + 1:], []).append(cell)
+            for cells in lines.values():
+                while True:
+                    gap = sum(sizes[c] for c in cells if c in hidden)
+                    shown = sorted((c for c in cells if c not in hidden and sizes[c] > 0), key=lambda c: (sizes[c], c))
+                    if not (0 < gap < MIN_CELL) or not shown:
+                        break
+                    hidden[shown[0]] = HIDDEN_TOO
+                    changed = True
+    return hidden
+
+
+def round_start(period: str) -> date:
+    """The first day of a round: 2026-Q4 → 2026-10-01, 2026-11 → 2026-11-01. Reports place every
+    answer of a round there, so no time slice is finer than a round."""
+    year, part = period.split("-")
+    if part.startswith("Q"):
+        return date(int(year), (int(part[1:]) - 1) * 3 + 1, 1)
+    return date(int(year), int(part), 1)
