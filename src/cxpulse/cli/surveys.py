@@ -5,6 +5,7 @@ Thin like every command: parse, call one function of service.surveys, render.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -244,6 +245,39 @@ def send_due(
     summary = run(store, mailer, account=account, now=when, limit=limit, since=parse_time(since, "--since"))
     employee = send_employee_due(store, mailer, account=account, now=when)  # the agents' survey, once a round
     print_record({**summary.as_dict(), **employee.as_dict()}, fmt, title="surveys send-due")
+
+
+@surveys_app.command("comments")
+@handle_errors
+def comments(
+    account: AccountFilter = None,
+    by: Annotated[str | None, typer.Option("--by", help="group, tenure, month or quarter (one or two); default: the whole account.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Rounds from this local day on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Rounds up to this local day (YYYY-MM-DD).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """What the agents would change first (employee surveys): themes and, for groups of 5 answers or more, the comments.
+
+    A group with fewer than 5 answers, or one that would let such a group be worked out,
+    shows neither comments nor themes, only "fewer than 5 answers" (docs/surveys.md).
+
+    Example: cxpulse surveys comments --account acme --by group
+    """
+    from cxpulse.durations import parse_day
+    from cxpulse.service.employee_report import employee_comments
+    from cxpulse.service.report import parse_by
+
+    cells = employee_comments(Store.open(db), account=account, by=parse_by(by), since=parse_day(since, "--since"),
+                              until=parse_day(until, "--until"))
+    lines = [{"group": ", ".join(f"{k}={v}" for k, v in c["group"].items()) or "all", "n": c["n"],
+              "note": c.get("note", ""), "themes": ", ".join(t["term"] for t in c["themes"]),
+              "comments": " | ".join(c["comments"])} for c in cells]
+    if fmt == OutputFormat.json:
+        typer.echo(json.dumps(cells, ensure_ascii=False, indent=2))
+        return
+    print_rows(lines, ["group", "n", "note", "themes", "comments"], fmt, title="employee comments",
+               empty="no employee answers yet; define a survey with `cxpulse surveys create NAME --account A --kind employee`")
 
 
 @surveys_app.command("link")

@@ -59,12 +59,14 @@ def _key(a: stored.AnswerRow, account: int, key: str) -> str:
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
-def employee_rows(conn, *, metrics: Sequence[str], by: Sequence[str], window: queries.Window) -> list[dict]:
-    """The enps and employee rows per --by cell, with the anonymity rules applied."""
-    # The grid is worked out per round: within one round, the cells and the ones that would
-    # reveal them are hidden (hidden_cells); a figure over several rounds adds up only the
-    # cells its rounds showed. So a figure never includes a hidden cell, and comparing two
-    # windows or two keys cannot isolate one.
+def _cells(conn, by: Sequence[str], window: queries.Window):
+    """(answers per shown cell, the note of each wholly hidden cell, the notes of cells with a hidden round).
+
+    The grid is worked out per round: within one round, the cells and the ones that would
+    reveal them are hidden (hidden_cells); a figure over several rounds adds up only the
+    cells its rounds showed. So a figure never includes a hidden cell, and comparing two
+    windows cannot isolate one.
+    """
     rounds: dict[str, dict[tuple[str, ...], list[stored.AnswerRow]]] = defaultdict(lambda: defaultdict(list))
     for account_id, a in stored.answers_by_account(conn, window.account_ids):
         start = round_start(a.period)
@@ -82,6 +84,12 @@ def employee_rows(conn, *, metrics: Sequence[str], by: Sequence[str], window: qu
                 cells[cell] += answers
     hidden = {cell: sorted(n)[0] for cell, n in notes.items() if cell not in cells}
     cells.update({cell: [] for cell in hidden})
+    return cells, hidden, notes
+
+
+def employee_rows(conn, *, metrics: Sequence[str], by: Sequence[str], window: queries.Window) -> list[dict]:
+    """The enps and employee rows per --by cell, with the anonymity rules applied."""
+    cells, hidden, notes = _cells(conn, by, window)
     rows: list[dict] = []
     for cell, answers in sorted(cells.items()):
         group = dict(zip(by, cell))
@@ -123,3 +131,37 @@ def _row(metric: str, group: dict, est, **extra) -> dict:
 def _hidden(metric: str, group: dict, note: str, **extra) -> dict:
     return {"metric": metric, "group": group, "value": None, "n": None, "low": None, "high": None, "note": note,
             **extra}
+
+
+def employee_comments(store, *, account: str | None = None, by: Sequence[str] = (), since=None, until=None,
+                      top_terms: int = 15) -> list[dict]:
+    """What the agents would change first, per --by cell: the themes (words and phrases the
+    detractors' comments use more than the others', each in at least 3 comments — the
+    drill-down's extraction), and the whole comments only where the cell is shown (the same
+    rules as the figures: 5 answers or more, nothing a subtraction would reveal). Comments are
+    listed in alphabetical order, so their order tells nothing about who wrote when."""
+    from cxpulse.text import overrepresented_terms
+
+    check_query(("enps",), by)
+    ids = (store.account(account).id,) if account else None
+    window = queries.Window(ids, since, until)
+    with store.engine.connect() as conn:
+        cells, hidden, notes = _cells(conn, by, window)
+    names = {str(a.id): a.name for a in store.accounts()}
+    out = []
+    for cell, mine in sorted(cells.items()):
+        group = dict(zip(by, cell))
+        if cell in hidden:
+            out.append({"group": _named(group, names), "n": None, "note": hidden[cell], "themes": [], "comments": []})
+            continue
+        low = [a.comment for a in mine if a.comment and a.enps <= 6]
+        other = [a.comment for a in mine if a.comment and a.enps > 6]
+        terms = overrepresented_terms(low, other, top=top_terms) if low and other else []
+        out.append({"group": _named(group, names), "n": len(mine), **_left_out(notes, cell),
+                    "themes": [{"term": t.term, "detractors": t.low_count, "others": t.other_count} for t in terms],
+                    "comments": sorted(a.comment for a in mine if a.comment)})
+    return out
+
+
+def _named(group: dict, names: dict[str, str]) -> dict:
+    return {k: (names.get(v, v) if k == "account" else v) for k, v in group.items()}
