@@ -31,11 +31,11 @@ from cxpulse.web.pages import render
 
 def build_dashboard(app: FastAPI) -> None:
     """Add the dashboard's pages, its login and its error pages to `app`."""
-    from cxpulse.web.dashboard import auth, connections, insight, overview, predictions, settings, sla, tables
+    from cxpulse.web.dashboard import auth, connections, insight, overview, predictions, settings, sla, tables, team
 
     app.state.templates.filters.update(FILTERS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
-    for module in (auth, overview, tables, insight, predictions, settings, sla, connections):
+    for module in (auth, overview, tables, insight, team, predictions, settings, sla, connections):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
