@@ -40,8 +40,13 @@ def test_a_round_mails_every_agent_with_an_email_once_in_their_language(store):
     assert by_to["b0@acme.example"].subject == "acme: an anonymous survey for the team"
     again, _ = send(store, SENT + timedelta(days=5))  # the same month: nobody is asked twice
     assert again.sent == []
-    next_month, _ = send(store, SENT + timedelta(days=31))
+    next_month, links = send(store, SENT + timedelta(days=31))
     assert len(next_month.sent) == len(agents)
+    answer(store, links["b0@acme.example"], 7, now=SENT + timedelta(days=31, hours=1))
+    from cxpulse.service.employee import employee_rounds, employee_surveys
+
+    (rounds,) = employee_rounds(store, employee_surveys(store)).values()
+    assert rounds == {"round": "2026-12", "sent": len(agents), "answered": 1}
 
 
 def test_a_quarterly_survey_asks_once_per_quarter(store):
@@ -147,6 +152,11 @@ def test_surveys_create_kind_employee_on_the_command_line(db_arg):
     assert mixed.exit_code != 0 and "--reminder-days" in mixed.output
     twice = runner.invoke(app, ["surveys", "create", "pulse", "-a", "acme", "--kind", "employee", "--db", db_arg])
     assert twice.exit_code != 0 and "already has" in twice.output
+    runner.invoke(app, ["surveys", "create", "csat", "-a", "acme", "--kind", "csat", "--db", db_arg])
+    listed = json.loads(runner.invoke(app, ["surveys", "list", "--db", db_arg, "-f", "json"]).stdout)
+    assert [(s["name"], s["kind"]) for s in listed] == [("csat", "csat"), ("pulse", "employee")]
+    table = runner.invoke(app, ["surveys", "list", "--db", db_arg])
+    assert table.exit_code == 0 and "employee surveys" in table.stdout and "pulse" in table.stdout
 
 
 def test_a_definition_with_a_bad_question_key_is_refused(store):

@@ -184,16 +184,31 @@ def update(
 @surveys_app.command("list")
 @handle_errors
 def list_cmd(account: AccountFilter = None, fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) -> None:
-    """List the surveys with their settings and how many invitations were sent and answered.
+    """List the surveys with their settings and how many invitations were sent and answered;
+    employee surveys with their latest round (how many agents were asked and answered).
 
     Example: cxpulse surveys list --account acme
     """
     from cxpulse.service.surveys import list_surveys
 
+    from cxpulse.service.employee import employee_rounds, employee_surveys
+
     store = Store.open(db)
     surveys = list_surveys(store, account)
-    _show(store, surveys, fmt, "surveys",
-          empty="no surveys yet; define one with `cxpulse surveys create NAME --account A --kind csat`")
+    internal = employee_surveys(store, account)
+    rounds = employee_rounds(store, internal)
+    staff = [{**_employee_line(s), **rounds.get(s.id, {})} for s in internal]
+    if fmt == OutputFormat.json:  # one array: the employee surveys after the customer ones, with their own keys
+        from cxpulse.service.surveys import invitations_by_status
+
+        counts = invitations_by_status(store, surveys)
+        print_rows([_line(s, counts.get(s.id, {})) for s in surveys] + staff, LIST_COLUMNS, fmt, title="surveys")
+        return
+    if surveys or not staff:
+        _show(store, surveys, fmt, "surveys",
+              empty="no surveys yet; define one with `cxpulse surveys create NAME --account A --kind csat`")
+    if staff:
+        print_rows(staff, EMPLOYEE_COLUMNS + ["round", "sent", "answered"], fmt, title="employee surveys")
 
 
 @surveys_app.command("show")

@@ -115,6 +115,17 @@ def get_employee_survey(store: Store, account: str, name: str) -> StoredEmployee
     return _stored(store, rows[0])
 
 
+def employee_rounds(store: Store, surveys: list[StoredEmployeeSurvey]) -> dict[int, dict]:
+    """Per survey id, its latest round: {"round", "sent", "answered"} (for `surveys list`)."""
+    with store.engine.connect() as conn:
+        counts = stored.round_counts(conn, [s.id for s in surveys])
+    out: dict[int, dict] = {}
+    for (sid, period), by_status in sorted(counts.items()):
+        out[sid] = {"round": period, "sent": by_status.get("sent", 0) + by_status.get("used", 0),
+                    "answered": by_status.get("used", 0)}
+    return out
+
+
 # ---- sending ---------------------------------------------------------------------------------
 
 
