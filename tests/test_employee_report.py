@@ -153,3 +153,25 @@ def test_a_figure_over_several_rounds_adds_up_only_the_rounds_that_showed_its_ce
     assert (billing["n"], billing["note"]) == (7, LEFT_OUT)
     assert billing["value"] == next(r for r in december if r["group"]["group"] == "Billing")["value"]
     assert next(r for r in both if r["group"]["group"] == "Tech")["n"] is None
+
+
+def test_the_demo_has_a_round_of_employee_answers_in_every_account(tmp_path):
+    from datetime import date
+
+    from cxpulse.service.demo import run_demo
+    from cxpulse.service.employee_report import employee_comments
+    from cxpulse.storage import Store
+
+    store = Store.open(tmp_path / "demo.db")
+    run_demo(store, seed=3, tickets=600, end=date(2026, 10, 31), predict=False)
+    rows = report(store, ReportQuery(metrics=("enps", "employee"), by=("account",)))
+    enps = {r["group"]["account"]: r for r in rows if r["metric"] == "enps"}
+    assert set(enps) == {a.name for a in store.accounts()}
+    shown = [r for r in enps.values() if r["n"] is not None]
+    assert shown and all(-100 <= r["value"] <= 100 and r["low"] <= r["value"] <= r["high"] for r in shown)
+    workload = [r for r in rows if r["metric"] == "employee" and r["question"] == "workload" and r["n"]]
+    assert workload and all(1 <= r["value"] <= 5 for r in workload)
+    assert any(c["themes"] or c["comments"] for c in employee_comments(store))
+    before = report(store, ReportQuery(metrics=("enps",)))
+    run_demo(store, seed=3, tickets=600, end=date(2026, 10, 31), predict=False)
+    assert report(store, ReportQuery(metrics=("enps",))) == before  # a rerun adds no round

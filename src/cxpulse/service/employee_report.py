@@ -124,12 +124,12 @@ def _left_out(notes: dict, cell: tuple) -> dict:
 
 
 def _row(metric: str, group: dict, est, **extra) -> dict:
-    return {"metric": metric, "group": group, "value": est.value, "n": est.n, "low": est.low, "high": est.high,
+    return {"metric": metric, "group": dict(group), "value": est.value, "n": est.n, "low": est.low, "high": est.high,
             **extra}
 
 
 def _hidden(metric: str, group: dict, note: str, **extra) -> dict:
-    return {"metric": metric, "group": group, "value": None, "n": None, "low": None, "high": None, "note": note,
+    return {"metric": metric, "group": dict(group), "value": None, "n": None, "low": None, "high": None, "note": note,
             **extra}
 
 
