@@ -175,3 +175,18 @@ def test_the_demo_has_a_round_of_employee_answers_in_every_account(tmp_path):
     before = report(store, ReportQuery(metrics=("enps",)))
     run_demo(store, seed=3, tickets=600, end=date(2026, 10, 31), predict=False)
     assert report(store, ReportQuery(metrics=("enps",))) == before  # a rerun adds no round
+
+
+def test_tenure_bands_come_from_each_agents_first_ticket_and_group_the_answers(store):
+    from sqlalchemy import select
+
+    from cxpulse.storage import tables as T
+
+    team(store)
+    survey(store)
+    _answered(store)
+    with store.engine.connect() as conn:
+        bands = dict(conn.execute(select(T.employee_invitations.c.agent_id, T.employee_invitations.c.tenure)).all())
+    assert bands["b0"] == "<1y" and bands["a1"] == ""  # a1 has no tickets: no band
+    rows = report(store, ReportQuery(metrics=("enps",), by=("tenure",)))
+    assert [(r["group"]["tenure"], r["n"]) for r in rows] == [("<1y", 10)]

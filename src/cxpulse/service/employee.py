@@ -34,6 +34,7 @@ from cxpulse.surveys.employee import (
     answer_day,
     check_answer,
     period_of,
+    tenure_band,
     validate,
 )
 from cxpulse.surveys.tokens import sign_employee, verify_employee
@@ -144,12 +145,13 @@ def send_employee_due(store: Store, mailer: Mailer, *, account: str | None = Non
         with store.engine.connect() as conn:
             people = stored.agents(conn, s.account_id)
         opened = False
-        for agent_id, email, locale, group in people:
+        for agent_id, email, locale, group, first in people:
             lang = i18n.pick_language(locale, s.survey.language)
             with store.engine.begin() as conn:
                 inv_id = stored.claim_invitation(conn, {
                     "account_id": s.account_id, "survey_id": s.id, "period": period, "agent_id": agent_id,
-                    "email": email, "language": lang, "group_name": group})
+                    "email": email, "language": lang, "group_name": group,
+                    "tenure": tenure_band(first.date() if first else None, now.date())})
             if inv_id is None:
                 continue  # asked in this round already
             opened = True

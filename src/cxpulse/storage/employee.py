@@ -88,9 +88,10 @@ def survey(conn: Connection, survey_id: int) -> SurveyRow | None:
     return SurveyRow(*r) if r else None
 
 
-def agents(conn: Connection, account_id: int) -> list[tuple[str, str, str, str]]:
-    """(agent id, email, locale, group) of the account's agents with an email; the group is the one
-    most of their assigned tickets are in ("" when none)."""
+def agents(conn: Connection, account_id: int) -> list[tuple[str, str, str, str, datetime | None]]:
+    """(agent id, email, locale, group, first ticket) of the account's agents with an email; the
+    group is the one most of their assigned tickets are in ("" when none), the first ticket's
+    creation time stands for when they started (None when they have no tickets)."""
     u, t = tables.users, tables.tickets
     people = conn.execute(select(u.c.source_id, u.c.email, u.c.locale)
                           .where(u.c.account_id == account_id, u.c.role == "agent", u.c.email != "")
@@ -98,6 +99,9 @@ def agents(conn: Connection, account_id: int) -> list[tuple[str, str, str, str]]
     counts = conn.execute(select(t.c.assignee_id, t.c.group_name, func.count())
                           .where(t.c.account_id == account_id, t.c.assignee_id != "", t.c.group_name != "")
                           .group_by(t.c.assignee_id, t.c.group_name)).all()
+    firsts = dict(conn.execute(select(t.c.assignee_id, func.min(t.c.created_at))
+                               .where(t.c.account_id == account_id, t.c.assignee_id != "")
+                               .group_by(t.c.assignee_id)).all())
     by_agent: dict[str, Counter] = {}
     for agent, group, n in counts:
         by_agent.setdefault(agent, Counter())[group] += n
@@ -107,7 +111,7 @@ def agents(conn: Connection, account_id: int) -> list[tuple[str, str, str, str]]
             continue
         groups = by_agent.get(agent)
         top = sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if groups else ""
-        out.append((agent, email.strip(), locale or "", top))
+        out.append((agent, email.strip(), locale or "", top, firsts.get(agent)))
     return out
 
 
