@@ -155,6 +155,10 @@ def test_surveys_create_kind_employee_on_the_command_line(db_arg):
     runner.invoke(app, ["surveys", "create", "csat", "-a", "acme", "--kind", "csat", "--db", db_arg])
     listed = json.loads(runner.invoke(app, ["surveys", "list", "--db", db_arg, "-f", "json"]).stdout)
     assert [(s["name"], s["kind"]) for s in listed] == [("csat", "csat"), ("pulse", "employee")]
+    shown = json.loads(runner.invoke(app, ["surveys", "show", "pulse", "-a", "acme", "--db", db_arg, "-f", "json"]).stdout)
+    assert (shown["kind"], shown["every"]) == ("employee", "monthly")
+    missing = runner.invoke(app, ["surveys", "show", "nope", "-a", "acme", "--db", db_arg])
+    assert missing.exit_code != 0 and "no survey named 'nope'" in missing.output
     table = runner.invoke(app, ["surveys", "list", "--db", db_arg])
     assert table.exit_code == 0 and "employee surveys" in table.stdout and "pulse" in table.stdout
 

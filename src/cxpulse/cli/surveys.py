@@ -221,8 +221,21 @@ def show(name: NameArg, account: AccountRequired, fmt: FormatOption = OutputForm
     """
     from cxpulse.service.surveys import get_survey, invitations_by_status
 
+    from cxpulse.domain import NotFound
+
     store = Store.open(db)
-    stored = get_survey(store, account, name)
+    try:
+        stored = get_survey(store, account, name)
+    except NotFound as customer_survey_missing:
+        from cxpulse.service.employee import employee_rounds, get_employee_survey
+
+        try:
+            internal = get_employee_survey(store, account, name)
+        except NotFound:
+            raise customer_survey_missing from None
+        line = {**_employee_line(internal), **employee_rounds(store, [internal]).get(internal.id, {})}
+        print_record(line, fmt, title=f"employee survey {name} of {account}")
+        return
     line = _line(stored, invitations_by_status(store, [stored]).get(stored.id, {}))
     flat = {k: v for k, v in line.items() if k != "invitations"}
     flat.update((f"invitations {k}", v) for k, v in sorted(line["invitations"].items()))
