@@ -157,6 +157,12 @@ def test_surveys_create_kind_employee_on_the_command_line(db_arg):
     assert [(s["name"], s["kind"]) for s in listed] == [("csat", "csat"), ("pulse", "employee")]
     shown = json.loads(runner.invoke(app, ["surveys", "show", "pulse", "-a", "acme", "--db", db_arg, "-f", "json"]).stdout)
     assert (shown["kind"], shown["every"]) == ("employee", "monthly")
+    paused = runner.invoke(app, ["surveys", "update", "pulse", "-a", "acme", "--inactive", "--language", "ru",
+                                 "--db", db_arg, "-f", "json"])
+    assert paused.exit_code == 0, paused.output
+    assert [(s["active"], s["language"]) for s in json.loads(paused.stdout)] == [(False, "ru")]
+    wrong = runner.invoke(app, ["surveys", "update", "pulse", "-a", "acme", "--throttle-days", "3", "--db", db_arg])
+    assert wrong.exit_code != 0 and "throttle_days" in wrong.output
     missing = runner.invoke(app, ["surveys", "show", "nope", "-a", "acme", "--db", db_arg])
     assert missing.exit_code != 0 and "no survey named 'nope'" in missing.output
     table = runner.invoke(app, ["surveys", "list", "--db", db_arg])
@@ -167,3 +173,16 @@ def test_a_definition_with_a_bad_question_key_is_refused(store):
     team(store, tickets=False)
     with pytest.raises(SurveyError, match="questions: 'Tools!'"):
         create_employee_survey(store, ACCOUNT, EmployeeSurvey(name="x", questions=("Tools!",)))
+
+
+def test_an_inactive_employee_survey_sends_nothing(store):
+    from cxpulse.service.employee import update_employee_survey
+
+    team(store)
+    survey(store)
+    update_employee_survey(store, ACCOUNT, "pulse", active=False)
+    assert send(store)[0].sent == []
+    update_employee_survey(store, ACCOUNT, "pulse", active=True, questions=("tools",))
+    mailer, links = send(store)
+    assert len(mailer.sent) == len(AGENTS)
+    assert [k for k, _t in employee_page(store, links["b0@acme.example"], now=SENT).questions] == ["tools"]

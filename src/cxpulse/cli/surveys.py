@@ -176,8 +176,22 @@ def update(
                        language=language, active=active)
     if reminder_days is not None:
         changes["reminder_days"] = reminder_days or None
+    from cxpulse.domain import NotFound
+
     store = Store.open(db)
-    stored = update_survey(store, account, name, **changes)
+    try:
+        stored = update_survey(store, account, name, **changes)
+    except NotFound as customer_survey_missing:
+        from cxpulse.service.employee import get_employee_survey, update_employee_survey
+
+        try:
+            get_employee_survey(store, account, name)
+        except NotFound:
+            raise customer_survey_missing from None
+        internal = update_employee_survey(store, account, name, **changes)
+        print_rows([_employee_line(internal)], EMPLOYEE_COLUMNS, fmt,
+                   title=f"employee survey {name} of {account}")
+        return
     _show(store, [stored], fmt, f"survey {stored.name} of {stored.account_name}")
 
 

@@ -116,6 +116,20 @@ def get_employee_survey(store: Store, account: str, name: str) -> StoredEmployee
     return _stored(store, rows[0])
 
 
+def update_employee_survey(store: Store, account: str, name: str, **changes) -> StoredEmployeeSurvey:
+    """Change an employee survey (every, questions, language, expire_days, active); a new
+    question list applies from the next round."""
+    current = get_employee_survey(store, account, name)
+    allowed = {"every", "questions", "language", "expire_days", "active"}
+    bad = sorted(set(changes) - allowed)
+    if bad:
+        raise SurveyError(f"{bad[0]}: not a setting of an employee survey (these are: {', '.join(sorted(allowed))})")
+    changed = validate(dataclasses.replace(current.survey, **changes))
+    with store.engine.begin() as conn:
+        stored.update_survey(conn, current.id, changed.to_json(), changed.active)
+    return get_employee_survey(store, account, name)
+
+
 def employee_rounds(store: Store, surveys: list[StoredEmployeeSurvey]) -> dict[int, dict]:
     """Per survey id, its latest round: {"round", "sent", "answered"} (for `surveys list`)."""
     with store.engine.connect() as conn:

@@ -188,3 +188,7 @@ def answers_by_account(conn: Connection, account_ids: Sequence[int] | None = Non
             for acc, p, d, e, r, c, g, t in conn.execute(q)]
     return sorted(rows, key=lambda x: (x[0], x[1].period, x[1].group_name, x[1].tenure, x[1].enps,
                                        sorted(x[1].ratings.items()), x[1].comment))
+
+
+def update_survey(conn: Connection, survey_id: int, definition: str, active: bool) -> None:
+    conn.execute(update(ES).where(ES.c.id == survey_id).values(definition=definition, active=active))
