@@ -122,7 +122,7 @@ def test_an_answer_row_holds_nothing_that_leads_back_to_the_agent(store):
     values = {str(v) for a in answers for k, v in a.items() if k not in ("account_id", "survey_id", "enps")}
     for inv in invitations:
         assert {inv["agent_id"], inv["email"], str(inv["id"])}.isdisjoint(values)
-    assert {str(a["day"]) for a in answers} == {"2026-11-02"}  # the day, never the hour
+    assert {str(a["day"]) for a in answers} == {"2026-10-01"}  # the round's first day, not when it was given
     used = [i for i in invitations if i["status"] == "used"]
     assert sorted(i["agent_id"] for i in used) == sorted(order)
     assert len({(i["sent_at"], i["expires_at"]) for i in invitations}) == 1  # one time for the whole round

@@ -8,8 +8,8 @@ once per round: the invitation's (survey, round, agent) key is unique and insert
 the mail goes, so two runs at once never mail anyone twice.
 
 Answering: the link names the invitation. Marking it used and storing the answer happen in
-one transaction; the answer keeps the round, the day, the agent's group and tenure band —
-never the agent, the invitation, the email or the time of day. docs/surveys.md, "Employee
+one transaction; the answer keeps the round (its first day as its date), the agent's group
+and tenure band — never the agent, the invitation, the email, or when it was given. docs/surveys.md, "Employee
 surveys", states the promise and how it is kept.
 """
 
@@ -228,7 +228,7 @@ def record_employee_answer(store: Store, token: str, *, enps: int, ratings: dict
     inv, s = _verified(store, token, now)
     enps, ratings, comment = check_answer(s.survey, enps, ratings, comment)
     with store.engine.begin() as conn:
-        done = stored.use_and_answer(conn, inv, day=answer_day(now), enps=enps, ratings=ratings, comment=comment)
+        done = stored.use_and_answer(conn, inv, day=answer_day(inv.period), enps=enps, ratings=ratings, comment=comment)
     if not done:
         raise SurveyError("this link has already been used to answer the survey")
     page = employee_page(store, token, now=now)

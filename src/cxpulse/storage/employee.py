@@ -2,7 +2,7 @@
 
 The answer and the invitation are written in one transaction, and share nothing a join
 could use: the invitation turns `used` (no time, no answer key), the answer gets a random
-key, the survey's round and the day. Times are naive UTC in the tables.
+key, the survey's round and that round's first day (never the day it was given). Times are naive UTC in the tables.
 """
 
 from __future__ import annotations

@@ -406,7 +406,7 @@ employee_invitations = Table(
 employee_answers = Table(
     "employee_answers",
     metadata,
-    # no agent, no invitation, no email, no time finer than the day; the key is random
+    # no agent, no invitation, no email, no date but the round's first day; the key is random
     Column("id", String(32), primary_key=True),
     Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
     Column("survey_id", Integer, ForeignKey("employee_surveys.id"), nullable=False),

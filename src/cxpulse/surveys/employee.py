@@ -7,7 +7,7 @@ quarterly) to every agent with an email. Pure values and rules here; the service
 database, the clock and the mail.
 
 Anonymity rules live here too, so they are tested once: MIN_CELL is the smallest group whose
-figures or whole comments are shown, and `answer_day` is the only time an answer keeps.
+figures or whole comments are shown, and `answer_day` is the only date an answer keeps (its round's first day).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def tenure_band(hired: date | None, on: date) -> str:
 
 @dataclass(frozen=True)
 class EmployeeAnswer:
-    """What an answer holds — and all it holds: no agent, no invitation, no email, the day only."""
+    """What an answer holds — and all it holds: no agent, no invitation, no email, no date but its round's first day."""
 
     enps: int
     ratings: dict[str, int]
@@ -143,9 +143,10 @@ def check_answer(survey: EmployeeSurvey, enps: object, ratings: dict[str, object
     return enps, out, text
 
 
-def answer_day(now: datetime) -> date:
-    """The only time an answer keeps: its UTC day (an hour and minute could single out who answered)."""
-    return now.date()
+def answer_day(period: str) -> date:
+    """The only date an answer keeps: the first day of its round, not the day it was given —
+    with few answers a day, the day alone could match an answer with who was seen answering."""
+    return round_start(period)
 
 
 FEWER = f"fewer than {MIN_CELL} answers"
