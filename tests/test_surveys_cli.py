@@ -16,7 +16,7 @@ from tests.live import free_port
 
 FIXTURE = Path(__file__).parent / "fixtures" / "small.jsonl"
 runner = CliRunner()
-COMMANDS = ("create", "list", "show", "update", "send-due", "link")
+COMMANDS = ("create", "list", "show", "update", "send-due", "link", "comments")
 
 
 def _run(*args: str):

@@ -210,11 +210,11 @@ def overview(rows: list[dict]) -> list[dict]:
 def report(
     metric: Annotated[
         str | None,
-        typer.Option("--metric", help="csat, nps, ces, csi, kpi, response-rate, csat-by-kpi, reviews, sla, iqs, qa-agreement or qa-vs-csat; comma-separated. Default: csat through response-rate."),
+        typer.Option("--metric", help="csat, nps, ces, csi, kpi, response-rate, csat-by-kpi, reviews, sla, iqs, qa-agreement, qa-vs-csat, enps or employee (the anonymous employee survey); comma-separated. Default: csat through response-rate."),
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="One or two of account, agent, group, channel, category, day, week, month (and criterion, for iqs and qa-agreement), e.g. agent,month."),
+        typer.Option("--by", help="One or two of account, agent, group, channel, category, day, week, month (criterion for iqs and qa-agreement; tenure, quarter for enps and employee), e.g. agent,month."),
     ] = None,
     since: SinceOption = None,
     until: UntilOption = None,

@@ -5,6 +5,7 @@ Thin like every command: parse, call one function of service.surveys, render.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -77,7 +78,7 @@ def _show(store: Store, surveys: list, fmt: OutputFormat, title: str, empty: str
 def create(
     name: NameArg,
     account: AccountRequired,
-    kind: Annotated[str, typer.Option("--kind", help="csat, ces, nps or csi.")],
+    kind: Annotated[str, typer.Option("--kind", help="csat, ces, nps, csi, or employee (an anonymous survey of the account's agents).")],
     scale: Scale = None,
     attributes: Attributes = None,
     reasons: Reasons = None,
@@ -87,15 +88,29 @@ def create(
     reminder_days: Reminder = None,
     expire_days: Expire = None,
     language: Language = None,
+    every: Annotated[str | None, typer.Option("--every", help="employee only: monthly or quarterly (default quarterly).")] = None,
+    questions: Annotated[str | None, typer.Option("--questions", help="employee only: the 1-5 process questions, comma-separated keys (default tools,knowledge_base,workload,training,handoffs).")] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
     """Define a survey; tickets solved from now on are asked (run `send-due` from cron).
 
+    --kind employee asks the account's agents, anonymously, once a month or quarter: eNPS,
+    the process questions and "What would you change first?" (docs/surveys.md).
+
     Example: cxpulse surveys create csat --account acme --kind csat --reasons slow,not_solved,other
     """
     from cxpulse.service.surveys import create_survey
     from cxpulse.surveys.definitions import DEFAULT_REASONS, Survey
+
+    if kind == "employee":
+        _create_employee(name, account, every, questions, language, expire_days, fmt, db,
+                         ticket_options=dict(scale=scale, attributes=attributes, reasons=reasons, comment=comment,
+                                             delay_minutes=delay_minutes, throttle_days=throttle_days,
+                                             reminder_days=reminder_days))
+        return
+    if every is not None or questions is not None:
+        raise typer.BadParameter("--every and --questions are for --kind employee only", param_hint="--every/--questions")
 
     fields = _changes(scale=scale, attributes=_keys(attributes), comment=comment, delay_minutes=delay_minutes,
                       throttle_days=throttle_days, reminder_days=reminder_days, expire_days=expire_days,
@@ -104,6 +119,32 @@ def create(
     store = Store.open(db)
     stored = create_survey(store, account, Survey(name=name, kind=kind, **fields))
     _show(store, [stored], fmt, f"survey {stored.name} created in {stored.account_name}")
+
+
+EMPLOYEE_COLUMNS = ["account", "name", "kind", "every", "questions", "language", "expire_days", "active"]
+
+
+def _employee_line(stored) -> dict:
+    s = stored.survey
+    return {"account": stored.account_name, "name": s.name, "kind": s.kind, "every": s.every,
+            "questions": ",".join(s.questions), "language": s.language, "expire_days": s.expire_days,
+            "active": s.active, "created_at": stored.created_at.isoformat()}
+
+
+def _create_employee(name: str, account: str, every: str | None, questions: str | None, language: str | None,
+                     expire_days: int | None, fmt: OutputFormat, db: str, ticket_options: dict) -> None:
+    from cxpulse.service.employee import create_employee_survey
+    from cxpulse.surveys.employee import EmployeeSurvey
+
+    given = sorted(k for k, v in ticket_options.items() if v is not None)
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise typer.BadParameter(f"{flag} is for surveys after a ticket; an employee survey takes --every, "
+                                 "--questions, --language and --expire-days", param_hint=flag)
+    fields = _changes(every=every, questions=_keys(questions), language=language, expire_days=expire_days)
+    stored = create_employee_survey(Store.open(db), account, EmployeeSurvey(name=name, **fields))
+    print_rows([_employee_line(stored)], EMPLOYEE_COLUMNS, fmt,
+               title=f"employee survey {stored.survey.name} created in {stored.account_name}")
 
 
 @surveys_app.command("update")
@@ -135,24 +176,53 @@ def update(
                        language=language, active=active)
     if reminder_days is not None:
         changes["reminder_days"] = reminder_days or None
+    from cxpulse.domain import NotFound
+
     store = Store.open(db)
-    stored = update_survey(store, account, name, **changes)
+    try:
+        stored = update_survey(store, account, name, **changes)
+    except NotFound as customer_survey_missing:
+        from cxpulse.service.employee import get_employee_survey, update_employee_survey
+
+        try:
+            get_employee_survey(store, account, name)
+        except NotFound:
+            raise customer_survey_missing from None
+        internal = update_employee_survey(store, account, name, **changes)
+        print_rows([_employee_line(internal)], EMPLOYEE_COLUMNS, fmt,
+                   title=f"employee survey {name} of {account}")
+        return
     _show(store, [stored], fmt, f"survey {stored.name} of {stored.account_name}")
 
 
 @surveys_app.command("list")
 @handle_errors
 def list_cmd(account: AccountFilter = None, fmt: FormatOption = OutputFormat.table, db: DbOption = DB_DEFAULT) -> None:
-    """List the surveys with their settings and how many invitations were sent and answered.
+    """List the surveys with their settings and how many invitations were sent and answered;
+    employee surveys with their latest round (how many agents were asked and answered).
 
     Example: cxpulse surveys list --account acme
     """
     from cxpulse.service.surveys import list_surveys
 
+    from cxpulse.service.employee import employee_rounds, employee_surveys
+
     store = Store.open(db)
     surveys = list_surveys(store, account)
-    _show(store, surveys, fmt, "surveys",
-          empty="no surveys yet; define one with `cxpulse surveys create NAME --account A --kind csat`")
+    internal = employee_surveys(store, account)
+    rounds = employee_rounds(store, internal)
+    staff = [{**_employee_line(s), **rounds.get(s.id, {})} for s in internal]
+    if fmt == OutputFormat.json:  # one array: the employee surveys after the customer ones, with their own keys
+        from cxpulse.service.surveys import invitations_by_status
+
+        counts = invitations_by_status(store, surveys)
+        print_rows([_line(s, counts.get(s.id, {})) for s in surveys] + staff, LIST_COLUMNS, fmt, title="surveys")
+        return
+    if surveys or not staff:
+        _show(store, surveys, fmt, "surveys",
+              empty="no surveys yet; define one with `cxpulse surveys create NAME --account A --kind csat`")
+    if staff:
+        print_rows(staff, EMPLOYEE_COLUMNS + ["round", "sent", "answered"], fmt, title="employee surveys")
 
 
 @surveys_app.command("show")
@@ -165,8 +235,21 @@ def show(name: NameArg, account: AccountRequired, fmt: FormatOption = OutputForm
     """
     from cxpulse.service.surveys import get_survey, invitations_by_status
 
+    from cxpulse.domain import NotFound
+
     store = Store.open(db)
-    stored = get_survey(store, account, name)
+    try:
+        stored = get_survey(store, account, name)
+    except NotFound as customer_survey_missing:
+        from cxpulse.service.employee import employee_rounds, get_employee_survey
+
+        try:
+            internal = get_employee_survey(store, account, name)
+        except NotFound:
+            raise customer_survey_missing from None
+        line = {**_employee_line(internal), **employee_rounds(store, [internal]).get(internal.id, {})}
+        print_record(line, fmt, title=f"employee survey {name} of {account}")
+        return
     line = _line(stored, invitations_by_status(store, [stored]).get(stored.id, {}))
     flat = {k: v for k, v in line.items() if k != "invitations"}
     flat.update((f"invitations {k}", v) for k, v in sorted(line["invitations"].items()))
@@ -185,7 +268,8 @@ def send_due(
 ) -> None:
     """Schedule invitations for newly solved tickets and send the due ones and reminders by SMTP.
 
-    Safe from cron every minute: two runs at once never mail an invitation twice. SMTP
+    Employee surveys: the first run in each month or quarter mails every agent with an
+    email one anonymous link. Safe from cron every minute: two runs at once never mail an invitation twice. SMTP
     settings come from CXPULSE_SMTP_HOST, _PORT, _SECURITY (none|starttls|ssl), _USER,
     _PASSWORD, _FROM; links point at CXPULSE_BASE_URL.
 
@@ -195,9 +279,47 @@ def send_due(
     from cxpulse.service.settings import SmtpSettings
     from cxpulse.service.surveys import send_due as run
 
-    summary = run(Store.open(db), SmtpMailer(SmtpSettings.from_env()), account=account, now=parse_time(now, "--now"),
-                  limit=limit, since=parse_time(since, "--since"))
-    print_record(summary.as_dict(), fmt, title="surveys send-due")
+    from cxpulse.service.employee import send_employee_due
+
+    store = Store.open(db)
+    mailer = SmtpMailer(SmtpSettings.from_env())
+    when = parse_time(now, "--now")
+    summary = run(store, mailer, account=account, now=when, limit=limit, since=parse_time(since, "--since"))
+    employee = send_employee_due(store, mailer, account=account, now=when)  # the agents' survey, once a round
+    print_record({**summary.as_dict(), **employee.as_dict()}, fmt, title="surveys send-due")
+
+
+@surveys_app.command("comments")
+@handle_errors
+def comments(
+    account: AccountFilter = None,
+    by: Annotated[str | None, typer.Option("--by", help="group, tenure, month or quarter (one or two); default: the whole account.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Rounds from this local day on (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Rounds up to this local day (YYYY-MM-DD).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    db: DbOption = DB_DEFAULT,
+) -> None:
+    """What the agents would change first (employee surveys): themes and, for groups of 5 answers or more, the comments.
+
+    A group with fewer than 5 answers, or one that would let such a group be worked out,
+    shows neither comments nor themes, only "fewer than 5 answers" (docs/surveys.md).
+
+    Example: cxpulse surveys comments --account acme --by group
+    """
+    from cxpulse.durations import parse_day
+    from cxpulse.service.employee_report import employee_comments
+    from cxpulse.service.report import parse_by
+
+    cells = employee_comments(Store.open(db), account=account, by=parse_by(by), since=parse_day(since, "--since"),
+                              until=parse_day(until, "--until"))
+    lines = [{"group": ", ".join(f"{k}={v}" for k, v in c["group"].items()) or "all", "n": c["n"],
+              "note": c.get("note", ""), "themes": ", ".join(t["term"] for t in c["themes"]),
+              "comments": " | ".join(c["comments"])} for c in cells]
+    if fmt == OutputFormat.json:
+        typer.echo(json.dumps(cells, ensure_ascii=False, indent=2))
+        return
+    print_rows(lines, ["group", "n", "note", "themes", "comments"], fmt, title="employee comments",
+               empty="no employee answers yet; define a survey with `cxpulse surveys create NAME --account A --kind employee`")
 
 
 @surveys_app.command("link")

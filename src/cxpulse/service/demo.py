@@ -74,6 +74,7 @@ def run_demo(
         for i, text in enumerate(policies.get(name, ())):  # before the rebuild, which derives the targets
             apply_policies(store, name, text, path=f"demo/{name}-sla-{i + 1}.toml", derive=False)
         rebuild(store, name)
+        _employee_round(store, name, seed, end)
     qa_reviews = sum(_qa_week(store, name, seed, end) for name in result.summary.accounts)
     summary = DemoSummary(
         accounts=kinds["account"],
@@ -119,6 +120,45 @@ def _qa_week(store: Store, account: str, seed: int, end: date) -> int:
         qa.sample(store, account, n=DEMO_QUEUE, strategy="low-csat", reviewers=DEMO_REVIEWERS, seed=seed,
                   now=until)
     return len(week)
+
+
+def _employee_round(store: Store, account: str, seed: int, end: date) -> None:
+    """A quarterly employee survey ("pulse") whose last round went to every agent, four in five
+    of whom answered through their link. A rerun sends no new round, so it adds nothing."""
+    import random
+
+    from cxpulse.demo.employee import answer_for
+    from cxpulse.domain import NotFound
+    from cxpulse.service.employee import (
+        create_employee_survey,
+        get_employee_survey,
+        record_employee_answer,
+        send_employee_due,
+    )
+    from cxpulse.surveys.employee import EmployeeSurvey
+
+    sent_at = datetime.combine(end, time(9, 0), tzinfo=UTC)
+    try:
+        get_employee_survey(store, account, "pulse")
+    except NotFound:
+        create_employee_survey(store, account, EmployeeSurvey(name="pulse"), now=sent_at)
+
+    class _Links:
+        def __init__(self) -> None:
+            self.sent: list[tuple[str, str]] = []
+
+        def send(self, to: str, email) -> None:
+            self.sent.append((email.language, next(w for w in email.text.split() if "/e/" in w)))
+
+    links = _Links()
+    send_employee_due(store, links, account=account, now=sent_at)
+    rng = random.Random(f"{seed}/{account}/employee")
+    for i, (language, url) in enumerate(links.sent):
+        picked = answer_for(rng, language)
+        if picked is not None:
+            enps, ratings, comment = picked
+            record_employee_answer(store, url.rsplit("/", 1)[1], enps=enps, ratings=ratings, comment=comment,
+                                   now=sent_at + timedelta(hours=1 + i % 48))
 
 
 def _demo_key(store: Store) -> str:

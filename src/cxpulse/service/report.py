@@ -16,14 +16,15 @@ from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
 from cxpulse.domain.sla import TARGET_KINDS
 from cxpulse.metrics.facts import KPIS
-from cxpulse.service import qa_report
+from cxpulse.service import employee_report, qa_report
+from cxpulse.service.employee_report import EMPLOYEE_METRICS, EMPLOYEE_ONLY_BY
 from cxpulse.service.qa_report import QA_METRICS, QA_ROWS
 from cxpulse.storage import Store
 from cxpulse.storage import queries
 from cxpulse.storage import reviews as review_store
 
 METRICS = ("csat", "nps", "ces", "csi", "kpi", "response-rate")
-EXTRA_METRICS = ("csat-by-kpi", "reviews", "sla", *QA_METRICS)  # asked for by name; QA_METRICS: quality reviews (qa_report.py)
+EXTRA_METRICS = ("csat-by-kpi", "reviews", "sla", *QA_METRICS, *EMPLOYEE_METRICS)  # asked for by name; QA_METRICS: quality reviews (qa_report.py)
 # --metric reviews: the public reviews' figures (metrics/reviews.py, docs/reviews.md)
 REVIEW_METRICS = ("reviews", "reviews_positive", "review_sentiment", "review_reply_rate", "review_reply_minutes")
 REVIEW_ONLY_BY = ("source", "language")  # keys only reviews have
@@ -44,7 +45,7 @@ DEFAULT_COMPARE_DAYS = 30
 ROW_ORDER = {m: i for i, m in enumerate(
     ("csat", "nps", "ces", "ces_easy", "csi", "csi_attribute", *KPI_METRICS, *RATE_METRICS, *DUE_METRICS,
      "response_rate", "csat_by_first_reply", "csat_by_reopens", "csat_by_reassignments", "csat_by_due",
-     *REVIEW_METRICS, *SLA_METRICS, "csat_by_sla", *QA_ROWS)
+     *REVIEW_METRICS, *SLA_METRICS, "csat_by_sla", *QA_ROWS, *EMPLOYEE_METRICS)
 )}
 
 
@@ -80,7 +81,8 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     if any(k in REVIEW_ONLY_BY for k in by):
         review_store.check_review_by(by)
     else:
-        queries.check_by([k for k in by if k != qa_report.CRITERION_KEY])  # criterion: the QA metrics' own key
+        # criterion: the QA metrics' own key; tenure, quarter: the employee survey's (employee_report.py)
+        queries.check_by([k for k in by if k != qa_report.CRITERION_KEY and k not in EMPLOYEE_ONLY_BY])
     return by
 
 
@@ -104,6 +106,7 @@ def report(store: Store, query: ReportQuery) -> list[dict]:
         raise InvalidQuery(f"--since {query.since} is after --until {query.until}")
     _check_review_query(query)
     qa_report.check_query(query.metrics, query.by, query.mystery)
+    employee_report.check_query(query.metrics, query.by)
     ids, names = _accounts(store, query.account)
     if query.compare_previous:
         query = _with_period(store, query, ids)
@@ -169,6 +172,8 @@ def _rows(store: Store, q: ReportQuery, window: queries.Window, names: dict[int,
             rows += _sla_rows(conn, q.by, window, now)
         if any(m in QA_METRICS for m in q.metrics):
             rows += qa_report.qa_rows(conn, metrics=q.metrics, by=q.by, window=window, mystery=q.mystery)
+        if any(m in EMPLOYEE_METRICS for m in q.metrics):
+            rows += employee_report.employee_rows(conn, metrics=q.metrics, by=q.by, window=window)
     if "agent" in q.by or "qa-vs-csat" in q.metrics:
         agent_names = _agent_names(store)
         for row in rows:

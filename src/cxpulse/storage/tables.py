@@ -369,6 +369,57 @@ link_votes = Table(
     Index("ix_link_votes_ip", "survey_id", "ip_hash", "at"),
 )
 
+# ---- employee surveys (issue 17 §1): the invitation never names the answer, the answer never the agent
+
+employee_surveys = Table(
+    "employee_surveys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("definition", Text, nullable=False),  # surveys.employee.EmployeeSurvey.to_json()
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_employee_surveys_name"),
+)
+
+employee_invitations = Table(
+    "employee_invitations",
+    metadata,
+    # one per agent per round; `used` says only that it was answered: no time, no answer id
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("survey_id", Integer, ForeignKey("employee_surveys.id"), nullable=False),
+    Column("period", String(16), nullable=False),  # 2026-Q4 or 2026-12
+    Column("agent_id", String(200), nullable=False),
+    Column("email", Text, nullable=False, default=""),
+    Column("language", String(8), nullable=False, default=""),
+    Column("group_name", String(200), nullable=False, default=""),
+    Column("tenure", String(8), nullable=False, default=""),
+    Column("status", String(16), nullable=False),  # sending | sent | failed | used
+    Column("sent_at", DateTime),  # the run's time, the same for every agent of a round
+    Column("expires_at", DateTime),
+    Column("error", Text, nullable=False, default=""),
+    UniqueConstraint("survey_id", "period", "agent_id", name="uq_employee_invitations_round"),
+)
+
+employee_answers = Table(
+    "employee_answers",
+    metadata,
+    # no agent, no invitation, no email, no date but the round's first day; the key is random
+    Column("id", String(32), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("survey_id", Integer, ForeignKey("employee_surveys.id"), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("enps", Integer, nullable=False),
+    Column("ratings", Text, nullable=False),  # JSON {question: 1..5}
+    Column("comment", Text, nullable=False, default=""),
+    Column("group_name", String(200), nullable=False, default=""),
+    Column("tenure", String(8), nullable=False, default=""),
+    Index("ix_employee_answers_survey", "account_id", "survey_id", "period"),
+)
+
 settings = Table(
     "settings",
     metadata,

@@ -22,10 +22,11 @@ from datetime import datetime, timezone
 from cxpulse.domain.errors import SurveyError, TokenExpired, TokenInvalid
 from cxpulse.surveys.rules import as_utc
 
-__all__ = ["Claims", "sign", "sign_link", "verify", "verify_link"]
+__all__ = ["Claims", "sign", "sign_employee", "sign_link", "verify", "verify_employee", "verify_link"]
 
 _SURVEY_TAG = b"cxpulse/survey/v1\x00"
 _LINK_TAG = b"cxpulse/link/v1\x00"
+_EMPLOYEE_TAG = b"cxpulse/employee/v1\x00"  # an agent's employee-survey link
 _VERSION = 1
 _MAC_BYTES = hashlib.sha256().digest_size
 _MAX_TOKEN = 2048  # longer input is refused before any work
@@ -124,6 +125,28 @@ def verify_ticket_link(secret: bytes, token: str) -> tuple[int, int, str, str]:
             and isinstance(ticket_id, str) and (len(fields) == 4 or ticket_id)):
         raise TokenInvalid("survey link: the token's contents are not understood")
     return account_id, survey_id, agent_id, ticket_id
+
+
+def sign_employee(secret: bytes, invitation_id: int, survey_id: int, expires_at: datetime) -> str:
+    """A token for one agent's employee-survey invitation: the invitation and survey, and the expiry.
+    It names no agent; the invitation is marked used when answered, and the answer keeps neither."""
+    _check_int("invitation_id", invitation_id)
+    _check_int("survey_id", survey_id)
+    return _seal(_key(secret), _EMPLOYEE_TAG, [_VERSION, invitation_id, survey_id, int(as_utc(expires_at).timestamp())])
+
+
+def verify_employee(secret: bytes, token: str, now: datetime) -> tuple[int, int]:
+    """(invitation_id, survey_id) of a genuine, unexpired employee-survey token; else TokenInvalid/TokenExpired."""
+    version, invitation_id, survey_id, expires = _open(_key(secret), _EMPLOYEE_TAG, token, 4)
+    if not (version == _VERSION and _is_int(invitation_id) and _is_int(survey_id) and _is_int(expires)):
+        raise TokenInvalid("survey link: the token's contents are not understood")
+    try:
+        expires_at = datetime.fromtimestamp(expires, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise TokenInvalid("survey link: the token's expiry is not a date") from None
+    if as_utc(now) >= expires_at:
+        raise TokenExpired(f"survey link expired at {expires_at.isoformat()}")
+    return invitation_id, survey_id
 
 
 def _seal(key: bytes, tag: bytes, payload: list) -> str:

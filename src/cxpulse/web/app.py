@@ -92,6 +92,9 @@ def create_app(store: Store, *, clock: Callable[[], datetime] | None = None,
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(survey_router)
+    from cxpulse.web.employee import router as employee_router
+
+    app.include_router(employee_router)
     from cxpulse.api import build_api
     from cxpulse.api.errors import API_PREFIX
     from cxpulse.api.errors import http_error as api_http_error

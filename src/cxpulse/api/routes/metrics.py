@@ -18,7 +18,8 @@ EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)  # a comparison period s
 
 METRIC_HELP = f"comma-separated: {', '.join(METRICS + EXTRA_METRICS)}; default: csat through response-rate"
 BY_HELP = ("one or two of account, agent, group, channel, category, day, week, month; "
-           "for metric=reviews: of account, source, language, day, week, month; criterion with iqs, qa-agreement")
+           "for metric=reviews: of account, source, language, day, week, month; criterion with iqs, qa-agreement; "
+           "for enps, employee: of account, group, tenure, month, quarter")
 MYSTERY_HELP = "the QA metrics: exclude (default), only or include the mystery shoppers' reviews"
 ACCOUNT_HELP = "an account key sees only its own account (the default); an admin key, all accounts by default"
 COMPARE_HELP = "change vs the previous period of the same length, and whether it is significant"

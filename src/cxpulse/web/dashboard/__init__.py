@@ -44,11 +44,12 @@ def build_dashboard(app: FastAPI) -> None:
         settings,
         sla,
         tables,
+        team,
     )
 
     app.state.templates.filters.update(FILTERS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
-    for module in (auth, overview, tables, insight, predictions, settings, sla, connections, quality):
+    for module in (auth, overview, tables, insight, team, predictions, settings, sla, connections, quality):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)

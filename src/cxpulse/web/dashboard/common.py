@@ -18,6 +18,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/agents", "Agents"),
     ("/groups", "Groups"),
     ("/drivers", "Drivers"),
+    ("/team", "Team"),
     ("/sla", "SLA"),
     ("/quality", "Quality"),
     ("/low-ratings", "Low ratings"),

@@ -1,0 +1,56 @@
+"""The Team page (issue 17 §1): the employee survey per quarter — eNPS and each process
+question's mean — beside the customers' CSAT in the same quarter and how it moved from the
+quarter before. The figures are the report's rows, so the anonymity rules (no group under 5
+answers) hold here as everywhere; the page shows the whole account, never a group."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from cxpulse.service.report import ReportQuery, report
+from cxpulse.storage import Store
+from cxpulse.web.dashboard.common import page
+from cxpulse.web.dashboard.session import ViewerDep
+
+router = APIRouter(include_in_schema=False)
+
+
+def _quarter_days(label: str) -> tuple[date, date]:
+    year, q = label.split("-Q")
+    first = date(int(year), (int(q) - 1) * 3 + 1, 1)
+    end_month = first.month + 2
+    last = (date(first.year + 1, 1, 1) if end_month == 12 else date(first.year, end_month + 1, 1))
+    return first, date.fromordinal(last.toordinal() - 1)
+
+
+def team(store: Store, account: str) -> dict:
+    """Quarters (newest first) with eNPS, the questions' means and CSAT with its change."""
+    rows = report(store, ReportQuery(metrics=("enps", "employee"), by=("quarter",), account=account))
+    quarters = sorted({r["group"]["quarter"] for r in rows})
+    questions = sorted({(r["question"], r["label"]) for r in rows if r["metric"] == "employee"})
+    out = []
+    previous_csat = None
+    for q in quarters:
+        since, until = _quarter_days(q)
+        csat = next((r for r in report(store, ReportQuery(metrics=("csat",), account=account, since=since,
+                                                               until=until)) if r["metric"] == "csat"), None)
+        value = csat["value"] if csat else None
+        enps = next(r for r in rows if r["metric"] == "enps" and r["group"]["quarter"] == q)
+        means = {r["question"]: r for r in rows if r["metric"] == "employee" and r["group"]["quarter"] == q}
+        out.append({"quarter": q, "enps": enps, "means": means, "csat": csat,
+                    "csat_change": None if value is None or previous_csat is None else value - previous_csat})
+        previous_csat = value if value is not None else previous_csat
+    return {"quarters": list(reversed(out)), "questions": questions}
+
+
+@router.get("/team", response_class=HTMLResponse)
+async def team_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
+    if viewer.account is None:
+        return page(request, viewer, "empty.html", title="Team", active="/team")
+    data = await run_in_threadpool(team, request.app.state.store, viewer.account)
+    return page(request, viewer, "team.html", title=f"Team survey — {viewer.account}", active="/team",
+                **data)

@@ -1,0 +1,110 @@
+"""Trying to find out what one agent answered — and failing (issue 17 §1: anonymity is tested).
+
+The attacker knows who was invited, who answered (the used invitations), the groups, and can
+run every export: `cxpulse report`, `cxpulse surveys comments`, GET /api/v1/metrics, and read
+the database rows. Tech has 3 agents; t0 wrote a comment only they would write."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from cxpulse.cli import app
+from cxpulse.service.employee_report import employee_comments
+from cxpulse.service.keys import create_key
+from cxpulse.storage import tables as T
+from cxpulse.web import create_app
+from tests.employee_helpers import BILLING, SENT, TECH, answer, send, survey, team
+
+runner = CliRunner()
+SECRET = "my manager shouts at the night shift"
+BILLING_COMMENTS = ["the knowledge base is outdated", "the knowledge base search is slow", "more training",
+                    "the knowledge base lacks refunds", "tools freeze", "fine", ""]
+
+
+def _setup(store):
+    team(store)
+    survey(store, every="monthly")
+    _, links = send(store)
+    for i, (agent, comment) in enumerate(zip(BILLING, BILLING_COMMENTS)):
+        answer(store, links[f"{agent}@acme.example"], [2, 3, 10, 5, 9, 8, 10][i], comment=comment,
+               now=SENT + timedelta(hours=1, minutes=i))
+    answer(store, links["t0@acme.example"], 0, comment=SECRET, now=SENT + timedelta(hours=5))
+    answer(store, links["t1@acme.example"], 10, now=SENT + timedelta(hours=6))
+
+
+def _db(store) -> str:
+    return str(store.engine.url.database) if store.engine.dialect.name == "sqlite" else str(store.engine.url)
+
+
+def test_no_export_tells_what_the_tech_agents_answered(store):
+    _setup(store)
+    db = _db(store)
+    exports = []
+    for by in ("", "group", "group,month", "month"):
+        for metric in ("enps", "employee", "enps,employee"):
+            args = ["report", "--metric", metric, "--db", db, "-f", "json"] + (["--by", by] if by else [])
+            out = runner.invoke(app, args)
+            assert out.exit_code == 0, out.output
+            exports.append(json.loads(out.stdout))
+    for rows in exports:
+        for r in rows:
+            if r["group"].get("group") == "Tech":
+                assert r["value"] is None and r["n"] is None
+            # every figure shown counts at least 5 answers
+            assert r["n"] is None or r["n"] >= 5
+    # the whole team's total minus every other shown group never isolates Tech: Billing is hidden too
+    total = next(r for r in exports[0])
+    by_group = {r["group"]["group"]: r for r in exports[3]}
+    assert total["n"] == 9 and all(r["n"] is None for r in by_group.values())
+    comments = runner.invoke(app, ["surveys", "comments", "--by", "group", "--db", db, "-f", "json"])
+    assert comments.exit_code == 0, comments.output
+    assert SECRET not in comments.stdout and "fewer than 5 answers" in comments.stdout
+    assert "Tech" in comments.stdout
+
+
+def test_the_whole_team_sees_themes_and_comments_sorted_not_in_answer_order(store):
+    _setup(store)
+    (cell,) = employee_comments(store, account="acme")
+    assert cell["n"] == 9
+    assert cell["comments"] == sorted(c for c in BILLING_COMMENTS + [SECRET] if c)  # 9 answers: shown, alphabetically
+    assert any("knowledge" in t["term"] for t in cell["themes"])
+
+
+def test_the_api_gives_no_agent_breakdown_and_hides_small_groups(store):
+    _setup(store)
+    key, _ = create_key(store, account="acme")
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(store)) as client:
+        agent = client.get("/api/v1/metrics", params={"metric": "enps", "by": "agent"}, headers=headers)
+        assert agent.status_code == 422 and "does not group employee answers" in agent.text
+        rows = client.get("/api/v1/metrics", params={"metric": "enps,employee", "by": "group"}, headers=headers).json()
+        assert rows and all(r["value"] is None for r in rows)
+        responses = client.get("/api/v1/metrics", params={"metric": "nps,csat"}, headers=headers).json()
+        assert not [r for r in responses if r["metric"] == "nps" and r["n"]]  # the agents' answers are no customer NPS
+
+
+def test_the_database_rows_cannot_be_joined_back_to_the_invitations(store):
+    _setup(store)
+    with store.engine.connect() as conn:
+        invitations = [r._asdict() for r in conn.execute(select(T.employee_invitations))]
+        answers = [r._asdict() for r in conn.execute(select(T.employee_answers))]
+    used = [i for i in invitations if i["status"] == "used"]
+    assert len(used) == len(answers) == 9
+    # by time: the invitations of a round share one sent_at and carry no time of use;
+    # the answers carry no date but their round's first day — the same for everyone
+    assert len({i["sent_at"] for i in invitations}) == 1
+    assert {a["day"] for a in answers} == {date(2026, 11, 1)} and all("used_at" not in i for i in invitations)
+    # by ids: the answers' keys are random, not a sequence in the order of answering
+    assert all(len(a["id"]) == 32 for a in answers)
+    # by content: nothing on an answer equals an agent id, an email or an invitation id
+    values = {str(v) for a in answers for k, v in a.items() if k not in ("account_id", "survey_id", "enps")}
+    for i in invitations:
+        assert {i["agent_id"], i["email"], str(i["id"])}.isdisjoint(values)
+    # the only link is the group (and tenure band), which the report rules protect
+    assert {a["group_name"] for a in answers} == {"Billing", "Tech"}
+    assert set(TECH) >= {i["agent_id"] for i in used if i["group_name"] == "Tech"}
