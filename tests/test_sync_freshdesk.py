@@ -452,3 +452,14 @@ def test_no_requests_remaining_holds_the_next_request_a_minute(monkeypatch):
     client = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)), base_url="http://desk.test")
     assert [item["id"] for item in fd._items(client, "/api/v2/agents", {})] == [1, 2]
     assert waits == [pytest.approx(60.0)]
+
+
+def test_the_sync_reports_its_pages_and_tickets_for_a_progress_bar(store: Store):
+    fake = FakeFreshdesk(shapes_world())
+    seen: list[tuple[int, int, str]] = []
+    with fake.running():
+        _connect(store, fake)
+        sync(store, "acme", progress=lambda p: seen.append((p.pages, p.tickets, p.stage)))
+    assert [pages for pages, _, _ in seen] == list(range(1, len(seen) + 1))
+    assert {stage for _, _, stage in seen} >= {"tickets", "deleted", "spam", "ratings"}
+    assert seen[-1][1] == 8  # every ticket of the world, the deleted and the spam one counted where read

@@ -40,6 +40,7 @@ from cxpulse.readers.zendesk_api import PageReader, surveys_open_since
 from cxpulse.service import http_fetch
 from cxpulse.service.connections import connection_for_sync
 from cxpulse.service.http_fetch import Pacer
+from cxpulse.service.sync_progress import SyncProgress
 from cxpulse.service.derive import derive_stale, rescore_marked
 from cxpulse.service.load import SHOWN_REJECTS, load
 from cxpulse.service.webhooks import queue_marked_low_ratings
@@ -74,7 +75,7 @@ def sync(store: Store, account: str, *, full: bool = False,
     if conn_row.kind == "freshdesk":
         from cxpulse.service.sync_freshdesk import sync_freshdesk
 
-        return sync_freshdesk(store, conn_row, full=full)
+        return sync_freshdesk(store, conn_row, full=full, progress=progress)
     if conn_row.kind != "zendesk":
         raise SyncError(f"account {account!r} is connected to {conn_row.kind}, which cannot sync")
     return _ZendeskSync(store, conn_row, full=full, progress=progress,
@@ -91,15 +92,6 @@ def _export_rpm() -> int:
         raise SyncError(f"CXPULSE_ZENDESK_EXPORT_RPM={raw!r} is not a number of requests per minute: "
                         "set 10 (Zendesk's limit), or 30 with the High Volume API add-on")
     return n
-
-
-class SyncProgress:
-    """What a sync has read so far (for a progress bar)."""
-
-    __slots__ = ("pages", "stage", "tickets")
-
-    def __init__(self) -> None:
-        self.pages, self.tickets, self.stage = 0, 0, ""
 
 
 class _ZendeskSync:

@@ -29,7 +29,7 @@ header and nowhere else.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -44,6 +44,7 @@ from cxpulse.readers.freshdesk_api import Desk, read_agents, read_ratings, read_
 from cxpulse.service import http_fetch
 from cxpulse.service.derive import derive_stale, rescore_marked
 from cxpulse.service.load import load
+from cxpulse.service.sync_progress import SyncProgress
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store
 from cxpulse.storage import connections as stored
@@ -67,11 +68,19 @@ CREDENTIALS = ("check the connection's API key (`cxpulse connections` shows its 
                "View API key)")
 
 
-def sync_freshdesk(store: Store, conn_row: ConnectionRow, *, full: bool = False) -> ImportSummary:
-    """Pull the Freshdesk account's changes since its saved cursor (`full`: from the start)."""
+def sync_freshdesk(store: Store, conn_row: ConnectionRow, *, full: bool = False,
+                   progress: Callable[[SyncProgress], None] | None = None) -> ImportSummary:
+    """Pull the Freshdesk account's changes since its saved cursor (`full`: from the start).
+    `progress(p)` is called after each stored page with the pages and tickets read so far."""
     cursor: dict[str, str] = {} if full or not conn_row.cursor else json.loads(conn_row.cursor)
     total = ImportSummary()
     account = conn_row.account
+    seen = SyncProgress()
+
+    def read(stage: str, tickets: int = 0) -> None:
+        seen.pages, seen.tickets, seen.stage = seen.pages + 1, seen.tickets + tickets, stage
+        if progress is not None:
+            progress(seen)
     try:
         with _client(conn_row) as client, collector_paused():
             agents = list(_items(client, AGENTS, {"per_page": PER_PAGE}))
@@ -85,10 +94,12 @@ def sync_freshdesk(store: Store, conn_row: ConnectionRow, *, full: bool = False)
                     path = f"GET {TICKETS}{f'?filter={gone}' if gone else ''} page {n}"
                     _page(store, conn_row, total, read_tickets(tickets, convs, desk, path=path, deleted=bool(gone)),
                           cursor, key, _newest(tickets, "updated_at"))
+                    read(gone or "tickets", len(tickets))
             for n, ratings in _pages(client, RATINGS, {"created_since": cursor.get("ratings_since", START),
                                                        "per_page": PER_PAGE}):
                 _page(store, conn_row, total, read_ratings(ratings, path=f"GET {RATINGS} page {n}"),
                       cursor, "ratings_since", _newest(ratings, "created_at"))
+                read("ratings")
             with store.engine.begin() as conn:
                 stored.save_progress(conn, conn_row.account_id, cursor=json.dumps(cursor), synced_at=datetime.now(UTC))
             derive_stale(store)
