@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, inspect, select
 from cxpulse.service import load as load_mod
 from cxpulse.service.connections import connect, list_connections
 from cxpulse.service.sync import sync
+from cxpulse.service.sync_lease import guarded_sync
 from cxpulse.storage import Store
 from cxpulse.storage import tables as T
 from cxpulse.storage.engine import database_url
@@ -135,7 +136,9 @@ def test_a_sync_killed_mid_page_and_run_again_equals_an_unkilled_one(tmp_path, w
         (left,) = list_connections(stores[killed])
         assert left["last_sync_at"] is None  # it never got to the end
 
-        again = sync(stores[killed], "acme", export_rpm=10_000)
+        # run again as `cxpulse sync` runs it: the killed process's lease is taken over and given back
+        monkeypatch.setenv("CXPULSE_ZENDESK_EXPORT_RPM", "10000")
+        again = guarded_sync(stores[killed], "acme")
         unkilled = sync(stores[clean], "acme", export_rpm=10_000)
         assert again.read > 0 and unkilled.inserted > 0
         assert _cursor(stores[killed]) == _cursor(stores[clean])
