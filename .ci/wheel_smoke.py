@@ -35,7 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "nordlicht"  # one of the demo's accounts
 # Import every module, then every module any of them imports — also inside functions (webhook
 # delivery imported httpx2 lazily, so importing the modules alone did not show it was missing).
-# An import guarded by `except ImportError` is optional and not required here.
+# An import guarded by `except ImportError` is optional and not required here, and so are
+# the imports of an extra's home module (EXTRA_HOMES: `pip install 'cxpulse[spark]'` brings
+# what service/spark.py imports; without it, `--engine spark` says what to install).
+EXTRA_HOMES = ("cxpulse.service.spark",)
 IMPORT_ALL = """
 import ast, importlib, importlib.util, pkgutil, sys, cxpulse
 names = [m.name for m in pkgutil.walk_packages(cxpulse.__path__, "cxpulse.")]
@@ -43,6 +46,8 @@ for name in names:
     importlib.import_module(name)
 wanted = {}
 for name in names:
+    if name in sys.argv[1:]:  # an extra's home: its imports come with the extra
+        continue
     spec = importlib.util.find_spec(name)
     tree = ast.parse(open(spec.origin, encoding="utf-8").read())
     optional = set()
@@ -155,7 +160,7 @@ def main() -> None:
             sys.exit(f"wheel smoke FAILED: the plain install brought dev packages {dev_only}: not a fresh venv")
         print(f"  installed in {time.monotonic() - t:.0f} s", flush=True)
 
-        modules = run([str(bin_ / "python"), "-c", IMPORT_ALL], timeout=180, env=env, cwd=tmp).strip()
+        modules = run([str(bin_ / "python"), "-c", IMPORT_ALL, *EXTRA_HOMES], timeout=180, env=env, cwd=tmp).strip()
         step(f"imported the installed package: {modules}")
 
         db = str(tmp / "smoke.db")
