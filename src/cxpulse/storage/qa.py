@@ -298,18 +298,7 @@ def _group_columns(by: Sequence[str]) -> list:
 
 
 def _review_conds(window: Window, mystery: str) -> list:
-    conds = []
-    if window.account_ids is not None:
-        conds.append(R.c.account_id.in_(list(window.account_ids)))
-    if window.since is not None:
-        conds.append(R.c.day >= window.since)
-    if window.until is not None:
-        conds.append(R.c.day <= window.until)
-    if mystery == "exclude":
-        conds.append(R.c.mystery.is_(False))
-    elif mystery == "only":
-        conds.append(R.c.mystery.is_(True))
-    return conds
+    return qa_rollups.window_conds(R, R.c.day, window, mystery)
 
 
 _REVIEW_TICKETS = R.outerjoin(T, and_(T.c.account_id == R.c.account_id, T.c.source_id == R.c.ticket_id))

@@ -60,13 +60,19 @@ def answers(by: Sequence[str], window: Window) -> bool:
 
 
 def _conds(table, window: Window, mystery: str) -> list:
+    return window_conds(table, table.c.month, window, mystery)
+
+
+def window_conds(table, when, window: Window, mystery: str) -> list:
+    """The window's accounts and days (on `when`: the table's day or month column) and the
+    `--mystery` choice, for any QA table with `account_id` and `mystery` columns."""
     conds = []
     if window.account_ids is not None:
         conds.append(table.c.account_id.in_(list(window.account_ids)))
     if window.since is not None:
-        conds.append(table.c.month >= window.since)
+        conds.append(when >= window.since)
     if window.until is not None:
-        conds.append(table.c.month <= window.until)
+        conds.append(when <= window.until)
     if mystery == "exclude":
         conds.append(table.c.mystery.is_(False))
     elif mystery == "only":
