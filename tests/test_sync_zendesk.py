@@ -26,6 +26,7 @@ from cxpulse.service.imports import import_path
 from cxpulse.service.sync import sync
 from cxpulse.storage import Store
 from cxpulse.storage import tables as T
+from tests.fakes.waits import no_real_waits
 from tests.fakes.zendesk_api import FakeZendesk, make_world, write_export
 
 TICKETS = "tickets"
@@ -45,17 +46,7 @@ def fake(world):
 
 @pytest.fixture(autouse=True)
 def no_sleeping(monkeypatch):
-    """No real waits: a sleep moves a clock of the test's own (the pacer's), and is recorded."""
-    waits: list[float] = []
-    now = [0.0]
-
-    def wait(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(http_fetch, "sleep", wait)
-    monkeypatch.setattr(http_fetch, "clock", lambda: now[0])
-    return waits
+    return no_real_waits(monkeypatch)  # the waits asked for, recorded
 
 
 def _connect(store: Store, fake: FakeZendesk, token: str | None = None) -> None:
