@@ -227,6 +227,10 @@ def report(
         str,
         typer.Option("--mystery", help="The QA metrics (iqs, qa-agreement, qa-vs-csat): exclude (default), only or include the mystery shoppers' reviews."),
     ] = "exclude",
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's answers and tickets (the agent id).")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Only this group's answers and tickets.")] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help="Only this channel's, e.g. email, chat.")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="Only this category's.")] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
@@ -241,6 +245,8 @@ def report(
     q = ReportQuery(
         metrics=parse_metrics(metric), by=parse_by(by), since=parse_day(since, "--since"), until=parse_day(until, "--until"),
         account=account, compare_previous=compare_previous, mystery=mystery,
+        where=tuple((k, v) for k, v in (("agent", agent), ("group", group), ("channel", channel),
+                                        ("category", category)) if v is not None),
     )
     rows = run_report(Store.open(db), q)
     cols = ["metric", "value", "n", "low", "high", "p90", "mean"]

@@ -59,6 +59,7 @@ class ReportQuery:
     compare_previous: bool = False
     now: datetime | None = None  # when an open ticket's promise is judged (overdue); None: the clock
     mystery: str = "exclude"  # the QA metrics: mystery shoppers' reviews left out, "only" or "include"
+    where: tuple[tuple[str, str], ...] = ()  # narrowed to one agent/group/channel/category: (key, value) pairs
 
 
 def parse_metrics(text: str | None) -> tuple[str, ...]:
@@ -97,6 +98,24 @@ def _check_review_query(q: ReportQuery) -> None:
         review_store.check_review_by(q.by)
 
 
+# The metrics counted from tickets and survey answers, which know each answer's agent,
+# group, channel and category; reviews, QA and the employee survey are narrowed by their own keys.
+FILTERABLE = frozenset(METRICS) | {"csat-by-kpi", "sla"}
+
+
+def _check_where(q: ReportQuery) -> None:
+    if not q.where:
+        return
+    queries.check_where(q.where)
+    keys = [k for k, _v in q.where]
+    if len(set(keys)) != len(keys):
+        raise InvalidQuery(f"filter {keys[0]!r} given twice; give each of agent, group, channel, category once")
+    other = [m for m in q.metrics if m not in FILTERABLE]
+    if other:
+        raise InvalidQuery(f"{other[0]} cannot be narrowed to one {keys[0]}; filters apply to "
+                           f"{', '.join(sorted(FILTERABLE))}")
+
+
 # ---- the use case ----------------------------------------------------------------------
 
 
@@ -107,21 +126,35 @@ def report(store: Store, query: ReportQuery) -> list[dict]:
     _check_review_query(query)
     qa_report.check_query(query.metrics, query.by, query.mystery)
     employee_report.check_query(query.metrics, query.by)
+    _check_where(query)
     ids, names = _accounts(store, query.account)
     if query.compare_previous:
         query = _with_period(store, query, ids)
-    window = queries.Window(ids, query.since, query.until)
+    window = queries.Window(ids, query.since, query.until, query.where)
     current = _rows(store, query, window, names)
     if not query.compare_previous:
         return current
     length = (query.until - query.since).days + 1
-    prev_window = queries.Window(ids, query.since - timedelta(days=length), query.since - timedelta(days=1))
+    prev_window = queries.Window(ids, query.since - timedelta(days=length), query.since - timedelta(days=1),
+                                 query.where)
     previous = {_key(r): r for r in _rows(store, query, prev_window, names)}
     for row in current:
         _attach_change(row, previous.get(_key(row)))
     for row in current:
         row["period"] = {"since": query.since.isoformat(), "until": query.until.isoformat()}
     return current
+
+
+def filter_choices(store: Store, account: str, since: date, until: date) -> dict[str, list[tuple[str, str]]]:
+    """What a view of one account can be narrowed to: (value, label) per agent, group,
+    channel and category seen in the period; agents labelled with their names."""
+    ids, _names = _accounts(store, account)
+    with store.engine.connect() as conn:
+        values = queries.dimension_values(conn, queries.Window(ids, since, until))
+        names = queries.agent_names(conn) if values["agent"] else {}
+    out = {key: [(v, v) for v in vs] for key, vs in values.items()}
+    out["agent"] = sorted(((v, names.get(v) or v) for v in values["agent"]), key=lambda p: p[1].casefold())
+    return out
 
 
 def _accounts(store: Store, account: str | None) -> tuple[tuple[int, ...] | None, dict[int, str]]:

@@ -33,13 +33,29 @@ DIM_KEYS = ("account", "agent", "group", "channel", "category")
 BY_KEYS = DIM_KEYS + TIME_KEYS
 
 
+FILTER_KEYS = ("agent", "group", "channel", "category")  # what a report may be narrowed to (Window.where)
+
+
 @dataclass(frozen=True, slots=True)
 class Window:
-    """Which accounts and which local days (inclusive) a query covers."""
+    """Which accounts and which local days (inclusive) a query covers, and which one
+    agent, group, channel or category (`where`: (key, value) pairs; "" is "none")."""
 
     account_ids: tuple[int, ...] | None = None
     since: date | None = None
     until: date | None = None
+    where: tuple[tuple[str, str], ...] = ()
+
+
+def check_where(where: Sequence[tuple[str, str]]) -> None:
+    bad = [k for k, _v in where if k not in FILTER_KEYS]
+    if bad:
+        raise InvalidQuery(f"cannot filter by {bad[0]!r}; use {', '.join(FILTER_KEYS)}")
+
+
+def _where_conds(cols: dict, window: Window) -> list:
+    """The window's filters on the query's own dimension columns (NULL counts as "")."""
+    return [func.coalesce(cols[key], "") == value for key, value in window.where]
 
 
 def period_key(day: date, key: str) -> str:
@@ -85,8 +101,9 @@ GRAINS = {
 
 
 def grain_candidates(by: Sequence[str], window: Window) -> list[str]:
-    """The rollups that answer this query exactly, in GRAINS order."""
-    dims = {k for k in by if k not in TIME_KEYS}
+    """The rollups that answer this query exactly, in GRAINS order: they must hold the
+    dimensions grouped by and those filtered on."""
+    dims = {k for k in by if k not in TIME_KEYS} | {k for k, _v in window.where}
     time_key = next((k for k in by if k in TIME_KEYS), None)
     month_aligned = _month_aligned(window)
     out = []
@@ -171,7 +188,7 @@ def response_counts(
         n_col = func.sum(tbl.c.n)
     group_cols = [cols[k] if k not in TIME_KEYS else time_col for k in by]
     q = select(*group_cols, *kind_cols, n_col).select_from(src)
-    q = q.where(*_window_conds(tbl.c.account_id, time_col, window, grain))
+    q = q.where(*_window_conds(tbl.c.account_id, time_col, window, grain), *_where_conds(cols, window))
     if grain == "raw":  # the rollups were counted without test contacts already
         q = q.where(not_test_contact(r.c.account_id, r.c.ticket_id))
     if kinds:
@@ -208,16 +225,20 @@ def _window_conds(account_col, time_col, w: Window, grain: str) -> list:
 
 # ---- per-ticket KPIs --------------------------------------------------------------------
 
-def _kpi_group_columns(by: Sequence[str], day_col) -> list:
-    """The ticket_kpis columns a --by groups on (a time key: `day_col`)."""
+def _kpi_columns() -> dict:
     k = tables.ticket_kpis
-    cols = {
+    return {
         "account": k.c.account_id,
         "agent": k.c.agent_id,
         "group": k.c.group_name,
         "channel": k.c.channel,
         "category": k.c.category,
     }
+
+
+def _kpi_group_columns(by: Sequence[str], day_col) -> list:
+    """The ticket_kpis columns a --by groups on (a time key: `day_col`)."""
+    cols = _kpi_columns()
     return [cols[key] if key not in TIME_KEYS else day_col for key in by]
 
 
@@ -228,7 +249,7 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
     day_col = k.c[day_column]
     group_cols = _kpi_group_columns(by, day_col)
     q = select(*group_cols, *[k.c[v] for v in KPI_NAMES]).where(
-        *_window_conds(k.c.account_id, day_col, window, "raw")
+        *_window_conds(k.c.account_id, day_col, window, "raw"), *_where_conds(_kpi_columns(), window)
     )
     if day_column != "created_day":
         q = q.where(day_col.is_not(None))
@@ -246,6 +267,7 @@ def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
     group_cols = _kpi_group_columns(by, k.c.created_day)
     q = select(*group_cols, k.c.due_at, k.c.solved_at).where(
         k.c.due_at.is_not(None), *_window_conds(k.c.account_id, k.c.created_day, window, "raw"),
+        *_where_conds(_kpi_columns(), window),
         or_(k.c.solved.is_(False), k.c.solved_at.is_not(None)),  # solved at an unknown time: outcome unknown
     )
     for row in conn.execute(q):
@@ -272,7 +294,7 @@ def invitation_counts(conn: Connection, *, by: Sequence[str], window: Window) ->
     q = (
         select(*group_cols, i.c.kind, func.count())
         .select_from(src)
-        .where(*_window_conds(i.c.account_id, i.c.day, window, "raw"))
+        .where(*_window_conds(i.c.account_id, i.c.day, window, "raw"), *_where_conds(cols, window))
         .group_by(*group_cols, i.c.kind)
     )
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -342,7 +364,7 @@ def csat_by_kpi_bucket(
         select(*group_cols, b, r.c.scale, r.c.score, func.count())
         .select_from(src)
         .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
-               not_test_contact(r.c.account_id, r.c.ticket_id))
+               *_where_conds(cols, window), not_test_contact(r.c.account_id, r.c.ticket_id))
         .group_by(*group_cols, b, r.c.scale, r.c.score)
     )
     if bucket == "due":
@@ -362,6 +384,18 @@ def csat_by_kpi_bucket(
 # ---- low-rating drill-down ------------------------------------------------------------------
 
 
+def _response_columns(tk) -> dict:
+    """A response's dimensions as the rollups count them (the response's own agent and
+    channel first, else its ticket's), over responses joined to tickets `tk`."""
+    return {
+        "agent": func.coalesce(func.nullif(r.c.agent_id, ""), tk.c.assignee_id),
+        "group": tk.c.group_name,
+        "channel": func.coalesce(func.nullif(r.c.channel, ""), tk.c.channel),
+        "category": tk.c.category,
+    }
+
+
+
 def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
     """CSAT-rated tickets in the window: (satisfied?, texts) for each, and the lowest-rated ones."""
     tk = tables.tickets
@@ -374,7 +408,7 @@ def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
         )
         .select_from(src)
         .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
-               not_test_contact(r.c.account_id, r.c.ticket_id))
+               *_where_conds(_response_columns(tk), window), not_test_contact(r.c.account_id, r.c.ticket_id))
     )
     rated = conn.execute(q).all()
     customer_text: dict[tuple[int, str], list[str]] = defaultdict(list)
@@ -412,6 +446,28 @@ def ticket_comments(conn: Connection, account_id: int, ticket_id: str) -> list[d
 # ---- labels and periods -----------------------------------------------------------------
 
 
+def dimension_values(conn: Connection, window: Window) -> dict[str, list[str]]:
+    """The agents, groups, channels and categories of the tickets created in the window and
+    of the answers given in it: what a page's filters offer. Read from ticket_kpis and the
+    rollups (a month grain counts its whole months: a value may show a little early)."""
+    k = tables.ticket_kpis
+    found: dict[str, set[str]] = {key: set() for key in FILTER_KEYS}
+    kcols = _kpi_columns()
+    for key in FILTER_KEYS:
+        q = select(kcols[key]).distinct().where(*_window_conds(k.c.account_id, k.c.created_day, window, "raw"))
+        found[key].update(v for (v,) in conn.execute(q) if v)
+    for name, keys in (("rollup_day", ("channel", "group")), ("rollup_month_agent", ("agent",)),
+                       ("rollup_month_category", ("category",))):
+        tbl = getattr(tables, name)
+        cols = {"channel": tbl.c.get("channel"), "group": tbl.c.get("group_name"), "agent": tbl.c.get("agent_id"),
+                "category": tbl.c.get("category")}
+        for key in keys:
+            q = select(cols[key]).distinct().where(*_window_conds(tbl.c.account_id, time_column(tbl), window, name))
+            found[key].update(v for (v,) in conn.execute(q) if v)
+    return {key: sorted(values, key=str.casefold) for key, values in found.items()}
+
+
+
 def agent_names(conn: Connection) -> dict[str, str]:
     """Agent id → name, of every account's agents (as the help desk sent its users)."""
     u = tables.users.c
@@ -443,7 +499,7 @@ def sla_target_rows(conn: Connection, *, by: Sequence[str], window: Window):
     group_cols = _kpi_group_columns(by, k.c.created_day)
     src = s.join(k, and_(k.c.account_id == s.c.account_id, k.c.ticket_id == s.c.ticket_id))
     q = select(*group_cols, s.c.kind, s.c.status, s.c.deadline).select_from(src).where(
-        *_window_conds(k.c.account_id, k.c.created_day, window, "raw")
+        *_window_conds(k.c.account_id, k.c.created_day, window, "raw"), *_where_conds(_kpi_columns(), window)
     )
     for row in conn.execute(q):
         yield group_labels(by, row), row[-3], row[-2], aware_utc(row[-1])
@@ -480,7 +536,8 @@ def csat_by_sla(conn: Connection, *, by: Sequence[str], window: Window, now: dat
     q = (
         select(*group_cols, label, r.c.scale, r.c.score, func.count())
         .select_from(src)
-        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"))
+        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
+               *_where_conds(cols, window))
         .group_by(*group_cols, label, r.c.scale, r.c.score)
     )
     out: dict[tuple, dict[str, dict[str, dict[int, int]]]] = defaultdict(

@@ -45,6 +45,10 @@ async def metrics(
     account: Annotated[str | None, Query(max_length=200, description=ACCOUNT_HELP)] = None,
     compare_previous: Annotated[bool, Query(description=COMPARE_HELP)] = False,
     mystery: Annotated[Literal["exclude", "only", "include"], Query(description=MYSTERY_HELP)] = "exclude",
+    agent: Annotated[str | None, Query(max_length=200, description="only this agent's answers and tickets (id)")] = None,
+    group: Annotated[str | None, Query(max_length=200, description="only this group's")] = None,
+    channel: Annotated[str | None, Query(max_length=200, description="only this channel's")] = None,
+    category: Annotated[str | None, Query(max_length=200, description="only this category's")] = None,
 ) -> Response:
     """The rows `cxpulse report --format json` prints for the same parameters. An account
     key reads its own account only; naming another account answers 404. Answers are kept
@@ -63,7 +67,9 @@ async def metrics(
         require_right(key, "read")  # a reviewer or shopper key reads no reports (account_for says so above)
         account = key.account
     q = ReportQuery(metrics=parse_metrics(metric), by=parse_by(by), since=since, until=until, account=account,
-                    compare_previous=compare_previous, mystery=mystery)
+                    compare_previous=compare_previous, mystery=mystery,
+                    where=tuple((k, v) for k, v in (("agent", agent), ("group", group), ("channel", channel),
+                                                    ("category", category)) if v is not None))
     cache = ctx.reports  # the rows the dashboard reads too
     rows = cache.peek(ctx.store, q)  # kept: answered without leaving the event loop
     if rows is None:

@@ -33,25 +33,82 @@ PERIODS = (30, 90, 365)
 DEFAULT_DAYS = 30
 
 
+MAX_DAYS = 3660  # a custom range longer than ten years is cut to its last ten
+FILTER_KEYS = ("agent", "group", "channel", "category")  # as storage/queries.FILTER_KEYS
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
-    """The last `days` days up to `until` (inclusive), compared with the `days` before."""
+    """`days` days from `since` to `until` (inclusive), compared with the `days` before.
+    `custom`: picked with ?from=…&to=… rather than one of the last-N-days links."""
 
     days: int
     since: date
     until: date
+    custom: bool = False
 
     @property
     def previous(self) -> tuple[date, date]:
         return self.since - timedelta(days=self.days), self.since - timedelta(days=1)
 
+    def params(self) -> dict[str, str | None]:
+        """The query parameters that give this period back (none for the default)."""
+        if self.custom:
+            return {"from": self.since.isoformat(), "to": self.until.isoformat()}
+        return {"days": str(self.days) if self.days != DEFAULT_DAYS else None}
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
 
 def period(request: Request, days: str | None) -> Period:
-    """The period a page shows: ?days=30|90|365 (anything else: 30), ending today by the app's clock."""
+    """The period a page shows: ?from=YYYY-MM-DD&to=YYYY-MM-DD (either may be left out:
+    the other end is 30 days away, or today), else ?days=30|90|365 (anything else: 30),
+    ending today by the app's clock. A reversed range is put the right way round."""
+    today = request.app.state.clock().date()
+    start, end = _day(request.query_params.get("from")), _day(request.query_params.get("to"))
+    if start or end:
+        end = end or (min(today, start + timedelta(days=DEFAULT_DAYS - 1)) if start else today)
+        start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            start, end = end, start
+        start = max(start, end - timedelta(days=MAX_DAYS - 1))
+        return Period((end - start).days + 1, start, end, custom=True)
     n = int(days) if days and days.isdigit() else DEFAULT_DAYS
     days_n = n if n in PERIODS else DEFAULT_DAYS
-    today = request.app.state.clock().date()
     return Period(days_n, today - timedelta(days=days_n - 1), today)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The agent, group, channel and category a page is narrowed to (?agent=…&channel=…);
+    `where` is what service.report.ReportQuery takes."""
+
+    where: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str) -> str | None:
+        return next((v for k, v in self.where if k == key), None)
+
+    def params(self) -> dict[str, str]:
+        return dict(self.where)
+
+    def __bool__(self) -> bool:
+        return bool(self.where)
+
+
+def filters(request: Request) -> Filters:
+    """The page's filters from its query string (empty values: no filter)."""
+    q = request.query_params
+    return Filters(tuple((k, q[k][:200]) for k in FILTER_KEYS if q.get(k)))
+
+
+def view_params(p: Period | None, f: Filters | None = None) -> dict[str, str | None]:
+    """The query parameters that carry a view (period and filters) from page to page."""
+    return {**(p.params() if p is not None else {}), **(f.params() if f is not None else {})}
 
 
 def link(path: str, **params: Any) -> str:
@@ -111,7 +168,9 @@ def nav_for(viewer: Viewer) -> tuple[tuple[str, str], ...]:
 def page(request: Request, viewer: Viewer, template: str, *, title: str, active: str, status_code: int = 200,
          **context: Any) -> HTMLResponse:
     """A dashboard page: the template inside the shared layout (nav, account, logout)."""
+    view = view_params(context.get("period"), context.get("filters"))
     return render(request, f"dashboard/{template}", status_code=status_code, title=title, active=active,
                   nav=nav_for(viewer), viewer=viewer, csrf=viewer.csrf, path=request.url.path,
                   here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
-                  link=link, periods=PERIODS, **context)
+                  link=link, periods=PERIODS, view_query=view, keep=link("", **view),
+                  view_link=lambda path, **extra: link(path, **{**view, **extra}), **context)

@@ -24,7 +24,7 @@ from cxpulse.service.context import App
 from cxpulse.service.report import ReportQuery
 from cxpulse.web import charts
 from cxpulse.web.dashboard import format as formats
-from cxpulse.web.dashboard.common import Period, page, period
+from cxpulse.web.dashboard.common import Period, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -177,15 +177,16 @@ def _note(key: str, row: dict | None, rows: list[dict]) -> str:
     return EXPLAIN[key]
 
 
-def build_overview(ctx: App, account: str, p: Period, views: Views | None = None) -> Overview:
-    """The overview's figures for one account and period, from two kept reports (and
-    kept in `views`, while those rows stay the cache's)."""
+def build_overview(ctx: App, account: str, p: Period, views: Views | None = None,
+                   where: tuple[tuple[str, str], ...] = ()) -> Overview:
+    """The overview's figures for one account, period and filters, from two kept reports
+    (and kept in `views`, while those rows stay the cache's)."""
     rows = ctx.reports.get(ctx.store, ReportQuery(account=account, since=p.since, until=p.until,
-                                                  compare_previous=True))
+                                                  compare_previous=True, where=where))
     grain, since = trend_window(p)
     trend_rows = ctx.reports.get(ctx.store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since,
-                                                        until=p.until))
-    key = (account, p)
+                                                        until=p.until, where=where))
+    key = (account, p, where)
     view = views.get(key, (rows, trend_rows)) if views is not None else None
     if view is None:
         view = _assemble(p, rows, grain, since, trend_rows)
@@ -216,10 +217,11 @@ def _assemble(p: Period, rows: list[dict], grain: str, since: date, trend_rows: 
 
 @router.get("/", response_class=HTMLResponse)
 async def overview(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
-    p = period(request, days)
+    p, f = period(request, days), filters(request)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Overview", active="/", period=p)
-    data = await run_in_threadpool(build_overview, request.app.state.context, viewer.account, p,
-                                   request.app.state.overview_views)
+    ctx = request.app.state.context
+    data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where)
+    choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
     return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
-                data=data, labels=LABELS)
+                filters=f, choices=choices, data=data, labels=LABELS)
