@@ -33,7 +33,8 @@ from tests.dashboard_helpers import (
 from tests.pg import private_database
 
 PAGES = ("/", "/?days=90", "/?days=365", "/agents", "/groups", "/drivers", "/sla", "/low-ratings", "/at-risk", "/model",
-         "/alerts", "/webhooks", "/surveys", f"/surveys/{OWN_SURVEY}", "/connections")
+         "/alerts", "/webhooks", "/surveys", f"/surveys/{OWN_SURVEY}", "/connections", "/responses",
+         "/responses?kind=csat&low=1", "/tickets", "/tickets?reopened=1")
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,8 @@ def _text(html: str) -> str:
 
 
 def _big(html: str, metric: str) -> str:
-    return unescape(re.search(rf'<p class="big" data-metric="{metric}">([^<]*)</p>', html).group(1))
+    inner = re.search(rf'<p class="big" data-metric="{metric}">(.*?)</p>', html, re.S).group(1)
+    return unescape(re.sub(r"<[^>]+>", "", inner))  # the figure may be a link to its answers
 
 
 # ---- logging in and out -------------------------------------------------------------------------------

@@ -30,9 +30,9 @@ def own(desk):
 
 
 def _big(html: str, metric: str) -> str:
-    m = re.search(rf'data-metric="{metric}">([^<]*)<', html)
+    m = re.search(rf'data-metric="{metric}">(.*?)</p>', html, re.S)
     assert m, f"no {metric} figure on the page"
-    return unescape(m.group(1)).strip()
+    return unescape(re.sub(r"<[^>]+>", "", m.group(1))).strip()
 
 
 def _options(html: str, name: str) -> list[tuple[str, str]]:

@@ -155,6 +155,11 @@ def settings(
     min_rated: Annotated[
         int | None, typer.Option("--min-rated", help="Rated tickets an account needs for a model of its own.")
     ] = None,
+    ticket_url: Annotated[
+        str | None,
+        typer.Option("--ticket-url", help='The help desk\'s ticket page, {id} for the id: the dashboard links every '
+                                          'ticket there, e.g. "https://acme.zendesk.com/agent/tickets/{id}"; "none" for none.'),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
@@ -168,7 +173,7 @@ def settings(
     store = Store.open(db)
     change = update_settings(
         store, account, timezone=timezone, business_hours=business_hours, csat_scale=csat_scale,
-        alert_below=alert_below, min_rated_for_model=min_rated,
+        alert_below=alert_below, min_rated_for_model=min_rated, ticket_url=ticket_url,
     )
     print_record(settings_row(change.account), fmt, title=account, label="setting")
     if change.changed:

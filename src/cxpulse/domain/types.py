@@ -125,6 +125,8 @@ class Account:
     csat_scale: Scale = Scale.FIVE
     min_rated_for_model: int = 300
     alert_below: int = 40
+    # the help desk's page of a ticket, "{id}" standing for its id (the dashboard links every ticket there)
+    ticket_url: str = ""
     # the SLA policy sets (domain/sla.py), oldest first; read beside the settings, stored apart
     sla: tuple[PolicySet, ...] = ()
 

@@ -78,7 +78,29 @@ def settings_row(acc: StoredAccount) -> dict:
     return {
         "name": a.name, "timezone": a.timezone, "business_hours": format_business_hours(a.business_hours),
         "csat_scale": str(a.csat_scale), "alert_below": a.alert_below, "min_rated_for_model": a.min_rated_for_model,
+        "ticket_url": a.ticket_url,
     }
+
+
+def check_ticket_url(template: str) -> str:
+    """A help desk's ticket page with "{id}" where the ticket's id goes ("" or "none": no links)."""
+    template = template.strip()
+    if template.lower() in ("", "none"):
+        return ""
+    if not template.startswith(("https://", "http://")) or template.count("{id}") != 1:
+        raise InvalidQuery(f"ticket URL {template!r}: an http(s) address with {{id}} once where the ticket id "
+                           "goes, e.g. https://acme.zendesk.com/agent/tickets/{id}")
+    rest = template.replace("{id}", "")
+    if "{" in rest or "}" in rest or any(c.isspace() for c in rest) or len(template) > 500:
+        raise InvalidQuery(f"ticket URL {template!r}: no spaces, no braces but {{id}}, at most 500 characters")
+    return template
+
+
+def ticket_link(template: str, ticket_id: str) -> str | None:
+    """The help desk's page of one ticket, or None when the account has no template."""
+    from urllib.parse import quote
+
+    return template.replace("{id}", quote(str(ticket_id), safe="")) if template else None
 
 
 @dataclass
@@ -97,6 +119,7 @@ def update_settings(
     csat_scale: str | None = None,
     alert_below: int | None = None,
     min_rated_for_model: int | None = None,
+    ticket_url: str | None = None,
 ) -> SettingsChange:
     """Change an account's settings. A new timezone or business hours changes the
     business-hours KPIs of every ticket, so they are rebuilt at once (`cxpulse rebuild`)."""
@@ -123,6 +146,8 @@ def update_settings(
         if min_rated_for_model < 1:
             raise InvalidQuery(f"min_rated_for_model {min_rated_for_model}: at least 1, e.g. 300")
         changes["min_rated_for_model"] = min_rated_for_model
+    if ticket_url is not None:
+        changes["ticket_url"] = check_ticket_url(ticket_url)
     changed = [k for k, v in changes.items() if getattr(old, k) != v]
     if not changed:
         return SettingsChange(acc, [], 0)

@@ -189,4 +189,5 @@ def account_of(row) -> Account:
         csat_scale=Scale(row.csat_scale),
         min_rated_for_model=row.min_rated_for_model,
         alert_below=row.alert_below,
+        ticket_url=row.ticket_url or "",
     )

@@ -327,6 +327,7 @@ def _account_values(a: Account) -> dict:
         "csat_scale": str(a.csat_scale),
         "min_rated_for_model": a.min_rated_for_model,
         "alert_below": a.alert_below,
+        "ticket_url": a.ticket_url or None,
     }
 
 

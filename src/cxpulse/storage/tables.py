@@ -40,6 +40,7 @@ accounts = Table(
     Column("csat_scale", String(16), nullable=False, default="1-5"),
     Column("min_rated_for_model", Integer, nullable=False, default=300),
     Column("alert_below", Integer, nullable=False, default=40),
+    Column("ticket_url", String(500), nullable=True),  # the help desk's ticket page, "{id}" for the id
     Column("created_at", DateTime, nullable=False),
 )
 
@@ -132,6 +133,7 @@ responses = Table(
     Column("content_hash", String(32), nullable=False),
     UniqueConstraint("account_id", "source_id", name="uq_responses_source"),
     Index("ix_responses_ticket", "account_id", "ticket_id"),
+    Index("ix_responses_day", "account_id", "day"),  # the drill-down's lists of one period's answers
 )
 
 # ---- derived, rebuildable -------------------------------------------------------------

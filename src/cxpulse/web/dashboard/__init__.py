@@ -5,6 +5,7 @@ Pages (all GET, all behind the login; forms POST with the session's CSRF token):
 
     /              overview: CSAT, NPS, CES, CSI with intervals, trends, KPIs, response rate
     /agents        agents, sortable by any column      /groups   the same by group
+    /responses     the answers behind a figure, /tickets the tickets: filtered, paged, sorted, ?format=csv
     /drivers       satisfaction by first-reply time, reopens, reassignments
     /sla           SLA policies, targets met / breached / running, CSAT by SLA
     /low-ratings   the lowest ratings with comments, over-represented terms
@@ -38,6 +39,7 @@ def build_dashboard(app: FastAPI) -> None:
         auth,
         connections,
         insight,
+        lists,
         overview,
         predictions,
         quality,
@@ -49,7 +51,7 @@ def build_dashboard(app: FastAPI) -> None:
 
     app.state.templates.filters.update(FILTERS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
-    for module in (auth, overview, tables, insight, team, predictions, settings, sla, connections, quality):
+    for module in (auth, overview, tables, lists, insight, team, predictions, settings, sla, connections, quality):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)

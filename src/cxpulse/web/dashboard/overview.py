@@ -49,6 +49,14 @@ KPIS = (  # metric, label, format kind
     ("overdue_rate", "Overdue (of tickets with a due date)", "rate"),  # shown when the account has due dates
 )
 OPTIONAL_KPIS = frozenset({"overdue_rate"})
+# each KPI card links to the tickets it counted (/tickets), sorted or narrowed to show it
+KPI_LINKS = {
+    "first_reply_minutes": {"sort": "first_reply"},
+    "full_resolution_minutes": {"sort": "resolution"},
+    "requester_wait_minutes": {"sort": "wait"},
+    "reopen_rate": {"reopened": "1"},
+    "resolution_rate": {"solved": "1"},
+}
 
 
 @dataclass
@@ -224,4 +232,4 @@ async def overview(request: Request, viewer: ViewerDep, days: str | None = None)
     data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where)
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
     return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
-                filters=f, choices=choices, data=data, labels=LABELS)
+                filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS)

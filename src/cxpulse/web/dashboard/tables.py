@@ -3,15 +3,17 @@ through plain links (?sort=column&dir=asc|desc) — no script needed."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
-from cxpulse.web.dashboard.common import Period, Sort, page, period
+from cxpulse.web.dashboard.common import Period, Sort, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -33,10 +35,10 @@ KPI_KEYS = {"first_reply_minutes": "first_reply", "full_resolution_minutes": "re
             "reopen_rate": "reopen_rate", "one_touch_rate": "one_touch"}
 
 
-def breakdown(store: Store, account: str, by: str, p: Period) -> list[dict]:
+def breakdown(store: Store, account: str, by: str, p: Period, where: tuple[tuple[str, str], ...] = ()) -> list[dict]:
     """One row per agent (or group): CSAT with its interval, NPS, CES, KPIs, tickets created."""
     rows = report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=(by,), account=account,
-                                     since=p.since, until=p.until))
+                                     since=p.since, until=p.until, where=where))
     table: dict[str, dict] = defaultdict(dict)
     ces_n: dict[str, int] = defaultdict(int)
     for r in rows:
@@ -65,15 +67,34 @@ def breakdown(store: Store, account: str, by: str, p: Period) -> list[dict]:
 
 async def _table_page(request: Request, viewer, by: str, days: str | None, sort: str | None,
                       direction: str | None) -> HTMLResponse:
-    p = period(request, days)
+    p, f = period(request, days), filters(request)
     title = "Agents" if by == "agent" else "Groups"
     path = "/agents" if by == "agent" else "/groups"
     if viewer.account is None:
         return page(request, viewer, "empty.html", title=title, active=path, period=p)
     order = Sort.parse(sort, direction, tuple(c for c, _h, _n in COLUMNS), "tickets", default_descending=True)
-    rows = order.apply(await run_in_threadpool(breakdown, request.app.state.store, viewer.account, by, p))
+    rows = order.apply(await run_in_threadpool(breakdown, request.app.state.store, viewer.account, by, p, f.where))
+    if request.query_params.get("format") == "csv":
+        return table_csv(f"{viewer.account}-{path.strip('/')}-{p.since}-{p.until}.csv", rows)
+    choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
     return page(request, viewer, "table.html", title=f"{title} — {viewer.account}", active=path, period=p,
-                rows=rows, sort=order, columns=COLUMNS, base=path, by=by, few=FEW)
+                filters=f, choices=choices, rows=rows, sort=order, columns=COLUMNS, base=path, by=by, few=FEW)
+
+
+CSV_COLUMNS = ("id", "name", "csat", "csat_low", "csat_high", "csat_n", "nps", "nps_n", "ces", "ces_n", "ces_scale",
+               "first_reply", "resolution", "reopen_rate", "one_touch", "tickets")
+
+
+def table_csv(filename: str, rows: list[dict]) -> Response:
+    """The table as shown (same period, filters and order), figures unrounded; times in minutes."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c if c not in ("first_reply", "resolution") else f"{c}_minutes" for c in CSV_COLUMNS])
+    for r in rows:
+        writer.writerow(["" if r.get(c) is None else r.get(c) for c in CSV_COLUMNS])
+    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in filename)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
 
 @router.get("/agents", response_class=HTMLResponse)

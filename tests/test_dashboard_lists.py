@@ -1,0 +1,132 @@
+"""The lists behind the figures: from a figure to the answers or tickets it counted,
+filtered the same way, paged, sorted, linked to the help desk and exported as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from html import unescape
+
+import pytest
+
+from cxpulse.domain import InvalidQuery
+from cxpulse.service.accounts import check_ticket_url, update_settings
+from cxpulse.service.report import ReportQuery, report
+from cxpulse.storage import Store
+from tests.dashboard_helpers import OTHER, OWN, client_for, login, seed_desk
+
+SINCE, UNTIL = date(2025, 7, 1), date(2026, 6, 30)
+VIEW = "from=2025-07-01&to=2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    store = Store.open(tmp_path_factory.mktemp("lists") / "cxpulse.db")
+    desk = seed_desk(store)
+    update_settings(store, OWN, ticket_url="https://nordlicht.zendesk.com/agent/tickets/{id}")
+    yield desk
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def own(desk):
+    client = client_for(desk.store)
+    login(client, desk.own_key)
+    return client
+
+
+def _csv(resp) -> list[dict]:
+    assert resp.headers["content-type"].startswith("text/csv")
+    assert "attachment" in resp.headers["content-disposition"]
+    return list(csv.DictReader(io.StringIO(resp.text)))
+
+
+def _total(html: str) -> int:
+    m = re.search(r"[\d,]+–[\d,]+ of ([\d,]+)", html)
+    assert m, "no paging line"
+    return int(m.group(1).replace(",", ""))
+
+
+def test_the_csat_answers_are_exactly_those_the_csat_figure_counted(desk, own):
+    row = report(desk.store, ReportQuery(metrics=("csat",), account=OWN, since=SINCE, until=UNTIL))[0]
+    html = own.get(f"/responses?kind=csat&{VIEW}").text
+    assert _total(html) == row["n"]
+    exported = _csv(own.get(f"/responses?kind=csat&{VIEW}&format=csv"))
+    assert len(exported) == row["n"]
+    satisfied = sum(int(r["score"]) >= 4 if r["scale"] == "1-5" else r["score"] == "1" for r in exported)
+    assert 100 * satisfied / len(exported) == pytest.approx(row["value"])
+
+
+def test_low_answers_of_one_agent_are_that_agents_unsatisfied_ones(desk, own):
+    by_agent = report(desk.store, ReportQuery(metrics=("csat",), by=("agent",), account=OWN, since=SINCE, until=UNTIL))
+    r = max(by_agent, key=lambda r: r["n"])
+    agent = r["group"]["agent"]
+    rows = _csv(own.get(f"/responses?kind=csat&low=1&agent={agent}&{VIEW}&format=csv"))
+    assert len(rows) == r["n"] - r["satisfied"]
+    assert {x["agent_id"] for x in rows} == {agent}
+    assert all(int(x["score"]) <= 3 for x in rows if x["scale"] == "1-5")
+    # each row links to the ticket in the help desk
+    assert all(x["ticket_url"] == f"https://nordlicht.zendesk.com/agent/tickets/{x['ticket_id']}" for x in rows)
+    html = own.get(f"/responses?kind=csat&low=1&agent={agent}&{VIEW}").text
+    first = rows[0]["ticket_id"]
+    assert f'href="https://nordlicht.zendesk.com/agent/tickets/{first}"' in html
+
+
+def test_lists_page_and_sort(own):
+    first = own.get(f"/responses?{VIEW}&per_page=10").text
+    second = own.get(f"/responses?{VIEW}&per_page=10&page=2").text
+    total = _total(first)
+    assert total > 20
+    assert f"1–10 of {total:,}" in first and f"11–20 of {total:,}" in second
+    assert 'rel="next"' in first and 'rel="prev"' in second
+    rows = _csv(own.get(f"/responses?{VIEW}&kind=csat&sort=score&dir=asc&format=csv"))
+    assert [int(r["score"]) for r in rows] == sorted(int(r["score"]) for r in rows)
+    tickets = _csv(own.get(f"/tickets?{VIEW}&sort=first_reply&dir=desc&format=csv"))
+    values = [float(t["first_reply_minutes"]) for t in tickets if t["first_reply_minutes"]]
+    assert values == sorted(values, reverse=True)
+    assert all(not t["first_reply_minutes"] for t in tickets[len(values):]), "tickets without a reply go last"
+
+
+def test_the_tickets_list_counts_what_the_kpis_count(desk, own):
+    rows = report(desk.store, ReportQuery(metrics=("kpi",), account=OWN, since=SINCE, until=UNTIL))
+    created = next(r["n"] for r in rows if r["metric"] == "resolution_rate")
+    assert len(_csv(own.get(f"/tickets?{VIEW}&format=csv"))) == created
+    reopened = _csv(own.get(f"/tickets?{VIEW}&reopened=1&format=csv"))
+    rate = next(r["value"] for r in rows if r["metric"] == "reopen_rate")
+    solved = len(_csv(own.get(f"/tickets?{VIEW}&solved=1&format=csv")))
+    assert solved and 100 * len(reopened) / solved == pytest.approx(rate, abs=0.05)
+
+
+def test_every_overview_figure_links_to_its_list_with_the_view(own):
+    html = unescape(own.get(f"/?{VIEW}&channel=email").text)
+    assert f'href="/responses?{VIEW}&channel=email&kind=csat"' in html
+    assert f'href="/tickets?{VIEW}&channel=email&sort=first_reply"' in html
+    agents = unescape(own.get(f"/agents?{VIEW}").text)
+    assert re.search(rf'href="/responses\?{VIEW}&agent=[^"]+"', agents)
+    assert 'format=csv' in agents
+    table = _csv(own.get(f"/agents?{VIEW}&format=csv"))
+    assert table and {"name", "csat", "csat_n", "tickets"} <= set(table[0])
+
+
+def test_another_accounts_tickets_never_show(desk, own):
+    from sqlalchemy import select
+
+    from cxpulse.storage import tables
+
+    seen = {r["ticket_id"] for r in _csv(own.get(f"/tickets?{VIEW}&format=csv"))}
+    seen |= {r["ticket_id"] for r in _csv(own.get(f"/responses?{VIEW}&format=csv"))}
+    k = tables.ticket_kpis.c
+    with desk.store.engine.connect() as conn:
+        theirs = {t for (t,) in conn.execute(select(k.ticket_id).where(k.account_id == desk.store.account(OTHER).id))}
+    assert seen and theirs and not seen & theirs
+
+
+def test_a_ticket_url_must_name_where_the_id_goes():
+    assert check_ticket_url("none") == ""
+    assert check_ticket_url(" https://a.zendesk.com/agent/tickets/{id} ") == "https://a.zendesk.com/agent/tickets/{id}"
+    for bad in ("https://a.zendesk.com/agent/tickets/", "ftp://x/{id}", "https://x/{id}/{id}", "https://x/{ticket}/{id}",
+                "javascript:alert(1)//{id}"):
+        with pytest.raises(InvalidQuery, match="ticket URL"):
+            check_ticket_url(bad)
