@@ -80,3 +80,23 @@ def test_a_custom_range_is_its_own_period_and_compared_with_as_long_a_one_before
 def test_an_unknown_filter_value_shows_no_figures_not_an_error(own):
     page = own.get("/?agent=nobody-at-all").text
     assert _big(page, "csat") == "–"
+
+
+@pytest.mark.parametrize("path", ["/drivers", "/sla", "/low-ratings", "/agents", "/groups"])
+def test_every_analysis_page_takes_the_filters_and_keeps_them(own, path):
+    html = own.get("/?days=365").text
+    agent, name = _options(html, "agent")[1]
+    page = own.get(f"{path}?from=2025-07-01&to=2026-06-30&agent={agent}")
+    assert page.status_code == 200
+    assert f'<option value="{agent}" selected>' in page.text
+    assert f"only agent <strong>{name}</strong>" in unescape(page.text)
+
+
+def test_the_low_ratings_page_counts_one_agents_low_ratings(desk, own):
+    html = own.get("/?days=365").text
+    agent, _name = _options(html, "agent")[1]
+    row = report(desk.store, ReportQuery(metrics=("csat",), account=OWN, since=date(2025, 7, 1),
+                                         until=date(2026, 6, 30), where=(("agent", agent),)))[0]
+    page = unescape(own.get(f"/low-ratings?from=2025-07-01&to=2026-06-30&agent={agent}").text)
+    assert f"{row['n'] - row['satisfied']} low ratings of {row['n']} rated tickets" in page
+    assert f"/responses?from=2025-07-01&to=2026-06-30&agent={agent}&kind=csat&low=1" in page

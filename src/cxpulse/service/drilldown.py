@@ -21,13 +21,14 @@ class Drilldown:
 
 def low_ratings(
     store: Store, *, account: str | None = None, since: date | None = None, until: date | None = None,
-    limit: int = 20, top_terms: int = 20,
+    limit: int = 20, top_terms: int = 20, where: tuple[tuple[str, str], ...] = (),
 ) -> Drilldown:
-    """The latest low-rated tickets with comments, and terms over-represented in low-rated tickets."""
+    """The latest low-rated tickets with comments, and terms over-represented in low-rated
+    tickets; `where` narrows to one agent, group, channel or category as a report does."""
     ids = (store.account(account).id,) if account else None
     names = {a.id: a.name for a in store.accounts()}
     with store.engine.connect() as conn:
-        rated, customer_text = queries.rated_texts(conn, window=queries.Window(ids, since, until))
+        rated, customer_text = queries.rated_texts(conn, window=queries.Window(ids, since, until, where))
     low_docs, other_docs, low = [], [], []
     for row in rated:
         doc = " \n".join([row.subject, row.comment, *customer_text.get((row.account_id, row.ticket_id), [])])

@@ -14,7 +14,7 @@ from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard.format import percent
-from cxpulse.web.dashboard.common import Period, page, period
+from cxpulse.web.dashboard.common import Period, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -42,8 +42,9 @@ def clipped(text: str | None, limit: int = TEXT_SHOWN) -> tuple[str, bool]:
     return (cut[:space] if space > limit * 3 // 4 else cut).rstrip() + "…", True
 
 
-def drivers(store: Store, account: str, p: Period) -> list[dict]:
-    rows = report(store, ReportQuery(metrics=("csat-by-kpi",), account=account, since=p.since, until=p.until))
+def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str], ...] = ()) -> list[dict]:
+    rows = report(store, ReportQuery(metrics=("csat-by-kpi",), account=account, since=p.since, until=p.until,
+                                     where=where))
     out = []
     for metric, heading, counts in DRIVERS:
         bars = [charts.Point(r["bucket"], r["value"], r["low"], r["high"], r["n"])
@@ -60,26 +61,28 @@ def drivers(store: Store, account: str, p: Period) -> list[dict]:
 
 @router.get("/drivers", response_class=HTMLResponse)
 async def drivers_page(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
-    p = period(request, days)
+    p, f = period(request, days), filters(request)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Drivers", active="/drivers", period=p)
-    data = await run_in_threadpool(drivers, request.app.state.store, viewer.account, p)
+    data = await run_in_threadpool(drivers, request.app.state.store, viewer.account, p, f.where)
+    choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
     return page(request, viewer, "drivers.html", title=f"What drives satisfaction — {viewer.account}",
-                active="/drivers", period=p, drivers=data)
+                active="/drivers", period=p, filters=f, choices=choices, drivers=data)
 
 
 @router.get("/low-ratings", response_class=HTMLResponse)
 async def low_ratings_page(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
-    p = period(request, days)
+    p, f = period(request, days), filters(request)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Low ratings", active="/low-ratings", period=p)
     data = await run_in_threadpool(lambda: drilldown(request.app.state.store, account=viewer.account, since=p.since,
-                                                     until=p.until, limit=LOW_RATINGS_SHOWN))
+                                                     until=p.until, limit=LOW_RATINGS_SHOWN, where=f.where))
+    choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
     for t in data.tickets:
         t["comment_shown"], t["comment_cut"] = clipped(t["comment"])
         t["subject_shown"], t["subject_cut"] = clipped(t["subject"])
     return page(request, viewer, "low_ratings.html", title=f"Low ratings — {viewer.account}", active="/low-ratings",
-                period=p, data=data)
+                period=p, filters=f, choices=choices, data=data)
 
 
 @router.get("/comments", response_class=HTMLResponse)

@@ -15,7 +15,7 @@ from cxpulse.service.report import ReportQuery, report
 from cxpulse.service.sla import policy_rows
 from cxpulse.storage import Store
 from cxpulse.web import charts
-from cxpulse.web.dashboard.common import Period, page, period
+from cxpulse.web.dashboard.common import Period, filters, page, period
 from cxpulse.web.dashboard.format import percent
 from cxpulse.web.dashboard.session import ViewerDep
 
@@ -25,11 +25,13 @@ TARGET_NAMES = {"first_reply": "First reply", "next_reply": "Next reply", "resol
                 "requester_wait": "Requester wait"}
 
 
-def sla_view(store: Store, account: str, p: Period, now: datetime | None = None) -> dict:
+def sla_view(store: Store, account: str, p: Period, now: datetime | None = None,
+             where: tuple[tuple[str, str], ...] = ()) -> dict:
     """Policies (every version), the figures of the tickets created in the period, and CSAT by
     SLA; a running target is judged against `now` (the app's clock)."""
     now = now or datetime.now(UTC)
-    rows = report(store, ReportQuery(metrics=("sla",), account=account, since=p.since, until=p.until, now=now))
+    rows = report(store, ReportQuery(metrics=("sla",), account=account, since=p.since, until=p.until, now=now,
+                                     where=where))
     figures = []
     for kind in TARGET_KINDS:
         row = next((r for r in rows if r["metric"] == f"sla_{kind}"), None)
@@ -49,9 +51,11 @@ def sla_view(store: Store, account: str, p: Period, now: datetime | None = None)
 
 @router.get("/sla", response_class=HTMLResponse)
 async def sla_page(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
-    p = period(request, days)
+    p, f = period(request, days), filters(request)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="SLA", active="/sla", period=p)
-    data = await run_in_threadpool(sla_view, request.app.state.store, viewer.account, p, request.app.state.clock())
+    data = await run_in_threadpool(sla_view, request.app.state.store, viewer.account, p, request.app.state.clock(),
+                                   f.where)
+    choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
     return page(request, viewer, "sla.html", title=f"SLA targets — {viewer.account}", active="/sla", period=p,
-                sla=data)
+                filters=f, choices=choices, sla=data)
