@@ -173,4 +173,7 @@ def page(request: Request, viewer: Viewer, template: str, *, title: str, active:
                   nav=nav_for(viewer), viewer=viewer, csrf=viewer.csrf, path=request.url.path,
                   here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
                   link=link, periods=PERIODS, view_query=view, keep=link("", **view),
-                  view_link=lambda path, **extra: link(path, **{**view, **extra}), **context)
+                  view_link=lambda path, **extra: link(path, **{**view, **extra}),
+                  preset_link=lambda path, days, keep=None: link(path, days=days, **{
+                      **(context["filters"].params() if context.get("filters") else {}), **(keep or {})}),
+                  **context)
