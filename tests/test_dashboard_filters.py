@@ -36,7 +36,7 @@ def _big(html: str, metric: str) -> str:
 
 
 def _options(html: str, name: str) -> list[tuple[str, str]]:
-    select = re.search(rf'<select name="{name}">(.*?)</select>', html, re.S)
+    select = re.search(rf'<select [^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
     assert select, f"no {name} filter"
     return [(unescape(v), unescape(t)) for v, t in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<', select.group(1))]
 

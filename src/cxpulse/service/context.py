@@ -72,26 +72,32 @@ class App:
         # the scheduled sync of the connections (service/sync_schedule.py), while `serve --sync-every` runs one
         self.sync_schedule: SyncScheduler | None = None
         self._guard = threading.Lock()
-        self._choices: dict[tuple, tuple[float, dict]] = {}  # filter choices, kept CHOICES_TTL seconds
+        self._kept: dict[tuple, tuple[float, object]] = {}  # small page parts, kept KEPT_TTL seconds
         _LIVE.add(self)
 
-    CHOICES_TTL = 60.0
+    KEPT_TTL = 60.0
+
+    def kept(self, compute, *args):
+        """compute(store, *args), kept a minute (or until this process changes the data):
+        the parts of a dashboard page that no report row holds — its filter choices, the
+        spread of the answers — so a lead flicking between pages does not recount them."""
+        key = (compute, *args)
+        now = time.monotonic()
+        hit = self._kept.get(key)
+        if hit is not None and now - hit[0] < self.KEPT_TTL:
+            return hit[1]
+        found = compute(self.store, *args)
+        if len(self._kept) > 1024:
+            self._kept.clear()
+        self._kept[key] = (now, found)
+        return found
 
     def choices(self, account: str, since, until) -> dict[str, list[tuple[str, str]]]:
         """What a dashboard view of `account` can be narrowed to (service.report.filter_choices),
         kept a minute: every page shows the filters, and a new agent may wait that long."""
         from cxpulse.service.report import filter_choices
 
-        key = (account, since, until)
-        now = time.monotonic()
-        hit = self._choices.get(key)
-        if hit is not None and now - hit[0] < self.CHOICES_TTL:
-            return hit[1]
-        found = filter_choices(self.store, account, since, until)
-        if len(self._choices) > 512:
-            self._choices.clear()
-        self._choices[key] = (now, found)
-        return found
+        return self.kept(filter_choices, account, since, until)
 
     @property
     def refresher(self) -> Refresher:
@@ -111,7 +117,7 @@ class App:
         before their next reader gets them; otherwise the next reader gets them as they
         were while they are computed behind it."""
         self.reports.invalidate(at_once=at_once)
-        self._choices.clear()
+        self._kept.clear()
 
 
 def as_app(target: App | Store) -> App:

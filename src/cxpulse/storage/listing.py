@@ -44,7 +44,8 @@ def low_scores() -> dict[str, dict[str, tuple[int, ...]]]:
     return out
 
 
-def _low_condition(kinds: Sequence[str]):
+def low_condition(kinds: Sequence[str]):
+    """Over the responses alias `r`: the answer counts against its figure (low_scores)."""
     parts = []
     for kind, scales in low_scores().items():
         if kinds and kind not in kinds:
@@ -69,7 +70,7 @@ def response_page(
         not_test_contact(r.c.account_id, r.c.ticket_id),
     ]
     if low:
-        conds.append(_low_condition(kinds))
+        conds.append(low_condition(kinds))
     if scores:
         conds.append(r.c.score.in_(list(scores)))
     total = conn.execute(select(func.count()).select_from(src).where(*conds)).scalar_one()

@@ -341,10 +341,12 @@ def _due_bucket(now: datetime):
 
 
 def csat_by_kpi_bucket(
-    conn: Connection, *, bucket: str, by: Sequence[str], window: Window, now: datetime | None = None
+    conn: Connection, *, bucket: str, by: Sequence[str], window: Window, now: datetime | None = None,
+    kind: str = "csat",
 ):
     """CSAT response counts per group and KPI bucket (first_reply, reopens, reassignments,
-    due: on time / late against the ticket's promise, judged at `now` for open tickets)."""
+    due: on time / late against the ticket's promise, judged at `now` for open tickets);
+    `kind` nps or ces: those answers' counts, for the Drivers page's NPS and CES."""
     check_by(by)
     k = tables.ticket_kpis
     cols = {
@@ -363,7 +365,7 @@ def csat_by_kpi_bucket(
     q = (
         select(*group_cols, b, r.c.scale, r.c.score, func.count())
         .select_from(src)
-        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
+        .where(r.c.kind == kind, *_window_conds(r.c.account_id, r.c.day, window, "raw"),
                *_where_conds(cols, window), not_test_contact(r.c.account_id, r.c.ticket_id))
         .group_by(*group_cols, b, r.c.scale, r.c.score)
     )
@@ -379,6 +381,21 @@ def csat_by_kpi_bucket(
             continue  # csat_by_due: open with the promise still ahead
         out[g][label][scale][int(score)] += int(n)
     return out
+
+
+def reason_counts(conn: Connection, *, window: Window, low) -> list[tuple[str, str, int]]:
+    """(kind, reason, answers) of the answers in the window that gave a reason and that
+    `low` (a condition over the responses alias `r`) calls low; test contacts left out."""
+    tk = tables.tickets
+    src = r.outerjoin(tk, and_(tk.c.account_id == r.c.account_id, tk.c.source_id == r.c.ticket_id))
+    q = (
+        select(r.c.kind, r.c.reason, func.count())
+        .select_from(src)
+        .where(r.c.reason != "", low, *_window_conds(r.c.account_id, r.c.day, window, "raw"),
+               *_where_conds(_response_columns(tk), window), not_test_contact(r.c.account_id, r.c.ticket_id))
+        .group_by(r.c.kind, r.c.reason)
+    )
+    return [(kind, reason, int(n)) for kind, reason, n in conn.execute(q)]
 
 
 # ---- low-rating drill-down ------------------------------------------------------------------

@@ -13,6 +13,9 @@ from cxpulse.service.drilldown import ticket_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
 from cxpulse.web import charts
+from cxpulse.service import breakdowns
+from cxpulse.web.dashboard.format import mean as mean_text
+from cxpulse.web.dashboard.format import nps as nps_text
 from cxpulse.web.dashboard.format import percent
 from cxpulse.web.dashboard.common import Period, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
@@ -42,32 +45,80 @@ def clipped(text: str | None, limit: int = TEXT_SHOWN) -> tuple[str, bool]:
     return (cut[:space] if space > limit * 3 // 4 else cut).rstrip() + "…", True
 
 
-def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str], ...] = ()) -> list[dict]:
-    rows = report(store, ReportQuery(metrics=("csat-by-kpi",), account=account, since=p.since, until=p.until,
-                                     where=where))
+DRIVER_METRICS = {  # ?metric=: label, what a bar shows, the chart's bounds and format
+    "csat": ("CSAT", "Share of satisfied answers", (0.0, 100.0), lambda v: percent(v, 0)),
+    "nps": ("NPS", "Promoters minus detractors", (-100.0, 100.0), nps_text),
+    "ces": ("CES", "Mean effort answer, higher is easier", None, lambda v: mean_text(v, 1)),
+}
+
+
+def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str], ...] = (),
+            metric: str = "csat", now=None) -> list[dict]:
+    """CSAT (the report's csat-by-kpi rows), NPS or CES (service.breakdowns.by_bucket) for
+    each bucket of first-reply time, reopens, reassignments and the promised date."""
+    label, _shows, bounds, fmt = DRIVER_METRICS[metric]
+    if metric == "csat":
+        rows = report(store, ReportQuery(metrics=("csat-by-kpi",), account=account, since=p.since, until=p.until,
+                                         where=where, now=now))
+        found = {m: [charts.Point(r["bucket"], r["value"], r["low"], r["high"], r["n"])
+                     for r in rows if r["metric"] == m] for m, _h, _c in DRIVERS}
+        scale = ""
+    else:
+        buckets = breakdowns.by_bucket(store, account, p.since, p.until, where, kind=metric, now=now)
+        found = {f"csat_by_{b}": [charts.Point(lbl, e.value, e.low, e.high, e.n) for lbl, e, _s in rows]
+                 for b, rows in buckets.items()}
+        scale = next((s for rows in buckets.values() for _l, _e, s in rows), "")
+    if metric == "ces" and scale:
+        lo, hi = (1.0, 7.0) if scale == "1-7" else (1.0, 10.0)
+        bounds = (lo, hi)
     out = []
-    for metric, heading, counts in DRIVERS:
-        bars = [charts.Point(r["bucket"], r["value"], r["low"], r["high"], r["n"])
-                for r in rows if r["metric"] == metric]
-        if not bars and metric in OPTIONAL:
+    for key, heading, counts in DRIVERS:
+        bars = found.get(key, [])
+        if not bars and key in OPTIONAL:
             continue
-        desc = f"CSAT for each bucket of {counts}: " + "; ".join(
-            f"{b.label}: {percent(b.value)} (n = {b.n})" for b in bars) if bars else "no rated tickets"
-        svg = charts.bar_chart(bars, chart_id=metric.replace("_", "-"), title=heading, desc=desc,
-                               fmt=lambda v: percent(v, 0)) if bars else ""
-        out.append({"key": metric, "heading": heading, "counts": counts, "bars": bars, "svg": svg})
+        heading = heading.replace("CSAT", label, 1)
+        desc = f"{label} for each bucket of {counts}: " + "; ".join(
+            f"{b.label}: {fmt(b.value)} (n = {b.n})" for b in bars) if bars else "no answers"
+        svg = charts.bar_chart(bars, chart_id=key.replace("csat_by_", f"{metric}_by_").replace("_", "-"), title=heading, desc=desc, fmt=fmt,
+                               bounds=bounds or (0.0, 100.0)) if bars else ""
+        out.append({"key": key, "heading": heading, "counts": counts, "bars": bars, "svg": svg, "kind": metric,
+                    "scale": scale})
+    return out
+
+
+def reason_charts(reasons: list) -> list[dict]:
+    """Per survey kind, the reasons its low answers picked, counted, as a bar chart of their
+    shares: what customers themselves say went wrong."""
+    out = []
+    for kind in ("csat", "nps", "ces"):
+        mine = [r for r in reasons if r.kind == kind]
+        if not mine:
+            continue
+        label = DRIVER_METRICS[kind][0]
+        bars = [charts.Point(r.reason, r.share, None, None, r.n) for r in mine]
+        top = max(b.value for b in bars)
+        upper = next((t for t in (20, 25, 40, 50, 60, 80, 100) if t >= top), 100)
+        desc = f"Reasons given with low {label} answers: " + "; ".join(
+            f"{b.label}: {b.n} ({percent(b.value, 0)})" for b in bars)
+        svg = charts.bar_chart(bars, chart_id=f"reasons-{kind}", title=f"Reasons picked with low {label} answers",
+                               desc=desc, fmt=lambda v: percent(v, 0), bounds=(0.0, float(upper)))
+        out.append({"kind": kind, "label": label, "bars": bars, "svg": svg, "n": sum(b.n for b in bars)})
     return out
 
 
 @router.get("/drivers", response_class=HTMLResponse)
-async def drivers_page(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
+async def drivers_page(request: Request, viewer: ViewerDep, days: str | None = None,
+                       metric: str = "csat") -> HTMLResponse:
     p, f = period(request, days), filters(request)
+    metric = metric if metric in DRIVER_METRICS else "csat"
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Drivers", active="/drivers", period=p)
-    data = await run_in_threadpool(drivers, request.app.state.store, viewer.account, p, f.where)
+    data = await run_in_threadpool(drivers, request.app.state.store, viewer.account, p, f.where, metric,
+                                   request.app.state.clock())
     choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
     return page(request, viewer, "drivers.html", title=f"What drives satisfaction — {viewer.account}",
-                active="/drivers", period=p, filters=f, choices=choices, drivers=data)
+                active="/drivers", period=p, filters=f, choices=choices, drivers=data, metric=metric,
+                metrics=DRIVER_METRICS)
 
 
 @router.get("/low-ratings", response_class=HTMLResponse)
@@ -77,12 +128,15 @@ async def low_ratings_page(request: Request, viewer: ViewerDep, days: str | None
         return page(request, viewer, "empty.html", title="Low ratings", active="/low-ratings", period=p)
     data = await run_in_threadpool(lambda: drilldown(request.app.state.store, account=viewer.account, since=p.since,
                                                      until=p.until, limit=LOW_RATINGS_SHOWN, where=f.where))
-    choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
+    ctx = request.app.state.context
+    choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
+    reasons = reason_charts(await run_in_threadpool(ctx.kept, breakdowns.low_reasons, viewer.account, p.since,
+                                                    p.until, f.where))
     for t in data.tickets:
         t["comment_shown"], t["comment_cut"] = clipped(t["comment"])
         t["subject_shown"], t["subject_cut"] = clipped(t["subject"])
     return page(request, viewer, "low_ratings.html", title=f"Low ratings — {viewer.account}", active="/low-ratings",
-                period=p, filters=f, choices=choices, data=data)
+                period=p, filters=f, choices=choices, data=data, reasons=reasons)
 
 
 @router.get("/comments", response_class=HTMLResponse)

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.service import lists
-from cxpulse.storage.listing import LIST_KINDS, RESPONSE_SORTS, TICKET_SORTS
+from cxpulse.service.lists import LIST_KINDS, RESPONSE_SORTS, TICKET_SORTS
 from cxpulse.web.dashboard.common import Filters, Period, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 

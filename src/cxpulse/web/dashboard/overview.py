@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from cxpulse.service import breakdowns
 from cxpulse.service.context import App
 from cxpulse.service.report import ReportQuery
 from cxpulse.web import charts
@@ -223,6 +224,26 @@ def _assemble(p: Period, rows: list[dict], grain: str, since: date, trend_rows: 
     return Overview(p, figures, kpis, rates, trends, created)
 
 
+def spread_charts(spreads: list) -> list[dict]:
+    """One bar chart per survey kind and scale: the share of the answers at each score, so
+    a lead sees a polarised 1-or-5 CSAT apart from a lukewarm 3-and-4 one of the same value."""
+    out = []
+    for s in spreads:
+        if not s.n:
+            continue
+        bars = [charts.Point(str(score), 100.0 * n / s.n, None, None, n) for score, n in s.counts]
+        top = max(b.value for b in bars)
+        upper = next((t for t in (10, 20, 25, 40, 50, 60, 80, 100) if t >= top), 100)
+        title = f"{LABELS[s.kind]} answers by score ({s.scale})"
+        desc = f"{title}, {s.n} answers: " + "; ".join(f"{b.label}: {formats.percent(b.value, 0)} ({b.n})"
+                                                       for b in bars)
+        svg = charts.bar_chart(bars, chart_id=f"spread-{s.kind}-{s.scale}", title=title, desc=desc,
+                               fmt=lambda v: formats.percent(v, 0), bounds=(0.0, float(upper)),
+                               row_height=22 if len(bars) > 7 else 30)
+        out.append({"kind": s.kind, "scale": s.scale, "title": title, "svg": svg, "bars": bars, "n": s.n})
+    return out
+
+
 @router.get("/", response_class=HTMLResponse)
 async def overview(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
     p, f = period(request, days), filters(request)
@@ -231,5 +252,7 @@ async def overview(request: Request, viewer: ViewerDep, days: str | None = None)
     ctx = request.app.state.context
     data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where)
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
+    spreads = await run_in_threadpool(ctx.kept, breakdowns.spreads, viewer.account, p.since, p.until, f.where)
     return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
-                filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS)
+                filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS,
+                spreads=spread_charts(spreads))

@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
+from cxpulse.web import charts
+from cxpulse.web.dashboard.format import percent
 from cxpulse.web.dashboard.common import Period, Sort, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 
@@ -76,9 +78,44 @@ async def _table_page(request: Request, viewer, by: str, days: str | None, sort:
     rows = order.apply(await run_in_threadpool(breakdown, request.app.state.store, viewer.account, by, p, f.where))
     if request.query_params.get("format") == "csv":
         return table_csv(f"{viewer.account}-{path.strip('/')}-{p.since}-{p.until}.csv", rows)
-    choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
+    ctx = request.app.state.context
+    choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
+    small = await run_in_threadpool(ctx.kept, trends, viewer.account, by, p, f.where)
     return page(request, viewer, "table.html", title=f"{title} — {viewer.account}", active=path, period=p,
-                filters=f, choices=choices, rows=rows, sort=order, columns=COLUMNS, base=path, by=by, few=FEW)
+                filters=f, choices=choices, rows=rows, sort=order, columns=COLUMNS, base=path, by=by, few=FEW,
+                trends=small)
+
+
+TREND_AGENTS = 12  # small charts for this many agents (or groups) with the most answers
+
+
+def trends(store: Store, account: str, by: str, p: Period, where: tuple[tuple[str, str], ...] = ()) -> list[dict]:
+    """CSAT by week (by month for a period over 90 days) for each of the agents (or groups)
+    with the most answers: small charts on one scale, so one agent's slide shows beside the others."""
+    from cxpulse.web.dashboard.overview import trend_periods, trend_window
+
+    grain, since = trend_window(p)
+    rows = report(store, ReportQuery(metrics=("csat",), by=(by, grain), account=account, since=since,
+                                     until=p.until, where=where))
+    per: dict[str, dict[str, dict]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    for r in rows:
+        key = r["group"][by]
+        per[key][r["group"][grain]] = r
+        names[key] = r.get("agent_name") or key or ("(unassigned)" if by == "agent" else "(no group)")
+    busiest = sorted(per, key=lambda k: -sum(r["n"] for r in per[k].values()))[:TREND_AGENTS]
+    periods = trend_periods(grain, since, p.until)
+    out = []
+    for key in sorted(busiest, key=lambda k: names[k].casefold()):
+        points = [charts.Point(label, r["value"], r["low"], r["high"], r["n"]) if (r := per[key].get(k)) else
+                  charts.Point(label, None) for k, label in periods]
+        shown = [pt for pt in points if pt.value is not None]
+        desc = f"CSAT of {names[key]} by {grain}: " + "; ".join(f"{pt.label} {percent(pt.value, 0)} (n = {pt.n})"
+                                                              for pt in shown)
+        svg = charts.line_chart(points, chart_id=f"trend-{by}-{len(out)}", title=f"CSAT of {names[key]} by {grain}",
+                                desc=desc, fmt=lambda v: percent(v, 0), bounds=(0.0, 100.0), width=320, height=150)
+        out.append({"id": key, "name": names[key], "svg": svg, "n": sum(pt.n for pt in shown), "grain": grain})
+    return out
 
 
 CSV_COLUMNS = ("id", "name", "csat", "csat_low", "csat_high", "csat_n", "nps", "nps_n", "ces", "ces_n", "ces_scale",
