@@ -293,7 +293,7 @@ def group_cells(row: dict) -> dict:
     return cells
 
 
-def one_group_table(rows: Sequence[dict], title: str) -> None:
+def one_group_table(rows: Sequence[dict], title: str | None) -> None:
     """Rows of one group: a line per figure, with its interval, n and, for the medians, p90 and mean."""
     lines = []
     for r in rows:
@@ -345,7 +345,7 @@ def by_group_tables(rows: Sequence[dict], title: str | None) -> None:
         show(SECTION_TITLES.get(section, section), ordered, list(lines.values()))
 
 
-def compare_table(rows: Sequence[dict], title: str, since: date, until: date) -> None:
+def compare_table(rows: Sequence[dict], title: str | None, since: date, until: date) -> None:
     """Each figure in this period and the one before, with their dates and n, the change,
     its p-value and what it means: better, worse, no significant change (or why nothing is claimed)."""
     length = (until - since).days + 1
@@ -381,21 +381,27 @@ COMPARE_NOTE = (f"better / worse: a change significant at p < 0.05, in the direc
 
 def title(account: str | None, by: Sequence[str], since: date | None, until: date | None) -> str:
     """"cxpulse report · nordlicht · 2026-11-07 – 2026-12-06 · by agent"."""
-    span = f"{since} – {until}" if since is not None and until is not None else "no data"
+    if since is not None and until is not None:
+        span = f"{since} – {until}"
+    else:  # no data in the period: say which bound was asked for
+        span = f"from {since}: no data" if since else f"up to {until}: no data" if until else "no data"
     return f"cxpulse report · {account or 'all accounts'} · {span}" + (f" · by {','.join(by)}" if by else "")
 
 
 def print_report(rows: Sequence[dict], *, account: str | None, by: Sequence[str], since: date | None,
                  until: date | None, compare: bool) -> None:
     """The report's rows as tables for a person (the layouts in this module's docstring)."""
-    heading = title(account, by, since, until)
+    # the heading on a line of its own: as a table's title it would wrap over a narrow table
+    out.print(plain(title(account, by, since, until)), style="bold", soft_wrap=True)
+    if not rows:
+        return
     if compare and since is not None and until is not None:
-        compare_table(rows, heading, since, until)
+        compare_table(rows, None, since, until)
         out.print(plain(COMPARE_NOTE), style="dim")
         return
     alone = [r for r in rows if not r["group"]]
     grouped = [r for r in rows if r["group"]]
     if alone or not grouped:
-        one_group_table(alone, heading)
+        one_group_table(alone, None)
     if grouped:
-        by_group_tables(grouped, heading if not alone else None)  # under the first table: its title said it
+        by_group_tables(grouped, None)
