@@ -397,7 +397,7 @@ def print_report(rows: Sequence[dict], *, account: str | None, by: Sequence[str]
         return
     if compare and since is not None and until is not None:
         compare_table(rows, None, since, until)
-        out.print(plain(COMPARE_NOTE), style="dim")
+        out.print(plain(COMPARE_NOTE), style="dim", soft_wrap=True)
         return
     alone = [r for r in rows if not r["group"]]
     grouped = [r for r in rows if r["group"]]
