@@ -165,3 +165,9 @@ def test_a_period_without_data_says_so_instead_of_an_empty_table(desk_db):
     assert result.exit_code == 0
     assert result.stdout.strip() == "cxpulse report · all accounts · from 2030-01-01: no data"
     assert "no data in this period" in result.stderr
+
+
+def test_a_narrowed_report_says_to_what_and_covers_its_own_days(desk_db):
+    table = report(desk_db, "--metric", "csat", "--channel", "chat", "--until", "2026-02-10")
+    assert table.splitlines()[0].startswith("cxpulse report · all accounts · channel chat · 2026-02-0")
+    assert table.splitlines()[0].endswith(" – 2026-02-10")

@@ -260,7 +260,8 @@ def report(
         from cxpulse.service.report import report_period
 
         first, last = report_period(store, q)
-        print_report(rows, account=account, by=q.by, since=first, until=last, compare=compare_previous)
+        print_report(rows, account=account, by=q.by, since=first, until=last, compare=compare_previous,
+                     where=q.where)
         if not rows:
             err.print("no data in this period; `cxpulse accounts` shows what is stored")
         return

@@ -379,20 +379,22 @@ COMPARE_NOTE = (f"better / worse: a change significant at p < 0.05, in the direc
                 "(tickets, for the KPIs); medians are not tested.")
 
 
-def title(account: str | None, by: Sequence[str], since: date | None, until: date | None) -> str:
-    """"cxpulse report · nordlicht · 2026-11-07 – 2026-12-06 · by agent"."""
+def title(account: str | None, by: Sequence[str], since: date | None, until: date | None,
+          where: Sequence[tuple[str, str]] = ()) -> str:
+    """"cxpulse report · nordlicht · channel email · 2026-11-07 – 2026-12-06 · by agent"."""
     if since is not None and until is not None:
         span = f"{since} – {until}"
     else:  # no data in the period: say which bound was asked for
         span = f"from {since}: no data" if since else f"up to {until}: no data" if until else "no data"
-    return f"cxpulse report · {account or 'all accounts'} · {span}" + (f" · by {','.join(by)}" if by else "")
+    narrowed = "".join(f" · {key} {value or NONE}" for key, value in where)
+    return f"cxpulse report · {account or 'all accounts'}{narrowed} · {span}" + (f" · by {','.join(by)}" if by else "")
 
 
 def print_report(rows: Sequence[dict], *, account: str | None, by: Sequence[str], since: date | None,
-                 until: date | None, compare: bool) -> None:
+                 until: date | None, compare: bool, where: Sequence[tuple[str, str]] = ()) -> None:
     """The report's rows as tables for a person (the layouts in this module's docstring)."""
     # the heading on a line of its own: as a table's title it would wrap over a narrow table
-    out.print(plain(title(account, by, since, until)), style="bold", soft_wrap=True)
+    out.print(plain(title(account, by, since, until, where)), style="bold", soft_wrap=True)
     if not rows:
         return
     if compare and since is not None and until is not None:
