@@ -171,3 +171,22 @@ def test_a_narrowed_report_says_to_what_and_covers_its_own_days(desk_db):
     table = report(desk_db, "--metric", "csat", "--channel", "chat", "--until", "2026-02-10")
     assert table.splitlines()[0].startswith("cxpulse report · all accounts · channel chat · 2026-02-0")
     assert table.splitlines()[0].endswith(" – 2026-02-10")
+
+
+def test_report_period_is_the_data_s_first_and_last_day_on_both_databases(store, tmp_path):
+    """service.report.report_period, which the table's heading shows, on SQLite and PostgreSQL."""
+    from datetime import date
+
+    from cxpulse.service.imports import import_path
+    from cxpulse.service.report import ReportQuery, report_period
+
+    import_path(store, "jsonl", write_desk(tmp_path / "desk.jsonl"), account="acme")
+    first, last = report_period(store, ReportQuery(metrics=("csat", "kpi")))
+    assert first == date(2026, 2, 1) and date(2026, 3, 25) <= last <= date(2026, 3, 31)
+    assert report_period(store, ReportQuery(metrics=("csat",), until=date(2026, 2, 10)))[1] == date(2026, 2, 10)
+    # narrowed to one agent: that agent's days
+    assert report_period(store, ReportQuery(metrics=("csat",), where=(("agent", "a1"),)))[0] >= first
+    assert report_period(store, ReportQuery(metrics=("csat",), where=(("agent", "nobody"),))) == (None, None)
+    # --compare-previous: the period compared, the last 30 days with answers
+    since, until = report_period(store, ReportQuery(metrics=("csat",), compare_previous=True))
+    assert (until - since).days == 29
