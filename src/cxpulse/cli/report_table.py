@@ -293,7 +293,7 @@ def group_cells(row: dict) -> dict:
     return cells
 
 
-def one_group_table(rows: Sequence[dict], title: str | None) -> None:
+def one_group_table(rows: Sequence[dict]) -> None:
     """Rows of one group: a line per figure, with its interval, n and, for the medians, p90 and mean."""
     lines = []
     for r in rows:
@@ -304,19 +304,17 @@ def one_group_table(rows: Sequence[dict], title: str | None) -> None:
             "n": count(r["n"]), "p90": figure(kind, r.get("p90")) if summary else BLANK,
             "mean": figure(kind, r.get("mean")) if summary else BLANK, "note": note(r),
         })
-    show(title, [Column("metric", "metric"), Column("value", "value", True), Column("interval", "95% interval", True),
+    show(None, [Column("metric", "metric"), Column("value", "value", True), Column("interval", "95% interval", True),
                  Column("n", "n", True), Column("p90", "p90", True), Column("mean", "mean", True),
                  Column("note", "note")], lines)
 
 
-def by_group_tables(rows: Sequence[dict], title: str | None) -> None:
+def by_group_tables(rows: Sequence[dict]) -> None:
     """Rows by group: per family of figures, a table with a line per group and a column per
     figure ("86.4% (82.2–89.7%)") and its n where the figures' n differ."""
     sections: dict[str, list[dict]] = {}
     for r in rows:
         sections.setdefault(spec(r["metric"]).section, []).append(r)
-    if title is not None:
-        out.print(plain(title), style="bold")
     for section, section_rows in sections.items():
         keys = list(dict.fromkeys(k for r in section_rows for k in r["group"]))
         columns: dict[str, Column] = {c.key: c for c in group_columns(keys)}
@@ -345,7 +343,7 @@ def by_group_tables(rows: Sequence[dict], title: str | None) -> None:
         show(SECTION_TITLES.get(section, section), ordered, list(lines.values()))
 
 
-def compare_table(rows: Sequence[dict], title: str | None, since: date, until: date) -> None:
+def compare_table(rows: Sequence[dict], since: date, until: date) -> None:
     """Each figure in this period and the one before, with their dates and n, the change,
     its p-value and what it means: better, worse, no significant change (or why nothing is claimed)."""
     length = (until - since).days + 1
@@ -363,9 +361,9 @@ def compare_table(rows: Sequence[dict], title: str | None, since: date, until: d
             "verdict": verdict(r["metric"], delta=r.get("delta"), p_value=r.get("p_value"),
                                significant=r.get("significant"), n_previous=prev.get("n"), n_current=r["n"]),
         })
-    show(title, [*group_columns(keys), Column("metric", "metric"),
+    show(None, [*group_columns(keys), Column("metric", "metric"),
                  Column("now", f"{since} – {until}", True), Column("now_n", "n", True),
-                 Column("before", f"{before[0]} – {before[1]}", True), Column("before_n", "n ", True),
+                 Column("before", f"{before[0]} – {before[1]}", True), Column("before_n", "n", True),
                  Column("change", "change", True), Column("p", "p", True), Column("verdict", "verdict")], lines)
 
 
@@ -376,7 +374,7 @@ def _with_interval(kind: str, value, low, high) -> str:
 
 COMPARE_NOTE = (f"better / worse: a change significant at p < 0.05, in the direction that is better or worse for "
                 f"that figure; nothing is claimed when either period has fewer than {MIN_COMPARE_N} answers "
-                "(tickets, for the KPIs); medians are not tested.")
+                "(tickets, for the KPIs); the KPIs' medians and CSI have no test.")
 
 
 def title(account: str | None, by: Sequence[str], since: date | None, until: date | None,
@@ -398,12 +396,12 @@ def print_report(rows: Sequence[dict], *, account: str | None, by: Sequence[str]
     if not rows:
         return
     if compare and since is not None and until is not None:
-        compare_table(rows, None, since, until)
+        compare_table(rows, since, until)
         out.print(plain(COMPARE_NOTE), style="dim", soft_wrap=True)
         return
     alone = [r for r in rows if not r["group"]]
     grouped = [r for r in rows if r["group"]]
     if alone or not grouped:
-        one_group_table(alone, None)
+        one_group_table(alone)
     if grouped:
-        by_group_tables(grouped, None)
+        by_group_tables(grouped)
