@@ -253,7 +253,18 @@ def report(
         where=tuple((k, v) for k, v in (("agent", agent), ("group", group), ("channel", channel),
                                         ("category", category)) if v is not None),
     )
-    rows = run_report(Store.open(db), q)
+    store = Store.open(db)
+    rows = run_report(store, q)
+    if fmt is OutputFormat.table:  # for a person; JSON and CSV below stay the rows as they are
+        from cxpulse.cli.report_table import print_report
+        from cxpulse.service.report import report_period
+
+        first, last = report_period(store, q)
+        print_report(rows, account=account, by=q.by, since=first, until=last, compare=compare_previous,
+                     where=q.where)
+        if not rows:
+            err.print("no data in this period; `cxpulse accounts` shows what is stored")
+        return
     cols = ["metric", "value", "n", "low", "high", "p90", "mean"]
     if any(r["metric"].startswith("qa_vs_csat") for r in rows):
         cols[cols.index("p90"):] = ["csat", "csat_n"]
@@ -268,13 +279,7 @@ def report(
     # table and CSV: each --by key is a column of its own
     flat = [{**r["group"], **r, "previous": (r.get("previous") or {}).get("value")} for r in rounded]
     cols = [c for k in q.by for c in ((k, "agent_name") if k == "agent" else (k,))] + cols
-    print_rows(flat, cols, fmt, title=_report_title(q), json=rounded,
-               empty="no data in this period; `cxpulse accounts` shows what is stored")
-
-
-def _report_title(q) -> str:
-    span = f"{q.since or '…'} – {q.until or '…'}"
-    return f"cxpulse report · {q.account or 'all accounts'} · {span}" + (f" · by {','.join(q.by)}" if q.by else "")
+    print_rows(flat, cols, fmt, json=rounded)
 
 
 def _rounded(obj):

@@ -157,6 +157,34 @@ def filter_choices(store: Store, account: str, since: date, until: date) -> dict
     return out
 
 
+def report_period(store: Store, query: ReportQuery) -> tuple[date | None, date | None]:
+    """The first and last day a report covers, for a person to read: with --compare-previous
+    the period compared (the one given, else the last 30 days with data); otherwise the days
+    given, and where --since or --until is not given, the first or last day with data the
+    report's metrics read. (None, None) when there is no data at all."""
+    ids, _names = _accounts(store, query.account)
+    if query.compare_previous:
+        q = _with_period(store, query, ids)
+        return q.since, q.until
+    if query.since is not None and query.until is not None:
+        return query.since, query.until
+    sources = set()
+    if any(m in query.metrics for m in ("csat", "nps", "ces", "csi", "response-rate", "csat-by-kpi")):
+        sources.add("surveys")
+    if any(m in query.metrics for m in ("kpi", "sla", "csat-by-kpi")):
+        sources.add("tickets")
+    if "reviews" in query.metrics:
+        sources.add("reviews")
+    if any(m in QA_METRICS for m in query.metrics):
+        sources.add("qa")
+    if any(m in EMPLOYEE_METRICS for m in query.metrics):
+        sources.add("employee")
+    with store.engine.connect() as conn:
+        first, last = queries.data_span(conn, queries.Window(ids, query.since, query.until, query.where),
+                                        sorted(sources))
+    return query.since or first, query.until or last
+
+
 def _accounts(store: Store, account: str | None) -> tuple[tuple[int, ...] | None, dict[int, str]]:
     accounts = store.accounts()
     names = {a.id: a.name for a in accounts}

@@ -504,6 +504,41 @@ def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = No
     return None if latest is None else _as_date(latest)
 
 
+def data_span(conn: Connection, window: Window, sources: Sequence[str]) -> tuple[date | None, date | None]:
+    """The first and last local day with data in the window, over `sources`: "surveys"
+    (survey responses), "reviews" (public reviews), "tickets" (created or solved),
+    "qa" (quality reviews), "employee" (employee survey rounds). (None, None) when none —
+    what a report without --since/--until actually covered. The window's `where` narrows
+    the survey responses and the tickets as the report narrows them."""
+    rc, k = r.c, tables.ticket_kpis.c
+    spans = []  # (from, account column, day column, further conditions)
+    if "surveys" in sources:
+        spans.append((responses_with_tickets, rc.account_id, rc.day,
+                      [rc.kind != "review", *_where_conds(_response_columns(t), window)]))
+    if "reviews" in sources:
+        spans.append((tables.responses, rc.account_id, rc.day, [rc.kind == "review"]))
+    if "tickets" in sources:
+        for day in (k.created_day, k.solved_day):
+            spans.append((tables.ticket_kpis, k.account_id, day, _where_conds(_kpi_columns(), window)))
+    if "qa" in sources:
+        q = tables.qa_reviews
+        spans.append((q, q.c.account_id, q.c.day, []))
+    if "employee" in sources:
+        ea = tables.employee_answers
+        spans.append((ea, ea.c.account_id, ea.c.day, []))
+    first: date | None = None
+    last: date | None = None
+    for src, account_col, day_col, conds in spans:
+        q = select(func.min(day_col), func.max(day_col)).select_from(src).where(
+            day_col.is_not(None), *_window_conds(account_col, day_col, window, "raw"), *conds)
+        lo, hi = conn.execute(q).one()
+        if lo is not None:
+            lo, hi = _as_date(lo), _as_date(hi)
+            first = lo if first is None else min(first, lo)
+            last = hi if last is None else max(last, hi)
+    return first, last
+
+
 # ---- SLA targets (issue 16) ------------------------------------------------------------------
 
 
