@@ -136,13 +136,13 @@ _TIMES = ("solved_at", "due_at", "sent_at", "expires_at", "answered_at", "confir
 def insert_history(conn: Connection, rows: Sequence[dict]) -> int:
     """Insert invitations sent before cxpulse kept them (the demo's year), each with its
     status and times as given; one that exists for (survey, ticket) is left alone."""
-    done = 0
-    defaults = {"email": "", "language": "", "claimed_by": "", "attempts": 1, "error": ""}
-    for i in range(0, len(rows), CHUNK):
-        chunk = [{**defaults, **r, **{k: naive_utc(r[k]) if r.get(k) else None for k in _TIMES}}
-                 for r in rows[i : i + CHUNK]]
-        done += len(conn.execute(_insert(conn, I).values(chunk).on_conflict_do_nothing().returning(I.c.id)).all())
-    return done
+    if not rows:
+        return 0
+    defaults = {"email": "", "language": "", "claimed_by": "", "attempts": 1, "error": "", "clicked_score": None}
+    params = [{**defaults, **r, **{k: naive_utc(r[k]) if r.get(k) else None for k in _TIMES}} for r in rows]
+    before = conn.execute(select(func.count()).select_from(I)).scalar_one()
+    conn.execute(_insert(conn, I).on_conflict_do_nothing(), params)  # executemany: one statement compiled
+    return conn.execute(select(func.count()).select_from(I)).scalar_one() - before
 
 
 def cancel_reopened(conn: Connection, account_ids: Sequence[int] | None) -> int:
