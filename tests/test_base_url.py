@@ -104,7 +104,8 @@ def test_links_point_at_the_port_the_server_runs_on_and_work_there(desk):
         smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
         smtp.start()
         try:
-            result = _cli("surveys", "send-due", "--db", desk, "-f", "json", env={"CXPULSE_SMTP_HOST": "127.0.0.1", "CXPULSE_SMTP_PORT": str(smtp.port)})
+            result = _cli("surveys", "send-due", "--db", desk, "-f", "json",
+                          env={"CXPULSE_SMTP_HOST": "127.0.0.1", "CXPULSE_SMTP_PORT": str(smtp.port)})
         finally:
             smtp.stop()
         assert result.exit_code == 0, result.output

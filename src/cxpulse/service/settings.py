@@ -87,7 +87,8 @@ class BaseUrl:
         """What to tell whoever prints links built on a default; "" otherwise."""
         if self.source != "default":
             return ""
-        return f"no base URL is set, so these links point at {self.url}, `cxpulse serve`'s default address: {BASE_URL_HOW}"
+        return (f"no base URL is set, so these links point at {self.url}, `cxpulse serve`'s default address: "
+                f"{BASE_URL_HOW}")
 
 
 def check_base_url(text: str, name: str = BASE_URL_ENV) -> str:
