@@ -38,8 +38,11 @@ class Settings:
     secret: str = _setting("CXPULSE_SECRET", "",
                            "signs survey links and dashboard sessions",
                            shown="generated once, kept in the database")
-    base_url: str = _setting("CXPULSE_BASE_URL", "http://127.0.0.1:8000",
-                             "where customers reach `cxpulse serve`; survey links are built on it")
+    base_url: str = _setting("CXPULSE_BASE_URL", "",
+                             "where customers reach `cxpulse serve` (its `--base-url`), e.g. "
+                             "`https://survey.example.com`; survey links are built on it",
+                             shown="the address `cxpulse serve` last served on, which it records in the database; "
+                                   "before any, `http://127.0.0.1:8000`")
     smtp_host: str = _setting("CXPULSE_SMTP_HOST", "localhost", "the SMTP server survey emails go out through")
     smtp_port: str = _setting("CXPULSE_SMTP_PORT", "", "its port (a number)",
                               shown="25; 587 with `starttls`, 465 with `ssl`")

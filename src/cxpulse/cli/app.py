@@ -381,6 +381,9 @@ def demo(
     out.print(f"open tickets scored: {s.open_scored:,}, of which {s.at_risk:,} below their account's alert threshold")
     out.print(f"quality reviews: {s.qa_reviews:,} on the default scorecard by two reviewers and a mystery shopper, "
               "and a review queue per account (cxpulse report --metric iqs,qa-agreement,qa-vs-csat)")
+    out.print(f"surveys: {s.surveys} (csat, ces, nps, csi per account) that sent {s.invitations:,} invitations over "
+              "the year (cxpulse surveys list); try a survey page: "
+              "cxpulse surveys link --account nordlicht --survey csat")
     out.print("next: cxpulse report --by agent --account nordlicht · cxpulse drilldown · cxpulse score --open · "
               "cxpulse alerts · cxpulse report --metric reviews --by source")
     out.print(f"dashboard and API: cxpulse serve --db {db}, then open http://127.0.0.1:8000 and log in with this "

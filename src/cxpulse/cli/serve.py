@@ -17,6 +17,12 @@ from cxpulse.storage import Store
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="TCP port to listen on.")] = 8000,
+    base_url: Annotated[
+        str,
+        typer.Option("--base-url", envvar=env_name("base_url"), metavar="URL",
+                     help="The address customers reach this server on, e.g. https://survey.example.com: survey "
+                          "links are built on it. Default: http://HOST:PORT as served. Env: CXPULSE_BASE_URL."),
+    ] = "",
     trusted_proxies: Annotated[
         str,
         typer.Option("--trusted-proxies", envvar=env_name("trusted_proxies"),
@@ -34,9 +40,11 @@ def serve(
     """Serve the dashboard (/), the REST API (/api/v1, docs at /docs), the survey pages (/s/…, /l/…),
     deliver outgoing webhooks and sync the help desk connections in the background.
 
-    The links in survey emails point at CXPULSE_BASE_URL (default http://127.0.0.1:8000):
-    set it to the address customers reach this server on. Behind a reverse proxy, name it
-    with --trusted-proxies so per-address limits count the client, not the proxy.
+    Survey links point at --base-url (CXPULSE_BASE_URL), by default the address served on
+    (http://HOST:PORT): set it to the address customers reach this server on. The server
+    records it in the database, so `surveys send-due` and `surveys link` build their links
+    on it too. Behind a reverse proxy, name it with --trusted-proxies so per-address limits
+    count the client, not the proxy.
 
     The connections (`cxpulse connect`) are synced at start-up and then every --sync-every
     minutes, as `cxpulse sync` does; a failure is shown by `cxpulse connections` and on the
@@ -47,22 +55,28 @@ def serve(
     import uvicorn
 
     from cxpulse.config import Settings
+    from cxpulse.service.settings import check_base_url, record_server_base_url, serving_url
     from cxpulse.service.sync_schedule import start_sync_schedule
     from cxpulse.service.webhooks import start_deliverer
     from cxpulse.web import create_app
 
     proxy_options = uvicorn_proxy_options(trusted_proxies)  # a bad entry fails before anything starts
+    served = serving_url(host, port)
+    links = check_base_url(base_url, "--base-url / CXPULSE_BASE_URL") if base_url.strip() else served
     store = Store.open(db)
+    record_server_base_url(store, links)  # the link-making commands on this database build on it
     settings = replace(Settings.from_env(), trusted_proxies=trusted_proxies,  # read once, kept in the app's context
-                       sync_every=f"{sync_every:g}")
+                       sync_every=f"{sync_every:g}", base_url=links)
     app = create_app(store, settings=settings)
     start_deliverer(app)  # outgoing webhooks, every 15 s, while the server runs
     if sync_every > 0:
         start_sync_schedule(app, every=sync_every * 60)  # the connections, one at a time, while the server runs
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     syncing = f"connections synced every {sync_every:g} min" if sync_every > 0 else "scheduled sync off"
-    err.print(f"cxpulse on http://{shown}:{port}/ — dashboard (log in with a key from `cxpulse keys create`), "
+    err.print(f"cxpulse on {served}/ — dashboard (log in with a key from `cxpulse keys create`), "
               f"API under /api/v1 (docs at /docs), survey pages; {syncing}; Ctrl+C stops")
+    if not base_url.strip():
+        err.print(f"survey links point at {links}; if customers reach this server elsewhere, restart it with "
+                  "--base-url https://… (or CXPULSE_BASE_URL)", soft_wrap=True)
     import gc
 
     gc.collect()

@@ -271,7 +271,8 @@ def send_due(
     Employee surveys: the first run in each month or quarter mails every agent with an
     email one anonymous link. Safe from cron every minute: two runs at once never mail an invitation twice. SMTP
     settings come from CXPULSE_SMTP_HOST, _PORT, _SECURITY (none|starttls|ssl), _USER,
-    _PASSWORD, _FROM; links point at CXPULSE_BASE_URL.
+    _PASSWORD, _FROM; links point at CXPULSE_BASE_URL, else at the address the last `cxpulse serve`
+    on this database served on (it records it), else at http://127.0.0.1:8000 with a warning.
 
     Example: * * * * * cxpulse surveys send-due --db /var/lib/cxpulse/cxpulse.db
     """
@@ -287,6 +288,8 @@ def send_due(
     summary = run(store, mailer, account=account, now=when, limit=limit, since=parse_time(since, "--since"))
     employee = send_employee_due(store, mailer, account=account, now=when)  # the agents' survey, once a round
     print_record({**summary.as_dict(), **employee.as_dict()}, fmt, title="surveys send-due")
+    if summary.sent or summary.reminded or employee.sent:
+        _warn_default_base_url(store)
 
 
 @surveys_app.command("comments")
@@ -336,8 +339,23 @@ def link(
     A ?ticket= added to the link is a hint shown as typed; only a link made with --ticket
     shows that ticket's subject.
 
+    The link starts with CXPULSE_BASE_URL, else the address the last `cxpulse serve` on this
+    database served on (it records it), else http://127.0.0.1:8000 with a warning on stderr.
+
     Example: cxpulse surveys link --account acme --survey csat --agent a1
     """
     from cxpulse.service.surveys import link_url
 
-    typer.echo(link_url(Store.open(db), account, survey, agent, ticket))
+    store = Store.open(db)
+    typer.echo(link_url(store, account, survey, agent, ticket))
+    _warn_default_base_url(store)
+
+
+def _warn_default_base_url(store: Store) -> None:
+    """On stderr: links were built on the default address, and how to set the real one."""
+    from cxpulse.cli.errors import err
+    from cxpulse.service.settings import resolve_base_url
+
+    note = resolve_base_url(store).note
+    if note:
+        err.print(f"warning: {note}", soft_wrap=True)

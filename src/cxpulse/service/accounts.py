@@ -3,13 +3,14 @@ CSAT scale, alert threshold, ratings needed for an own model)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cxpulse.domain import BusinessHours, InvalidQuery, NotFound, Scale
 from cxpulse.storage import Store
-from cxpulse.storage.accounts import raw_row_counts
+from cxpulse.storage.accounts import raw_row_counts, recent_activity
 from cxpulse.storage.store import StoredAccount
 
 
@@ -179,6 +180,21 @@ def find_account(store: Store, name: str) -> StoredAccount | None:
 def account_names(store: Store) -> list[str]:
     """Every account's name, sorted."""
     return sorted(a.name for a in store.accounts())
+
+
+ACTIVITY_DAYS = 30
+
+
+def busiest_account(store: Store, names: Sequence[str] | None = None) -> str | None:
+    """The account (of `names`, default all) with the most tickets created and responses
+    given in the last ACTIVITY_DAYS days of the store's data — where an admin starts, rather
+    than on the first name in the alphabet, which may be an empty or a quiet one. Ties go to
+    the first name; None when there are no accounts."""
+    with store.engine.connect() as conn:
+        activity = recent_activity(conn, ACTIVITY_DAYS)
+    ids = {a.name: a.id for a in store.accounts()}
+    candidates = sorted(n for n in (ids if names is None else names) if n in ids)
+    return max(candidates, key=lambda n: activity.get(ids[n], 0), default=None)
 
 
 def account_rows(store: Store, names: set[str] | None = None) -> list[dict]:

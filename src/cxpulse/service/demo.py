@@ -1,5 +1,6 @@
 """The demo use case: fill a store with the generated help desk and build its derived data
-— KPIs and rollups, a model per account, and scores for the tickets still open."""
+— KPIs and rollups, a model per account, and scores for the tickets still open — and its
+surveys, whose invitations are the generated ones (service.demo_surveys)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from cxpulse.demo.qa import simulate_reviews
 from cxpulse.demo.sla import demo_policy_files
 from cxpulse.domain import ResponseKind
 from cxpulse.readers import Record
+from cxpulse.service.demo_surveys import KINDS as SURVEY_KINDS
+from cxpulse.service.demo_surveys import InvitationLog, store_demo_surveys
 from cxpulse.service.derive import rebuild
 from cxpulse.service.load import load
 from cxpulse.service.predict import score, train
@@ -43,6 +46,8 @@ class DemoSummary:
     open_scored: int = 0
     at_risk: int = 0  # open tickets scored below their account's alert_below
     login_key: str = ""  # an admin key for the dashboard and the API, shown once
+    surveys: int = 0  # survey definitions (CSAT, CES, NPS, CSI per account)
+    invitations: int = 0  # the survey invitations they sent over the year (`cxpulse surveys list`)
 
 
 def run_demo(
@@ -65,7 +70,8 @@ def run_demo(
     """
     started = perf_counter()
     kinds: Counter[str] = Counter()
-    records = chain(generate(seed, tickets=tickets, end=end), generate_reviews(seed, tickets=tickets, end=end))
+    log = InvitationLog()
+    records = log.tap(chain(generate(seed, tickets=tickets, end=end), generate_reviews(seed, tickets=tickets, end=end)))
     result = load(store, _counted(records, kinds, progress))
     if progress:
         progress(kinds.total())
@@ -76,6 +82,7 @@ def run_demo(
         rebuild(store, name)
         _employee_round(store, name, seed, end)
     qa_reviews = sum(_qa_week(store, name, seed, end) for name in result.summary.accounts)
+    store_demo_surveys(store, log, end)
     summary = DemoSummary(
         accounts=kinds["account"],
         tickets=kinds["ticket"],
@@ -84,6 +91,8 @@ def run_demo(
         seconds=0.0,
         reviews=kinds["review"],
         qa_reviews=qa_reviews,
+        surveys=len(SURVEY_KINDS) * len(result.summary.accounts),
+        invitations=kinds["invitation"],
     )
     if predict:
         for name in result.summary.accounts:

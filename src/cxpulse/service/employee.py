@@ -149,7 +149,7 @@ def send_employee_due(store: Store, mailer: Mailer, *, account: str | None = Non
     """Mail this period's invitation to every agent (with an email) not asked in it yet."""
     now = now_utc(now)
     summary = EmployeeSendSummary()
-    key = secret(store)
+    key, base = secret(store), base_url(store)
     for s in employee_surveys(store, account):
         if not s.survey.active:
             continue
@@ -169,7 +169,7 @@ def send_employee_due(store: Store, mailer: Mailer, *, account: str | None = Non
             if inv_id is None:
                 continue  # asked in this round already
             opened = True
-            url = f"{base_url()}/e/{sign_employee(key, inv_id, s.id, expires)}"
+            url = f"{base}/e/{sign_employee(key, inv_id, s.id, expires)}"
             try:
                 mailer.send(email, render_employee_invitation(lang, url, s.account_name, expires))
             except Exception as e:  # noqa: BLE001 - any SMTP failure is recorded on the invitation

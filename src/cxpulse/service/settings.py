@@ -65,9 +65,81 @@ def trusted_proxies(value: str | None = None) -> list[str]:
     return entries
 
 
-def base_url(settings: Settings | None = None) -> str:
+BASE_URL_ENV = env_name("base_url")
+BASE_URL_KEY = "base_url"  # the `settings` row where `cxpulse serve` records the address it serves on
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # `cxpulse serve`'s own default address
+BASE_URL_HOW = (f"set {BASE_URL_ENV} to the address customers reach `cxpulse serve` on "
+                f"(e.g. {BASE_URL_ENV}=https://survey.example.com), or start `cxpulse serve --base-url URL` "
+                "once on this database: the server records its address for the commands that make links")
+
+
+@dataclass(frozen=True)
+class BaseUrl:
+    """Where survey links point, and where that came from: "setting" (CXPULSE_BASE_URL or
+    `serve --base-url`), "server" (recorded by the last `cxpulse serve` on this database)
+    or "default" (nothing set: `cxpulse serve`'s default address, likely wrong for customers)."""
+
+    url: str
+    source: str
+
+    @property
+    def note(self) -> str:
+        """What to tell whoever prints links built on a default; "" otherwise."""
+        if self.source != "default":
+            return ""
+        return (f"no base URL is set, so these links point at {self.url}, `cxpulse serve`'s default address: "
+                f"{BASE_URL_HOW}")
+
+
+def check_base_url(text: str, name: str = BASE_URL_ENV) -> str:
+    """`text` as a base URL (`http(s)://host[:port][/path]`, no trailing slash); a SurveyError
+    naming `name` (the variable or option it came from) otherwise."""
+    from urllib.parse import urlsplit
+
+    url = text.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SurveyError(f"{name}: {text!r} is not a base URL; give the address customers reach `cxpulse serve` "
+                          "on, e.g. https://survey.example.com or http://203.0.113.5:8080")
+    return url
+
+
+def resolve_base_url(store: Store | None = None, settings: Settings | None = None) -> BaseUrl:
+    """CXPULSE_BASE_URL when set, else what `cxpulse serve` recorded in `store`, else the default."""
+    configured = (settings or Settings.from_env()).base_url
+    if configured.strip():
+        return BaseUrl(check_base_url(configured), "setting")
+    if store is not None:
+        with store.engine.connect() as conn:
+            recorded = survey_store.get_setting(conn, BASE_URL_KEY)
+        if recorded:
+            return BaseUrl(recorded, "server")
+    return BaseUrl(DEFAULT_BASE_URL, "default")
+
+
+def base_url(store: Store | None = None, settings: Settings | None = None) -> str:
     """Where the survey pages are served (`cxpulse serve`), as customers reach them."""
-    return (settings or Settings.from_env()).base_url.rstrip("/")
+    return resolve_base_url(store, settings).url
+
+
+def record_server_base_url(store: Store, url: str) -> None:
+    """`cxpulse serve` notes where it serves, so a command making links later (cron's
+    `surveys send-due`, `surveys link`) builds them on the server's real address."""
+    with store.engine.begin() as conn:
+        survey_store.put_setting(conn, BASE_URL_KEY, check_base_url(url))
+
+
+def serving_url(host: str, port: int) -> str:
+    """The address a server listening on host:port is reached at from this machine
+    (every interface: 127.0.0.1; an IPv6 address in brackets)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -164,6 +165,24 @@ def _verified(store: Store, token: str, now: datetime) -> tuple[Claims, survey_s
     return claims, inv, stored
 
 
+def _customer_locale(store: Store, account_id: int, customer_id: str) -> str:
+    """The customer's profile language as we speak it, "" when unknown (no profile, none we speak)."""
+    if not customer_id:
+        return ""
+    with store.engine.connect() as conn:
+        person = survey_store.customer(conn, account_id, customer_id)
+    return i18n.language_of(person[2]) if person else ""
+
+
+def _invitation_language(store: Store, inv: survey_store.InvitationRow, survey: Survey,
+                         accepted: Sequence[str]) -> str:
+    """The customer's language when their profile names one we speak (the email was in it);
+    else the browser's first we speak (`accepted`, from Accept-Language); else the email's."""
+    if accepted and not _customer_locale(store, inv.account_id, inv.customer_id):
+        return accepted[0]
+    return inv.language or survey.language
+
+
 def _existing(store: Store, stored: StoredSurvey, keys: list[str]) -> dict[str, dict]:
     with store.engine.connect() as conn:
         return survey_store.stored_responses(conn, stored.account_id, keys)
@@ -225,7 +244,8 @@ def _forget(store: Store, stored: StoredSurvey, keys: list[str]) -> None:
 # ---- one-click links and the follow-up form --------------------------------------------------
 
 
-def record_click(store: Store, token: str, *, now: datetime | None = None) -> ClickResult:
+def record_click(store: Store, token: str, *, now: datetime | None = None, accepted: Sequence[str] = ()
+                 ) -> ClickResult:
     """A click on a score in the email: record it, replace the first within 15 minutes,
     refuse later. A token without a score only opens the page ("opened").
 
@@ -237,8 +257,8 @@ def record_click(store: Store, token: str, *, now: datetime | None = None) -> Cl
     claims, inv, stored = _verified(store, token, now)
     survey = stored.survey
     keys = _keys(survey, inv.id)
-    result = ClickResult("opened", survey, inv.language or survey.language, None, inv.id, inv.ticket_id, token,
-                         customer_id=inv.customer_id)
+    result = ClickResult("opened", survey, _invitation_language(store, inv, survey, accepted), None, inv.id,
+                         inv.ticket_id, token, customer_id=inv.customer_id)
     previous = _existing(store, stored, keys).get(keys[0], {})
     if claims.score is None:
         return dataclasses.replace(result, score=previous.get("score"))
@@ -274,7 +294,7 @@ def record_click(store: Store, token: str, *, now: datetime | None = None) -> Cl
 
 def record_feedback(store: Store, token: str, *, reason: str = "", comment: str = "",
                     answers: dict[str, tuple[int, int]] | None = None, score: int | None = None,
-                    now: datetime | None = None) -> ClickResult:
+                    now: datetime | None = None, accepted: Sequence[str] = ()) -> ClickResult:
     """The follow-up form: a reason, a comment, CSI answers, or a score (page opened
     without one; also `answers={"score": (s, 0)}`). Everything is checked before
     anything is written, so a refused form leaves the rating as it was."""
@@ -302,8 +322,8 @@ def record_feedback(store: Store, token: str, *, reason: str = "", comment: str 
         rows = [("", _check_score(survey, score), None)]
     before = [(existing[k]["score"], existing[k]["importance"]) for k in keys if k in existing]
     changes_rating = before != [(s, i) for _a, s, i in rows]
-    result = ClickResult("recorded", survey, inv.language or survey.language, rows[0][1], inv.id, inv.ticket_id,
-                         token, customer_id=inv.customer_id)
+    result = ClickResult("recorded", survey, _invitation_language(store, inv, survey, accepted), rows[0][1], inv.id,
+                         inv.ticket_id, token, customer_id=inv.customer_id)
     if before and changes_rating and rules.click_outcome(inv.answered_at, now) == "refuse":
         return dataclasses.replace(result, outcome="refused", refusal="too_late", score=before[0][0])
     first, inv = _answer(store, inv, now, rows[0][1] if survey.kind != "csi" else None)
@@ -314,12 +334,14 @@ def record_feedback(store: Store, token: str, *, reason: str = "", comment: str 
     return dataclasses.replace(result, outcome="recorded" if first or not existing else "replaced")
 
 
-def survey_page(store: Store, token: str, *, now: datetime | None = None) -> PageContext:
-    """What the page behind a survey link shows: the question, the answer so far, the form."""
+def survey_page(store: Store, token: str, *, now: datetime | None = None, accepted: Sequence[str] = ()
+                ) -> PageContext:
+    """What the page behind a survey link shows: the question, the answer so far, the form.
+    Its language: the customer's, else the browser's (`accepted`), else the email's."""
     now = now_utc(now)
     claims, inv, stored = _verified(store, token, now)
     survey = stored.survey
-    lang = inv.language or survey.language
+    lang = _invitation_language(store, inv, survey, accepted)
     keys = _keys(survey, inv.id)
     existing = _existing(store, stored, keys)
     with store.engine.connect() as conn:
@@ -361,15 +383,14 @@ def _link(store: Store, link_token: str) -> tuple[StoredSurvey, str, str]:
     return stored, agent_id, own_ticket
 
 
-def _link_language(store: Store, stored: StoredSurvey, customer_id: str, language: str) -> str:
+def _link_language(store: Store, stored: StoredSurvey, customer_id: str, language: str,
+                   accepted: Sequence[str] = ()) -> str:
+    """`?lang=`, else the customer's profile language, else the browser's first we speak
+    (`accepted`, from Accept-Language), else the survey's `language`."""
     if language in LANGUAGES:
         return language
-    locale = ""
-    if customer_id:
-        with store.engine.connect() as conn:
-            person = survey_store.customer(conn, stored.account_id, customer_id)
-        locale = person[2] if person else ""
-    return i18n.pick_language(locale, stored.survey.language)
+    known = _customer_locale(store, stored.account_id, customer_id)
+    return known or (accepted[0] if accepted else i18n.pick_language("", stored.survey.language))
 
 
 def _check_ids(ticket_id: str, customer_id: str) -> None:
@@ -378,7 +399,7 @@ def _check_ids(ticket_id: str, customer_id: str) -> None:
 
 
 def link_page(store: Store, link_token: str, *, ticket_id: str = "", customer_id: str = "",
-              language: str = "") -> PageContext:
+              language: str = "", accepted: Sequence[str] = ()) -> PageContext:
     """What a signature/chat link's page shows (the question, a button per score).
 
     A survey-wide link's `?ticket=` is a hint anyone can type (ticket ids are sequential):
@@ -387,7 +408,7 @@ def link_page(store: Store, link_token: str, *, ticket_id: str = "", customer_id
     stored, agent_id, own_ticket = _link(store, link_token)
     ticket_id = own_ticket or ticket_id
     _check_ids(ticket_id, customer_id)
-    lang = _link_language(store, stored, customer_id, language)
+    lang = _link_language(store, stored, customer_id, language, accepted)
     subject = ""
     if own_ticket:
         with store.engine.connect() as conn:
@@ -405,7 +426,7 @@ def ip_hash(key: bytes, ip: str) -> str:
 
 def record_link_vote(store: Store, link_token: str, *, score: int, ticket_id: str = "", customer_id: str = "",
                      ip: str = "", reason: str = "", comment: str = "", language: str = "",
-                     now: datetime | None = None) -> ClickResult:
+                     now: datetime | None = None, accepted: Sequence[str] = ()) -> ClickResult:
     """A rating through a signature/chat link: one per (survey, ticket, customer) when a
     ticket is given, at most 5 per address per survey per hour; refusals are outcomes."""
     now = now_utc(now)
@@ -415,7 +436,7 @@ def record_link_vote(store: Store, link_token: str, *, score: int, ticket_id: st
     _check_ids(ticket_id, customer_id)
     _check_score(survey, score)
     _check_text(survey, reason, comment)
-    lang = _link_language(store, stored, customer_id, language)
+    lang = _link_language(store, stored, customer_id, language, accepted)
     result = ClickResult("refused", survey, lang, score, 0, ticket_id, link_token, customer_id=customer_id)
     if not survey.active:
         return dataclasses.replace(result, refusal="inactive")

@@ -135,12 +135,13 @@ def send_due(store: Store, mailer: Mailer, *, account: str | None = None, now: d
     with store.engine.connect() as conn:
         due = survey_store.due_ids(conn, now, ids, limit)
     key = secret(store)
+    base = base_url(store)
     with _held(mailer):
         for inv_id in due:
             with store.engine.begin() as conn:
                 if not survey_store.claim(conn, inv_id, run_id, now):
                     continue  # another run has it
-            outcome = _send_one(store, mailer, key, inv_id, surveys, now)
+            outcome = _send_one(store, mailer, key, base, inv_id, surveys, now)
             setattr(summary, outcome, getattr(summary, outcome) + 1)
         with store.engine.connect() as conn:
             reminders = survey_store.reminder_ids(conn, now, ids)
@@ -148,7 +149,7 @@ def send_due(store: Store, mailer: Mailer, *, account: str | None = None, now: d
             with store.engine.begin() as conn:
                 if not survey_store.claim_reminder(conn, inv_id, now):
                     continue
-            if _remind_one(store, mailer, key, inv_id, surveys):
+            if _remind_one(store, mailer, key, base, inv_id, surveys):
                 summary.reminded += 1
             else:
                 summary.failed += 1
@@ -180,7 +181,7 @@ def _held(mailer: Mailer) -> Iterator[None]:
         yield
 
 
-def _send_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: dict[int, StoredSurvey],
+def _send_one(store: Store, mailer: Mailer, key: bytes, base: str, inv_id: int, surveys: dict[int, StoredSurvey],
               now: datetime) -> str:
     """Mail one claimed invitation; the SendSummary field to count it in."""
     with store.engine.connect() as conn:
@@ -207,7 +208,7 @@ def _send_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: di
         return "throttled"
     expires = rules.expires_at(now, survey)
     try:
-        message = _render(key, stored, inv, lang, expires, ticket_subject=brief[0] if brief else "",
+        message = _render(key, base, stored, inv, lang, expires, ticket_subject=brief[0] if brief else "",
                           customer_name=name, reminder=False)
         mailer.send(email.strip(), message)
     except Exception as e:  # noqa: BLE001 - any SMTP or rendering failure is recorded, not raised
@@ -228,14 +229,15 @@ def _send_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: di
     return "sent"
 
 
-def _remind_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: dict[int, StoredSurvey]) -> bool:
+def _remind_one(store: Store, mailer: Mailer, key: bytes, base: str, inv_id: int,
+                surveys: dict[int, StoredSurvey]) -> bool:
     with store.engine.connect() as conn:
         inv = survey_store.invitation(conn, inv_id)
         person = survey_store.customer(conn, inv.account_id, inv.customer_id)
         brief = survey_store.ticket_brief(conn, inv.account_id, inv.ticket_id)
     stored = surveys[inv.survey_id]
     try:
-        message = _render(key, stored, inv, inv.language or stored.survey.language, inv.expires_at,
+        message = _render(key, base, stored, inv, inv.language or stored.survey.language, inv.expires_at,
                           ticket_subject=brief[0] if brief else "", customer_name=person[0] if person else "",
                           reminder=True)
         mailer.send(inv.email, message)
@@ -246,24 +248,23 @@ def _remind_one(store: Store, mailer: Mailer, key: bytes, inv_id: int, surveys: 
     return True
 
 
-def _render(key: bytes, stored: StoredSurvey, inv: survey_store.InvitationRow, lang: str, expires: datetime, *,
-            ticket_subject: str, customer_name: str, reminder: bool) -> Email:
+def _render(key: bytes, base: str, stored: StoredSurvey, inv: survey_store.InvitationRow, lang: str,
+            expires: datetime, *, ticket_subject: str, customer_name: str, reminder: bool) -> Email:
     survey = stored.survey
-    links = _links(key, stored, inv.id, inv.ticket_id, inv.customer_id, lang, expires)
+    links = _links(key, base, stored, inv.id, inv.ticket_id, inv.customer_id, lang, expires)
     return render_invitation(
         survey, lang, ticket_id=inv.ticket_id, ticket_subject=ticket_subject, customer_name=customer_name,
-        links=links, open_url=_open_url(key, stored, inv, expires) if not links else None,
+        links=links, open_url=_open_url(key, base, stored, inv, expires) if not links else None,
         reminder=reminder, account_name=stored.account_name, expires_at=expires,
     )
 
 
-def _links(key: bytes, stored: StoredSurvey, inv_id: int, ticket_id: str, customer_id: str, lang: str,
+def _links(key: bytes, base: str, stored: StoredSurvey, inv_id: int, ticket_id: str, customer_id: str, lang: str,
            expires: datetime) -> list[tuple[int, str, str]]:
-    """(score, label, url) per score; none for CSI, whose questions need the page."""
+    """(score, label, url) per score, on `base` (`settings.base_url`); none for CSI, whose questions need the page."""
     survey = stored.survey
     if survey.kind == "csi":
         return []
-    base = base_url()
     return [
         (score, label,
          f"{base}/s/{sign(key, Claims(inv_id, ticket_id, customer_id, stored.id, score, expires))}")
@@ -271,9 +272,9 @@ def _links(key: bytes, stored: StoredSurvey, inv_id: int, ticket_id: str, custom
     ]
 
 
-def _open_url(key: bytes, stored: StoredSurvey, inv: survey_store.InvitationRow, expires: datetime) -> str:
+def _open_url(key: bytes, base: str, stored: StoredSurvey, inv: survey_store.InvitationRow, expires: datetime) -> str:
     token = sign(key, Claims(inv.id, inv.ticket_id, inv.customer_id, stored.id, None, expires))
-    return f"{base_url()}/s/{token}"
+    return f"{base}/s/{token}"
 
 
 def invitation_links(store: Store, inv_id: int, *, now: datetime | None = None) -> list[tuple[int, str, str]]:
@@ -288,10 +289,10 @@ def invitation_links(store: Store, inv_id: int, *, now: datetime | None = None) 
     stored = survey_by_id(store, inv.survey_id)
     lang = inv.language or stored.survey.language
     expires = inv.expires_at or rules.expires_at(now_utc(now), stored.survey)
-    key = secret(store)
-    links = _links(key, stored, inv.id, inv.ticket_id, inv.customer_id, lang, expires)
+    key, base = secret(store), base_url(store)
+    links = _links(key, base, stored, inv.id, inv.ticket_id, inv.customer_id, lang, expires)
     if not links:
-        links = [(0, i18n.question(stored.survey, lang), _open_url(key, stored, inv, expires))]
+        links = [(0, i18n.question(stored.survey, lang), _open_url(key, base, stored, inv, expires))]
     return links
 
 
@@ -305,7 +306,7 @@ def link_url(store: Store, account: str, survey_name: str, agent_id: str = "", t
 
         raise SurveyError("a CSI survey asks several questions per ticket; it is sent by email, not by link — "
                           "use a csat, ces or nps survey for signature links")
-    return f"{base_url()}/l/{sign_link(secret(store), stored.account_id, stored.id, agent_id, ticket_id)}"
+    return f"{base_url(store)}/l/{sign_link(secret(store), stored.account_id, stored.id, agent_id, ticket_id)}"
 
 
 def invitations_by_status(store: Store, surveys: Sequence[StoredSurvey]) -> dict[int, dict[str, int]]:

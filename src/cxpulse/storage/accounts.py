@@ -1,7 +1,9 @@
 """What is stored per account, read beside `Store.accounts()`: how many raw rows each
-holds, and an account's name by its id."""
+holds, how much happened in it lately, and an account's name by its id."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import Connection, func, select
 
@@ -26,6 +28,24 @@ def raw_row_counts(conn: Connection) -> dict[str, dict[int, int]]:
     for aid, review, n in conn.execute(select(r.account_id, is_review, func.count()).group_by(r.account_id, is_review)):
         counts["reviews" if review else "responses"][aid] = n
     return counts
+
+
+def recent_activity(conn: Connection, days: int) -> dict[int, int]:
+    """{account id: tickets created + responses given} in the `days` days up to the newest
+    such day in the store (not today: imported or demo data may end weeks ago). Read from
+    the derived tables, on their (account, day) keys; accounts with none are absent."""
+    k, r = tables.ticket_kpis.c, tables.rollup_day.c
+    newest = [d for d in (conn.execute(select(func.max(k.created_day))).scalar(),
+                          conn.execute(select(func.max(r.day))).scalar()) if d is not None]
+    if not newest:
+        return {}
+    since = max(newest) - timedelta(days=days - 1)
+    out: dict[int, int] = {}
+    for q in (select(k.account_id, func.count()).where(k.created_day >= since).group_by(k.account_id),
+              select(r.account_id, func.sum(r.n)).where(r.day >= since).group_by(r.account_id)):
+        for aid, n in conn.execute(q):
+            out[aid] = out.get(aid, 0) + int(n or 0)
+    return out
 
 
 def account_name(conn: Connection, account_id: int) -> str:

@@ -130,6 +130,21 @@ def insert_scheduled(conn: Connection, rows: Sequence[dict]) -> int:
     return done
 
 
+_TIMES = ("solved_at", "due_at", "sent_at", "expires_at", "answered_at", "confirmed_at")
+
+
+def insert_history(conn: Connection, rows: Sequence[dict]) -> int:
+    """Insert invitations sent before cxpulse kept them (the demo's year), each with its
+    status and times as given; one that exists for (survey, ticket) is left alone."""
+    if not rows:
+        return 0
+    defaults = {"email": "", "language": "", "claimed_by": "", "attempts": 1, "error": "", "clicked_score": None}
+    params = [{**defaults, **r, **{k: naive_utc(r[k]) if r.get(k) else None for k in _TIMES}} for r in rows]
+    before = conn.execute(select(func.count()).select_from(I)).scalar_one()
+    conn.execute(_insert(conn, I).on_conflict_do_nothing(), params)  # executemany: one statement compiled
+    return conn.execute(select(func.count()).select_from(I)).scalar_one() - before
+
+
 def cancel_reopened(conn: Connection, account_ids: Sequence[int] | None) -> int:
     """Scheduled invitations whose ticket is open again are cancelled: never sent."""
     t = tables.tickets
@@ -377,3 +392,9 @@ def get_setting(conn: Connection, key: str) -> str | None:
 
 def put_setting_if_absent(conn: Connection, key: str, value: str) -> None:
     conn.execute(_insert(conn, tables.settings).values(key=key, value=value).on_conflict_do_nothing())
+
+
+def put_setting(conn: Connection, key: str, value: str) -> None:
+    """Set `key` to `value`, replacing what it held."""
+    stmt = _insert(conn, tables.settings).values(key=key, value=value)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[tables.settings.c.key], set_={"value": value}))

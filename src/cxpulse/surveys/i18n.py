@@ -20,7 +20,9 @@ from cxpulse.surveys.definitions import ATTRIBUTES, LANGUAGES, REASONS, Survey
 
 __all__ = [
     "Messages",
+    "accepted_languages",
     "attribute_text",
+    "language_of",
     "pick_language",
     "question",
     "reason_choices",
@@ -90,6 +92,11 @@ def pick_language(locale: str | None, default: str) -> str:
     return _code(default) or "en"
 
 
+def language_of(locale: str | None) -> str:
+    """The language we speak that a profile locale names ("el_GR" → "el"), "" for none."""
+    return _code(locale) or ""
+
+
 def _code(locale: str | None) -> str | None:
     if not isinstance(locale, str):
         return None
@@ -99,6 +106,34 @@ def _code(locale: str | None) -> str | None:
         if candidate in LANGUAGES:
             return candidate
     return None
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """The languages we speak that an `Accept-Language` header asks for, most wanted first.
+
+    "fr, el;q=0.9, ru-RU;q=0.95" → ["ru", "el"]: entries are ranked by their q-value
+    (1 when absent; ties keep the header's order), q=0, `*` and languages we do not
+    speak are left out, and a malformed entry is skipped rather than trusted.
+    """
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((header or "")[:500].split(",")):
+        tag, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = -1.0
+        code = _code(tag) if tag and tag != "*" else None
+        if code and 0 < q <= 1:
+            ranked.append((-q, i, code))
+    out: list[str] = []
+    for _q, _i, code in sorted(ranked):
+        if code not in out:
+            out.append(code)
+    return out
 
 
 def texts(lang: str) -> Messages:

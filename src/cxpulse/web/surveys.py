@@ -7,6 +7,9 @@ a template in the customer's language. No JavaScript: every answer is a plain HT
                       scanner's burst: nothing recorded, the score offered to confirm)
     POST /s/{token}   reason, comment (CSI: score_<attr>, importance_<attr>) → saved page
     GET  /l/{token}   ?ticket=ID&customer=ID&lang=xx: the question, one button per score
+
+A page speaks `?lang=` (links), else the customer's profile language, else the browser's
+(Accept-Language, by q-value), else the survey's `language`.
     POST /l/{token}   score, ticket, customer, comment → saved page
 
 A token that does not verify gives the "link not valid" page (400), an expired one the
@@ -65,14 +68,14 @@ def now(request: Request) -> datetime:
 def click(token: str, request: Request, store: StoreDep) -> HTMLResponse:
     """A score clicked in the email: record it at once, then offer a reason and a comment."""
     try:
-        result = service.record_click(store, token, now=now(request))
+        result = service.record_click(store, token, now=now(request), accepted=_accepted(request))
     except SurveyError as e:
         return _token_problem(request, e)
     _answered(request, result)
     if result.outcome == "refused":
         return _message(request, result.language, "page.refused_title", ["page.refused_body"], status_code=409)
     try:
-        page = service.survey_page(store, token, now=now(request))
+        page = service.survey_page(store, token, now=now(request), accepted=_accepted(request))
     except SurveyError as e:
         return _token_problem(request, e)
     form = _FeedbackForm.from_page(page)
@@ -85,7 +88,8 @@ async def feedback(token: str, request: Request, store: StoreDep) -> HTMLRespons
     if (data := await _form(request)) is None:
         return _too_large(request)
     try:
-        page = await run_in_threadpool(lambda: service.survey_page(store, token, now=now(request)))
+        page = await run_in_threadpool(lambda: service.survey_page(store, token, now=now(request),
+                                                                   accepted=_accepted(request)))
     except SurveyError as e:
         return _token_problem(request, e)
     form = _FeedbackForm.from_data(data, page.survey)
@@ -96,7 +100,7 @@ async def feedback(token: str, request: Request, store: StoreDep) -> HTMLRespons
             result = await run_in_threadpool(
                 lambda: service.record_feedback(store, token, reason=form.reason, comment=form.comment,
                                                 answers=form.answers or None, score=form.score,
-                                                now=now(request)))
+                                                now=now(request), accepted=_accepted(request)))
         except TokenInvalid as e:
             return _token_problem(request, e)
         except SurveyError:
@@ -224,12 +228,13 @@ def link(
     store: StoreDep,
     ticket: Annotated[str, Query(description="the ticket the rating is about")] = "",
     customer: Annotated[str, Query(description="the customer giving it")] = "",
-    lang: Annotated[str, Query(description="en, ru, el or lt; else the customer's or the survey's")] = "",
+    lang: Annotated[str, Query(description="en, ru, el or lt; else the customer's, the browser's "
+                                           "(Accept-Language) or the survey's")] = "",
 ) -> HTMLResponse:
     """The rating question of a signature or chat link, with the ticket id when given."""
     try:
         page = service.link_page(store, link_token, ticket_id=ticket, customer_id=customer,
-                                 language=_known_language(lang))
+                                 language=_known_language(lang), accepted=_accepted(request))
     except SurveyError as e:
         return _token_problem(request, e)
     return _link_form(request, page, requested_lang=_known_language(lang))
@@ -245,7 +250,8 @@ async def link_vote(link_token: str, request: Request, store: StoreDep) -> HTMLR
     comment, reason = _normalized(_field(data, "comment")), _field(data, "reason")
     try:
         page = await run_in_threadpool(
-            lambda: service.link_page(store, link_token, ticket_id=ticket, customer_id=customer, language=lang))
+            lambda: service.link_page(store, link_token, ticket_id=ticket, customer_id=customer, language=lang,
+                                      accepted=_accepted(request)))
     except SurveyError as e:
         return _token_problem(request, e)
     m = i18n.texts(page.language)
@@ -263,7 +269,7 @@ async def link_vote(link_token: str, request: Request, store: StoreDep) -> HTMLR
             result = await run_in_threadpool(
                 lambda: service.record_link_vote(store, link_token, score=score, ticket_id=ticket,
                                                  customer_id=customer, ip=ip, reason=reason, comment=comment,
-                                                 language=lang, now=now(request)))
+                                                 language=lang, now=now(request), accepted=_accepted(request)))
         except TokenInvalid as e:
             return _token_problem(request, e)
         except SurveyError:
@@ -338,14 +344,14 @@ def _message(request: Request, lang: str, title_key: str, body_keys: list[str], 
                   paragraphs=[m[k] for k in body_keys], status_class=status_class)
 
 
+def _accepted(request: Request) -> list[str]:
+    """The languages we speak that the browser asks for (Accept-Language), most wanted first."""
+    return i18n.accepted_languages(request.headers.get("accept-language", ""))
+
+
 def _request_language(request: Request) -> str:
-    """The browser's first preferred language we speak (Accept-Language), else English."""
-    header = request.headers.get("accept-language", "")[:200]
-    for part in header.split(","):
-        code = _known_language(part.split(";", 1)[0])
-        if code:
-            return code
-    return "en"
+    """The browser's most wanted language we speak (Accept-Language, by q-value), else English."""
+    return next(iter(_accepted(request)), "en")
 
 
 def _known_language(value: str) -> str:

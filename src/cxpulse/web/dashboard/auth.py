@@ -1,7 +1,8 @@
 """Logging in with an account key, logging out, and an admin's account switcher.
 
     GET  /login     the form (a key, nothing else)
-    POST /login     key → session cookie → back to where the browser was going
+    POST /login     key → session cookie → back to where the browser was going; an admin key
+                    starts on the busiest account (service.accounts.busiest_account)
     POST /logout    session cookie cleared
     POST /account   admin keys: show another account
 """
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cxpulse.service.accounts import busiest_account
 from cxpulse.service.keys import verify_key
 from cxpulse.web.dashboard.session import (
     LOGIN_COOKIE,
@@ -75,7 +77,9 @@ async def login(request: Request) -> Response:
     if next_path == "/" or (not info.may("read") and not next_path.startswith("/quality")):
         next_path = home_of(info)  # a reviewer or a shopper starts on their own page
     response = RedirectResponse(next_path, status_code=303)
-    set_session(request, response, new_session(info))
+    # an admin starts on the account with the most going on lately, not the first in the alphabet
+    start = await run_in_threadpool(busiest_account, request.app.state.store) if info.admin else None
+    set_session(request, response, new_session(info, start))
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 

@@ -144,8 +144,9 @@ def read_session(request: Request) -> Session | None:
     return session
 
 
-def new_session(key: KeyInfo) -> Session:
-    return Session(key.id, secrets.token_urlsafe(24), None, int(time.time()))
+def new_session(key: KeyInfo, account: str | None = None) -> Session:
+    """A fresh session; `account` is where an admin key starts (None: the first account)."""
+    return Session(key.id, secrets.token_urlsafe(24), account if key.admin else None, int(time.time()))
 
 
 def set_session(request: Request, response: Response, session: Session) -> None:
