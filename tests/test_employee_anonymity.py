@@ -2,7 +2,8 @@
 
 The attacker knows who was invited, who answered (the used invitations), the groups, and can
 run every export: `cxpulse report`, `cxpulse surveys comments`, GET /api/v1/metrics,
-GET /api/v1/accounts/{account}/employee-comments, and read the database rows. Tech has 3 agents; t0 wrote a comment only they would write."""
+GET /api/v1/accounts/{account}/employee-comments, the dashboard's Team page, and read the
+database rows. Tech has 3 agents; t0 wrote a comment only they would write."""
 
 from __future__ import annotations
 
@@ -137,3 +138,20 @@ def test_the_comments_api_shows_small_groups_neither_comments_nor_themes(store):
         for by in ("agent", "channel", "day"):
             refused = client.get(path, params={"by": by}, headers=headers)
             assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_query", by
+
+
+def test_the_dashboard_shows_the_whole_team_only_and_names_no_agent(store):
+    import re
+
+    from tests.dashboard_helpers import client_for, login
+
+    _setup(store)
+    key, _ = create_key(store, account="acme")
+    client = client_for(store)
+    login(client, key)
+    html = re.sub(r'value="[^"]*"', "", client.get("/team").text)  # the form tokens are random text
+    assert "Tech" not in html and "Billing" not in html  # no group breakdown at all
+    for agent in BILLING + TECH:
+        assert f"{agent}@acme.example" not in html and not re.search(rf"\b{agent}\b", html)
+    listed = re.findall(r'<li lang="">([^<]*)</li>', html)
+    assert listed == sorted(c for c in BILLING_COMMENTS + [SECRET] if c)  # all 9 answers' comments, alphabetical

@@ -1,7 +1,9 @@
 """The Team page (issue 17 §1): the employee survey per quarter — eNPS and each process
 question's mean — beside the customers' CSAT in the same quarter and how it moved from the
-quarter before. The figures are the report's rows, so the anonymity rules (no group under 5
-answers) hold here as everywhere; the page shows the whole account, never a group."""
+quarter before, and what the agents would change first (the open question's themes and
+comments, service.employee_report.employee_comments). The figures are the report's rows, so
+the anonymity rules (no group under 5 answers) hold here as everywhere; the page shows the
+whole account, never a group."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from cxpulse.service.employee_report import employee_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
 from cxpulse.web.dashboard.common import page
@@ -28,7 +31,8 @@ def _quarter_days(label: str) -> tuple[date, date]:
 
 
 def team(store: Store, account: str) -> dict:
-    """Quarters (newest first) with eNPS, the questions' means and CSAT with its change."""
+    """Quarters (newest first) with eNPS, the questions' means, CSAT with its change, and the
+    comments' themes and comments (none for a quarter with fewer than 5 answers)."""
     rows = report(store, ReportQuery(metrics=("enps", "employee"), by=("quarter",), account=account))
     quarters = sorted({r["group"]["quarter"] for r in rows})
     questions = sorted({(r["question"], r["label"]) for r in rows if r["metric"] == "employee"})
@@ -44,6 +48,9 @@ def team(store: Store, account: str) -> dict:
         out.append({"quarter": q, "enps": enps, "means": means, "csat": csat,
                     "csat_change": None if value is None or previous_csat is None else value - previous_csat})
         previous_csat = value if value is not None else previous_csat
+    comments = {c["group"]["quarter"]: c for c in employee_comments(store, account=account, by=("quarter",))}
+    for q in out:
+        q["comments"] = comments.get(q["quarter"])
     return {"quarters": list(reversed(out)), "questions": questions}
 
 
