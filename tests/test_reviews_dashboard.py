@@ -131,3 +131,15 @@ def test_a_period_without_reviews_and_an_account_without_any_say_so(store, tmp_p
     page = late.get("/reviews", params={"days": "30"}).text
     assert "No public reviews were written in this period" in page and 'data-empty="reviews"' not in page
     assert date(2027, 8, 5).strftime("%b %Y") in _text(page)  # the period's last day, 400 days on
+
+
+def test_a_from_to_range_narrows_the_page_and_the_filter_links_keep_it(store, tmp_path):
+    _seed(store, tmp_path)
+    client = _client(store)
+    html = client.get("/reviews", params={"from": "2026-04-01", "to": "2026-04-30"}).text
+    assert _row(html, "source", "google-play").startswith("google-play 2 ")  # April: two praise reviews
+    assert 'data-month="2026-05"' not in html
+    assert 'href="/reviews?language=ru&amp;from=2026-04-01&amp;to=2026-04-30#h-low"' in html
+    # the last-30-days link keeps 30 days through the source links (this page's own default is a year)
+    month = client.get("/reviews", params={"days": "30"}).text
+    assert 'href="/reviews?source=app-store&amp;days=30#h-low"' in month

@@ -123,5 +123,7 @@ async def reviews_page(
         return page(request, viewer, "empty.html", title="Reviews", active="/reviews", period=p)
     data = await run_in_threadpool(lambda: reviews_view(request.app.state.store, viewer.account, p,
                                                         source=source or None, language=language or None))
+    # the period the source and language links keep: this page's default is not the others' 30 days
+    review_view = p.params() if p.custom else {"days": str(p.days)}
     return page(request, viewer, "reviews.html", title=f"Public reviews — {viewer.account}", active="/reviews",
-                period=p, data=data, sentiment=_sentiment)
+                period=p, data=data, sentiment=_sentiment, review_view=review_view)
