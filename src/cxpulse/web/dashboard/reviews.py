@@ -8,6 +8,7 @@ last 365 days unless ?days= asks for 30 or 90."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated
@@ -58,16 +59,18 @@ def _sentiment(v: float | None) -> str:
 
 
 def reviews_view(store: Store, account: str, p: Period, *, source: str | None = None,
-                 language: str | None = None) -> dict:
+                 language: str | None = None, compute: Callable[[ReportQuery], list[dict]] | None = None) -> dict:
     """The page's figures for the reviews written in the period, and the low reviews of
-    `source` and `language` (None: all) with their themes."""
+    `source` and `language` (None: all) with their themes. `compute` gives a query's rows
+    (the app's kept reports; default: computed here)."""
+    compute = compute or (lambda q: report(store, q))
 
     def rows(by: tuple[str, ...]) -> list[dict]:
-        return report(store, ReportQuery(metrics=("reviews",), by=by, account=account, since=p.since, until=p.until))
+        return compute(ReportQuery(metrics=("reviews",), by=by, account=account, since=p.since, until=p.until))
 
     total = _grouped(rows(()), None).get("")
     if total is None:
-        ever = report(store, ReportQuery(metrics=("reviews",), account=account))
+        ever = compute(ReportQuery(metrics=("reviews",), account=account))
         return {"total": None, "ever": any(r["metric"] == "reviews" for r in ever)}
     sources = _grouped(rows(("source",)), "source")
     languages = _grouped(rows(("language",)), "language")
@@ -121,8 +124,10 @@ async def reviews_page(
     p = period(request, days or str(DEFAULT_DAYS))
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Reviews", active="/reviews", period=p)
-    data = await run_in_threadpool(lambda: reviews_view(request.app.state.store, viewer.account, p,
-                                                        source=source or None, language=language or None))
+    ctx = request.app.state.context
+    data = await run_in_threadpool(lambda: reviews_view(ctx.store, viewer.account, p, source=source or None,
+                                                        language=language or None,
+                                                        compute=lambda q: ctx.reports.get(ctx.store, q)))
     # the period the source and language links keep: this page's default is not the others' 30 days
     review_view = p.params() if p.custom else {"days": str(p.days)}
     return page(request, viewer, "reviews.html", title=f"Public reviews — {viewer.account}", active="/reviews",
