@@ -143,3 +143,15 @@ def test_a_from_to_range_narrows_the_page_and_the_filter_links_keep_it(store, tm
     # the last-30-days link keeps 30 days through the source links (this page's own default is a year)
     month = client.get("/reviews", params={"days": "30"}).text
     assert 'href="/reviews?source=app-store&amp;days=30#h-low"' in month
+
+
+def test_the_page_needs_a_login_and_a_key_that_reads_figures(store, tmp_path):
+    _seed(store, tmp_path)
+    anonymous = client_for(store).get("/reviews?language=ru", follow_redirects=False)
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login?next=/reviews")
+    for role in ("reviewer", "shopper"):
+        key, _ = create_key(store, account="acme", role=role)
+        client = client_for(store)
+        login(client, key)
+        refused = client.get("/reviews", follow_redirects=False)
+        assert refused.status_code == 403 and "Crash" not in refused.text, role
