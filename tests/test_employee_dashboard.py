@@ -38,6 +38,10 @@ def test_the_team_page_shows_enps_and_the_questions_per_quarter_and_hides_small_
     assert "The tools and systems I work with" in html and "3.62" in html  # (7·4 + 1) / 8
     assert "fewer than 5 answers" in html  # Q1
     assert "t0" not in html and JANUARY_SECRET not in html
+    # the trend: Q4's eNPS with its interval, Q1 a gap (no point, its n not told)
+    chart = re.search(r'<svg[^>]*id="enps-by-quarter".*?</svg>', html, re.S).group(0)
+    assert "2026-Q4: +12 (n = 8)" in chart and "2027-Q1" in chart and "n = 2" not in chart
+    assert chart.count("<circle") == 1
     # Q4's 8 answers: the themes and every comment, alphabetically (the order of answering is not told)
     q4 = re.search(r'<details class="employee-comments" data-quarter="2026-Q4" open>(.*?)</details>', html, re.S)
     assert q4 and "7 comments from 8 answers" in q4.group(1)

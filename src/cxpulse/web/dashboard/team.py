@@ -16,7 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.service.employee_report import employee_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
+from cxpulse.web import charts
 from cxpulse.web.dashboard.common import page
+from cxpulse.web.dashboard.format import nps
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +53,14 @@ def team(store: Store, account: str) -> dict:
     comments = {c["group"]["quarter"]: c for c in employee_comments(store, account=account, by=("quarter",))}
     for q in out:
         q["comments"] = comments.get(q["quarter"])
-    return {"quarters": list(reversed(out)), "questions": questions}
+    points = [charts.Point(q["quarter"], q["enps"]["value"], q["enps"]["low"], q["enps"]["high"], q["enps"]["n"] or 0)
+              for q in out]
+    svg = charts.line_chart(
+        points, chart_id="enps-by-quarter", title="eNPS by quarter with 95% interval",
+        desc="eNPS (−100 to 100) per quarter; a quarter with fewer than 5 answers has none: " + "; ".join(
+            f"{p.label}: {nps(p.value)} (n = {p.n})" for p in points if p.value is not None),
+        fmt=nps, bounds=(-100.0, 100.0)) if len(points) > 1 and any(p.value is not None for p in points) else ""
+    return {"quarters": list(reversed(out)), "questions": questions, "enps_svg": svg}
 
 
 @router.get("/team", response_class=HTMLResponse)
