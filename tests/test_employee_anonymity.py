@@ -1,8 +1,9 @@
 """Trying to find out what one agent answered — and failing (issue 17 §1: anonymity is tested).
 
 The attacker knows who was invited, who answered (the used invitations), the groups, and can
-run every export: `cxpulse report`, `cxpulse surveys comments`, GET /api/v1/metrics, and read
-the database rows. Tech has 3 agents; t0 wrote a comment only they would write."""
+run every export: `cxpulse report`, `cxpulse surveys comments`, GET /api/v1/metrics,
+GET /api/v1/accounts/{account}/employee-comments, the dashboard's Team page, and read the
+database rows. Tech has 3 agents; t0 wrote a comment only they would write."""
 
 from __future__ import annotations
 
@@ -108,3 +109,49 @@ def test_the_database_rows_cannot_be_joined_back_to_the_invitations(store):
     # the only link is the group (and tenure band), which the report rules protect
     assert {a["group_name"] for a in answers} == {"Billing", "Tech"}
     assert set(TECH) >= {i["agent_id"] for i in used if i["group_name"] == "Tech"}
+
+
+def test_the_comments_api_shows_small_groups_neither_comments_nor_themes(store):
+    _setup(store)
+    key, _ = create_key(store, account="acme")
+    headers = {"Authorization": f"Bearer {key}"}
+    path = "/api/v1/accounts/acme/employee-comments"
+    with TestClient(create_app(store)) as client:
+        for by in ("group", "group,month", "month,group", "group,tenure", "group,quarter"):
+            r = client.get(path, params={"by": by}, headers=headers)
+            assert r.status_code == 200, (by, r.text)
+            assert SECRET not in r.text, by
+            for cell in r.json()["data"]:
+                if cell["group"].get("group") == "Tech":
+                    assert cell == {"group": cell["group"], "n": None, "note": cell["note"], "themes": [],
+                                    "comments": []} and "fewer than 5 answers" in cell["note"]
+                assert cell["n"] is None or cell["n"] >= 5
+        # the whole team (9 answers; every agent in one tenure band) shows every comment, in alphabetical
+        # order: none points at its writer
+        whole = client.get(path, headers=headers).json()
+        assert whole["count"] == 1 and whole["data"][0]["n"] == 9
+        assert [c["comments"] for c in client.get(path, params={"by": "tenure"}, headers=headers).json()["data"]] \
+            == [whole["data"][0]["comments"]]
+        assert whole["data"][0]["comments"] == sorted(c for c in BILLING_COMMENTS + [SECRET] if c)
+        (cell,) = employee_comments(store, account="acme")  # what `cxpulse surveys comments` prints
+        assert whole["data"][0]["themes"] == cell["themes"] and any("knowledge" in t["term"] for t in cell["themes"])
+        for by in ("agent", "channel", "day"):
+            refused = client.get(path, params={"by": by}, headers=headers)
+            assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_query", by
+
+
+def test_the_dashboard_shows_the_whole_team_only_and_names_no_agent(store):
+    import re
+
+    from tests.dashboard_helpers import client_for, login
+
+    _setup(store)
+    key, _ = create_key(store, account="acme")
+    client = client_for(store)
+    login(client, key)
+    html = re.sub(r'value="[^"]*"', "", client.get("/team").text)  # the form tokens are random text
+    assert "Tech" not in html and "Billing" not in html  # no group breakdown at all
+    for agent in BILLING + TECH:
+        assert f"{agent}@acme.example" not in html and not re.search(rf"\b{agent}\b", html)
+    listed = re.findall(r'<li lang="">([^<]*)</li>', html)
+    assert listed == sorted(c for c in BILLING_COMMENTS + [SECRET] if c)  # all 9 answers' comments, alphabetical

@@ -122,6 +122,7 @@ def _lexicon(lang: str) -> dict[str, int]:
     return out
 
 
+@lru_cache(maxsize=65_536)  # one page reads a review's score for several breakdowns: computed once
 def sentiment(text: str, language: str = "") -> float | None:
     """Σ weights / Σ |weights| of the lexicon words in `text`, in −1…1; None without any.
 

@@ -59,6 +59,7 @@ ROUTES = [
     ("PUT", "/api/v1/accounts/{account}/sla-policies",
      {"policies": [{"title": "All", "targets": {"first_reply": {"minutes": 60}}}]}),
     ("GET", "/api/v1/accounts/{account}/connection", None),
+    ("GET", "/api/v1/accounts/{account}/employee-comments", None),
     ("GET", "/api/v1/accounts/{account}/scorecards", None),
     ("GET", "/api/v1/accounts/{account}/scorecards/{name}", None),
     ("POST", "/api/v1/accounts/{account}/scorecards", SCORECARD),

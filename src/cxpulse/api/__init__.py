@@ -10,7 +10,7 @@ from cxpulse.api.deps import KeyCache
 from cxpulse.api.errors import CATCH_ALL, ApiRoute, install_error_handlers, not_found_or_method
 from cxpulse.api.limits import BodyLimit, limiter_from_env
 from cxpulse.api.routes import (
-    accounts, connections, docs, ingest, metrics, predictions, qa, sla, surveys, tickets, webhooks,
+    accounts, connections, docs, employee, ingest, metrics, predictions, qa, sla, surveys, tickets, webhooks,
 )
 from cxpulse.api.schemas import ErrorBody
 
@@ -43,7 +43,7 @@ def build_api(app: FastAPI) -> None:
     app.add_middleware(BodyLimit)
     v1 = APIRouter(prefix=PREFIX, responses=ERRORS, route_class=ApiRoute)
     routers = [m.router for m in (metrics, accounts, tickets, predictions, surveys, ingest, webhooks, sla,
-                                  connections, qa)]
+                                  connections, qa, employee)]
     for router in routers:
         v1.include_router(router)
     app.state.api_routers = [(PREFIX, router) for router in routers]  # for 405's Allow (api/errors.py)

@@ -80,11 +80,12 @@ class ReviewDrilldown:
 
 def low_reviews(
     store: Store, *, account: str | None = None, since: date | None = None, until: date | None = None,
-    source: str | None = None, limit: int = 20, top_terms: int = 20,
+    source: str | None = None, language: str | None = None, limit: int = 20, top_terms: int = 20,
 ) -> ReviewDrilldown:
     """The latest 1–2-star public reviews, and the words and phrases over-represented in them
     against the 3–5-star ones: the same themes as for low-rated tickets, in every language
-    cxpulse.text reads (each review's language picks its stems and stop words)."""
+    cxpulse.text reads (each review's language picks its stems and stop words). `source` and
+    `language` keep one source's or one language's reviews (the dashboard's Reviews page)."""
     from cxpulse.sentiment import sentiment
     from cxpulse.storage import reviews as review_store
 
@@ -92,7 +93,7 @@ def low_reviews(
     names = {a.id: a.name for a in store.accounts()}
     with store.engine.connect() as conn:
         found = [r for r in review_store.reviews(conn, window=queries.Window(ids, since, until))
-                 if source is None or r.source == source]
+                 if (source is None or r.source == source) and (language is None or r.language == language)]
     low = sorted((r for r in found if r.score <= LOW_STARS), key=lambda r: (r.score, -r.given_at.timestamp()))
     low_docs = [r.comment for r in found if r.score <= LOW_STARS and r.comment]
     other_docs = [r.comment for r in found if r.score > LOW_STARS and r.comment]

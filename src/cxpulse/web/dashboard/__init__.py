@@ -9,6 +9,8 @@ Pages (all GET, all behind the login; forms POST with the session's CSRF token):
     /drivers       satisfaction by first-reply time, reopens, reassignments
     /sla           SLA policies, targets met / breached / running, CSAT by SLA
     /low-ratings   the lowest ratings with comments, over-represented terms
+    /reviews       public reviews: stars, sentiment and replies by source, month, language;
+                   the 1–2-star reviews and their themes
     /at-risk       open tickets by predicted satisfaction, with reasons
     /model         the model card: AUC, Brier vs base rate, calibration, early AUC
     /alerts        the early-warning log          /webhooks  endpoints and delivery log
@@ -43,6 +45,7 @@ def build_dashboard(app: FastAPI) -> None:
         overview,
         predictions,
         quality,
+        reviews,
         settings,
         sla,
         tables,
@@ -51,7 +54,8 @@ def build_dashboard(app: FastAPI) -> None:
 
     app.state.templates.filters.update(FILTERS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
-    for module in (auth, overview, tables, lists, insight, team, predictions, settings, sla, connections, quality):
+    for module in (auth, overview, tables, lists, insight, team, predictions, settings, sla, connections, quality,
+                   reviews):
         app.include_router(module.router)
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)

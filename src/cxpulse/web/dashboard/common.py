@@ -22,6 +22,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/sla", "SLA"),
     ("/quality", "Quality"),
     ("/low-ratings", "Low ratings"),
+    ("/reviews", "Reviews"),
     ("/at-risk", "At risk"),
     ("/model", "Model"),
     ("/alerts", "Alerts"),

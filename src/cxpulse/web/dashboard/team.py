@@ -1,7 +1,9 @@
 """The Team page (issue 17 §1): the employee survey per quarter — eNPS and each process
 question's mean — beside the customers' CSAT in the same quarter and how it moved from the
-quarter before. The figures are the report's rows, so the anonymity rules (no group under 5
-answers) hold here as everywhere; the page shows the whole account, never a group."""
+quarter before, and what the agents would change first (the open question's themes and
+comments, service.employee_report.employee_comments). The figures are the report's rows, so
+the anonymity rules (no group under 5 answers) hold here as everywhere; the page shows the
+whole account, never a group."""
 
 from __future__ import annotations
 
@@ -11,9 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from cxpulse.service.employee_report import employee_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
+from cxpulse.web import charts
 from cxpulse.web.dashboard.common import page
+from cxpulse.web.dashboard.format import nps
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -28,7 +33,8 @@ def _quarter_days(label: str) -> tuple[date, date]:
 
 
 def team(store: Store, account: str) -> dict:
-    """Quarters (newest first) with eNPS, the questions' means and CSAT with its change."""
+    """Quarters (newest first) with eNPS, the questions' means, CSAT with its change, and the
+    comments' themes and comments (none for a quarter with fewer than 5 answers)."""
     rows = report(store, ReportQuery(metrics=("enps", "employee"), by=("quarter",), account=account))
     quarters = sorted({r["group"]["quarter"] for r in rows})
     questions = sorted({(r["question"], r["label"]) for r in rows if r["metric"] == "employee"})
@@ -44,7 +50,17 @@ def team(store: Store, account: str) -> dict:
         out.append({"quarter": q, "enps": enps, "means": means, "csat": csat,
                     "csat_change": None if value is None or previous_csat is None else value - previous_csat})
         previous_csat = value if value is not None else previous_csat
-    return {"quarters": list(reversed(out)), "questions": questions}
+    comments = {c["group"]["quarter"]: c for c in employee_comments(store, account=account, by=("quarter",))}
+    for q in out:
+        q["comments"] = comments.get(q["quarter"])
+    points = [charts.Point(q["quarter"], q["enps"]["value"], q["enps"]["low"], q["enps"]["high"], q["enps"]["n"] or 0)
+              for q in out]
+    svg = charts.line_chart(
+        points, chart_id="enps-by-quarter", title="eNPS by quarter with 95% interval",
+        desc="eNPS (−100 to 100) per quarter; a quarter with fewer than 5 answers has none: " + "; ".join(
+            f"{p.label}: {nps(p.value)} (n = {p.n})" for p in points if p.value is not None),
+        fmt=nps, bounds=(-100.0, 100.0)) if len(points) > 1 and any(p.value is not None for p in points) else ""
+    return {"quarters": list(reversed(out)), "questions": questions, "enps_svg": svg}
 
 
 @router.get("/team", response_class=HTMLResponse)
