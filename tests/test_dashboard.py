@@ -175,8 +175,11 @@ def test_the_overview_shows_the_reports_figures_with_intervals_and_change(desk, 
     assert _big(html, "nps") == F.nps(nps["value"])
     assert _big(html, "ces") == F.mean(ces["value"])
     assert f"95% interval {F.percent(csat['low'])} to {F.percent(csat['high'])} · n = {F.count(csat['n'])}" in text
-    marker = "not significant" if not csat["significant"] else "significant"
-    assert f"{F.change('csat', csat['delta'])} vs {F.percent(csat['previous']['value'])}" in text and marker in text
+    from cxpulse.metrics.direction import verdict
+    marker = verdict("csat", delta=csat["delta"], p_value=csat["p_value"], significant=csat["significant"],
+                     n_previous=csat["previous"]["n"], n_current=csat["n"])
+    assert f"{F.change('csat', csat['delta'])} vs {F.percent(csat['previous']['value'])} (n = {F.count(csat['previous']['n'])})" in text
+    assert marker in text
     first_reply = next(r for r in rows if r["metric"] == "first_reply_minutes")
     assert _big(html, "first_reply_minutes") == F.minutes(first_reply["value"])
     for key in ("csat", "nps", "ces", "csi"):  # a trend chart each, named and described, with a table beside it

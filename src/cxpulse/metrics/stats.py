@@ -90,6 +90,27 @@ def share(successes: int, n: int) -> Estimate:
     return Estimate(100 * (successes / n), n, 100 * low, 100 * high)
 
 
+def count_ratio(k: int, n: int, z: float = Z95) -> Estimate:
+    """k per n counted events, in percent, when k is no part of n (tickets solved in a period
+    against tickets created in it: over 100% when a backlog shrank). Interval: the ratio of
+    two Poisson counts, exp(ln(k/n) ± z·√(1/k + 1/n)); k = 0 takes the upper bound of 0.5
+    events (a continuity correction), so it is never empty.
+
+    >>> e = count_ratio(262, 250)
+    >>> round(e.value, 1), round(e.low, 1), round(e.high, 1)
+    (104.8, 88.1, 124.6)
+    """
+    if k < 0 or n < 0:
+        raise ValueError(f"need counts >= 0, got k={k}, n={n}")
+    if n == 0:
+        return Estimate(None, 0, None, None)
+    value = 100.0 * k / n
+    if k == 0:
+        return Estimate(0.0, n, 0.0, 100.0 * math.exp(math.log(0.5 / n) + z * math.sqrt(1 / 0.5 + 1 / n)))
+    spread = z * math.sqrt(1 / k + 1 / n)
+    return Estimate(value, n, value * math.exp(-spread), value * math.exp(spread))
+
+
 def _check_share(successes: int, n: int) -> None:
     if n < 0 or not 0 <= successes <= n:
         raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")

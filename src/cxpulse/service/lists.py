@@ -14,8 +14,7 @@ from cxpulse.storage import Store, listing, queries
 
 LIST_KINDS, RESPONSE_SORTS, TICKET_SORTS = listing.LIST_KINDS, listing.RESPONSE_SORTS, listing.TICKET_SORTS
 PER_PAGE = 50
-MAX_LIST_KINDS, RESPONSE_SORTS, TICKET_SORTS = listing.LIST_KINDS, listing.RESPONSE_SORTS, listing.TICKET_SORTS
-PER_PAGE = 500
+MAX_PER_PAGE = 500
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from cxpulse import metrics as formulas
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
+from cxpulse.metrics.stats import count_ratio
 from cxpulse.domain.sla import TARGET_KINDS
 from cxpulse.metrics.facts import KPIS
 from cxpulse.service import employee_report, qa_report
@@ -368,13 +369,10 @@ def _summary(values) -> dict:
 
 
 def _rate(metric: str, by, group, k: int, n: int) -> dict:
-    """A share in percent with Wilson bounds; resolution can pass 100% (old tickets solved now)."""
-    if k <= n:
-        est = formulas.share(k, n)
-        return {**_row(metric, by, group, est), "p90": None, "mean": est.value, "count": k}
-    value = 100.0 * k / n if n else None
-    return {"metric": metric, "group": dict(zip(by, group)), "value": value, "n": n, "low": None,
-            "high": None, "p90": None, "mean": value, "count": k}
+    """A share in percent with Wilson bounds; resolution can pass 100% (old tickets solved
+    now): solved is then no part of created, and its interval is the ratio of two counts'."""
+    est = formulas.share(k, n) if k <= n else count_ratio(k, n)
+    return {**_row(metric, by, group, est), "p90": None, "mean": est.value, "count": k}
 
 
 # ---- due dates -------------------------------------------------------------------------------

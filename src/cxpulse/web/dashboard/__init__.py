@@ -30,7 +30,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from cxpulse.web.dashboard.format import FILTERS
+from cxpulse.metrics.direction import MIN_COMPARE_N
+from cxpulse.web.dashboard.format import FILTERS, judged
 from cxpulse.web.dashboard.session import CsrfFailed, LoginRequired, RoleForbidden, home_of
 from cxpulse.web.pages import render
 
@@ -53,6 +54,7 @@ def build_dashboard(app: FastAPI) -> None:
     )
 
     app.state.templates.filters.update(FILTERS)
+    app.state.templates.globals.update(judged=judged, min_compare_n=MIN_COMPARE_N)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
     for module in (auth, overview, tables, lists, insight, team, predictions, settings, sla, connections, quality,
                    reviews):

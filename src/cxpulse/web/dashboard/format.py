@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cxpulse.durations import duration
+from cxpulse.metrics import direction as directions
 
 DASH = "–"
 
@@ -114,3 +115,13 @@ FILTERS = {
     "percent": percent, "nps": nps, "mean": mean, "score": score, "minutes": minutes, "count": count,
     "signed": signed, "p_value": p_value, "when": when, "day": day, "figure": figure, "change": change,
 }
+
+
+def judged(row: dict) -> tuple[str, str]:
+    """A comparison in words and a tone for its colour: ("better", "better"), ("worse",
+    "worse"), or ("too few to tell" | "no significant change" | …, "neutral"); the words and
+    the minimum n are metrics/direction.py's, the CLI's too."""
+    prev = row.get("previous") or {}
+    word = directions.verdict(row["metric"], delta=row.get("delta"), p_value=row.get("p_value"),
+                              significant=row.get("significant"), n_previous=prev.get("n"), n_current=row.get("n"))
+    return word, word if word in (directions.BETTER, directions.WORSE) else "neutral"

@@ -50,6 +50,18 @@ KPIS = (  # metric, label, format kind
     ("overdue_rate", "Overdue (of tickets with a due date)", "rate"),  # shown when the account has due dates
 )
 OPTIONAL_KPIS = frozenset({"overdue_rate"})
+# what each KPI counts, said on its card (issue 18 §5: a rate over 100% needs its definition)
+KPI_NOTES = {
+    "first_reply_minutes": "From creation to the first public agent reply; median of the tickets created in the period.",
+    "full_resolution_minutes": "From creation to the last solve; median of the solved tickets created in the period.",
+    "reopen_rate": "Of the solved tickets created in the period, the share reopened at least once.",
+    "one_touch_rate": "Of the solved tickets created in the period, the share solved with one agent reply and no reopen.",
+    "resolution_rate": "Tickets solved in the period ÷ tickets created in it: over 100% when more were solved than "
+                       "came in (the backlog shrank). Interval: the ratio of two counts.",
+    "requester_wait_minutes": "Time the customer waited on the agents (new, open, on hold); median of the tickets "
+                              "created in the period.",
+    "overdue_rate": "Of the tickets with a promised time, the share solved after it or still open past it.",
+}
 # each KPI card links to the tickets it counted (/tickets), sorted or narrowed to show it
 KPI_LINKS = {
     "first_reply_minutes": {"sort": "first_reply"},
@@ -254,5 +266,5 @@ async def overview(request: Request, viewer: ViewerDep, days: str | None = None)
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
     spreads = await run_in_threadpool(ctx.kept, breakdowns.spreads, viewer.account, p.since, p.until, f.where)
     return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
-                filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS,
+                filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS, kpi_notes=KPI_NOTES,
                 spreads=spread_charts(spreads))
