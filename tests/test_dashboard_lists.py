@@ -130,3 +130,10 @@ def test_a_ticket_url_must_name_where_the_id_goes():
                 "javascript:alert(1)//{id}"):
         with pytest.raises(InvalidQuery, match="ticket URL"):
             check_ticket_url(bad)
+
+
+def test_ticket_ids_elsewhere_link_to_the_help_desk_too(own):
+    alerts = own.get("/alerts").text
+    ids = re.findall(r'<th scope="row"><span class="ticket-id"><a href="https://nordlicht\.zendesk\.com/agent/tickets/'
+                     r'([^"]+)"[^>]*>([^<]+)</a>', alerts)
+    assert ids and all(a == b for a, b in ids)

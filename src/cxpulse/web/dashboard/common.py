@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from cxpulse.service.accounts import ticket_link
 from cxpulse.web.dashboard.session import Viewer
 from cxpulse.web.pages import render
 
@@ -156,6 +157,16 @@ def _sort_key(v: Any) -> Any:
     return v.casefold() if isinstance(v, str) else v
 
 
+def ticket_url_of(store, account: str) -> str:
+    """The account's help desk ticket address ("" for none), for every page's ticket links."""
+    from cxpulse.domain import NotFound
+
+    try:
+        return store.account(account).account.ticket_url
+    except NotFound:
+        return ""
+
+
 def nav_for(viewer: Viewer) -> tuple[tuple[str, str], ...]:
     """The pages this viewer's role opens: all of them, or a reviewer's Quality page, or a
     shopper's review form."""
@@ -170,11 +181,13 @@ def page(request: Request, viewer: Viewer, template: str, *, title: str, active:
          **context: Any) -> HTMLResponse:
     """A dashboard page: the template inside the shared layout (nav, account, logout)."""
     view = view_params(context.get("period"), context.get("filters"))
+    desk_url = request.app.state.context.kept(ticket_url_of, viewer.account) if viewer.account else ""
     return render(request, f"dashboard/{template}", status_code=status_code, title=title, active=active,
                   nav=nav_for(viewer), viewer=viewer, csrf=viewer.csrf, path=request.url.path,
                   here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
                   link=link, periods=PERIODS, view_query=view, keep=link("", **view),
                   view_link=lambda path, **extra: link(path, **{**view, **extra}),
+                  ticket_href=lambda ticket_id: ticket_link(desk_url, ticket_id) if ticket_id else None,
                   preset_link=lambda path, days, keep=None: link(path, days=days, **{
                       **(context["filters"].params() if context.get("filters") else {}), **(keep or {})}),
                   **context)
