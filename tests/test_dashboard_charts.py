@@ -90,7 +90,7 @@ def test_drivers_show_nps_and_ces_by_bucket(desk, own, metric, label):
     total = max(r["n"] for r in rows if r["metric"] == metric)
     # every answer of a ticket with KPIs falls in exactly one reopens bucket
     reopens = re.search(rf"<caption[^>]*>{label} by reopens</caption>(.*?)</table>", html, re.S).group(1)
-    ns = [int(n.replace(",", "")) for n in re.findall(r'<td class="num">([\d,]+)</td></tr>', reopens)]
+    ns = [int(n.replace(",", "")) for n in re.findall(r'>([\d,]+)</a></td></tr>', reopens)]
     assert ns and sum(ns) <= total and sum(ns) >= 0.9 * total
 
 
@@ -117,3 +117,13 @@ def test_the_agents_page_draws_csat_over_time_per_agent(desk, own):
     charts = re.findall(r'id="trend-agent-\d+"', html)
     assert len(charts) == min(12, len(by_agent)) > 1
     assert "CSAT by month, per agent" in html
+
+
+def test_each_drivers_bucket_opens_its_answers(desk, own):
+    html = own.get(f"/drivers?{VIEW}").text
+    links = re.findall(r'<a href="(/responses\?[^"]*first_reply=[^"]*)" title="These answers">([\d,]+)</a>', html)
+    assert len(links) >= 3
+    for href, n in links:
+        rows = _csv(own, unescape(href) + "&format=csv")
+        assert len(rows) == int(n.replace(",", "")), href
+        assert {r["kind"] for r in rows} == {"csat"}

@@ -73,16 +73,22 @@ def _decorate(store: Store, rows: list[dict], template: str) -> None:
         row["ticket_url"] = ticket_link(template, row["ticket_id"]) if row["ticket_id"] else None
 
 
+BUCKETS = {"first_reply": ("<1 h", "1–4 h", "4–24 h", ">24 h", "no reply"), "reopens": ("0", "1", "2+"),
+           "reassignments": ("0", "1", "2+"), "due": ("on time", "late")}
+
+
 def answers(store: Store, q: ListQuery, *, kinds: Sequence[str] = (), low: bool = False,
-            scores: Sequence[int] = ()) -> Listed:
+            scores: Sequence[int] = (), bucket: tuple[str, str] | None = None, now=None) -> Listed:
     """The survey answers of the period (CSAT, NPS, CES, CSI; `low`: those that count
     against the figure), newest first unless sorted otherwise."""
     bad = [k for k in kinds if k not in listing.LIST_KINDS]
     if bad:
         raise InvalidQuery(f"no answers of kind {bad[0]!r}; use {', '.join(listing.LIST_KINDS)}")
+    if bucket is not None and bucket[1] not in BUCKETS.get(bucket[0], ()):
+        raise InvalidQuery(f"no bucket {bucket[1]!r} of {bucket[0]!r}; use one of the Drivers page's buckets")
     window, template = _window(store, q)
     with store.engine.connect() as conn:
-        page = listing.response_page(conn, window=window, kinds=kinds, low=low, scores=scores,
+        page = listing.response_page(conn, window=window, kinds=kinds, low=low, scores=scores, bucket=bucket, now=now,
                                      sort=q.sort or "date", descending=q.descending, offset=q.offset,
                                      limit=q.per_page)
     _decorate(store, page.rows, template)

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, and_, func, or_, select
 
 from cxpulse.domain.types import Scale
 from cxpulse.storage import tables
 from cxpulse.storage.mystery import not_test_contact
-from cxpulse.storage.queries import Window, _kpi_columns, _response_columns, _where_conds, _window_conds
+from cxpulse.storage.queries import (
+    Window,
+    _bucket_expr,
+    _due_bucket,
+    _kpi_columns,
+    _response_columns,
+    _where_conds,
+    _window_conds,
+)
 from cxpulse.storage.rollups import r
 from cxpulse.storage.rows import aware_utc
 
@@ -58,6 +67,7 @@ def low_condition(kinds: Sequence[str]):
 def response_page(
     conn: Connection, *, window: Window, kinds: Sequence[str] = (), low: bool = False,
     scores: Sequence[int] = (), sort: str = "date", descending: bool = True, offset: int = 0, limit: int = 50,
+    bucket: tuple[str, str] | None = None, now: datetime | None = None,
 ) -> Page:
     """One page of the answers given in the window (not public reviews, not test contacts),
     with their ticket's subject and dimensions; `limit` None: all of them (an export)."""
@@ -73,6 +83,12 @@ def response_page(
         conds.append(low_condition(kinds))
     if scores:
         conds.append(r.c.score.in_(list(scores)))
+    if bucket is not None:  # the Drivers page's buckets: answers whose ticket's KPI falls in one
+        k = tables.ticket_kpis
+        kind, label = bucket
+        expr = _due_bucket(now or datetime.now(UTC)) if kind == "due" else _bucket_expr(kind)
+        conds.append(select(k.c.ticket_id).where(k.c.account_id == r.c.account_id, k.c.ticket_id == r.c.ticket_id,
+                                                 expr == label).exists())
     total = conn.execute(select(func.count()).select_from(src).where(*conds)).scalar_one()
     order = {
         "date": [r.c.given_at],

@@ -74,10 +74,13 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
     kinds = tuple(k for k in (qp.get("kind") or "").split(",") if k in LIST_KINDS)
     low = bool(_flag(qp.get("low")))
     scores = tuple(int(s) for s in (qp.get("score") or "").split(",") if s.strip().isdigit())[:11]
+    bucket = next(((b, qp[b]) for b in lists.BUCKETS if qp.get(b)), None)
     q = _query(request, viewer, p, f, RESPONSE_SORTS, "date")
     ctx = request.app.state.context
+    now = request.app.state.clock()
     try:
-        listed = await run_in_threadpool(lambda: lists.answers(ctx.store, q, kinds=kinds, low=low, scores=scores))
+        listed = await run_in_threadpool(lambda: lists.answers(ctx.store, q, kinds=kinds, low=low, scores=scores,
+                                                               bucket=bucket, now=now))
     except InvalidQuery as exc:
         return page(request, viewer, "message.html", status_code=400, title="Answers", active="/", message=str(exc))
     if qp.get("format") == "csv":
@@ -91,8 +94,10 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
     what = " and ".join(KIND_LABELS[k] for k in kinds) if kinds else "All"
     title = f"{'Low ' + what if low else what} answers" if kinds or low else "Answers"
+    if bucket:
+        title += f" · {bucket[0].replace('_', ' ')} {bucket[1]}"
     extra = {"kind": ",".join(kinds) or None, "low": "1" if low else None,
-             "score": ",".join(map(str, scores)) or None}
+             "score": ",".join(map(str, scores)) or None, **({bucket[0]: bucket[1]} if bucket else {})}
     return page(request, viewer, "responses.html", title=title, active="/", period=p, filters=f, choices=choices,
                 listed=listed, extra=extra, columns=RESPONSE_COLUMNS, kinds=kinds, low=low, scores=scores,
                 kind_labels=KIND_LABELS, base="/responses")
