@@ -11,20 +11,28 @@ from cxpulse.storage import queries
 from cxpulse.text import Term, overrepresented_terms
 
 
+# A term's z from here up is unlikely to be chance (|z| > 1.96 at 5%): the Low ratings page
+# shows only these, and says so when none reaches it
+SIGNIFICANT_Z = 2.0
+
+
 @dataclass
 class Drilldown:
     low_rated: int
     rated: int
     tickets: list[dict]
-    terms: list[Term]
+    terms: list[Term]  # those at `min_z` or above, strongest first
+    strongest: Term | None = None  # the strongest term of all, whatever its z: what a page names when none is kept
 
 
 def low_ratings(
     store: Store, *, account: str | None = None, since: date | None = None, until: date | None = None,
-    limit: int = 20, top_terms: int = 20, where: tuple[tuple[str, str], ...] = (),
+    limit: int = 20, top_terms: int = 20, where: tuple[tuple[str, str], ...] = (), min_z: float = 0.0,
 ) -> Drilldown:
-    """The latest low-rated tickets with comments, and terms over-represented in low-rated
-    tickets; `where` narrows to one agent, group, channel or category as a report does."""
+    """The lowest-rated tickets with comments, and the terms over-represented in low-rated
+    tickets with z at `min_z` or above; `where` narrows to one agent, group, channel or
+    category as a report does. Each ticket carries its agent's id (`agent`) and name
+    (`agent_name`, "" when the help desk sent none)."""
     ids = (store.account(account).id,) if account else None
     names = {a.id: a.name for a in store.accounts()}
     with store.engine.connect() as conn:
@@ -38,6 +46,9 @@ def low_ratings(
             low_docs.append(doc)
             low.append(row)
     low.sort(key=lambda r: (r.score if r.scale != "binary" else 1, -r.given_at.timestamp()))
+    shown = low[:limit]
+    with store.engine.connect() as conn:
+        agent_names = queries.user_names(conn, {(r.account_id, r.assignee_id) for r in shown if r.assignee_id})
     tickets = [
         {
             "account": names.get(r.account_id, ""),
@@ -46,15 +57,17 @@ def low_ratings(
             "scale": r.scale,
             "given_at": r.given_at.isoformat(),
             "agent": r.assignee_id,
+            "agent_name": agent_names.get((r.account_id, r.assignee_id), ""),
             "channel": r.channel,
             "subject": r.subject,
             "comment": r.comment,
             "reason": r.reason,
         }
-        for r in low[:limit]
+        for r in shown
     ]
     terms = overrepresented_terms(low_docs, other_docs, top=top_terms) if low_docs and other_docs else []
-    return Drilldown(len(low_docs), len(rated), tickets, terms)
+    kept = [t for t in terms if t.z >= min_z]  # strongest first, so the top of the kept is the kept of the top
+    return Drilldown(len(low_docs), len(rated), tickets, kept, terms[0] if terms else None)
 
 
 def ticket_comments(store: Store, account: str, ticket_id: str) -> list[dict]:

@@ -7,7 +7,7 @@ grouping and date range, or from the raw rows when none does.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -489,6 +489,23 @@ def agent_names(conn: Connection) -> dict[str, str]:
     """Agent id → name, of every account's agents (as the help desk sent its users)."""
     u = tables.users.c
     return {sid: name for sid, name in conn.execute(select(u.source_id, u.name).where(u.role == "agent"))}
+
+
+def user_names(conn: Connection, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """(account id, user id) → name, for these users of these accounts (those with a name):
+    an id is the help desk's, so it names a person only within its own account."""
+    u = tables.users.c
+    by_account: dict[int, set[str]] = defaultdict(set)
+    for account_id, sid in keys:
+        by_account[account_id].add(sid)
+    out: dict[tuple[int, str], str] = {}
+    for account_id, ids in by_account.items():
+        wanted = sorted(ids)
+        for i in range(0, len(wanted), 2000):
+            q = select(u.source_id, u.name).where(u.account_id == account_id, u.source_id.in_(wanted[i : i + 2000]),
+                                                  u.name != "")
+            out.update(((account_id, sid), name) for sid, name in conn.execute(q))
+    return out
 
 
 def latest_response_day(conn: Connection, account_ids: Sequence[int] | None = None, *,

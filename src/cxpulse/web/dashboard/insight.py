@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from cxpulse.service.drilldown import SIGNIFICANT_Z
 from cxpulse.service.drilldown import low_ratings as drilldown
 from cxpulse.service.drilldown import ticket_comments
 from cxpulse.service.report import ReportQuery, report
@@ -127,7 +128,8 @@ async def low_ratings_page(request: Request, viewer: ViewerDep, days: str | None
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="Low ratings", active="/low-ratings", period=p)
     data = await run_in_threadpool(lambda: drilldown(request.app.state.store, account=viewer.account, since=p.since,
-                                                     until=p.until, limit=LOW_RATINGS_SHOWN, where=f.where))
+                                                     until=p.until, limit=LOW_RATINGS_SHOWN, where=f.where,
+                                                     min_z=SIGNIFICANT_Z))
     ctx = request.app.state.context
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
     reasons = reason_charts(await run_in_threadpool(ctx.kept, breakdowns.low_reasons, viewer.account, p.since,
@@ -136,7 +138,8 @@ async def low_ratings_page(request: Request, viewer: ViewerDep, days: str | None
         t["comment_shown"], t["comment_cut"] = clipped(t["comment"])
         t["subject_shown"], t["subject_cut"] = clipped(t["subject"])
     return page(request, viewer, "low_ratings.html", title=f"Low ratings — {viewer.account}", active="/low-ratings",
-                period=p, filters=f, choices=choices, data=data, reasons=reasons)
+                period=p, filters=f, choices=choices, data=data, reasons=reasons,
+                min_z=SIGNIFICANT_Z)
 
 
 @router.get("/comments", response_class=HTMLResponse)
