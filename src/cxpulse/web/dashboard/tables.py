@@ -20,7 +20,7 @@ from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
 
-FEW = 20  # fewer answers than this: the interval is wide, the row is marked
+FEW = 20  # fewer answers than this: the interval is wide, each figure computed from them is marked "few"
 COLUMNS: tuple[tuple[str, str, bool], ...] = (  # key, heading, numeric
     ("name", "Name", False),
     ("csat", "CSAT", True),
@@ -38,7 +38,9 @@ KPI_KEYS = {"first_reply_minutes": "first_reply", "full_resolution_minutes": "re
 
 
 def breakdown(store: Store, account: str, by: str, p: Period, where: tuple[tuple[str, str], ...] = ()) -> list[dict]:
-    """One row per agent (or group): CSAT with its interval, NPS, CES, KPIs, tickets created."""
+    """One row per agent (or group): CSAT with its interval, NPS, CES, KPIs, tickets created.
+    Each satisfaction figure says whether it rests on fewer than FEW answers (`csat_few`,
+    `nps_few`, `ces_few`), so the page marks that figure, not just its row."""
     rows = report(store, ReportQuery(metrics=("csat", "nps", "ces", "kpi"), by=(by,), account=account,
                                      since=p.since, until=p.until, where=where))
     table: dict[str, dict] = defaultdict(dict)
@@ -63,8 +65,19 @@ def breakdown(store: Store, account: str, by: str, p: Period, where: tuple[tuple
     for out in table.values():
         for key, _heading, _numeric in COLUMNS:
             out.setdefault(key, None)
-        out["few"] = (out.get("csat_n") or 0) < FEW
+        for figure in ("csat", "nps", "ces"):
+            out[f"{figure}_few"] = out[figure] is not None and (out.get(f"{figure}_n") or 0) < FEW
+        out["few"] = out["csat_few"] or out["nps_few"] or out["ces_few"]
     return list(table.values())
+
+
+def with_tickets(rows: list[dict]) -> tuple[list[dict], int]:
+    """The rows with tickets created in the period, and how many were left out: an agent
+    whose answers in the period all rate older tickets has a row of the report, but a
+    lead reading "tickets 0" beside a CSAT cannot tell what it is. The page says how many
+    it leaves out; the report (`cxpulse report --by agent`) still lists them."""
+    kept = [r for r in rows if r.get("tickets")]
+    return kept, len(rows) - len(kept)
 
 
 async def _table_page(request: Request, viewer, by: str, days: str | None, sort: str | None,
@@ -75,7 +88,9 @@ async def _table_page(request: Request, viewer, by: str, days: str | None, sort:
     if viewer.account is None:
         return page(request, viewer, "empty.html", title=title, active=path, period=p)
     order = Sort.parse(sort, direction, tuple(c for c, _h, _n in COLUMNS), "tickets", default_descending=True)
-    rows = order.apply(await run_in_threadpool(breakdown, request.app.state.store, viewer.account, by, p, f.where))
+    rows, left_out = with_tickets(await run_in_threadpool(breakdown, request.app.state.store, viewer.account, by, p,
+                                                          f.where))
+    rows = order.apply(rows)
     if request.query_params.get("format") == "csv":
         return table_csv(f"{viewer.account}-{path.strip('/')}-{p.since}-{p.until}.csv", rows)
     ctx = request.app.state.context
@@ -83,7 +98,7 @@ async def _table_page(request: Request, viewer, by: str, days: str | None, sort:
     small = await run_in_threadpool(ctx.kept, trends, viewer.account, by, p, f.where)
     return page(request, viewer, "table.html", title=f"{title} — {viewer.account}", active=path, period=p,
                 filters=f, choices=choices, rows=rows, sort=order, columns=COLUMNS, base=path, by=by, few=FEW,
-                trends=small)
+                trends=small, left_out=left_out)
 
 
 TREND_AGENTS = 12  # small charts for this many agents (or groups) with the most answers
