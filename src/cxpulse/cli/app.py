@@ -160,6 +160,11 @@ def settings(
         typer.Option("--ticket-url", help='The help desk\'s ticket page, {id} for the id: the dashboard links every '
                                           'ticket there, e.g. "https://acme.zendesk.com/agent/tickets/{id}"; "none" for none.'),
     ] = None,
+    long_hold_days: Annotated[
+        int | None,
+        typer.Option("--long-hold-days", help="The at-risk page lists tickets on hold longer than this many days "
+                     "apart, in a tab of their own (default 14)."),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
     db: DbOption = DB_DEFAULT,
 ) -> None:
@@ -174,6 +179,7 @@ def settings(
     change = update_settings(
         store, account, timezone=timezone, business_hours=business_hours, csat_scale=csat_scale,
         alert_below=alert_below, min_rated_for_model=min_rated, ticket_url=ticket_url,
+        long_hold_days=long_hold_days,
     )
     print_record(settings_row(change.account), fmt, title=account, label="setting")
     if change.changed:

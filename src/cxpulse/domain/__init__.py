@@ -15,6 +15,8 @@ from cxpulse.domain.errors import (
 )
 from cxpulse.domain.types import (
     DONE_STATES,
+    LONG_HOLD_DAYS_MAX,
+    ON_HOLD,
     OPEN_STATES,
     Account,
     BusinessHours,
@@ -44,6 +46,8 @@ __all__ = [
     "FormatError",
     "InvalidQuery",
     "Invitation",
+    "LONG_HOLD_DAYS_MAX",
+    "ON_HOLD",
     "NotFound",
     "OPEN_STATES",
     "Response",

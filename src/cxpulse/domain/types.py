@@ -62,6 +62,8 @@ class Scale(StrEnum):
 
 
 OPEN_STATES = frozenset({"new", "open", "pending", "hold"})
+ON_HOLD = "hold"  # waiting on a third party (escalated, a partner): what Account.long_hold_days measures
+LONG_HOLD_DAYS_MAX = 3650
 DONE_STATES = frozenset({"solved", "closed"})
 
 # Ticket.metrics keys: the KPIs a help desk computed itself, under Zendesk's ticket_metrics
@@ -127,6 +129,8 @@ class Account:
     alert_below: int = 40
     # the help desk's page of a ticket, "{id}" standing for its id (the dashboard links every ticket there)
     ticket_url: str = ""
+    # the at-risk list leaves out tickets on hold longer than this (days), in a tab of their own
+    long_hold_days: int = 14
     # the SLA policy sets (domain/sla.py), oldest first; read beside the settings, stored apart
     sla: tuple[PolicySet, ...] = ()
 

@@ -12,6 +12,7 @@ import orjson
 
 from cxpulse.domain import (
     DONE_STATES,
+    LONG_HOLD_DAYS_MAX,
     OPEN_STATES,
     Account,
     BusinessHours,
@@ -204,7 +205,8 @@ def _number_ids(kind: str, d: dict, path: str, lineno: int) -> list[Note]:
 # reported, and the record goes in (DESIGN.md: a bad field never drops its parent).
 # The rest — ids, times that place the record, a score and its scale — reject the line.
 OPTIONAL: dict[str, frozenset[str]] = {
-    "account": frozenset({"timezone", "business_hours", "csat_scale", "min_rated_for_model", "alert_below"}),
+    "account": frozenset({"timezone", "business_hours", "csat_scale", "min_rated_for_model", "alert_below",
+                          "long_hold_days"}),
     "user": frozenset({"role", "name", "email", "locale"}),
     "ticket": frozenset({
         "subject", "description", "status", "channel", "priority", "group", "category", "requester_id",
@@ -339,6 +341,7 @@ def parse_account(d: dict) -> Account:
         csat_scale=fields.choice(d.get("csat_scale"), "csat_scale", Scale, default=Scale.FIVE),
         min_rated_for_model=fields.integer(d.get("min_rated_for_model"), "min_rated_for_model", 300, low=1, high=10**9),
         alert_below=fields.integer(d.get("alert_below"), "alert_below", 40, low=0, high=100),
+        long_hold_days=fields.integer(d.get("long_hold_days"), "long_hold_days", 14, low=1, high=LONG_HOLD_DAYS_MAX),
     )
 
 

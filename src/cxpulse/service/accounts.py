@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cxpulse.domain import BusinessHours, InvalidQuery, NotFound, Scale
+from cxpulse.domain import LONG_HOLD_DAYS_MAX, BusinessHours, InvalidQuery, NotFound, Scale
 from cxpulse.storage import Store
 from cxpulse.storage.accounts import raw_row_counts, recent_activity
 from cxpulse.storage.store import StoredAccount
@@ -80,6 +80,7 @@ def settings_row(acc: StoredAccount) -> dict:
         "name": a.name, "timezone": a.timezone, "business_hours": format_business_hours(a.business_hours),
         "csat_scale": str(a.csat_scale), "alert_below": a.alert_below, "min_rated_for_model": a.min_rated_for_model,
         "ticket_url": a.ticket_url,
+        "long_hold_days": a.long_hold_days,
     }
 
 
@@ -121,6 +122,7 @@ def update_settings(
     alert_below: int | None = None,
     min_rated_for_model: int | None = None,
     ticket_url: str | None = None,
+    long_hold_days: int | None = None,
 ) -> SettingsChange:
     """Change an account's settings. A new timezone or business hours changes the
     business-hours KPIs of every ticket, so they are rebuilt at once (`cxpulse rebuild`)."""
@@ -149,6 +151,11 @@ def update_settings(
         changes["min_rated_for_model"] = min_rated_for_model
     if ticket_url is not None:
         changes["ticket_url"] = check_ticket_url(ticket_url)
+    if long_hold_days is not None:
+        if not 1 <= long_hold_days <= LONG_HOLD_DAYS_MAX:
+            raise InvalidQuery(f"long_hold_days {long_hold_days}: whole days from 1 to {LONG_HOLD_DAYS_MAX}, e.g. 14 "
+                               "(the at-risk list leaves out tickets on hold longer than this)")
+        changes["long_hold_days"] = long_hold_days
     changed = [k for k, v in changes.items() if getattr(old, k) != v]
     if not changed:
         return SettingsChange(acc, [], 0)

@@ -190,4 +190,5 @@ def account_of(row) -> Account:
         min_rated_for_model=row.min_rated_for_model,
         alert_below=row.alert_below,
         ticket_url=row.ticket_url or "",
+        long_hold_days=row.long_hold_days,
     )

@@ -328,6 +328,7 @@ def _account_values(a: Account) -> dict:
         "min_rated_for_model": a.min_rated_for_model,
         "alert_below": a.alert_below,
         "ticket_url": a.ticket_url or None,
+        "long_hold_days": a.long_hold_days,
     }
 
 

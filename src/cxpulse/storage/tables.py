@@ -41,6 +41,7 @@ accounts = Table(
     Column("min_rated_for_model", Integer, nullable=False, default=300),
     Column("alert_below", Integer, nullable=False, default=40),
     Column("ticket_url", String(500), nullable=True),  # the help desk's ticket page, "{id}" for the id
+    Column("long_hold_days", Integer, nullable=False, default=14, server_default="14"),
     Column("created_at", DateTime, nullable=False),
 )
 
