@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 
-from cxpulse.domain import OPEN_STATES, Ticket
+from cxpulse.domain import ON_HOLD, OPEN_STATES, Ticket
 from cxpulse.metrics.facts import KPIS
 from cxpulse.storage import tables
 from cxpulse.storage.rows import aware_utc, naive_utc, ticket_of
@@ -74,6 +74,24 @@ _SLA_COLUMNS = (
 _COLUMNS = (*_COLUMNS, *_SLA_COLUMNS)
 BREACHING = "breaching"  # the at-risk status filter: a running SLA target's deadline within the next hour
 BREACHING_WITHIN = timedelta(hours=1)
+
+
+# When the ticket went on hold: its latest status event into `hold`; a help desk that sent no
+# status history leaves its last update (a lower bound: an update may come during the hold),
+# else its creation. Read only for the tickets on hold now, by the at-risk list.
+_e = tables.ticket_events
+HELD_SINCE = func.coalesce(
+    select(func.max(_e.c.at)).where(_e.c.account_id == _t.c.account_id, _e.c.ticket_id == _t.c.source_id,
+                                    _e.c.kind == "status", func.lower(_e.c.value_to) == ON_HOLD)
+    .correlate(_t).scalar_subquery(),
+    _t.c.updated_at, _t.c.created_at,
+)
+LONG_HOLD = "long-hold"  # the at-risk status filter: on hold since before the account's long_hold_days
+
+
+def long_hold(before: datetime):
+    """On hold now, and since before `before`."""
+    return and_(CURRENT_STATUS == ON_HOLD, HELD_SINCE < naive_utc(before))
 
 
 def breaching_soon(now: datetime):
@@ -144,11 +162,20 @@ def ticket(conn: Connection, account_id: int, ticket_id: str) -> dict | None:
     return None if row is None else ticket_dict(row)
 
 
-def _at_risk_where(account_id: int, status: str | None, agent: str | None, now: datetime | None = None):
+def _at_risk_where(account_id: int, status: str | None, agent: str | None, now: datetime | None = None,
+                   long_hold_before: datetime | None = None):
+    """The scored open tickets of this status and agent. With `long_hold_before`, the
+    tickets on hold since before then are only in status LONG_HOLD, and in no other."""
     where = [_t.c.account_id == account_id, _p.c.score.is_not(None), CURRENT_STATUS.in_(sorted(OPEN_STATES))]
+    if status == LONG_HOLD:
+        if long_hold_before is None:
+            raise ValueError("status long-hold needs long_hold_before")
+        where.append(long_hold(long_hold_before))
+    elif long_hold_before is not None:
+        where.append(or_(CURRENT_STATUS != ON_HOLD, HELD_SINCE >= naive_utc(long_hold_before)))
     if status == BREACHING:
         where.append(breaching_soon(now or datetime.now(UTC)))
-    elif status:
+    elif status and status != LONG_HOLD:
         where.append(CURRENT_STATUS == status.lower())
     if agent:
         where.append(_AGENT == agent)
@@ -164,12 +191,13 @@ _DUE_KEY = func.coalesce(_t.c.due_at, NO_DUE)
 def at_risk(
     conn: Connection, account_id: int, *, below: int | None = None, limit: int = 100,
     after: tuple[int, datetime | None, str] | None = None, status: str | None = None, agent: str | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, long_hold_before: datetime | None = None,
 ) -> tuple[list[dict], tuple[int, datetime | None, str] | None]:
     """Open, scored tickets, lowest score first, then by `due_at` (none last), then by
     ticket id; the key of the next page is (score, due_at or None, ticket id). `status`
     `breaching`: those with an SLA deadline within the hour after `now`."""
-    q = select(*_COLUMNS).select_from(_SOURCE).where(*_at_risk_where(account_id, status, agent, now))
+    q = select(*_COLUMNS).select_from(_SOURCE).where(
+        *_at_risk_where(account_id, status, agent, now, long_hold_before))
     if below is not None:
         q = q.where(_p.c.score < below)
     if after is not None:
@@ -186,32 +214,87 @@ def at_risk(
     return [ticket_dict(r) for r in rows], (None if last is None else (last.score, aware_utc(last.due_at), last.source_id))
 
 
-def at_risk_counts(conn: Connection, account_id: int, *, below: int, agent: str | None = None) -> dict[str, tuple[int, int]]:
-    """Per open status: (scored tickets, of which below `below`)."""
+def at_risk_counts(conn: Connection, account_id: int, *, below: int, agent: str | None = None,
+                   long_hold_before: datetime | None = None) -> dict[str, tuple[int, int]]:
+    """Per open status: (scored tickets, of which below `below`). With `long_hold_before`,
+    the tickets on hold since before then count under LONG_HOLD (present even at 0), not `hold`."""
     low = func.sum(case((_p.c.score < below, 1), else_=0))
     q = (
         select(CURRENT_STATUS.label("status"), func.count().label("n"), low.label("low")).select_from(_SOURCE)
-        .where(*_at_risk_where(account_id, None, agent)).group_by(CURRENT_STATUS)
+        .where(*_at_risk_where(account_id, None, agent, long_hold_before=long_hold_before)).group_by(CURRENT_STATUS)
     )
-    return {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
+    out = {r.status: (int(r.n), int(r.low or 0)) for r in conn.execute(q)}
+    if long_hold_before is not None:
+        n, k = conn.execute(select(func.count(), low).select_from(_SOURCE).where(
+            *_at_risk_where(account_id, LONG_HOLD, agent, long_hold_before=long_hold_before))).one()
+        out[LONG_HOLD] = (int(n or 0), int(k or 0))
+    return out
 
 
 def breaching_counts(
-    conn: Connection, account_id: int, *, below: int, now: datetime, agent: str | None = None
+    conn: Connection, account_id: int, *, below: int, now: datetime, agent: str | None = None,
+    long_hold_before: datetime | None = None,
 ) -> tuple[int, int]:
     """(scored open tickets with an SLA deadline within the hour after `now`, of which below `below`)."""
     low = func.sum(case((_p.c.score < below, 1), else_=0))
     n, k = conn.execute(select(func.count(), low).select_from(_SOURCE)
-                        .where(*_at_risk_where(account_id, BREACHING, agent, now))).one()
+                        .where(*_at_risk_where(account_id, BREACHING, agent, now, long_hold_before))).one()
     return int(n or 0), int(k or 0)
 
 
-def at_risk_agents(conn: Connection, account_id: int) -> list[tuple[str, str, int]]:
-    """(agent id, name or "", scored open tickets) of every agent with some, most first."""
+# The at-risk page's orders: key -> (what it sorts by, whether its natural order is
+# descending in that expression). Each breaks ties by score, then ticket id; a ticket
+# with no value (no promise, no running SLA target, unassigned) goes last either way.
+_AGENT_LABEL = func.lower(func.coalesce(func.nullif(_u.c.name, ""), func.nullif(_AGENT, "")))
+_SLA_DEADLINE = select(func.min(_s.c.deadline)).where(*_RUNNING).correlate(_t).scalar_subquery()
+AT_RISK_ORDERS = {
+    "score": _p.c.score,  # lowest first
+    "due": _t.c.due_at,  # the earliest promise first
+    "sla": _SLA_DEADLINE,  # the nearest SLA deadline first
+    "age": _t.c.created_at,  # oldest first: created earliest
+    "agent": _AGENT_LABEL,  # by name, A to Z
+}
+
+
+def at_risk_sorted(
+    conn: Connection, account_id: int, *, order: str = "score", descending: bool = False, offset: int = 0,
+    limit: int = 50, status: str | None = None, agent: str | None = None, now: datetime | None = None,
+    long_hold_before: datetime | None = None,
+) -> tuple[list[dict], int]:
+    """One page of the at-risk list in any of AT_RISK_ORDERS (ascending in its expression
+    unless `descending`), and how many tickets the whole list holds. A page by offset: the
+    dashboard's numbered pages over an account's open tickets (thousands, not millions);
+    the API pages `at_risk` by key. Each ticket on hold carries `held_since`."""
+    if order not in AT_RISK_ORDERS:
+        raise ValueError(f"order {order!r}: one of {', '.join(AT_RISK_ORDERS)}")
+    where = _at_risk_where(account_id, status, agent, now, long_hold_before)
+    total = conn.execute(select(func.count()).select_from(_SOURCE).where(*where)).scalar() or 0
+    key = AT_RISK_ORDERS[order]
+    q = (
+        select(*_COLUMNS, HELD_SINCE.label("held_since")).select_from(_SOURCE).where(*where)
+        .order_by(case((key.is_(None), 1), else_=0), key.desc() if descending else key.asc(), _p.c.score,
+                  _t.c.source_id)
+        .offset(max(offset, 0)).limit(limit)
+    )
+    rows = []
+    for r in conn.execute(q):
+        d = ticket_dict(r)
+        d["held_since"] = aware_utc(r.held_since) if r.current_status == ON_HOLD else None
+        rows.append(d)
+    return rows, int(total)
+
+
+def at_risk_agents(conn: Connection, account_id: int, *, long_hold_before: datetime | None = None,
+                   status: str | None = None) -> list[tuple[str, str, int]]:
+    """(agent id, name or "", scored open tickets) of every agent with some, most first;
+    with `long_hold_before`, not counting the tickets on hold since before then (or only
+    those, with `status` LONG_HOLD)."""
     n = func.count().label("n")
     q = (
         select(_AGENT.label("agent"), func.max(func.coalesce(_u.c.name, "")).label("name"), n).select_from(_SOURCE)
-        .where(*_at_risk_where(account_id, None, None), _AGENT.is_not(None), _AGENT != "").group_by(_AGENT)
+        .where(*_at_risk_where(account_id, status if status == LONG_HOLD else None, None,
+                               long_hold_before=long_hold_before), _AGENT.is_not(None),
+               _AGENT != "").group_by(_AGENT)
     )
     rows = [(r.agent, r.name or "", int(r.n)) for r in conn.execute(q)]
     return sorted(rows, key=lambda r: (-r[2], r[1] or r[0]))

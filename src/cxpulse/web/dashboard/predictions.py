@@ -6,8 +6,9 @@ serves too — and service.predict's model_card and alerts); nothing here trains
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -16,63 +17,154 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.domain import OPEN_STATES, NotFound
 from cxpulse.service.accounts import get_account
 from cxpulse.service.predict import alerts, model_card, no_score_reason, no_scores
-from cxpulse.service.tickets import BREACHING, at_risk, at_risk_agents, at_risk_counts, breaching_counts
+from cxpulse.service.tickets import (
+    BREACHING,
+    LONG_HOLD,
+    at_risk_agents,
+    at_risk_counts,
+    at_risk_sorted,
+    breaching_counts,
+)
 from cxpulse.storage import Store
 from cxpulse.web import charts
-from cxpulse.web.dashboard.common import page
+from cxpulse.web.dashboard.common import link, page
 from cxpulse.web.dashboard.format import minutes
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
 
-AT_RISK_SHOWN = 100
 STATUS_ORDER = ("new", "open", "pending", "hold")  # the open statuses, as a ticket moves through them
 ALERTS_PER_PAGE = 50
 EARLY_NAMES = {"before_first_reply": "Before the first reply", "half_life": "Half-way through the ticket's life"}
 
 
+PER_PAGE = (25, 50, 100)  # the at-risk page's page sizes; 50 unless ?per= picks another
+DEFAULT_PER_PAGE = 50
+# ?sort= key -> (heading, storage order, the direction a first click gives: the one a lead
+# triages in). Age sorts by creation time, so its "oldest first" is ascending there.
+SORTS: dict[str, tuple[str, str, str]] = {
+    "score": ("Score", "score", "asc"),
+    "due": ("Due", "due", "asc"),
+    "sla": ("SLA", "sla", "asc"),
+    "age": ("Age", "age", "desc"),
+    "agent": ("Assignee", "agent", "asc"),
+}
+SORT_SAID = {  # what the lede says of each order and direction
+    ("score", "asc"): "lowest score first", ("score", "desc"): "highest score first",
+    ("due", "asc"): "the earliest promised date first", ("due", "desc"): "the latest promised date first",
+    ("sla", "asc"): "the nearest SLA deadline first", ("sla", "desc"): "the furthest SLA deadline first",
+    ("age", "desc"): "oldest first", ("age", "asc"): "newest first",
+    ("agent", "asc"): "by assignee, A to Z", ("agent", "desc"): "by assignee, Z to A",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AtRiskQuery:
+    """The at-risk page's view as its URL says it: every link on the page keeps the rest."""
+
+    status: str | None = None
+    agent: str | None = None
+    sort: str = "score"
+    dir: str = "asc"
+    per: int = DEFAULT_PER_PAGE
+    page: int = 1
+
+    @classmethod
+    def parse(cls, status: str | None, agent: str | None, sort: str | None, direction: str | None,
+              per: str | None, page_no: str | None) -> AtRiskQuery:
+        """Anything unknown falls back to the default: a shared link never errors."""
+        status = status.lower() if status else None
+        status = status if status in OPEN_STATES | {BREACHING, LONG_HOLD} else None
+        sort = sort if sort in SORTS else "score"
+        direction = direction if direction in ("asc", "desc") else SORTS[sort][2]
+        size = int(per) if per and per.isdigit() and int(per) in PER_PAGE else DEFAULT_PER_PAGE
+        number = int(page_no) if page_no and page_no.isdigit() and 0 < int(page_no) < 10**6 else 1
+        return cls(status, agent or None, sort, direction, size, number)
+
+    def link(self, **changes: Any) -> str:
+        """This view's URL with `changes`; a new filter, order or page size starts at page 1."""
+        if "page" not in changes:
+            changes["page"] = 1
+        q = replace(self, **changes)
+        return link("/at-risk", status=q.status, agent=q.agent,
+                    sort=None if q.sort == "score" and q.dir == "asc" else q.sort,
+                    dir=None if q.sort == "score" and q.dir == "asc" else q.dir,
+                    per=None if q.per == DEFAULT_PER_PAGE else q.per, page=None if q.page == 1 else q.page)
+
+    def sort_link(self, key: str) -> str:
+        """The heading's link: the sorted column flips; another starts in its natural direction."""
+        if key == self.sort:
+            return self.link(sort=key, dir="desc" if self.dir == "asc" else "asc")
+        return self.link(sort=key, dir=SORTS[key][2])
+
+    def aria_sort(self, key: str) -> str:
+        if key != self.sort:
+            return "none"
+        return "ascending" if self.dir == "asc" else "descending"
+
+
 @router.get("/at-risk", response_class=HTMLResponse)
 async def at_risk_page(
-    request: Request, viewer: ViewerDep, status: str | None = None, agent: str | None = None
+    request: Request, viewer: ViewerDep, status: str | None = None, agent: str | None = None,
+    sort: str | None = None, dir: str | None = None, per: str | None = None,
+    page_no: Annotated[str | None, Query(alias="page")] = None,
 ) -> HTMLResponse:
     if viewer.account is None:
         return page(request, viewer, "empty.html", title="At risk", active="/at-risk")
-    status = status.lower() if status and status.lower() in OPEN_STATES | {BREACHING} else None  # else: all of them
-    data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, status, agent or None)
+    q = AtRiskQuery.parse(status, agent, sort, dir, per, page_no)
+    data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, q,
+                                   request.app.state.clock())
     return page(request, viewer, "at_risk.html", title=f"At-risk open tickets — {viewer.account}", active="/at-risk",
-                data=data)
+                data=data, q=data["query"], sorts=SORTS, per_page=PER_PAGE)
 
 
-def at_risk_view(store: Store, account: str, status: str | None = None, agent: str | None = None) -> dict:
-    """The lowest AT_RISK_SHOWN open tickets (of one open status, of one agent, when
-    given), how many are below the alert threshold, and per status how many there are
-    and are below — so a lead can leave the tickets on hold for later, or look at one
-    agent's queue."""
+def at_risk_view(store: Store, account: str, q: AtRiskQuery | None = None, now: datetime | None = None) -> dict:
+    """One page of the open scored tickets (of one open status, of one agent, when given)
+    in the order asked, how many are below the alert threshold, and per status how many
+    there are and are below — so a lead can leave the tickets on hold for later, or look
+    at one agent's queue. Tickets on hold for longer than the account's long_hold_days
+    are only in their own tab (status LONG_HOLD)."""
+    q = q or AtRiskQuery()
+    now = now or datetime.now(UTC)
     acc = get_account(store, account)
     threshold = acc.account.alert_below
     unscored = no_scores(store, account)
+    base = {"threshold": threshold, "long_hold_days": acc.account.long_hold_days, "now": now}
     if unscored:  # the model is no better than chance: no list, and the page says why
-        return {"tickets": [], "more": False, "threshold": threshold, "status": status, "statuses": [], "total": 0,
-                "total_below": 0, "below": 0, "breaching": (0, 0), "agent": None, "agents": [],
-                "no_score": unscored[0]}
-    agents = at_risk_agents(store, acc)
-    if agent is not None and agent not in {a for a, _, _ in agents}:
-        agent = None  # not an agent with open scored tickets: all of them
-    now = datetime.now(UTC)
-    rows, more = at_risk(store, acc, limit=AT_RISK_SHOWN, status=status, agent=agent, now=now)
-    counts = at_risk_counts(store, acc, below=threshold, agent=agent)
-    soon = breaching_counts(store, acc, below=threshold, now=now, agent=agent)
+        return {**base, "tickets": [], "query": q, "statuses": [], "total": 0, "total_below": 0, "below": 0,
+                "shown": 0, "breaching": (0, 0), "long_hold": (0, 0), "agents": [], "no_score": unscored[0],
+                "n_pages": 1, "first": 0, "last": 0, "sort_said": ""}
+    agents = at_risk_agents(store, acc, now=now, status=q.status)
+    if q.agent is not None and q.agent not in {a for a, _, _ in agents}:
+        q = replace(q, agent=None)  # not an agent with open scored tickets: all of them
+    counts = at_risk_counts(store, acc, below=threshold, agent=q.agent, now=now)
+    long_hold = counts.pop(LONG_HOLD, (0, 0))
+    soon = breaching_counts(store, acc, below=threshold, now=now, agent=q.agent, long_holds_apart=True)
+    statuses = [(s, *counts[s]) for s in STATUS_ORDER if s in counts]
+    if q.status == BREACHING:
+        shown, below = soon
+    elif q.status == LONG_HOLD:
+        shown, below = long_hold
+    else:
+        in_view = [c for s, *c in statuses if q.status in (None, s)]
+        shown, below = sum(c[0] for c in in_view), sum(c[1] for c in in_view)
+    n_pages = max(1, -(-shown // q.per))
+    q = replace(q, page=min(q.page, n_pages))
+    descending = (q.dir == "desc") != (q.sort == "age")  # age: oldest first is the earliest creation
+    rows, total = at_risk_sorted(store, acc, order=SORTS[q.sort][1], descending=descending,
+                                 offset=(q.page - 1) * q.per, limit=q.per, status=q.status, agent=q.agent, now=now)
     for r in rows:
         r["below_threshold"] = r["score"] < threshold
         r["due_said"] = due_said(r["due_at"], now)
         r["sla_said"] = sla_said(r["sla_deadline"], r["sla_target"], now)
-    statuses = [(s, *counts[s]) for s in STATUS_ORDER if s in counts]
-    shown = [c for s, *c in statuses if status in (None, s)]
-    below = soon[1] if status == BREACHING else sum(c[1] for c in shown)
-    return {"tickets": rows, "more": more is not None, "threshold": threshold, "status": status,
-            "statuses": statuses, "total": sum(c[0] for c in counts.values()),
-            "total_below": sum(c[1] for c in counts.values()), "below": below,
-            "breaching": soon, "agent": agent, "agents": agents, "no_score": None}
+        r["age_minutes"] = (now - r["created_at"]).total_seconds() / 60.0 if r["created_at"] else None
+        r["held_minutes"] = (now - r["held_since"]).total_seconds() / 60.0 if r["held_since"] else None
+    first = (q.page - 1) * q.per + 1 if rows else 0
+    return {**base, "tickets": rows, "query": q, "statuses": statuses,
+            "total": sum(c[0] for c in counts.values()), "total_below": sum(c[1] for c in counts.values()),
+            "below": below, "shown": total, "breaching": soon, "long_hold": long_hold, "agents": agents,
+            "no_score": None, "n_pages": max(1, -(-total // q.per)), "first": first, "last": first + len(rows) - 1,
+            "sort_said": SORT_SAID[(q.sort, q.dir)]}
 
 
 SLA_TARGET_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution",
