@@ -14,7 +14,7 @@ from cxpulse.service.keys import revoke_key
 from cxpulse.service.predict import model_card
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.service.surveys import get_survey
-from cxpulse.service.tickets import at_risk
+from cxpulse.service.tickets import LONG_HOLD, at_risk, at_risk_sorted
 from cxpulse.storage import Store
 from cxpulse.web.dashboard import format as F
 from cxpulse.web.dashboard.session import COOKIE, safe_next
@@ -193,9 +193,10 @@ def test_the_overview_shows_the_reports_figures_with_intervals_and_change(desk, 
 def test_agents_sort_by_any_column_through_links(desk, own):
     asc = own.get("/agents?days=365&sort=csat&dir=asc").text
     desc = own.get("/agents?days=365&sort=csat&dir=desc").text
-    values = [float(v) for v in re.findall(r'<td class="num">(\d+\.\d)%<span class="sub">', asc)]
+    csat = r'<td class="num" data-figure="csat">(?:<span class="few-mark"[^>]*>few</span> )?(\d+\.\d)%<span class="sub">'
+    values = [float(v) for v in re.findall(csat, asc)]
     assert len(values) >= 3 and values == sorted(values)
-    assert [float(v) for v in re.findall(r'<td class="num">(\d+\.\d)%<span class="sub">', desc)] == sorted(values, reverse=True)
+    assert [float(v) for v in re.findall(csat, desc)] == sorted(values, reverse=True)
     assert 'aria-sort="ascending"' in asc and 'href="/agents?days=365&amp;sort=csat&amp;dir=desc"' in asc
     agents = report(desk.store, ReportQuery(metrics=("csat",), by=("agent",), account=OWN))
     assert any(r["agent_name"] and r["agent_name"] in unescape(asc) for r in agents)
@@ -206,7 +207,7 @@ def test_agents_sort_by_any_column_through_links(desk, own):
 
 def test_at_risk_lists_open_tickets_lowest_score_first_with_reasons(desk, own):
     acc = desk.store.account(OWN)
-    rows, _ = at_risk(desk.store, acc, limit=5)
+    rows, _ = at_risk_sorted(desk.store, acc, limit=5, now=NOW)  # the long holds apart, as the page
     assert rows, "the demo scores its open tickets"
     html = unescape(own.get("/at-risk").text)
     positions = [html.index(f">{r['ticket_id']}<") for r in rows]
@@ -219,17 +220,18 @@ def test_at_risk_filters_by_open_status_with_counts(desk, own):
     from cxpulse.service.tickets import at_risk_counts
 
     acc = desk.store.account(OWN)
-    counts = at_risk_counts(desk.store, acc, below=acc.account.alert_below)
+    counts = at_risk_counts(desk.store, acc, below=acc.account.alert_below, now=NOW)
+    counts.pop(LONG_HOLD)
     assert len(counts) >= 2, "the demo has open tickets in several statuses"
     status = min(counts, key=lambda s: counts[s][0])
-    rows, _ = at_risk(desk.store, acc, limit=100, status=status)
+    rows, _ = at_risk_sorted(desk.store, acc, limit=100, status=status, now=NOW)
     assert rows and {r["status"] for r in rows} == {status}
     html = own.get(f"/at-risk?status={status}").text
     text = _text(html)
     assert f"{status.capitalize()} {counts[status][0]}, {counts[status][1]} below" in text
     assert f"{counts[status][1]} {status} tickets score below" in text
     assert all(f">{r['ticket_id']}<" in html for r in rows)
-    others = [r for s in counts if s != status for r in at_risk(desk.store, acc, limit=5, status=s)[0]]
+    others = [r for s in counts if s != status for r in at_risk_sorted(desk.store, acc, limit=5, status=s, now=NOW)[0]]
     assert others and not any(f">{r['ticket_id']}<" in html for r in others)
     assert "aria-current" in html and own.get("/at-risk?status=nonsense").status_code == 200  # unknown: all
 
@@ -238,19 +240,20 @@ def test_at_risk_shows_one_agents_queue(desk, own):
     from cxpulse.service.tickets import at_risk_agents
 
     acc = desk.store.account(OWN)
-    agents = at_risk_agents(desk.store, acc)
+    agents = at_risk_agents(desk.store, acc, now=NOW, status=LONG_HOLD)  # the small demo's open tickets are long holds
     assert len(agents) >= 2 and agents[0][2] >= agents[-1][2]
     agent, name, n = agents[0]
-    html = own.get(f"/at-risk?agent={agent}").text
-    mine, _ = at_risk(desk.store, acc, limit=100, agent=agent)
+    html = own.get(f"/at-risk?agent={agent}&status={LONG_HOLD}").text
+    mine, _ = at_risk_sorted(desk.store, acc, limit=100, agent=agent, status=LONG_HOLD, now=NOW)
     assert len(mine) == min(n, 100) and {r["agent"] for r in mine} == {agent}
     assert all(f">{r['ticket_id']}<" in html for r in mine)
-    theirs = [r for a, *_ in agents[1:3] for r in at_risk(desk.store, acc, limit=3, agent=a)[0]]
+    theirs = [r for a, *_ in agents[1:3]
+              for r in at_risk_sorted(desk.store, acc, limit=3, agent=a, status=LONG_HOLD, now=NOW)[0]]
     assert theirs and not any(f">{r['ticket_id']}<" in html for r in theirs)
     assert f'<option value="{agent}" selected>' in html and f"{name or agent} ({n})" in unescape(html)
     assert f"agent={agent}" in html  # the status links keep the agent
     everyone = own.get("/at-risk?agent=nobody-at-all").text
-    assert all(f">{r['ticket_id']}<" in everyone for r in at_risk(desk.store, acc, limit=5)[0])
+    assert all(f">{r['ticket_id']}<" in everyone for r in at_risk_sorted(desk.store, acc, limit=5, now=NOW)[0])
 
 
 def test_the_model_card_shows_auc_brier_base_rate_calibration_and_early_auc(desk, own):
@@ -421,15 +424,15 @@ def test_at_risk_shows_each_tickets_promise_and_how_it_stands(desk, own):
     assert due_said(now + timedelta(hours=2), now) == "due in 2 h"
     assert due_said(None, now) == ""
     acc = desk.store.account(OWN)
-    rows, _ = at_risk(desk.store, acc, limit=2)
+    rows, _ = at_risk_sorted(desk.store, acc, limit=2, now=NOW)
     first = rows[0]["ticket_id"]
-    past = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(days=2, hours=1)
+    past = NOW.replace(tzinfo=None, microsecond=0) - timedelta(days=2, hours=1)  # the page's now is the app's clock
     where = (T.tickets.c.account_id == acc.id) & (T.tickets.c.source_id == first)
     with desk.store.engine.begin() as conn:
         conn.execute(update(T.tickets).where(where).values(due_at=past))
     try:
         html = unescape(own.get("/at-risk").text)
-        assert ">Due</th>" in html
+        assert ">Due</a></th>" in html
         assert f'data-due="{past.replace(tzinfo=UTC).isoformat()}"' in html
         assert '<span class="sub overdue">overdue by 2 d</span>' in html
     finally:
