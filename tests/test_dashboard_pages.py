@@ -138,7 +138,7 @@ def _all_open(store) -> list[dict]:
 # ---- at risk: pages ----------------------------------------------------------------------------------------
 
 
-def test_at_risk_pages_fifty_at_a_time_and_leaves_the_long_holds_to_their_own_tab(desk, own):
+def test_at_risk_pages_25_at_a_time_and_leaves_the_long_holds_to_their_own_tab(desk, own):
     store, _ = desk
     every_open = {r["ticket_id"] for r in _all_open(store)}
     long_ids, _ = _walk(own, "/at-risk?status=long-hold")
@@ -149,9 +149,9 @@ def test_at_risk_pages_fifty_at_a_time_and_leaves_the_long_holds_to_their_own_ta
     assert set(listed) == every_open - set(long_ids)  # every other open scored ticket, once
     assert {f"XR-{i:03d}" for i in range(OPEN_ADDED)} <= set(listed)
     total = len(listed)
-    assert total > 100 and len(pages) == -(-total // 50)
-    assert [_showing(p) for p in pages] == [(1 + 50 * k, min(50 * (k + 1), total), total) for k in range(len(pages))]
-    assert all(len(_ids(p)) == 50 for p in pages[:-1])
+    assert total > 100 and len(pages) == -(-total // 25)
+    assert [_showing(p) for p in pages] == [(1 + 25 * k, min(25 * (k + 1), total), total) for k in range(len(pages))]
+    assert all(len(_ids(p)) == 25 for p in pages[:-1])
     first, last = pages[0], pages[-1]
     assert 'href="/at-risk?page=2"' in first and f'href="/at-risk?page={len(pages)}"' in first  # numbered links
     assert 'rel="prev"' not in first and 'rel="prev"' in last and 'rel="next"' not in last
@@ -162,24 +162,26 @@ def test_at_risk_pages_fifty_at_a_time_and_leaves_the_long_holds_to_their_own_ta
 def test_the_page_links_keep_the_status_agent_order_and_page_size(desk, own):
     store, _ = desk
     agent = AGENTS[2]
-    html = unescape(own.get(f"/at-risk?agent={agent}&sort=due&dir=desc&per=25").text)
+    html = unescape(own.get(f"/at-risk?agent={agent}&sort=due&dir=desc&per=50").text)
     assert f'<option value="{agent}" selected>' in html
     for href in re.findall(r'href="(/at-risk\?[^"]*)"', html):
         assert f"agent={agent}" in href, href  # every tab, heading, page and size link keeps the agent
-    assert 'href="/at-risk?status=long-hold&agent=NL-A103&sort=due&dir=desc&per=25"' in html
-    assert 'href="/at-risk?agent=NL-A103&sort=due&dir=asc&per=25"' in html  # the sorted heading flips
-    assert 'href="/at-risk?agent=NL-A103&sort=age&dir=desc&per=25"' in html  # another starts oldest first
-    assert 'href="/at-risk?agent=NL-A103&sort=due&dir=desc"' in html  # the size link to 50 (the default)
+    assert 'href="/at-risk?status=long-hold&agent=NL-A103&sort=due&dir=desc&per=50"' in html
+    assert 'href="/at-risk?agent=NL-A103&sort=due&dir=asc&per=50"' in html  # the sorted heading flips
+    assert 'href="/at-risk?agent=NL-A103&sort=age&dir=desc&per=50"' in html  # another starts oldest first
+    assert 'href="/at-risk?agent=NL-A103&sort=due&dir=desc"' in html  # the size link to 25 (the default)
     everything = _walk(own, "/at-risk")[0]
     mine = [r for r in _all_open(store) if r["agent"] == agent and r["ticket_id"] in set(everything)]
+    assert len(mine) > 10
     first, last, total = _showing(html)
-    assert (first, last, total) == (1, min(25, len(mine)), len(mine))
-    page2 = own.get(f"/at-risk?agent={agent}&per=25&page=2").text
-    if len(mine) > 25:
-        assert _showing(page2)[0] == 26
+    assert (first, last, total) == (1, min(50, len(mine)), len(mine))
+    page2 = unescape(own.get("/at-risk?status=open&sort=sla&page=2").text)
+    assert _showing(page2)[0] == 26 and 'data-filter="long-hold"' in page2
+    assert '<a href="/at-risk?status=open&sort=sla&dir=asc" rel="prev">' in page2  # page 1, status and order kept
+    assert '<a href="/at-risk?status=open&sort=sla&dir=asc&page=3" rel="next">' in page2
     assert own.get("/at-risk?page=999").status_code == 200  # past the end: the last page
     assert _showing(own.get("/at-risk?page=999&per=100").text)[1] == len(everything)
-    assert _showing(own.get("/at-risk?per=7").text)[1] == 50  # a size not offered: the default
+    assert _showing(own.get("/at-risk?per=7").text)[1] == 25  # a size not offered: the default
 
 
 # ---- at risk: sorting --------------------------------------------------------------------------------------
