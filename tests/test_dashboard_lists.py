@@ -137,3 +137,11 @@ def test_ticket_ids_elsewhere_link_to_the_help_desk_too(own):
     ids = re.findall(r'<th scope="row"><span class="ticket-id"><a href="https://nordlicht\.zendesk\.com/agent/tickets/'
                      r'([^"]+)"[^>]*>([^<]+)</a>', alerts)
     assert ids and all(a == b for a, b in ids)
+
+
+@pytest.mark.parametrize("path", ["/at-risk", f"/low-ratings?{VIEW}"])
+def test_at_risk_and_low_ratings_link_their_tickets_to_the_help_desk(own, path):
+    html = own.get(path).text
+    ids = re.findall(r'<span class="ticket-id"><a href="https://nordlicht\.zendesk\.com/agent/tickets/([^"]+)"[^>]*>'
+                     r'([^<]+)</a>', html)
+    assert ids and all(a == b for a, b in ids)

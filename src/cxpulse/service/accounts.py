@@ -98,6 +98,14 @@ def check_ticket_url(template: str) -> str:
     return template
 
 
+def ticket_url_of(store: Store, account: str) -> str:
+    """The account's help desk ticket address ("" for none, or for an account gone)."""
+    try:
+        return store.account(account).account.ticket_url
+    except NotFound:
+        return ""
+
+
 def ticket_link(template: str, ticket_id: str) -> str | None:
     """The help desk's page of one ticket, or None when the account has no template."""
     from urllib.parse import quote

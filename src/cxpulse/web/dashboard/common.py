@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from cxpulse.service.accounts import ticket_link
+from cxpulse.service.accounts import ticket_link, ticket_url_of
 from cxpulse.web.dashboard.session import Viewer
 from cxpulse.web.pages import render
 
@@ -155,16 +155,6 @@ class Sort:
 
 def _sort_key(v: Any) -> Any:
     return v.casefold() if isinstance(v, str) else v
-
-
-def ticket_url_of(store, account: str) -> str:
-    """The account's help desk ticket address ("" for none), for every page's ticket links."""
-    from cxpulse.domain import NotFound
-
-    try:
-        return store.account(account).account.ticket_url
-    except NotFound:
-        return ""
 
 
 def nav_for(viewer: Viewer) -> tuple[tuple[str, str], ...]:
