@@ -145,3 +145,12 @@ def test_at_risk_and_low_ratings_link_their_tickets_to_the_help_desk(own, path):
     ids = re.findall(r'<span class="ticket-id"><a href="https://nordlicht\.zendesk\.com/agent/tickets/([^"]+)"[^>]*>'
                      r'([^<]+)</a>', html)
     assert ids and all(a == b for a, b in ids)
+
+
+def test_the_sla_pages_breached_and_running_counts_open_those_tickets(own):
+    html = own.get(f"/sla?{VIEW}").text
+    links = re.findall(r'<a href="(/tickets\?[^"]*sla=(first_reply|resolution)[^"]*)" title="These tickets">([\d,]+)</a>',
+                       html)
+    assert links, "the demo's SLA policies breach some first-reply or resolution targets"
+    for href, _kind, n in links:
+        assert len(_csv(own.get(unescape(href) + "&format=csv"))) == int(n.replace(",", "")), href

@@ -95,11 +95,21 @@ def answers(store: Store, q: ListQuery, *, kinds: Sequence[str] = (), low: bool 
     return Listed(page.total, page.rows, q)
 
 
-def tickets(store: Store, q: ListQuery, *, solved: bool | None = None, reopened: bool | None = None) -> Listed:
-    """The tickets created in the period with their KPIs: what the service figures count."""
+SLA_STATUSES = ("met", "breached", "running")
+
+
+def tickets(store: Store, q: ListQuery, *, solved: bool | None = None, reopened: bool | None = None,
+            sla: tuple[str, str] | None = None, now=None) -> Listed:
+    """The tickets created in the period with their KPIs: what the service figures count;
+    `sla` (target kind, status): those with such an SLA target."""
+    from cxpulse.domain.sla import TARGET_KINDS
+
+    if sla is not None and (sla[0] not in TARGET_KINDS or sla[1] not in SLA_STATUSES):
+        raise InvalidQuery(f"no SLA target {sla[0]!r} {sla[1]!r}; use one of {', '.join(TARGET_KINDS)} and "
+                           f"{', '.join(SLA_STATUSES)}")
     window, template = _window(store, q)
     with store.engine.connect() as conn:
-        page = listing.ticket_page(conn, window=window, solved=solved, reopened=reopened,
+        page = listing.ticket_page(conn, window=window, solved=solved, reopened=reopened, sla=sla, now=now,
                                    sort=q.sort or "created", descending=q.descending, offset=q.offset,
                                    limit=q.per_page)
     _decorate(store, page.rows, template)

@@ -27,7 +27,7 @@ from cxpulse.storage.queries import (
     _window_conds,
 )
 from cxpulse.storage.rollups import r
-from cxpulse.storage.rows import aware_utc
+from cxpulse.storage.rows import aware_utc, naive_utc
 
 LIST_KINDS = ("csat", "nps", "ces", "csi")
 RESPONSE_SORTS = ("date", "score", "agent", "ticket")
@@ -113,8 +113,11 @@ def response_page(
 def ticket_page(
     conn: Connection, *, window: Window, solved: bool | None = None, reopened: bool | None = None,
     sort: str = "created", descending: bool = True, offset: int = 0, limit: int | None = 50,
+    sla: tuple[str, str] | None = None, now: datetime | None = None,
 ) -> Page:
-    """One page of the tickets created in the window (what the KPIs count), with their KPIs."""
+    """One page of the tickets created in the window (what the KPIs count), with their KPIs;
+    `sla` (target kind, met | breached | running): those with such a target, a running one
+    past its deadline at `now` counted as breached, as the SLA figures count it."""
     k, tk = tables.ticket_kpis, tables.tickets
     src = k.outerjoin(tk, and_(tk.c.account_id == k.c.account_id, tk.c.source_id == k.c.ticket_id))
     conds = [*_window_conds(k.c.account_id, k.c.created_day, window, "raw"), *_where_conds(_kpi_columns(), window)]
@@ -122,6 +125,15 @@ def ticket_page(
         conds.append(k.c.solved.is_(solved))
     if reopened is not None:
         conds.append(k.c.reopens > 0 if reopened else k.c.reopens == 0)
+    if sla is not None:
+        s = tables.ticket_sla
+        kind, status = sla
+        at = naive_utc(now or datetime.now(UTC))
+        late = or_(s.c.status == "breached", and_(s.c.status == "running", s.c.deadline <= at))
+        which = {"met": s.c.status == "met", "breached": late,
+                 "running": and_(s.c.status == "running", or_(s.c.deadline.is_(None), s.c.deadline > at))}[status]
+        conds.append(select(s.c.ticket_id).where(s.c.account_id == k.c.account_id, s.c.ticket_id == k.c.ticket_id,
+                                                 s.c.kind == kind, which).exists())
     total = conn.execute(select(func.count()).select_from(src).where(*conds)).scalar_one()
     order_col = {
         "created": tk.c.created_at, "first_reply": k.c.first_reply_minutes, "resolution": k.c.full_resolution_minutes,

@@ -110,10 +110,13 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
         return page(request, viewer, "empty.html", title="Tickets", active="/", period=p)
     qp = request.query_params
     solved, reopened = _flag(qp.get("solved")), _flag(qp.get("reopened"))
+    sla = (qp.get("sla"), qp.get("sla_status") or "breached") if qp.get("sla") else None
     q = _query(request, viewer, p, f, TICKET_SORTS, "created")
     ctx = request.app.state.context
+    now = request.app.state.clock()
     try:
-        listed = await run_in_threadpool(lambda: lists.tickets(ctx.store, q, solved=solved, reopened=reopened))
+        listed = await run_in_threadpool(lambda: lists.tickets(ctx.store, q, solved=solved, reopened=reopened,
+                                                               sla=sla, now=now))
     except InvalidQuery as exc:
         return page(request, viewer, "message.html", status_code=400, title="Tickets", active="/", message=str(exc))
     if qp.get("format") == "csv":
@@ -129,6 +132,9 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
     title = {(True, None): "Solved tickets", (False, None): "Unsolved tickets", (None, True): "Reopened tickets"}.get(
         (solved, reopened), "Tickets created")
     extra = {"solved": None if solved is None else ("1" if solved else "0"),
-             "reopened": None if reopened is None else ("1" if reopened else "0")}
+             "reopened": None if reopened is None else ("1" if reopened else "0"),
+             "sla": sla[0] if sla else None, "sla_status": sla[1] if sla else None}
+    if sla:
+        title = f"Tickets with a {sla[0].replace('_', ' ')} target {sla[1]}"
     return page(request, viewer, "tickets.html", title=title, active="/", period=p, filters=f, choices=choices,
                 listed=listed, extra=extra, columns=TICKET_COLUMNS, base="/tickets")
