@@ -51,3 +51,14 @@ def store(request, tmp_path) -> Store:
 def db_arg(request, tmp_path) -> str:
     """A --db value for CLI tests (SQLite file)."""
     return str(tmp_path / "cli.db")
+
+
+@pytest.fixture(scope="session")
+def read_desk(tmp_path_factory):
+    """The small demo desk on SQLite for dashboard tests that only read it (filters, lists,
+    charts): built once a session. A test that changes it builds its own."""
+    from tests.dashboard_helpers import shared_desk
+
+    desk = shared_desk(tmp_path_factory)
+    yield desk
+    desk.store.engine.dispose()

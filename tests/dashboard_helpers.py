@@ -67,3 +67,23 @@ def login(client: TestClient, key: str, next_path: str = "/"):
 
 def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+HELP_DESK_URL = "https://nordlicht.zendesk.com/agent/tickets/{id}"
+
+
+def shared_desk(tmp_path_factory) -> DemoDesk:
+    """The demo desk on SQLite with nordlicht's help desk address set: one for the read-only
+    dashboard tests of a session (tests/conftest.py's `read_desk`), built once."""
+    from cxpulse.service.accounts import update_settings
+
+    store = Store.open(tmp_path_factory.mktemp("read_desk") / "cxpulse.db")
+    desk = seed_desk(store)
+    update_settings(store, OWN, ticket_url=HELP_DESK_URL)
+    return desk
+
+
+def logged_in(store: Store, key: str) -> TestClient:
+    client = client_for(store)
+    assert login(client, key).status_code == 303
+    return client

@@ -14,25 +14,20 @@ from html import unescape
 import pytest
 
 from cxpulse.service.report import ReportQuery, report
-from cxpulse.storage import Store
-from tests.dashboard_helpers import OWN, client_for, login, seed_desk
+from tests.dashboard_helpers import OWN, client_for, logged_in, login
 
 VIEW = "from=2025-07-01&to=2026-06-30"
 SINCE, UNTIL = date(2025, 7, 1), date(2026, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    store = Store.open(tmp_path_factory.mktemp("charts") / "cxpulse.db")
-    yield seed_desk(store)
-    store.engine.dispose()
+def desk(read_desk):
+    return read_desk
 
 
 @pytest.fixture(scope="module")
 def own(desk):
-    client = client_for(desk.store)
-    login(client, desk.own_key)
-    return client
+    return logged_in(desk.store, desk.own_key)
 
 
 def _csv(client, url) -> list[dict]:

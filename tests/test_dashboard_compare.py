@@ -8,8 +8,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
-import pytest
-
 from cxpulse.metrics.direction import MIN_COMPARE_N
 from cxpulse.service.imports import import_path
 from cxpulse.service.keys import create_key

@@ -10,23 +10,18 @@ from html import unescape
 import pytest
 
 from cxpulse.service.report import ReportQuery, report
-from cxpulse.storage import Store
 from cxpulse.web.dashboard import format as F
-from tests.dashboard_helpers import OWN, client_for, login, seed_desk
+from tests.dashboard_helpers import OWN, logged_in
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    store = Store.open(tmp_path_factory.mktemp("filters") / "cxpulse.db")
-    yield seed_desk(store)
-    store.engine.dispose()
+def desk(read_desk):
+    return read_desk
 
 
 @pytest.fixture(scope="module")
 def own(desk):
-    client = client_for(desk.store)
-    login(client, desk.own_key)
-    return client
+    return logged_in(desk.store, desk.own_key)
 
 
 def _big(html: str, metric: str) -> str:

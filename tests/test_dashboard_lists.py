@@ -12,29 +12,22 @@ from html import unescape
 import pytest
 
 from cxpulse.domain import InvalidQuery
-from cxpulse.service.accounts import check_ticket_url, update_settings
+from cxpulse.service.accounts import check_ticket_url
 from cxpulse.service.report import ReportQuery, report
-from cxpulse.storage import Store
-from tests.dashboard_helpers import OTHER, OWN, client_for, login, seed_desk
+from tests.dashboard_helpers import OTHER, OWN, logged_in
 
 SINCE, UNTIL = date(2025, 7, 1), date(2026, 6, 30)
 VIEW = "from=2025-07-01&to=2026-06-30"
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    store = Store.open(tmp_path_factory.mktemp("lists") / "cxpulse.db")
-    desk = seed_desk(store)
-    update_settings(store, OWN, ticket_url="https://nordlicht.zendesk.com/agent/tickets/{id}")
-    yield desk
-    store.engine.dispose()
+def desk(read_desk):
+    return read_desk
 
 
 @pytest.fixture(scope="module")
 def own(desk):
-    client = client_for(desk.store)
-    login(client, desk.own_key)
-    return client
+    return logged_in(desk.store, desk.own_key)
 
 
 def _csv(resp) -> list[dict]:
