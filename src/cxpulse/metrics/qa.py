@@ -233,11 +233,15 @@ def krippendorff_alpha(
             raise ValueError("ratio alpha needs values >= 0 (a ratio scale has a true zero) — use level='interval'")
     index = {v: i for i, v in enumerate(values)}
     size = len(values)
+    # units that look alike are added once, with their weights summed, in one fixed order:
+    # the same units give the same float whichever way they come (one by one or counted)
+    shapes: Counter = Counter()
+    for counts, w in zip(unit_counts, unit_weights):
+        shapes[tuple(sorted((index[v], n) for v, n in counts.items()))] += w
     # coincidence matrix o[c][k]
     o = [[0.0] * size for _ in range(size)]
-    for counts, w in zip(unit_counts, unit_weights):
-        m = counts.total()
-        items = [(index[v], n) for v, n in counts.items()]
+    for items, w in sorted(shapes.items()):
+        m = sum(n for _c, n in items)
         for c, nc in items:
             for k, nk in items:
                 o[c][k] += w * (nc * (nc - 1) if c == k else nc * nk) / (m - 1)

@@ -5,7 +5,9 @@ storage/qa.py, figures from metrics/qa.py, the report's one row shape.
   `iqs_criterion`: each criterion's share of its points (`criterion`, `label`, `scale`);
   `--by criterion` gives the criterion rows alone, one group per criterion.
 - `qa_agreement`: Krippendorff's alpha per criterion over the tickets two or more reviewers
-  scored — nominal on pass/fail, ordinal on 1–4 — with `tickets` (units) and `reviewers`.
+  scored — nominal on pass/fail, ordinal on 1–4 — with `tickets` (units) and `reviewers`;
+  over whole months by account, agent, month and criterion from the units counted on write
+  (storage/qa_agreement.py), else from the score rows (`raw_agreement_rows`).
 - `qa_vs_csat`: per agent, IQS beside CSAT; `qa_vs_csat_correlation`: Pearson's r over the
   agents that have both, with its Fisher-z interval.
 
@@ -24,7 +26,7 @@ from cxpulse.domain.scorecards import Criterion, CriterionScale, scorecard_from_
 from cxpulse.metrics.csat import csat_mixed
 from cxpulse.metrics.qa import correlation_interval, criterion_score, iqs_from_sums, krippendorff_alpha
 from cxpulse.storage import qa as stored
-from cxpulse.storage import queries
+from cxpulse.storage import qa_agreement, qa_rollups, queries
 
 QA_METRICS = ("iqs", "qa-agreement", "qa-vs-csat")
 QA_ROWS = ("iqs", "iqs_criterion", "qa_agreement", "qa_vs_csat", "qa_vs_csat_correlation")
@@ -106,19 +108,34 @@ def _with_criterion(by: Sequence[str], group: tuple, key: str) -> tuple:
 
 def _agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]:
     plain_by = [k for k in by if k != CRITERION_KEY]
+    if qa_rollups.answers(plain_by, window):
+        return _rolled_agreement_rows(conn, by, plain_by, window, mystery)
     if set(plain_by) <= stored.AGREEMENT_KEYS:
         return _counted_agreement_rows(conn, by, plain_by, window, mystery)
-    # (group, criterion, scale) → ticket → reviewer → latest score
+    return raw_agreement_rows(conn, by, window, mystery)
+
+
+def _scored_units(conn, plain_by: Sequence[str], window, mystery: str,
+                  tickets=None) -> dict[tuple, dict[str, dict[str, int | None]]]:
+    """(group, criterion, scale) → ticket → reviewer → latest score, from every score row
+    of the tickets two or more reviewers reviewed (or of `tickets` alone: account → ids)."""
     units: dict[tuple, dict[str, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
-    seen = list(stored.agreement_scores(conn, by=plain_by, window=window, mystery=mystery))
+    seen = list(stored.agreement_scores(conn, by=plain_by, window=window, mystery=mystery, tickets=tickets))
     criteria = _criteria(conn, {sid for _g, _t, _c, sid, _r, _s in seen})
     for group, ticket, key, sid, reviewer, score in seen:
         c = criteria.get((sid, key))
         if c is None:
             continue
         units[(group, key, c.scale.value)][ticket][reviewer] = score
+    return units
+
+
+def raw_agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]:
+    """qa_agreement rows from every score row, in Python: any --by, any window; the
+    reference the counted paths are tested against (tests/test_qa_agreement_rollup.py)."""
+    plain_by = [k for k in by if k != CRITERION_KEY]
     rows = []
-    for (group, key, scale), tickets in sorted(units.items()):
+    for (group, key, scale), tickets in sorted(_scored_units(conn, plain_by, window, mystery).items()):
         level = "nominal" if scale == CriterionScale.PASS_FAIL.value else "ordinal"
         coded = [list(per.values()) for per in tickets.values()]
         paired = [u for u in coded if sum(v is not None for v in u) >= 2]
@@ -127,6 +144,31 @@ def _agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]
         rows.append({"metric": "qa_agreement", "group": dict(zip(by, _with_criterion(by, group, key))),
                      "value": alpha, "n": len(paired), "low": None, "high": None, "criterion": key, "scale": scale,
                      "level": level, "tickets": len(paired), "reviewers": len(reviewers)})
+    return rows
+
+
+def _rolled_agreement_rows(conn, by: Sequence[str], plain_by: Sequence[str], window, mystery: str) -> list[dict]:
+    """raw_agreement_rows from the units counted on write (storage/qa_agreement.py), plus
+    the few tickets they cannot answer for this window and --mystery, read from the rows."""
+    found, reviewers = qa_agreement.rolled_units(conn, by=plain_by, window=window, mystery=mystery)
+    units: dict[tuple, list[tuple[list, int]]] = defaultdict(list)
+    for group, key, scale, counts, n in found:
+        units[(group, key, scale)].append(([v for v, k in counts.items() for _ in range(k)], n))
+    extra = qa_agreement.raw_tickets(conn, window=window, mystery=mystery)
+    if extra:
+        for unit, tickets in _scored_units(conn, plain_by, window, mystery, extra).items():
+            units[unit] += [([v for v in per.values() if v is not None], 1) for per in tickets.values()]
+            reviewers.setdefault(unit, set()).update(r for per in tickets.values() for r, v in per.items()
+                                                     if v is not None)
+    rows = []
+    for (group, key, scale), coded in sorted(units.items()):
+        level = "nominal" if scale == CriterionScale.PASS_FAIL.value else "ordinal"
+        paired = [(u, n) for u, n in coded if len(u) >= 2]
+        alpha = krippendorff_alpha([u for u, _n in paired], level, weights=[n for _u, n in paired]) if paired else None
+        tickets = sum(n for _u, n in paired)
+        rows.append({"metric": "qa_agreement", "group": dict(zip(by, _with_criterion(by, group, key))),
+                     "value": alpha, "n": tickets, "low": None, "high": None, "criterion": key, "scale": scale,
+                     "level": level, "tickets": tickets, "reviewers": len(reviewers.get((group, key, scale), ()))})
     return rows
 
 

@@ -616,6 +616,52 @@ qa_rollup_criterion_agent = _qa_criterion_rollup(
     "qa_rollup_criterion_agent", Column("agent_id", String(200), primary_key=True))
 QA_ROLLUPS = (qa_rollup_month_agent, qa_rollup_criterion_month, qa_rollup_criterion_agent)
 
+# Reviewer agreement counted on write (storage/qa_agreement.py): Krippendorff's alpha needs,
+# per unit (a ticket × criterion, the latest score of each reviewer), only how many times
+# each value occurs in it. Units of tickets two or more reviewers reviewed are counted per
+# grain of the report's --by keys ("", "agent", "month", "agent,month"; the account always),
+# per the span of months of the ticket's reviews, and per mystery flag; kept in step by every
+# review write, recounted by `cxpulse rebuild`.
+
+
+def _agreement_rollup(name: str, *tail: Column) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("account_id", Integer, primary_key=True),
+        Column("grain", String(16), primary_key=True),  # the --by keys it groups: "", agent, month, agent,month
+        Column("month", Date, primary_key=True),  # the unit's month with month in grain, else first_month
+        Column("agent_id", String(200), primary_key=True),  # the reviewed agent with agent in grain, else ""
+        Column("first_month", Date, primary_key=True),  # first and last month of the ticket's reviews: a
+        Column("last_month", Date, primary_key=True),  # window holds the unit whole only if it holds both
+        Column("mystery", Boolean, primary_key=True),  # made of mystery reviews alone, or of the others alone
+        Column("mixed", Boolean, primary_key=True),  # the ticket has both: --mystery include reads it raw
+        Column("scale", String(16), primary_key=True),
+        Column("criterion", String(100), primary_key=True),
+        *tail,
+        Column("n", Integer, nullable=False),
+    )
+
+
+qa_rollup_agreement = _agreement_rollup(
+    "qa_rollup_agreement",  # units per shape: how many scores of each value (N/A left out) the unit holds
+    *[Column(f"c{v}", Integer, primary_key=True) for v in range(5)])
+qa_rollup_agreement_reviewers = _agreement_rollup(
+    "qa_rollup_agreement_reviewers",  # per reviewer: the units where their latest score is not N/A
+    Column("reviewer", String(200), primary_key=True))
+qa_rollup_agreement_tickets = Table(
+    "qa_rollup_agreement_tickets",
+    metadata,
+    # the tickets above that a query may have to read from the reviews: those whose reviews
+    # span months (a window can cut them) or mix mystery with other reviews (--mystery include)
+    Column("account_id", Integer, primary_key=True),
+    Column("ticket_id", String(200), primary_key=True),
+    Column("first_month", Date, nullable=False),
+    Column("last_month", Date, nullable=False),
+    Column("mixed", Boolean, nullable=False),
+)
+AGREEMENT_ROLLUPS = (qa_rollup_agreement, qa_rollup_agreement_reviewers, qa_rollup_agreement_tickets)
+
 qa_queue = Table(
     "qa_queue",
     metadata,
