@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from fractions import Fraction
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from numbers import Real
 from statistics import NormalDist
@@ -29,6 +30,7 @@ from cxpulse.metrics.stats import EMPTY, Estimate, share, t_estimate
 
 __all__ = [
     "LEVELS",
+    "alpha_from_pairs",
     "check_review",
     "correlation_interval",
     "criterion_points",
@@ -37,6 +39,7 @@ __all__ = [
     "iqs_from_sums",
     "krippendorff_alpha",
     "review_score",
+    "unit_pairs",
 ]
 
 Score = int | bool | None
@@ -220,41 +223,71 @@ def krippendorff_alpha(
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement {level!r}, expected one of {', '.join(LEVELS)}")
-    weighted = [(Counter(v for v in unit if v is not None), w)
-                for unit, w in zip(units, weights if weights is not None else [1] * len(units))]
-    unit_counts = [c for c, _w in weighted if c.total() >= 2]
-    unit_weights = [w for c, w in weighted if c.total() >= 2]
-    values = sorted({v for c in unit_counts for v in c}, key=_sort_key(level, order))
+    pairs: dict[int, Counter] = {}
+    for unit, w in zip(units, weights if weights is not None else [1] * len(units)):
+        counts = Counter(v for v in unit if v is not None)
+        m = counts.total()
+        if m >= 2:
+            into = pairs.setdefault(m, Counter())
+            for pair, p in unit_pairs(counts).items():
+                into[pair] += w * p
+    return alpha_from_pairs(pairs, level, order=order)
+
+
+def unit_pairs(counts: Mapping[Hashable, int]) -> dict[tuple[Hashable, Hashable], int]:
+    """The pairable values of one unit, as ordered pairs: (c, c) n_c(n_c − 1) times, (c, k)
+    n_c·n_k times. Its coincidences are these over (m_u − 1), m_u its number of values.
+
+    >>> unit_pairs({1: 2, 3: 1})
+    {(1, 1): 2, (1, 3): 2, (3, 1): 2}
+    """
+    return {(c, k): (nc * (nc - 1) if c == k else nc * nk) for c, nc in counts.items() for k, nk in counts.items()
+            if (nc * (nc - 1) if c == k else nc * nk)}
+
+
+def alpha_from_pairs(
+    pairs: Mapping[int, Mapping[tuple[Hashable, Hashable], int]], level: str = "nominal", *,
+    order: Sequence[Hashable] | None = None,
+) -> float | None:
+    """Krippendorff's alpha from the units' pairs summed per unit size m (`unit_pairs` of
+    each unit with m values, added up): o_ck = Σ_m pairs_m(c, k) / (m − 1).
+
+    Sums of whole numbers, so units may be added in any order and grouping — one by one, or
+    counted in a database — and alpha is worked out once, in exact fractions, then rounded to
+    a float: the same units always give the very same float.
+
+    >>> alpha_from_pairs({2: {(0, 0): 2, (0, 1): 1, (1, 0): 1}})  # units (0, 0) and (0, 1)
+    0.0
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown level of measurement {level!r}, expected one of {', '.join(LEVELS)}")
+    o: dict[tuple, Fraction] = {}
+    for m, per in pairs.items():
+        if m < 2:
+            continue
+        for pair, p in per.items():
+            if p:
+                o[pair] = o.get(pair, Fraction(0)) + Fraction(p) / (m - 1)
+    values = sorted({c for (c, _k), v in o.items() if v}, key=_sort_key(level, order))
     if level in ("interval", "ratio"):
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v)]
         if bad:
             raise ValueError(f"{level} alpha needs finite numbers, got {bad[0]!r} — use level='nominal' for labels")
         if level == "ratio" and any(v < 0 for v in values):
             raise ValueError("ratio alpha needs values >= 0 (a ratio scale has a true zero) — use level='interval'")
-    index = {v: i for i, v in enumerate(values)}
+    zero = Fraction(0)
     size = len(values)
-    # units that look alike are added once, with their weights summed, in one fixed order:
-    # the same units give the same float whichever way they come (one by one or counted)
-    shapes: Counter = Counter()
-    for counts, w in zip(unit_counts, unit_weights):
-        shapes[tuple(sorted((index[v], n) for v, n in counts.items()))] += w
-    # coincidence matrix o[c][k]
-    o = [[0.0] * size for _ in range(size)]
-    for items, w in sorted(shapes.items()):
-        m = sum(n for _c, n in items)
-        for c, nc in items:
-            for k, nk in items:
-                o[c][k] += w * (nc * (nc - 1) if c == k else nc * nk) / (m - 1)
-    marginals = [math.fsum(row) for row in o]
-    n = math.fsum(marginals)
+    matrix = [[o.get((c, k), zero) for k in values] for c in values]
+    marginals = [sum(row, zero) for row in matrix]
+    n = sum(marginals, zero)
     if n < 2:
         return None
     delta = _differences(level, values, marginals)
-    observed = math.fsum(o[c][k] * delta[c][k] for c in range(size) for k in range(size))
-    expected = math.fsum(marginals[c] * marginals[k] * delta[c][k] for c in range(size) for k in range(size))
+    observed = sum((matrix[c][k] * delta[c][k] for c in range(size) for k in range(size)), zero)
+    expected = sum((marginals[c] * marginals[k] * delta[c][k] for c in range(size) for k in range(size)), zero)
     if expected == 0:
         return None
-    return 1 - (n - 1) * observed / expected
+    return float(1 - (n - 1) * observed / expected)
 
 
 def _sort_key(level: str, order: Sequence[Hashable] | None):
@@ -280,22 +313,22 @@ def _sort_key(level: str, order: Sequence[Hashable] | None):
     return lambda v: (type(v).__name__, repr(v))  # nominal: any stable order will do
 
 
-def _differences(level: str, values: list, marginals: list[float]) -> list[list[float]]:
-    """δ²_ck of the level of measurement for every pair of values (Krippendorff 2011)."""
+def _differences(level: str, values: list, marginals: list[Fraction]) -> list[list[Fraction]]:
+    """δ²_ck of the level of measurement for every pair of values (Krippendorff 2011), exactly."""
     size = len(values)
     if level == "nominal":
-        return [[0.0 if c == k else 1.0 for k in range(size)] for c in range(size)]
+        return [[Fraction(0 if c == k else 1) for k in range(size)] for c in range(size)]
     if level == "ordinal":
-        cum = [0.0]
+        cum = [Fraction(0)]
         for m in marginals:
             cum.append(cum[-1] + m)
         # Σ_{g=c..k} n_g − (n_c + n_k)/2, with c <= k
         return [[(cum[max(c, k) + 1] - cum[min(c, k)] - (marginals[c] + marginals[k]) / 2) ** 2
                  for k in range(size)] for c in range(size)]
-    x = [float(v) for v in values]
+    x = [Fraction(v) for v in values]
     if level == "interval":
         return [[(x[c] - x[k]) ** 2 for k in range(size)] for c in range(size)]
-    return [[0.0 if x[c] == x[k] else ((x[c] - x[k]) / (x[c] + x[k])) ** 2 for k in range(size)]
+    return [[Fraction(0) if x[c] == x[k] else ((x[c] - x[k]) / (x[c] + x[k])) ** 2 for k in range(size)]
             for c in range(size)]
 
 

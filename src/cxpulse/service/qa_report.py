@@ -18,13 +18,20 @@ them alone, "include" mixes them in.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.domain.scorecards import Criterion, CriterionScale, scorecard_from_mapping
 from cxpulse.metrics.csat import csat_mixed
-from cxpulse.metrics.qa import correlation_interval, criterion_score, iqs_from_sums, krippendorff_alpha
+from cxpulse.metrics.qa import (
+    alpha_from_pairs,
+    correlation_interval,
+    criterion_score,
+    iqs_from_sums,
+    krippendorff_alpha,
+    unit_pairs,
+)
 from cxpulse.storage import qa as stored
 from cxpulse.storage import qa_agreement, qa_rollups, queries
 
@@ -149,23 +156,29 @@ def raw_agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[di
 
 def _rolled_agreement_rows(conn, by: Sequence[str], plain_by: Sequence[str], window, mystery: str) -> list[dict]:
     """raw_agreement_rows from the units counted on write (storage/qa_agreement.py), plus
-    the few tickets they cannot answer for this window and --mystery, read from the rows."""
+    the few tickets they cannot answer for this window and --mystery, read from the rows.
+    Alpha from the units' pairs (alpha_from_pairs, exact): the same float either way."""
     found, reviewers = qa_agreement.rolled_units(conn, by=plain_by, window=window, mystery=mystery)
-    units: dict[tuple, list[tuple[list, int]]] = defaultdict(list)
-    for group, key, scale, counts, n in found:
-        units[(group, key, scale)].append(([v for v, k in counts.items() for _ in range(k)], n))
+    # (group, criterion, scale) → unit size → pairs of values; and the units with a pair
+    pairs: dict[tuple, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    paired: dict[tuple, int] = defaultdict(int)
+    for group, key, scale, m, n, per in found:
+        pairs[(group, key, scale)][m].update(per)
+        paired[(group, key, scale)] += n if m >= 2 else 0
     extra = qa_agreement.raw_tickets(conn, window=window, mystery=mystery)
     if extra:
         for unit, tickets in _scored_units(conn, plain_by, window, mystery, extra).items():
-            units[unit] += [([v for v in per.values() if v is not None], 1) for per in tickets.values()]
+            for per in tickets.values():
+                values = Counter(v for v in per.values() if v is not None)
+                pairs[unit][values.total()].update(unit_pairs(values))
+                paired[unit] += int(values.total() >= 2)
             reviewers.setdefault(unit, set()).update(r for per in tickets.values() for r, v in per.items()
                                                      if v is not None)
     rows = []
-    for (group, key, scale), coded in sorted(units.items()):
+    for (group, key, scale), per_m in sorted(pairs.items()):
         level = "nominal" if scale == CriterionScale.PASS_FAIL.value else "ordinal"
-        paired = [(u, n) for u, n in coded if len(u) >= 2]
-        alpha = krippendorff_alpha([u for u, _n in paired], level, weights=[n for _u, n in paired]) if paired else None
-        tickets = sum(n for _u, n in paired)
+        tickets = paired[(group, key, scale)]
+        alpha = alpha_from_pairs(per_m, level) if tickets else None
         rows.append({"metric": "qa_agreement", "group": dict(zip(by, _with_criterion(by, group, key))),
                      "value": alpha, "n": tickets, "low": None, "high": None, "criterion": key, "scale": scale,
                      "level": level, "tickets": tickets, "reviewers": len(reviewers.get((group, key, scale), ()))})

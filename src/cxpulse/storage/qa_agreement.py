@@ -1,8 +1,9 @@
 """Reviewer agreement counted on write, so `report --metric qa-agreement` reads a few
 thousand rows instead of every score of the tickets two reviewers scored.
 
-Krippendorff's alpha needs, per unit (a ticket × criterion: the latest score of each
-reviewer), only how many times each value occurs in it (metrics/qa.py). A unit's values
+Krippendorff's alpha needs of the units (a ticket × criterion: the latest score of each
+reviewer) only their pairs of values, summed per unit size (metrics/qa.py
+alpha_from_pairs): whole numbers that add up. A unit's values
 depend on the query, though: `--by month` splits a ticket reviewed in January and in
 February into two units, no --by makes it one; `--mystery` and the window choose which
 reviews count at all. So the units are counted once per grain of the --by keys
@@ -22,7 +23,6 @@ in its transaction); `refresh_agreement` recounts a whole account (`cxpulse rebu
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,9 +38,12 @@ R, RS, S = tables.qa_reviews, tables.qa_review_scores, tables.qa_scorecards
 U, V, L = tables.qa_rollup_agreement, tables.qa_rollup_agreement_reviewers, tables.qa_rollup_agreement_tickets
 GRAINS = ("", "agent", "month", "agent,month")  # the --by keys (besides account) a unit is formed by
 VALUES = (0, 1, 2, 3, 4)  # pass/fail 0/1, or 1–4: what a criterion score may hold
+PAIRS = tables.AGREEMENT_PAIRS  # (c, k), c <= k: the columns p{c}{k}
 HEAD = ("grain", "month", "agent_id", "first_month", "last_month", "mystery", "mixed", "scale", "criterion")
-UNIT_KEYS = (*HEAD, *[f"c{v}" for v in VALUES])
+UNIT_KEYS = (*HEAD, "m")
+UNIT_SUMS = ("n", *[f"p{c}{k}" for c, k in PAIRS])  # units; pairs c–k in them (either order: once)
 REVIEWER_KEYS = (*HEAD, "reviewer")
+REVIEWER_SUMS = ("n",)
 CHUNK = 2000
 FEW = 300  # keys a change adds in one by one; more: the account's rows are read and written in bulk
 _COLUMNS = {"account": "account_id", "agent": "agent_id", "month": "month"}
@@ -50,8 +53,8 @@ _COLUMNS = {"account": "account_id", "agent": "agent_id", "month": "month"}
 class Counted:
     """Some tickets' share of the agreement rollups (keys without the account)."""
 
-    units: Counter = field(default_factory=Counter)  # UNIT_KEYS → units
-    reviewers: Counter = field(default_factory=Counter)  # REVIEWER_KEYS → units the reviewer scored
+    units: dict[tuple, list[int]] = field(default_factory=dict)  # UNIT_KEYS → UNIT_SUMS
+    reviewers: dict[tuple, list[int]] = field(default_factory=dict)  # REVIEWER_KEYS → [units the reviewer scored]
     tickets: dict[str, tuple[date, date, bool]] = field(default_factory=dict)  # qa_rollup_agreement_tickets rows
 
 
@@ -108,8 +111,11 @@ def _count_ticket(ticket: str, reviews: list[tuple], scales: dict, into: Counted
                 for reviewer, score in per.items():
                     if score is not None:
                         counts[int(score)] += 1
-                        into.reviewers[(*head, reviewer)] += 1
-                into.units[(*head, *counts)] += 1
+                        into.reviewers.setdefault((*head, reviewer), [0])[0] += 1
+                sums = into.units.setdefault((*head, sum(counts)), [0] * len(UNIT_SUMS))
+                sums[0] += 1
+                for i, (c, k) in enumerate(PAIRS, start=1):
+                    sums[i] += counts[c] * (counts[c] - 1) if c == k else counts[c] * counts[k]
 
 
 def _review_rows(conn: Connection, account_id: int, tickets: Collection[str] | None) -> Iterable[tuple]:
@@ -163,8 +169,8 @@ def recount(conn: Connection, account_id: int, tickets: Collection[str], before:
     `before` it (count_tickets, called before the write in the same transaction) and add
     what they count now."""
     after = count_tickets(conn, account_id, tickets)
-    _apply(conn, U, UNIT_KEYS, account_id, after.units - before.units, before.units - after.units)
-    _apply(conn, V, REVIEWER_KEYS, account_id, after.reviewers - before.reviewers, before.reviewers - after.reviewers)
+    _apply(conn, U, UNIT_KEYS, UNIT_SUMS, account_id, after.units, before.units)
+    _apply(conn, V, REVIEWER_KEYS, REVIEWER_SUMS, account_id, after.reviewers, before.reviewers)
     ids = sorted(set(tickets))
     for i in range(0, len(ids), CHUNK):
         conn.execute(delete(L).where(L.c.account_id == account_id, L.c.ticket_id.in_(ids[i : i + CHUNK])))
@@ -176,8 +182,8 @@ def refresh_agreement(conn: Connection, account_id: int) -> None:
     for table in tables.AGREEMENT_ROLLUPS:
         conn.execute(delete(table).where(table.c.account_id == account_id))
     counted = count_tickets(conn, account_id)
-    _insert(conn, U, UNIT_KEYS, account_id, counted.units)
-    _insert(conn, V, REVIEWER_KEYS, account_id, counted.reviewers)
+    _insert(conn, U, UNIT_KEYS, UNIT_SUMS, account_id, counted.units)
+    _insert(conn, V, REVIEWER_KEYS, REVIEWER_SUMS, account_id, counted.reviewers)
     _insert_tickets(conn, account_id, counted.tickets)
 
 
@@ -187,45 +193,51 @@ def _insert_tickets(conn: Connection, account_id: int, rows: dict[str, tuple[dat
                                    "last_month": last, "mixed": mixed} for t, (first, last, mixed) in rows.items()])
 
 
-def _insert(conn: Connection, table, keys: Sequence[str], account_id: int, counts: Counter) -> None:
-    rows = [{"account_id": account_id, **dict(zip(keys, key)), "n": n} for key, n in counts.items() if n]
+def _insert(conn: Connection, table, keys: Sequence[str], sums: Sequence[str], account_id: int,
+            counts: dict[tuple, list[int]]) -> None:
+    rows = [{"account_id": account_id, **dict(zip(keys, key)), **dict(zip(sums, v))} for key, v in counts.items()
+            if v[0]]
     for i in range(0, len(rows), 5 * CHUNK):
         conn.execute(table.insert(), rows[i : i + 5 * CHUNK])
 
 
-def _apply(conn: Connection, table, keys: Sequence[str], account_id: int, plus: Counter, minus: Counter) -> None:
-    """Add `plus` to the rows' n and take `minus` off (rows made when missing, gone at 0, as a
-    recount would leave them): one statement per key for a few keys, else in bulk."""
-    delta = Counter(plus)
-    delta.subtract(minus)
-    delta = {k: d for k, d in delta.items() if d}
+def _apply(conn: Connection, table, keys: Sequence[str], sums: Sequence[str], account_id: int,
+           after: dict[tuple, list[int]], before: dict[tuple, list[int]]) -> None:
+    """Add after − before to the rows' sums (rows made when missing, gone when their units
+    fall to 0, as a recount would leave them): one statement per key for a few keys, else in bulk."""
+    delta = {}
+    for key in after.keys() | before.keys():
+        a, b = after.get(key), before.get(key)
+        d = [x - y for x, y in zip(a or [0] * len(sums), b or [0] * len(sums))]
+        if any(d):
+            delta[key] = d
     if not delta:
         return
     if len(delta) <= FEW:
         for key, d in delta.items():
             where = [table.c.account_id == account_id, *[table.c[k] == v for k, v in zip(keys, key)]]
-            if conn.execute(table.update().where(*where).values(n=table.c.n + d)).rowcount:
-                if d < 0:
+            added = {s: table.c[s] + x for s, x in zip(sums, d)}
+            if conn.execute(table.update().where(*where).values(added)).rowcount:
+                if d[0] < 0:
                     conn.execute(table.delete().where(*where, table.c.n <= 0))
             else:
-                conn.execute(table.insert().values(account_id=account_id, **dict(zip(keys, key)), n=d))
+                conn.execute(table.insert().values(account_id=account_id, **dict(zip(keys, key)), **dict(zip(sums, d))))
         return
-    have = {tuple(row[:-1]): row[-1] for row in conn.execute(
-        select(*[table.c[k] for k in keys], table.c.n).where(table.c.account_id == account_id))}
-    have = {tuple(_norm(v) for v in k): n for k, n in have.items()}
+    have = {tuple(_norm(v) for v in row[: len(keys)]): list(row[len(keys):]) for row in conn.execute(
+        select(*[table.c[k] for k in keys], *[table.c[s] for s in sums]).where(table.c.account_id == account_id))}
     new, changed, gone = [], [], []
     for key, d in delta.items():
-        n = have.get(key)
+        old = have.get(key)
         row = {f"k_{k}": v for k, v in zip(keys, key)}
-        if n is None:
-            new.append({"account_id": account_id, **dict(zip(keys, key)), "n": d})
-        elif n + d > 0:
-            changed.append({**row, "k_n": n + d})
+        if old is None:
+            new.append({"account_id": account_id, **dict(zip(keys, key)), **dict(zip(sums, d))})
+        elif old[0] + d[0] > 0:
+            changed.append({**row, **{f"k_{s}": x + y for s, x, y in zip(sums, old, d)}})
         else:
             gone.append(row)
     match = [table.c.account_id == account_id, *[table.c[k] == bindparam(f"k_{k}") for k in keys]]
     if changed:
-        conn.execute(table.update().where(*match).values(n=bindparam("k_n")), changed)
+        conn.execute(table.update().where(*match).values({s: bindparam(f"k_{s}") for s in sums}), changed)
     if gone:
         conn.execute(table.delete().where(*match), gone)
     if new:
@@ -262,19 +274,25 @@ def grain_of(by: Sequence[str]) -> str:
 
 def rolled_units(
     conn: Connection, *, by: Sequence[str], window: Window, mystery: str
-) -> tuple[list[tuple[tuple, str, str, dict[int, int], int]], dict[tuple[tuple, str, str], set[str]]]:
-    """From the rollups: (group labels, criterion, scale, {value: times in the unit}, how many
-    such units), and per (group, criterion, scale) the reviewers who scored in them. --by
-    from account, agent and month; a window of whole months (qa_rollups.answers)."""
+) -> tuple[list[tuple[tuple, str, str, int, int, dict[tuple[int, int], int]]], dict[tuple[tuple, str, str], set[str]]]:
+    """From the rollups: (group labels, criterion, scale, unit size m, units, their pairs of
+    values {(c, k): times}, both orders), and per (group, criterion, scale) the reviewers who
+    scored in them. --by from account, agent and month; a window of whole months
+    (qa_rollups.answers)."""
     g = [U.c[_COLUMNS[k]] for k in by]
-    counts = [U.c[f"c{v}"] for v in VALUES]
-    q = (select(*g, U.c.criterion, U.c.scale, *counts, func.sum(U.c.n))
+    q = (select(*g, U.c.criterion, U.c.scale, U.c.m, *[func.sum(U.c[s]) for s in UNIT_SUMS])
          .where(*_conds(U, window, mystery), U.c.grain == grain_of(by))
-         .group_by(*g, U.c.criterion, U.c.scale, *counts))
+         .group_by(*g, U.c.criterion, U.c.scale, U.c.m))
     units = []
     for row in conn.execute(q):
-        criterion, scale, *per, n = row[len(by):]
-        units.append((group_labels(by, row), criterion, scale, {v: int(c) for v, c in zip(VALUES, per) if c}, int(n)))
+        criterion, scale, m, n, *sums = row[len(by):]
+        pairs: dict[tuple[int, int], int] = {}
+        for (c, k), p in zip(PAIRS, sums):
+            if p:
+                pairs[(c, k)] = int(p)
+                if c != k:
+                    pairs[(k, c)] = int(p)
+        units.append((group_labels(by, row), criterion, scale, int(m), int(n), pairs))
     gv = [V.c[_COLUMNS[k]] for k in by]
     q = (select(*gv, V.c.criterion, V.c.scale, V.c.reviewer).distinct()
          .where(*_conds(V, window, mystery), V.c.grain == grain_of(by)))

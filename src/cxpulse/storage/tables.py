@@ -616,9 +616,9 @@ qa_rollup_criterion_agent = _qa_criterion_rollup(
     "qa_rollup_criterion_agent", Column("agent_id", String(200), primary_key=True))
 QA_ROLLUPS = (qa_rollup_month_agent, qa_rollup_criterion_month, qa_rollup_criterion_agent)
 
-# Reviewer agreement counted on write (storage/qa_agreement.py): Krippendorff's alpha needs,
-# per unit (a ticket × criterion, the latest score of each reviewer), only how many times
-# each value occurs in it. Units of tickets two or more reviewers reviewed are counted per
+# Reviewer agreement counted on write (storage/qa_agreement.py): Krippendorff's alpha needs
+# of the units (a ticket × criterion, the latest score of each reviewer) only their pairs of
+# values summed per unit size. Units of tickets two or more reviewers reviewed are counted per
 # grain of the report's --by keys ("", "agent", "month", "agent,month"; the account always),
 # per the span of months of the ticket's reviews, and per mystery flag; kept in step by every
 # review write, recounted by `cxpulse rebuild`.
@@ -643,9 +643,11 @@ def _agreement_rollup(name: str, *tail: Column) -> Table:
     )
 
 
+AGREEMENT_PAIRS = [(c, k) for c in range(5) for k in range(5) if c <= k]  # values 0/1 or 1–4
 qa_rollup_agreement = _agreement_rollup(
-    "qa_rollup_agreement",  # units per shape: how many scores of each value (N/A left out) the unit holds
-    *[Column(f"c{v}", Integer, primary_key=True) for v in range(5)])
+    "qa_rollup_agreement",  # per unit size m (scores, N/A left out): the units and the pairs of values in them,
+    Column("m", Integer, primary_key=True),  # what the coincidence matrix adds up: o_ck = Σ_m pairs / (m − 1)
+    *[Column(f"p{c}{k}", Integer, nullable=False) for c, k in AGREEMENT_PAIRS])
 qa_rollup_agreement_reviewers = _agreement_rollup(
     "qa_rollup_agreement_reviewers",  # per reviewer: the units where their latest score is not N/A
     Column("reviewer", String(200), primary_key=True))

@@ -21,10 +21,10 @@ depends_on = None
 HEAD = [("grain", sa.String(length=16)), ("month", sa.Date()), ("agent_id", sa.String(length=200)),
         ("first_month", sa.Date()), ("last_month", sa.Date()), ("mystery", sa.Boolean()), ("mixed", sa.Boolean()),
         ("scale", sa.String(length=16)), ("criterion", sa.String(length=100))]
-TAILS = {
-    "qa_rollup_agreement": [(f"c{v}", sa.Integer()) for v in range(5)],
-    "qa_rollup_agreement_reviewers": [("reviewer", sa.String(length=200))],
-}
+TAILS = {"qa_rollup_agreement": [("m", sa.Integer())],
+         "qa_rollup_agreement_reviewers": [("reviewer", sa.String(length=200))]}
+SUMS = {"qa_rollup_agreement": ["n", *[f"p{c}{k}" for c in range(5) for k in range(5) if c <= k]],
+        "qa_rollup_agreement_reviewers": ["n"]}
 
 
 def _columns(name: str) -> list[tuple[str, sa.types.TypeEngine]]:
@@ -35,7 +35,7 @@ def upgrade() -> None:
     for name in TAILS:
         keys = _columns(name)
         op.create_table(name, *[sa.Column(k, t, nullable=False) for k, t in keys],
-                        sa.Column("n", sa.Integer(), nullable=False),
+                        *[sa.Column(s, sa.Integer(), nullable=False) for s in SUMS[name]],
                         sa.PrimaryKeyConstraint(*[k for k, _t in keys]))
     op.create_table(
         "qa_rollup_agreement_tickets",
@@ -52,8 +52,8 @@ def upgrade() -> None:
 def _fill(conn) -> None:
     from cxpulse.storage.qa_agreement import count_rows, scales_of
 
-    tables = {name: sa.table(name, *[sa.column(k, t) for k, t in _columns(name)], sa.column("n", sa.Integer()))
-              for name in TAILS}
+    tables = {name: sa.table(name, *[sa.column(k, t) for k, t in _columns(name)],
+                             *[sa.column(s, sa.Integer()) for s in SUMS[name]]) for name in TAILS}
     tickets = sa.table("qa_rollup_agreement_tickets", sa.column("account_id", sa.Integer()),
                        sa.column("ticket_id", sa.String()), sa.column("first_month", sa.Date()),
                        sa.column("last_month", sa.Date()), sa.column("mixed", sa.Boolean()))
@@ -70,7 +70,8 @@ def _fill(conn) -> None:
         for name, counts in (("qa_rollup_agreement", counted.units), ("qa_rollup_agreement_reviewers",
                                                                         counted.reviewers)):
             keys = [k for k, _t in _columns(name)][1:]
-            out = [{"account_id": aid, **dict(zip(keys, key)), "n": n} for key, n in counts.items() if n]
+            out = [{"account_id": aid, **dict(zip(keys, key)), **dict(zip(SUMS[name], v))} for key, v in counts.items()
+                   if v[0]]
             for i in range(0, len(out), 10_000):
                 conn.execute(tables[name].insert(), out[i : i + 10_000])
         if counted.tickets:
