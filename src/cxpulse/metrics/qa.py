@@ -253,21 +253,24 @@ def alpha_from_pairs(
     each unit with m values, added up): o_ck = Σ_m pairs_m(c, k) / (m − 1).
 
     Sums of whole numbers, so units may be added in any order and grouping — one by one, or
-    counted in a database — and alpha is worked out once, in exact fractions, then rounded to
-    a float: the same units always give the very same float.
+    counted in a database — and alpha is worked out exactly (whole numbers times the least
+    common multiple of the m − 1), then rounded once to a float: the same units always give
+    the very same float.
 
     >>> alpha_from_pairs({2: {(0, 0): 2, (0, 1): 1, (1, 0): 1}})  # units (0, 0) and (0, 1)
     0.0
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement {level!r}, expected one of {', '.join(LEVELS)}")
-    o: dict[tuple, Fraction] = {}
-    for m, per in pairs.items():
-        if m < 2:
-            continue
-        for pair, p in per.items():
+    sizes = [m for m, per in pairs.items() if m >= 2 and any(per.values())]
+    if not sizes:
+        return None
+    scale = math.lcm(*(m - 1 for m in sizes))  # L·o_ck is a whole number: no rounding until the end
+    o: dict[tuple, int | Fraction] = {}
+    for m in sizes:
+        for pair, p in pairs[m].items():
             if p:
-                o[pair] = o.get(pair, Fraction(0)) + Fraction(p) / (m - 1)
+                o[pair] = o.get(pair, 0) + _exact(p) * (scale // (m - 1))
     values = sorted({c for (c, _k), v in o.items() if v}, key=_sort_key(level, order))
     if level in ("interval", "ratio"):
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v)]
@@ -275,19 +278,26 @@ def alpha_from_pairs(
             raise ValueError(f"{level} alpha needs finite numbers, got {bad[0]!r} — use level='nominal' for labels")
         if level == "ratio" and any(v < 0 for v in values):
             raise ValueError("ratio alpha needs values >= 0 (a ratio scale has a true zero) — use level='interval'")
-    zero = Fraction(0)
     size = len(values)
-    matrix = [[o.get((c, k), zero) for k in values] for c in values]
-    marginals = [sum(row, zero) for row in matrix]
-    n = sum(marginals, zero)
-    if n < 2:
+    matrix = [[o.get((c, k), 0) for k in values] for c in values]
+    marginals = [sum(row) for row in matrix]  # L·n_c
+    n = sum(marginals)  # L·n
+    if n < 2 * scale:
         return None
-    delta = _differences(level, values, marginals)
-    observed = sum((matrix[c][k] * delta[c][k] for c in range(size) for k in range(size)), zero)
-    expected = sum((marginals[c] * marginals[k] * delta[c][k] for c in range(size) for k in range(size)), zero)
+    delta = _differences(level, values, marginals)  # δ² times a constant, which cancels
+    observed = sum(matrix[c][k] * delta[c][k] for c in range(size) for k in range(size))
+    expected = sum(marginals[c] * marginals[k] * delta[c][k] for c in range(size) for k in range(size))
     if expected == 0:
         return None
-    return float(1 - (n - 1) * observed / expected)
+    # α = 1 − (n − 1)·D_o/D_e = 1 − (Ln − L)·Σ(Lo)δ / Σ(Ln_c)(Ln_k)δ, rounded once
+    part = (n - scale) * observed
+    if isinstance(part, int) and isinstance(expected, int):
+        return (expected - part) / expected  # int / int: correctly rounded
+    return float(1 - Fraction(part) / expected)
+
+
+def _exact(p) -> int | Fraction:
+    return p if isinstance(p, int) else Fraction(p)
 
 
 def _sort_key(level: str, order: Sequence[Hashable] | None):
@@ -313,23 +323,24 @@ def _sort_key(level: str, order: Sequence[Hashable] | None):
     return lambda v: (type(v).__name__, repr(v))  # nominal: any stable order will do
 
 
-def _differences(level: str, values: list, marginals: list[Fraction]) -> list[list[Fraction]]:
-    """δ²_ck of the level of measurement for every pair of values (Krippendorff 2011), exactly."""
+def _differences(level: str, values: list, marginals: list) -> list[list]:
+    """δ²_ck of the level of measurement for every pair of values (Krippendorff 2011), exact,
+    times a constant: marginals are L·n_c, and ordinal differences come out times 4L²."""
     size = len(values)
     if level == "nominal":
-        return [[Fraction(0 if c == k else 1) for k in range(size)] for c in range(size)]
+        return [[0 if c == k else 1 for k in range(size)] for c in range(size)]
     if level == "ordinal":
-        cum = [Fraction(0)]
+        cum = [0]
         for m in marginals:
             cum.append(cum[-1] + m)
-        # Σ_{g=c..k} n_g − (n_c + n_k)/2, with c <= k
-        return [[(cum[max(c, k) + 1] - cum[min(c, k)] - (marginals[c] + marginals[k]) / 2) ** 2
+        # (Σ_{g=c..k} n_g − (n_c + n_k)/2)², c <= k, doubled inside to stay whole
+        return [[(2 * (cum[max(c, k) + 1] - cum[min(c, k)]) - marginals[c] - marginals[k]) ** 2
                  for k in range(size)] for c in range(size)]
-    x = [Fraction(v) for v in values]
+    x = [_exact(v) for v in values]
     if level == "interval":
         return [[(x[c] - x[k]) ** 2 for k in range(size)] for c in range(size)]
-    return [[Fraction(0) if x[c] == x[k] else ((x[c] - x[k]) / (x[c] + x[k])) ** 2 for k in range(size)]
-            for c in range(size)]
+    return [[0 if x[c] == x[k] else Fraction(x[c] - x[k], x[c] + x[k]) ** 2 if isinstance(x[c] + x[k], int)
+             else ((x[c] - x[k]) / (x[c] + x[k])) ** 2 for k in range(size)] for c in range(size)]
 
 
 # --- IQS against CSAT -----------------------------------------------------------------

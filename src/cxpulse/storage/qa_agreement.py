@@ -9,7 +9,8 @@ February into two units, no --by makes it one; `--mystery` and the window choose
 reviews count at all. So the units are counted once per grain of the --by keys
 (`GRAINS`, the account always apart) and per mystery flag, each with the first and last
 month of its ticket's reviews (tables.qa_rollup_agreement, and the reviewers who scored
-in them: qa_rollup_agreement_reviewers). A report over whole months takes the units whose
+in them: qa_rollup_agreement_reviewers); a report with no window and no month reads the
+same units counted over all time (grains "*", "agent,*": a few rows per agent). A report over whole months takes the units whose
 ticket lies inside its window whole; the few tickets a window cuts, or that mix mystery
 with other reviews under `--mystery include`, are listed in qa_rollup_agreement_tickets
 and read from the reviews as before (storage/qa.py agreement_scores), for exactly the
@@ -36,7 +37,10 @@ from cxpulse.storage.queries import Window, group_labels
 
 R, RS, S = tables.qa_reviews, tables.qa_review_scores, tables.qa_scorecards
 U, V, L = tables.qa_rollup_agreement, tables.qa_rollup_agreement_reviewers, tables.qa_rollup_agreement_tickets
-GRAINS = ("", "agent", "month", "agent,month")  # the --by keys (besides account) a unit is formed by
+# the --by keys (besides account) a unit is formed by; "*": over all time, months left out —
+# what a report with no window reads (a few rows per agent instead of a few per agent-month)
+GRAINS = ("", "agent", "month", "agent,month", "*", "agent,*")
+ALL_TIME = date(1970, 1, 1)  # month, first_month and last_month of the "*" grains
 VALUES = (0, 1, 2, 3, 4)  # pass/fail 0/1, or 1–4: what a criterion score may hold
 PAIRS = tables.AGREEMENT_PAIRS  # (c, k), c <= k: the columns p{c}{k}
 HEAD = ("grain", "month", "agent_id", "first_month", "last_month", "mystery", "mixed", "scale", "criterion")
@@ -99,14 +103,16 @@ def _count_ticket(ticket: str, reviews: list[tuple], scales: dict, into: Counted
         for grain in GRAINS:
             keys = grain.split(",")
             cells: dict[tuple, dict[str, int | None]] = {}
+            whole = "*" in keys
+            span = (ALL_TIME, ALL_TIME) if whole else (first, last)
             for _rid, reviewer, agent, month, _m, sid, scores in part:
-                where = (month if "month" in keys else first, agent if "agent" in keys else "")
+                where = (month if "month" in keys else span[0], agent if "agent" in keys else "")
                 for criterion, score in scores:
                     scale = scales.get((sid, criterion))
                     if scale is not None:
                         cells.setdefault((*where, scale, criterion), {})[reviewer] = score  # the latest wins
             for (g_month, g_agent, scale, criterion), per in cells.items():
-                head = (grain, g_month, g_agent, first, last, flag, mixed, scale, criterion)
+                head = (grain, g_month, g_agent, *span, flag, mixed, scale, criterion)
                 counts = [0] * len(VALUES)
                 for reviewer, score in per.items():
                     if score is not None:
@@ -268,8 +274,12 @@ def _conds(table, window: Window, mystery: str) -> list:
     return conds
 
 
-def grain_of(by: Sequence[str]) -> str:
-    return ",".join(k for k in ("agent", "month") if k in by)
+def grain_of(by: Sequence[str], window: Window) -> str:
+    """The grain that answers `by` (account aside): all time when no window and no month."""
+    grain = ",".join(k for k in ("agent", "month") if k in by)
+    if "month" not in by and window.since is None and window.until is None:
+        return f"{grain},*" if grain else "*"
+    return grain
 
 
 def rolled_units(
@@ -281,7 +291,7 @@ def rolled_units(
     (qa_rollups.answers)."""
     g = [U.c[_COLUMNS[k]] for k in by]
     q = (select(*g, U.c.criterion, U.c.scale, U.c.m, *[func.sum(U.c[s]) for s in UNIT_SUMS])
-         .where(*_conds(U, window, mystery), U.c.grain == grain_of(by))
+         .where(*_conds(U, window, mystery), U.c.grain == grain_of(by, window))
          .group_by(*g, U.c.criterion, U.c.scale, U.c.m))
     units = []
     for row in conn.execute(q):
@@ -295,7 +305,7 @@ def rolled_units(
         units.append((group_labels(by, row), criterion, scale, int(m), int(n), pairs))
     gv = [V.c[_COLUMNS[k]] for k in by]
     q = (select(*gv, V.c.criterion, V.c.scale, V.c.reviewer).distinct()
-         .where(*_conds(V, window, mystery), V.c.grain == grain_of(by)))
+         .where(*_conds(V, window, mystery), V.c.grain == grain_of(by, window)))
     reviewers: dict[tuple[tuple, str, str], set[str]] = {}
     for row in conn.execute(q):
         criterion, scale, reviewer = row[len(by):]

@@ -629,7 +629,8 @@ def _agreement_rollup(name: str, *tail: Column) -> Table:
         name,
         metadata,
         Column("account_id", Integer, primary_key=True),
-        Column("grain", String(16), primary_key=True),  # the --by keys it groups: "", agent, month, agent,month
+        # the --by keys it groups: "", agent, month, agent,month; and "*", "agent,*": all time (no window)
+        Column("grain", String(16), primary_key=True),
         Column("month", Date, primary_key=True),  # the unit's month with month in grain, else first_month
         Column("agent_id", String(200), primary_key=True),  # the reviewed agent with agent in grain, else ""
         Column("first_month", Date, primary_key=True),  # first and last month of the ticket's reviews: a
