@@ -105,10 +105,8 @@ def _tables(store) -> dict[str, list[tuple]]:
                 for t in T.AGREEMENT_ROLLUPS}
 
 
-@pytest.mark.parametrize("few", [qa_agreement.FEW, 0], ids=["key-by-key", "bulk"])
-def test_agreement_from_the_counted_units_equals_the_score_rows_exactly(store, monkeypatch, few):
-    monkeypatch.setattr(qa_agreement, "FEW", few)  # a write's keys added one by one, or in bulk
-    _world(store, seed=16 + few)
+def test_agreement_from_the_counted_units_equals_the_score_rows_exactly(store, monkeypatch):
+    _world(store, seed=16)
     read_raw: list[int] = []
     real = qa_agreement.raw_tickets
 

@@ -300,6 +300,8 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
                 test_contacts_changed = True
         old = stored.review_rows(conn, acc.id, replacing)
         touched = {row["ticket_id"] for row, _s in (*new, *replacing.values(), *old.values())}
+        if touched:
+            qa_agreement.lock_account(conn, acc.id)
         agreed = qa_agreement.count_tickets(conn, acc.id, touched) if touched else None
         for rid, (row, scores) in replacing.items():
             stored.write_review(conn, acc.id, row, scores, replace_id=rid)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from cxpulse.domain.scorecards import scorecard_from_mapping
 from cxpulse.storage import tables
@@ -49,7 +50,7 @@ UNIT_SUMS = ("n", *[f"p{c}{k}" for c, k in PAIRS])  # units; pairs c–k in them
 REVIEWER_KEYS = (*HEAD, "reviewer")
 REVIEWER_SUMS = ("n",)
 CHUNK = 2000
-FEW = 300  # keys a change adds in one by one; more: the account's rows are read and written in bulk
+AGREEMENT_LOCK = 0x51414147  # "QAAG": the advisory lock's first key; the account id is the second
 _COLUMNS = {"account": "account_id", "agent": "agent_id", "month": "month"}
 
 
@@ -100,17 +101,17 @@ def _count_ticket(ticket: str, reviews: list[tuple], scales: dict, into: Counted
         part = [r for r in reviews if r[4] == flag]
         if len({r[1] for r in part}) < 2:
             continue  # under this --mystery choice the ticket has one reviewer: no unit of it is read
+        rated = [(reviewer, agent, month, [(scales[(sid, c)], c, score) for c, score in scores if (sid, c) in scales])
+                 for _rid, reviewer, agent, month, _m, sid, scores in part]
         for grain in GRAINS:
             keys = grain.split(",")
             cells: dict[tuple, dict[str, int | None]] = {}
-            whole = "*" in keys
-            span = (ALL_TIME, ALL_TIME) if whole else (first, last)
-            for _rid, reviewer, agent, month, _m, sid, scores in part:
-                where = (month if "month" in keys else span[0], agent if "agent" in keys else "")
-                for criterion, score in scores:
-                    scale = scales.get((sid, criterion))
-                    if scale is not None:
-                        cells.setdefault((*where, scale, criterion), {})[reviewer] = score  # the latest wins
+            span = (ALL_TIME, ALL_TIME) if "*" in keys else (first, last)
+            by_month, by_agent = "month" in keys, "agent" in keys
+            for reviewer, agent, month, scores in rated:
+                where = (month if by_month else span[0], agent if by_agent else "")
+                for scale, criterion, score in scores:
+                    cells.setdefault((*where, scale, criterion), {})[reviewer] = score  # the latest wins
             for (g_month, g_agent, scale, criterion), per in cells.items():
                 head = (grain, g_month, g_agent, *span, flag, mixed, scale, criterion)
                 counts = [0] * len(VALUES)
@@ -140,6 +141,14 @@ def _review_rows(conn: Connection, account_id: int, tickets: Collection[str] | N
     for i in range(0, len(ids), CHUNK):
         q = select(*cols).select_from(src).where(R.c.account_id == account_id, R.c.ticket_id.in_(ids[i : i + CHUNK]))
         yield from conn.execute(q.order_by(R.c.ticket_id, R.c.id))
+
+
+def lock_account(conn: Connection, account_id: int) -> None:
+    """On PostgreSQL, hold the account's agreement lock until the transaction ends: a write
+    counts its tickets before and after, so two writes to one ticket at once must not
+    overlap (each would take out what the other never added). SQLite serialises writers itself."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(AGREEMENT_LOCK, account_id)))
 
 
 def count_tickets(conn: Connection, account_id: int, tickets: Collection[str] | None = None) -> Counted:
@@ -184,7 +193,8 @@ def recount(conn: Connection, account_id: int, tickets: Collection[str], before:
 
 
 def refresh_agreement(conn: Connection, account_id: int) -> None:
-    """Recount one account's agreement rollups from its reviews (`cxpulse rebuild`, the migration)."""
+    """Recount one account's agreement rollups from its reviews (`cxpulse rebuild`)."""
+    lock_account(conn, account_id)
     for table in tables.AGREEMENT_ROLLUPS:
         conn.execute(delete(table).where(table.c.account_id == account_id))
     counted = count_tickets(conn, account_id)
@@ -209,55 +219,55 @@ def _insert(conn: Connection, table, keys: Sequence[str], sums: Sequence[str], a
 
 def _apply(conn: Connection, table, keys: Sequence[str], sums: Sequence[str], account_id: int,
            after: dict[tuple, list[int]], before: dict[tuple, list[int]]) -> None:
-    """Add after − before to the rows' sums (rows made when missing, gone when their units
-    fall to 0, as a recount would leave them): one statement per key for a few keys, else in bulk."""
-    delta = {}
+    """Add after − before to the rows' sums, in two statements whatever the number of keys: an
+    upsert (INSERT … ON CONFLICT add) of every changed key, then the rows whose units fell to 0
+    deleted, as a recount would leave them."""
+    changed: list[tuple[tuple, list[int]]] = []
+    zero = [0] * len(sums)
     for key in after.keys() | before.keys():
-        a, b = after.get(key), before.get(key)
-        d = [x - y for x, y in zip(a or [0] * len(sums), b or [0] * len(sums))]
+        d = [x - y for x, y in zip(after.get(key, zero), before.get(key, zero))]
         if any(d):
-            delta[key] = d
-    if not delta:
+            changed.append((key, d))
+    if not changed:
         return
-    if len(delta) <= FEW:
-        for key, d in delta.items():
-            where = [table.c.account_id == account_id, *[table.c[k] == v for k, v in zip(keys, key)]]
-            added = {s: table.c[s] + x for s, x in zip(sums, d)}
-            if conn.execute(table.update().where(*where).values(added)).rowcount:
-                if d[0] < 0:
-                    conn.execute(table.delete().where(*where, table.c.n <= 0))
-            else:
-                conn.execute(table.insert().values(account_id=account_id, **dict(zip(keys, key)), **dict(zip(sums, d))))
+    if conn.dialect.name == "sqlite":
+        _apply_sqlite(conn, table, keys, sums, account_id, changed)
         return
-    have = {tuple(_norm(v) for v in row[: len(keys)]): list(row[len(keys):]) for row in conn.execute(
-        select(*[table.c[k] for k in keys], *[table.c[s] for s in sums]).where(table.c.account_id == account_id))}
-    new, changed, gone = [], [], []
-    for key, d in delta.items():
-        old = have.get(key)
-        row = {f"k_{k}": v for k, v in zip(keys, key)}
-        if old is None:
-            new.append({"account_id": account_id, **dict(zip(keys, key)), **dict(zip(sums, d))})
-        elif old[0] + d[0] > 0:
-            changed.append({**row, **{f"k_{s}": x + y for s, x, y in zip(sums, old, d)}})
-        else:
-            gone.append(row)
-    match = [table.c.account_id == account_id, *[table.c[k] == bindparam(f"k_{k}") for k in keys]]
-    if changed:
-        conn.execute(table.update().where(*match).values({s: bindparam(f"k_{s}") for s in sums}), changed)
-    if gone:
-        conn.execute(table.delete().where(*match), gone)
-    if new:
-        conn.execute(table.insert(), new)
+    delta = [{"account_id": account_id, **dict(zip(keys, key)), **dict(zip(sums, d))} for key, d in changed]
+    emptied = [{f"k_{k}": v for k, v in zip(keys, key)} for key, d in changed if d[0] < 0]
+    ins = pg_insert(table)
+    stmt = ins.on_conflict_do_update(index_elements=[table.c.account_id, *[table.c[k] for k in keys]],
+                                     set_={s: table.c[s] + ins.excluded[s] for s in sums})
+    for i in range(0, len(delta), 5 * CHUNK):
+        conn.execute(stmt, delta[i : i + 5 * CHUNK])
+    if emptied:
+        match = [table.c.account_id == account_id, *[table.c[k] == bindparam(f"k_{k}") for k in keys]]
+        conn.execute(table.delete().where(*match, table.c.n <= 0), emptied)
 
 
-def _norm(v):
-    """A value read back as the counting made it (a driver may hand a date as text)."""
-    if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-":
-        try:
-            return date.fromisoformat(v)
-        except ValueError:
-            return v
-    return v
+def _apply_sqlite(conn: Connection, table, keys: Sequence[str], sums: Sequence[str], account_id: int,
+                  changed: list[tuple[tuple, list[int]]]) -> None:
+    """_apply's statements on SQLite, given to the driver as tuples: an import changes tens of
+    thousands of keys, and SQLAlchemy's per-row parameter handling would cost more than SQLite.
+    Values as SQLAlchemy stores them there: a date as YYYY-MM-DD, a bool as 0/1."""
+    cols = ["account_id", *keys]
+    q = ", ".join(f'"{c}"' for c in (*cols, *sums))
+    upsert = (f'INSERT INTO {table.name} ({q}) VALUES ({", ".join("?" * (len(cols) + len(sums)))}) '
+              f'ON CONFLICT ({", ".join(chr(34) + k + chr(34) for k in cols)}) DO UPDATE SET '
+              + ", ".join(f'"{s}" = "{s}" + excluded."{s}"' for s in sums))
+    days: dict[date, str] = {}
+
+    def row(key: tuple) -> tuple:  # HEAD: grain, month, agent, first, last, mystery, mixed, scale, criterion, …
+        grain, month, agent, first, last, mystery, mixed, *rest = key
+        return (account_id, grain, days.get(month) or days.setdefault(month, month.isoformat()), agent,
+                days.get(first) or days.setdefault(first, first.isoformat()),
+                days.get(last) or days.setdefault(last, last.isoformat()), int(mystery), int(mixed), *rest)
+
+    conn.exec_driver_sql(upsert, [(*row(key), *d) for key, d in changed])
+    emptied = [row(key) for key, d in changed if d[0] < 0]
+    if emptied:
+        where = " AND ".join(f'"{k}" = ?' for k in cols)
+        conn.exec_driver_sql(f'DELETE FROM {table.name} WHERE {where} AND "n" <= 0', emptied)
 
 
 # ---- reading -------------------------------------------------------------------------------
