@@ -3,15 +3,15 @@ thousand rows instead of every score of the tickets two reviewers scored.
 
 Krippendorff's alpha needs of the units (a ticket × criterion: the latest score of each
 reviewer) only their pairs of values, summed per unit size (metrics/qa.py
-alpha_from_pairs): whole numbers that add up. A unit's values
-depend on the query, though: `--by month` splits a ticket reviewed in January and in
-February into two units, no --by makes it one; `--mystery` and the window choose which
-reviews count at all. So the units are counted once per grain of the --by keys
-(`GRAINS`, the account always apart) and per mystery flag, each with the first and last
-month of its ticket's reviews (tables.qa_rollup_agreement, and the reviewers who scored
-in them: qa_rollup_agreement_reviewers); a report with no window and no month reads the
-same units counted over all time (grains "*", "agent,*": a few rows per agent). A report over whole months takes the units whose
-ticket lies inside its window whole; the few tickets a window cuts, or that mix mystery
+alpha_from_pairs): whole numbers that add up. A unit's values depend on the query,
+though: `--by month` splits a ticket reviewed in January and in February into two units,
+no --by makes it one; `--mystery` and the window choose which reviews count at all. So the
+units are counted once per grain of the --by keys (`GRAINS`, the account always apart)
+and per mystery flag, each with the first and last month of its ticket's reviews
+(tables.qa_rollup_agreement, and the reviewers who scored in them:
+qa_rollup_agreement_reviewers); a report with no window and no month reads the same units
+counted over all time (grains "*", "agent,*": a few rows per agent). A report over whole
+months takes the units whose ticket lies inside its window whole; the few tickets a window cuts, or that mix mystery
 with other reviews under `--mystery include`, are listed in qa_rollup_agreement_tickets
 and read from the reviews as before (storage/qa.py agreement_scores), for exactly the
 figures the reviews give.
