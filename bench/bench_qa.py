@@ -14,7 +14,8 @@ Then times `cxpulse.service.report.report` (what the CLI and the API call):
 - iqs, one account (target: the README's one-account report, ≤ 100 ms),
 - iqs --by agent, iqs --by criterion (one account),
 - iqs --by account,month, all accounts (target: the all-accounts report, ≤ 2 s),
-- qa-agreement and qa-vs-csat (one account).
+- qa-agreement (one account, and --by agent), qa-agreement --by account,month over all
+  accounts, and qa-vs-csat (one account).
 
     .venv/bin/python bench/bench_qa.py                    # 1,000,000 reviews
     .venv/bin/python bench/bench_qa.py --reviews 100000   # a smaller run
@@ -178,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         ("iqs --by account,month, all accounts", ReportQuery(metrics=("iqs",), by=("account", "month")),
          ALL_ACCOUNTS_MS),
         (f"qa-agreement ({big})", ReportQuery(metrics=("qa-agreement",), account=big), ONE_ACCOUNT_MS),
+        (f"qa-agreement --by agent ({big})", ReportQuery(metrics=("qa-agreement",), account=big, by=("agent",)),
+         ONE_ACCOUNT_MS),
+        ("qa-agreement --by account,month, all", ReportQuery(metrics=("qa-agreement",), by=("account", "month")),
+         ALL_ACCOUNTS_MS),
         (f"qa-vs-csat ({big})", ReportQuery(metrics=("qa-vs-csat",), account=big), ONE_ACCOUNT_MS),
     ]
     scale = n / 1_000_000

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from fractions import Fraction
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from numbers import Real
 from statistics import NormalDist
@@ -29,6 +30,7 @@ from cxpulse.metrics.stats import EMPTY, Estimate, share, t_estimate
 
 __all__ = [
     "LEVELS",
+    "alpha_from_pairs",
     "check_review",
     "correlation_interval",
     "criterion_points",
@@ -37,6 +39,7 @@ __all__ = [
     "iqs_from_sums",
     "krippendorff_alpha",
     "review_score",
+    "unit_pairs",
 ]
 
 Score = int | bool | None
@@ -220,37 +223,81 @@ def krippendorff_alpha(
     """
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement {level!r}, expected one of {', '.join(LEVELS)}")
-    weighted = [(Counter(v for v in unit if v is not None), w)
-                for unit, w in zip(units, weights if weights is not None else [1] * len(units))]
-    unit_counts = [c for c, _w in weighted if c.total() >= 2]
-    unit_weights = [w for c, w in weighted if c.total() >= 2]
-    values = sorted({v for c in unit_counts for v in c}, key=_sort_key(level, order))
+    pairs: dict[int, Counter] = {}
+    for unit, w in zip(units, weights if weights is not None else [1] * len(units)):
+        counts = Counter(v for v in unit if v is not None)
+        m = counts.total()
+        if m >= 2:
+            into = pairs.setdefault(m, Counter())
+            for pair, p in unit_pairs(counts).items():
+                into[pair] += w * p
+    return alpha_from_pairs(pairs, level, order=order)
+
+
+def unit_pairs(counts: Mapping[Hashable, int]) -> dict[tuple[Hashable, Hashable], int]:
+    """The pairable values of one unit, as ordered pairs: (c, c) n_c(n_c − 1) times, (c, k)
+    n_c·n_k times. Its coincidences are these over (m_u − 1), m_u its number of values.
+
+    >>> unit_pairs({1: 2, 3: 1})
+    {(1, 1): 2, (1, 3): 2, (3, 1): 2}
+    """
+    return {(c, k): (nc * (nc - 1) if c == k else nc * nk) for c, nc in counts.items() for k, nk in counts.items()
+            if (nc * (nc - 1) if c == k else nc * nk)}
+
+
+def alpha_from_pairs(
+    pairs: Mapping[int, Mapping[tuple[Hashable, Hashable], int]], level: str = "nominal", *,
+    order: Sequence[Hashable] | None = None,
+) -> float | None:
+    """Krippendorff's alpha from the units' pairs summed per unit size m (`unit_pairs` of
+    each unit with m values, added up): o_ck = Σ_m pairs_m(c, k) / (m − 1).
+
+    Sums of whole numbers, so units may be added in any order and grouping — one by one, or
+    counted in a database — and alpha is worked out exactly (whole numbers times the least
+    common multiple of the m − 1), then rounded once to a float: the same units always give
+    the very same float.
+
+    >>> alpha_from_pairs({2: {(0, 0): 2, (0, 1): 1, (1, 0): 1}})  # units (0, 0) and (0, 1)
+    0.0
+    """
+    if level not in LEVELS:
+        raise ValueError(f"unknown level of measurement {level!r}, expected one of {', '.join(LEVELS)}")
+    sizes = [m for m, per in pairs.items() if m >= 2 and any(per.values())]
+    if not sizes:
+        return None
+    scale = math.lcm(*(m - 1 for m in sizes))  # L·o_ck is a whole number: no rounding until the end
+    o: dict[tuple, int | Fraction] = {}
+    for m in sizes:
+        for pair, p in pairs[m].items():
+            if p:
+                o[pair] = o.get(pair, 0) + _exact(p) * (scale // (m - 1))
+    values = sorted({c for (c, _k), v in o.items() if v}, key=_sort_key(level, order))
     if level in ("interval", "ratio"):
         bad = [v for v in values if isinstance(v, bool) or not isinstance(v, Real) or not math.isfinite(v)]
         if bad:
             raise ValueError(f"{level} alpha needs finite numbers, got {bad[0]!r} — use level='nominal' for labels")
         if level == "ratio" and any(v < 0 for v in values):
             raise ValueError("ratio alpha needs values >= 0 (a ratio scale has a true zero) — use level='interval'")
-    index = {v: i for i, v in enumerate(values)}
     size = len(values)
-    # coincidence matrix o[c][k]
-    o = [[0.0] * size for _ in range(size)]
-    for counts, w in zip(unit_counts, unit_weights):
-        m = counts.total()
-        items = [(index[v], n) for v, n in counts.items()]
-        for c, nc in items:
-            for k, nk in items:
-                o[c][k] += w * (nc * (nc - 1) if c == k else nc * nk) / (m - 1)
-    marginals = [math.fsum(row) for row in o]
-    n = math.fsum(marginals)
-    if n < 2:
+    matrix = [[o.get((c, k), 0) for k in values] for c in values]
+    marginals = [sum(row) for row in matrix]  # L·n_c
+    n = sum(marginals)  # L·n
+    if n < 2 * scale:
         return None
-    delta = _differences(level, values, marginals)
-    observed = math.fsum(o[c][k] * delta[c][k] for c in range(size) for k in range(size))
-    expected = math.fsum(marginals[c] * marginals[k] * delta[c][k] for c in range(size) for k in range(size))
+    delta = _differences(level, values, marginals)  # δ² times a constant, which cancels
+    observed = sum(matrix[c][k] * delta[c][k] for c in range(size) for k in range(size))
+    expected = sum(marginals[c] * marginals[k] * delta[c][k] for c in range(size) for k in range(size))
     if expected == 0:
         return None
-    return 1 - (n - 1) * observed / expected
+    # α = 1 − (n − 1)·D_o/D_e = 1 − (Ln − L)·Σ(Lo)δ / Σ(Ln_c)(Ln_k)δ, rounded once
+    part = (n - scale) * observed
+    if isinstance(part, int) and isinstance(expected, int):
+        return (expected - part) / expected  # int / int: correctly rounded
+    return float(1 - Fraction(part) / expected)
+
+
+def _exact(p) -> int | Fraction:
+    return p if isinstance(p, int) else Fraction(p)
 
 
 def _sort_key(level: str, order: Sequence[Hashable] | None):
@@ -276,23 +323,24 @@ def _sort_key(level: str, order: Sequence[Hashable] | None):
     return lambda v: (type(v).__name__, repr(v))  # nominal: any stable order will do
 
 
-def _differences(level: str, values: list, marginals: list[float]) -> list[list[float]]:
-    """δ²_ck of the level of measurement for every pair of values (Krippendorff 2011)."""
+def _differences(level: str, values: list, marginals: list) -> list[list]:
+    """δ²_ck of the level of measurement for every pair of values (Krippendorff 2011), exact,
+    times a constant: marginals are L·n_c, and ordinal differences come out times 4L²."""
     size = len(values)
     if level == "nominal":
-        return [[0.0 if c == k else 1.0 for k in range(size)] for c in range(size)]
+        return [[0 if c == k else 1 for k in range(size)] for c in range(size)]
     if level == "ordinal":
-        cum = [0.0]
+        cum = [0]
         for m in marginals:
             cum.append(cum[-1] + m)
-        # Σ_{g=c..k} n_g − (n_c + n_k)/2, with c <= k
-        return [[(cum[max(c, k) + 1] - cum[min(c, k)] - (marginals[c] + marginals[k]) / 2) ** 2
+        # (Σ_{g=c..k} n_g − (n_c + n_k)/2)², c <= k, doubled inside to stay whole
+        return [[(2 * (cum[max(c, k) + 1] - cum[min(c, k)]) - marginals[c] - marginals[k]) ** 2
                  for k in range(size)] for c in range(size)]
-    x = [float(v) for v in values]
+    x = [_exact(v) for v in values]
     if level == "interval":
         return [[(x[c] - x[k]) ** 2 for k in range(size)] for c in range(size)]
-    return [[0.0 if x[c] == x[k] else ((x[c] - x[k]) / (x[c] + x[k])) ** 2 for k in range(size)]
-            for c in range(size)]
+    return [[0 if x[c] == x[k] else Fraction(x[c] - x[k], x[c] + x[k]) ** 2 if isinstance(x[c] + x[k], int)
+             else ((x[c] - x[k]) / (x[c] + x[k])) ** 2 for k in range(size)] for c in range(size)]
 
 
 # --- IQS against CSAT -----------------------------------------------------------------

@@ -38,6 +38,7 @@ from cxpulse.storage.histories import (
     ticket_ids,
 )
 from cxpulse.storage.responses import response_day_span, response_days, set_response_days
+from cxpulse.storage.qa_agreement import refresh_agreement
 from cxpulse.storage.qa_rollups import refresh_qa_rollups
 from cxpulse.storage.rollups import refresh_rollups
 from cxpulse.storage.sla import delete_sla, insert_sla
@@ -311,6 +312,7 @@ def _derive(
             n = _recompute_kpis(conn, store, acc, None, progress)
             refresh_rollups(conn, acc.id)
             refresh_qa_rollups(conn, acc.id)
+            refresh_agreement(conn, acc.id)
         else:
             n = _recompute_kpis(conn, store, acc, marks.tickets, progress) if marks.tickets else 0
             for day in (*marks.days, *_response_days_of_tickets(conn, acc, marks.tickets)):

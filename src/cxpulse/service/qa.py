@@ -40,7 +40,7 @@ from cxpulse.readers.qa_csv import FAIL_WORDS, PASS_WORDS, QaMapping, RawReview,
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import qa as stored
 from cxpulse.storage import stale
-from cxpulse.storage import qa_rollups
+from cxpulse.storage import qa_agreement, qa_rollups
 from cxpulse.storage.rows import content_hash, local_day, naive_utc
 
 PASS_FAIL_WORDS = PASS_WORDS | FAIL_WORDS
@@ -299,10 +299,16 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
                 stale.mark_tickets(conn, acc.id, [row["ticket_id"]])
                 test_contacts_changed = True
         old = stored.review_rows(conn, acc.id, replacing)
+        touched = {row["ticket_id"] for row, _s in (*new, *replacing.values(), *old.values())}
+        if touched:
+            qa_agreement.lock_account(conn, acc.id)
+        agreed = qa_agreement.count_tickets(conn, acc.id, touched) if touched else None
         for rid, (row, scores) in replacing.items():
             stored.write_review(conn, acc.id, row, scores, replace_id=rid)
         stored.insert_reviews(conn, acc.id, new)
         _count_in_rollups(conn, acc, [*new, *replacing.values()], list(old.values()))
+        if agreed is not None:  # the agreement units of the tickets written, counted again
+            qa_agreement.recount(conn, acc.id, touched, agreed)
     return test_contacts_changed
 
 

@@ -5,7 +5,9 @@ storage/qa.py, figures from metrics/qa.py, the report's one row shape.
   `iqs_criterion`: each criterion's share of its points (`criterion`, `label`, `scale`);
   `--by criterion` gives the criterion rows alone, one group per criterion.
 - `qa_agreement`: Krippendorff's alpha per criterion over the tickets two or more reviewers
-  scored — nominal on pass/fail, ordinal on 1–4 — with `tickets` (units) and `reviewers`.
+  scored — nominal on pass/fail, ordinal on 1–4 — with `tickets` (units) and `reviewers`;
+  over whole months by account, agent, month and criterion from the units counted on write
+  (storage/qa_agreement.py), else from the score rows (`raw_agreement_rows`).
 - `qa_vs_csat`: per agent, IQS beside CSAT; `qa_vs_csat_correlation`: Pearson's r over the
   agents that have both, with its Fisher-z interval.
 
@@ -16,15 +18,22 @@ them alone, "include" mixes them in.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.domain.scorecards import Criterion, CriterionScale, scorecard_from_mapping
 from cxpulse.metrics.csat import csat_mixed
-from cxpulse.metrics.qa import correlation_interval, criterion_score, iqs_from_sums, krippendorff_alpha
+from cxpulse.metrics.qa import (
+    alpha_from_pairs,
+    correlation_interval,
+    criterion_score,
+    iqs_from_sums,
+    krippendorff_alpha,
+    unit_pairs,
+)
 from cxpulse.storage import qa as stored
-from cxpulse.storage import queries
+from cxpulse.storage import qa_agreement, qa_rollups, queries
 
 QA_METRICS = ("iqs", "qa-agreement", "qa-vs-csat")
 QA_ROWS = ("iqs", "iqs_criterion", "qa_agreement", "qa_vs_csat", "qa_vs_csat_correlation")
@@ -106,19 +115,34 @@ def _with_criterion(by: Sequence[str], group: tuple, key: str) -> tuple:
 
 def _agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]:
     plain_by = [k for k in by if k != CRITERION_KEY]
+    if qa_rollups.answers(plain_by, window):
+        return _rolled_agreement_rows(conn, by, plain_by, window, mystery)
     if set(plain_by) <= stored.AGREEMENT_KEYS:
         return _counted_agreement_rows(conn, by, plain_by, window, mystery)
-    # (group, criterion, scale) → ticket → reviewer → latest score
+    return raw_agreement_rows(conn, by, window, mystery)
+
+
+def _scored_units(conn, plain_by: Sequence[str], window, mystery: str,
+                  tickets=None) -> dict[tuple, dict[str, dict[str, int | None]]]:
+    """(group, criterion, scale) → ticket → reviewer → latest score, from every score row
+    of the tickets two or more reviewers reviewed (or of `tickets` alone: account → ids)."""
     units: dict[tuple, dict[str, dict[str, int | None]]] = defaultdict(lambda: defaultdict(dict))
-    seen = list(stored.agreement_scores(conn, by=plain_by, window=window, mystery=mystery))
+    seen = list(stored.agreement_scores(conn, by=plain_by, window=window, mystery=mystery, tickets=tickets))
     criteria = _criteria(conn, {sid for _g, _t, _c, sid, _r, _s in seen})
     for group, ticket, key, sid, reviewer, score in seen:
         c = criteria.get((sid, key))
         if c is None:
             continue
         units[(group, key, c.scale.value)][ticket][reviewer] = score
+    return units
+
+
+def raw_agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]:
+    """qa_agreement rows from every score row, in Python: any --by, any window; the
+    reference the counted paths are tested against (tests/test_qa_agreement_rollup.py)."""
+    plain_by = [k for k in by if k != CRITERION_KEY]
     rows = []
-    for (group, key, scale), tickets in sorted(units.items()):
+    for (group, key, scale), tickets in sorted(_scored_units(conn, plain_by, window, mystery).items()):
         level = "nominal" if scale == CriterionScale.PASS_FAIL.value else "ordinal"
         coded = [list(per.values()) for per in tickets.values()]
         paired = [u for u in coded if sum(v is not None for v in u) >= 2]
@@ -127,6 +151,37 @@ def _agreement_rows(conn, by: Sequence[str], window, mystery: str) -> list[dict]
         rows.append({"metric": "qa_agreement", "group": dict(zip(by, _with_criterion(by, group, key))),
                      "value": alpha, "n": len(paired), "low": None, "high": None, "criterion": key, "scale": scale,
                      "level": level, "tickets": len(paired), "reviewers": len(reviewers)})
+    return rows
+
+
+def _rolled_agreement_rows(conn, by: Sequence[str], plain_by: Sequence[str], window, mystery: str) -> list[dict]:
+    """raw_agreement_rows from the units counted on write (storage/qa_agreement.py), plus
+    the few tickets they cannot answer for this window and --mystery, read from the rows.
+    Alpha from the units' pairs (alpha_from_pairs, exact): the same float either way."""
+    found, reviewers = qa_agreement.rolled_units(conn, by=plain_by, window=window, mystery=mystery)
+    # (group, criterion, scale) → unit size → pairs of values; and the units with a pair
+    pairs: dict[tuple, dict[int, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    paired: dict[tuple, int] = defaultdict(int)
+    for group, key, scale, m, n, per in found:
+        pairs[(group, key, scale)][m].update(per)
+        paired[(group, key, scale)] += n if m >= 2 else 0
+    extra = qa_agreement.raw_tickets(conn, window=window, mystery=mystery)
+    if extra:
+        for unit, tickets in _scored_units(conn, plain_by, window, mystery, extra).items():
+            for per in tickets.values():
+                values = Counter(v for v in per.values() if v is not None)
+                pairs[unit][values.total()].update(unit_pairs(values))
+                paired[unit] += int(values.total() >= 2)
+            reviewers.setdefault(unit, set()).update(r for per in tickets.values() for r, v in per.items()
+                                                     if v is not None)
+    rows = []
+    for (group, key, scale), per_m in sorted(pairs.items()):
+        level = "nominal" if scale == CriterionScale.PASS_FAIL.value else "ordinal"
+        tickets = paired[(group, key, scale)]
+        alpha = alpha_from_pairs(per_m, level) if tickets else None
+        rows.append({"metric": "qa_agreement", "group": dict(zip(by, _with_criterion(by, group, key))),
+                     "value": alpha, "n": tickets, "low": None, "high": None, "criterion": key, "scale": scale,
+                     "level": level, "tickets": tickets, "reviewers": len(reviewers.get((group, key, scale), ()))})
     return rows
 
 

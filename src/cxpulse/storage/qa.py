@@ -10,7 +10,7 @@ naive UTC in the tables, aware UTC out of here.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -349,16 +349,29 @@ def criterion_counts(
     return out
 
 
-def agreement_scores(conn: Connection, *, by: Sequence[str], window: Window, mystery: str) -> Iterable[tuple]:
+def agreement_scores(conn: Connection, *, by: Sequence[str], window: Window, mystery: str,
+                     tickets: Mapping[int, Sequence[str]] | None = None) -> Iterable[tuple]:
     """(group labels, ticket, criterion, scorecard row, reviewer, score) of every rated
-    criterion of the tickets that two or more reviewers reviewed."""
-    multi = (select(R.c.account_id, R.c.ticket_id).where(*_review_conds(window, mystery))
+    criterion of the tickets that two or more reviewers reviewed; of these tickets alone
+    (account → ticket ids) when `tickets` is given."""
+    if tickets is None:
+        yield from _agreement_scores(conn, by, window, mystery, [])
+        return
+    for aid, ids in tickets.items():
+        for i in range(0, len(ids), CHUNK):
+            only = [R.c.account_id == aid, R.c.ticket_id.in_(list(ids[i : i + CHUNK]))]
+            yield from _agreement_scores(conn, by, window, mystery, only)
+
+
+def _agreement_scores(conn: Connection, by: Sequence[str], window: Window, mystery: str, only: list) -> Iterable[tuple]:
+    conds = [*_review_conds(window, mystery), *only]
+    multi = (select(R.c.account_id, R.c.ticket_id).where(*conds)
              .group_by(R.c.account_id, R.c.ticket_id).having(func.count(func.distinct(R.c.reviewer)) >= 2)).subquery()
     g = _group_columns(by)
     src = _source(by).join(RS, RS.c.review_id == R.c.id).join(
         multi, and_(multi.c.account_id == R.c.account_id, multi.c.ticket_id == R.c.ticket_id))
     q = (select(*g, R.c.account_id, R.c.ticket_id, RS.c.criterion, R.c.scorecard_id, R.c.reviewer, RS.c.score)
-         .select_from(src).where(*_review_conds(window, mystery)).order_by(R.c.id))
+         .select_from(src).where(*conds).order_by(R.c.id))
     for row in conn.execute(q):
         aid, tid, crit, sid, reviewer, score = row[len(by):]
         yield group_labels(by, row), f"{aid}:{tid}", crit, int(sid), reviewer, score
@@ -433,16 +446,16 @@ def mystery_of(conn: Connection, account_id: int, row_ids: Collection[int]) -> d
 
 
 def review_rows(conn: Connection, account_id: int, row_ids: Collection[int]) -> dict[int, tuple[dict, list[dict]]]:
-    """row id → (day, agent_id, mystery, scorecard_id, score; its criterion rows) of these
-    stored reviews: what a replacement takes out of the QA rollups."""
+    """row id → (ticket_id, day, agent_id, mystery, scorecard_id, score; its criterion rows)
+    of these stored reviews: what a replacement takes out of the QA rollups."""
     ids = sorted(set(row_ids))
     out: dict[int, tuple[dict, list[dict]]] = {}
     for i in range(0, len(ids), CHUNK):
         part = ids[i : i + CHUNK]
-        q = select(R.c.id, R.c.day, R.c.agent_id, R.c.mystery, R.c.scorecard_id, R.c.score).where(
+        q = select(R.c.id, R.c.ticket_id, R.c.day, R.c.agent_id, R.c.mystery, R.c.scorecard_id, R.c.score).where(
             R.c.account_id == account_id, R.c.id.in_(part))
         for r in conn.execute(q):
-            out[r.id] = ({"day": r.day, "agent_id": r.agent_id, "mystery": bool(r.mystery),
+            out[r.id] = ({"ticket_id": r.ticket_id, "day": r.day, "agent_id": r.agent_id, "mystery": bool(r.mystery),
                           "scorecard_id": r.scorecard_id, "score": r.score}, [])
         for s in conn.execute(select(RS.c.review_id, RS.c.criterion, RS.c.score).where(RS.c.review_id.in_(part))):
             out[s.review_id][1].append({"criterion": s.criterion, "score": s.score})

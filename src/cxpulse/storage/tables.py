@@ -619,6 +619,55 @@ qa_rollup_criterion_agent = _qa_criterion_rollup(
     "qa_rollup_criterion_agent", Column("agent_id", String(200), primary_key=True))
 QA_ROLLUPS = (qa_rollup_month_agent, qa_rollup_criterion_month, qa_rollup_criterion_agent)
 
+# Reviewer agreement counted on write (storage/qa_agreement.py): Krippendorff's alpha needs
+# of the units (a ticket × criterion, the latest score of each reviewer) only their pairs of
+# values summed per unit size. Units of tickets two or more reviewers reviewed are counted per
+# grain of the report's --by keys ("", "agent", "month", "agent,month"; the account always),
+# per the span of months of the ticket's reviews, and per mystery flag; kept in step by every
+# review write, recounted by `cxpulse rebuild`.
+
+
+def _agreement_rollup(name: str, *tail: Column) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("account_id", Integer, primary_key=True),
+        # the --by keys it groups: "", agent, month, agent,month; and "*", "agent,*": all time (no window)
+        Column("grain", String(16), primary_key=True),
+        Column("month", Date, primary_key=True),  # the unit's month with month in grain, else first_month
+        Column("agent_id", String(200), primary_key=True),  # the reviewed agent with agent in grain, else ""
+        Column("first_month", Date, primary_key=True),  # first and last month of the ticket's reviews: a
+        Column("last_month", Date, primary_key=True),  # window holds the unit whole only if it holds both
+        Column("mystery", Boolean, primary_key=True),  # made of mystery reviews alone, or of the others alone
+        Column("mixed", Boolean, primary_key=True),  # the ticket has both: --mystery include reads it raw
+        Column("scale", String(16), primary_key=True),
+        Column("criterion", String(100), primary_key=True),
+        *tail,
+        Column("n", Integer, nullable=False),
+    )
+
+
+AGREEMENT_PAIRS = [(c, k) for c in range(5) for k in range(5) if c <= k]  # values 0/1 or 1–4
+qa_rollup_agreement = _agreement_rollup(
+    "qa_rollup_agreement",  # per unit size m (scores, N/A left out): the units and the pairs of values in them,
+    Column("m", Integer, primary_key=True),  # what the coincidence matrix adds up: o_ck = Σ_m pairs / (m − 1)
+    *[Column(f"p{c}{k}", Integer, nullable=False) for c, k in AGREEMENT_PAIRS])
+qa_rollup_agreement_reviewers = _agreement_rollup(
+    "qa_rollup_agreement_reviewers",  # per reviewer: the units where their latest score is not N/A
+    Column("reviewer", String(200), primary_key=True))
+qa_rollup_agreement_tickets = Table(
+    "qa_rollup_agreement_tickets",
+    metadata,
+    # the tickets above that a query may have to read from the reviews: those whose reviews
+    # span months (a window can cut them) or mix mystery with other reviews (--mystery include)
+    Column("account_id", Integer, primary_key=True),
+    Column("ticket_id", String(200), primary_key=True),
+    Column("first_month", Date, nullable=False),
+    Column("last_month", Date, nullable=False),
+    Column("mixed", Boolean, nullable=False),
+)
+AGREEMENT_ROLLUPS = (qa_rollup_agreement, qa_rollup_agreement_reviewers, qa_rollup_agreement_tickets)
+
 qa_queue = Table(
     "qa_queue",
     metadata,
