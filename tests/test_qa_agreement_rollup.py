@@ -179,7 +179,7 @@ def test_moving_every_review_of_a_ticket_away_leaves_no_unit_behind(store):
     assert all(not rows for rows in _tables(store).values())
 
 
-def test_migration_0015_counts_the_reviews_stored_before_it(tmp_path, monkeypatch):
+def test_migration_0017_counts_the_reviews_stored_before_it(tmp_path, monkeypatch):
     from alembic import command
 
     from cxpulse.storage import Store
@@ -192,7 +192,7 @@ def test_migration_0015_counts_the_reviews_stored_before_it(tmp_path, monkeypatc
     cfg = alembic_config()
     with store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0014_employee")
+        command.downgrade(cfg, "0016_long_hold_days")
     migrate(store.engine)
     assert _tables(store) == kept
     q = ReportQuery(metrics=("qa-agreement",), by=("account", "criterion"), mystery="include")

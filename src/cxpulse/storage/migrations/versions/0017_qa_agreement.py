@@ -6,15 +6,15 @@ The tables are filled from the reviews already stored, account by account, with 
 counting the code does on write (`qa_agreement.count_rows`, pure: it takes plain rows read
 here in SQL), so a database upgraded here reports the same figures at once.
 
-Revision ID: 0015_qa_agreement
-Revises: 0014_employee
+Revision ID: 0017_qa_agreement
+Revises: 0016_long_hold_days
 Create Date: 2026-12-07 01:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_qa_agreement"
-down_revision = "0014_employee"
+revision = "0017_qa_agreement"
+down_revision = "0016_long_hold_days"
 branch_labels = None
 depends_on = None
 
