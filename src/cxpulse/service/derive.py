@@ -37,6 +37,7 @@ from cxpulse.storage.histories import (
     ticket_histories,
     ticket_ids,
 )
+from cxpulse.storage.locks import lock_account
 from cxpulse.storage.responses import response_day_span, response_days, set_response_days
 from cxpulse.storage.qa_rollups import refresh_qa_rollups
 from cxpulse.storage.rollups import refresh_rollups
@@ -302,6 +303,7 @@ def _derive(
     """One account's stale KPIs and rollups (all of them with `everything`, or when the
     account is marked stale as a whole), written in the transaction that clears the marks read."""
     with store.engine.begin() as conn:
+        lock_account(conn, acc.id)  # PostgreSQL: another process's derive or import of the account waits
         marks = stale.read_marks(conn, acc.id)
         if not (marks.ids or everything):
             return None, 0
