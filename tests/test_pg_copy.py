@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from cxpulse.domain import Account
+from cxpulse.service.derive import derive_stale
 from cxpulse.service.imports import import_path
 from cxpulse.storage import Store, pg_copy
 from cxpulse.storage import tables as T
@@ -199,3 +201,23 @@ def test_duplicate_source_ids_in_one_batch_store_the_last_through_copy(store, mo
         stored = c.execute(select(T.users.c.id, T.users.c.source_id, T.users.c.role, T.users.c.name,
                                   T.users.c.content_hash).order_by(T.users.c.id)).all()
     assert [tuple(r) for r in stored] == [(1, "u1", "admin", "Third", "h4"), (2, "u2", "customer", "B\\N", "h2")]
+
+
+@pytest.mark.postgres
+def test_a_new_timezone_moves_response_days_through_copy_as_on_sqlite(lite, pg, tmp_path, monkeypatch):
+    updates: list[tuple[str, int]] = []
+    real = pg_copy.copy_update
+    monkeypatch.setattr(pg_copy, "copy_update", lambda conn, table, rows, columns: (
+        updates.append((table.name, len(rows))), real(conn, table, rows, columns))[1])
+    records, _facts = random_help_desk(seed=11, tickets=500)
+    line = {"type": "account", "name": "acme", "timezone": "UTC"}
+    both(lite, pg, write_jsonl(tmp_path / "utc.jsonl", [line, *records]))
+    before = assert_same(lite, pg)
+
+    for store in (lite, pg):  # `cxpulse settings acme --timezone …`, then the refresh the next command does
+        store.update_account(Account(name="acme", timezone="Pacific/Kiritimati"))
+        derive_stale(store)
+
+    after = assert_same(lite, pg)
+    assert updates and updates[0][0] == "responses" and updates[0][1] > pg_copy.COPY_MIN_ROWS
+    assert after["responses"] != before["responses"]  # 14 hours ahead: most ratings move to the next day

@@ -5,6 +5,8 @@ SQLAlchemy and psycopg; COPY streams them as one block of text that the server p
 itself. So on PostgreSQL a large write goes through COPY:
 
 - a plain insert (derived rows after their delete, stale marks) straight into its table;
+- an update of many rows by id (responses' local days after a new timezone) staged, then
+  one UPDATE joined on the primary key;
 - an upsert of raw rows (tickets, events, responses… keyed by account and source id)
   into a temporary staging table, then merged in two statements: an UPDATE of the stored
   rows whose content hash differs, and an INSERT … ON CONFLICT of the rows not stored.
@@ -86,14 +88,26 @@ def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
     )
 
 
-def _stage(conn: Connection, table: Table, keys: Sequence[str]) -> str:
-    """An empty temporary table for these columns of `table` and a row number: made once
+def copy_update(conn: Connection, table: Table, rows: Sequence[tuple[int, Sequence]], columns: Sequence[str]) -> None:
+    """Set these columns of the rows of `table` with these ids: (id, values in `columns`
+    order) pairs, staged with one COPY and written by one UPDATE joined on the primary key."""
+    stage = _stage(conn, table, ("id", *columns), seq=False)
+    convert = _converter(conn, table, columns)
+    staged = ((i, *v) for i, v in rows) if convert is None else ((i, *convert(v)) for i, v in rows)
+    _copy(conn, stage, ("id", *columns), staged, None)
+    conn.exec_driver_sql(f"UPDATE {table.name} AS t SET {', '.join(f'{c} = s.{c}' for c in columns)}"
+                         f" FROM {stage} AS s WHERE t.id = s.id")
+
+
+def _stage(conn: Connection, table: Table, columns: Sequence[str], *, seq: bool = True) -> str:
+    """An empty temporary table for these columns of `table` (and a row number): made once
     per connection (IF NOT EXISTS: one made in a transaction rolled back is gone), and
     emptied by every commit. Rows copied in by a transaction rolled back are never seen."""
-    stage = f"{_STAGE}{table.name}_{zlib.crc32(','.join(keys).encode()):08x}"
+    cols = [*columns, "content_hash"] if seq else list(columns)
+    stage = f"{_STAGE}{table.name}_{zlib.crc32(','.join(cols).encode()):08x}"
     conn.exec_driver_sql(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"
-        f" SELECT 0 AS seq, {', '.join((*keys, 'content_hash'))} FROM {table.name} WITH NO DATA"
+        f" SELECT {'0 AS seq, ' if seq else ''}{', '.join(cols)} FROM {table.name} WITH NO DATA"
     )
     return stage
 
