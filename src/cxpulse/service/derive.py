@@ -37,6 +37,7 @@ from cxpulse.storage.histories import (
     ticket_histories,
     ticket_ids,
 )
+from cxpulse.storage.locks import lock_account, try_lock_account
 from cxpulse.storage.responses import response_day_span, response_days, set_response_days
 from cxpulse.storage.qa_agreement import refresh_agreement
 from cxpulse.storage.qa_rollups import refresh_qa_rollups
@@ -258,20 +259,25 @@ def rebuild(store: Store, account: str | None = None, *, progress: Callable[[int
 
 
 def derive_stale(
-    store: Store, accounts: Collection[str] | None = None, *, progress: Callable[[int], None] | None = None
+    store: Store, accounts: Collection[str] | None = None, *, progress: Callable[[int], None] | None = None,
+    wait: bool = True,
 ) -> dict[str, Touched]:
     """Derive again what is marked stale, in these accounts (None: every account).
 
     This, not what the last import changed, decides what is derived: an import killed
     after storing some rows leaves them marked, and the next import, refresh or rebuild
     derives them, whatever it changed itself. Returns, per account, the tickets and days
-    derived (their open tickets are rescored after an import)."""
+    derived (their open tickets are rescored after an import).
+
+    Without `wait`, an account that another process is writing right now (PostgreSQL:
+    storage/locks.py) is left to that process, or the next run: an import derives its own
+    accounts waiting for their other writers, then the others only where nobody writes."""
     with store.engine.connect() as conn:
         marked = set(stale.marked_accounts(conn))
     done: dict[str, Touched] = {}
     for acc in store.accounts():
         if acc.id in marked and (accounts is None or acc.name in accounts):
-            what, _n = _derive(store, acc, progress, everything=False)
+            what, _n = _derive(store, acc, progress, everything=False, wait=wait)
             if what is not None:
                 done[acc.name] = what
     return done
@@ -298,11 +304,16 @@ def rescore_marked(store: Store, accounts: Collection[str] | None = None) -> int
 
 
 def _derive(
-    store: Store, acc: StoredAccount, progress: Callable[[int], None] | None, *, everything: bool
+    store: Store, acc: StoredAccount, progress: Callable[[int], None] | None, *, everything: bool, wait: bool = True,
 ) -> tuple[Touched | None, int]:
     """One account's stale KPIs and rollups (all of them with `everything`, or when the
     account is marked stale as a whole), written in the transaction that clears the marks read."""
     with store.engine.begin() as conn:
+        # PostgreSQL: one writer of the account at a time; without `wait`, none if it is busy
+        if wait:
+            lock_account(conn, acc.id)
+        elif not try_lock_account(conn, acc.id):
+            return None, 0
         marks = stale.read_marks(conn, acc.id)
         if not (marks.ids or everything):
             return None, 0

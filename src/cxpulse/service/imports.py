@@ -98,8 +98,11 @@ def import_path(
         if on_refresh is not None:
             with store.engine.connect() as conn:
                 on_refresh(stale.stale_tickets(conn))
-        # what is stale, not what this run changed: a run after a killed one changes nothing
-        derive_stale(store)
+        # what is stale, not what this run changed: a run after a killed one changes nothing. Its
+        # own accounts first (waiting for their other writers), then what other runs left stale
+        # in accounts nobody writes now (derive.derive_stale)
+        derive_stale(store, result.summary.accounts)
+        derive_stale(store, wait=False)
         queue_marked_low_ratings(store)  # webhooks out: new low ratings of the last 7 days (this run's, a killed one's)
     result.summary.rescored = rescore_marked(store)
     return result.summary

@@ -43,6 +43,7 @@ from cxpulse.service.processes import process_context, usable_cores
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import predictions as prediction_store
 from cxpulse.storage.histories import ticket_histories, ticket_ids
+from cxpulse.storage.locks import lock_account
 from cxpulse.text import name_words
 
 if TYPE_CHECKING:  # the learners (scikit-learn, LightGBM: ~1.5 s to import) load when a model is fitted; scoring never loads them
@@ -373,6 +374,7 @@ def store_fitted(store: Store, acc: StoredAccount, fitted: Fitted, *, learner: s
     """Store a fitted model as the account's next version; an account whose new model
     gives no scores loses the older model's predictions (they would go on being shown)."""
     with store.engine.begin() as conn:
+        lock_account(conn, acc.id)  # PostgreSQL: two trainers of the account would take the same version
         version = prediction_store.next_model_version(conn, acc.id)
         card = {**fitted.card, "version": version}
         prediction_store.insert_model(conn, account_id=acc.id, scope=fitted.scope, version=version, learner=learner,

@@ -118,7 +118,8 @@ class _ZendeskSync:
                 stored.save_error(conn, self.c.account_id, str(e))
             raise
         with collector_paused():
-            derive_stale(self.store)
+            derive_stale(self.store, [self.c.account])
+            derive_stale(self.store, wait=False)  # and what other runs left stale where nobody writes now
             queue_marked_low_ratings(self.store)
         self.summary.rescored = rescore_marked(self.store)
         return self.summary

@@ -102,7 +102,8 @@ def sync_freshdesk(store: Store, conn_row: ConnectionRow, *, full: bool = False,
                 read("ratings")
             with store.engine.begin() as conn:
                 stored.save_progress(conn, conn_row.account_id, cursor=json.dumps(cursor), synced_at=datetime.now(UTC))
-            derive_stale(store)
+            derive_stale(store, [account])
+            derive_stale(store, wait=False)  # and what other runs left stale where nobody writes now
             queue_marked_low_ratings(store)
     except SyncError as e:
         with store.engine.begin() as conn:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from cxpulse.domain import StorageUnavailable
+from cxpulse.storage.locks import lock_migrations
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -83,6 +84,7 @@ def migrate(engine: Engine) -> None:
     cfg = alembic_config()
     head = ScriptDirectory.from_config(cfg).get_current_head()
     with engine.begin() as conn:
+        lock_migrations(conn)  # PostgreSQL: another process opening a new database migrates it first
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
         cfg.attributes["connection"] = conn

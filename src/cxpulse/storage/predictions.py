@@ -21,6 +21,7 @@ from cxpulse.domain import OPEN_STATES
 from cxpulse.storage import tables
 from cxpulse.storage.mystery import not_test_contact
 from cxpulse.storage.rows import aware_utc, naive_utc
+from cxpulse.storage.locks import lock_account
 from cxpulse.storage.store import insert_many
 from cxpulse.storage.tickets import CURRENT_STATUS, with_kpis
 
@@ -255,6 +256,7 @@ def record_predictions(
     """
     if not rows:
         return []
+    lock_account(conn, account_id)  # PostgreSQL: a delete and insert; another scorer of the account waits
     alert_on = set(alert_on)
     # only a score below the threshold can cross it: the others' old scores are not read
     previous = stored_scores(conn, account_id, [r["ticket_id"] for r in rows

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from cxpulse.storage import tables
+from cxpulse.storage import pg_copy, tables
 
 CHUNK = 2000
 
@@ -20,8 +20,10 @@ def response_days(conn: Connection, account_id: int) -> list[tuple[int, datetime
 
 
 def set_response_days(conn: Connection, days: Sequence[tuple[int, date]]) -> None:
-    """Give these responses (by id) a new local day."""
-    if days:
+    """Give these responses (by id) a new local day (a new timezone may move them all)."""
+    if conn.dialect.name == "postgresql" and len(days) >= pg_copy.COPY_MIN_ROWS:
+        pg_copy.copy_update(conn, tables.responses, [(rid, (day,)) for rid, day in days], ("day",))
+    elif days:
         r = tables.responses
         conn.execute(update(r).where(r.c.id == bindparam("b_id")).values(day=bindparam("day")),
                      [{"b_id": rid, "day": day} for rid, day in days])

@@ -14,12 +14,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cxpulse.domain import Account, NotFound
 from cxpulse.storage import rows as codec
 from cxpulse.storage import tables
 from cxpulse.storage.engine import make_engine
+from cxpulse.storage.locks import lock_account
 from cxpulse.storage.migrate import migrate
+from cxpulse.storage import pg_copy
 
 KEY_CHUNK = 2000
 
@@ -98,8 +102,10 @@ class Store:
             return self.account(account.name)
         except NotFound:
             pass
-        with self.engine.begin() as conn:
-            conn.execute(tables.accounts.insert().values(**_account_values(account), created_at=_now()))
+        values = {**_account_values(account), "created_at": _now()}
+        insert = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(tables.accounts)
+        with self.engine.begin() as conn:  # another process may create it meanwhile: then its settings stand
+            conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["name"]))
         return self.account(account.name)
 
     def update_account(self, account: Account) -> StoredAccount:
@@ -138,6 +144,10 @@ class Store:
         same transaction, after the writes, with the source ids inserted or updated (the
         first `inserted` of them inserted): what it writes (the stale marks of
         service/load.py) commits with the rows or not at all.
+
+        On PostgreSQL the transaction first takes the account's write lock (storage/locks.py),
+        and a batch of COPY_MIN_ROWS rows or more goes through COPY and a staged merge
+        (storage/pg_copy.py): the same rows, counts and touched ids as the path below.
         """
         if keys[0] != "source_id":
             raise ValueError(f"rows must start with source_id, not {keys[0]!r}")
@@ -149,6 +159,15 @@ class Store:
                 counts.unchanged += 1  # superseded in the same batch: stored once, below
             latest[sid] = item
         with self.engine.begin() as conn:
+            lock_account(conn, account_id)  # PostgreSQL: one writer per account (storage/locks.py)
+            if conn.dialect.name == "postgresql" and len(latest) >= pg_copy.COPY_MIN_ROWS:
+                inserted, updated = pg_copy.copy_upsert(conn, table, account_id, keys, list(latest.values()))
+                counts.touched = [*inserted, *updated]
+                if then is not None and counts.touched:
+                    then(conn, counts.touched, len(inserted))
+                counts.inserted, counts.updated = len(inserted), len(updated)
+                counts.unchanged += len(latest) - len(inserted) - len(updated)
+                return counts
             stored = self._stored_hashes(conn, table, account_id, list(latest))
             new: list[tuple[tuple, str]] = []
             changed = []
@@ -222,14 +241,18 @@ def insert_many(conn, table: Table, keys: tuple[str, ...], rows: Sequence[tuple]
     On SQLite the tuples go to the driver's `executemany`, each value passed through the
     column type's own SQLAlchemy bind processor — the same stored values as
     `conn.execute(table.insert(), dicts)`, without its per-row parameter bookkeeping
-    (most of the insert's cost). Elsewhere, and when the keys are not plain columns,
-    SQLAlchemy's executemany.
+    (most of the insert's cost). On PostgreSQL, from COPY_MIN_ROWS rows up, one COPY
+    (storage/pg_copy.py). Otherwise, and when the keys are not plain columns, SQLAlchemy's
+    executemany.
 
     `replace` (SQLite only: check `conn.dialect.name`): INSERT OR REPLACE, a row whose
     primary key is stored already takes that row's place — a delete and an insert in one
     statement per row.
     """
     if not rows:
+        return
+    if conn.dialect.name == "postgresql" and len(rows) >= pg_copy.COPY_MIN_ROWS and not replace and _plain(table, keys):
+        pg_copy.copy_insert(conn, table, keys, rows)
         return
     plan = _insert_plan(conn.dialect, table, keys) if conn.dialect.name == "sqlite" else None
     if plan is None:
@@ -256,14 +279,19 @@ def _insert_plan(dialect, table: Table, keys: tuple[str, ...]) -> tuple[str, Cal
     """
     cache_key = (dialect.name, table.name, keys)
     if cache_key not in _PLANS:
-        ok = all(k in table.c for k in keys) and len(set(keys)) == len(keys)
-        ok = ok and all(c.default is None for c in table.columns if c.name not in keys)
         plan = None
-        if ok:
+        if _plain(table, keys):
             procs = [_bind_processor(dialect, table.c[k]) for k in keys]
             plan = (_raw_insert_sql(table, list(keys)), _converter(procs))
         _PLANS[cache_key] = plan
     return _PLANS[cache_key]
+
+
+def _plain(table: Table, keys: tuple[str, ...]) -> bool:
+    """Whether rows with these keys can be written as they are: each key a column, once,
+    and no column left out that SQLAlchemy would fill with its Python-side default."""
+    return (all(k in table.c for k in keys) and len(set(keys)) == len(keys)
+            and all(c.default is None for c in table.columns if c.name not in keys))
 
 
 def _converter(procs: list) -> Callable:

@@ -1,0 +1,144 @@
+"""Bulk writes on PostgreSQL through COPY (psycopg 3's `cursor.copy()`).
+
+Sending rows as an INSERT's parameters costs a round of parameter handling per row in
+SQLAlchemy and psycopg; COPY streams them as one block of text that the server parses
+itself. So on PostgreSQL a large write goes through COPY:
+
+- a plain insert (derived rows after their delete, stale marks) straight into its table;
+- an update of many rows by id (responses' local days after a new timezone) staged, then
+  one UPDATE joined on the primary key;
+- an upsert of raw rows (tickets, events, responses… keyed by account and source id)
+  into a temporary staging table, then merged in two statements: an UPDATE of the stored
+  rows whose content hash differs, and an INSERT … ON CONFLICT of the rows not stored.
+  Rows stored with the same hash are left alone, as by the SQLite path (storage/store.py).
+
+Unchanged rows are never offered to the INSERT: each row an INSERT offers takes a value
+of the table's id sequence even when the conflict turns it away, so a re-import of ten
+million unchanged rows would use up ten million ids. New rows are inserted in the order
+they came, so they are numbered as SQLite numbers them.
+
+psycopg writes each value in COPY's text format, escaping tabs, newlines and
+backslashes; None becomes NULL. Values pass through the column type's SQLAlchemy bind
+processor first, as an INSERT through SQLAlchemy would (booleans, here).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+
+from sqlalchemy import Connection, Table
+
+# Below this many rows the executemany path is as quick: a staged upsert is five
+# statements whatever its size.
+COPY_MIN_ROWS = 200
+_STAGE = "cx_stage_"
+
+
+def copy_insert(conn: Connection, table: Table, keys: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert rows (value tuples in `keys` order) into `table` with one COPY.
+
+    Columns left out get NULL or their server default, never a Python-side default: the
+    caller sends every column that has one (storage.store.insert_many checks)."""
+    _copy(conn, table.name, keys, rows, _converter(conn, table, keys))
+
+
+def copy_upsert(
+    conn: Connection, table: Table, account_id: int, keys: Sequence[str], rows: Sequence[tuple[Sequence, str]]
+) -> tuple[list[str], list[str]]:
+    """Upsert one account's rows, given as (values in `keys` order, content hash), each
+    source id once (`keys[0]` is "source_id"). Returns the source ids inserted (in the
+    order given) and those updated; the others were stored with the same content hash."""
+    stage = _stage(conn, table, keys)
+    convert = _converter(conn, table, keys)
+    if convert is None:
+        staged = ((i, *v, h) for i, (v, h) in enumerate(rows))
+    else:
+        staged = ((i, *convert(v), h) for i, (v, h) in enumerate(rows))
+    _copy(conn, stage, ("seq", *keys, "content_hash"), staged, None)
+    rows_out = conn.exec_driver_sql(_merge_sql(table.name, stage, keys), {"a": account_id}).all()
+    return [sid for new, sid in rows_out if new], [sid for new, sid in rows_out if not new]
+
+
+def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
+    """One statement: find each staged row's stored id and hash, update the rows whose hash
+    differs, insert the rows not stored; return (inserted?, source id) of each row written.
+
+    Each staged row's stored row is found through the (account_id, source_id) unique index,
+    one lookup per staged row whatever the planner believes (the lateral subquery's OFFSET 0
+    keeps it from being turned into a join): while a first import fills a table, its
+    statistics say an account has a few rows, and a hash join over all of the account's rows
+    per batch made an import quadratic. The update then joins on the primary key."""
+    cols = (*keys, "content_hash")
+    set_staged = ", ".join(f"{k} = c.{k}" for k in cols[1:])
+    set_excluded = ", ".join(f"{k} = excluded.{k}" for k in cols[1:])
+    return (
+        f"WITH c AS MATERIALIZED ("
+        f"  SELECT s.*, o.id AS old_id, o.content_hash AS old_hash FROM {stage} AS s"
+        f"  LEFT JOIN LATERAL (SELECT t.id, t.content_hash FROM {name} AS t"
+        f"    WHERE t.account_id = %(a)s AND t.source_id = s.source_id OFFSET 0) AS o ON true),"
+        f" upd AS (UPDATE {name} AS t SET {set_staged} FROM c"
+        f"  WHERE t.id = c.old_id AND t.content_hash <> c.content_hash RETURNING t.source_id),"
+        f" ins AS (INSERT INTO {name} (account_id, {', '.join(cols)})"
+        f"  SELECT %(a)s, {', '.join(f'c.{k}' for k in cols)} FROM c WHERE c.old_id IS NULL ORDER BY c.seq"
+        # a row another writer stored meanwhile (one that took no account lock): updated as above
+        f"  ON CONFLICT (account_id, source_id) DO UPDATE SET {set_excluded}"
+        f"  WHERE {name}.content_hash <> excluded.content_hash RETURNING source_id)"
+        f" SELECT true, source_id FROM ins UNION ALL SELECT false, source_id FROM upd"
+    )
+
+
+def copy_update(conn: Connection, table: Table, rows: Sequence[tuple[int, Sequence]], columns: Sequence[str]) -> None:
+    """Set these columns of the rows of `table` with these ids: (id, values in `columns`
+    order) pairs, staged with one COPY and written by one UPDATE joined on the primary key."""
+    stage = _stage(conn, table, ("id", *columns), seq=False)
+    convert = _converter(conn, table, columns)
+    staged = ((i, *v) for i, v in rows) if convert is None else ((i, *convert(v)) for i, v in rows)
+    _copy(conn, stage, ("id", *columns), staged, None)
+    conn.exec_driver_sql(f"UPDATE {table.name} AS t SET {', '.join(f'{c} = s.{c}' for c in columns)}"
+                         f" FROM {stage} AS s WHERE t.id = s.id")
+
+
+def _stage(conn: Connection, table: Table, columns: Sequence[str], *, seq: bool = True) -> str:
+    """An empty temporary table for these columns of `table` (and a row number): made once
+    per connection (IF NOT EXISTS: one made in a transaction rolled back is gone), and
+    emptied by every commit. Rows copied in by a transaction rolled back are never seen."""
+    cols = [*columns, "content_hash"] if seq else list(columns)
+    stage = f"{_STAGE}{table.name}_{zlib.crc32(','.join(cols).encode()):08x}"
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS"
+        f" SELECT {'0 AS seq, ' if seq else ''}{', '.join(cols)} FROM {table.name} WITH NO DATA"
+    )
+    return stage
+
+
+def _copy(conn: Connection, target: str, keys: Sequence[str], rows: Iterable, convert: Callable | None) -> None:
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {target} ({', '.join(keys)}) FROM STDIN") as copy:
+            write = copy.write_row
+            if convert is None:
+                for row in rows:
+                    write(row)
+            else:
+                for row in rows:
+                    write(convert(row))
+    finally:
+        cursor.close()
+
+
+def _converter(conn: Connection, table: Table, keys: Sequence[str]) -> Callable | None:
+    """`f(values)` → the values through their columns' bind processors; None if none has one."""
+    dialect = conn.dialect
+    todo = [(i, p) for i, k in enumerate(keys)
+            if (p := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    if not todo:
+        return None
+
+    def convert(values) -> list:
+        v = list(values)
+        for i, p in todo:
+            v[i] = p(v[i])
+        return v
+
+    return convert

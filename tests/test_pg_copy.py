@@ -1,0 +1,223 @@
+"""Bulk writes through COPY on PostgreSQL store what the SQLite path stores (issue 19 §1).
+
+Each test imports the same files into a fresh SQLite file and a fresh PostgreSQL database
+and compares every table, row by row, ids included: new rows are numbered in the order
+they come on both, and a re-import uses up no ids on PostgreSQL. The text is chosen to
+trip COPY's text format: tabs, newlines, backslashes, its own NULL marker `\\N` and
+end-of-data marker `\\.`, unicode, very long text, and NULLs beside empty strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from cxpulse.domain import Account
+from cxpulse.service.derive import derive_stale
+from cxpulse.service.imports import import_path
+from cxpulse.storage import Store, pg_copy
+from cxpulse.storage import tables as T
+from tests.factories import make_ticket, random_help_desk, write_jsonl
+from tests.pg import private_database
+
+CLOCK_COLUMNS = {"accounts": {"created_at"}}  # when the account was first stored: a clock reading
+
+
+@pytest.fixture
+def pg(tmp_path) -> Iterator[Store]:
+    with private_database("cxpulse_copy") as url:
+        store = Store.open(url)
+        try:
+            yield store
+        finally:
+            store.engine.dispose()
+
+
+@pytest.fixture
+def lite(tmp_path) -> Iterator[Store]:
+    store = Store.open(tmp_path / "lite.db")
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def copies(monkeypatch) -> list[tuple[str, int]]:
+    """(table, rows) of each staged COPY upsert, to show the PostgreSQL side went through COPY."""
+    seen: list[tuple[str, int]] = []
+    real = pg_copy.copy_upsert
+
+    def spy(conn, table, account_id, keys, rows):
+        seen.append((table.name, len(rows)))
+        return real(conn, table, account_id, keys, rows)
+
+    monkeypatch.setattr(pg_copy, "copy_upsert", spy)
+    return seen
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Every table as sorted rows (ids included), without clock readings."""
+    out = {}
+    with store.engine.connect() as c:
+        for table in T.metadata.sorted_tables:
+            cols = [col for col in table.c if col.name not in CLOCK_COLUMNS.get(table.name, set())]
+            out[table.name] = sorted((tuple(r) for r in c.execute(select(*cols))), key=repr)
+    return out
+
+
+def assert_same(lite: Store, pg: Store) -> dict[str, list[tuple]]:
+    a, b = snapshot(lite), snapshot(pg)
+    differ = {name: (len(a[name]), len(b[name])) for name in a if a[name] != b[name]}
+    for name in differ:  # the first differing row of each, to read in the failure
+        first = next((x, y) for x, y in zip(a[name] + [None], b[name] + [None]) if x != y)
+        differ[name] += first
+    assert not differ, f"tables that differ (SQLite rows, PostgreSQL rows, first differing pair): {differ}"
+    return a
+
+
+def both(lite: Store, pg: Store, path: Path, account: str = "acme") -> dict:
+    """Import into both; the two summaries must agree, count for count."""
+    s1 = import_path(lite, "jsonl", path, account=account, rejects_path=path.with_suffix(".lite.rejects"))
+    s2 = import_path(pg, "jsonl", path, account=account, rejects_path=path.with_suffix(".pg.rejects"))
+    counts = lambda s: (s.read, s.inserted, s.updated, s.unchanged, s.rejected,  # noqa: E731
+                        {k: vars(v) for k, v in s.by_kind.items()})
+    assert counts(s1) == counts(s2)
+    return counts(s1)[:5]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("copy_from", [pg_copy.COPY_MIN_ROWS, 1], ids=["large-batches", "every-batch"])
+def test_an_import_through_copy_stores_what_sqlite_stores_and_a_reimport_changes_nothing(
+        copy_from, lite, pg, copies, tmp_path, monkeypatch):
+    monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", copy_from)
+    records, _facts = random_help_desk(seed=19, tickets=600)
+    account = {"type": "account", "name": "acme", "timezone": "Europe/Vilnius",
+               "business_hours": {"start": "09:00", "end": "18:00", "weekdays": [0, 1, 2, 3, 4]}}
+    path = write_jsonl(tmp_path / "desk.jsonl", [account, *records])
+
+    read, inserted, updated, unchanged, rejected = both(lite, pg, path)
+
+    assert (inserted, updated, unchanged, rejected) == (read, 0, 0, 0)
+    assert {"tickets", "ticket_events", "responses"} <= {name for name, _n in copies}
+    first = assert_same(lite, pg)
+    assert len(first["ticket_kpis"]) == 600 and first["rollup_day"] and not first["stale_derived"]
+
+    copies.clear()
+    _read, inserted, updated, unchanged, _rejected = both(lite, pg, path)
+
+    assert (inserted, updated, unchanged) == (0, 0, read)
+    assert copies  # the re-import went through COPY too, and changed nothing
+    assert assert_same(lite, pg) == first
+
+
+@pytest.mark.postgres
+def test_changed_and_new_rows_through_copy_update_and_insert_as_on_sqlite(lite, pg, copies, tmp_path):
+    records, _facts = random_help_desk(seed=7, tickets=500)
+    both(lite, pg, write_jsonl(tmp_path / "a.jsonl", records))
+    later = [
+        {**r, "status": "open", "subject": "Reopened\tby the customer"} if r["type"] == "ticket" and i % 3 == 0
+        else {**r, "body": r["body"] + "\n(edited)"} if r.get("kind") == "comment" and i % 4 == 0 else r
+        for i, r in enumerate(records)
+    ]
+    later += [make_ticket(id=f"N{i}", subject=f"new {i}") for i in range(300)]
+
+    read, inserted, updated, unchanged, rejected = both(lite, pg, write_jsonl(tmp_path / "b.jsonl", later))
+
+    assert inserted == 300 and updated > 300 and unchanged > 0 and rejected == 0
+    assert read == inserted + updated + unchanged
+    assert_same(lite, pg)  # ids too: the new tickets are numbered on from the old, in the file's order
+
+
+# Text that COPY's text format must escape: its column and row separators, its escape
+# character, its NULL marker and end-of-data marker, as whole values and inside others.
+AWKWARD = [
+    "tab\there", "line\nbreak", "crlf\r\nend", "lone\rcr", "back\\slash", "\\", "\\\\", "\\N", "\\.", "\\.\n",
+    "ends with backslash\\", "\\t literal", "'quotes\" and `ticks`", ",;|", "  spaces kept  ", "",
+    "Ελληνικά · русский · lietuvių · עברית · العربية · 中文 · 日本語", "e\u0301 combining", "zero\u200bwidth",
+    "\ufeffBOM first", "emoji 😀👍🏽🇱🇹", "\u2028line sep\u2029para sep", "\x01\x1f\x7f controls",
+]
+
+
+def _awkward_desk() -> list[dict]:
+    long_text = ("Ilgas tekstas su\ttabais ir\nnaujomis eilutėmis \\ " * 40_000)[:1_500_000]  # 1.5 MB
+    out = []
+    for i, text in enumerate([*AWKWARD, long_text]):
+        tid = f"W{i}"
+        out.append(make_ticket(id=tid, subject=text, description=text, group=text[:200], category=text[:200],
+                               created_at=f"2026-03-{1 + i % 27:02d}T09:00:00Z",
+                               # a ticket without an assignee, solve time or due date: NULLs and empty strings
+                               **({"assignee_id": "", "status": "open"} if i % 2 else {})))
+        out.append({"type": "event", "id": f"{tid}-1", "ticket_id": tid, "at": f"2026-03-{1 + i % 27:02d}T09:05:00Z",
+                    "kind": "comment", "author_id": "a1", "author_role": "agent", "body": text})
+        out.append({"type": "rating", "id": f"{tid}-r", "ticket_id": tid, "score": 1 + i % 5,
+                    "given_at": f"2026-03-{1 + i % 27:02d}T10:00:00Z", "comment": text, "reason": text[:300]})
+        out.append({"type": "response", "id": f"{tid}-csi", "ticket_id": tid, "kind": "csi", "score": 1 + i % 5,
+                    "attribute": text[:100] or "speed", "given_at": f"2026-03-{1 + i % 27:02d}T10:00:00Z",
+                    **({"importance": 1 + i % 5} if i % 2 else {})})  # a NULL importance beside given ones
+    return out
+
+
+@pytest.mark.postgres
+def test_awkward_text_goes_through_copy_exactly_as_written(lite, pg, copies, tmp_path, monkeypatch):
+    monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", 1)  # these few rows too
+    desk = _awkward_desk()
+    path = write_jsonl(tmp_path / "awkward.jsonl", desk)
+
+    read, inserted, _updated, _unchanged, rejected = both(lite, pg, path)
+
+    assert rejected == 0 and inserted == read == len(desk)
+    assert copies
+    assert_same(lite, pg)
+    with pg.engine.connect() as c:
+        subjects = dict(c.execute(select(T.tickets.c.source_id, T.tickets.c.subject)).all())
+        bodies = dict(c.execute(select(T.ticket_events.c.ticket_id, T.ticket_events.c.body)).all())
+        importance = dict(c.execute(select(T.responses.c.source_id, T.responses.c.importance)
+                                    .where(T.responses.c.kind == "csi")).all())
+    written = {r["id"]: r["subject"] for r in desk if r["type"] == "ticket"}
+    assert subjects == written and bodies == written  # byte for byte, the 1.5 MB text too
+    assert importance["W0-csi"] is None and importance["W1-csi"] == 2
+
+    again = import_path(pg, "jsonl", path, account="acme")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, read)  # read back as written: same hashes
+
+
+def test_duplicate_source_ids_in_one_batch_store_the_last_through_copy(store, monkeypatch):
+    """The same upsert on both stores (the `store` fixture): the last version of a source id wins."""
+    monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", 1)
+    acc = store.ensure_account("acme")
+    keys = ("source_id", "role", "name", "email", "locale")
+    rows = [(("u1", "agent", "First\tname", "", ""), "h1"), (("u2", "customer", "B\\N", "", ""), "h2"),
+            (("u1", "agent", "Second\nname", "", ""), "h3")]
+
+    counts = store.upsert_values(T.users, acc.id, keys, rows)
+    again = store.upsert_values(T.users, acc.id, keys, [(("u2", "customer", "B\\N", "", ""), "h2"),
+                                                        (("u1", "admin", "Third", "", ""), "h4")])
+
+    assert (counts.inserted, counts.updated, counts.unchanged, counts.touched) == (2, 0, 1, ["u1", "u2"])
+    assert (again.inserted, again.updated, again.unchanged, again.touched) == (0, 1, 1, ["u1"])
+    with store.engine.connect() as c:
+        stored = c.execute(select(T.users.c.id, T.users.c.source_id, T.users.c.role, T.users.c.name,
+                                  T.users.c.content_hash).order_by(T.users.c.id)).all()
+    assert [tuple(r) for r in stored] == [(1, "u1", "admin", "Third", "h4"), (2, "u2", "customer", "B\\N", "h2")]
+
+
+@pytest.mark.postgres
+def test_a_new_timezone_moves_response_days_through_copy_as_on_sqlite(lite, pg, tmp_path, monkeypatch):
+    updates: list[tuple[str, int]] = []
+    real = pg_copy.copy_update
+    monkeypatch.setattr(pg_copy, "copy_update", lambda conn, table, rows, columns: (
+        updates.append((table.name, len(rows))), real(conn, table, rows, columns))[1])
+    records, _facts = random_help_desk(seed=11, tickets=500)
+    line = {"type": "account", "name": "acme", "timezone": "UTC"}
+    both(lite, pg, write_jsonl(tmp_path / "utc.jsonl", [line, *records]))
+    before = assert_same(lite, pg)
+
+    for store in (lite, pg):  # `cxpulse settings acme --timezone …`, then the refresh the next command does
+        store.update_account(Account(name="acme", timezone="Pacific/Kiritimati"))
+        derive_stale(store)
+
+    after = assert_same(lite, pg)
+    assert updates and updates[0][0] == "responses" and updates[0][1] > pg_copy.COPY_MIN_ROWS
+    assert after["responses"] != before["responses"]  # 14 hours ahead: most ratings move to the next day
