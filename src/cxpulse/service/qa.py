@@ -268,6 +268,8 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
         return False
     test_contacts_changed = False
     with store.engine.begin() as conn:
+        # first: the account's one write lock (storage/locks.py), before anything is read or written
+        qa_agreement.lock_account(conn, acc.id)
         agents = _assignees(conn, acc, [row["ticket_id"] for row, _ in reviews if not row["agent_id"]])
         known = stored.review_hashes(conn, acc.id, [row["source_id"] for row, _ in reviews])
         prior_mystery = stored.mystery_of(conn, acc.id, [rid for rid, _h in known.values()])
@@ -300,8 +302,6 @@ def _write(store: Store, acc: StoredAccount, reviews: Sequence[tuple[dict, list[
                 test_contacts_changed = True
         old = stored.review_rows(conn, acc.id, replacing)
         touched = {row["ticket_id"] for row, _s in (*new, *replacing.values(), *old.values())}
-        if touched:
-            qa_agreement.lock_account(conn, acc.id)
         agreed = qa_agreement.count_tickets(conn, acc.id, touched) if touched else None
         for rid, (row, scores) in replacing.items():
             stored.write_review(conn, acc.id, row, scores, replace_id=rid)

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from cxpulse.domain.scorecards import scorecard_from_mapping
-from cxpulse.storage import tables
+from cxpulse.storage import locks, tables
 from cxpulse.storage.qa_rollups import window_conds
 from cxpulse.storage.queries import Window, group_labels
 
@@ -50,7 +50,6 @@ UNIT_SUMS = ("n", *[f"p{c}{k}" for c, k in PAIRS])  # units; pairs c–k in them
 REVIEWER_KEYS = (*HEAD, "reviewer")
 REVIEWER_SUMS = ("n",)
 CHUNK = 2000
-AGREEMENT_LOCK = 0x51414147  # "QAAG": the advisory lock's first key; the account id is the second
 _COLUMNS = {"account": "account_id", "agent": "agent_id", "month": "month"}
 
 
@@ -144,11 +143,11 @@ def _review_rows(conn: Connection, account_id: int, tickets: Collection[str] | N
 
 
 def lock_account(conn: Connection, account_id: int) -> None:
-    """On PostgreSQL, hold the account's agreement lock until the transaction ends: a write
-    counts its tickets before and after, so two writes to one ticket at once must not
-    overlap (each would take out what the other never added). SQLite serialises writers itself."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock(AGREEMENT_LOCK, account_id)))
+    """On PostgreSQL, hold the account's write lock (storage/locks.py) until the transaction
+    ends: a write counts its tickets before and after, so two writes to one ticket at once
+    must not overlap (each would take out what the other never added). The one lock every
+    writer of the account takes, so no two locks can be taken in opposite orders."""
+    locks.lock_account(conn, account_id)
 
 
 def count_tickets(conn: Connection, account_id: int, tickets: Collection[str] | None = None) -> Counted:
