@@ -218,6 +218,16 @@ def stored_scores(conn: Connection, account_id: int, ids: Collection[str]) -> di
     if len(ids) > _MANY:  # most of an account's tickets: one pass over its predictions, not an IN list per chunk
         wanted = set(ids)
         return {tid: int(score) for tid, score in conn.execute(q).fetchall() if tid in wanted}
+    if conn.dialect.name == "sqlite":
+        # the driver's own cursor, the IN list written out as `?`s: a statement compiled per
+        # chunk and a row object per score were most of reading a batch's old scores
+        driver = conn.connection.driver_connection
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            sql = ("SELECT ticket_id, score FROM predictions WHERE account_id = ? AND ticket_id IN "
+                   f"({','.join('?' * len(chunk))})")
+            out.update((tid, int(score)) for tid, score in driver.execute(sql, (account_id, *chunk)))
+        return out
     for i in range(0, len(ids), CHUNK):
         out.update((tid, int(score)) for tid, score in conn.execute(q.where(p.c.ticket_id.in_(ids[i : i + CHUNK]))))
     return out
