@@ -656,6 +656,10 @@ def _score_account(
     keep = _Keep(store, acc, stored.version, inputs.at) if as_of is None else None
     # a large batch is shared with a second process, when there is a second core
     workers = min(2, usable_cores()) if len(inputs.items) >= SPLIT_AT else 1
+    if keep is not None and workers > 1:
+        # what `_Keep` imports on its first alert, imported before the batch is shared with
+        # a forked process: once, not once in each
+        import cxpulse.service.webhooks  # noqa: F401
     scored = score_items(model, inputs, open_only=open_only, on_scored=keep, workers=workers)
     return [_row(acc.name, stored.version, inputs.at, s) for s in scored]
 
