@@ -661,7 +661,7 @@ def _score_account(
         # a forked process: once, not once in each
         import cxpulse.service.webhooks  # noqa: F401
     scored = score_items(model, inputs, open_only=open_only, on_scored=keep, workers=workers)
-    return [_row(acc.name, stored.version, inputs.at, s) for s in scored]
+    return _rows(acc.name, stored.version, inputs.at, scored)
 
 
 @dataclass
@@ -725,20 +725,18 @@ def store_scores(store: Store, acc: StoredAccount, version: int, at: datetime, s
     stored as the tickets' predictions, with their alerts, as `_score_account` stores its own."""
     if keep:
         _Keep(store, acc, version, at)(scored)
-    return [_row(acc.name, version, at, s) for s in scored]
+    return _rows(acc.name, version, at, scored)
 
 
-def _row(account: str, version: int, at: datetime, s) -> dict:
-    return {
-        "account": account,
-        "ticket_id": s.ticket_id,
-        "score": s.score,
-        "probability": round(s.probability, 4),
-        "reasons": list(s.reasons),
-        "model_version": version,
-        "as_of": at,
-        "status": s.status,
-    }
+def _rows(account: str, version: int, at: datetime, scored: Iterable) -> list[dict]:
+    """Each score as `score` answers it: account, ticket_id, score, probability (4 places),
+    reasons, model_version, as_of, status. One comprehension, no call per row: a batch's
+    100,000 rows are built after the scoring, while the second core has nothing to do."""
+    return [
+        {"account": account, "ticket_id": s.ticket_id, "score": s.score, "probability": round(s.probability, 4),
+         "reasons": list(s.reasons), "model_version": version, "as_of": at, "status": s.status}
+        for s in scored
+    ]
 
 
 class _Keep:
@@ -759,7 +757,7 @@ class _Keep:
             self.store.engine.dispose(close=False)
             self._pid = os.getpid()
         acc, at = self.acc, self.at
-        rows = [_row(acc.name, self.version, at, s) for s in scored]
+        rows = _rows(acc.name, self.version, at, scored)
         open_ids = {r["ticket_id"] for r in rows if r["status"] in OPEN_STATES}
         with self.store.engine.begin() as conn:
             new_alerts = prediction_store.record_predictions(
