@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
-from sqlalchemy import Connection, and_, delete, func, or_, select
+from sqlalchemy import Connection, String, and_, delete, func, or_, select, type_coerce
 
 from cxpulse.domain import OPEN_STATES
 from cxpulse.storage import tables
@@ -140,7 +140,9 @@ def csat_ratings(
     q = (
         select(
             r.c.ticket_id,
-            r.c.given_at,
+            # as stored (SQLite: naive UTC text), parsed by `aware_utc`: SQLAlchemy's DateTime
+            # result processor (a regex per value) was a third of reading 20,000 ratings
+            type_coerce(r.c.given_at, String),
             r.c.scale,
             r.c.score,
             func.coalesce(func.nullif(r.c.agent_id, ""), t.c.assignee_id, ""),
