@@ -297,13 +297,14 @@ def record_predictions(
         return orjson.dumps(reasons).decode()
 
     at = None if scored_at is None else naive(scored_at)
+    to_json = orjson.dumps
     values = [
         (account_id, r["ticket_id"], naive(r["as_of"]), naive(r["scored_at"]) if at is None else at, int(r["score"]),
-         float(r["probability"]), dumps(list(r["reasons"]), ensure_ascii=False), int(r["model_version"]))
+         float(r["probability"]), to_json(list(r["reasons"])).decode(), int(r["model_version"]))
         for r in rows
     ]
-    if conn.dialect.name == "sqlite":  # each new row takes its old one's place: no delete pass first
-        insert_many(conn, tables.predictions, _PREDICTION_KEYS, values, replace=True)
+    if conn.dialect.name == "sqlite":  # each new row rewrites its old one in place: no delete pass first
+        insert_many(conn, tables.predictions, _PREDICTION_KEYS, values, update_on=("account_id", "ticket_id"))
     else:
         delete_predictions(conn, account_id, [r["ticket_id"] for r in rows])
         insert_many(conn, tables.predictions, _PREDICTION_KEYS, values)
