@@ -730,8 +730,7 @@ def store_scores(store: Store, acc: StoredAccount, version: int, at: datetime, s
 
 def _rows(account: str, version: int, at: datetime, scored: Iterable) -> list[dict]:
     """Each score as `score` answers it: account, ticket_id, score, probability (4 places),
-    reasons, model_version, as_of, status. One comprehension, no call per row: a batch's
-    100,000 rows are built after the scoring, while the second core has nothing to do."""
+    reasons, model_version, as_of, status — for the answer and for `_Keep` alike."""
     return [
         {"account": account, "ticket_id": s.ticket_id, "score": s.score, "probability": round(s.probability, 4),
          "reasons": list(s.reasons), "model_version": version, "as_of": at, "status": s.status}
