@@ -149,20 +149,22 @@ def test_storing_many_scores_replaces_them_and_alerts_on_crossings_only(store, t
     acme = store.account("acme").id
     now = datetime(2026, 3, 1, tzinfo=UTC)
 
-    def rows(scores: dict[str, int]) -> list[dict]:
-        return [{"ticket_id": t, "as_of": now, "scored_at": now, "score": s, "probability": s / 100,
-                 "reasons": [f"why {t}"], "model_version": 1} for t, s in scores.items()]
+    def rows(scores: dict[str, int], version: int = 1) -> list[dict]:
+        at = now + timedelta(hours=version - 1)
+        return [{"ticket_id": t, "as_of": at, "scored_at": at, "score": s, "probability": s / 100,
+                 "reasons": [f"why {t}", f"version {version}"], "model_version": version} for t, s in scores.items()]
 
     with store.engine.begin() as conn:
         first = P.record_predictions(conn, acme, rows({"T0": 30, "T1": 50, "T2": 10, "T3": 80}), threshold=40,
                                      alert_on={"T0", "T1", "T2", "T3"})
     assert sorted(a["ticket_id"] for a in first) == ["T0", "T2"]
     with store.engine.begin() as conn:
-        again = P.record_predictions(conn, acme, rows({"T0": 20, "T1": 35, "T2": 60, "T3": 90}), threshold=40,
-                                     alert_on={"T0", "T1", "T2", "T3"})
-        stored = {p["ticket_id"]: p["score"] for p in P.read_predictions(conn, acme)}
+        again = P.record_predictions(conn, acme, rows({"T0": 20, "T1": 35, "T2": 60, "T3": 90}, version=2),
+                                     threshold=40, alert_on={"T0", "T1", "T2", "T3"})
+        stored = {p["ticket_id"]: p for p in P.read_predictions(conn, acme)}
     assert [a["ticket_id"] for a in again] == ["T1"]  # T0 stayed below: no second alert
-    assert stored == {"T0": 20, "T1": 35, "T2": 60, "T3": 90}
+    # every column of each row is the new one's (SQLite rewrites the stored row in place)
+    assert stored == {r["ticket_id"]: r for r in rows({"T0": 20, "T1": 35, "T2": 60, "T3": 90}, version=2)}
 
 
 def test_score_csv_writes_each_row_as_the_json_says_it_and_leaves_the_collector_on(store, tmp_path):
@@ -188,3 +190,19 @@ def test_score_csv_writes_each_row_as_the_json_says_it_and_leaves_the_collector_
                           str(r["model_version"]), f"{r['probability']:.1f}", r["as_of"][:19] + "+00:00"]
                          for r in as_json]
     assert any("," in line[4] for line in lines[1:])  # a quoted cell: reasons list words with commas
+
+
+def test_scores_are_ordered_by_score_then_account_then_ticket_as_one_tuple_sort_orders_them():
+    """`sort_scores` sorts three times, one key at a time (faster at 100,000 rows): the same
+    order as one sort by (score, account, ticket_id), ties kept in the order they came."""
+    import random
+    from operator import itemgetter
+
+    from cxpulse.service.predict import sort_scores
+
+    rnd = random.Random(7)
+    for n in (0, 1, 2, 50, 2_000):
+        rows = [{"score": rnd.randint(0, 5), "account": rnd.choice(["b", "a", "ab"]),
+                 "ticket_id": rnd.choice(["T1", "T10", "T2", "t1", ""]), "n": i} for i in range(n)]
+        expected = sorted(rows, key=itemgetter("score", "account", "ticket_id"))
+        assert [r["n"] for r in sort_scores(list(rows))] == [r["n"] for r in expected]

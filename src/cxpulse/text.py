@@ -231,6 +231,13 @@ def _load_model() -> Any:
     return _model
 
 
+def preload_model() -> None:
+    """Load the model now, before a process forks: a batch shared with a forked second
+    process (`SatisfactionModel.score_tickets`) otherwise loads it in both — each on the
+    first line the cheap checks leave open, which a batch of thousands of tickets has."""
+    _load_model()
+
+
 def _model_cache() -> Path | None:
     """Where the unpacked model is kept: $CXPULSE_CACHE_DIR, else the XDG cache folder;
     named by py3langid's version and `LANGUAGES`, so an upgrade never reads a stale one."""

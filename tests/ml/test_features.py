@@ -674,3 +674,15 @@ def test_category_and_text_reasons_read_naturally():
     assert category_reason("priority", "") == "priority: not set"
     assert text_reason(["refund", "still", "again"]) == "customer wrote “refund”, “still”, “again”"
     assert text_reason(["не работает"]) == "customer wrote “не работает”"
+
+
+def test_a_reference_is_written_from_its_own_value_whatever_was_written_before():
+    """Reference words are cached by feature and value (written once per model, not per
+    ticket): each value still gets its own words — 0.0 and -0.0, 1 and 1.0 are one key of a
+    plain cache, and not always one text."""
+    from cxpulse.ml.features import _WORDS, reason
+
+    for _ in range(2):  # the second round reads the cache
+        for name in ("created_weekday", "agent_replies", "first_reply_minutes", "past_due_minutes"):
+            for ref in (0.0, -0.0, 1, 1.0, 0.14, 168.3):
+                assert reason(name, 2.0, ref).endswith("; " + _WORDS[name][1](ref)), (name, ref)

@@ -629,8 +629,20 @@ def reason(name: str, value: float, reference: float, *, n: float | None = None)
     if n is not None and not math.isnan(n) and n > 0:
         text += f" (n={n:.0f})"
     if reference is not None and not math.isnan(reference):
-        text += "; " + ref(reference)
+        text += "; " + _reference(name, reference)
     return text
+
+
+def _reference(name: str, reference: float) -> str:
+    """The words for a feature's reference ("account median 2.8 h"): a model's medians and
+    shares are few and fixed, so each is written once, not once per ticket it is said of.
+    Zero is written each time: 0.0 and -0.0 are one key of a cache, and not one text."""
+    return _reference_text(name, reference) if reference else _WORDS[name][1](reference)
+
+
+@lru_cache(maxsize=4096, typed=True)  # typed: 1 and 1.0 may be written apart
+def _reference_text(name: str, reference: float) -> str:
+    return _WORDS[name][1](reference)
 
 
 def snapshot_reason(snap: Snapshot, name: str, reference: float) -> str:
@@ -644,7 +656,7 @@ def snapshot_reason(snap: Snapshot, name: str, reference: float) -> str:
         if solved is not None and snap.categorical[_STATUS] in _DONE and not math.isnan(value):
             text = solved(value)  # never "no reply yet" on a solved ticket
             if reference is not None and not math.isnan(reference):
-                text += "; " + _WORDS[name][1](reference)
+                text += "; " + _reference(name, reference)
             return text
         return reason(name, value, reference)
     n = snap.numeric[_INDEX[count]]

@@ -595,8 +595,14 @@ def score(
 
 
 def sort_scores(rows: list[dict]) -> list[dict]:
-    """Lowest score first, then by account and ticket: the order `score` answers in."""
-    rows.sort(key=itemgetter("score", "account", "ticket_id"))
+    """Lowest score first, then by account and ticket: the order `score` answers in.
+
+    Three stable sorts, the last key first: the order of one sort by the three-key tuple,
+    but each compares plain strings or integers (CPython's fast paths) instead of tuples,
+    and the rows come mostly in ticket order already — a third of the time at 100,000 rows."""
+    rows.sort(key=itemgetter("ticket_id"))
+    rows.sort(key=itemgetter("account"))
+    rows.sort(key=itemgetter("score"))
     return rows
 
 
@@ -652,8 +658,12 @@ def _score_account(
     keep = _Keep(store, acc, stored.version, inputs.at) if as_of is None else None
     # a large batch is shared with a second process, when there is a second core
     workers = min(2, usable_cores()) if len(inputs.items) >= SPLIT_AT else 1
+    if keep is not None and workers > 1:
+        # what `_Keep` imports on its first alert, imported before the batch is shared with
+        # a forked process: once, not once in each
+        import cxpulse.service.webhooks  # noqa: F401
     scored = score_items(model, inputs, open_only=open_only, on_scored=keep, workers=workers)
-    return [_row(acc.name, stored.version, inputs.at, s) for s in scored]
+    return _rows(acc.name, stored.version, inputs.at, scored)
 
 
 @dataclass
@@ -717,20 +727,17 @@ def store_scores(store: Store, acc: StoredAccount, version: int, at: datetime, s
     stored as the tickets' predictions, with their alerts, as `_score_account` stores its own."""
     if keep:
         _Keep(store, acc, version, at)(scored)
-    return [_row(acc.name, version, at, s) for s in scored]
+    return _rows(acc.name, version, at, scored)
 
 
-def _row(account: str, version: int, at: datetime, s) -> dict:
-    return {
-        "account": account,
-        "ticket_id": s.ticket_id,
-        "score": s.score,
-        "probability": round(s.probability, 4),
-        "reasons": list(s.reasons),
-        "model_version": version,
-        "as_of": at,
-        "status": s.status,
-    }
+def _rows(account: str, version: int, at: datetime, scored: Iterable) -> list[dict]:
+    """Each score as `score` answers it: account, ticket_id, score, probability (4 places),
+    reasons, model_version, as_of, status — for the answer and for `_Keep` alike."""
+    return [
+        {"account": account, "ticket_id": s.ticket_id, "score": s.score, "probability": round(s.probability, 4),
+         "reasons": list(s.reasons), "model_version": version, "as_of": at, "status": s.status}
+        for s in scored
+    ]
 
 
 class _Keep:
@@ -751,7 +758,7 @@ class _Keep:
             self.store.engine.dispose(close=False)
             self._pid = os.getpid()
         acc, at = self.acc, self.at
-        rows = [_row(acc.name, self.version, at, s) for s in scored]
+        rows = _rows(acc.name, self.version, at, scored)
         open_ids = {r["ticket_id"] for r in rows if r["status"] in OPEN_STATES}
         with self.store.engine.begin() as conn:
             new_alerts = prediction_store.record_predictions(
