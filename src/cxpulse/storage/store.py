@@ -254,7 +254,7 @@ def insert_many(
     """
     if not rows:
         return
-    if conn.dialect.name == "postgresql" and len(rows) >= pg_copy.COPY_MIN_ROWS and not replace and _plain(table, keys):
+    if conn.dialect.name == "postgresql" and len(rows) >= pg_copy.COPY_MIN_ROWS and not update_on and _plain(table, keys):
         pg_copy.copy_insert(conn, table, keys, rows)
         return
     plan = _insert_plan(conn.dialect, table, keys) if conn.dialect.name == "sqlite" else None
