@@ -122,3 +122,21 @@ def test_each_drivers_bucket_opens_its_answers(desk, own):
         rows = _csv(own, unescape(href) + "&format=csv")
         assert len(rows) == int(n.replace(",", "")), href
         assert {r["kind"] for r in rows} == {"csat"}
+
+
+def test_the_team_page_sets_the_csi_priority_matrix_beside_the_agents_answers(desk, own):
+    html = own.get("/team").text
+    quarter = re.search(r"What customers say to fix first, (\d{4}-Q\d)", html)
+    assert quarter, "the demo has a quarter of employee answers"
+    first, last = {"1": ("01-01", "03-31"), "2": ("04-01", "06-30"), "3": ("07-01", "09-30"),
+                   "4": ("10-01", "12-31")}[quarter.group(1)[-1]]
+    year = quarter.group(1)[:4]
+    rows = report(desk.store, ReportQuery(metrics=("csi",), account=OWN, since=date.fromisoformat(f"{year}-{first}"),
+                                          until=date.fromisoformat(f"{year}-{last}")))
+    attrs = [r for r in rows if r["metric"] == "csi_attribute" and r["importance"] is not None]
+    assert attrs, "the demo's CSI answers reach the quarter of its employee answers"
+    chart = re.search(r'<svg[^>]*id="csi-matrix".*?</svg>', html, re.S).group(0)
+    assert chart.count("<circle") == len({r["attribute"] for r in attrs})
+    table = re.search(r"<caption[^>]*>CSI attributes by quadrant</caption>(.*?)</table>", html, re.S).group(1)
+    shown = dict(re.findall(r'<th scope="row">([^<]+)</th>.*?<td>([^<]+)</td></tr>', table, re.S))
+    assert shown == {r["attribute"].replace("_", " "): r["quadrant"] for r in attrs}

@@ -261,3 +261,54 @@ def calibration_chart(
         out.append(f'<text x="{size / 2}" y="{size / 2}" text-anchor="middle" fill="{MUTED}">no data</text>')
     out.append("</svg>")
     return Markup("".join(out))
+
+
+QUADRANT_COLOURS = {"fix first": "#b42318", "keep up": "#1a7f37", "low priority": "#6b7280", "maintain": "#1d4ed8"}
+
+
+def matrix_chart(
+    points: Sequence[tuple[str, float, float, str]], *, chart_id: str, title: str, desc: str,
+    x_mid: float, y_mid: float, x_bounds: tuple[float, float], width: int = 560, height: int = 360,
+) -> Markup:
+    """The CSI priority matrix: each attribute at (importance, satisfaction), the lines at
+    their means splitting it into quadrants — important and unsatisfying top-left is what to
+    fix first. `points`: (label, importance, satisfaction 0–100, quadrant)."""
+    left, right, top, bottom = 48, 16, 16, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x_lo, x_hi = x_bounds
+    span_x = x_hi - x_lo or 1.0
+
+    def x(v: float) -> float:
+        return left + plot_w * (min(max(v, x_lo), x_hi) - x_lo) / span_x
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - min(max(v, 0.0), 100.0) / 100.0)
+
+    out = _open(chart_id, width, height, title, desc, "matrix-chart")
+    for t in (0, 25, 50, 75, 100):
+        out.append(f'<line x1="{left}" x2="{width - right}" y1="{_num(y(t))}" y2="{_num(y(t))}" stroke="{GRID}"/>')
+        out.append(f'<text x="{left - 6}" y="{_num(y(t) + 4)}" text-anchor="end" fill="{MUTED}">{t}</text>')
+    for t in nice_ticks(x_lo, x_hi, 5):
+        if x_lo <= t <= x_hi:
+            out.append(f'<text x="{_num(x(t))}" y="{height - bottom + 16}" text-anchor="middle" fill="{MUTED}">'
+                       f'{escape(_plain(t))}</text>')
+    out.append(f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle" fill="{TEXT}">importance →</text>')
+    out.append(f'<line x1="{_num(x(x_mid))}" x2="{_num(x(x_mid))}" y1="{top}" y2="{top + plot_h}" stroke="{MUTED}" '
+               f'stroke-dasharray="4 3"/>')
+    out.append(f'<line x1="{left}" x2="{width - right}" y1="{_num(y(y_mid))}" y2="{_num(y(y_mid))}" stroke="{MUTED}" '
+               f'stroke-dasharray="4 3"/>')
+    out.append(f'<text x="{width - right - 4}" y="{top + plot_h - 6}" text-anchor="end" fill="{MUTED}">fix first</text>')
+    out.append(f'<text x="{width - right - 4}" y="{top + 14}" text-anchor="end" fill="{MUTED}">keep up</text>')
+    for label, imp, sat, quadrant in points:
+        colour = QUADRANT_COLOURS.get(quadrant, LINE)
+        out.append(f'<circle cx="{_num(x(imp))}" cy="{_num(y(sat))}" r="6" fill="{colour}">'
+                   f'<title>{escape(f"{label}: importance {imp:.2f}, satisfaction {sat:.0f}, {quadrant}")}</title>'
+                   f'</circle>')
+        anchor = "end" if x(imp) > left + plot_w * 0.75 else "start"
+        dx = -9 if anchor == "end" else 9
+        out.append(f'<text x="{_num(x(imp) + dx)}" y="{_num(y(sat) + 4)}" text-anchor="{anchor}" fill="{TEXT}">'
+                   f'{escape(label)}</text>')
+    if not points:
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">no data</text>')
+    out.append("</svg>")
+    return Markup("".join(out))

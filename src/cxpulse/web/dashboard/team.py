@@ -8,6 +8,7 @@ whole account, never a group."""
 from __future__ import annotations
 
 from datetime import date
+from statistics import fmean
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -60,7 +61,32 @@ def team(store: Store, account: str) -> dict:
         desc="eNPS (−100 to 100) per quarter; a quarter with fewer than 5 answers has none: " + "; ".join(
             f"{p.label}: {nps(p.value)} (n = {p.n})" for p in points if p.value is not None),
         fmt=nps, bounds=(-100.0, 100.0)) if len(points) > 1 and any(p.value is not None for p in points) else ""
-    return {"quarters": list(reversed(out)), "questions": questions, "enps_svg": svg}
+    matrix = csi_matrix(store, account, *_quarter_days(quarters[-1])) if quarters else None
+    return {"quarters": list(reversed(out)), "questions": questions, "enps_svg": svg, "matrix": matrix,
+            "matrix_quarter": quarters[-1] if quarters else None}
+
+
+def csi_matrix(store: Store, account: str, since: date, until: date) -> dict | None:
+    """The customers' CSI priority matrix of the period (the scale with most answers): each
+    attribute's importance against its satisfaction, split at their means into the quadrants
+    metrics/csi.py names — what customers say to fix first, beside what the agents say."""
+    rows = report(store, ReportQuery(metrics=("csi",), account=account, since=since, until=until))
+    main = max((r for r in rows if r["metric"] == "csi"), key=lambda r: r["n"] or 0, default=None)
+    if main is None:
+        return None
+    attrs = [r for r in rows if r["metric"] == "csi_attribute" and r["scale"] == main["scale"]
+             and r["value"] is not None and r.get("importance") is not None]
+    if not attrs:
+        return None
+    points = [(r["attribute"].replace("_", " "), r["importance"], r["value"], r["quadrant"]) for r in attrs]
+    x_mid, y_mid = fmean(p[1] for p in points), fmean(p[2] for p in points)
+    lo, hi = min(p[1] for p in points), max(p[1] for p in points)
+    pad = max(0.25, (hi - lo) * 0.15)
+    desc = "CSI attributes by importance and satisfaction: " + "; ".join(
+        f"{label}: importance {imp:.2f}, satisfaction {sat:.0f} ({quadrant})" for label, imp, sat, quadrant in points)
+    svg = charts.matrix_chart(points, chart_id="csi-matrix", title="CSI priority matrix", desc=desc,
+                              x_mid=x_mid, y_mid=y_mid, x_bounds=(lo - pad, hi + pad))
+    return {"svg": svg, "points": sorted(points, key=lambda p: (p[3] != "fix first", -p[1])), "csi": main}
 
 
 @router.get("/team", response_class=HTMLResponse)
