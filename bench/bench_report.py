@@ -15,9 +15,14 @@ into a PostgreSQL database of their own on that server (COPY; cached as
     .venv/bin/python bench/bench_report.py --rebuild           # regenerate the cached database
     .venv/bin/python bench/bench_report.py --raw               # also time one query from raw rows
     .venv/bin/python bench/bench_report.py --db postgresql://postgres@127.0.0.1:5432/test   # on PostgreSQL
+    .venv/bin/python bench/bench_report.py --db postgresql://… --explain     # plus each query's EXPLAIN ANALYZE
 
 Each query runs once cold-ish (first run after opening the store), then repeatedly
 (`--repeat`, bounded by `--budget` seconds per query); p50/p99 are over the repeats.
+Two more rows time what reads the raw responses even when the rollups answer the
+report: `--compare-previous` without a period (it looks up the last day with data), and
+the recount of one month of the largest account's rollups that an import of that
+month runs (`refresh_rollups` for the month, in a transaction rolled back after).
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.pg_explain
+
 from _data import OUT, PgServer, build_responses_db, build_responses_pg, fingerprint  # noqa: E402
+from tests.pg_explain import plans_of  # noqa: E402
 
 ONE_ACCOUNT_MS = 100
 ALL_ACCOUNTS_MS = 2000
@@ -81,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--db", help="postgresql://user@host:port/db: run on PostgreSQL, in a database of the "
                     "benchmark's own on that server (the one named is only used to connect)")
+    ap.add_argument("--explain", action="store_true", help="with --db: print what each query's SQL reads "
+                    "(EXPLAIN ANALYZE: node, table, index, ms)")
     ap.add_argument("--drop", action="store_true", help="with --db: drop the benchmark's database after the run")
     args = ap.parse_args(argv)
     n = 200_000 if args.quick else args.responses
@@ -92,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     from cxpulse.storage import Store
     from cxpulse.storage import queries as Q
     from cxpulse.storage import tables as T
+    from cxpulse.storage.rollups import month_span, refresh_rollups
 
     pg = PgServer(args.db) if args.db else None
     args.out.mkdir(parents=True, exist_ok=True)
@@ -164,10 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         ("all accounts --by account,month", ReportQuery(metrics=kinds, by=("account", "month")), ALL_ACCOUNTS_MS),
         ("all accounts, overview", ReportQuery(metrics=kinds), None),
     ]
+    cases.append((f"one account ({big.name}) --compare-previous", ReportQuery(metrics=kinds, account=big.name,
+                                                                               compare_previous=True), ONE_ACCOUNT_MS))
     if args.raw:
         cases.append((f"one account ({big.name}) --by agent,week [raw]",
                       ReportQuery(metrics=kinds, account=big.name, by=("agent", "week")), None))
 
+    explained: list = []
     scale = n / 10_000_000
     print(f"{'query':44} {'grain':22} {'rows':>6} {'first ms':>9} {'p50 ms':>8} {'p99 ms':>8} {'runs':>5} "
           f"{'load':>5}  target")
@@ -188,9 +202,35 @@ def main(argv: list[str] | None = None) -> int:
             verdict = f"≤ {target:,} ms → {'PASS' if ok else 'MISS'}" + ("" if scale >= 1 else " (target at 10M)")
         print(f"{label:44} {grain:22} {len(rows):6,} {first:9.1f} {p50:8.1f} {p99:8.1f} {len(runs):5} {load():>5}  "
               f"{verdict}", flush=True)
+        if args.explain and pg:
+            explained.append((label, plans_of(store.engine, lambda q=q: report(store, q), analyze=True)))
+
+    # what an import of one month of the largest account recounts (rolled back: the data stays as built)
+    with store.engine.connect() as conn:
+        last = Q.latest_response_day(conn, (big.id,))
+    first_day, last_day = month_span(last, last)
+
+    def recount() -> None:
+        with store.engine.connect() as conn:
+            refresh_rollups(conn, big.id, first_day=first_day, last_day=last_day)
+            conn.rollback()
+
+    first, runs, _ = timed_runs(recount, repeat=min(repeat, 5), budget=args.budget)
+    print(f"{f'rollups of {big.name}, {first_day:%Y-%m} recounted':44} {'(write side)':22} {'':6} {first:9.1f} "
+          f"{statistics.median(runs):8.1f} {percentile(runs, 0.99):8.1f} {len(runs):5} {load():>5}")
+    if args.explain and pg:
+        explained.append((f"rollups of {big.name}, one month recounted", plans_of(store.engine, recount, analyze=True,
+                                                                                     kinds=("DELETE", "INSERT"))))
     print("-" * 126)
     print("grain: the table the counts came from (queries.pick_grain); rows: report rows returned; "
           "first: the first run after opening the store; load: 1-minute load average after the runs")
+    for label, plans in explained:
+        print(f"\nEXPLAIN ANALYZE: {label}")
+        for plan in plans:
+            if not plan.scans or {rel for _n, rel, _i in plan.scans} <= {"accounts", "sla_policy_sets"}:
+                continue
+            scans = ", ".join(f"{node} {rel}" + (f" ({ix})" if ix else "") for node, rel, ix in plan.scans)
+            print(f"  {plan.root['Execution Time']:9.1f} ms  {scans}")
     store.engine.dispose()
     if pg and args.drop:
         pg.drop(name)

@@ -42,12 +42,13 @@ def _walk(node: dict, out: list[tuple[str, str, str]]) -> None:
 
 
 @contextmanager
-def captured_selects(engine: Engine) -> Iterator[list[tuple[str, object]]]:
-    """The SELECT statements (and their parameters) run on `engine` inside the block."""
+def captured_selects(engine: Engine, kinds: tuple[str, ...] = ("SELECT", "WITH")) -> Iterator[list[tuple[str, object]]]:
+    """The SELECT statements (or those starting with `kinds`), with their parameters, run
+    on `engine` inside the block."""
     seen: list[tuple[str, object]] = []
 
     def grab(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001 - event signature
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")) and not executemany:
+        if statement.lstrip().upper().startswith(kinds) and not executemany:
             seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", grab)
@@ -75,8 +76,9 @@ def explain(engine: Engine, statements: list[tuple[str, object]], *, analyze: bo
     return plans
 
 
-def plans_of(engine: Engine, call: Callable[[], object], **kw) -> list[Plan]:
-    """Run `call`, then EXPLAIN every SELECT it issued."""
-    with captured_selects(engine) as seen:
+def plans_of(engine: Engine, call: Callable[[], object], *, kinds: tuple[str, ...] = ("SELECT", "WITH"),
+             **kw) -> list[Plan]:
+    """Run `call`, then EXPLAIN every SELECT (or statement starting with `kinds`) it issued."""
+    with captured_selects(engine, kinds) as seen:
         call()
     return explain(engine, seen, **kw)
