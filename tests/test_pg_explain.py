@@ -109,3 +109,30 @@ def test_the_raw_rows_of_one_account_are_read_through_an_index(pg):
     for plan in _plans(pg, q, settings={"enable_seqscan": "off"}):
         for node, index in plan.scans_of("responses"):
             assert node in INDEXED, f"{node} on responses\n{plan.sql}"
+
+
+def test_an_import_recounts_one_month_from_that_months_responses_only(pg):
+    """An import recounts the rollups of the months it touched; the raw responses of that
+    month are found by (account, day) — at 10M rows, the largest account's one-month
+    recount read all its 3M responses without ix_responses_day (docs/postgres.md)."""
+    from cxpulse.storage.rollups import refresh_rollups
+
+    acme = pg.account("acme").id
+
+    def recount() -> None:
+        with pg.engine.connect() as conn:
+            refresh_rollups(conn, acme, first_day=date(2026, 3, 1), last_day=date(2026, 3, 31))
+            conn.rollback()
+
+    plans = plans_of(pg.engine, recount, kinds=("INSERT",), settings={"enable_seqscan": "off"})
+    reads = [scan for p in plans for scan in p.scans_of("responses")]
+    assert len(reads) == 3, reads  # one recount per rollup
+    assert all(ix == "ix_responses_day" for _node, ix in reads), reads
+
+
+def test_compare_previous_finds_the_last_day_with_data_by_index(pg):
+    plans = _plans(pg, ReportQuery(metrics=KINDS, account="acme", compare_previous=True),
+                   settings={"enable_seqscan": "off"})
+    reads = [scan for p in plans for scan in p.scans_of("responses")]
+    assert reads and all(ix == "ix_responses_day" for _node, ix in reads), reads
+    assert not {"rollup_day", "rollup_month_agent", "rollup_month_category"}.isdisjoint(_read(plans))
