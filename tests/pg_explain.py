@@ -32,11 +32,19 @@ class Plan:
         return [(node, ix) for node, rel, ix in self.scans if rel == relation]
 
 
+def _bitmap_indexes(node: dict) -> list[str]:
+    """The indexes under a Bitmap Heap Scan (through BitmapAnd/BitmapOr)."""
+    if node.get("Node Type") == "Bitmap Index Scan":
+        return [node.get("Index Name", "")]
+    return [ix for child in node.get("Plans", []) for ix in _bitmap_indexes(child)]
+
+
 def _walk(node: dict, out: list[tuple[str, str, str]]) -> None:
+    if node.get("Node Type") == "Bitmap Heap Scan":  # the table read, named by the index(es) that found its rows
+        out.append((node["Node Type"], node["Relation Name"], "+".join(_bitmap_indexes(node))))
+        return
     if "Relation Name" in node:
         out.append((node["Node Type"], node["Relation Name"], node.get("Index Name", "")))
-    elif node.get("Node Type") == "Bitmap Index Scan":
-        out.append((node["Node Type"], "", node.get("Index Name", "")))
     for child in node.get("Plans", []):
         _walk(child, out)
 
