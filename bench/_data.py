@@ -7,6 +7,8 @@
 - `build_responses_db`: a SQLite database holding N responses (and the tickets they rate)
   written straight into the tables with sqlite3 `executemany` in one transaction per
   account, then the rollups built with `cxpulse.storage.rollups.refresh_rollups`.
+- `build_responses_pg`: the same rows in a PostgreSQL database, written with COPY.
+- `PgServer`: the benchmarks' own databases on a PostgreSQL server (`--db postgresql://…`).
 """
 
 from __future__ import annotations
@@ -362,6 +364,171 @@ def build_responses_db(path: Path, *, responses: int, seed: int = 11, log=print)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     return ResponsesDb(path, total_r, total_t, sizes, insert_seconds, in_sqlite, rollup_seconds, rollup_rows)
+
+
+# ---- 3. the same on PostgreSQL ------------------------------------------------------------------
+
+
+class PgServer:
+    """The benchmarks' databases on the PostgreSQL server a `--db postgresql://…` URL names.
+
+    The database in the URL is only used to connect for CREATE/DROP DATABASE; each
+    benchmark works in a database of its own, named `cxpulse_bench_<what>` (cached data
+    sets carry their fingerprint in the name, like the SQLite files), on the same server.
+    """
+
+    def __init__(self, url: str) -> None:
+        if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise SystemExit(f"--db takes a postgresql://user@host:port/db URL, not {url!r}")
+        self.url = "postgresql://" + url.split("://", 1)[1]
+
+    def url_of(self, name: str) -> str:
+        """The URL of database `name` on this server, as a user gives it to `--db`."""
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def _admin(self):
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True)
+
+    def exists(self, name: str) -> bool:
+        with self._admin() as con:
+            return con.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+    def create(self, name: str, *, template: str | None = None) -> str:
+        """A fresh, empty database `name` (dropped first if it exists); its URL."""
+        self.drop(name)
+        with self._admin() as con:
+            con.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        return self.url_of(name)
+
+    def rename(self, old: str, new: str) -> None:
+        with self._admin() as con:
+            con.execute(f'ALTER DATABASE "{old}" RENAME TO "{new}"')
+
+    def drop(self, name: str) -> None:
+        with self._admin() as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def bench_databases(self) -> list[str]:
+        with self._admin() as con:
+            return [r[0] for r in con.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'cxpulse\\_bench\\_%' ORDER BY 1")]
+
+    def size(self, name: str) -> int:
+        with self._admin() as con:
+            return con.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
+
+    def settings(self) -> dict[str, str]:
+        """The server settings the figures depend on (docs/postgres.md)."""
+        names = ("server_version", "shared_buffers", "work_mem", "maintenance_work_mem", "effective_cache_size",
+                 "max_wal_size", "random_page_cost", "max_parallel_workers_per_gather", "jit")
+        with self._admin() as con:
+            return {n: con.execute(f"SHOW {n}").fetchone()[0] for n in names}
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    s = str(value)
+    if "\\" in s or "\t" in s or "\n" in s or "\r" in s:
+        s = s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return s
+
+
+def _copy_rows(copy, rows: list) -> None:
+    copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
+
+
+def build_responses_pg(url: str, *, responses: int, seed: int = 11, log=print) -> ResponsesDb:
+    """`build_responses_db` on PostgreSQL: the same rows (same seed), in the empty database `url`.
+
+    The schema comes from the app's migrations; tickets and responses go in with COPY,
+    one transaction per account, in key order, every index in place (as the app has
+    them). Then the rollups with `refresh_rollups` per account, as the app builds them,
+    then VACUUM ANALYZE (what autovacuum would do after a bulk load, done now so the
+    first queries do not depend on when it wakes). `executemany_seconds` is the time
+    inside COPY + COMMIT.
+    """
+    import psycopg
+    from sqlalchemy import func, select
+
+    from cxpulse.storage import Store
+    from cxpulse.storage import tables as T
+    from cxpulse.storage.rollups import refresh_rollups
+
+    store = Store.open(url)  # migrations: exactly the app's schema
+    accs = [store.ensure_account(f"acct{i:02d}") for i in range(len(ACCOUNT_SHARES))]
+    store.engine.dispose()
+
+    rnd = random.Random(seed)
+    span = int(timedelta(days=730).total_seconds())
+    t_cols = ("account_id, source_id, subject, description, status, channel, priority, group_name, category, "
+              "requester_id, assignee_id, created_at, updated_at, solved_at, metrics, content_hash")
+    r_cols = ("account_id, source_id, ticket_id, customer_id, agent_id, channel, given_at, day, kind, scale, score, "
+              "attribute, importance, comment, reason, content_hash")
+    per_ticket = 1 + 0.35 + 0.30 + 0.10 * len(CSI_ATTRIBUTES)
+    started = time.perf_counter()
+    in_db = 0.0
+    total_r = total_t = 0
+    sizes: list[tuple[str, int]] = []
+    with psycopg.connect(url) as con:
+        for acc, tz_name in zip(accs, ACCOUNT_TZ):
+            con.execute("UPDATE accounts SET timezone = %s WHERE id = %s", (tz_name, acc.id))
+        con.commit()
+        for i, (acc, share) in enumerate(zip(accs, ACCOUNT_SHARES)):
+            want = round(responses * share)
+            tz = ZoneInfo(ACCOUNT_TZ[i])
+            scale = max(share / ACCOUNT_SHARES[0], 0.1)
+            dims = {
+                "agents": [f"agent{j:03d}" for j in range(max(5, round(60 * scale)))],
+                "groups": GROUPS[: max(3, round(len(GROUPS) * scale))],
+                "categories": CATEGORIES[: max(6, round(len(CATEGORIES) * scale))],
+            }
+            n_r = n_t = 0
+            t = 0
+            with con.cursor() as cur:
+                while n_r < want:
+                    ts: list = []
+                    rs: list = []
+                    for _ in range(min(50_000, max(1, int((want - n_r) / per_ticket) + 1))):
+                        t += 1
+                        _ticket_and_responses(rnd, acc.id, t, tz, dims, span, ts, rs)
+                    t0 = time.perf_counter()
+                    with cur.copy(f"COPY tickets ({t_cols}) FROM STDIN") as copy:
+                        _copy_rows(copy, ts)
+                    with cur.copy(f"COPY responses ({r_cols}) FROM STDIN") as copy:
+                        _copy_rows(copy, rs)
+                    in_db += time.perf_counter() - t0
+                    n_r += len(rs)
+                    n_t += len(ts)
+            t0 = time.perf_counter()
+            con.commit()
+            in_db += time.perf_counter() - t0
+            total_r += n_r
+            total_t += n_t
+            sizes.append((acc.name, n_r))
+            log(f"  {acc.name}: {n_r:,} responses, {n_t:,} tickets ({time.perf_counter() - started:.0f} s)")
+    insert_seconds = time.perf_counter() - started
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("VACUUM ANALYZE tickets")
+        con.execute("VACUUM ANALYZE responses")
+
+    store = Store.open(url)
+    started = time.perf_counter()
+    for acc in accs:
+        with store.engine.begin() as conn:
+            refresh_rollups(conn, acc.id)
+    rollup_seconds = time.perf_counter() - started
+    with store.engine.connect() as conn:
+        rollup_rows = {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in T.ROLLUPS}
+    store.engine.dispose()
+    with psycopg.connect(url, autocommit=True) as con:
+        for name in rollup_rows:
+            con.execute(f"VACUUM ANALYZE {name}")
+    return ResponsesDb(Path(url.rsplit("/", 1)[1]), total_r, total_t, sizes, insert_seconds, in_db, rollup_seconds,
+                       rollup_rows)
 
 
 # Bump when a generator changes what it writes: cached files under bench/out/ carry it.

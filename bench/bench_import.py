@@ -1,4 +1,5 @@
-"""Benchmark: `cxpulse import jsonl` of a large help-desk export into a fresh SQLite file.
+"""Benchmark: `cxpulse import jsonl` of a large help-desk export into a fresh SQLite file
+(or, with `--db postgresql://…`, a fresh PostgreSQL database `cxpulse_bench_import` on that server).
 
 Measures the whole `cxpulse.service.imports.import_path` call (read_jsonl → load →
 refresh), the refresh it includes (per-ticket KPIs, then rollups) separately, and a
@@ -8,6 +9,7 @@ second import of the same file (every row unchanged).
     .venv/bin/python bench/bench_import.py --events 200000
     .venv/bin/python bench/bench_import.py --quick         # smoke run: 20k events
     .venv/bin/python bench/bench_import.py --profile       # also print the top of a cProfile
+    .venv/bin/python bench/bench_import.py --db postgresql://postgres@127.0.0.1:5432/test --events 10000000
 
 Target (issue): ≥ 50,000 events/s for the whole first import of 1,000,000 events.
 """
@@ -16,15 +18,17 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import io
 import pstats
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _data import OUT, fingerprint, write_events_jsonl  # noqa: E402
+from _data import OUT, PgServer, fingerprint, write_events_jsonl  # noqa: E402
 
 TARGET_EVENTS_PER_S = 50_000
 
@@ -61,7 +65,7 @@ def fresh_db(path: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def run_import(db: Path, jsonl: Path, *, profile: bool = False) -> dict:
+def run_import(db: Path | str, jsonl: Path, rejects: Path, *, profile: bool = False) -> dict:
     import cxpulse.service.derive as derive
     import cxpulse.service.imports as imports
     from cxpulse.storage import Store
@@ -73,12 +77,12 @@ def run_import(db: Path, jsonl: Path, *, profile: bool = False) -> dict:
         start = time.perf_counter()
         if prof:
             prof.enable()
-        summary = imports.import_path(store, "jsonl", jsonl, account="bench", rejects_path=db.with_suffix(".rejects"))
+        summary = imports.import_path(store, "jsonl", jsonl, account="bench", rejects_path=rejects)
         if prof:
             prof.disable()
         total = time.perf_counter() - start
     store.engine.dispose()
-    out = {"total": total, "refresh": t_refresh.seconds, "kpis": t_kpis.seconds, "rollups": t_rollups.seconds,
+    out = {"load": os.getloadavg()[0], "total": total, "refresh": t_refresh.seconds, "kpis": t_kpis.seconds, "rollups": t_rollups.seconds,
            "summary": summary}
     if prof:
         s = io.StringIO()
@@ -106,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="imports into a fresh db, median shown (default 1)")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of the first import")
     ap.add_argument("--out", type=Path, default=OUT, help="where the JSONL and the database go (default bench/out)")
+    ap.add_argument("--db", help="postgresql://user@host:port/db: import into a fresh database "
+                    "cxpulse_bench_import on that server (the one named is only used to connect)")
+    ap.add_argument("--rebuild", action="store_true", help="then time `cxpulse rebuild` on the imported "
+                    "database (a fresh process, wall clock)")
+    ap.add_argument("--keep", action="store_true", help="with --db: keep cxpulse_bench_import after the run")
     args = ap.parse_args(argv)
     events = 20_000 if args.quick else args.events
     repeat = max(args.repeat, 3) if args.quick else args.repeat
@@ -138,20 +147,27 @@ def main(argv: list[str] | None = None) -> int:
     parse_s = time.perf_counter() - start
     assert parsed == n_records
 
+    pg = PgServer(args.db) if args.db else None
     db = args.out / "import.db"
+    rejects = args.out / "import.rejects"
     print(f"importing {jsonl.name}: {n_records:,} lines ({jsonl.stat().st_size / 1e6:.0f} MB) — "
           + ", ".join(f"{v:,} {k}" for k, v in types.items()), flush=True)
     firsts, seconds = [], []
     for i in range(repeat):
-        fresh_db(db)
-        firsts.append(run_import(db, jsonl, profile=args.profile and i == 0))
-        size_first = db_bytes(db)
-        seconds.append(run_import(db, jsonl))
+        if pg:
+            db = pg.create("cxpulse_bench_import")
+        else:
+            fresh_db(db)
+        firsts.append(run_import(db, jsonl, rejects, profile=args.profile and i == 0))
+        size_first = pg.size("cxpulse_bench_import") if pg else db_bytes(db)
+        seconds.append(run_import(db, jsonl, rejects))
         if repeat > 1:
             print(f"  run {i + 1}: 1st {firsts[-1]['total']:.2f} s, 2nd {seconds[-1]['total']:.2f} s", flush=True)
     first, second = _median_run(firsts), _median_run(seconds)
     s1, s2 = first["summary"], second["summary"]
 
+    if pg:
+        print("server: " + ", ".join(f"{k} {v}" for k, v in pg.settings().items()))
     rows = [("read_jsonl alone", "parse, no writes", parse_s, n_events / parse_s, n_records / parse_s)]
     for label, r in (("1st import (fresh db)", first), ("2nd import (unchanged)", second)):
         rows.append((label, "whole import_path", r["total"], n_events / r["total"], n_records / r["total"]))
@@ -168,9 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         r = f"{rps:,.0f}" if rps else ""
         print(f"{label:24} {part:26} {sec:9.2f} {e:>11} {r:>11}")
     print("-" * 85)
+    print(f"load average (1 min) at the end of the 1st import {first['load']:.1f}, of the 2nd {second['load']:.1f}")
     print(f"1st: inserted {s1.inserted:,} updated {s1.updated:,} unchanged {s1.unchanged:,} rejected {s1.rejected:,}")
     print(f"2nd: inserted {s2.inserted:,} updated {s2.updated:,} unchanged {s2.unchanged:,} rejected {s2.rejected:,}")
     print(f"input {jsonl.stat().st_size / 1e6:.1f} MB; database after 1st import {size_first / 1e6:.1f} MB"
+          + (" (PostgreSQL, pg_database_size)" if pg else "")
           + (f"; median of {repeat} runs" if repeat > 1 else ""))
     ok_counts = all(
         b["summary"].inserted == 0 and b["summary"].updated == 0
@@ -181,6 +199,17 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "PASS" if rate >= TARGET_EVENTS_PER_S else "MISS"
     print(f"target ≥ {TARGET_EVENTS_PER_S:,} events/s (whole 1st import): {rate:,.0f} events/s → {verdict}"
           + ("" if events >= 1_000_000 else " (target is set for 1,000,000 events)"))
+    if args.rebuild:
+        cxpulse = str(Path(sys.executable).with_name("cxpulse"))
+        t0 = time.perf_counter()
+        done = subprocess.run([cxpulse, "rebuild", "--db", str(db)], check=True, capture_output=True, text=True)
+        secs = time.perf_counter() - t0
+        tickets = int(done.stdout.split()[-2])  # "rebuilt 1 account(s), N tickets"
+        print(f"cxpulse rebuild --db {'postgresql://…/cxpulse_bench_import' if pg else db.name} (fresh process): "
+              f"{secs:.2f} s, {tickets / secs:,.0f} tickets/s ({n_events / secs:,.0f} events/s); "
+              f"{done.stdout.strip()} (load {os.getloadavg()[0]:.1f})")
+    if pg and not args.keep:
+        pg.drop("cxpulse_bench_import")
     if not ok_counts:
         print("ERROR: the second import was not all-unchanged", file=sys.stderr)
         return 1
