@@ -53,7 +53,7 @@ def _iso(at: datetime) -> str:
 # and surrogates.
 ID = 200
 TEXT_LIMITS: dict[str, dict[str, int]] = {
-    "account": {"name": 200},
+    "account": {"name": 200, "ticket_url": 500},
     "user": {"source_id": ID, "locale": 32},
     "ticket": {
         "source_id": ID, "status": 32, "channel": 64, "priority": 32, "group": 200, "category": 200,

@@ -15,12 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        batch.add_column(sa.Column("ticket_url", sa.String(length=500), nullable=True))
+    op.add_column("accounts", sa.Column("ticket_url", sa.String(length=500), nullable=True))
     op.create_index("ix_responses_day", "responses", ["account_id", "day"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_responses_day", table_name="responses")
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("ticket_url")
+    # a plain DROP COLUMN (SQLite ≥ 3.35 has it): a batch copy of `accounts` would drop the
+    # table every other table's foreign key points at
+    op.drop_column("accounts", "ticket_url")

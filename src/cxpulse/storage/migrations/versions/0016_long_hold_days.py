@@ -2,8 +2,7 @@
 
 Tickets escalated months ago and still on hold led the at-risk list; they now sit in a tab
 of their own past this many days (default 14, `cxpulse settings ACCOUNT --long-hold-days N`).
-Plain add_column through batch_alter_table (SQLite and PostgreSQL); the server default
-fills the accounts stored before.
+Plain add_column (SQLite and PostgreSQL); the server default fills the accounts stored before.
 
 Revision ID: 0016_long_hold_days
 Revises: 0015_drilldown
@@ -19,10 +18,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("long_hold_days", sa.Integer(), nullable=False, server_default="14"))
+    op.add_column("accounts", sa.Column("long_hold_days", sa.Integer(), nullable=False, server_default="14"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.drop_column("long_hold_days")
+    # a plain DROP COLUMN (SQLite ≥ 3.35 has it): a batch copy of `accounts` would drop the
+    # table every other table's foreign key points at
+    op.drop_column("accounts", "long_hold_days")
