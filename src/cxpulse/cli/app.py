@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +26,7 @@ from cxpulse.cli.options import (
     SparkMasterOption,
     is_terminal,
 )
-from cxpulse.cli.render import cell, error_line, out, plain, print_record, print_rows, print_table, warn
+from cxpulse.cli.render import cell, csv_field, error_line, out, plain, print_record, print_rows, print_table, warn
 from cxpulse.cli.serve import serve
 from cxpulse.cli.surveys import surveys_app
 from cxpulse.cli.webhooks import webhooks_app
@@ -598,27 +599,35 @@ def score(
     print_rows(
         lambda: [{**r, "reasons": "; ".join(r["reasons"]), "as_of": r["as_of"].isoformat(timespec="seconds")}
                  for r in rows],
-        cols, fmt, json=rows, csv_columns=[*cols, "probability", "as_of"], csv_cells=_score_cells(rows),
+        cols, fmt, json=rows, csv_columns=[*cols, "probability", "as_of"], csv_text=_score_lines(rows),
         title=f"predicted satisfaction as of {rows[0]['as_of'].isoformat(timespec='seconds') if rows else 'now'}",
         empty="no tickets to score" + (" open now" if open_only else ""),
     )
     _say_failed(failed, "scoring")
 
 
-def _score_cells(rows: list[dict]):
-    """Each scored row's CSV cells, as `print_csv` would write them (`render.cell`: the
-    probability with one decimal), row by row without a dict per row."""
+def _score_lines(rows: list[dict]) -> Iterator[str]:
+    """Each scored row's CSV line, as `print_csv` would write it (`render.cell`: the
+    probability with one decimal; `render.csv_lines`' quoting), in one f-string per row:
+    a tuple of cells per row, joined and scanned again, was half of the serial tail of
+    `cxpulse score --open` (measured 0.33 vs 0.19 s CPU at 100,000 rows)."""
     times: dict = {}  # a batch shares one as-of time: said once
     for r in rows:
         at = r["as_of"]
         said = times.get(at)
         if said is None:
             said = times[at] = at.isoformat(timespec="seconds")
-        score, version, probability = r["score"], r["model_version"], r["probability"]
-        # the common types written as `cell` writes them, without its type checks per value
-        yield (r["account"], r["ticket_id"], str(score) if score.__class__ is int else cell(score),
-               cell(r["status"]), "; ".join(r["reasons"]), str(version) if version.__class__ is int else cell(version),
-               f"{probability:.1f}" if probability.__class__ is float else cell(probability), said)
+        score, version, probability, status = r["score"], r["model_version"], r["probability"], r["status"]
+        reasons = "; ".join(r["reasons"])
+        if score.__class__ is int and version.__class__ is int and probability.__class__ is float \
+                and status.__class__ is str:  # the common types, written as `cell` writes them
+            line = f'{r["account"]},{r["ticket_id"]},{score},{status},{reasons},{version},{probability:.1f},{said}\n'
+            # no cell needs quoting: the commas are only the separators, no quote, no line break but the last
+            if line.count(",") == 7 and '"' not in line and "\r" not in line and line.count("\n") == 1:
+                yield line
+                continue
+        cells = (r["account"], r["ticket_id"], cell(score), cell(status), reasons, cell(version), cell(probability), said)
+        yield ",".join(map(csv_field, cells)) + "\n"
 
 
 @app.command()

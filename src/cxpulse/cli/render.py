@@ -62,8 +62,15 @@ def print_csv(rows: Sequence[dict], columns: Sequence[str]) -> None:
 
 def print_csv_cells(columns: Sequence[str], cells: Iterable[Sequence[str]]) -> None:
     """CSV of rows given as their cells, already text, in `columns` order: the same bytes
-    as `print_csv`, without a dict per row — `cxpulse score --open` writes 100,000 rows."""
+    as `print_csv`, without a dict per row."""
     sys.stdout.write("".join(csv_lines(columns, cells)))
+
+
+def print_csv_text(columns: Sequence[str], lines: Iterable[str]) -> None:
+    """CSV of rows given as their lines, each written already (quoted as `csv_lines` quotes,
+    with its line feed), under the header of `columns` — `cxpulse score --open` writes
+    100,000 rows, and a tuple of cells per row joined again was half of writing them."""
+    sys.stdout.write(",".join(map(csv_field, columns)) + "\n" + "".join(lines))
 
 
 def csv_lines(columns: Sequence[str], cells: Iterable[Sequence[str]]) -> Iterator[str]:
@@ -72,7 +79,7 @@ def csv_lines(columns: Sequence[str], cells: Iterable[Sequence[str]]) -> Iterato
     carriage return too, which Python 3.11's writer leaves bare and its reader then splits:
     what is written reads back as it was. Built in one pass: the csv module's
     per-character checks were most of writing 100,000 rows."""
-    field = _csv_field
+    field = csv_field
     yield ",".join(map(field, columns)) + "\n"
     for row in cells:
         line = ",".join(row)
@@ -87,7 +94,8 @@ def csv_lines(columns: Sequence[str], cells: Iterable[Sequence[str]]) -> Iterato
         yield ",".join(map(field, row)) + "\n"
 
 
-def _csv_field(text: str) -> str:
+def csv_field(text: str) -> str:
+    """One cell as `csv_lines` writes it: quoted when it holds a quote, a comma or a line break."""
     if '"' in text:
         return '"' + text.replace('"', '""') + '"'
     if "," in text or "\n" in text or "\r" in text:
@@ -113,6 +121,7 @@ def print_rows(
     json: object = None,
     csv_columns: Sequence[str] | None = None,
     csv_cells: Iterable[Sequence[str]] | None = None,
+    csv_text: Iterable[str] | None = None,
     empty: str | None = None,
 ) -> None:
     """`rows` as `--format` asks: a JSON array, CSV of `columns`, or a table of them — the one
@@ -124,12 +133,15 @@ def print_rows(
       the table are built only for them;
     - `csv_columns`: the CSV's columns when a file carries more than a terminal shows;
     - `csv_cells`: the CSV rows as text already (`print_csv_cells`), for outputs of 100,000 rows;
+      `csv_text`: or as their lines, written already (`print_csv_text`);
     - `empty`: said on stderr under an empty table: where the data would come from.
     """
     if fmt == "json":
         print_json((rows() if callable(rows) else rows) if json is None else json)
     elif fmt == "csv":
-        if csv_cells is not None:
+        if csv_text is not None:
+            print_csv_text(csv_columns or columns, csv_text)
+        elif csv_cells is not None:
             print_csv_cells(csv_columns or columns, csv_cells)
         else:
             print_csv(rows() if callable(rows) else rows, csv_columns or columns)
