@@ -588,10 +588,48 @@ def score(
     as of an explicit time only reads.
     """
     out: list[dict] = []
+    if open_only and ticket is None and as_of is None:
+        for acc, stored, model, ids in _open_now(store, account):
+            out += _score_account(store, acc, stored, ids, as_of=None, open_only=True, model=model)
+        return sort_scores(out)
     for acc, stored, ids in score_targets(store, account=account, open_only=open_only, ticket=ticket, as_of=as_of):
         out += _score_account(store, acc, stored, ids, as_of=as_of, open_only=open_only and ticket is None,
                               asked_for_it=ticket is not None)
     return sort_scores(out)
+
+
+def _open_now(
+    store: Store, account: str | None,
+) -> list[tuple[StoredAccount, prediction_store.StoredModel, SatisfactionModel | None, list[str]]]:
+    """`score_targets` of `score --open` (now), each account's model read back too: the
+    open tickets' ids are read in a thread while the models are read back here (their
+    imports and unpickling, ~0.13 s) — SQLite answers the ids in one step with the GIL
+    released (`open_ticket_ids`), so the two overlap instead of adding up before scoring.
+    The thread is joined before any scoring, which forks only a single-threaded process."""
+    import threading
+
+    targets = [(acc, stored) for acc, stored, _ in score_targets(store, account=account, open_only=True,
+                                                                 ticket=None, as_of=None, ids=False)]
+    found: dict[int, list[str]] = {}
+    failed: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            with store.engine.connect() as conn:
+                for acc, _stored in targets:
+                    found[acc.id] = prediction_store.open_ticket_ids(conn, acc.id)
+        except BaseException as e:  # raised again by the caller's thread
+            failed.append(e)
+
+    reader = threading.Thread(target=read, name="cxpulse-open-ids")
+    reader.start()
+    try:
+        models = [None if no_score_reason(stored.card) else _model(acc, stored) for acc, stored in targets]
+    finally:
+        reader.join()
+    if failed:
+        raise failed[0]
+    return [(acc, stored, model, found[acc.id]) for (acc, stored), model in zip(targets, models)]
 
 
 def sort_scores(rows: list[dict]) -> list[dict]:
@@ -608,9 +646,11 @@ def sort_scores(rows: list[dict]) -> list[dict]:
 
 def score_targets(
     store: Store, *, account: str | None, open_only: bool, ticket: str | None, as_of: datetime | None,
+    ids: bool = True,
 ) -> list[tuple[StoredAccount, prediction_store.StoredModel, list[str]]]:
     """Each account to score with its newest model and the ids of the tickets to score:
-    the one named, the open ones (scoring now), or all. An account without a model stops it all."""
+    the one named, the open ones (scoring now), or all (`ids` False: none read, the
+    caller reads them). An account without a model stops it all."""
     targets = _targets(store, account, ticket)
     out = []
     with store.engine.connect() as conn:
@@ -619,6 +659,8 @@ def score_targets(
             if stored is None:
                 raise NotFound(_no_model(acc.name))
             out.append((acc, stored))
+    if not ids:
+        return [(acc, stored, []) for acc, stored in out]
     picked = []
     for acc, stored in out:
         with store.engine.connect() as conn:
@@ -637,7 +679,7 @@ SPLIT_AT = 4_000  # tickets: from here `_score_account` shares a batch with a se
 
 def _score_account(
     store: Store, acc: StoredAccount, stored: prediction_store.StoredModel, ids: Collection[str], *,
-    as_of: datetime | None, open_only: bool = False, asked_for_it: bool = False,
+    as_of: datetime | None, open_only: bool = False, asked_for_it: bool = False, model: SatisfactionModel | None = None,
 ) -> list[dict]:
     """Score these tickets as of `as_of` (now when None, and then store the predictions).
     `open_only`: those open at that time; `asked_for_it`: one ticket named by the user, who
@@ -651,7 +693,8 @@ def _score_account(
     """
     if not ids or no_score_reason(stored.card):
         return []  # a model no better than chance scores nothing: `no_scores` says why
-    model = _model(acc, stored)
+    if model is None:  # else read back already (`_open_now`)
+        model = _model(acc, stored)
     inputs = score_inputs(store, acc, ids, as_of=as_of, asked_for_it=asked_for_it)
     if inputs is None:
         return []
