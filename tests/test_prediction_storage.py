@@ -96,3 +96,17 @@ def test_reads_for_training_and_scoring(store, tmp_path):
         assert P.open_ticket_ids(conn, acme, ["1", "3", "9"]) == ["3"]
         assert [name for _id, name in P.accounts_with_ticket(conn, "2")] == ["acme", "other"]
         assert P.accounts_with_ticket(conn, "404") == []
+
+
+def test_open_ticket_ids_come_back_as_written_and_none_when_nothing_is_open(store, tmp_path):
+    """The account's open ids, read in one step (SQLite: a JSON array): an id with a quote,
+    a backslash, a comma or a non-Latin letter comes back as the help desk wrote it, and an
+    account with nothing open gives an empty list."""
+    odd = ['q"1', "b\\2", "c,3", "Ж-4", "e 5"]
+    records = [make_ticket(id=i, status="open") for i in odd] + [make_ticket(id="done", status="solved")]
+    import_path(store, "jsonl", write_jsonl(tmp_path / "a.jsonl", records), account="acme")
+    import_path(store, "jsonl", write_jsonl(tmp_path / "b.jsonl", [make_ticket(id="x", status="solved")]),
+                account="quiet")
+    with store.engine.connect() as conn:
+        assert P.open_ticket_ids(conn, store.account("acme").id) == sorted(odd)
+        assert P.open_ticket_ids(conn, store.account("quiet").id) == []
