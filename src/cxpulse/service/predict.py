@@ -601,11 +601,12 @@ def score(
 def _open_now(
     store: Store, account: str | None,
 ) -> list[tuple[StoredAccount, prediction_store.StoredModel, SatisfactionModel | None, list[str]]]:
-    """`score_targets` of `score --open` (now), each account's model read back too: the
-    open tickets' ids are read in a thread while the models are read back here (their
-    imports and unpickling, ~0.13 s) — SQLite answers the ids in one step with the GIL
-    released (`open_ticket_ids`), so the two overlap instead of adding up before scoring.
-    The thread is joined before any scoring, which forks only a single-threaded process."""
+    """`score_targets` of `score --open` (now), with the first scoring account's model read
+    back: the open tickets' ids are read in a thread while that model is read back here
+    (the learners' imports and unpickling, ~0.13 s) — SQLite answers the ids in one step
+    with the GIL released (`open_ticket_ids`), so the two overlap instead of adding up
+    before scoring. The other accounts' models are read when each is scored, not all held
+    at once. The thread is joined before any scoring, which forks only a single-threaded process."""
     import threading
 
     targets = [(acc, stored) for acc, stored, _ in score_targets(store, account=account, open_only=True,
@@ -624,7 +625,10 @@ def _open_now(
     reader = threading.Thread(target=read, name="cxpulse-open-ids")
     reader.start()
     try:
-        models = [None if no_score_reason(stored.card) else _model(acc, stored) for acc, stored in targets]
+        models: list[SatisfactionModel | None] = [None] * len(targets)
+        first = next((i for i, (_acc, stored) in enumerate(targets) if not no_score_reason(stored.card)), None)
+        if first is not None:
+            models[first] = _model(*targets[first])
     finally:
         reader.join()
     if failed:
