@@ -626,7 +626,8 @@ def _score_lines(rows: list[dict]) -> Iterator[str]:
             if line.count(",") == 7 and '"' not in line and "\r" not in line and line.count("\n") == 1:
                 yield line
                 continue
-        cells = (r["account"], r["ticket_id"], cell(score), cell(status), reasons, cell(version), cell(probability), said)
+        cells = (r["account"], r["ticket_id"], cell(score), cell(status), reasons, cell(version), cell(probability),
+                 said)
         yield ",".join(map(csv_field, cells)) + "\n"
 
 
