@@ -64,6 +64,7 @@ class KeyInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    language: str | None = None  # the dashboard's language its user picked (None: the browser's)
 
     def can_read(self, account_id: int) -> bool:
         return self.admin or self.account_id == account_id
@@ -138,6 +139,17 @@ def revoke_key(store: Store, prefix: str, *, now: datetime | None = None) -> Key
     return _info(store, rows[0])
 
 
+def set_key_language(store: Store, key_id: int, language: str | None) -> None:
+    """Keep the dashboard language a key's user picked; None (or "") follows the browser again.
+    Only the dashboard's languages are kept: anything else is an error naming them."""
+    from cxpulse.surveys.definitions import LANGUAGES
+
+    if language and language not in LANGUAGES:
+        raise InvalidQuery(f"language {language!r} is not one the dashboard speaks; use one of {', '.join(LANGUAGES)}")
+    with store.engine.begin() as conn:
+        stored_keys.set_language(conn, key_id, language or None)
+
+
 def _info(store: Store, kid: int) -> KeyInfo:
     with store.engine.connect() as conn:
         return _row_info(stored_keys.key_by_id(conn, kid))
@@ -148,7 +160,7 @@ def _row_info(r) -> KeyInfo:
         id=r.id, account_id=r.account_id, account=r.account_name, admin=bool(r.admin),
         role="admin" if r.admin else (r.role or "account"), prefix=r.prefix,
         name=r.name, created_at=_aware(r.created_at), last_used_at=_aware(r.last_used_at),
-        revoked_at=_aware(r.revoked_at),
+        revoked_at=_aware(r.revoked_at), language=r.language,
     )
 
 

@@ -62,6 +62,11 @@ def revoke(conn: Connection, key_id: int, now: datetime) -> None:
     conn.execute(update(tables.api_keys).where(and_(k.id == key_id, k.revoked_at.is_(None))).values(revoked_at=now))
 
 
+def set_language(conn: Connection, key_id: int, language: str | None) -> None:
+    """The dashboard language the key's user picked (None: follow the browser)."""
+    conn.execute(update(tables.api_keys).where(tables.api_keys.c.id == key_id).values(language=language))
+
+
 def _select():
     k, a = tables.api_keys, tables.accounts
     return select(k, a.c.name.label("account_name")).select_from(k.outerjoin(a, a.c.id == k.c.account_id))

@@ -447,6 +447,7 @@ api_keys = Table(
     Column("created_at", DateTime, nullable=False),
     Column("last_used_at", DateTime),
     Column("revoked_at", DateTime),
+    Column("language", String(8)),  # the dashboard's language its user picked; NULL: the browser's
     UniqueConstraint("key_hash", name="uq_api_keys_hash"),
 )
 

@@ -9,18 +9,27 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from cxpulse.web import i18n
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
 def make_env() -> Environment:
-    """The templates of web/templates; every {{ value }} is HTML-escaped."""
-    return Environment(
+    """The templates of web/templates; every {{ value }} is HTML-escaped. The dashboard's
+    `{% trans %}` and `_()` speak the request's language (web/i18n.py); `{% trans %}`
+    blocks are trimmed, so a text wrapped over lines is one message in the catalogs."""
+    env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=False)  # type: ignore[attr-defined]
+    env.globals["ui_language"] = i18n.language
+    return env
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -19,7 +19,10 @@ Pages (all GET, all behind the login; forms POST with the session's CSRF token):
     /quality       IQS by agent and criterion, reviewer agreement, IQS vs CSAT, mystery
                    reviews apart, the review queue, recent reviews and their disputes
     /quality/review/{ticket}  the review form beside the ticket's conversation
-    /login, /logout, /account (an admin's account switcher)
+    /login, /logout, /account (an admin's account switcher), /language (the key's language)
+
+Every page speaks the key's chosen language, else the browser's (Accept-Language), among
+en, ru, el and lt (web/i18n.py); numbers and dates are formatted for it (format.py).
 
 Thin like the CLI: every page parses its query, calls service functions and renders.
 No JavaScript, no CDN, no web font: a deployment may be offline.
@@ -29,9 +32,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cxpulse.metrics.direction import MIN_COMPARE_N
-from cxpulse.web.dashboard.format import FILTERS, judged
+from cxpulse.web import i18n
+from cxpulse.web.dashboard.format import FILTERS, GLOBALS, judged
 from cxpulse.web.dashboard.session import CsrfFailed, LoginRequired, RoleForbidden, home_of
 from cxpulse.web.pages import render
 
@@ -55,6 +61,7 @@ def build_dashboard(app: FastAPI) -> None:
 
     app.state.templates.filters.update(FILTERS)
     app.state.templates.globals.update(judged=judged, min_compare_n=MIN_COMPARE_N)
+    app.state.templates.globals.update(GLOBALS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports
     for module in (auth, overview, tables, lists, insight, team, predictions, settings, sla, connections, quality,
                    reviews):
@@ -62,6 +69,20 @@ def build_dashboard(app: FastAPI) -> None:
     app.add_exception_handler(LoginRequired, _to_login)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(RoleForbidden, _role_forbidden)
+    app.add_middleware(BrowserLanguage)
+
+
+class BrowserLanguage:
+    """An ASGI middleware: each request starts in the browser's language (Accept-Language);
+    a logged-in key's own choice replaces it when the session is read (session.any_viewer)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            i18n.use(i18n.negotiate(Headers(scope=scope).get("accept-language")))
+        await self.app(scope, receive, send)
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:
@@ -78,9 +99,10 @@ def _quote(path: str) -> str:
 
 
 async def _csrf_failed(request: Request, exc: Exception) -> HTMLResponse:
-    return render(request, "dashboard/message.html", status_code=403, title="The form had expired",
-                  message="Nothing was changed: the form did not carry this session's token. Go back, reload the page "
-                          "and try again.")
+    _ = i18n.gettext
+    return render(request, "dashboard/message.html", status_code=403, title=_("The form had expired"),
+                  message=_("Nothing was changed: the form did not carry this session's token. Go back, reload the "
+                            "page and try again."))
 
 
 async def _role_forbidden(request: Request, exc: Exception) -> HTMLResponse:
@@ -88,5 +110,6 @@ async def _role_forbidden(request: Request, exc: Exception) -> HTMLResponse:
 
     viewer = exc.viewer  # type: ignore[attr-defined]
     home = home_of(viewer.key)
-    return page(request, viewer, "message.html", status_code=403, title="Not for this key", active="",
-                message=f"A {viewer.key.role} key does not open this page.", home=home)
+    _ = i18n.gettext
+    return page(request, viewer, "message.html", status_code=403, title=_("Not for this key"), active="",
+                message=_("A %(role)s key does not open this page.") % {"role": viewer.key.role}, home=home)

@@ -5,6 +5,7 @@
                     starts on the busiest account (service.accounts.busiest_account)
     POST /logout    session cookie cleared
     POST /account   admin keys: show another account
+    POST /language  the dashboard's language for this key (kept with the key; "" follows the browser)
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.service.accounts import busiest_account
-from cxpulse.service.keys import verify_key
+from cxpulse.service.keys import set_key_language, verify_key
+from cxpulse.web import i18n
 from cxpulse.web.dashboard.session import (
     LOGIN_COOKIE,
     AnyViewerDep,
@@ -42,7 +44,7 @@ router = APIRouter(include_in_schema=False)
 
 def _login_page(request: Request, *, next_path: str, error: str = "", status_code: int = 200) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    response = render(request, "dashboard/login.html", status_code=status_code, title="Log in to cxpulse",
+    response = render(request, "dashboard/login.html", status_code=status_code, title=i18n.gettext("Log in to cxpulse"),
                       error=error, next_path=next_path, token=token)
     set_login_token(request, response, token)
     return response
@@ -61,19 +63,20 @@ async def login(request: Request) -> Response:
     """Check the key once (service.keys.verify_key); keep only its id in the signed session."""
     data = await read_form(request)
     if data is None:
-        return _login_page(request, next_path="/", error="That form was too large.", status_code=413)
+        return _login_page(request, next_path="/", error=i18n.gettext("That form was too large."), status_code=413)
     next_path = safe_next(field(data, "next"))
     if not login_token_ok(request, field(data, "token")):
         return _login_page(request, next_path=next_path, status_code=403,
-                           error="The login form had expired. Please enter your key again.")
+                           error=i18n.gettext("The login form had expired. Please enter your key again."))
     key = field(data, "key").strip()
     info = await run_in_threadpool(verify_key, request.app.state.store, key) if key else None
     if info is None:
         return _login_page(request, next_path=next_path, status_code=401,
-                           error="That key is unknown or has been revoked. Check it and try again.")
+                           error=i18n.gettext("That key is unknown or has been revoked. Check it and try again."))
     if not may_log_in(info):
         return _login_page(request, next_path=next_path, status_code=403,
-                           error=f"A {info.role} key does not open the dashboard. Log in with an account key.")
+                           error=i18n.gettext("A %(role)s key does not open the dashboard. Log in with an account key.")
+                           % {"role": info.role})
     if next_path == "/" or (not info.may("read") and not next_path.startswith("/quality")):
         next_path = home_of(info)  # a reviewer or a shopper starts on their own page
     response = RedirectResponse(next_path, status_code=303)
@@ -100,4 +103,15 @@ async def switch_account(request: Request, viewer: ViewerDep) -> Response:
     response = RedirectResponse(safe_next(field(data, "next")), status_code=303)
     if viewer.key.admin and account in viewer.accounts:
         set_session(request, response, with_account(viewer.session, account))
+    return response
+
+
+@router.post("/language")
+async def switch_language(request: Request, viewer: AnyViewerDep) -> Response:
+    """The header's language switcher: kept with the key, so it holds in every session of it."""
+    data = await checked_form(request, viewer)
+    language = field(data, "language")
+    response = RedirectResponse(safe_next(field(data, "next")), status_code=303)
+    if language in i18n.LANGUAGES or language == "":
+        await run_in_threadpool(set_key_language, request.app.state.store, viewer.key.id, language or None)
     return response

@@ -11,26 +11,28 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from cxpulse.service.accounts import ticket_link, ticket_url_of
+from cxpulse.web import i18n
 from cxpulse.web.dashboard.session import Viewer
+from cxpulse.web.i18n import N_
 from cxpulse.web.pages import render
 
 NAV: tuple[tuple[str, str], ...] = (
-    ("/", "Overview"),
-    ("/agents", "Agents"),
-    ("/groups", "Groups"),
-    ("/drivers", "Drivers"),
-    ("/team", "Team"),
-    ("/sla", "SLA"),
-    ("/quality", "Quality"),
-    ("/low-ratings", "Low ratings"),
-    ("/reviews", "Reviews"),
-    ("/at-risk", "At risk"),
-    ("/model", "Model"),
-    ("/alerts", "Alerts"),
-    ("/webhooks", "Webhooks"),
-    ("/surveys", "Surveys"),
-    ("/connections", "Connections"),
-)
+    ("/", N_("Overview")),
+    ("/agents", N_("Agents")),
+    ("/groups", N_("Groups")),
+    ("/drivers", N_("Drivers")),
+    ("/team", N_("Team")),
+    ("/sla", N_("SLA")),
+    ("/quality", N_("Quality")),
+    ("/low-ratings", N_("Low ratings")),
+    ("/reviews", N_("Reviews")),
+    ("/at-risk", N_("At risk")),
+    ("/model", N_("Model")),
+    ("/alerts", N_("Alerts")),
+    ("/webhooks", N_("Webhooks")),
+    ("/surveys", N_("Surveys")),
+    ("/connections", N_("Connections")),
+)  # labels translated where shown (layout.html)
 PERIODS = (30, 90, 365)
 DEFAULT_DAYS = 30
 
@@ -163,8 +165,8 @@ def nav_for(viewer: Viewer) -> tuple[tuple[str, str], ...]:
     if viewer.may("read"):
         return NAV
     if viewer.may("queue"):
-        return (("/quality", "Quality"),)
-    return (("/quality/review", "Review"),)
+        return (("/quality", N_("Quality")),)
+    return (("/quality/review", N_("Review")),)
 
 
 def page(request: Request, viewer: Viewer, template: str, *, title: str, active: str, status_code: int = 200,
@@ -174,6 +176,7 @@ def page(request: Request, viewer: Viewer, template: str, *, title: str, active:
     desk_url = request.app.state.context.kept(ticket_url_of, viewer.account) if viewer.account else ""
     return render(request, f"dashboard/{template}", status_code=status_code, title=title, active=active,
                   nav=nav_for(viewer), viewer=viewer, csrf=viewer.csrf, path=request.url.path,
+                  ui_languages=tuple((c, i18n.NAMES[c]) for c in i18n.LANGUAGES),
                   here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
                   link=link, periods=PERIODS, view_query=view, keep=link("", **view),
                   view_link=lambda path, **extra: link(path, **{**view, **extra}),

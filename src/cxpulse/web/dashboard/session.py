@@ -35,6 +35,7 @@ from cxpulse.service.accounts import account_names
 from cxpulse.service.keys import KeyInfo, list_keys
 from cxpulse.service.settings import secret
 from cxpulse.storage import Store
+from cxpulse.web import i18n
 
 COOKIE = "cxpulse_session"
 LOGIN_COOKIE = "cxpulse_login"
@@ -192,6 +193,8 @@ async def any_viewer(request: Request) -> Viewer:
     viewer = await run_in_threadpool(_viewer, request.app.state.store, session)
     if viewer is None:
         raise LoginRequired()
+    if viewer.key.language:  # the key's own choice over the browser's (web/i18n.py)
+        i18n.use(viewer.key.language)
     return viewer
 
 
