@@ -17,7 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from babel.numbers import format_percent
 from markupsafe import Markup
+
+from cxpulse.web.i18n import babel_locale, language
+from cxpulse.web.i18n import gettext as _
 
 TEXT = "#1a1a1a"  # 17.4:1 on white
 MUTED = "#4a4a4a"  # 8.9:1 on white
@@ -38,6 +42,18 @@ class Point:
     low: float | None = None
     high: float | None = None
     n: int = 0
+
+
+def _interval(fmt: Callable[[float], str], p: Point) -> str:
+    """", 95% interval 80% to 90%" for a point's tooltip, "" without an interval (in the page's language)."""
+    if p.low is None or p.high is None:
+        return ""
+    return ", " + _("95%% interval %(low)s to %(high)s") % {"low": fmt(p.low), "high": fmt(p.high)}
+
+
+def _share(t: float) -> str:
+    """0.8 → "80%" ("80 %" in Russian)."""
+    return f"{t:.0%}" if language() == "en" else format_percent(t, locale=babel_locale())
 
 
 def _num(x: float) -> str:
@@ -143,11 +159,11 @@ def line_chart(
     for i, p in enumerate(points):
         if p.value is None:
             continue
-        interval = f", 95% interval {fmt(p.low)} to {fmt(p.high)}" if p.low is not None and p.high is not None else ""
+        interval = _interval(fmt, p)
         out.append(f'<circle cx="{_num(x(i))}" cy="{_num(y(p.value))}" r="3.5" fill="{LINE}">'
                    f'<title>{escape(f"{p.label}: {fmt(p.value)}{interval}, n = {p.n}")}</title></circle>')
     if not any(p.value is not None for p in points):
-        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">no data</text>')
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">{escape(_("no data"))}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -206,9 +222,9 @@ def bar_chart(
         cy = top + row_height * i + row_height / 2
         out.append(f'<text x="{left - 8}" y="{_num(cy + 4)}" text-anchor="end" fill="{TEXT}">{escape(b.label)}</text>')
         if b.value is None:
-            out.append(f'<text x="{left + 4}" y="{_num(cy + 4)}" fill="{MUTED}">no data</text>')
+            out.append(f'<text x="{left + 4}" y="{_num(cy + 4)}" fill="{MUTED}">{escape(_("no data"))}</text>')
             continue
-        interval = f", 95% interval {fmt(b.low)} to {fmt(b.high)}" if b.low is not None and b.high is not None else ""
+        interval = _interval(fmt, b)
         out.append(f'<rect x="{left}" y="{_num(cy - 9)}" width="{_num(x(b.value) - left)}" height="18" fill="{BAND}">'
                    f'<title>{escape(f"{b.label}: {fmt(b.value)}{interval}, n = {b.n}")}</title></rect>')
         if b.low is not None and b.high is not None:
@@ -243,8 +259,8 @@ def calibration_chart(
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
         out.append(f'<line x1="{_num(x(0))}" x2="{_num(x(1))}" y1="{_num(y(t))}" y2="{_num(y(t))}" stroke="{GRID}"/>')
         out.append(f'<line x1="{_num(x(t))}" x2="{_num(x(t))}" y1="{_num(y(0))}" y2="{_num(y(1))}" stroke="{GRID}"/>')
-        out.append(f'<text x="{_num(x(0) - 6)}" y="{_num(y(t) + 4)}" text-anchor="end" fill="{MUTED}">{t:.0%}</text>')
-        out.append(f'<text x="{_num(x(t))}" y="{_num(y(0) + 16)}" text-anchor="middle" fill="{MUTED}">{t:.0%}</text>')
+        out.append(f'<text x="{_num(x(0) - 6)}" y="{_num(y(t) + 4)}" text-anchor="end" fill="{MUTED}">{_share(t)}</text>')
+        out.append(f'<text x="{_num(x(t))}" y="{_num(y(0) + 16)}" text-anchor="middle" fill="{MUTED}">{_share(t)}</text>')
     out.append(f'<line class="diagonal" x1="{_num(x(0))}" y1="{_num(y(0))}" x2="{_num(x(1))}" y2="{_num(y(1))}" '
                f'stroke="{DIAGONAL}" stroke-width="1.5" stroke-dasharray="5 4"/>')
     pts = [b for b in bins if b.get("predicted") is not None and b.get("observed") is not None]
@@ -254,11 +270,12 @@ def calibration_chart(
     biggest = max((b.get("n", 0) for b in pts), default=1) or 1
     for b in pts:
         r = 3 + 5 * math.sqrt(b.get("n", 0) / biggest)
-        label = f"predicted {b['predicted']:.0%}, observed {b['observed']:.0%}, n = {b.get('n', 0)}"
+        label = _("predicted %(predicted)s, observed %(observed)s, n = %(n)s") % {
+            "predicted": _share(b["predicted"]), "observed": _share(b["observed"]), "n": b.get("n", 0)}
         out.append(f'<circle cx="{_num(x(b["predicted"]))}" cy="{_num(y(b["observed"]))}" r="{_num(r)}" '
                    f'fill="{LINE}" fill-opacity="0.85"><title>{escape(label)}</title></circle>')
     if not pts:
-        out.append(f'<text x="{size / 2}" y="{size / 2}" text-anchor="middle" fill="{MUTED}">no data</text>')
+        out.append(f'<text x="{size / 2}" y="{size / 2}" text-anchor="middle" fill="{MUTED}">{escape(_("no data"))}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -26,7 +26,7 @@ from babel.support import Translations
 
 from cxpulse.surveys.i18n import accepted_languages
 
-__all__ = ["LANGUAGES", "NAMES", "N_", "gettext", "language", "negotiate", "ngettext", "pick", "use"]
+__all__ = ["LANGUAGES", "NAMES", "N_", "gettext", "language", "negotiate", "ngettext", "pgettext", "pick", "use"]
 
 LANGUAGES = ("en", "ru", "el", "lt")
 NAMES = {"en": "English", "ru": "Русский", "el": "Ελληνικά", "lt": "Lietuvių"}  # each in its own language
@@ -77,6 +77,11 @@ def gettext(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form of a message for `n`, by the current language's plural rule."""
     return catalog(language()).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` as meant in `context` ("Review" as a public review, not as a QA review)."""
+    return catalog(language()).pgettext(context, message)
 
 
 def N_(message: str) -> str:  # noqa: N802 — gettext's name for "mark for translation, translate later"

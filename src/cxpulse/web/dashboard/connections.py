@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.service.sync_schedule import connection_states
 from cxpulse.web.dashboard.common import page
 from cxpulse.web.dashboard.format import when
+from cxpulse.web.i18n import gettext as _
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -57,5 +58,5 @@ async def connections_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
     for r in rows:
         r["position"] = cursor_position(r["cursor"])
         r["due_now"] = r["next_sync_at"] is not None and r["next_sync_at"] <= now
-    return page(request, viewer, "connections.html", title="Connections", active="/connections", connections=rows,
+    return page(request, viewer, "connections.html", title=_("Connections"), active="/connections", connections=rows,
                 admin=viewer.key.admin)

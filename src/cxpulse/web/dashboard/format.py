@@ -217,6 +217,23 @@ FILTER_NAMES = {"agent": N_("agent"), "group": N_("group"), "channel": N_("chann
 # metrics/direction.py's verdicts, shown by macros.significance
 VERDICTS = (N_("better"), N_("worse"), N_("no significant change"), N_("too few to tell"), N_("not tested"),
             N_("no previous data"), N_("higher"), N_("lower"))
+# words the pages show from stored data or other layers: webhook delivery statuses, review-queue
+# strategies, message authors, channels, model inputs, sort orders, the employee survey's notes
+DATA_WORDS = (N_("retrying"), N_("delivered"), N_("failed"), N_("random"), N_("low-csat"), N_("at-risk"), N_("long"),
+              N_("reopened"), N_("customer"), N_("system"), N_("email"), N_("chat"), N_("phone"), N_("web"),
+              N_("api"), N_("ascending"), N_("descending"), N_("tickets"), N_("events since"), N_("cursor"),
+              N_("fewer than 5 answers"),
+              N_("hidden so that a group with fewer than 5 answers cannot be worked out from the others"),
+              N_("rounds in which this group had fewer than 5 answers are left out"))
+# the model's inputs as the model card names them (ml/features.py, "_" read as " ")
+FEATURE_WORDS = (N_("replied"), N_("first reply minutes"), N_("no reply minutes"), N_("elapsed minutes"),
+                 N_("customer waiting minutes"), N_("requester wait minutes"), N_("resolution minutes"),
+                 N_("first reply bh minutes"), N_("no reply bh minutes"), N_("requester wait bh minutes"),
+                 N_("agent replies"), N_("customer messages"), N_("reopens"), N_("reassignments"),
+                 N_("group transfers"), N_("created hour"), N_("created weekday"), N_("customer text chars"),
+                 N_("agent text chars"), N_("agent csat"), N_("agent csat n"), N_("customer csat"),
+                 N_("customer csat n"), N_("account csat"), N_("due in minutes"), N_("past due minutes"),
+                 N_("sla due in minutes"), N_("sla breaches"), N_("text"), N_("priority"), N_("tags"), N_("due"))
 STATUSES = (N_("new"), N_("open"), N_("pending"), N_("hold"), N_("solved"), N_("closed"))
 
 

@@ -13,22 +13,28 @@ from cxpulse.service.drilldown import low_ratings as drilldown
 from cxpulse.service.drilldown import ticket_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
-from cxpulse.web import charts
+from cxpulse.surveys.definitions import REASONS
+from cxpulse.surveys.i18n import reason_text
+from cxpulse.web import charts, i18n
 from cxpulse.service import breakdowns
 from cxpulse.web.dashboard.format import mean as mean_text
 from cxpulse.web.dashboard.format import nps as nps_text
 from cxpulse.web.dashboard.format import percent
 from cxpulse.web.dashboard.common import Period, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
+from cxpulse.web.i18n import N_
+from cxpulse.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
 DRIVERS = (  # report metric, heading, what the buckets count
-    ("csat_by_first_reply", "CSAT by first-reply time", "time to the first agent reply"),
-    ("csat_by_reopens", "CSAT by reopens", "times the ticket was reopened"),
-    ("csat_by_reassignments", "CSAT by reassignments", "times the ticket changed agent"),
-    ("csat_by_due", "CSAT by the promised date", "solved by the time promised to the customer, or late"),
+    ("csat_by_first_reply", N_("%(figure)s by first-reply time"), N_("time to the first agent reply")),
+    ("csat_by_reopens", N_("%(figure)s by reopens"), N_("times the ticket was reopened")),
+    ("csat_by_reassignments", N_("%(figure)s by reassignments"), N_("times the ticket changed agent")),
+    ("csat_by_due", N_("%(figure)s by the promised date"), N_("solved by the time promised to the customer, or late")),
 )
+# the buckets' labels as storage/queries.py and service/breakdowns.py name them
+BUCKET_WORDS = (N_("<1 h"), N_("1–4 h"), N_("4–24 h"), N_(">24 h"), N_("no reply"), N_("on time"), N_("late"))
 OPTIONAL = frozenset({"csat_by_due"})  # shown only when the account's tickets carry due dates
 LOW_RATINGS_SHOWN = 30
 # a list page shows this much of a comment or subject and links to the whole: a 1 MB comment
@@ -47,9 +53,9 @@ def clipped(text: str | None, limit: int = TEXT_SHOWN) -> tuple[str, bool]:
 
 
 DRIVER_METRICS = {  # ?metric=: label, what a bar shows, the chart's bounds and format
-    "csat": ("CSAT", "Share of satisfied answers", (0.0, 100.0), lambda v: percent(v, 0)),
-    "nps": ("NPS", "Promoters minus detractors", (-100.0, 100.0), nps_text),
-    "ces": ("CES", "Mean effort answer, higher is easier", None, lambda v: mean_text(v, 1)),
+    "csat": ("CSAT", N_("Share of satisfied answers"), (0.0, 100.0), lambda v: percent(v, 0)),
+    "nps": ("NPS", N_("Promoters minus detractors"), (-100.0, 100.0), nps_text),
+    "ces": ("CES", N_("Mean effort answer, higher is easier"), None, lambda v: mean_text(v, 1)),
 }
 
 
@@ -61,12 +67,12 @@ def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str],
     if metric == "csat":
         rows = report(store, ReportQuery(metrics=("csat-by-kpi",), account=account, since=p.since, until=p.until,
                                          where=where, now=now))
-        found = {m: [charts.Point(r["bucket"], r["value"], r["low"], r["high"], r["n"])
+        found = {m: [charts.Point(_(r["bucket"]), r["value"], r["low"], r["high"], r["n"])
                      for r in rows if r["metric"] == m] for m, _h, _c in DRIVERS}
         scale = ""
     else:
         buckets = breakdowns.by_bucket(store, account, p.since, p.until, where, kind=metric, now=now)
-        found = {f"csat_by_{b}": [charts.Point(lbl, e.value, e.low, e.high, e.n) for lbl, e, _s in rows]
+        found = {f"csat_by_{b}": [charts.Point(_(lbl), e.value, e.low, e.high, e.n) for lbl, e, _s in rows]
                  for b, rows in buckets.items()}
         scale = next((s for rows in buckets.values() for _l, _e, s in rows), "")
     if metric == "ces" and scale:
@@ -77,14 +83,23 @@ def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str],
         bars = found.get(key, [])
         if not bars and key in OPTIONAL:
             continue
-        heading = heading.replace("CSAT", label, 1)
-        desc = f"{label} for each bucket of {counts}: " + "; ".join(
-            f"{b.label}: {fmt(b.value)} (n = {b.n})" for b in bars) if bars else "no answers"
+        heading = _(heading) % {"figure": label}
+        desc = _("%(figure)s for each bucket of %(counts)s: ") % {"figure": label, "counts": _(counts)} + "; ".join(
+            f"{b.label}: {fmt(b.value)} (n = {b.n})" for b in bars) if bars else _("no answers")
         svg = charts.bar_chart(bars, chart_id=key.replace("csat_by_", f"{metric}_by_").replace("_", "-"), title=heading, desc=desc, fmt=fmt,
                                bounds=bounds or (0.0, 100.0)) if bars else ""
         out.append({"key": key, "heading": heading, "counts": counts, "bars": bars, "svg": svg, "kind": metric,
                     "scale": scale})
     return out
+
+
+def reason_words(reason: str) -> str:
+    """A survey reason in the page's language when the surveys translate it (their catalogs,
+    surveys/locales); a help desk's own reason, and every reason in English, as stored."""
+    lang = i18n.language()
+    if lang == "en" or reason not in REASONS:
+        return reason
+    return reason_text(reason, lang)
 
 
 def reason_charts(reasons: list) -> list[dict]:
@@ -96,12 +111,13 @@ def reason_charts(reasons: list) -> list[dict]:
         if not mine:
             continue
         label = DRIVER_METRICS[kind][0]
-        bars = [charts.Point(r.reason, r.share, None, None, r.n) for r in mine]
+        bars = [charts.Point(reason_words(r.reason), r.share, None, None, r.n) for r in mine]
         top = max(b.value for b in bars)
         upper = next((t for t in (20, 25, 40, 50, 60, 80, 100) if t >= top), 100)
-        desc = f"Reasons given with low {label} answers: " + "; ".join(
+        desc = _("Reasons given with low %(figure)s answers: ") % {"figure": label} + "; ".join(
             f"{b.label}: {b.n} ({percent(b.value, 0)})" for b in bars)
-        svg = charts.bar_chart(bars, chart_id=f"reasons-{kind}", title=f"Reasons picked with low {label} answers",
+        svg = charts.bar_chart(bars, chart_id=f"reasons-{kind}",
+                               title=_("Reasons picked with low %(figure)s answers") % {"figure": label},
                                desc=desc, fmt=lambda v: percent(v, 0), bounds=(0.0, float(upper)))
         out.append({"kind": kind, "label": label, "bars": bars, "svg": svg, "n": sum(b.n for b in bars)})
     return out
@@ -113,11 +129,11 @@ async def drivers_page(request: Request, viewer: ViewerDep, days: str | None = N
     p, f = period(request, days), filters(request)
     metric = metric if metric in DRIVER_METRICS else "csat"
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Drivers", active="/drivers", period=p)
+        return page(request, viewer, "empty.html", title=_("Drivers"), active="/drivers", period=p)
     data = await run_in_threadpool(drivers, request.app.state.store, viewer.account, p, f.where, metric,
                                    request.app.state.clock())
     choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
-    return page(request, viewer, "drivers.html", title=f"What drives satisfaction — {viewer.account}",
+    return page(request, viewer, "drivers.html", title=_("What drives satisfaction — %(account)s") % {"account": viewer.account},
                 active="/drivers", period=p, filters=f, choices=choices, drivers=data, metric=metric,
                 metrics=DRIVER_METRICS)
 
@@ -126,7 +142,7 @@ async def drivers_page(request: Request, viewer: ViewerDep, days: str | None = N
 async def low_ratings_page(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
     p, f = period(request, days), filters(request)
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Low ratings", active="/low-ratings", period=p)
+        return page(request, viewer, "empty.html", title=_("Low ratings"), active="/low-ratings", period=p)
     data = await run_in_threadpool(lambda: drilldown(request.app.state.store, account=viewer.account, since=p.since,
                                                      until=p.until, limit=LOW_RATINGS_SHOWN, where=f.where,
                                                      min_z=SIGNIFICANT_Z))
@@ -137,8 +153,8 @@ async def low_ratings_page(request: Request, viewer: ViewerDep, days: str | None
     for t in data.tickets:
         t["comment_shown"], t["comment_cut"] = clipped(t["comment"])
         t["subject_shown"], t["subject_cut"] = clipped(t["subject"])
-    return page(request, viewer, "low_ratings.html", title=f"Low ratings — {viewer.account}", active="/low-ratings",
-                period=p, filters=f, choices=choices, data=data, reasons=reasons,
+    return page(request, viewer, "low_ratings.html", title=_("Low ratings — %(account)s") % {"account": viewer.account},
+                active="/low-ratings", period=p, filters=f, choices=choices, data=data, reasons=reasons,
                 min_z=SIGNIFICANT_Z)
 
 
@@ -150,7 +166,8 @@ async def comments_page(request: Request, viewer: ViewerDep, ticket: str = "") -
     if viewer.account is not None and ticket:
         found = await run_in_threadpool(ticket_comments, request.app.state.store, viewer.account, ticket)
     if not found:
-        return page(request, viewer, "message.html", title="No such ticket", active="/low-ratings", status_code=404,
-                    message="This account has no answers for that ticket.")
-    return page(request, viewer, "comments.html", title=f"Ticket {ticket} — {viewer.account}", active="/low-ratings",
+        return page(request, viewer, "message.html", title=_("No such ticket"), active="/low-ratings", status_code=404,
+                    message=_("This account has no answers for that ticket."))
+    return page(request, viewer, "comments.html", title=_("Ticket %(ticket)s — %(account)s") % {
+                    "ticket": ticket, "account": viewer.account}, active="/low-ratings",
                 ticket=ticket, answers=found, subject=found[0]["subject"])

@@ -22,14 +22,17 @@ from cxpulse.service import lists
 from cxpulse.service.lists import LIST_KINDS, RESPONSE_SORTS, TICKET_SORTS
 from cxpulse.web.dashboard.common import Filters, Period, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
+from cxpulse.web.i18n import N_
+from cxpulse.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
-RESPONSE_COLUMNS = (("date", "Answered"), ("ticket", "Ticket"), ("kind", "Survey"), ("score", "Score"),
-                    ("agent", "Agent"), ("group", "Group"), ("channel", "Channel"), ("comment", "Comment"))
-TICKET_COLUMNS = (("ticket", "Ticket"), ("created", "Created"), ("status", "Status"), ("agent", "Agent"),
-                  ("first_reply", "First reply"), ("resolution", "Resolution"), ("wait", "Customer wait"),
-                  ("reopens", "Reopens"))
+RESPONSE_COLUMNS = (("date", N_("Answered")), ("ticket", N_("Ticket")), ("kind", N_("Survey")), ("score", N_("Score")),
+                    ("agent", N_("Agent")), ("group", N_("Group")), ("channel", N_("Channel")),
+                    ("comment", N_("Comment")))
+TICKET_COLUMNS = (("ticket", N_("Ticket")), ("created", N_("Created")), ("status", N_("Status")), ("agent", N_("Agent")),
+                  ("first_reply", N_("First reply")), ("resolution", N_("Resolution")),
+                  ("wait", N_("Customer wait")), ("reopens", N_("Reopens")))  # headings translated where shown
 KIND_LABELS = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "csi": "CSI"}
 
 
@@ -69,7 +72,7 @@ def _export_name(kind: str, viewer, p: Period, f: Filters) -> str:
 async def responses_page(request: Request, viewer: ViewerDep, days: str | None = None) -> Response:
     p, f = period(request, days), filters(request)
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Answers", active="/", period=p)
+        return page(request, viewer, "empty.html", title=_("Answers"), active="/", period=p)
     qp = request.query_params
     kinds = tuple(k for k in (qp.get("kind") or "").split(",") if k in LIST_KINDS)
     low = bool(_flag(qp.get("low")))
@@ -82,7 +85,7 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
         listed = await run_in_threadpool(lambda: lists.answers(ctx.store, q, kinds=kinds, low=low, scores=scores,
                                                                bucket=bucket, now=now))
     except InvalidQuery as exc:
-        return page(request, viewer, "message.html", status_code=400, title="Answers", active="/", message=str(exc))
+        return page(request, viewer, "message.html", status_code=400, title=_("Answers"), active="/", message=str(exc))
     if qp.get("format") == "csv":
         return _csv(_export_name("answers", viewer, p, f),
                     ["given_at", "ticket_id", "kind", "scale", "score", "attribute", "agent_id", "agent", "group",
@@ -92,10 +95,12 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
                       r["category"], r["reason"], r["comment"], r["subject"], r["ticket_url"] or ""]
                      for r in listed.rows))
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
-    what = " and ".join(KIND_LABELS[k] for k in kinds) if kinds else "All"
-    title = f"{'Low ' + what if low else what} answers" if kinds or low else "Answers"
-    if bucket:
-        title += f" · {bucket[0].replace('_', ' ')} {bucket[1]}"
+    and_ = " " + _("and") + " "
+    what = and_.join(KIND_LABELS[k] for k in kinds) if kinds else _("All")
+    title = ((_("Low %(what)s answers") if low else _("%(what)s answers")) % {"what": what} if kinds or low
+             else _("Answers"))
+    if bucket:  # the drivers' bucket these answers are in ("first reply <1 h"), as drivers.py names it
+        title += f" · {_(bucket[0].replace('_', ' '))} {_(bucket[1])}"
     extra = {"kind": ",".join(kinds) or None, "low": "1" if low else None,
              "score": ",".join(map(str, scores)) or None, **({bucket[0]: bucket[1]} if bucket else {})}
     return page(request, viewer, "responses.html", title=title, active="/", period=p, filters=f, choices=choices,
@@ -107,7 +112,7 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
 async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = None) -> Response:
     p, f = period(request, days), filters(request)
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Tickets", active="/", period=p)
+        return page(request, viewer, "empty.html", title=_("Tickets"), active="/", period=p)
     qp = request.query_params
     solved, reopened = _flag(qp.get("solved")), _flag(qp.get("reopened"))
     sla = (qp.get("sla"), qp.get("sla_status") or "breached") if qp.get("sla") else None
@@ -118,7 +123,7 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
         listed = await run_in_threadpool(lambda: lists.tickets(ctx.store, q, solved=solved, reopened=reopened,
                                                                sla=sla, now=now))
     except InvalidQuery as exc:
-        return page(request, viewer, "message.html", status_code=400, title="Tickets", active="/", message=str(exc))
+        return page(request, viewer, "message.html", status_code=400, title=_("Tickets"), active="/", message=str(exc))
     if qp.get("format") == "csv":
         return _csv(_export_name("tickets", viewer, p, f),
                     ["ticket_id", "created_at", "status", "agent_id", "agent", "group", "channel", "category",
@@ -129,8 +134,8 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
                       r["full_resolution_minutes"], r["requester_wait_minutes"], r["reopens"], r["solved"],
                       r["subject"], r["ticket_url"] or ""] for r in listed.rows))
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
-    title = {(True, None): "Solved tickets", (False, None): "Unsolved tickets", (None, True): "Reopened tickets"}.get(
-        (solved, reopened), "Tickets created")
+    title = _({(True, None): N_("Solved tickets"), (False, None): N_("Unsolved tickets"),
+               (None, True): N_("Reopened tickets")}.get((solved, reopened), N_("Tickets created")))
     extra = {"solved": None if solved is None else ("1" if solved else "0"),
              "reopened": None if reopened is None else ("1" if reopened else "0"),
              "sla": sla[0] if sla else None, "sla_status": sla[1] if sla else None}

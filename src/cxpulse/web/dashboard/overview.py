@@ -23,10 +23,12 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.service import breakdowns
 from cxpulse.service.context import App
 from cxpulse.service.report import ReportQuery
-from cxpulse.web import charts
+from cxpulse.web import charts, i18n
 from cxpulse.web.dashboard import format as formats
 from cxpulse.web.dashboard.common import Period, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
+from cxpulse.web.i18n import N_
+from cxpulse.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
@@ -34,33 +36,36 @@ TREND_WEEKS = 26
 FIGURES = ("csat", "nps", "ces", "csi")
 LABELS = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "csi": "CSI"}
 EXPLAIN = {
-    "csat": "share of satisfied answers",
-    "nps": "promoters minus detractors, −100 to +100",
-    "ces": "mean effort score, higher is easier",
-    "csi": "satisfaction index, 0–100",
+    "csat": N_("share of satisfied answers"),
+    "nps": N_("promoters minus detractors, −100 to +100"),
+    "ces": N_("mean effort score, higher is easier"),
+    "csi": N_("satisfaction index, 0–100"),
 }
 BOUNDS = {"csat": (0.0, 100.0), "nps": (-100.0, 100.0), "csi": (0.0, 100.0)}
 KPIS = (  # metric, label, format kind
-    ("first_reply_minutes", "Median first reply", "minutes"),
-    ("full_resolution_minutes", "Median full resolution", "minutes"),
-    ("reopen_rate", "Reopen rate", "rate"),
-    ("one_touch_rate", "One-touch resolution", "rate"),
-    ("resolution_rate", "Resolved (of tickets created)", "rate"),
-    ("requester_wait_minutes", "Median customer wait", "minutes"),
-    ("overdue_rate", "Overdue (of tickets with a due date)", "rate"),  # shown when the account has due dates
+    ("first_reply_minutes", N_("Median first reply"), "minutes"),
+    ("full_resolution_minutes", N_("Median full resolution"), "minutes"),
+    ("reopen_rate", N_("Reopen rate"), "rate"),
+    ("one_touch_rate", N_("One-touch resolution"), "rate"),
+    ("resolution_rate", N_("Resolved (of tickets created)"), "rate"),
+    ("requester_wait_minutes", N_("Median customer wait"), "minutes"),
+    ("overdue_rate", N_("Overdue (of tickets with a due date)"), "rate"),  # shown when the account has due dates
 )
 OPTIONAL_KPIS = frozenset({"overdue_rate"})
 # what each KPI counts, said on its card (issue 18 §5: a rate over 100% needs its definition)
 KPI_NOTES = {
-    "first_reply_minutes": "From creation to the first public agent reply; median of the tickets created in the period.",
-    "full_resolution_minutes": "From creation to the last solve; median of the solved tickets created in the period.",
-    "reopen_rate": "Of the solved tickets created in the period, the share reopened at least once.",
-    "one_touch_rate": "Of the solved tickets created in the period, the share solved with one agent reply and no reopen.",
-    "resolution_rate": "Tickets solved in the period ÷ tickets created in it: over 100% when more were solved than "
-                       "came in (the backlog shrank). Interval: the ratio of two counts.",
-    "requester_wait_minutes": "Time the customer waited on the agents (new, open, on hold); median of the tickets "
-                              "created in the period.",
-    "overdue_rate": "Of the tickets with a promised time, the share solved after it or still open past it.",
+    "first_reply_minutes": N_("From creation to the first public agent reply; median of the tickets created in the "
+                              "period."),
+    "full_resolution_minutes": N_("From creation to the last solve; median of the solved tickets created in the "
+                                  "period."),
+    "reopen_rate": N_("Of the solved tickets created in the period, the share reopened at least once."),
+    "one_touch_rate": N_("Of the solved tickets created in the period, the share solved with one agent reply and no "
+                         "reopen."),
+    "resolution_rate": N_("Tickets solved in the period ÷ tickets created in it: over 100% when more were solved than "
+                          "came in (the backlog shrank). Interval: the ratio of two counts."),
+    "requester_wait_minutes": N_("Time the customer waited on the agents (new, open, on hold); median of the tickets "
+                                 "created in the period."),
+    "overdue_rate": N_("Of the tickets with a promised time, the share solved after it or still open past it."),
 }
 # each KPI card links to the tickets it counted (/tickets), sorted or narrowed to show it
 KPI_LINKS = {
@@ -152,11 +157,10 @@ def trend_periods(grain: str, since: date, until: date) -> list[tuple[str, str]]
     while d <= until:
         if grain == "week":
             iso = d.isocalendar()
-            out.append((f"{iso.year}-W{iso.week:02d}", f"{d.day} {d:%b}"))
+            out.append((f"{iso.year}-W{iso.week:02d}", formats.short_day(d)))
             d += timedelta(weeks=1)
         else:
-            label = f"{d:%b %Y}" if d.month == 1 or d == since else f"{d:%b}"
-            out.append((f"{d.year}-{d.month:02d}", label))
+            out.append((f"{d.year}-{d.month:02d}", formats.month(d, with_year=d.month == 1 or d == since)))
             d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
     return out
 
@@ -172,12 +176,12 @@ def _trend(key: str, grain: str, periods: list[tuple[str, str]], rows: list[dict
     fmt = {"csat": lambda v: formats.percent(v, 0), "nps": formats.nps, "ces": lambda v: formats.mean(v, 1),
            "csi": lambda v: formats.score(v)}[key]
     values = [p for p in points if p.value is not None]
-    span = f"{periods[0][1]} to {periods[-1][1]}" if periods else ""
-    desc = (f"{LABELS[key]} by {grain}, {span}: " + "; ".join(f"{p.label} {fmt(p.value)}" for p in values)
-            if values else f"no {LABELS[key]} answers from {span}")
+    span = _("%(start)s to %(end)s") % {"start": periods[0][1], "end": periods[-1][1]} if periods else ""
+    desc = (f"{formats.by_grain(LABELS[key], grain)}, {span}: " + "; ".join(f"{p.label} {fmt(p.value)}" for p in values)
+            if values else _("no %(figure)s answers from %(span)s") % {"figure": LABELS[key], "span": span})
     ticks = {"csat": lambda v: formats.percent(v, 0), "nps": formats.nps, "ces": lambda v: formats.mean(v, 1),
-             "csi": lambda v: f"{v:.0f}"}[key]
-    svg = charts.line_chart(points, chart_id=f"trend-{key}", title=f"{LABELS[key]} by {grain} with 95% interval",
+             "csi": lambda v: formats.number(v, 0)}[key]
+    svg = charts.line_chart(points, chart_id=f"trend-{key}", title=_("%(what)s with 95%% interval") % {"what": formats.by_grain(LABELS[key], grain)},
                             desc=desc, fmt=fmt, bounds=BOUNDS.get(key), tick_fmt=ticks)
     return Trend(key, LABELS[key], grain, points, svg)
 
@@ -186,16 +190,17 @@ def _note(key: str, row: dict | None, rows: list[dict]) -> str:
     """How to read a figure, and what is behind it: CES's share of easy answers, CSI's
     attributes to fix first (important and unsatisfying)."""
     if row is None:
-        return EXPLAIN[key]
+        return _(EXPLAIN[key])
     if key == "ces":
         easy = next((r for r in rows if r["metric"] == "ces_easy" and r["scale"] == row["scale"]), None)
-        share = f"; {formats.percent(easy['value'], 0)} found it easy" if easy and easy["value"] is not None else ""
-        return f"mean effort on the {row['scale']} scale, higher is easier{share}"
+        share = ("; " + _("%(share)s found it easy") % {"share": formats.percent(easy["value"], 0)}
+                 if easy and easy["value"] is not None else "")
+        return _("mean effort on the %(scale)s scale, higher is easier") % {"scale": row["scale"]} + share
     if key == "csi":
         fix = [r["attribute"].replace("_", " ") for r in rows
                if r["metric"] == "csi_attribute" and r["scale"] == row["scale"] and r.get("quadrant") == "fix first"]
-        return EXPLAIN[key] + (f"; fix first: {', '.join(fix)}" if fix else "")
-    return EXPLAIN[key]
+        return _(EXPLAIN[key]) + ("; " + _("fix first: %(attributes)s") % {"attributes": ", ".join(fix)} if fix else "")
+    return _(EXPLAIN[key])
 
 
 def build_overview(ctx: App, account: str, p: Period, views: Views | None = None,
@@ -207,7 +212,7 @@ def build_overview(ctx: App, account: str, p: Period, views: Views | None = None
     grain, since = trend_window(p)
     trend_rows = ctx.reports.get(ctx.store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since,
                                                         until=p.until, where=where))
-    key = (account, p, where)
+    key = (account, p, where, i18n.language())  # the page's words and formats are the language's
     view = views.get(key, (rows, trend_rows)) if views is not None else None
     if view is None:
         view = _assemble(p, rows, grain, since, trend_rows)
@@ -246,8 +251,8 @@ def spread_charts(spreads: list) -> list[dict]:
         bars = [charts.Point(str(score), 100.0 * n / s.n, None, None, n) for score, n in s.counts]
         top = max(b.value for b in bars)
         upper = next((t for t in (10, 20, 25, 40, 50, 60, 80, 100) if t >= top), 100)
-        title = f"{LABELS[s.kind]} answers by score ({s.scale})"
-        desc = f"{title}, {s.n} answers: " + "; ".join(f"{b.label}: {formats.percent(b.value, 0)} ({b.n})"
+        title = _("%(figure)s answers by score (%(scale)s)") % {"figure": LABELS[s.kind], "scale": s.scale}
+        desc = _("%(title)s, %(n)s answers: ") % {"title": title, "n": s.n} + "; ".join(f"{b.label}: {formats.percent(b.value, 0)} ({b.n})"
                                                        for b in bars)
         svg = charts.bar_chart(bars, chart_id=f"spread-{s.kind}-{s.scale}", title=title, desc=desc,
                                fmt=lambda v: formats.percent(v, 0), bounds=(0.0, float(upper)),
@@ -260,11 +265,11 @@ def spread_charts(spreads: list) -> list[dict]:
 async def overview(request: Request, viewer: ViewerDep, days: str | None = None) -> HTMLResponse:
     p, f = period(request, days), filters(request)
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Overview", active="/", period=p)
+        return page(request, viewer, "empty.html", title=_("Overview"), active="/", period=p)
     ctx = request.app.state.context
     data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where)
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
     spreads = await run_in_threadpool(ctx.kept, breakdowns.spreads, viewer.account, p.since, p.until, f.where)
-    return page(request, viewer, "overview.html", title=f"Overview — {viewer.account}", active="/", period=p,
+    return page(request, viewer, "overview.html", title=_("Overview — %(account)s") % {"account": viewer.account}, active="/", period=p,
                 filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS, kpi_notes=KPI_NOTES,
                 spreads=spread_charts(spreads))

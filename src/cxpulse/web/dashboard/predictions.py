@@ -28,14 +28,16 @@ from cxpulse.service.tickets import (
 from cxpulse.storage import Store
 from cxpulse.web import charts
 from cxpulse.web.dashboard.common import link, page
-from cxpulse.web.dashboard.format import minutes
+from cxpulse.web.dashboard.format import minutes, percent
 from cxpulse.web.dashboard.session import ViewerDep
+from cxpulse.web.i18n import N_
+from cxpulse.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
 STATUS_ORDER = ("new", "open", "pending", "hold")  # the open statuses, as a ticket moves through them
 ALERTS_PER_PAGE = 50
-EARLY_NAMES = {"before_first_reply": "Before the first reply", "half_life": "Half-way through the ticket's life"}
+EARLY_NAMES = {"before_first_reply": N_("Before the first reply"), "half_life": N_("Half-way through the ticket's life")}
 
 
 # the at-risk page's page sizes: 25 unless ?per= picks another. A row with its three reasons
@@ -45,18 +47,18 @@ DEFAULT_PER_PAGE = 25
 # ?sort= key -> (heading, storage order, the direction a first click gives: the one a lead
 # triages in). Age sorts by creation time, so its "oldest first" is ascending there.
 SORTS: dict[str, tuple[str, str, str]] = {
-    "score": ("Score", "score", "asc"),
-    "due": ("Due", "due", "asc"),
-    "sla": ("SLA", "sla", "asc"),
-    "age": ("Age", "age", "desc"),
-    "agent": ("Assignee", "agent", "asc"),
-}
+    "score": (N_("Score"), "score", "asc"),
+    "due": (N_("Due"), "due", "asc"),
+    "sla": (N_("SLA"), "sla", "asc"),
+    "age": (N_("Age"), "age", "desc"),
+    "agent": (N_("Assignee"), "agent", "asc"),
+}  # headings translated where shown
 SORT_SAID = {  # what the lede says of each order and direction
-    ("score", "asc"): "lowest score first", ("score", "desc"): "highest score first",
-    ("due", "asc"): "the earliest promised date first", ("due", "desc"): "the latest promised date first",
-    ("sla", "asc"): "the nearest SLA deadline first", ("sla", "desc"): "the furthest SLA deadline first",
-    ("age", "desc"): "oldest first", ("age", "asc"): "newest first",
-    ("agent", "asc"): "by assignee, A to Z", ("agent", "desc"): "by assignee, Z to A",
+    ("score", "asc"): N_("lowest score first"), ("score", "desc"): N_("highest score first"),
+    ("due", "asc"): N_("the earliest promised date first"), ("due", "desc"): N_("the latest promised date first"),
+    ("sla", "asc"): N_("the nearest SLA deadline first"), ("sla", "desc"): N_("the furthest SLA deadline first"),
+    ("age", "desc"): N_("oldest first"), ("age", "asc"): N_("newest first"),
+    ("agent", "asc"): N_("by assignee, A to Z"), ("agent", "desc"): N_("by assignee, Z to A"),
 }
 
 
@@ -112,11 +114,12 @@ async def at_risk_page(
     page_no: Annotated[str | None, Query(alias="page")] = None,
 ) -> HTMLResponse:
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="At risk", active="/at-risk")
+        return page(request, viewer, "empty.html", title=_("At risk"), active="/at-risk")
     q = AtRiskQuery.parse(status, agent, sort, dir, per, page_no)
     data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, q,
                                    request.app.state.clock())
-    return page(request, viewer, "at_risk.html", title=f"At-risk open tickets — {viewer.account}", active="/at-risk",
+    return page(request, viewer, "at_risk.html",
+                title=_("At-risk open tickets — %(account)s") % {"account": viewer.account}, active="/at-risk",
                 data=data, q=data["query"], sorts=SORTS, per_page=PER_PAGE, default_per=DEFAULT_PER_PAGE)
 
 
@@ -158,7 +161,9 @@ def at_risk_view(store: Store, account: str, q: AtRiskQuery | None = None, now: 
     for r in rows:
         r["below_threshold"] = r["score"] < threshold
         r["due_said"] = due_said(r["due_at"], now)
+        r["due_late"] = r["due_at"] is not None and r["due_at"] < now
         r["sla_said"] = sla_said(r["sla_deadline"], r["sla_target"], now)
+        r["sla_late"] = r["sla_deadline"] is not None and r["sla_deadline"] < now
         r["age_minutes"] = (now - r["created_at"]).total_seconds() / 60.0 if r["created_at"] else None
         r["held_minutes"] = (now - r["held_since"]).total_seconds() / 60.0 if r["held_since"] else None
     first = (q.page - 1) * q.per + 1 if rows else 0
@@ -166,11 +171,11 @@ def at_risk_view(store: Store, account: str, q: AtRiskQuery | None = None, now: 
             "total": sum(c[0] for c in counts.values()), "total_below": sum(c[1] for c in counts.values()),
             "below": below, "shown": total, "breaching": soon, "long_hold": long_hold, "agents": agents,
             "no_score": None, "n_pages": max(1, -(-total // q.per)), "first": first, "last": first + len(rows) - 1,
-            "sort_said": SORT_SAID[(q.sort, q.dir)]}
+            "sort_said": _(SORT_SAID[(q.sort, q.dir)])}
 
 
-SLA_TARGET_NAMES = {"first_reply": "first reply", "next_reply": "next reply", "resolution": "resolution",
-                    "requester_wait": "requester wait"}
+SLA_TARGET_NAMES = {"first_reply": N_("first reply"), "next_reply": N_("next reply"), "resolution": N_("resolution"),
+                    "requester_wait": N_("requester wait")}
 
 
 def sla_said(deadline: datetime | None, target: str | None, now: datetime) -> str:
@@ -178,9 +183,11 @@ def sla_said(deadline: datetime | None, target: str | None, now: datetime) -> st
     breached 2 h ago" (a running target past its deadline), or "" with none running."""
     if deadline is None:
         return ""
-    name = SLA_TARGET_NAMES.get(target or "", target or "SLA")
+    name = _(SLA_TARGET_NAMES.get(target or "", target or "SLA"))
     left = (deadline - now).total_seconds() / 60.0
-    return f"{name} breached {minutes(-left)} ago" if left < 0 else f"{name} breaches in {minutes(left)}"
+    if left < 0:
+        return _("%(target)s breached %(time)s ago") % {"target": name, "time": minutes(-left)}
+    return _("%(target)s breaches in %(time)s") % {"target": name, "time": minutes(left)}
 
 
 def due_said(due: datetime | None, now: datetime) -> str:
@@ -188,16 +195,18 @@ def due_said(due: datetime | None, now: datetime) -> str:
     if due is None:
         return ""
     left = (due - now).total_seconds() / 60.0
-    return f"overdue by {minutes(-left)}" if left < 0 else f"due in {minutes(left)}"
+    return (_("overdue by %(time)s") if left < 0 else _("due in %(time)s")) % {"time": minutes(abs(left))}
 
 
 def card_view(card: dict) -> dict:
     """What the model card page shows beside the stored card: the calibration chart and
     how much better than always guessing the base rate the model is."""
     bins = card.get("calibration") or []
-    desc = "; ".join(f"predicted {b['predicted']:.0%}, observed {b['observed']:.0%} (n = {b['n']})" for b in bins)
-    svg = charts.calibration_chart(bins, chart_id="calibration", title="Calibration: predicted against observed",
-                                   desc=desc or "no test tickets")
+    desc = "; ".join(_("predicted %(predicted)s, observed %(observed)s (n = %(n)s)") % {
+        "predicted": percent(100 * b["predicted"], 0), "observed": percent(100 * b["observed"], 0), "n": b["n"]}
+        for b in bins)
+    svg = charts.calibration_chart(bins, chart_id="calibration", title=_("Calibration: predicted against observed"),
+                                   desc=desc or _("no test tickets"))
     brier, baseline = card.get("brier"), card.get("baseline_brier")
     gain = (1 - brier / baseline) * 100 if brier is not None and baseline else None
     top = card.get("top_features", [])
@@ -215,13 +224,14 @@ def card_view(card: dict) -> dict:
 @router.get("/model", response_class=HTMLResponse)
 async def model_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Model", active="/model")
+        return page(request, viewer, "empty.html", title=_("Model"), active="/model")
     try:
         card = await run_in_threadpool(model_card, request.app.state.store, viewer.account)
     except NotFound:
-        return page(request, viewer, "model.html", title=f"Model card — {viewer.account}", active="/model",
-                    card=None, view=None)
-    return page(request, viewer, "model.html", title=f"Model card — {viewer.account}", active="/model", card=card,
+        return page(request, viewer, "model.html", title=_("Model card — %(account)s") % {"account": viewer.account},
+                    active="/model", card=None, view=None)
+    return page(request, viewer, "model.html", title=_("Model card — %(account)s") % {"account": viewer.account},
+                active="/model", card=card,
                 view=card_view(card))
 
 
@@ -229,11 +239,12 @@ async def model_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
 async def alerts_page(request: Request, viewer: ViewerDep,
                       page_no: Annotated[str | None, Query(alias="page")] = None) -> HTMLResponse:
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Alerts", active="/alerts")
+        return page(request, viewer, "empty.html", title=_("Alerts"), active="/alerts")
     rows = await run_in_threadpool(alerts, request.app.state.store, viewer.account)
     unscored = await run_in_threadpool(no_scores, request.app.state.store, viewer.account)
     n_pages = max(1, -(-len(rows) // ALERTS_PER_PAGE))
     current = min(max(int(page_no) if page_no and page_no.isdigit() else 1, 1), n_pages)
     shown = rows[(current - 1) * ALERTS_PER_PAGE : current * ALERTS_PER_PAGE]
-    return page(request, viewer, "alerts.html", title=f"Alerts — {viewer.account}", active="/alerts", alerts=shown,
+    return page(request, viewer, "alerts.html", title=_("Alerts — %(account)s") % {"account": viewer.account},
+                active="/alerts", alerts=shown,
                 total=len(rows), page_no=current, n_pages=n_pages, no_score=unscored[0] if unscored else None)

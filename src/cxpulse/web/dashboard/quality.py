@@ -36,6 +36,8 @@ from cxpulse.service.report import ReportQuery, report
 from cxpulse.service.tickets import ticket_conversation
 from cxpulse.storage import Store
 from cxpulse.web.dashboard.common import Period, page, period
+from cxpulse.web.i18n import N_
+from cxpulse.web.i18n import gettext as _
 from cxpulse.web.dashboard.session import Viewer, checked_form, field as form_field, viewer_may
 
 router = APIRouter(include_in_schema=False)
@@ -89,12 +91,13 @@ async def quality_page(request: Request, viewer: QueueViewer, days: str | None =
                        mine: str | None = None) -> HTMLResponse:
     p = period(request, days)
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Quality", active="/quality", period=p)
+        return page(request, viewer, "empty.html", title=_("Quality"), active="/quality", period=p)
     agent = (agent or "").strip()[:MAX_TICKET] or None
     me = viewer.key.name.strip() or viewer.key.prefix
     data = await run_in_threadpool(quality_view, request.app.state.store, viewer.account, p,
                                    with_csat=viewer.may("read"), agent=agent, assignee=me if mine else None)
-    return page(request, viewer, "quality.html", title=f"Quality — {viewer.account}", active="/quality", period=p,
+    return page(request, viewer, "quality.html", title=_("Quality — %(account)s") % {"account": viewer.account},
+                active="/quality", period=p,
                 q=data, saved=bool(saved), me=me, mine=bool(mine))
 
 
@@ -138,7 +141,7 @@ def _form_data(store: Store, account: str, ticket_id: str, *, with_conversation:
 def _render_form(request: Request, viewer: Viewer, ticket_id: str, data: dict, form: ReviewForm, language: str,
                  status_code: int = 200) -> HTMLResponse:
     card: Scorecard = data["card"].scorecard
-    return page(request, viewer, "review_form.html", status_code=status_code, title=f"Review ticket {ticket_id}",
+    return page(request, viewer, "review_form.html", status_code=status_code, title=_("Review ticket %(ticket)s") % {"ticket": ticket_id},
                 active="/quality" if viewer.may("queue") else "/quality/review", ticket_id=ticket_id, card=card,
                 criteria=_criteria(card, language), language=language, languages=LANGUAGES, form=form,
                 ticket=data["ticket"], reviews=data["reviews"], mystery_only=not viewer.may("review"),
@@ -157,20 +160,20 @@ async def review_start(request: Request, viewer: FormViewer, ticket: str | None 
         from urllib.parse import quote
 
         return RedirectResponse(f"/quality/review/{quote(ticket, safe='')}", status_code=303)
-    return page(request, viewer, "review_start.html", title="Review a ticket", active="/quality/review",
-                error="Name a ticket of at most 200 characters." if ticket else "", saved=bool(saved))
+    return page(request, viewer, "review_start.html", title=_("Review a ticket"), active="/quality/review",
+                error=_("Name a ticket of at most 200 characters.") if ticket else "", saved=bool(saved))
 
 
 @router.get("/quality/review/{ticket_id}", response_class=HTMLResponse)
 async def review_form(request: Request, viewer: FormViewer, ticket_id: str, lang: str | None = None) -> HTMLResponse:
     if viewer.account is None or len(ticket_id) > MAX_TICKET:
-        return page(request, viewer, "message.html", status_code=404, title="No such ticket", active="",
-                    message="There is no such ticket to review.")
+        return page(request, viewer, "message.html", status_code=404, title=_("No such ticket"), active="",
+                    message=_("There is no such ticket to review."))
     data = await run_in_threadpool(_form_data, request.app.state.store, viewer.account, ticket_id,
                                    with_conversation=viewer.may("tickets"))
     if viewer.may("tickets") and data["ticket"] is None:
-        return page(request, viewer, "message.html", status_code=404, title="No such ticket", active="",
-                    message=f"Account {viewer.account} has no ticket {ticket_id!r}.",
+        return page(request, viewer, "message.html", status_code=404, title=_("No such ticket"), active="",
+                    message=_("Account %(account)s has no ticket %(ticket)r.") % {"account": viewer.account, "ticket": ticket_id},
                     home="/quality" if viewer.may("queue") else "/quality/review")
     return _render_form(request, viewer, ticket_id, data, ReviewForm(review_id=uuid.uuid4().hex),
                         _language(request, lang))
@@ -187,25 +190,25 @@ def parse_review(form: FormData, card: Scorecard, *, reviewer: str, ticket_id: s
         raw = values.get(f"score.{c.key}", "").strip().lower()
         comment = values.get(f"comment.{c.key}", "")
         if len(comment) > qa.MAX_TEXT:
-            out.errors[f"comment.{c.key}"] = f"At most {qa.MAX_TEXT} characters."
+            out.errors[f"comment.{c.key}"] = _("At most %(n)s characters.") % {"n": qa.MAX_TEXT}
         if raw == "na" and c.na_allowed:
             score: Any = None
         elif raw == "na":
-            out.errors[f"score.{c.key}"] = "N/A is not allowed here: choose a score."
+            out.errors[f"score.{c.key}"] = _("N/A is not allowed here: choose a score.")
             continue
         elif c.scale is CriterionScale.PASS_FAIL and raw in ("pass", "fail"):
             score = raw == "pass"
         elif c.scale is CriterionScale.ONE_TO_FOUR and raw in ("1", "2", "3", "4"):
             score = int(raw)
         else:
-            out.errors[f"score.{c.key}"] = "Choose a score" + (" or N/A." if c.na_allowed else ".")
+            out.errors[f"score.{c.key}"] = _("Choose a score or N/A.") if c.na_allowed else _("Choose a score.")
             continue
         scores[c.key] = {"score": score, "comment": comment.strip()}
     comment, root_cause = values.get("comment", "").strip(), values.get("root_cause", "").strip()
     if len(comment) > qa.MAX_TEXT:
-        out.errors["comment"] = f"At most {qa.MAX_TEXT} characters."
+        out.errors["comment"] = _("At most %(n)s characters.") % {"n": qa.MAX_TEXT}
     if len(root_cause) > qa.MAX_ID:
-        out.errors["root_cause"] = f"At most {qa.MAX_ID} characters."
+        out.errors["root_cause"] = _("At most %(n)s characters.") % {"n": qa.MAX_ID}
     if out.errors:
         return None, out
     return qa.ReviewInput(ticket_id=ticket_id, reviewer=reviewer, scores=scores, id=out.review_id,
@@ -229,14 +232,14 @@ async def submit_review(request: Request, viewer: FormViewer, ticket_id: str) ->
     data_form = await checked_form(request, viewer)
     language = _language(request, form_field(data_form, "lang"))
     if viewer.account is None or len(ticket_id) > MAX_TICKET:
-        return page(request, viewer, "message.html", status_code=404, title="No such ticket", active="",
-                    message="There is no such ticket to review.")
+        return page(request, viewer, "message.html", status_code=404, title=_("No such ticket"), active="",
+                    message=_("There is no such ticket to review."))
     store = request.app.state.store
     data = await run_in_threadpool(_form_data, store, viewer.account, ticket_id,
                                    with_conversation=viewer.may("tickets"))
     if viewer.may("tickets") and data["ticket"] is None:
-        return page(request, viewer, "message.html", status_code=404, title="No such ticket", active="",
-                    message=f"Account {viewer.account} has no ticket {ticket_id!r}.")
+        return page(request, viewer, "message.html", status_code=404, title=_("No such ticket"), active="",
+                    message=_("Account %(account)s has no ticket %(ticket)r.") % {"account": viewer.account, "ticket": ticket_id})
     card: Scorecard = data["card"].scorecard
     # the card the form was built on: a scorecard changed meanwhile asks the reviewer to look again
     posted_version = form_field(data_form, "scorecard_version")
@@ -249,7 +252,7 @@ async def submit_review(request: Request, viewer: FormViewer, ticket_id: str) ->
         review = None
     if review is None:
         if not form.problem:
-            form.problem = "Some scores are missing or do not fit: see the fields marked below."
+            form.problem = _("Some scores are missing or do not fit: see the fields marked below.")
         return _render_form(request, viewer, ticket_id, data, form, language, status_code=422)
     try:
         saved = await run_in_threadpool(_save, store, viewer.account, review)

@@ -24,6 +24,7 @@ from cxpulse.web import charts
 from cxpulse.web.dashboard.common import Period, page, period
 from cxpulse.web.dashboard.format import mean, signed
 from cxpulse.web.dashboard.insight import clipped
+from cxpulse.web.i18n import gettext as _
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -95,18 +96,18 @@ def reviews_view(store: Store, account: str, p: Period, *, source: str | None = 
         "languages": sorted(languages.items(), key=lambda kv: (-kv[1]["stars"]["n"], kv[0])),
         "months": list(reversed([(m, f) for m, f in months if f])),
         "source_svg": charts.bar_chart(
-            source_bars, chart_id="reviews-by-source", title="Mean stars by source with 95% interval",
-            desc="Mean stars (1–5) of the reviews from each source: " + "; ".join(
+            source_bars, chart_id="reviews-by-source", title=_("Mean stars by source with 95% interval"),
+            desc=_("Mean stars (1–5) of the reviews from each source: ") + "; ".join(
                 f"{b.label}: {mean(b.value)} (n = {b.n})" for b in source_bars),
             fmt=lambda v: mean(v, 1), bounds=(1.0, 5.0)),
         "stars_svg": charts.line_chart(
-            stars_trend, chart_id="reviews-stars-by-month", title="Mean stars by month with 95% interval",
-            desc="Mean stars (1–5) per month: " + "; ".join(
+            stars_trend, chart_id="reviews-stars-by-month", title=_("Mean stars by month with 95% interval"),
+            desc=_("Mean stars (1–5) per month: ") + "; ".join(
                 f"{b.label}: {mean(b.value)} (n = {b.n})" for b in stars_trend if b.value is not None),
             fmt=mean, tick_fmt=lambda v: mean(v, 1), bounds=(1.0, 5.0)),
         "sentiment_svg": charts.line_chart(
-            feeling_trend, chart_id="reviews-sentiment-by-month", title="Mean sentiment by month with 95% interval",
-            desc="Mean sentiment of the review texts (−1 all complaint to +1 all praise) per month: " + "; ".join(
+            feeling_trend, chart_id="reviews-sentiment-by-month", title=_("Mean sentiment by month with 95% interval"),
+            desc=_("Mean sentiment of the review texts (−1 all complaint to +1 all praise) per month: ") + "; ".join(
                 f"{b.label}: {_sentiment(b.value)} (n = {b.n})" for b in feeling_trend if b.value is not None),
             fmt=_sentiment, tick_fmt=lambda v: signed(v, 1), bounds=(-1.0, 1.0)),
         "low": low, "terms": [asdict(t) for t in low.terms],
@@ -123,12 +124,13 @@ async def reviews_page(
 ) -> HTMLResponse:
     p = period(request, days or str(DEFAULT_DAYS))
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Reviews", active="/reviews", period=p)
+        return page(request, viewer, "empty.html", title=_("Reviews"), active="/reviews", period=p)
     ctx = request.app.state.context
     data = await run_in_threadpool(lambda: reviews_view(ctx.store, viewer.account, p, source=source or None,
                                                         language=language or None,
                                                         compute=lambda q: ctx.reports.get(ctx.store, q)))
     # the period the source and language links keep: this page's default is not the others' 30 days
     review_view = p.params() if p.custom else {"days": str(p.days)}
-    return page(request, viewer, "reviews.html", title=f"Public reviews — {viewer.account}", active="/reviews",
+    return page(request, viewer, "reviews.html", title=_("Public reviews — %(account)s") % {"account": viewer.account},
+                active="/reviews",
                 period=p, data=data, sentiment=_sentiment, review_view=review_view)

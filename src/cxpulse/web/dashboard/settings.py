@@ -15,6 +15,8 @@ from cxpulse.service.surveys import StoredSurvey, get_survey, invitations_by_sta
 from cxpulse.service.webhooks import STATUSES, deliveries, list_webhooks
 from cxpulse.surveys.definitions import LANGUAGES, REASONS
 from cxpulse.web.dashboard.common import link, page
+from cxpulse.web.i18n import N_
+from cxpulse.web.i18n import gettext as _
 from cxpulse.web.dashboard.session import Viewer, ViewerDep, checked_form
 from cxpulse.web.dashboard.session import field as form_field
 
@@ -22,33 +24,36 @@ router = APIRouter(include_in_schema=False)
 
 DELIVERIES_SHOWN = 100
 NUMBERS = (  # form field, label, hint, may be blank
-    ("delay_minutes", "Delay after solving (minutes)", "How long after the ticket is solved the survey is sent.", False),
-    ("throttle_days", "Ask a customer at most every (days)", "0 asks after every ticket.", False),
-    ("reminder_days", "Remind after (days)", "Leave blank for no reminder.", True),
-    ("expire_days", "Links expire after (days)", "", False),
+    ("delay_minutes", N_("Delay after solving (minutes)"), N_("How long after the ticket is solved the survey is sent."),
+     False),
+    ("throttle_days", N_("Ask a customer at most every (days)"), N_("0 asks after every ticket."), False),
+    ("reminder_days", N_("Remind after (days)"), N_("Leave blank for no reminder."), True),
+    ("expire_days", N_("Links expire after (days)"), "", False),  # label and hint translated where shown
 )
 
 
 @router.get("/webhooks", response_class=HTMLResponse)
 async def webhooks_page(request: Request, viewer: ViewerDep, status: str | None = None) -> HTMLResponse:
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Webhooks", active="/webhooks")
+        return page(request, viewer, "empty.html", title=_("Webhooks"), active="/webhooks")
     store = request.app.state.store
     wanted = status if status in STATUSES else None
     hooks = await run_in_threadpool(list_webhooks, store, viewer.account)
     log = await run_in_threadpool(lambda: deliveries(store, viewer.account, status=wanted, limit=DELIVERIES_SHOWN))
-    return page(request, viewer, "webhooks.html", title=f"Webhooks — {viewer.account}", active="/webhooks",
+    return page(request, viewer, "webhooks.html", title=_("Webhooks — %(account)s") % {"account": viewer.account},
+                active="/webhooks",
                 hooks=hooks, log=log, statuses=STATUSES, status=wanted, shown=DELIVERIES_SHOWN)
 
 
 @router.get("/surveys", response_class=HTMLResponse)
 async def surveys_page(request: Request, viewer: ViewerDep, saved: str | None = None) -> HTMLResponse:
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Surveys", active="/surveys")
+        return page(request, viewer, "empty.html", title=_("Surveys"), active="/surveys")
     store = request.app.state.store
     surveys = await run_in_threadpool(list_surveys, store, viewer.account)
     counts = await run_in_threadpool(invitations_by_status, store, surveys)
-    return page(request, viewer, "surveys.html", title=f"Surveys — {viewer.account}", active="/surveys",
+    return page(request, viewer, "surveys.html", title=_("Surveys — %(account)s") % {"account": viewer.account},
+                active="/surveys",
                 surveys=surveys, counts=counts, saved=saved if any(s.name == saved for s in surveys) else None)
 
 
@@ -92,14 +97,14 @@ class SurveyForm:
 
 def _edit_page(request: Request, viewer: Viewer, stored: StoredSurvey, form: SurveyForm,
                status_code: int = 200) -> HTMLResponse:
-    return page(request, viewer, "survey_edit.html", title=f"Survey “{stored.name}”", active="/surveys",
+    return page(request, viewer, "survey_edit.html", title=_("Survey “%(name)s”") % {"name": stored.name}, active="/surveys",
                 stored=stored, form=form, numbers=NUMBERS, languages=LANGUAGES, known_reasons=REASONS,
                 status_code=status_code)
 
 
 def _not_found(request: Request, viewer: Viewer) -> HTMLResponse:
-    return page(request, viewer, "message.html", title="No such survey", active="/surveys", status_code=404,
-                message="This account has no survey of that name.")
+    return page(request, viewer, "message.html", title=_("No such survey"), active="/surveys", status_code=404,
+                message=_("This account has no survey of that name."))
 
 
 @router.get("/surveys/{name:path}", response_class=HTMLResponse)

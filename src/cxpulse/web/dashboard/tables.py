@@ -13,26 +13,28 @@ from starlette.concurrency import run_in_threadpool
 
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
-from cxpulse.web import charts
+from cxpulse.web import charts, i18n
 from cxpulse.web.dashboard.format import percent
 from cxpulse.web.dashboard.common import Period, Sort, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
+from cxpulse.web.i18n import N_
+from cxpulse.web.i18n import gettext as _
 
 router = APIRouter(include_in_schema=False)
 
 FEW = 20  # fewer answers than this: the interval is wide, each figure computed from them is marked "few"
 COLUMNS: tuple[tuple[str, str, bool], ...] = (  # key, heading, numeric
-    ("name", "Name", False),
+    ("name", N_("Name"), False),
     ("csat", "CSAT", True),
     ("csat_n", "CSAT n", True),
     ("nps", "NPS", True),
     ("ces", "CES", True),
-    ("first_reply", "Median first reply", True),
-    ("resolution", "Median resolution", True),
-    ("reopen_rate", "Reopen rate", True),
-    ("one_touch", "One-touch", True),
-    ("tickets", "Tickets", True),
-)
+    ("first_reply", N_("Median first reply"), True),
+    ("resolution", N_("Median resolution"), True),
+    ("reopen_rate", N_("Reopen rate"), True),
+    ("one_touch", N_("One-touch"), True),
+    ("tickets", N_("Tickets"), True),
+)  # headings translated where shown
 KPI_KEYS = {"first_reply_minutes": "first_reply", "full_resolution_minutes": "resolution",
             "reopen_rate": "reopen_rate", "one_touch_rate": "one_touch"}
 
@@ -49,7 +51,7 @@ def breakdown(store: Store, account: str, by: str, p: Period, where: tuple[tuple
         key = r["group"][by]
         out = table[key]
         out.setdefault("id", key)
-        out.setdefault("name", r.get("agent_name") or key or ("(unassigned)" if by == "agent" else "(no group)"))
+        out.setdefault("name", r.get("agent_name") or key or (_("(unassigned)") if by == "agent" else _("(no group)")))
         m = r["metric"]
         if m == "csat":
             out.update(csat=r["value"], csat_low=r["low"], csat_high=r["high"], csat_n=r["n"])
@@ -83,7 +85,7 @@ def with_tickets(rows: list[dict]) -> tuple[list[dict], int]:
 async def _table_page(request: Request, viewer, by: str, days: str | None, sort: str | None,
                       direction: str | None) -> HTMLResponse:
     p, f = period(request, days), filters(request)
-    title = "Agents" if by == "agent" else "Groups"
+    title = _("Agents") if by == "agent" else _("Groups")
     path = "/agents" if by == "agent" else "/groups"
     if viewer.account is None:
         return page(request, viewer, "empty.html", title=title, active=path, period=p)
@@ -95,7 +97,7 @@ async def _table_page(request: Request, viewer, by: str, days: str | None, sort:
         return table_csv(f"{viewer.account}-{path.strip('/')}-{p.since}-{p.until}.csv", rows)
     ctx = request.app.state.context
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
-    small = await run_in_threadpool(ctx.kept, trends, viewer.account, by, p, f.where)
+    small = await run_in_threadpool(ctx.kept, trends, viewer.account, by, p, f.where, i18n.language())
     return page(request, viewer, "table.html", title=f"{title} — {viewer.account}", active=path, period=p,
                 filters=f, choices=choices, rows=rows, sort=order, columns=COLUMNS, base=path, by=by, few=FEW,
                 trends=small, left_out=left_out)
@@ -104,9 +106,12 @@ async def _table_page(request: Request, viewer, by: str, days: str | None, sort:
 TREND_AGENTS = 12  # small charts for this many agents (or groups) with the most answers
 
 
-def trends(store: Store, account: str, by: str, p: Period, where: tuple[tuple[str, str], ...] = ()) -> list[dict]:
+def trends(store: Store, account: str, by: str, p: Period, where: tuple[tuple[str, str], ...] = (),
+           language: str = "en") -> list[dict]:
     """CSAT by week (by month for a period over 90 days) for each of the agents (or groups)
-    with the most answers: small charts on one scale, so one agent's slide shows beside the others."""
+    with the most answers: small charts on one scale, so one agent's slide shows beside the others.
+    `language`: the charts' words and formats are the current language's; it is an argument so
+    that the app's kept copy (App.kept) is one per language."""
     from cxpulse.web.dashboard.overview import trend_periods, trend_window
 
     grain, since = trend_window(p)
@@ -117,7 +122,7 @@ def trends(store: Store, account: str, by: str, p: Period, where: tuple[tuple[st
     for r in rows:
         key = r["group"][by]
         per[key][r["group"][grain]] = r
-        names[key] = r.get("agent_name") or key or ("(unassigned)" if by == "agent" else "(no group)")
+        names[key] = r.get("agent_name") or key or (_("(unassigned)") if by == "agent" else _("(no group)"))
     busiest = sorted(per, key=lambda k: -sum(r["n"] for r in per[k].values()))[:TREND_AGENTS]
     periods = trend_periods(grain, since, p.until)
     out = []
@@ -125,9 +130,10 @@ def trends(store: Store, account: str, by: str, p: Period, where: tuple[tuple[st
         points = [charts.Point(label, r["value"], r["low"], r["high"], r["n"]) if (r := per[key].get(k)) else
                   charts.Point(label, None) for k, label in periods]
         shown = [pt for pt in points if pt.value is not None]
-        desc = f"CSAT of {names[key]} by {grain}: " + "; ".join(f"{pt.label} {percent(pt.value, 0)} (n = {pt.n})"
-                                                              for pt in shown)
-        svg = charts.line_chart(points, chart_id=f"trend-{by}-{len(out)}", title=f"CSAT of {names[key]} by {grain}",
+        title = (_("CSAT of %(name)s by week") if grain == "week" else _("CSAT of %(name)s by month")) % {
+            "name": names[key]}
+        desc = f"{title}: " + "; ".join(f"{pt.label} {percent(pt.value, 0)} (n = {pt.n})" for pt in shown)
+        svg = charts.line_chart(points, chart_id=f"trend-{by}-{len(out)}", title=title,
                                 desc=desc, fmt=lambda v: percent(v, 0), bounds=(0.0, 100.0), width=320, height=150)
         out.append({"id": key, "name": names[key], "svg": svg, "n": sum(pt.n for pt in shown), "grain": grain})
     return out

@@ -17,9 +17,11 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.service.employee_report import employee_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
-from cxpulse.web import charts
+from cxpulse.service.employee import question_text
+from cxpulse.web import charts, i18n
 from cxpulse.web.dashboard.common import page
 from cxpulse.web.dashboard.format import nps
+from cxpulse.web.i18n import gettext as _
 from cxpulse.web.dashboard.session import ViewerDep
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +40,9 @@ def team(store: Store, account: str) -> dict:
     comments' themes and comments (none for a quarter with fewer than 5 answers)."""
     rows = report(store, ReportQuery(metrics=("enps", "employee"), by=("quarter",), account=account))
     quarters = sorted({r["group"]["quarter"] for r in rows})
-    questions = sorted({(r["question"], r["label"]) for r in rows if r["metric"] == "employee"})
+    lang = i18n.language()  # the questions as the agents were asked them, in the page's language
+    questions = sorted({(r["question"], r["label"] if lang == "en" else question_text(r["question"], lang))
+                        for r in rows if r["metric"] == "employee"})
     out = []
     previous_csat = None
     for q in quarters:
@@ -57,8 +61,8 @@ def team(store: Store, account: str) -> dict:
     points = [charts.Point(q["quarter"], q["enps"]["value"], q["enps"]["low"], q["enps"]["high"], q["enps"]["n"] or 0)
               for q in out]
     svg = charts.line_chart(
-        points, chart_id="enps-by-quarter", title="eNPS by quarter with 95% interval",
-        desc="eNPS (−100 to 100) per quarter; a quarter with fewer than 5 answers has none: " + "; ".join(
+        points, chart_id="enps-by-quarter", title=_("eNPS by quarter with 95%% interval") % {},
+        desc=_("eNPS (−100 to 100) per quarter; a quarter with fewer than 5 answers has none: ") + "; ".join(
             f"{p.label}: {nps(p.value)} (n = {p.n})" for p in points if p.value is not None),
         fmt=nps, bounds=(-100.0, 100.0)) if len(points) > 1 and any(p.value is not None for p in points) else ""
     matrix = csi_matrix(store, account, *_quarter_days(quarters[-1])) if quarters else None
@@ -92,7 +96,8 @@ def csi_matrix(store: Store, account: str, since: date, until: date) -> dict | N
 @router.get("/team", response_class=HTMLResponse)
 async def team_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title="Team", active="/team")
+        return page(request, viewer, "empty.html", title=_("Team"), active="/team")
     data = await run_in_threadpool(team, request.app.state.store, viewer.account)
-    return page(request, viewer, "team.html", title=f"Team survey — {viewer.account}", active="/team",
+    return page(request, viewer, "team.html", title=_("Team survey — %(account)s") % {"account": viewer.account},
+                active="/team",
                 **data)

@@ -1,0 +1,254 @@
+"""The dashboard in the team's language (issue 18): every page in Russian, Greek and
+Lithuanian, chosen by the browser's Accept-Language (by q-value) or by the key's own
+choice in the header, with numbers and dates in the locale's format — and no English
+left on any page.
+
+The no-English check renders every dashboard page in English and in each language and
+compares their visible text: every text node, every `title`, `aria-label` and
+`placeholder`, the charts' labels and tooltips included. A node that reads the same in
+both, and still has an English word in it, is a string someone forgot to mark for
+translation or to translate; the test names it and the page. Left out, on purpose:
+
+- text inside an element with a `lang` of its own — the templates mark with `lang=""` what
+  customers, agents and reviewers wrote (subjects, comments, reasons, terms), which is in
+  its own language, and the language switcher names each language in that language;
+- text inside `<code>` — commands to type, which are the same in every language;
+- names and ids from the desk itself (agents, groups, accounts, tickets, surveys, the
+  webhook's URL...): `_data_words` reads them from the store, so a name is never
+  mistaken for an untranslated word, and a new English string next to one still is;
+- ALLOWED below: the figures' names (CSAT, NPS...), units and marks that read the same in
+  all four languages.
+
+A new English string added to a template without `{% trans %}`/`_()`, or marked but left
+out of a catalog, fails this test on the page that shows it."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import text
+
+from cxpulse.storage import Store
+from cxpulse.web import i18n
+from cxpulse.web.dashboard import format as F
+from tests.dashboard_helpers import NOW, OWN, OWN_SURVEY, client_for, csrf_of, login, seed_desk
+from tests.test_dashboard import PAGES as OVERVIEW_PAGES
+
+PAGES = tuple(dict.fromkeys((*OVERVIEW_PAGES, "/responses", "/tickets", "/tickets?solved=1", "/reviews", "/team",
+                             "/quality", "/responses?kind=nps", "/agents?sort=csat&dir=asc", "/login")))
+LANGUAGES = ("ru", "el", "lt")
+
+# Words that are the same in every language the dashboard speaks: the figures' and the
+# product's names, statistics' letters, abbreviations and terms of the trade (Greek writes
+# "Webhooks" too), the codes of the languages, the learners' ids and the keys' prefix.
+ALLOWED = frozenset("""
+CSAT NPS CES CSI IQS eNPS AUC KPI KPIs SLA API URL CSV UTC cxpulse n z p r pp en ru el lt Webhooks
+logreg lgbm blend cxp
+""".split())
+
+
+class _Text(HTMLParser):
+    """A page's visible text nodes and readable attributes, outside `lang=""` and `<code>`."""
+
+    SKIP = {"script", "style", "code", "textarea"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []  # (tag, skipped)
+        self.nodes: list[str] = []
+
+    def _skipped(self) -> bool:
+        return any(s for _t, s in self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        skip = tag in self.SKIP or (tag != "html" and "lang" in a)  # lang="": no language; lang="xx": its own
+        if not skip and not self._skipped():
+            for name in ("title", "aria-label", "placeholder"):
+                if a.get(name):
+                    self.nodes.append(a[name])
+        if tag not in self.VOID:
+            self.stack.append((tag, skip))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data):
+        if not self._skipped() and data.strip():
+            self.nodes.append(" ".join(data.split()))
+
+
+def visible_text(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return parser.nodes
+
+
+def _data_words(store: Store) -> frozenset[str]:
+    """Every word of the desk's own names and ids: they read the same in every language."""
+    queries = (
+        "SELECT name FROM accounts", "SELECT name FROM users", "SELECT source_id FROM users",
+        "SELECT source_id FROM tickets", "SELECT DISTINCT group_name FROM tickets", "SELECT DISTINCT category FROM tickets",
+        "SELECT DISTINCT channel FROM responses WHERE kind = 'review'", "SELECT name FROM surveys",
+        "SELECT url FROM webhooks", "SELECT name FROM api_keys", "SELECT name FROM qa_scorecards",
+    )
+    words: set[str] = {OWN, OWN_SURVEY}
+    with store.engine.connect() as conn:
+        for q in queries:
+            for (value,) in conn.execute(text(q)).all():
+                if isinstance(value, str):
+                    words.update(_words(value))
+    return frozenset(words)
+
+
+def _words(node: str) -> list[str]:
+    return re.findall(r"[A-Za-z][A-Za-z'’]*", node)
+
+
+def english_left(node: str, data: frozenset[str]) -> list[str]:
+    """The English words of `node` that are neither data nor allowed (two letters or more)."""
+    return [w for w in _words(node) if len(w) > 1 and w not in ALLOWED and w not in data]
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory):
+    store = Store.open(tmp_path_factory.mktemp("i18n") / "cxpulse.db")
+    yield seed_desk(store)
+    store.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(desk):
+    c = client_for(desk.store)
+    assert login(c, desk.own_key).status_code == 303
+    return c
+
+
+def _get(client, path: str, accept: str) -> str:
+    r = client.get(path, headers={"Accept-Language": accept})
+    assert r.status_code == 200, (path, accept, r.text[:300])
+    return r.text
+
+
+def test_no_page_has_an_untranslated_string(desk, client):
+    data = _data_words(desk.store)
+    login_client = client_for(desk.store)
+    problems = []
+    for path in PAGES:
+        c = login_client if path == "/login" else client
+        english = set(visible_text(_get(c, path, "en")))
+        for lang in LANGUAGES:
+            for node in visible_text(_get(c, path, lang)):
+                if node in english and english_left(node, data):
+                    problems.append(f"{lang} {path}: {node!r}")
+    assert not problems, "English left on the translated pages:\n" + "\n".join(sorted(set(problems)))
+
+
+def test_the_check_finds_an_english_string_that_was_not_translated(desk):
+    """The check itself: an English sentence beside a name is caught, the name alone is not."""
+    data = _data_words(desk.store)
+    agent = next(iter(sorted(w for w in data if w[0].isupper() and w.isalpha())))
+    assert english_left(f"{agent} · 3 answers", data) == ["answers"]
+    assert english_left(f"{agent} · CSAT 84.5% · n = 12", data) == []
+    html = '<p>Сохранено <code>cxpulse demo</code> <span lang="">Printer broken</span></p><p title="Export it">x</p>'
+    assert visible_text(html) == ["Сохранено", "Export it", "x"]
+
+
+def test_the_page_follows_accept_language_by_q_value(client):
+    html = _get(client, "/", "fr;q=1, el;q=0.5, ru;q=0.9")
+    assert '<html lang="ru">' in html and "Обзор" in html and "Удовлетворённость" in html
+    html = _get(client, "/", "de, lt")
+    assert '<html lang="lt">' in html and "Apžvalga" in html
+    html = _get(client, "/", "de, fr")
+    assert '<html lang="en">' in html and "Satisfaction" in html
+
+
+def test_the_login_page_speaks_the_browsers_language(desk):
+    c = client_for(desk.store)
+    html = c.get("/login", headers={"Accept-Language": "el-GR"}).text
+    assert '<html lang="el">' in html and "Κλειδί API" in html
+
+
+def test_a_key_keeps_the_language_its_user_picks_over_the_browsers(desk):
+    c = client_for(desk.store)
+    assert login(c, desk.own_key).status_code == 303
+    html = c.get("/agents", headers={"Accept-Language": "ru"}).text
+    assert '<html lang="ru">' in html and 'name="language"' in html
+    r = c.post("/language", data={"csrf": csrf_of(html), "language": "lt", "next": "/agents"},
+               headers={"Accept-Language": "ru"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/agents"
+    html = c.get("/agents", headers={"Accept-Language": "ru"}).text
+    assert '<html lang="lt">' in html and "Agentai" in html
+    # kept with the key, not the session: a new login with the same key starts in Lithuanian
+    again = client_for(desk.store)
+    assert login(again, desk.own_key).status_code == 303
+    assert '<html lang="lt">' in again.get("/", headers={"Accept-Language": "el"}).text
+    # without the CSRF token nothing changes; "" follows the browser again
+    assert c.post("/language", data={"csrf": "forged", "language": "el"}, follow_redirects=False).status_code == 403
+    html = c.get("/", headers={"Accept-Language": "el"}).text
+    assert '<html lang="lt">' in html
+    c.post("/language", data={"csrf": csrf_of(html), "language": "", "next": "/"}, follow_redirects=False)
+    assert '<html lang="el">' in c.get("/", headers={"Accept-Language": "el"}).text
+    # a language the dashboard does not speak is not kept
+    html = c.get("/", headers={"Accept-Language": "el"}).text
+    c.post("/language", data={"csrf": csrf_of(html), "language": "xx", "next": "/"}, follow_redirects=False)
+    assert '<html lang="el">' in c.get("/", headers={"Accept-Language": "el"}).text
+
+
+def test_numbers_and_dates_are_formatted_for_the_locale(client):
+    html = _get(client, "/?from=2026-06-01&to=2026-06-30", "ru")
+    assert "1—30 июн. 2026\u202fг." in html  # the period line, as Russian writes a range of days
+    assert re.search(r'data-metric="csat"><a [^>]*>\d+,\d %</a>', html)  # 84,5 % — a comma and a space
+    html = _get(client, "/?from=2026-06-01&to=2026-06-30", "el")
+    assert "1–30 Ιουν 2026" in html and re.search(r'data-metric="csat"><a [^>]*>\d+,\d%</a>', html)
+    html = _get(client, "/?from=2026-06-01&to=2026-06-30", "en")
+    assert "1 Jun 2026 to 30 Jun 2026" in html and re.search(r'data-metric="csat"><a [^>]*>\d+\.\d%</a>', html)
+
+
+def test_formats_per_language():
+    from datetime import date
+
+    for lang, expected in (("en", ("1,234", "84.5%", "5.01", "19 min", "1.5 h", "24 Nov 2026", "p < 0.001")),
+                           ("ru", ("1\u00a0234", "84,5\u00a0%", "5,01", "19 мин", "1,5 ч", "24 нояб. 2026\u202fг.",
+                                   "p < 0,001")),
+                           ("el", ("1.234", "84,5%", "5,01", "19 λεπ.", "1,5 ώρ.", "24 Νοε 2026", "p < 0,001")),
+                           ("lt", ("1\u00a0234", "84,5\u00a0%", "5,01", "19 min.", "1,5 val.", "2026-11-24",
+                                   "p < 0,001"))):
+        i18n.use(lang)
+        try:
+            got = (F.count(1234), F.percent(84.5), F.mean(5.01), F.minutes(19), F.minutes(90),
+                   F.day(date(2026, 11, 24)), F.p_value(0.0001))
+        finally:
+            i18n.use("en")
+        assert got == expected, lang
+
+
+def test_every_catalog_has_every_message_and_keeps_its_placeholders():
+    """A catalog entry left empty shows English; one that drops or renames a %(name)s breaks
+    the page when it is formatted. Both fail here, whichever page would show them."""
+    from importlib import resources
+
+    from babel.messages.pofile import read_po
+
+    for lang in LANGUAGES:
+        with resources.files("cxpulse.web").joinpath("locales", f"{lang}.po").open("rb") as f:
+            catalog = read_po(f, locale=lang)
+        for m in catalog:
+            if not m.id:
+                continue
+            assert m.string, f"{lang}: no translation of {m.id!r}"
+            assert not m.fuzzy, f"{lang}: {m.id!r} is marked fuzzy"
+            assert sorted(re.findall(r"%\(\w+\)\w", m.id)) == sorted(re.findall(r"%\(\w+\)\w", m.string)), (
+                lang, m.id, m.string)
+            assert m.id.count("<") == m.string.count("<"), (lang, m.id, m.string)  # the markup kept
