@@ -209,7 +209,7 @@ def test_a_key_keeps_the_language_its_user_picks_over_the_browsers(desk):
 def test_numbers_and_dates_are_formatted_for_the_locale(client):
     html = _get(client, "/?from=2026-06-01&to=2026-06-30", "ru")
     assert "1—30 июн. 2026\u202fг." in html  # the period line, as Russian writes a range of days
-    assert re.search(r'data-metric="csat"><a [^>]*>\d+,\d %</a>', html)  # 84,5 % — a comma and a space
+    assert re.search(r'data-metric="csat"><a [^>]*>\d+,\d\u00a0%</a>', html)  # 84,5 % — a comma, a no-break space
     html = _get(client, "/?from=2026-06-01&to=2026-06-30", "el")
     assert "1–30 Ιουν 2026" in html and re.search(r'data-metric="csat"><a [^>]*>\d+,\d%</a>', html)
     html = _get(client, "/?from=2026-06-01&to=2026-06-30", "en")

@@ -4,6 +4,8 @@ the words over-represented in them (service.drilldown)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
@@ -67,12 +69,12 @@ def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str],
     if metric == "csat":
         rows = report(store, ReportQuery(metrics=("csat-by-kpi",), account=account, since=p.since, until=p.until,
                                          where=where, now=now))
-        found = {m: [charts.Point(_(r["bucket"]), r["value"], r["low"], r["high"], r["n"])
+        found = {m: [charts.Point(r["bucket"], r["value"], r["low"], r["high"], r["n"])
                      for r in rows if r["metric"] == m] for m, _h, _c in DRIVERS}
         scale = ""
     else:
         buckets = breakdowns.by_bucket(store, account, p.since, p.until, where, kind=metric, now=now)
-        found = {f"csat_by_{b}": [charts.Point(_(lbl), e.value, e.low, e.high, e.n) for lbl, e, _s in rows]
+        found = {f"csat_by_{b}": [charts.Point(lbl, e.value, e.low, e.high, e.n) for lbl, e, _s in rows]
                  for b, rows in buckets.items()}
         scale = next((s for rows in buckets.values() for _l, _e, s in rows), "")
     if metric == "ces" and scale:
@@ -84,9 +86,10 @@ def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str],
         if not bars and key in OPTIONAL:
             continue
         heading = _(heading) % {"figure": label}
+        shown = [replace(b, label=_(b.label)) for b in bars]  # the bars keep the bucket as stored: links carry it
         desc = _("%(figure)s for each bucket of %(counts)s: ") % {"figure": label, "counts": _(counts)} + "; ".join(
-            f"{b.label}: {fmt(b.value)} (n = {b.n})" for b in bars) if bars else _("no answers")
-        svg = charts.bar_chart(bars, chart_id=key.replace("csat_by_", f"{metric}_by_").replace("_", "-"), title=heading, desc=desc, fmt=fmt,
+            f"{b.label}: {fmt(b.value)} (n = {b.n})" for b in shown) if bars else _("no answers")
+        svg = charts.bar_chart(shown, chart_id=key.replace("csat_by_", f"{metric}_by_").replace("_", "-"), title=heading, desc=desc, fmt=fmt,
                                bounds=bounds or (0.0, 100.0)) if bars else ""
         out.append({"key": key, "heading": heading, "counts": counts, "bars": bars, "svg": svg, "kind": metric,
                     "scale": scale})
