@@ -99,7 +99,8 @@ def _data_words(store: Store) -> frozenset[str]:
     """Every word of the desk's own names and ids: they read the same in every language."""
     queries = (
         "SELECT name FROM accounts", "SELECT name FROM users", "SELECT source_id FROM users",
-        "SELECT source_id FROM tickets", "SELECT DISTINCT group_name FROM tickets", "SELECT DISTINCT category FROM tickets",
+        "SELECT source_id FROM tickets", "SELECT DISTINCT group_name FROM tickets",
+        "SELECT DISTINCT category FROM tickets",
         "SELECT DISTINCT channel FROM responses WHERE kind = 'review'", "SELECT name FROM surveys",
         "SELECT url FROM webhooks", "SELECT name FROM api_keys", "SELECT name FROM qa_scorecards",
     )

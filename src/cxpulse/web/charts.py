@@ -163,7 +163,8 @@ def line_chart(
         out.append(f'<circle cx="{_num(x(i))}" cy="{_num(y(p.value))}" r="3.5" fill="{LINE}">'
                    f'<title>{escape(f"{p.label}: {fmt(p.value)}{interval}, n = {p.n}")}</title></circle>')
     if not any(p.value is not None for p in points):
-        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">{escape(_("no data"))}</text>')
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">'
+                   f'{escape(_("no data"))}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -259,8 +260,10 @@ def calibration_chart(
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
         out.append(f'<line x1="{_num(x(0))}" x2="{_num(x(1))}" y1="{_num(y(t))}" y2="{_num(y(t))}" stroke="{GRID}"/>')
         out.append(f'<line x1="{_num(x(t))}" x2="{_num(x(t))}" y1="{_num(y(0))}" y2="{_num(y(1))}" stroke="{GRID}"/>')
-        out.append(f'<text x="{_num(x(0) - 6)}" y="{_num(y(t) + 4)}" text-anchor="end" fill="{MUTED}">{_share(t)}</text>')
-        out.append(f'<text x="{_num(x(t))}" y="{_num(y(0) + 16)}" text-anchor="middle" fill="{MUTED}">{_share(t)}</text>')
+        out.append(f'<text x="{_num(x(0) - 6)}" y="{_num(y(t) + 4)}" text-anchor="end" fill="{MUTED}">'
+                   f'{_share(t)}</text>')
+        out.append(f'<text x="{_num(x(t))}" y="{_num(y(0) + 16)}" text-anchor="middle" fill="{MUTED}">'
+                   f'{_share(t)}</text>')
     out.append(f'<line class="diagonal" x1="{_num(x(0))}" y1="{_num(y(0))}" x2="{_num(x(1))}" y2="{_num(y(1))}" '
                f'stroke="{DIAGONAL}" stroke-width="1.5" stroke-dasharray="5 4"/>')
     pts = [b for b in bins if b.get("predicted") is not None and b.get("observed") is not None]
@@ -275,7 +278,8 @@ def calibration_chart(
         out.append(f'<circle cx="{_num(x(b["predicted"]))}" cy="{_num(y(b["observed"]))}" r="{_num(r)}" '
                    f'fill="{LINE}" fill-opacity="0.85"><title>{escape(label)}</title></circle>')
     if not pts:
-        out.append(f'<text x="{size / 2}" y="{size / 2}" text-anchor="middle" fill="{MUTED}">{escape(_("no data"))}</text>')
+        out.append(f'<text x="{size / 2}" y="{size / 2}" text-anchor="middle" fill="{MUTED}">'
+                   f'{escape(_("no data"))}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 

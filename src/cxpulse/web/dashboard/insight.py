@@ -89,7 +89,8 @@ def drivers(store: Store, account: str, p: Period, where: tuple[tuple[str, str],
         shown = [replace(b, label=_(b.label)) for b in bars]  # the bars keep the bucket as stored: links carry it
         desc = _("%(figure)s for each bucket of %(counts)s: ") % {"figure": label, "counts": _(counts)} + "; ".join(
             f"{b.label}: {fmt(b.value)} (n = {b.n})" for b in shown) if bars else _("no answers")
-        svg = charts.bar_chart(shown, chart_id=key.replace("csat_by_", f"{metric}_by_").replace("_", "-"), title=heading, desc=desc, fmt=fmt,
+        chart_id = key.replace("csat_by_", f"{metric}_by_").replace("_", "-")
+        svg = charts.bar_chart(shown, chart_id=chart_id, title=heading, desc=desc, fmt=fmt,
                                bounds=bounds or (0.0, 100.0)) if bars else ""
         out.append({"key": key, "heading": heading, "counts": counts, "bars": bars, "svg": svg, "kind": metric,
                     "scale": scale})
@@ -136,7 +137,8 @@ async def drivers_page(request: Request, viewer: ViewerDep, days: str | None = N
     data = await run_in_threadpool(drivers, request.app.state.store, viewer.account, p, f.where, metric,
                                    request.app.state.clock())
     choices = await run_in_threadpool(request.app.state.context.choices, viewer.account, p.since, p.until)
-    return page(request, viewer, "drivers.html", title=_("What drives satisfaction — %(account)s") % {"account": viewer.account},
+    return page(request, viewer, "drivers.html",
+                title=_("What drives satisfaction — %(account)s") % {"account": viewer.account},
                 active="/drivers", period=p, filters=f, choices=choices, drivers=data, metric=metric,
                 metrics=DRIVER_METRICS)
 

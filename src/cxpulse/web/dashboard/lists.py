@@ -30,7 +30,8 @@ router = APIRouter(include_in_schema=False)
 RESPONSE_COLUMNS = (("date", N_("Answered")), ("ticket", N_("Ticket")), ("kind", N_("Survey")), ("score", N_("Score")),
                     ("agent", N_("Agent")), ("group", N_("Group")), ("channel", N_("Channel")),
                     ("comment", N_("Comment")))
-TICKET_COLUMNS = (("ticket", N_("Ticket")), ("created", N_("Created")), ("status", N_("Status")), ("agent", N_("Agent")),
+TICKET_COLUMNS = (("ticket", N_("Ticket")), ("created", N_("Created")), ("status", N_("Status")),
+                  ("agent", N_("Agent")),
                   ("first_reply", N_("First reply")), ("resolution", N_("Resolution")),
                   ("wait", N_("Customer wait")), ("reopens", N_("Reopens")))  # headings translated where shown
 KIND_LABELS = {"csat": "CSAT", "nps": "NPS", "ces": "CES", "csi": "CSI"}

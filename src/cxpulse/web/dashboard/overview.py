@@ -181,7 +181,8 @@ def _trend(key: str, grain: str, periods: list[tuple[str, str]], rows: list[dict
             if values else _("no %(figure)s answers from %(span)s") % {"figure": LABELS[key], "span": span})
     ticks = {"csat": lambda v: formats.percent(v, 0), "nps": formats.nps, "ces": lambda v: formats.mean(v, 1),
              "csi": lambda v: formats.number(v, 0)}[key]
-    svg = charts.line_chart(points, chart_id=f"trend-{key}", title=_("%(what)s with 95%% interval") % {"what": formats.by_grain(LABELS[key], grain)},
+    title = _("%(what)s with 95%% interval") % {"what": formats.by_grain(LABELS[key], grain)}
+    svg = charts.line_chart(points, chart_id=f"trend-{key}", title=title,
                             desc=desc, fmt=fmt, bounds=BOUNDS.get(key), tick_fmt=ticks)
     return Trend(key, LABELS[key], grain, points, svg)
 
@@ -252,8 +253,8 @@ def spread_charts(spreads: list) -> list[dict]:
         top = max(b.value for b in bars)
         upper = next((t for t in (10, 20, 25, 40, 50, 60, 80, 100) if t >= top), 100)
         title = _("%(figure)s answers by score (%(scale)s)") % {"figure": LABELS[s.kind], "scale": s.scale}
-        desc = _("%(title)s, %(n)s answers: ") % {"title": title, "n": s.n} + "; ".join(f"{b.label}: {formats.percent(b.value, 0)} ({b.n})"
-                                                       for b in bars)
+        desc = _("%(title)s, %(n)s answers: ") % {"title": title, "n": s.n} + "; ".join(
+            f"{b.label}: {formats.percent(b.value, 0)} ({b.n})" for b in bars)
         svg = charts.bar_chart(bars, chart_id=f"spread-{s.kind}-{s.scale}", title=title, desc=desc,
                                fmt=lambda v: formats.percent(v, 0), bounds=(0.0, float(upper)),
                                row_height=22 if len(bars) > 7 else 30)
@@ -270,6 +271,7 @@ async def overview(request: Request, viewer: ViewerDep, days: str | None = None)
     data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where)
     choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
     spreads = await run_in_threadpool(ctx.kept, breakdowns.spreads, viewer.account, p.since, p.until, f.where)
-    return page(request, viewer, "overview.html", title=_("Overview — %(account)s") % {"account": viewer.account}, active="/", period=p,
+    return page(request, viewer, "overview.html", title=_("Overview — %(account)s") % {"account": viewer.account},
+                active="/", period=p,
                 filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS, kpi_notes=KPI_NOTES,
                 spreads=spread_charts(spreads))

@@ -37,7 +37,8 @@ router = APIRouter(include_in_schema=False)
 
 STATUS_ORDER = ("new", "open", "pending", "hold")  # the open statuses, as a ticket moves through them
 ALERTS_PER_PAGE = 50
-EARLY_NAMES = {"before_first_reply": N_("Before the first reply"), "half_life": N_("Half-way through the ticket's life")}
+EARLY_NAMES = {"before_first_reply": N_("Before the first reply"),
+               "half_life": N_("Half-way through the ticket's life")}
 
 
 # the at-risk page's page sizes: 25 unless ?per= picks another. A row with its three reasons

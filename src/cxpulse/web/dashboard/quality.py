@@ -141,7 +141,8 @@ def _form_data(store: Store, account: str, ticket_id: str, *, with_conversation:
 def _render_form(request: Request, viewer: Viewer, ticket_id: str, data: dict, form: ReviewForm, language: str,
                  status_code: int = 200) -> HTMLResponse:
     card: Scorecard = data["card"].scorecard
-    return page(request, viewer, "review_form.html", status_code=status_code, title=_("Review ticket %(ticket)s") % {"ticket": ticket_id},
+    return page(request, viewer, "review_form.html", status_code=status_code,
+                title=_("Review ticket %(ticket)s") % {"ticket": ticket_id},
                 active="/quality" if viewer.may("queue") else "/quality/review", ticket_id=ticket_id, card=card,
                 criteria=_criteria(card, language), language=language, languages=LANGUAGES, form=form,
                 ticket=data["ticket"], reviews=data["reviews"], mystery_only=not viewer.may("review"),
@@ -173,7 +174,8 @@ async def review_form(request: Request, viewer: FormViewer, ticket_id: str, lang
                                    with_conversation=viewer.may("tickets"))
     if viewer.may("tickets") and data["ticket"] is None:
         return page(request, viewer, "message.html", status_code=404, title=_("No such ticket"), active="",
-                    message=_("Account %(account)s has no ticket %(ticket)r.") % {"account": viewer.account, "ticket": ticket_id},
+                    message=_("Account %(account)s has no ticket %(ticket)r.") % {
+                        "account": viewer.account, "ticket": ticket_id},
                     home="/quality" if viewer.may("queue") else "/quality/review")
     return _render_form(request, viewer, ticket_id, data, ReviewForm(review_id=uuid.uuid4().hex),
                         _language(request, lang))
@@ -239,7 +241,8 @@ async def submit_review(request: Request, viewer: FormViewer, ticket_id: str) ->
                                    with_conversation=viewer.may("tickets"))
     if viewer.may("tickets") and data["ticket"] is None:
         return page(request, viewer, "message.html", status_code=404, title=_("No such ticket"), active="",
-                    message=_("Account %(account)s has no ticket %(ticket)r.") % {"account": viewer.account, "ticket": ticket_id})
+                    message=_("Account %(account)s has no ticket %(ticket)r.") % {
+                        "account": viewer.account, "ticket": ticket_id})
     card: Scorecard = data["card"].scorecard
     # the card the form was built on: a scorecard changed meanwhile asks the reviewer to look again
     posted_version = form_field(data_form, "scorecard_version")

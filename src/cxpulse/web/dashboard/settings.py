@@ -24,8 +24,8 @@ router = APIRouter(include_in_schema=False)
 
 DELIVERIES_SHOWN = 100
 NUMBERS = (  # form field, label, hint, may be blank
-    ("delay_minutes", N_("Delay after solving (minutes)"), N_("How long after the ticket is solved the survey is sent."),
-     False),
+    ("delay_minutes", N_("Delay after solving (minutes)"),
+     N_("How long after the ticket is solved the survey is sent."), False),
     ("throttle_days", N_("Ask a customer at most every (days)"), N_("0 asks after every ticket."), False),
     ("reminder_days", N_("Remind after (days)"), N_("Leave blank for no reminder."), True),
     ("expire_days", N_("Links expire after (days)"), "", False),  # label and hint translated where shown
@@ -97,7 +97,8 @@ class SurveyForm:
 
 def _edit_page(request: Request, viewer: Viewer, stored: StoredSurvey, form: SurveyForm,
                status_code: int = 200) -> HTMLResponse:
-    return page(request, viewer, "survey_edit.html", title=_("Survey “%(name)s”") % {"name": stored.name}, active="/surveys",
+    return page(request, viewer, "survey_edit.html", title=_("Survey “%(name)s”") % {"name": stored.name},
+                active="/surveys",
                 stored=stored, form=form, numbers=NUMBERS, languages=LANGUAGES, known_reasons=REASONS,
                 status_code=status_code)
 

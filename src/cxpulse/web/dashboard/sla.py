@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.domain.sla import TARGET_KINDS
+from cxpulse.service.accounts import get_account
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.service.sla import policy_rows
 from cxpulse.storage import Store
@@ -59,7 +60,7 @@ def _policies(store: Store, account: str) -> list[dict]:
     rows = policy_rows(store, account)
     if i18n.language() == "en":
         return rows
-    policies = [pol for s in store.account(account).account.sla for pol in s.policies]
+    policies = [pol for s in get_account(store, account).account.sla for pol in s.policies]
     for row, pol in zip(rows, policies, strict=True):
         for kind in TARGET_KINDS:
             t = pol.target(kind)
