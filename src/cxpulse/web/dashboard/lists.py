@@ -141,6 +141,9 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
              "reopened": None if reopened is None else ("1" if reopened else "0"),
              "sla": sla[0] if sla else None, "sla_status": sla[1] if sla else None}
     if sla:
-        title = f"Tickets with a {sla[0].replace('_', ' ')} target {sla[1]}"
+        said = {"breached": N_("Tickets with a %(target)s target breached"),
+                "running": N_("Tickets with a %(target)s target running")}.get(sla[1])
+        target = _(sla[0].replace("_", " "))
+        title = _(said) % {"target": target} if said else f"Tickets with a {target} target {sla[1]}"
     return page(request, viewer, "tickets.html", title=title, active="/", period=p, filters=f, choices=choices,
                 listed=listed, extra=extra, columns=TICKET_COLUMNS, base="/tickets")
