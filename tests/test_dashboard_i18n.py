@@ -143,11 +143,21 @@ def _get(client, path: str, accept: str) -> str:
     return r.text
 
 
+def _ticket_pages(store: Store) -> tuple[str, ...]:
+    """A rated ticket's answers with their comments, and its review form (the Quality pages)."""
+    with store.engine.connect() as conn:
+        ticket = conn.execute(text(
+            "SELECT r.ticket_id FROM responses r JOIN accounts a ON a.id = r.account_id "
+            "WHERE a.name = :own AND r.kind = 'csat' AND r.ticket_id != '' ORDER BY r.ticket_id LIMIT 1"),
+            {"own": OWN}).scalar_one()
+    return (f"/comments?ticket={ticket}", f"/quality/review/{ticket}")
+
+
 def test_no_page_has_an_untranslated_string(desk, client):
     data = _data_words(desk.store)
     login_client = client_for(desk.store)
     problems = []
-    for path in PAGES:
+    for path in PAGES + _ticket_pages(desk.store):
         c = login_client if path == "/login" else client
         english = set(visible_text(_get(c, path, "en")))
         for lang in LANGUAGES:
