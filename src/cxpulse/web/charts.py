@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol
 from markupsafe import Markup
 
-from cxpulse.web.i18n import babel_locale, language
+from cxpulse.web.i18n import N_, babel_locale, language
 from cxpulse.web.i18n import gettext as _
 
 TEXT = "#1a1a1a"  # 17.4:1 on white
@@ -44,6 +44,17 @@ class Point:
     n: int = 0
 
 
+FIX_FIRST, KEEP_UP = N_("fix first"), N_("keep up")  # metrics/csi.py's quadrants, as the matrix labels them
+
+
+def NO_DATA() -> str:  # noqa: N802 — a text, translated when drawn (Babel reads no _() inside an f-string)
+    return _("no data")
+
+
+def _IMPORTANCE() -> str:  # noqa: N802
+    return _("importance →")
+
+
 def _interval(fmt: Callable[[float], str], p: Point) -> str:
     """", 95% interval 80% to 90%" for a point's tooltip, "" without an interval (in the page's language)."""
     if p.low is None or p.high is None:
@@ -56,13 +67,34 @@ def _share(t: float) -> str:
     return f"{t:.0%}" if language() == "en" else format_percent(t, locale=babel_locale())
 
 
+def _fixed(v: float, digits: int) -> str:
+    """3.50 ("3,50" in Russian)."""
+    return f"{v:.{digits}f}" if language() == "en" else format_decimal(round(v, digits), "0." + "0" * digits if digits
+                                                                         else "0", locale=babel_locale())
+
+
+def _matrix_point(label: str, importance: float, satisfaction: float, quadrant: str) -> str:
+    """A CSI attribute's tooltip: "speed: importance 3.50, satisfaction 25, low priority"."""
+    return _("%(label)s: importance %(importance)s, satisfaction %(satisfaction)s, %(quadrant)s") % {
+        "label": label, "importance": _fixed(importance, 2), "satisfaction": _fixed(satisfaction, 0),
+        "quadrant": _(quadrant)}
+
+
+def matrix_said(label: str, importance: float, satisfaction: float, quadrant: str) -> str:
+    """A CSI attribute in the matrix's description: "speed: importance 3.50, satisfaction 25 (low priority)"."""
+    return _("%(label)s: importance %(importance)s, satisfaction %(satisfaction)s (%(quadrant)s)") % {
+        "label": label, "importance": _fixed(importance, 2), "satisfaction": _fixed(satisfaction, 0),
+        "quadrant": _(quadrant)}
+
+
 def _num(x: float) -> str:
     """Coordinates with one decimal: short markup, no visible rounding."""
     return "0" if math.isnan(x) else f"{x:.1f}".rstrip("0").rstrip(".")
 
 
 def _plain(v: float) -> str:
-    return f"{v:.1f}" if abs(v) < 10 and v != int(v) else f"{v:.0f}"
+    text = f"{v:.1f}" if abs(v) < 10 and v != int(v) else f"{v:.0f}"
+    return text if language() == "en" else text.replace(".", get_decimal_symbol(babel_locale()))
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -164,7 +196,7 @@ def line_chart(
                    f'<title>{escape(f"{p.label}: {fmt(p.value)}{interval}, n = {p.n}")}</title></circle>')
     if not any(p.value is not None for p in points):
         out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">'
-                   f'{escape(_("no data"))}</text>')
+                   f'{escape(NO_DATA())}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -223,7 +255,7 @@ def bar_chart(
         cy = top + row_height * i + row_height / 2
         out.append(f'<text x="{left - 8}" y="{_num(cy + 4)}" text-anchor="end" fill="{TEXT}">{escape(b.label)}</text>')
         if b.value is None:
-            out.append(f'<text x="{left + 4}" y="{_num(cy + 4)}" fill="{MUTED}">{escape(_("no data"))}</text>')
+            out.append(f'<text x="{left + 4}" y="{_num(cy + 4)}" fill="{MUTED}">{escape(NO_DATA())}</text>')
             continue
         interval = _interval(fmt, b)
         out.append(f'<rect x="{left}" y="{_num(cy - 9)}" width="{_num(x(b.value) - left)}" height="18" fill="{BAND}">'
@@ -279,7 +311,7 @@ def calibration_chart(
                    f'fill="{LINE}" fill-opacity="0.85"><title>{escape(label)}</title></circle>')
     if not pts:
         out.append(f'<text x="{size / 2}" y="{size / 2}" text-anchor="middle" fill="{MUTED}">'
-                   f'{escape(_("no data"))}</text>')
+                   f'{escape(NO_DATA())}</text>')
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -313,23 +345,27 @@ def matrix_chart(
         if x_lo <= t <= x_hi:
             out.append(f'<text x="{_num(x(t))}" y="{height - bottom + 16}" text-anchor="middle" fill="{MUTED}">'
                        f'{escape(_plain(t))}</text>')
-    out.append(f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle" fill="{TEXT}">importance →</text>')
+    out.append(f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle" fill="{TEXT}">'
+               f'{escape(_IMPORTANCE())}</text>')
     out.append(f'<line x1="{_num(x(x_mid))}" x2="{_num(x(x_mid))}" y1="{top}" y2="{top + plot_h}" stroke="{MUTED}" '
                f'stroke-dasharray="4 3"/>')
     out.append(f'<line x1="{left}" x2="{width - right}" y1="{_num(y(y_mid))}" y2="{_num(y(y_mid))}" stroke="{MUTED}" '
                f'stroke-dasharray="4 3"/>')
-    out.append(f'<text x="{width - right - 4}" y="{top + plot_h - 6}" text-anchor="end" fill="{MUTED}">fix first</text>')
-    out.append(f'<text x="{width - right - 4}" y="{top + 14}" text-anchor="end" fill="{MUTED}">keep up</text>')
+    out.append(f'<text x="{width - right - 4}" y="{top + plot_h - 6}" text-anchor="end" fill="{MUTED}">'
+               f'{escape(_(FIX_FIRST))}</text>')
+    out.append(f'<text x="{width - right - 4}" y="{top + 14}" text-anchor="end" fill="{MUTED}">'
+               f'{escape(_(KEEP_UP))}</text>')
     for label, imp, sat, quadrant in points:
         colour = QUADRANT_COLOURS.get(quadrant, LINE)
         out.append(f'<circle cx="{_num(x(imp))}" cy="{_num(y(sat))}" r="6" fill="{colour}">'
-                   f'<title>{escape(f"{label}: importance {imp:.2f}, satisfaction {sat:.0f}, {quadrant}")}</title>'
+                   f'<title>{escape(_matrix_point(label, imp, sat, quadrant))}</title>'
                    f'</circle>')
         anchor = "end" if x(imp) > left + plot_w * 0.75 else "start"
         dx = -9 if anchor == "end" else 9
         out.append(f'<text x="{_num(x(imp) + dx)}" y="{_num(y(sat) + 4)}" text-anchor="{anchor}" fill="{TEXT}">'
                    f'{escape(label)}</text>')
     if not points:
-        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">no data</text>')
+        out.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{MUTED}">'
+                   f'{escape(NO_DATA())}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -234,6 +234,8 @@ FEATURE_WORDS = (N_("replied"), N_("first reply minutes"), N_("no reply minutes"
                  N_("agent text chars"), N_("agent csat"), N_("agent csat n"), N_("customer csat"),
                  N_("customer csat n"), N_("account csat"), N_("due in minutes"), N_("past due minutes"),
                  N_("sla due in minutes"), N_("sla breaches"), N_("text"), N_("priority"), N_("tags"), N_("due"))
+# metrics/csi.py's quadrants of the CSI priority matrix
+QUADRANTS = (N_("fix first"), N_("keep up"), N_("low priority"), N_("maintain"))
 STATUSES = (N_("new"), N_("open"), N_("pending"), N_("hold"), N_("solved"), N_("closed"))
 
 

@@ -18,6 +18,7 @@ from cxpulse.service.employee_report import employee_comments
 from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
 from cxpulse.service.employee import question_text
+from cxpulse.surveys.i18n import attribute_text
 from cxpulse.web import charts, i18n
 from cxpulse.web.dashboard.common import page
 from cxpulse.web.dashboard.format import nps
@@ -82,13 +83,15 @@ def csi_matrix(store: Store, account: str, since: date, until: date) -> dict | N
              and r["value"] is not None and r.get("importance") is not None]
     if not attrs:
         return None
-    points = [(r["attribute"].replace("_", " "), r["importance"], r["value"], r["quadrant"]) for r in attrs]
+    lang = i18n.language()  # the attributes as the customers were asked about them, in the page's language
+    points = [(r["attribute"].replace("_", " ") if lang == "en" else attribute_text(r["attribute"], lang),
+               r["importance"], r["value"], r["quadrant"]) for r in attrs]
     x_mid, y_mid = fmean(p[1] for p in points), fmean(p[2] for p in points)
     lo, hi = min(p[1] for p in points), max(p[1] for p in points)
     pad = max(0.25, (hi - lo) * 0.15)
-    desc = "CSI attributes by importance and satisfaction: " + "; ".join(
-        f"{label}: importance {imp:.2f}, satisfaction {sat:.0f} ({quadrant})" for label, imp, sat, quadrant in points)
-    svg = charts.matrix_chart(points, chart_id="csi-matrix", title="CSI priority matrix", desc=desc,
+    desc = _("CSI attributes by importance and satisfaction: ") + "; ".join(
+        charts.matrix_said(label, imp, sat, quadrant) for label, imp, sat, quadrant in points)
+    svg = charts.matrix_chart(points, chart_id="csi-matrix", title=_("CSI priority matrix"), desc=desc,
                               x_mid=x_mid, y_mid=y_mid, x_bounds=(lo - pad, hi + pad))
     return {"svg": svg, "points": sorted(points, key=lambda p: (p[3] != "fix first", -p[1])), "csi": main}
 
