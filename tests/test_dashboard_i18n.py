@@ -293,3 +293,22 @@ def test_every_marked_text_is_in_every_catalog():
             catalog = read_po(f, locale=lang)
         have = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
         assert not found - have, f"{lang}: not in the catalog: {sorted(found - have, key=str)[:10]}"
+
+
+def test_a_model_no_better_than_chance_says_so_in_the_pages_language():
+    """The sentence shown instead of scores: the service's own words in English, the page's
+    language otherwise, with the AUC and its interval in the locale's format."""
+    from cxpulse.service.predict import no_score_reason
+    from cxpulse.web.dashboard.predictions import no_score_words
+
+    card = {"account": "coin", "version": 3, "better_than_chance": False, "auc": 0.512, "auc_low": 0.44,
+            "auc_high": 0.58, "verdict": "no better than chance on this account's data", "scope": "account"}
+    assert no_score_words(card) == no_score_reason(card)
+    assert no_score_words({**card, "better_than_chance": True}) is None
+    i18n.use("ru")
+    try:
+        said = no_score_words(card)
+    finally:
+        i18n.use("en")
+    assert said.startswith("Нет оценок для coin: его модель версии 3 не лучше случайного угадывания")
+    assert "AUC 0,51, 95% интервал: 0,44 – 0,58" in said and "cxpulse train" in said

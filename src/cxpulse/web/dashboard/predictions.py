@@ -26,9 +26,9 @@ from cxpulse.service.tickets import (
     breaching_counts,
 )
 from cxpulse.storage import Store
-from cxpulse.web import charts
+from cxpulse.web import charts, i18n
 from cxpulse.web.dashboard.common import link, page
-from cxpulse.web.dashboard.format import minutes, percent
+from cxpulse.web.dashboard.format import minutes, number, percent
 from cxpulse.web.dashboard.session import ViewerDep
 from cxpulse.web.i18n import N_
 from cxpulse.web.i18n import gettext as _
@@ -138,7 +138,7 @@ def at_risk_view(store: Store, account: str, q: AtRiskQuery | None = None, now: 
     base = {"threshold": threshold, "long_hold_days": acc.account.long_hold_days, "now": now}
     if unscored:  # the model is no better than chance: no list, and the page says why
         return {**base, "tickets": [], "query": q, "statuses": [], "total": 0, "total_below": 0, "below": 0,
-                "shown": 0, "breaching": (0, 0), "long_hold": (0, 0), "agents": [], "no_score": unscored[0],
+                "shown": 0, "breaching": (0, 0), "long_hold": (0, 0), "agents": [], "no_score": no_score_said(store, account, unscored[0]),
                 "n_pages": 1, "first": 0, "last": 0, "sort_said": ""}
     agents = at_risk_agents(store, acc, now=now, status=q.status)
     if q.agent is not None and q.agent not in {a for a, _, _ in agents}:
@@ -199,6 +199,32 @@ def due_said(due: datetime | None, now: datetime) -> str:
     return (_("overdue by %(time)s") if left < 0 else _("due in %(time)s")) % {"time": minutes(abs(left))}
 
 
+def no_score_words(card: dict) -> str | None:
+    """service.predict.no_score_reason in the page's language: why a model no better than
+    chance gives no scores (English: the service's own sentence, word for word)."""
+    english = no_score_reason(card)
+    if english is None or i18n.language() == "en":
+        return english
+    auc, low, high = card.get("auc"), card.get("auc_low"), card.get("auc_high")
+    shown = (_("AUC %(auc)s, 95%% interval %(low)s to %(high)s") % {
+        "auc": number(auc, 2), "low": number(low, 2), "high": number(high, 2)}
+        if None not in (auc, low, high) else "")
+    said = (_("No scores for %(account)s: the shared model, version %(version)s, is no better than chance (%(auc)s).")
+            if card.get("scope") == "pooled-shifted" else
+            _("No scores for %(account)s: its model, version %(version)s, is no better than chance (%(auc)s)."))
+    return said % {"account": card.get("account") or _("this account"), "version": card.get("version"),
+                   "auc": shown} + " " + _(
+        "Its scores would rank tickets at random, so none is shown and no alert is raised; `cxpulse train` tries "
+        "again as more rated tickets come in.")
+
+
+def no_score_said(store: Store, account: str, english: str) -> str:
+    """The no-score sentence of the account's newest model, in the page's language."""
+    if i18n.language() == "en":
+        return english
+    return no_score_words({"account": account, **model_card(store, account)}) or english
+
+
 def card_view(card: dict) -> dict:
     """What the model card page shows beside the stored card: the calibration chart and
     how much better than always guessing the base rate the model is."""
@@ -219,7 +245,7 @@ def card_view(card: dict) -> dict:
     return {"calibration_svg": svg, "brier_gain": gain, "features": features,
             "early": [(EARLY_NAMES.get(k, k.replace("_", " ")), v, lows.get(k), highs.get(k))
                       for k, v in (card.get("early_auc") or {}).items()],
-            "no_score": no_score_reason(card)}
+            "no_score": no_score_words(card)}
 
 
 @router.get("/model", response_class=HTMLResponse)
@@ -243,9 +269,11 @@ async def alerts_page(request: Request, viewer: ViewerDep,
         return page(request, viewer, "empty.html", title=_("Alerts"), active="/alerts")
     rows = await run_in_threadpool(alerts, request.app.state.store, viewer.account)
     unscored = await run_in_threadpool(no_scores, request.app.state.store, viewer.account)
+    said = (await run_in_threadpool(no_score_said, request.app.state.store, viewer.account, unscored[0])
+            if unscored else None)
     n_pages = max(1, -(-len(rows) // ALERTS_PER_PAGE))
     current = min(max(int(page_no) if page_no and page_no.isdigit() else 1, 1), n_pages)
     shown = rows[(current - 1) * ALERTS_PER_PAGE : current * ALERTS_PER_PAGE]
     return page(request, viewer, "alerts.html", title=_("Alerts — %(account)s") % {"account": viewer.account},
                 active="/alerts", alerts=shown,
-                total=len(rows), page_no=current, n_pages=n_pages, no_score=unscored[0] if unscored else None)
+                total=len(rows), page_no=current, n_pages=n_pages, no_score=said)
