@@ -38,8 +38,8 @@ from tests.dashboard_helpers import NOW, OWN, OWN_SURVEY, client_for, csrf_of, l
 from tests.test_dashboard import PAGES as OVERVIEW_PAGES
 
 PAGES = tuple(dict.fromkeys((*OVERVIEW_PAGES, "/responses", "/tickets", "/tickets?solved=1", "/reviews", "/team",
-                             "/quality", "/responses?kind=nps", "/agents?sort=csat&dir=asc", "/at-risk?status=long-hold",
-                             "/tickets?sla=first_reply&sla_status=breached", "/login")))
+                             "/quality", "/responses?kind=nps", "/agents?sort=csat&dir=asc",
+                             "/at-risk?status=long-hold", "/tickets?sla=first_reply&sla_status=breached", "/login")))
 LANGUAGES = ("ru", "el", "lt")
 
 # Words that are the same in every language the dashboard speaks: the figures' and the

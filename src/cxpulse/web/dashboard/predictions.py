@@ -138,8 +138,8 @@ def at_risk_view(store: Store, account: str, q: AtRiskQuery | None = None, now: 
     base = {"threshold": threshold, "long_hold_days": acc.account.long_hold_days, "now": now}
     if unscored:  # the model is no better than chance: no list, and the page says why
         return {**base, "tickets": [], "query": q, "statuses": [], "total": 0, "total_below": 0, "below": 0,
-                "shown": 0, "breaching": (0, 0), "long_hold": (0, 0), "agents": [], "no_score": no_score_said(store, account, unscored[0]),
-                "n_pages": 1, "first": 0, "last": 0, "sort_said": ""}
+                "shown": 0, "breaching": (0, 0), "long_hold": (0, 0), "agents": [],
+                "no_score": no_score_said(store, account, unscored[0]), "n_pages": 1, "first": 0, "last": 0, "sort_said": ""}
     agents = at_risk_agents(store, acc, now=now, status=q.status)
     if q.agent is not None and q.agent not in {a for a, _, _ in agents}:
         q = replace(q, agent=None)  # not an agent with open scored tickets: all of them
