@@ -312,3 +312,12 @@ def test_a_model_no_better_than_chance_says_so_in_the_pages_language():
         i18n.use("en")
     assert said.startswith("Нет оценок для coin: его модель версии 3 не лучше случайного угадывания")
     assert "AUC 0,51, 95% интервал: 0,44 – 0,58" in said and "cxpulse train" in said
+
+
+def test_a_refused_form_says_why_in_the_pages_language(client):
+    form = _get(client, f"/surveys/{OWN_SURVEY}", "lt")
+    bad = {"csrf": csrf_of(form), "delay_minutes": "greitai", "throttle_days": "14", "expire_days": "0",
+           "language": "en"}
+    r = client.post(f"/surveys/{OWN_SURVEY}", data=bad, headers={"Accept-Language": "lt"})
+    assert r.status_code == 422 and "Niekas neišsaugota" in r.text
+    assert "Delsa po išsprendimo (minutėmis): &#39;greitai&#39; nėra sveikasis skaičius." in r.text
