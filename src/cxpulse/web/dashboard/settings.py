@@ -87,7 +87,8 @@ class SurveyForm:
             elif text.lstrip("-").isdigit():
                 out[name] = int(text)
             else:
-                self.errors.append(_("%(field)s: %(value)r is not a whole number.") % {"field": _(label), "value": text})
+                self.errors.append(_("%(field)s: %(value)r is not a whole number.") % {"field": _(label),
+                                                                                      "value": text})
         out["language"] = self.values["language"]
         out["reasons"] = tuple(r.strip() for r in self.values["reasons"].split(",") if r.strip())
         out["active"] = self.values["active"] == "on"
