@@ -147,3 +147,17 @@ def test_the_sla_pages_breached_and_running_counts_open_those_tickets(own):
     assert links, "the demo's SLA policies breach some first-reply or resolution targets"
     for href, _kind, n in links:
         assert len(_csv(own.get(unescape(href) + "&format=csv"))) == int(n.replace(",", "")), href
+
+
+def test_the_at_risk_tab_and_the_alerts_export_whole_as_shown(desk, own):
+    html = own.get("/at-risk?per=25").text
+    shown = int(re.search(r"Showing [\d,]+–[\d,]+ of ([\d,]+)", html).group(1).replace(",", ""))
+    assert 'format=csv" download>Export CSV</a>' in html
+    rows = _csv(own.get("/at-risk?format=csv"))
+    assert len(rows) == shown  # every ticket of the tab, not its first page
+    scores = [int(r["score"]) for r in rows]
+    assert scores == sorted(scores)  # in the page's order: lowest first
+    assert all(r["ticket_url"].endswith(r["ticket_id"]) for r in rows)
+    alerts = _csv(own.get("/alerts?format=csv"))
+    total = int(re.search(r"threshold: ([\d,]+) alerts", own.get("/alerts").text).group(1).replace(",", ""))
+    assert len(alerts) == total and all(r["reasons"] for r in alerts)

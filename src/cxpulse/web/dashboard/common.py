@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from cxpulse.service.accounts import ticket_link, ticket_url_of
 from cxpulse.web import i18n
@@ -157,6 +159,17 @@ class Sort:
 
 def _sort_key(v: Any) -> Any:
     return v.casefold() if isinstance(v, str) else v
+
+
+def csv_response(filename: str, header: list[str], rows) -> Response:
+    """A list or table as a CSV download (the dashboard's Export CSV links)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in filename)
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
 
 def nav_for(viewer: Viewer) -> tuple[tuple[str, str], ...]:

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.domain import OPEN_STATES, NotFound
-from cxpulse.service.accounts import get_account
+from cxpulse.service.accounts import get_account, ticket_link, ticket_url_of
 from cxpulse.service.predict import alerts, model_card, no_score_reason, no_scores
 from cxpulse.service.tickets import (
     BREACHING,
@@ -27,7 +27,7 @@ from cxpulse.service.tickets import (
 )
 from cxpulse.storage import Store
 from cxpulse.web import charts, i18n
-from cxpulse.web.dashboard.common import link, page
+from cxpulse.web.dashboard.common import csv_response, link, page
 from cxpulse.web.dashboard.format import minutes, number, percent
 from cxpulse.web.dashboard.session import ViewerDep
 from cxpulse.web.i18n import N_
@@ -108,15 +108,36 @@ class AtRiskQuery:
         return "ascending" if self.dir == "asc" else "descending"
 
 
+EXPORT_ROWS = 1_000_000  # an export is the whole tab, not a page of it
+
+
+def _iso(v) -> str:
+    if v is None or v == "":
+        return ""
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
+
+
 @router.get("/at-risk", response_class=HTMLResponse)
 async def at_risk_page(
     request: Request, viewer: ViewerDep, status: str | None = None, agent: str | None = None,
     sort: str | None = None, dir: str | None = None, per: str | None = None,
     page_no: Annotated[str | None, Query(alias="page")] = None,
-) -> HTMLResponse:
+) -> Response:
     if viewer.account is None:
         return page(request, viewer, "empty.html", title=_("At risk"), active="/at-risk")
     q = AtRiskQuery.parse(status, agent, sort, dir, per, page_no)
+    if request.query_params.get("format") == "csv":  # the whole tab as shown: its filter and order, no paging
+        data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account,
+                                       replace(q, per=EXPORT_ROWS, page=1), request.app.state.clock())
+        return csv_response(
+            f"{viewer.account}-at-risk.csv",
+            ["ticket_id", "score", "below_threshold", "reasons", "agent_id", "agent", "status", "created_at",
+             "due_at", "sla_target", "sla_deadline", "subject", "ticket_url"],
+            ([t["ticket_id"], t["score"], t["below_threshold"], " | ".join(t["reasons"]), t.get("agent") or "",
+              t.get("agent_name") or "", t.get("status") or "", _iso(t.get("created_at")), _iso(t.get("due_at")),
+              t.get("sla_target") or "", _iso(t.get("sla_deadline")), t.get("subject") or "",
+              ticket_link(ticket_url_of(request.app.state.store, viewer.account), t["ticket_id"]) or ""]
+             for t in data["tickets"]))
     data = await run_in_threadpool(at_risk_view, request.app.state.store, viewer.account, q,
                                    request.app.state.clock())
     return page(request, viewer, "at_risk.html",
@@ -264,10 +285,15 @@ async def model_page(request: Request, viewer: ViewerDep) -> HTMLResponse:
 
 @router.get("/alerts", response_class=HTMLResponse)
 async def alerts_page(request: Request, viewer: ViewerDep,
-                      page_no: Annotated[str | None, Query(alias="page")] = None) -> HTMLResponse:
+                      page_no: Annotated[str | None, Query(alias="page")] = None) -> Response:
     if viewer.account is None:
         return page(request, viewer, "empty.html", title=_("Alerts"), active="/alerts")
     rows = await run_in_threadpool(alerts, request.app.state.store, viewer.account)
+    if request.query_params.get("format") == "csv":  # the whole log, newest first
+        return csv_response(f"{viewer.account}-alerts.csv",
+                            ["at", "ticket_id", "score", "threshold", "reasons", "model_version"],
+                            ([_iso(a["at"]), a["ticket_id"], a["score"], a["threshold"], " | ".join(a["reasons"]),
+                              a["model_version"]] for a in rows))
     unscored = await run_in_threadpool(no_scores, request.app.state.store, viewer.account)
     said = (await run_in_threadpool(no_score_said, request.app.state.store, viewer.account, unscored[0])
             if unscored else None)
