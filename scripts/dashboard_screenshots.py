@@ -168,12 +168,12 @@ def build_desk(db: Path, tickets: int) -> tuple[str, str]:
         connect(store, account, "zendesk", "https://nordlicht.zendesk.com", "zd-demo-token-0000-4711",
                 email="ops@nordlicht.example", now=NOW - timedelta(days=2))
         # a webhook for the alerts; its receiver took the first ones and was down for the last
-        add_webhook(store, account, WEBHOOK_URL, events=("alert",))
+        add_webhook(store, account, WEBHOOK_URL, events=("alert",), now=NOW - timedelta(days=2))
         queued = [dict(a) for a in alerts(store, account)[:8]]
-        queue_alerts(store, store.account(account).id, queued, now=NOW - timedelta(hours=3))
+        queue_alerts(store, store.account(account).id, queued, now=NOW - timedelta(minutes=2))
         answered = iter([200] * (len(queued) - 2) + [503] * 2)
         receiver = httpx2.Client(transport=httpx2.MockTransport(lambda request: httpx2.Response(next(answered))))
-        deliver_due(store, now=NOW - timedelta(hours=2), client=receiver)
+        deliver_due(store, now=NOW - timedelta(seconds=30), client=receiver)
         return summary.login_key, account
     finally:
         store.engine.dispose()
