@@ -1,9 +1,9 @@
-# The two commands a new user needs. Both create .venv when it is absent.
+# The two commands a new user needs, and `screenshots` for the docs. Each creates .venv when it is absent.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test
+.PHONY: demo test screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,3 +19,6 @@ demo: $(VENV)/.installed  ## build the demo help desk in cxpulse.db, then serve 
 
 test: $(VENV)/.installed  ## run the whole test suite (SQLite and PostgreSQL)
 	$(BIN)/python -m pytest -n 2 -q
+
+screenshots: $(VENV)/.installed  ## draw docs/img/dashboard-*.png again from a demo in chromium (docs/dashboard.md)
+	$(BIN)/python scripts/dashboard_screenshots.py

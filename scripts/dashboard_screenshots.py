@@ -3,14 +3,14 @@
 
     .venv/bin/python scripts/dashboard_screenshots.py            # writes docs/img/dashboard-*.png
 
-It builds a small demo help desk (`cxpulse demo --tickets 3000 --end 2026-10-31`: the same
-pages as the full demo, in a tenth of the time) in a temporary SQLite file, gives the
+It builds a smaller demo help desk (`cxpulse demo --tickets 6000 --end 2026-10-31`: the same
+pages as the full 20,000, in a third of the time) in a temporary SQLite file, gives the
 busiest account what a team sets up in its first week — the help desk's ticket address
 (`cxpulse settings --ticket-url`), a webhook whose receiver answered its alerts, a
 Zendesk connection — then serves the dashboard on a free loopback port, logs in with the
 demo's key in Debian's chromium (driven by Playwright, as the browser tests do) and saves
-one PNG per page: 1280 px wide and at most 900 px tall, and the overview and one list at
-390 px, a phone's width.
+one PNG per page: 1280 px wide and at most 900 px tall (the top of a longer page), and the
+overview and one list at 390 px, a phone's width, at most 1,800 px tall. `make screenshots` runs it.
 
 Deterministic: the demo is seeded, and the whole run — the demo, training, scoring, the
 server — reads the clock as 2026-11-01 09:00 UTC, so the same code draws the same pages
@@ -38,13 +38,14 @@ import cxpulse  # noqa: E402
 
 END = date(2026, 10, 31)  # the demo's last day
 NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)  # the clock of the whole run: the next morning
-TICKETS = 3000
+TICKETS = 6000
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-                 "--font-render-hinting=none", "--lang=en-GB"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--font-render-hinting=none",
+                 "--lang=en-GB"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+PHONE_HEIGHT = 1800  # a phone's picture goes on for two screens: the overview's cards come after its view bar
 HELP_DESK = "https://nordlicht.zendesk.com/agent/tickets/{id}"
 WEBHOOK_URL = "https://hooks.nordlicht.example/cxpulse"
 
@@ -66,7 +67,7 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("surveys", "/surveys"),
     ("connections", "/connections"),
     ("responses", "/responses?kind=csat&low=1"),
-    ("tickets", "/tickets"),
+    ("tickets", "/tickets?sort=first_reply"),  # as the first-reply card opens it
 )
 PHONE_PAGES: tuple[tuple[str, str], ...] = (("overview-390", "/"), ("responses-390", "/responses?kind=csat&low=1"))
 
@@ -224,7 +225,7 @@ def shoot_all(base: str, key: str, out: Path, max_height: int) -> list[Path]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            for viewport, pages in ((DESKTOP, PAGES), (PHONE, PHONE_PAGES)):
+            for viewport, pages, tallest in ((DESKTOP, PAGES, max_height), (PHONE, PHONE_PAGES, PHONE_HEIGHT)):
                 context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="UTC",
                                               color_scheme="light", reduced_motion="reduce")
                 page = context.new_page()
@@ -237,7 +238,10 @@ def shoot_all(base: str, key: str, out: Path, max_height: int) -> list[Path]:
                     response = page.goto(base + path)
                     if response is None or response.status != 200:
                         raise SystemExit(f"{path} answered {response.status if response else 'nothing'}")
-                    height = min(max_height, page.evaluate("document.documentElement.scrollHeight"))
+                    # down to the end of the page's content, or `tallest` px of a longer page
+                    bottom = page.evaluate("Math.ceil(document.querySelector('main').getBoundingClientRect().bottom"
+                                           " + window.scrollY)")
+                    height = min(tallest, max(bottom, 200))
                     target = out / f"dashboard-{name}.png"
                     page.screenshot(path=str(target), full_page=True,
                                     clip={"x": 0, "y": 0, "width": viewport["width"], "height": height})
