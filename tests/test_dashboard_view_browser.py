@@ -30,7 +30,7 @@ from cxpulse.storage import Store
 from cxpulse.web import create_app
 from cxpulse.web.dashboard import format as F
 from cxpulse.web.dashboard.common import NAV
-from tests.dashboard_helpers import NOW, OWN, seed_desk
+from tests.dashboard_helpers import NOW, OWN, OWN_SURVEY, seed_desk
 from tests.live import CHROMIUM, CHROMIUM_ARGS, browser_or_skip, serving
 
 SINCE, UNTIL = date(2026, 1, 1), date(2026, 6, 30)  # half a year: enough answers for each filter to matter
@@ -311,12 +311,13 @@ def test_the_agents_export_is_the_table_it_was_clicked_on(live_desk, open_page, 
 
 
 def test_no_page_is_wider_than_a_phone(live_desk, open_page):
-    """At 390 px every page of the navigation and both lists fit the screen; a table wider
-    than the screen scrolls in its .table-wrap box, not the page."""
+    """At 390 px every page of the navigation, both lists and the two forms fit the screen;
+    a table wider than the screen scrolls in its .table-wrap box, not the page."""
     desk, base = live_desk
     page = open_page(390)
     too_wide = {}
-    for path in [href for href, _label in NAV] + ["/responses?days=365", "/tickets?days=365"]:
+    forms = [f"/surveys/{OWN_SURVEY}", "/quality/review"]  # a survey's settings, the review form's start
+    for path in [href for href, _label in NAV] + ["/responses?days=365", "/tickets?days=365", *forms]:
         page.goto(base + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         loose = page.evaluate("""() => [...document.querySelectorAll('main table')]
