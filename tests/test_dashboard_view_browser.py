@@ -11,7 +11,8 @@ and typing into the page's own fields, never a typed URL:
   a wide table scrolls inside its own box.
 
 tests/test_dashboard_drill_browser.py walks from a figure to the help desk; this module
-does not repeat it. One live server and one browser for the module.
+does not repeat it. One live server (over the session's read-only demo desk, `read_desk`)
+and one browser for the module.
 """
 
 from __future__ import annotations
@@ -24,13 +25,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from cxpulse.service.accounts import update_settings
 from cxpulse.service.report import ReportQuery, report
-from cxpulse.storage import Store
 from cxpulse.web import create_app
 from cxpulse.web.dashboard import format as F
 from cxpulse.web.dashboard.common import NAV
-from tests.dashboard_helpers import NOW, OWN, OWN_SURVEY, seed_desk
+from tests.dashboard_helpers import NOW, OWN, OWN_SURVEY
 from tests.live import CHROMIUM, CHROMIUM_ARGS, browser_or_skip, serving
 
 SINCE, UNTIL = date(2026, 1, 1), date(2026, 6, 30)  # half a year: enough answers for each filter to matter
@@ -41,13 +40,10 @@ VIEW_PAGES = ("/", "/agents", "/groups", "/drivers", "/sla", "/low-ratings")
 
 
 @pytest.fixture(scope="module")
-def live_desk(tmp_path_factory):
-    store = Store.open(tmp_path_factory.mktemp("view") / "live.db")
-    desk = seed_desk(store)
-    update_settings(store, OWN, ticket_url="https://nordlicht.zendesk.com/agent/tickets/{id}")
-    with serving(create_app(store, clock=lambda: NOW)) as base:
-        yield desk, base
-    store.engine.dispose()
+def live_desk(read_desk):
+    """(desk, base url): the session's read-only demo desk served by uvicorn on a free loopback port."""
+    with serving(create_app(read_desk.store, clock=lambda: NOW)) as base:
+        yield read_desk, base
 
 
 @pytest.fixture(scope="module")
