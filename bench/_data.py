@@ -230,6 +230,18 @@ class ResponsesDb:
     rollup_rows: dict[str, int]
 
 
+
+def _account_plan(i: int, share: float, responses: int) -> tuple[int, ZoneInfo, dict]:
+    """Account i's responses to write, its timezone, and its agents, groups and categories
+    (a smaller account has fewer): the same for the SQLite and the PostgreSQL data set."""
+    scale = max(share / ACCOUNT_SHARES[0], 0.1)
+    dims = {
+        "agents": [f"agent{j:03d}" for j in range(max(5, round(60 * scale)))],
+        "groups": GROUPS[: max(3, round(len(GROUPS) * scale))],
+        "categories": CATEGORIES[: max(6, round(len(CATEGORIES) * scale))],
+    }
+    return round(responses * share), ZoneInfo(ACCOUNT_TZ[i]), dims
+
 def _sa_datetime(at: datetime) -> str:
     """How SQLAlchemy stores a naive DateTime in SQLite."""
     return at.strftime("%Y-%m-%d %H:%M:%S.000000")
@@ -316,14 +328,7 @@ def build_responses_db(path: Path, *, responses: int, seed: int = 11, log=print)
     total_r = total_t = 0
     sizes: list[tuple[str, int]] = []
     for i, (acc, share) in enumerate(zip(accs, ACCOUNT_SHARES)):
-        want = round(responses * share)
-        tz = ZoneInfo(ACCOUNT_TZ[i])
-        scale = max(share / ACCOUNT_SHARES[0], 0.1)
-        dims = {
-            "agents": [f"agent{j:03d}" for j in range(max(5, round(60 * scale)))],
-            "groups": GROUPS[: max(3, round(len(GROUPS) * scale))],
-            "categories": CATEGORIES[: max(6, round(len(CATEGORIES) * scale))],
-        }
+        want, tz, dims = _account_plan(i, share, responses)
         n_r = n_t = 0
         t = 0
         con.execute("BEGIN")
@@ -478,14 +483,7 @@ def build_responses_pg(url: str, *, responses: int, seed: int = 11, log=print) -
             con.execute("UPDATE accounts SET timezone = %s WHERE id = %s", (tz_name, acc.id))
         con.commit()
         for i, (acc, share) in enumerate(zip(accs, ACCOUNT_SHARES)):
-            want = round(responses * share)
-            tz = ZoneInfo(ACCOUNT_TZ[i])
-            scale = max(share / ACCOUNT_SHARES[0], 0.1)
-            dims = {
-                "agents": [f"agent{j:03d}" for j in range(max(5, round(60 * scale)))],
-                "groups": GROUPS[: max(3, round(len(GROUPS) * scale))],
-                "categories": CATEGORIES[: max(6, round(len(CATEGORIES) * scale))],
-            }
+            want, tz, dims = _account_plan(i, share, responses)
             n_r = n_t = 0
             t = 0
             with con.cursor() as cur:
