@@ -154,8 +154,10 @@ class _Loader:
     def _settle_account(self, account: Account) -> None:
         counts = self.summary.by_kind["account"]
         existing = {a.name: a for a in self.store.accounts()}.get(account.name)
+        if existing is None and not self.store.insert_account(account):
+            # another process created it between our look and our insert: as if it had been there
+            existing = self.store.account(account.name)
         if existing is None:
-            self.store.ensure_account(account)
             counts.inserted += 1
             self.summary.inserted += 1
         elif existing.account == account:

@@ -102,11 +102,18 @@ class Store:
             return self.account(account.name)
         except NotFound:
             pass
+        self.insert_account(account)
+        return self.account(account.name)
+
+    def insert_account(self, account: Account) -> bool:
+        """Create the account; False when it is stored already (another process may have
+        created it a moment ago: then its settings stand)."""
         values = {**_account_values(account), "created_at": _now()}
         insert = (pg_insert if self.dialect == "postgresql" else sqlite_insert)(tables.accounts)
-        with self.engine.begin() as conn:  # another process may create it meanwhile: then its settings stand
-            conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["name"]))
-        return self.account(account.name)
+        with self.engine.begin() as conn:
+            made = conn.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["name"])
+                                .returning(tables.accounts.c.id)).first()
+        return made is not None
 
     def update_account(self, account: Account) -> StoredAccount:
         """Store new settings. A new timezone or business hours makes everything derived of
