@@ -9,10 +9,6 @@ with its own filters, so a lead goes from a figure to the answers behind it in o
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from cxpulse.domain import InvalidQuery
 from cxpulse.service import lists
 from cxpulse.service.lists import LIST_KINDS, RESPONSE_SORTS, TICKET_SORTS
-from cxpulse.web.dashboard.common import Filters, Period, filters, page, period
+from cxpulse.web.dashboard.common import Filters, Period, csv_response, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 from cxpulse.web.i18n import N_
 from cxpulse.web.i18n import gettext as _
@@ -54,15 +50,6 @@ def _query(request: Request, viewer, p: Period, f: Filters, sorts: tuple[str, ..
                            per_page=None if export else min(_int(q.get("per_page"), lists.PER_PAGE), lists.MAX_PER_PAGE))
 
 
-def _csv(filename: str, header: list[str], rows: Iterable[list]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 def _export_name(kind: str, viewer, p: Period, f: Filters) -> str:
     parts = [viewer.account, kind, p.since.isoformat(), p.until.isoformat(), *(v for _k, v in f.where)]
     safe = "-".join("".join(c if c.isalnum() or c in "._" else "_" for c in s)[:40] for s in parts)
@@ -88,7 +75,7 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
     except InvalidQuery as exc:
         return page(request, viewer, "message.html", status_code=400, title=_("Answers"), active="/", message=str(exc))
     if qp.get("format") == "csv":
-        return _csv(_export_name("answers", viewer, p, f),
+        return csv_response(_export_name("answers", viewer, p, f),
                     ["given_at", "ticket_id", "kind", "scale", "score", "attribute", "agent_id", "agent", "group",
                      "channel", "category", "reason", "comment", "subject", "ticket_url"],
                     ([r["given_at"].isoformat() if r["given_at"] else "", r["ticket_id"], r["kind"], r["scale"],
@@ -126,7 +113,7 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
     except InvalidQuery as exc:
         return page(request, viewer, "message.html", status_code=400, title=_("Tickets"), active="/", message=str(exc))
     if qp.get("format") == "csv":
-        return _csv(_export_name("tickets", viewer, p, f),
+        return csv_response(_export_name("tickets", viewer, p, f),
                     ["ticket_id", "created_at", "status", "agent_id", "agent", "group", "channel", "category",
                      "first_reply_minutes", "full_resolution_minutes", "requester_wait_minutes", "reopens", "solved",
                      "subject", "ticket_url"],

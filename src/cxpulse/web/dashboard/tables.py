@@ -3,8 +3,6 @@ through plain links (?sort=column&dir=asc|desc) — no script needed."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 
 from fastapi import APIRouter, Request
@@ -15,7 +13,7 @@ from cxpulse.service.report import ReportQuery, report
 from cxpulse.storage import Store
 from cxpulse.web import charts, i18n
 from cxpulse.web.dashboard.format import percent
-from cxpulse.web.dashboard.common import Period, Sort, filters, page, period
+from cxpulse.web.dashboard.common import Period, Sort, csv_response, filters, page, period
 from cxpulse.web.dashboard.session import ViewerDep
 from cxpulse.web.i18n import N_
 from cxpulse.web.i18n import gettext as _
@@ -145,14 +143,9 @@ CSV_COLUMNS = ("id", "name", "csat", "csat_low", "csat_high", "csat_n", "nps", "
 
 def table_csv(filename: str, rows: list[dict]) -> Response:
     """The table as shown (same period, filters and order), figures unrounded; times in minutes."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c if c not in ("first_reply", "resolution") else f"{c}_minutes" for c in CSV_COLUMNS])
-    for r in rows:
-        writer.writerow(["" if r.get(c) is None else r.get(c) for c in CSV_COLUMNS])
-    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in filename)
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+    return csv_response(filename,
+                        [c if c not in ("first_reply", "resolution") else f"{c}_minutes" for c in CSV_COLUMNS],
+                        (["" if r.get(c) is None else r.get(c) for c in CSV_COLUMNS] for r in rows))
 
 
 @router.get("/agents", response_class=HTMLResponse)
