@@ -19,12 +19,12 @@ from cxpulse.storage import tables
 from cxpulse.storage.mystery import not_test_contact
 from cxpulse.storage.queries import (
     Window,
-    _bucket_expr,
-    _due_bucket,
-    _kpi_columns,
-    _response_columns,
-    _where_conds,
-    _window_conds,
+    bucket_expr,
+    due_bucket,
+    kpi_columns,
+    response_columns,
+    where_conds,
+    window_conds,
 )
 from cxpulse.storage.rollups import r
 from cxpulse.storage.rows import aware_utc, naive_utc
@@ -72,10 +72,10 @@ def response_page(
     """One page of the answers given in the window (not public reviews, not test contacts),
     with their ticket's subject and dimensions; `limit` None: all of them (an export)."""
     tk = tables.tickets
-    cols = _response_columns(tk)  # over the responses alias `r` the report's raw reads use
+    cols = response_columns(tk)  # over the responses alias `r` the report's raw reads use
     src = r.outerjoin(tk, and_(tk.c.account_id == r.c.account_id, tk.c.source_id == r.c.ticket_id))
     conds = [
-        *_window_conds(r.c.account_id, r.c.day, window, "raw"), *_where_conds(cols, window),
+        *window_conds(r.c.account_id, r.c.day, window, "raw"), *where_conds(cols, window),
         r.c.kind.in_(list(kinds) if kinds else list(LIST_KINDS)),
         not_test_contact(r.c.account_id, r.c.ticket_id),
     ]
@@ -86,7 +86,7 @@ def response_page(
     if bucket is not None:  # the Drivers page's buckets: answers whose ticket's KPI falls in one
         k = tables.ticket_kpis
         kind, label = bucket
-        expr = _due_bucket(now or datetime.now(UTC)) if kind == "due" else _bucket_expr(kind)
+        expr = due_bucket(now or datetime.now(UTC)) if kind == "due" else bucket_expr(kind)
         conds.append(select(k.c.ticket_id).where(k.c.account_id == r.c.account_id, k.c.ticket_id == r.c.ticket_id,
                                                  expr == label).exists())
     total = conn.execute(select(func.count()).select_from(src).where(*conds)).scalar_one()
@@ -120,7 +120,7 @@ def ticket_page(
     past its deadline at `now` counted as breached, as the SLA figures count it."""
     k, tk = tables.ticket_kpis, tables.tickets
     src = k.outerjoin(tk, and_(tk.c.account_id == k.c.account_id, tk.c.source_id == k.c.ticket_id))
-    conds = [*_window_conds(k.c.account_id, k.c.created_day, window, "raw"), *_where_conds(_kpi_columns(), window)]
+    conds = [*window_conds(k.c.account_id, k.c.created_day, window, "raw"), *where_conds(kpi_columns(), window)]
     if solved is not None:
         conds.append(k.c.solved.is_(solved))
     if reopened is not None:

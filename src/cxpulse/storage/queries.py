@@ -53,7 +53,7 @@ def check_where(where: Sequence[tuple[str, str]]) -> None:
         raise InvalidQuery(f"cannot filter by {bad[0]!r}; use {', '.join(FILTER_KEYS)}")
 
 
-def _where_conds(cols: dict, window: Window) -> list:
+def where_conds(cols: dict, window: Window) -> list:
     """The window's filters on the query's own dimension columns (NULL counts as "")."""
     return [func.coalesce(cols[key], "") == value for key, value in window.where]
 
@@ -135,7 +135,7 @@ def pick_grain(conn: Connection, by: Sequence[str], window: Window) -> str:
     for name in names:
         tbl = getattr(tables, name)
         time_col = time_column(tbl)
-        inner = select(tbl.c.account_id).where(*_window_conds(tbl.c.account_id, time_col, window, name))
+        inner = select(tbl.c.account_id).where(*window_conds(tbl.c.account_id, time_col, window, name))
         if best_n is not None:
             inner = inner.limit(best_n)
         n = conn.execute(select(func.count()).select_from(inner.subquery())).scalar_one()
@@ -193,7 +193,7 @@ def response_counts(
         n_col = func.sum(tbl.c.n)
     group_cols = [cols[k] if k not in TIME_KEYS else time_col for k in by]
     q = select(*group_cols, *kind_cols, n_col).select_from(src)
-    q = q.where(*_window_conds(tbl.c.account_id, time_col, window, grain), *_where_conds(cols, window))
+    q = q.where(*window_conds(tbl.c.account_id, time_col, window, grain), *where_conds(cols, window))
     if grain == "raw":  # the rollups were counted without test contacts already
         q = q.where(not_test_contact(r.c.account_id, r.c.ticket_id))
     if kinds:
@@ -211,7 +211,7 @@ def response_counts(
     return out, grain
 
 
-def _window_conds(account_col, time_col, w: Window, grain: str) -> list:
+def window_conds(account_col, time_col, w: Window, grain: str) -> list:
     conds = []
     if w.account_ids is not None:
         conds.append(account_col.in_(list(w.account_ids)))
@@ -230,7 +230,7 @@ def _window_conds(account_col, time_col, w: Window, grain: str) -> list:
 
 # ---- per-ticket KPIs --------------------------------------------------------------------
 
-def _kpi_columns() -> dict:
+def kpi_columns() -> dict:
     k = tables.ticket_kpis
     return {
         "account": k.c.account_id,
@@ -243,7 +243,7 @@ def _kpi_columns() -> dict:
 
 def _kpi_group_columns(by: Sequence[str], day_col) -> list:
     """The ticket_kpis columns a --by groups on (a time key: `day_col`)."""
-    cols = _kpi_columns()
+    cols = kpi_columns()
     return [cols[key] if key not in TIME_KEYS else day_col for key in by]
 
 
@@ -254,7 +254,7 @@ def kpi_rows(conn: Connection, *, by: Sequence[str], window: Window, day_column:
     day_col = k.c[day_column]
     group_cols = _kpi_group_columns(by, day_col)
     q = select(*group_cols, *[k.c[v] for v in KPI_NAMES]).where(
-        *_window_conds(k.c.account_id, day_col, window, "raw"), *_where_conds(_kpi_columns(), window)
+        *window_conds(k.c.account_id, day_col, window, "raw"), *where_conds(kpi_columns(), window)
     )
     if day_column != "created_day":
         q = q.where(day_col.is_not(None))
@@ -271,8 +271,8 @@ def due_rows(conn: Connection, *, by: Sequence[str], window: Window):
     k = tables.ticket_kpis
     group_cols = _kpi_group_columns(by, k.c.created_day)
     q = select(*group_cols, k.c.due_at, k.c.solved_at).where(
-        k.c.due_at.is_not(None), *_window_conds(k.c.account_id, k.c.created_day, window, "raw"),
-        *_where_conds(_kpi_columns(), window),
+        k.c.due_at.is_not(None), *window_conds(k.c.account_id, k.c.created_day, window, "raw"),
+        *where_conds(kpi_columns(), window),
         or_(k.c.solved.is_(False), k.c.solved_at.is_not(None)),  # solved at an unknown time: outcome unknown
     )
     for row in conn.execute(q):
@@ -299,7 +299,7 @@ def invitation_counts(conn: Connection, *, by: Sequence[str], window: Window) ->
     q = (
         select(*group_cols, i.c.kind, func.count())
         .select_from(src)
-        .where(*_window_conds(i.c.account_id, i.c.day, window, "raw"), *_where_conds(cols, window))
+        .where(*window_conds(i.c.account_id, i.c.day, window, "raw"), *where_conds(cols, window))
         .group_by(*group_cols, i.c.kind)
     )
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -314,7 +314,7 @@ def invitation_counts(conn: Connection, *, by: Sequence[str], window: Window) ->
 FIRST_REPLY_BUCKETS = (("<1 h", 60), ("1–4 h", 240), ("4–24 h", 1440), (">24 h", None))
 
 
-def _bucket_expr(kind: str):
+def bucket_expr(kind: str):
     from sqlalchemy import case
 
     k = tables.ticket_kpis
@@ -327,7 +327,7 @@ def _bucket_expr(kind: str):
     return case((col == 0, "0"), (col == 1, "1"), else_="2+")
 
 
-def _due_bucket(now: datetime):
+def due_bucket(now: datetime):
     """`on time` (solved by the promise), `late` (solved after it, or open past it), else
     NULL: no promise, or open with the promise still ahead (its outcome is not known)."""
     from sqlalchemy import bindparam, case
@@ -363,15 +363,15 @@ def csat_by_kpi_bucket(
     }
     group_cols = [cols[key] if key not in TIME_KEYS else r.c.day for key in by]
     if bucket == "due":
-        b = _due_bucket(now or datetime.now(UTC))
+        b = due_bucket(now or datetime.now(UTC))
     else:
-        b = _bucket_expr(bucket)
+        b = bucket_expr(bucket)
     src = r.join(k, and_(k.c.account_id == r.c.account_id, k.c.ticket_id == r.c.ticket_id))
     q = (
         select(*group_cols, b, r.c.scale, r.c.score, func.count())
         .select_from(src)
-        .where(r.c.kind == kind, *_window_conds(r.c.account_id, r.c.day, window, "raw"),
-               *_where_conds(cols, window), not_test_contact(r.c.account_id, r.c.ticket_id))
+        .where(r.c.kind == kind, *window_conds(r.c.account_id, r.c.day, window, "raw"),
+               *where_conds(cols, window), not_test_contact(r.c.account_id, r.c.ticket_id))
         .group_by(*group_cols, b, r.c.scale, r.c.score)
     )
     if bucket == "due":
@@ -396,8 +396,8 @@ def reason_counts(conn: Connection, *, window: Window, low) -> list[tuple[str, s
     q = (
         select(r.c.kind, r.c.reason, func.count())
         .select_from(src)
-        .where(r.c.reason != "", low, *_window_conds(r.c.account_id, r.c.day, window, "raw"),
-               *_where_conds(_response_columns(tk), window), not_test_contact(r.c.account_id, r.c.ticket_id))
+        .where(r.c.reason != "", low, *window_conds(r.c.account_id, r.c.day, window, "raw"),
+               *where_conds(response_columns(tk), window), not_test_contact(r.c.account_id, r.c.ticket_id))
         .group_by(r.c.kind, r.c.reason)
     )
     return [(kind, reason, int(n)) for kind, reason, n in conn.execute(q)]
@@ -406,7 +406,7 @@ def reason_counts(conn: Connection, *, window: Window, low) -> list[tuple[str, s
 # ---- low-rating drill-down ------------------------------------------------------------------
 
 
-def _response_columns(tk) -> dict:
+def response_columns(tk) -> dict:
     """A response's dimensions as the rollups count them (the response's own agent and
     channel first, else its ticket's), over responses joined to tickets `tk`."""
     return {
@@ -429,8 +429,8 @@ def rated_texts(conn: Connection, *, window: Window, limit_low: int = 20):
             tk.c.subject, tk.c.description, tk.c.assignee_id, tk.c.channel,
         )
         .select_from(src)
-        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
-               *_where_conds(_response_columns(tk), window), not_test_contact(r.c.account_id, r.c.ticket_id))
+        .where(r.c.kind == "csat", *window_conds(r.c.account_id, r.c.day, window, "raw"),
+               *where_conds(response_columns(tk), window), not_test_contact(r.c.account_id, r.c.ticket_id))
     )
     rated = conn.execute(q).all()
     customer_text: dict[tuple[int, str], list[str]] = defaultdict(list)
@@ -474,9 +474,9 @@ def dimension_values(conn: Connection, window: Window) -> dict[str, list[str]]:
     rollups (a month grain counts its whole months: a value may show a little early)."""
     k = tables.ticket_kpis
     found: dict[str, set[str]] = {key: set() for key in FILTER_KEYS}
-    kcols = _kpi_columns()
+    kcols = kpi_columns()
     for key in FILTER_KEYS:
-        q = select(kcols[key]).distinct().where(*_window_conds(k.c.account_id, k.c.created_day, window, "raw"))
+        q = select(kcols[key]).distinct().where(*window_conds(k.c.account_id, k.c.created_day, window, "raw"))
         found[key].update(v for (v,) in conn.execute(q) if v)
     for name, keys in (("rollup_day", ("channel", "group")), ("rollup_month_agent", ("agent",)),
                        ("rollup_month_category", ("category",))):
@@ -484,7 +484,7 @@ def dimension_values(conn: Connection, window: Window) -> dict[str, list[str]]:
         cols = {"channel": tbl.c.get("channel"), "group": tbl.c.get("group_name"), "agent": tbl.c.get("agent_id"),
                 "category": tbl.c.get("category")}
         for key in keys:
-            q = select(cols[key]).distinct().where(*_window_conds(tbl.c.account_id, time_column(tbl), window, name))
+            q = select(cols[key]).distinct().where(*window_conds(tbl.c.account_id, time_column(tbl), window, name))
             found[key].update(v for (v,) in conn.execute(q) if v)
     return {key: sorted(values, key=str.casefold) for key, values in found.items()}
 
@@ -536,12 +536,12 @@ def data_span(conn: Connection, window: Window, sources: Sequence[str]) -> tuple
     spans = []  # (from, account column, day column, further conditions)
     if "surveys" in sources:
         spans.append((responses_with_tickets, rc.account_id, rc.day,
-                      [rc.kind != "review", *_where_conds(_response_columns(t), window)]))
+                      [rc.kind != "review", *where_conds(response_columns(t), window)]))
     if "reviews" in sources:
         spans.append((tables.responses, rc.account_id, rc.day, [rc.kind == "review"]))
     if "tickets" in sources:
         for day in (k.created_day, k.solved_day):
-            spans.append((tables.ticket_kpis, k.account_id, day, _where_conds(_kpi_columns(), window)))
+            spans.append((tables.ticket_kpis, k.account_id, day, where_conds(kpi_columns(), window)))
     if "qa" in sources:
         q = tables.qa_reviews
         spans.append((q, q.c.account_id, q.c.day, []))
@@ -552,7 +552,7 @@ def data_span(conn: Connection, window: Window, sources: Sequence[str]) -> tuple
     last: date | None = None
     for src, account_col, day_col, conds in spans:
         q = select(func.min(day_col), func.max(day_col)).select_from(src).where(
-            day_col.is_not(None), *_window_conds(account_col, day_col, window, "raw"), *conds)
+            day_col.is_not(None), *window_conds(account_col, day_col, window, "raw"), *conds)
         lo, hi = conn.execute(q).one()
         if lo is not None:
             lo, hi = _as_date(lo), _as_date(hi)
@@ -573,7 +573,7 @@ def sla_target_rows(conn: Connection, *, by: Sequence[str], window: Window):
     group_cols = _kpi_group_columns(by, k.c.created_day)
     src = s.join(k, and_(k.c.account_id == s.c.account_id, k.c.ticket_id == s.c.ticket_id))
     q = select(*group_cols, s.c.kind, s.c.status, s.c.deadline).select_from(src).where(
-        *_window_conds(k.c.account_id, k.c.created_day, window, "raw"), *_where_conds(_kpi_columns(), window)
+        *window_conds(k.c.account_id, k.c.created_day, window, "raw"), *where_conds(kpi_columns(), window)
     )
     for row in conn.execute(q):
         yield group_labels(by, row), row[-3], row[-2], aware_utc(row[-1])
@@ -610,8 +610,8 @@ def csat_by_sla(conn: Connection, *, by: Sequence[str], window: Window, now: dat
     q = (
         select(*group_cols, label, r.c.scale, r.c.score, func.count())
         .select_from(src)
-        .where(r.c.kind == "csat", *_window_conds(r.c.account_id, r.c.day, window, "raw"),
-               *_where_conds(cols, window))
+        .where(r.c.kind == "csat", *window_conds(r.c.account_id, r.c.day, window, "raw"),
+               *where_conds(cols, window))
         .group_by(*group_cols, label, r.c.scale, r.c.score)
     )
     out: dict[tuple, dict[str, dict[str, dict[int, int]]]] = defaultdict(

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from cxpulse.domain import InvalidQuery
 from cxpulse.storage import tables
-from cxpulse.storage.queries import TIME_KEYS, Window, _window_conds, group_labels
+from cxpulse.storage.queries import TIME_KEYS, Window, window_conds, group_labels
 from cxpulse.storage.rows import aware_utc
 
 REVIEW_BY = ("account", "source", "language", "day", "week", "month")
@@ -48,7 +48,7 @@ def reviews(conn: Connection, *, by: Sequence[str] = (), window: Window) -> Iter
     cols = {"account": r.account_id, "source": r.channel, "language": r.language}
     group_cols = [cols[k] if k not in TIME_KEYS else r.day for k in by]
     q = select(*group_cols, r.account_id, r.source_id, r.channel, r.language, r.score, r.given_at, r.comment,
-               r.reply, r.replied_at).where(r.kind == KIND, *_window_conds(r.account_id, r.day, window, "raw"))
+               r.reply, r.replied_at).where(r.kind == KIND, *window_conds(r.account_id, r.day, window, "raw"))
     for row in conn.execute(q):
         n = len(by)
         aid, sid, source, lang, score, given, comment, reply, replied = row[n:]
