@@ -344,3 +344,22 @@ def test_the_models_reasons_are_said_in_the_pages_language(client):
             assert not set(said) & set(english), (path, lang)
     ru = _get(client, "/at-risk?per=100", "ru")
     assert re.search(r"<li>[^<]*(медиана аккаунта|обращени|ответ)", ru)
+
+
+def test_a_value_the_service_refuses_is_said_in_the_pages_language(desk, client):
+    """The survey form's refusals worded by the service (surveys/definitions.validate) reach
+    the page in Russian; the CLI's English is tests/test_survey_form_errors.py's."""
+    from cxpulse.service.surveys import get_survey
+
+    before = get_survey(desk.store, OWN, OWN_SURVEY).survey
+    form = _get(client, f"/surveys/{OWN_SURVEY}", "ru")
+    bad = {"csrf": csrf_of(form), "delay_minutes": "60", "throttle_days": "14", "reminder_days": "30",
+           "expire_days": "28", "language": "ru", "reasons": "slow"}
+    r = client.post(f"/surveys/{OWN_SURVEY}", data=bad, headers={"Accept-Language": "ru"})
+    assert r.status_code == 422 and "Ничего не сохранено" in r.text, r.text[:500]
+    assert "Напомнить через (дни): 30 — не раньше, чем «Ссылки истекают через (дни)» (28)" in r.text
+    bad.update(reminder_days="", reasons="slow, Slow")
+    r = client.post(f"/surveys/{OWN_SURVEY}", data=bad, headers={"Accept-Language": "ru"})
+    assert "Причины, предлагаемые после низкой оценки: &#39;Slow&#39; — недопустимый ключ" in r.text
+    assert "is not a valid key" not in r.text and "reminder_days" not in r.text.split('role="alert"')[1][:300]
+    assert get_survey(desk.store, OWN, OWN_SURVEY).survey == before
