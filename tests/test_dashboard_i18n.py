@@ -344,6 +344,9 @@ def test_the_models_reasons_are_said_in_the_pages_language(client):
             assert not set(said) & set(english), (path, lang)
     ru = _get(client, "/at-risk?per=100", "ru")
     assert re.search(r"<li>[^<]*(медиана аккаунта|обращени|ответ)", ru)
+    # the export is a contract: the stored English, whatever the page's language
+    exported = client.get("/at-risk?per=100&format=csv", headers={"Accept-Language": "ru"}).text
+    assert "account median" in exported or "of the account's tickets" in exported
 
 
 def test_a_value_the_service_refuses_is_said_in_the_pages_language(desk, client):

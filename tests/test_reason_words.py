@@ -191,6 +191,7 @@ def test_english_shows_the_stored_text_and_the_unknown_falls_back_to_it(speak):
                 "<script>x</script>", "first reply after soon"):
         said = reason_words(odd)
         assert said == f'<span lang="en">{escape(odd)}</span>', odd
+    assert reason_words(12) == '<span lang="en">12</span>'  # not a text at all: shown, never raised
 
 
 def test_parse_reads_a_reason_back_into_its_template():

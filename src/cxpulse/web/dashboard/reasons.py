@@ -157,7 +157,7 @@ def reason_words(reason: str) -> Markup:
     lang = language()
     if lang == "en":
         return escape(reason)
-    return _translated(reason, lang)
+    return _translated(reason if isinstance(reason, str) else str(reason), lang)  # a stored oddity shown, not raised
 
 
 @lru_cache(maxsize=8192)
