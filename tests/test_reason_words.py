@@ -199,3 +199,13 @@ def test_parse_reads_a_reason_back_into_its_template():
     assert parse("1 agent reply") == (("%(number)s agent reply", "%(number)s agent replies"), {"number": "1"})
     assert parse("account median 1,200") == ("account median %(value)s", {"value": "1,200"})
     assert parse("not a reason") is None
+
+
+def test_a_sentence_new_to_features_is_caught(monkeypatch, speak):
+    """The check above, checked: a reason features.py starts to word, without its template
+    here, is found by the spread and falls back to English."""
+    said, reference = _WORDS["reopens"]
+    monkeypatch.setitem(_WORDS, "reopens", (lambda v: "bounced once" if v == 1 else said(v), reference))
+    speak("ru")
+    new = [r for r in every_reason() if 'lang="en"' in reason_words(r)]
+    assert new and all(r.startswith("bounced once") for r in new)
