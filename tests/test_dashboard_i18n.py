@@ -282,7 +282,8 @@ def test_every_marked_text_is_in_every_catalog():
     root = Path(__file__).resolve().parents[1]
     options = {"extensions": "jinja2.ext.i18n", "trimmed": "true", "trim_blocks": "true", "lstrip_blocks": "true"}
     method_map = [("src/cxpulse/web/**.py", "python"), ("src/cxpulse/web/templates/dashboard/**.html", "jinja2")]
-    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    keywords = {"_": None, "N_": None, "Nn_": (1, 2), "gettext": None, "ngettext": (1, 2),
+                "pgettext": ((1, "c"), 2)}
     found = {(context, msg if isinstance(msg, str) else msg[0])
              for _file, _line, msg, _comments, context in extract_from_dir(
                  str(root), method_map, options_map={"src/cxpulse/web/templates/dashboard/**.html": options},
@@ -321,3 +322,47 @@ def test_a_refused_form_says_why_in_the_pages_language(client):
     r = client.post(f"/surveys/{OWN_SURVEY}", data=bad, headers={"Accept-Language": "lt"})
     assert r.status_code == 422 and "Niekas neišsaugota" in r.text
     assert "Delsa po išsprendimo (minutėmis): &#39;greitai&#39; nėra sveikasis skaičius." in r.text
+
+
+def _reasons(html: str) -> list[str]:
+    """The model's reasons on a page, each as its `<li>` reads in HTML."""
+    return [li for ol in re.findall(r'<ol class="reasons">(.*?)</ol>', html, re.S)
+            for li in re.findall(r"<li[^>]*>(.*?)</li>", ol, re.S)]
+
+
+def test_the_models_reasons_are_said_in_the_pages_language(client):
+    """Stored in English (the CLI's, the API's and the CSV's contract), shown in the page's
+    language on the At risk and Alerts pages; tests/test_reason_words.py goes through every
+    reason features.py can word."""
+    for path in ("/at-risk?per=100", "/alerts"):
+        english = _reasons(_get(client, path, "en"))
+        assert len(english) >= 3, path
+        for lang in LANGUAGES:
+            said = _reasons(_get(client, path, lang))
+            assert len(said) == len(english), (path, lang)
+            assert not [s for s in said if 'lang="en"' in s], (path, lang)  # none left in English
+            assert not set(said) & set(english), (path, lang)
+    ru = _get(client, "/at-risk?per=100", "ru")
+    assert re.search(r"<li>[^<]*(медиана аккаунта|обращени|ответ)", ru)
+    # the export is a contract: the stored English, whatever the page's language
+    exported = client.get("/at-risk?per=100&format=csv", headers={"Accept-Language": "ru"}).text
+    assert "account median" in exported or "of the account's tickets" in exported
+
+
+def test_a_value_the_service_refuses_is_said_in_the_pages_language(desk, client):
+    """The survey form's refusals worded by the service (surveys/definitions.validate) reach
+    the page in Russian; the CLI's English is tests/test_survey_form_errors.py's."""
+    from cxpulse.service.surveys import get_survey
+
+    before = get_survey(desk.store, OWN, OWN_SURVEY).survey
+    form = _get(client, f"/surveys/{OWN_SURVEY}", "ru")
+    bad = {"csrf": csrf_of(form), "delay_minutes": "60", "throttle_days": "14", "reminder_days": "30",
+           "expire_days": "28", "language": "ru", "reasons": "slow"}
+    r = client.post(f"/surveys/{OWN_SURVEY}", data=bad, headers={"Accept-Language": "ru"})
+    assert r.status_code == 422 and "Ничего не сохранено" in r.text, r.text[:500]
+    assert "Напомнить через (дни): 30 — не раньше, чем «Ссылки истекают через (дни)» (28)" in r.text
+    bad.update(reminder_days="", reasons="slow, Slow")
+    r = client.post(f"/surveys/{OWN_SURVEY}", data=bad, headers={"Accept-Language": "ru"})
+    assert "Причины, предлагаемые после низкой оценки: &#39;Slow&#39; — недопустимый ключ" in r.text
+    assert "is not a valid key" not in r.text and "reminder_days" not in r.text.split('role="alert"')[1][:300]
+    assert get_survey(desk.store, OWN, OWN_SURVEY).survey == before

@@ -161,3 +161,23 @@ def test_the_at_risk_tab_and_the_alerts_export_whole_as_shown(desk, own):
     alerts = _csv(own.get("/alerts?format=csv"))
     total = int(re.search(r"threshold: ([\d,]+) alerts", own.get("/alerts").text).group(1).replace(",", ""))
     assert len(alerts) == total and all(r["reasons"] for r in alerts)
+
+
+def _nav(html: str) -> str:
+    return re.search(r'<nav class="pages".*?</nav>', html, re.S).group(0)
+
+
+def test_the_lists_mark_no_page_of_the_navigation_and_lead_back_to_the_overview(own):
+    """/responses and /tickets are the lists behind the figures, not the Overview: no item of
+    the navigation is marked current there; a breadcrumb names the list and links back to
+    the overview with the same period and filters."""
+    assert 'aria-current="page"' in _nav(own.get("/").text)  # the overview is marked on the overview
+    for path, crumb in (("/responses?kind=csat&days=90&agent=NL-A101", "Answers"),
+                        ("/tickets?solved=1&days=90&agent=NL-A101", "Tickets")):
+        html = own.get(path).text
+        assert "aria-current" not in _nav(html), path
+        trail = re.search(r'<nav class="crumbs" aria-label="Breadcrumb">(.*?)</nav>', html, re.S).group(1)
+        assert re.search(r'<a href="/\?days=90&amp;agent=NL-A101">Overview</a>', trail), trail
+        assert f'<span aria-current="page">{crumb}</span>' in trail
+    html = own.get("/agents").text  # a page of the navigation: marked there, no breadcrumb
+    assert 'class="crumbs"' not in html and re.search(r'href="/agents[^"]*" aria-current="page"', _nav(html))

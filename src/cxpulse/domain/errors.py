@@ -64,7 +64,18 @@ class SyncBusy(SyncError):
 
 
 class SurveyError(CxpulseError):
-    """A survey definition or answer that cannot be accepted (bad kind, scale, reason, comment)."""
+    """A survey definition or answer that cannot be accepted (bad kind, scale, reason, comment).
+
+    Given `params`, the message is a %-template of them, kept as `template` and `params`
+    so an edge can say it in its user's language (the dashboard's survey form does);
+    str(e) is always the English sentence, as the CLI and the API show it:
+    SurveyError("%(field)s: %(value)r is listed twice", field="reasons", value="slow")
+    reads "reasons: 'slow' is listed twice"."""
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        self.template: str | None = message if params else None
+        self.params = params
+        super().__init__(message % params if params else message)
 
 
 class TokenInvalid(SurveyError):

@@ -50,6 +50,10 @@ DEFAULT_REASONS = {
 KEY_PATTERN = re.compile(r"[a-z_]{1,40}")
 NAME_MAX = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A refusal the dashboard's survey form can meet is a template of its figures (SurveyError's
+# `template` and `params`), so the form says it in the page's language; str(e) is the English.
+_OUT_OF_RANGE = "%(field)s: %(value)r is not allowed (allowed: a whole number %(low)s..%(high)s)"
+_OUT_OF_RANGE_OR_NONE = "%(field)s: %(value)r is not allowed (allowed: a whole number %(low)s..%(high)s or none)"
 _LIMITS = {  # field: (lowest, highest) — a year is the longest wait that makes sense
     "delay_minutes": (0, 60 * 24 * 365),
     "throttle_days": (0, 365),
@@ -167,15 +171,15 @@ def validate(survey: Survey) -> Survey:
         if value is None and field_name == "reminder_days":
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            extra = " or none" if field_name == "reminder_days" else ""
-            raise SurveyError(f"{field_name}: {value!r} is not allowed (allowed: a whole number {low}..{high}{extra})")
+            raise SurveyError(_OUT_OF_RANGE_OR_NONE if field_name == "reminder_days" else _OUT_OF_RANGE,
+                              field=field_name, value=value, low=low, high=high)
     if survey.reminder_days is not None and survey.reminder_days >= survey.expire_days:
-        raise SurveyError(
-            f"reminder_days: {survey.reminder_days} is not before expire_days {survey.expire_days} "
-            f"(allowed: 1..{survey.expire_days - 1} or none)"
-        )
+        raise SurveyError("%(field)s: %(value)s is not before %(other)s %(limit)s (allowed: 1..%(last)s or none)",
+                          field="reminder_days", value=survey.reminder_days, other="expire_days",
+                          limit=survey.expire_days, last=survey.expire_days - 1)
     if survey.language not in LANGUAGES:
-        raise SurveyError(f"language: {survey.language!r} is not supported (allowed: {', '.join(LANGUAGES)})")
+        raise SurveyError("%(field)s: %(value)r is not supported (allowed: %(allowed)s)", field="language",
+                          value=survey.language, allowed=", ".join(LANGUAGES))
     return survey
 
 
@@ -185,12 +189,11 @@ def _check_keys(field_name: str, keys: tuple[str, ...], shipped: tuple[str, ...]
     seen: set[str] = set()
     for key in keys:
         if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-            raise SurveyError(
-                f"{field_name}: {key!r} is not a valid key (allowed: {', '.join(shipped)}, "
-                "or a custom key of 1-40 letters a-z and underscores)"
-            )
+            raise SurveyError("%(field)s: %(value)r is not a valid key (allowed: %(allowed)s, "
+                              "or a custom key of 1-40 letters a-z and underscores)",
+                              field=field_name, value=key, allowed=", ".join(shipped))
         if key in seen:
-            raise SurveyError(f"{field_name}: {key!r} is listed twice")
+            raise SurveyError("%(field)s: %(value)r is listed twice", field=field_name, value=key)
         seen.add(key)
 
 

@@ -26,7 +26,7 @@ from babel.support import Translations
 
 from cxpulse.surveys.i18n import accepted_languages
 
-__all__ = ["LANGUAGES", "NAMES", "N_", "gettext", "language", "negotiate", "ngettext", "pgettext", "pick", "use"]
+__all__ = ["LANGUAGES", "NAMES", "N_", "Nn_", "gettext", "language", "negotiate", "ngettext", "pgettext", "pick", "use"]
 
 LANGUAGES = ("en", "ru", "el", "lt")
 NAMES = {"en": "English", "ru": "Русский", "el": "Ελληνικά", "lt": "Lietuvių"}  # each in its own language
@@ -87,6 +87,12 @@ def pgettext(context: str, message: str) -> str:
 def N_(message: str) -> str:  # noqa: N802 — gettext's name for "mark for translation, translate later"
     """Marks a module-level text for the catalogs; it is translated where it is shown (`gettext`)."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 — N_ for a plural pair
+    """Marks a plural pair kept in a table for the catalogs (`pybabel extract -k Nn_:1,2`);
+    it is translated where it is shown (`ngettext`)."""
+    return singular, plural
 
 
 def babel_locale() -> str:

@@ -38,6 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cxpulse.metrics.direction import MIN_COMPARE_N
 from cxpulse.web import i18n
 from cxpulse.web.dashboard.format import FILTERS, GLOBALS, judged
+from cxpulse.web.dashboard.reasons import reason_words
 from cxpulse.web.dashboard.session import CsrfFailed, LoginRequired, RoleForbidden, home_of
 from cxpulse.web.pages import render
 
@@ -59,7 +60,7 @@ def build_dashboard(app: FastAPI) -> None:
         team,
     )
 
-    app.state.templates.filters.update(FILTERS)
+    app.state.templates.filters.update(FILTERS, reason=reason_words)
     app.state.templates.globals.update(judged=judged, min_compare_n=MIN_COMPARE_N)
     app.state.templates.globals.update(GLOBALS)
     app.state.overview_views = overview.Views()  # pages assembled from the app's kept reports

@@ -5,6 +5,9 @@ the whole list with the same filters.
 
 Every figure on the overview and every row of the agents' and groups' tables links here
 with its own filters, so a lead goes from a figure to the answers behind it in one click.
+They are no page of the navigation: none of its items is marked current here (Overview is
+not what the page shows), and a breadcrumb "Overview › Answers" leads back to the overview
+with the same period and filters.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def _export_name(kind: str, viewer, p: Period, f: Filters) -> str:
 async def responses_page(request: Request, viewer: ViewerDep, days: str | None = None) -> Response:
     p, f = period(request, days), filters(request)
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title=_("Answers"), active="/", period=p)
+        return page(request, viewer, "empty.html", title=_("Answers"), active="", crumb=_("Answers"), period=p)
     qp = request.query_params
     kinds = tuple(k for k in (qp.get("kind") or "").split(",") if k in LIST_KINDS)
     low = bool(_flag(qp.get("low")))
@@ -73,7 +76,8 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
         listed = await run_in_threadpool(lambda: lists.answers(ctx.store, q, kinds=kinds, low=low, scores=scores,
                                                                bucket=bucket, now=now))
     except InvalidQuery as exc:
-        return page(request, viewer, "message.html", status_code=400, title=_("Answers"), active="/", message=str(exc))
+        return page(request, viewer, "message.html", status_code=400, title=_("Answers"), active="", crumb=_("Answers"),
+                    message=str(exc))
     if qp.get("format") == "csv":
         return csv_response(_export_name("answers", viewer, p, f),
                     ["given_at", "ticket_id", "kind", "scale", "score", "attribute", "agent_id", "agent", "group",
@@ -91,7 +95,7 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
         title += f" · {_(bucket[0].replace('_', ' '))} {_(bucket[1])}"
     extra = {"kind": ",".join(kinds) or None, "low": "1" if low else None,
              "score": ",".join(map(str, scores)) or None, **({bucket[0]: bucket[1]} if bucket else {})}
-    return page(request, viewer, "responses.html", title=title, active="/", period=p, filters=f, choices=choices,
+    return page(request, viewer, "responses.html", title=title, active="", crumb=_("Answers"), period=p, filters=f, choices=choices,
                 listed=listed, extra=extra, columns=RESPONSE_COLUMNS, kinds=kinds, low=low, scores=scores,
                 kind_labels=KIND_LABELS, base="/responses")
 
@@ -100,7 +104,7 @@ async def responses_page(request: Request, viewer: ViewerDep, days: str | None =
 async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = None) -> Response:
     p, f = period(request, days), filters(request)
     if viewer.account is None:
-        return page(request, viewer, "empty.html", title=_("Tickets"), active="/", period=p)
+        return page(request, viewer, "empty.html", title=_("Tickets"), active="", crumb=_("Tickets"), period=p)
     qp = request.query_params
     solved, reopened = _flag(qp.get("solved")), _flag(qp.get("reopened"))
     sla = (qp.get("sla"), qp.get("sla_status") or "breached") if qp.get("sla") else None
@@ -111,7 +115,8 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
         listed = await run_in_threadpool(lambda: lists.tickets(ctx.store, q, solved=solved, reopened=reopened,
                                                                sla=sla, now=now))
     except InvalidQuery as exc:
-        return page(request, viewer, "message.html", status_code=400, title=_("Tickets"), active="/", message=str(exc))
+        return page(request, viewer, "message.html", status_code=400, title=_("Tickets"), active="", crumb=_("Tickets"),
+                    message=str(exc))
     if qp.get("format") == "csv":
         return csv_response(_export_name("tickets", viewer, p, f),
                     ["ticket_id", "created_at", "status", "agent_id", "agent", "group", "channel", "category",
@@ -132,5 +137,5 @@ async def tickets_page(request: Request, viewer: ViewerDep, days: str | None = N
                 "running": N_("Tickets with a %(target)s target running")}.get(sla[1])
         target = _(sla[0].replace("_", " "))
         title = _(said) % {"target": target} if said else f"Tickets with a {target} target {sla[1]}"
-    return page(request, viewer, "tickets.html", title=title, active="/", period=p, filters=f, choices=choices,
+    return page(request, viewer, "tickets.html", title=title, active="", crumb=_("Tickets"), period=p, filters=f, choices=choices,
                 listed=listed, extra=extra, columns=TICKET_COLUMNS, base="/tickets")

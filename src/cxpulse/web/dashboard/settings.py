@@ -15,7 +15,8 @@ from cxpulse.service.surveys import StoredSurvey, get_survey, invitations_by_sta
 from cxpulse.service.webhooks import STATUSES, deliveries, list_webhooks
 from cxpulse.surveys.definitions import LANGUAGES, REASONS
 from cxpulse.web.dashboard.common import link, page
-from cxpulse.web.i18n import N_
+from cxpulse.web.dashboard.format import count
+from cxpulse.web.i18n import N_, language
 from cxpulse.web.i18n import gettext as _
 from cxpulse.web.dashboard.session import Viewer, ViewerDep, checked_form
 from cxpulse.web.dashboard.session import field as form_field
@@ -30,6 +31,37 @@ NUMBERS = (  # form field, label, hint, may be blank
     ("reminder_days", N_("Remind after (days)"), N_("Leave blank for no reminder."), True),
     ("expire_days", N_("Links expire after (days)"), "", False),  # label and hint translated where shown
 )
+# the form's fields by the names the service's refusals use ("reminder_days: …")
+FIELD_LABELS = {**{name: label for name, label, *_ in NUMBERS}, "language": N_("Default language"),
+                "reasons": N_("Reasons offered after a low score")}
+# surveys/definitions.validate's refusals the form can meet, as SurveyError.template gives them;
+# tests/test_survey_form_errors.py fails on a templated refusal of validate's missing here
+REFUSALS = (
+    N_("%(field)s: %(value)r is not allowed (allowed: a whole number %(low)s..%(high)s)"),
+    N_("%(field)s: %(value)r is not allowed (allowed: a whole number %(low)s..%(high)s or none)"),
+    N_("%(field)s: %(value)s is not before %(other)s %(limit)s (allowed: 1..%(last)s or none)"),
+    N_("%(field)s: %(value)r is not supported (allowed: %(allowed)s)"),
+    N_("%(field)s: %(value)r is not a valid key (allowed: %(allowed)s, or a custom key of 1-40 letters a-z and "
+       "underscores)"),
+    N_("%(field)s: %(value)r is listed twice"),
+)
+
+
+def refusal_words(error: SurveyError | InvalidQuery) -> str:
+    """The service's refusal in the page's language: its template translated, the fields
+    named by their labels on the form, the limits in the locale's digits. English, and a
+    refusal without a known template: the service's own sentence, word for word."""
+    template = getattr(error, "template", None)
+    if template not in REFUSALS or language() == "en":
+        return str(error)
+    params = dict(error.params)  # type: ignore[union-attr]
+    for key in ("field", "other"):
+        if params.get(key) in FIELD_LABELS:
+            params[key] = _(FIELD_LABELS[params[key]])
+    for key in ("low", "high", "limit", "last"):
+        if isinstance(params.get(key), int):
+            params[key] = count(params[key])
+    return _(template) % params
 
 
 @router.get("/webhooks", response_class=HTMLResponse)
@@ -137,7 +169,7 @@ async def survey_save(name: str, request: Request, viewer: ViewerDep) -> Respons
         try:
             await run_in_threadpool(lambda: update_survey(store, viewer.account, name, **changes))
         except (SurveyError, InvalidQuery) as e:
-            form.errors.append(str(e))
+            form.errors.append(refusal_words(e))
         else:
             return RedirectResponse(link("/surveys", saved=name), status_code=303)
     return _edit_page(request, viewer, stored, form, status_code=422)
