@@ -53,6 +53,8 @@ from cxpulse.text import detect_language
 __all__ = [
     "CATEGORICAL",
     "NUMERIC",
+    "LANGUAGE_NAMES",
+    "WEEKDAYS",
     "Snapshot",
     "SHARED",
     "category_reason",
@@ -470,11 +472,11 @@ def _times(n: float, verb: str, never: str) -> str:
     return f"{verb} {_num(n)} times"
 
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _weekday(x: float) -> str:
-    return _WEEKDAYS[int(round(x)) % 7]
+    return WEEKDAYS[int(round(x)) % 7]
 
 
 def _hour(x: float) -> str:
@@ -669,7 +671,7 @@ def snapshot_reason(snap: Snapshot, name: str, reference: float) -> str:
     return text
 
 
-_LANGUAGES = {  # names of cxpulse.text.LANGUAGES, for reasons ("language: Greek")
+LANGUAGE_NAMES = {  # names of cxpulse.text.LANGUAGES, for reasons ("language: Greek")
     "af": "Afrikaans", "am": "Amharic", "ar": "Arabic", "az": "Azerbaijani", "be": "Belarusian",
     "bg": "Bulgarian", "bn": "Bengali", "bs": "Bosnian", "ca": "Catalan", "cs": "Czech",
     "cy": "Welsh", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
@@ -697,7 +699,7 @@ def category_reason(name: str, value: str, share: float | None = None) -> str:
     if not value:
         text = f"{name}: not set" if name != "language" else "language: not recognised"
     elif name == "language":
-        text = f"language: {_LANGUAGES.get(value, value)}"
+        text = f"language: {LANGUAGE_NAMES.get(value, value)}"
     else:
         text = f"{name}: {value}"
     if share is not None and not math.isnan(share):

@@ -28,7 +28,7 @@ from babel import Locale
 from babel.dates import get_day_names
 from markupsafe import Markup, escape
 
-from cxpulse.ml.features import _LANGUAGES, _WEEKDAYS, CATEGORICAL
+from cxpulse.ml.features import CATEGORICAL, LANGUAGE_NAMES, WEEKDAYS
 from cxpulse.web.dashboard import format as F
 from cxpulse.web.i18n import N_, Nn_, babel_locale, gettext, language, ngettext
 
@@ -111,13 +111,13 @@ _KINDS = {
     "duration": rf"{_NUMBER} (?:{'|'.join(_UNITS)})",
     "percent": r"\d+%",
     "hour": r"\d\d:\d\d",
-    "weekday": "|".join(_WEEKDAYS),
+    "weekday": "|".join(WEEKDAYS),
     "number": _NUMBER,
 }
 _KINDS["value"] = "|".join(f"(?:{k})" for k in _KINDS.values())  # an account median: any figure
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _N = re.compile(r" \(n=(\d+)\)$")  # features.reason's sample size after a CSAT share
-_LANGUAGE_CODES = {name: code for code, name in _LANGUAGES.items()}
+_LANGUAGE_CODES = {name: code for code, name in LANGUAGE_NAMES.items()}
 _CATEGORY = re.compile(
     rf"({'|'.join(CATEGORICAL)}): (.*?)(?:; ({_KINDS['percent']}) of the account's tickets are)?", re.S)
 _SHARE = N_("%(percent)s of the account's tickets are")
@@ -246,7 +246,7 @@ def _figure(kind: str, text: str) -> str:
     if kind == "percent":
         return _percent(text)
     if kind == "weekday":
-        return get_day_names("wide", context="stand-alone", locale=babel_locale())[_WEEKDAYS.index(text)]
+        return get_day_names("wide", context="stand-alone", locale=babel_locale())[WEEKDAYS.index(text)]
     if kind == "number":
         return _number(text)
     return text  # an hour, 14:00, reads the same
