@@ -17,7 +17,7 @@ import pytest
 from markupsafe import escape
 
 from cxpulse.ml import features
-from cxpulse.ml.features import _LANGUAGES, _SOLVED_WORDS, _UNKNOWN, _WORDS, CATEGORICAL, NUMERIC, SHARED, Snapshot
+from cxpulse.ml.features import _SOLVED_WORDS, _UNKNOWN, _WORDS, CATEGORICAL, LANGUAGE_NAMES, NUMERIC, SHARED, Snapshot
 from cxpulse.web import i18n
 from cxpulse.web.dashboard.reasons import TEMPLATES, parse, reason_words
 from tests.test_dashboard_i18n import _words, english_left, visible_text
@@ -80,7 +80,7 @@ def every_reason() -> list[str]:
     for name in CATEGORICAL:
         values = ["", "phone", "Billing & refunds", "a; b", "Über"]
         if name == "language":
-            values += [*_LANGUAGES, "xx"]
+            values += [*LANGUAGE_NAMES, "xx"]
         for value in values:
             for share in (None, NAN, 0.0, 0.12, 1.0):
                 out.add(features.category_reason(name, value, share))
