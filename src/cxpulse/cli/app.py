@@ -13,6 +13,7 @@ from cxpulse.cli.sla import sla_app
 from cxpulse.cli.connections import connect_app, connections, disconnect, sync
 from cxpulse.cli.errors import err, handle_errors
 from cxpulse.cli.keys import keys_app
+from cxpulse.cli.leave import leave_now
 from cxpulse.cli.progress import progress_bar as _progress_bar
 from cxpulse.cli.qa import qa_app
 from cxpulse.cli.options import (
@@ -604,6 +605,7 @@ def score(
         empty="no tickets to score" + (" open now" if open_only else ""),
     )
     _say_failed(failed, "scoring")
+    leave_now(store.engine)  # the rows of a large batch are not freed one by one on the way out
 
 
 def _score_lines(rows: list[dict]) -> Iterator[str]:
