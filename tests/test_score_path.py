@@ -206,3 +206,32 @@ def test_scores_are_ordered_by_score_then_account_then_ticket_as_one_tuple_sort_
                  "ticket_id": rnd.choice(["T1", "T10", "T2", "t1", ""]), "n": i} for i in range(n)]
         expected = sorted(rows, key=itemgetter("score", "account", "ticket_id"))
         assert [r["n"] for r in sort_scores(list(rows))] == [r["n"] for r in expected]
+
+
+def test_the_console_command_leaves_early_with_its_whole_output_and_a_folded_log(store, tmp_path):
+    """`cxpulse score` run as the console command (`cli.main`) ends the process once its
+    output is out (cli/leave.py): the same CSV as the command run in this process, exit
+    status 0, every prediction stored — and on SQLite no write-ahead log left beside the file."""
+    import os
+    import subprocess
+    import sys
+
+    _import(store, tmp_path, "acme", _desk())
+    train(store, "acme")
+    db = _db(store)
+    args = ["score", "--account", "acme", "--open", "--format", "csv", "--db", db]
+    here = CliRunner().invoke(app, [*args, "--as-of", AS_OF])
+    assert here.exit_code == 0, here.output
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    console = [sys.executable, "-c", "import sys; from cxpulse.cli import main; sys.argv[0] = 'cxpulse'; main()"]
+    out = subprocess.run([*console, *args, "--as-of", AS_OF], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == here.stdout
+    store.engine.dispose()  # no connection of this process holds the log open: the command's close folds it
+    now = subprocess.run([*console, *args], capture_output=True, text=True, env=env)
+    assert now.returncode == 0, now.stderr
+    if store.dialect == "sqlite":
+        assert not os.path.exists(store.engine.url.database + "-wal")
+    with store.engine.connect() as conn:
+        stored = P.read_predictions(conn, store.account("acme").id)
+    assert len(stored) == len(now.stdout.splitlines()) - 1 > 0
