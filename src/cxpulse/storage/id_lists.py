@@ -20,7 +20,7 @@ CHUNK = 2000
 
 def in_ids(conn: Connection, column, ids: Collection) -> Iterator[ColumnElement]:
     """Conditions that together select the rows whose `column` is one of `ids`: run one
-    statement per condition. None for no ids."""
+    statement per condition; none for no ids."""
     ids = list(ids)
     if not ids:
         return
