@@ -11,7 +11,8 @@ second import of the same file (every row unchanged).
     .venv/bin/python bench/bench_import.py --profile       # also print the top of a cProfile
     .venv/bin/python bench/bench_import.py --db postgresql://postgres@127.0.0.1:5432/test --events 10000000
 
-Target (issue): ≥ 50,000 events/s for the whole first import of 1,000,000 events.
+Target (issue): ≥ 50,000 events/s for the whole first import of 1,000,000 events on SQLite,
+≥ 100,000 events/s on PostgreSQL (issue 19: through COPY).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import OUT, PgServer, fingerprint, write_events_jsonl  # noqa: E402
 
 TARGET_EVENTS_PER_S = 50_000
+TARGET_PG_EVENTS_PER_S = 100_000  # issue 19
 
 
 class Timer:
@@ -74,16 +76,18 @@ def run_import(db: Path | str, jsonl: Path, rejects: Path, *, profile: bool = Fa
     prof = cProfile.Profile() if profile else None
     with Timer(imports, "derive_stale") as t_refresh, Timer(derive, "_recompute_kpis") as t_kpis, \
             Timer(derive, "refresh_rollups") as t_rollups:
-        start = time.perf_counter()
+        start, cpu0 = time.perf_counter(), os.times()
         if prof:
             prof.enable()
         summary = imports.import_path(store, "jsonl", jsonl, account="bench", rejects_path=rejects)
         if prof:
             prof.disable()
-        total = time.perf_counter() - start
+        total, cpu1 = time.perf_counter() - start, os.times()
     store.engine.dispose()
+    # this process and the ones it waited for (the reader, the KPI workers): less load-sensitive than wall time
+    cpu = {k: getattr(cpu1, k) - getattr(cpu0, k) for k in ("user", "system", "children_user", "children_system")}
     out = {"load": os.getloadavg()[0], "total": total, "refresh": t_refresh.seconds, "kpis": t_kpis.seconds, "rollups": t_rollups.seconds,
-           "summary": summary}
+           "summary": summary, "cpu": cpu}
     if prof:
         s = io.StringIO()
         pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(35)
@@ -185,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:24} {part:26} {sec:9.2f} {e:>11} {r:>11}")
     print("-" * 85)
     print(f"load average (1 min) at the end of the 1st import {first['load']:.1f}, of the 2nd {second['load']:.1f}")
+    for label, r in (("1st", first), ("2nd", second)):
+        c = r["cpu"]
+        print(f"{label} import CPU: this process user {c['user']:.1f} s sys {c['system']:.1f} s; its reader and KPI "
+              f"workers user {c['children_user']:.1f} s sys {c['children_system']:.1f} s")
     print(f"1st: inserted {s1.inserted:,} updated {s1.updated:,} unchanged {s1.unchanged:,} rejected {s1.rejected:,}")
     print(f"2nd: inserted {s2.inserted:,} updated {s2.updated:,} unchanged {s2.unchanged:,} rejected {s2.rejected:,}")
     print(f"input {jsonl.stat().st_size / 1e6:.1f} MB; database after 1st import {size_first / 1e6:.1f} MB"
@@ -196,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
         for a, b in zip(firsts, seconds)
     )
     rate = n_events / first["total"]
-    verdict = "PASS" if rate >= TARGET_EVENTS_PER_S else "MISS"
-    print(f"target ≥ {TARGET_EVENTS_PER_S:,} events/s (whole 1st import): {rate:,.0f} events/s → {verdict}"
+    target = TARGET_PG_EVENTS_PER_S if pg else TARGET_EVENTS_PER_S
+    verdict = "PASS" if rate >= target else "MISS"
+    print(f"target ≥ {target:,} events/s (whole 1st import): {rate:,.0f} events/s → {verdict}"
           + ("" if events >= 1_000_000 else " (target is set for 1,000,000 events)"))
     if args.rebuild:
         cxpulse = str(Path(sys.executable).with_name("cxpulse"))

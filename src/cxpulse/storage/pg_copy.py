@@ -57,7 +57,24 @@ def copy_upsert(
         staged = ((i, *convert(v), h) for i, (v, h) in enumerate(rows))
     _copy(conn, stage, ("seq", *keys, "content_hash"), staged, None)
     rows_out = conn.exec_driver_sql(_merge_sql(table.name, stage, keys), {"a": account_id}).all()
+    _analyze_if_never(conn, table.name)
     return [sid for new, sid in rows_out if new], [sid for new, sid in rows_out if not new]
+
+
+def _analyze_if_never(conn: Connection, name: str) -> None:
+    """ANALYZE a table that holds rows but has no statistics yet (a new database's first batch).
+
+    Without them the planner takes a table's size from its pages but knows nothing of its
+    columns, and may look each staged row up through an index that names only the account
+    (responses' `(account_id, day)`) instead of the unique `(account_id, source_id)`: a scan
+    of all the account's rows per staged row, seconds per batch, quadratic in the import.
+    Statistics taken once suffice (source ids are unique, whatever the table's size later:
+    the planner scales the row count by the pages). Autovacuum would take them, but a
+    minute or more later; an import fills the table in that minute."""
+    stale = conn.exec_driver_sql(
+        "SELECT reltuples <= 0 FROM pg_class WHERE oid = CAST(%(t)s AS regclass)", {"t": name}).scalar()
+    if stale:
+        conn.exec_driver_sql(f"ANALYZE {name}")
 
 
 def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
@@ -68,7 +85,11 @@ def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
     one lookup per staged row whatever the planner believes (the lateral subquery's OFFSET 0
     keeps it from being turned into a join): while a first import fills a table, its
     statistics say an account has a few rows, and a hash join over all of the account's rows
-    per batch made an import quadratic. The update then joins on the primary key."""
+    per batch made an import quadratic. The update then joins on the primary key, and only
+    the rows whose hash differs: with none (a first import, a re-import of the same file) the
+    join ends before reading the table, whichever join the planner chose (a hash join whose
+    outer side is empty builds no hash; measured: a hash join over all stored events per
+    batch of new ones, 0.3 s a batch at 1M events)."""
     cols = (*keys, "content_hash")
     set_staged = ", ".join(f"{k} = c.{k}" for k in cols[1:])
     set_excluded = ", ".join(f"{k} = excluded.{k}" for k in cols[1:])
@@ -78,7 +99,8 @@ def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
         f"  LEFT JOIN LATERAL (SELECT t.id, t.content_hash FROM {name} AS t"
         f"    WHERE t.account_id = %(a)s AND t.source_id = s.source_id OFFSET 0) AS o ON true),"
         f" upd AS (UPDATE {name} AS t SET {set_staged} FROM c"
-        f"  WHERE t.id = c.old_id AND t.content_hash <> c.content_hash RETURNING t.source_id),"
+        f"  WHERE c.old_hash <> c.content_hash AND t.id = c.old_id AND t.content_hash <> c.content_hash"
+        f"  RETURNING t.source_id),"
         f" ins AS (INSERT INTO {name} (account_id, {', '.join(cols)})"
         f"  SELECT %(a)s, {', '.join(f'c.{k}' for k in cols)} FROM c WHERE c.old_id IS NULL ORDER BY c.seq"
         # a row another writer stored meanwhile (one that took no account lock): updated as above

@@ -9,8 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from cxpulse.storage import pg_copy, tables
-
-CHUNK = 2000
+from cxpulse.storage.id_lists import in_ids
 
 
 def response_days(conn: Connection, account_id: int) -> list[tuple[int, datetime, date]]:
@@ -33,11 +32,8 @@ def response_day_span(conn: Connection, account_id: int, ticket_ids: Collection[
     """The first and last day of the responses to these tickets ((None, None): none)."""
     r = tables.responses
     lo = hi = None
-    ids = list(ticket_ids)
-    for i in range(0, len(ids), CHUNK):
-        q = select(func.min(r.c.day), func.max(r.c.day)).where(
-            r.c.account_id == account_id, r.c.ticket_id.in_(ids[i : i + CHUNK])
-        )
+    for named in in_ids(conn, r.c.ticket_id, ticket_ids):
+        q = select(func.min(r.c.day), func.max(r.c.day)).where(r.c.account_id == account_id, named)
         a, b = conn.execute(q).one()
         if a is not None:
             lo = a if lo is None or a < lo else lo

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, delete, func, select
 
 from cxpulse.domain.sla import PolicySet, policy_from_dict, policy_to_dict
 from cxpulse.storage import tables
+from cxpulse.storage.id_lists import in_ids
 from cxpulse.storage.rows import aware_utc, naive_utc
 from cxpulse.storage.store import insert_many
 
@@ -69,9 +70,8 @@ def delete_sla(conn: Connection, account_id: int, ids: Collection[str] | None = 
     if ids is None:
         conn.execute(delete(_s).where(_s.c.account_id == account_id))
         return
-    ids = list(ids)
-    for i in range(0, len(ids), CHUNK):
-        conn.execute(delete(_s).where(_s.c.account_id == account_id, _s.c.ticket_id.in_(ids[i : i + CHUNK])))
+    for named in in_ids(conn, _s.c.ticket_id, ids):
+        conn.execute(delete(_s).where(_s.c.account_id == account_id, named))
 
 
 def insert_sla(conn: Connection, account_id: int, rows: Sequence[dict]) -> None:

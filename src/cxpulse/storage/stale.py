@@ -28,9 +28,9 @@ from datetime import date
 from sqlalchemy import Connection, and_, delete, distinct, func, select
 
 from cxpulse.storage import tables
+from cxpulse.storage.id_lists import in_ids
 from cxpulse.storage.store import Store, StoredAccount, insert_many
 
-CHUNK = 2000
 s = tables.stale_derived
 
 
@@ -120,8 +120,8 @@ def _read(conn: Connection, account_id: int, col) -> tuple[list[int], set[str]]:
 
 def clear_marks(conn: Connection, ids: list[int]) -> None:
     """Delete the marks read (by `read_marks`) once what they asked for is written."""
-    for i in range(0, len(ids), CHUNK):
-        conn.execute(delete(s).where(s.c.id.in_(ids[i : i + CHUNK])))
+    for named in in_ids(conn, s.c.id, ids):
+        conn.execute(delete(s).where(named))
 
 
 _READERS = {"responses": read_new_responses, "rescore": read_rescore}
