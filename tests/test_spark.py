@@ -223,3 +223,24 @@ def test_spark_master_without_the_spark_engine_is_refused(world):
     assert result.exit_code == 2 and "add --engine spark" in result.stderr
     result = CliRunner().invoke(app, ["score", "--engine", "spark", "--ticket", "x", "--db", world["db"]])
     assert result.exit_code == 2 and "drop --engine spark" in result.stderr
+
+
+def test_an_account_too_big_for_the_driver_is_refused_alone_with_the_fix():
+    # 280 MB of one account's inputs under Spark's default 1 GB driver heap ran the JVM's
+    # scheduler out of memory and the job waited forever: refused up front instead
+    from cxpulse.service.predict import Failed
+    from cxpulse.service.spark import _batches, memory_bytes, too_big
+
+    assert memory_bytes("4g") == 4 << 30 and memory_bytes("512m") == 512 << 20 and memory_bytes("2048") == 2 << 30
+    assert memory_bytes("1.5g") == 3 << 29
+    with pytest.raises(Exception, match="not a size"):
+        memory_bytes("lots")
+    assert too_big("a", 200 << 20, "1g") is None
+    reason = too_big("a", 280 << 20, "1g")
+    assert "280 MB" in reason and "CXPULSE_SPARK_DRIVER_MEMORY to 2g" in reason and "--engine default" in reason
+    refused: list[Failed] = []
+    payloads = [("small", b"x" * (50 << 20)), ("huge", b"x" * (300 << 20)), ("other", b"x" * (160 << 20))]
+    batches = list(_batches(iter(payloads), "1g", refused.append))
+    assert [f.account for f in refused] == ["huge"]
+    # a job holds at most a fifth of the heap: the two others travel apart
+    assert [[name for name, _ in b] for b in batches] == [["small"], ["other"]]

@@ -77,6 +77,10 @@ class Settings:
     spark_master: str = _setting("CXPULSE_SPARK_MASTER", "",
                                  "the Spark master `train`/`score --engine spark` run on (the CLI's `--spark-master`): "
                                  "`local[N]` or a cluster's URL (docs/scale.md)", shown="`local[2]`")
+    spark_driver_memory: str = _setting("CXPULSE_SPARK_DRIVER_MEMORY", "4g",
+                                        "the heap of the Spark driver `--engine spark` starts (`spark.driver.memory`): "
+                                        "an account's inputs travel through it, up to a fifth of it per account "
+                                        "(docs/scale.md)")
     sync_every: str = _setting("CXPULSE_SYNC_EVERY", "5",
                                "minutes between the syncs of every connection inside `cxpulse serve` "
                                "(its `--sync-every`; `0` turns them off)")

@@ -54,6 +54,12 @@ DEFAULT_MASTER = "local[2]"
 # inputs shipped to Spark per job: more accounts wait for the next job, so the driver
 # never holds more than this much pickled beside what it has read
 BATCH_BYTES = 512 << 20
+# The driver's JVM holds a job's inputs and serialises each task's share of them into a
+# growing byte array (copies, doubling): one account's pickled inputs need ~5× their size
+# of its heap. 280 MB of inputs (~140,000 rated tickets) under Spark's default 1 GB heap
+# ran its scheduler out of memory, and the job then waited forever; an account over
+# the share is refused alone, with the fix, and a job holds at most a fifth of the heap.
+HEAP_SHARE = 5
 MAX_PARTITIONS = 4_000  # shuffle partitions of a job: one per account up to this many
 TASK_RESULT = ("account string, blob binary, card binary, error string, "
                "seconds double, max_rss_kb long, pid long")
@@ -117,6 +123,8 @@ def spark_session(master: str | None = None, *, partitions: int = 2):
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.adaptive.coalescePartitions.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(partitions))
+        # the JVM's heap, when this call starts it (a running session keeps its own)
+        .config("spark.driver.memory", Settings.from_env().spark_driver_memory)
         # a worker's OpenMP/BLAS threads: one each, as the default engine fits (LGBM_PARAMS["num_threads"])
         .config("spark.executorEnv.OMP_NUM_THREADS", "1")
     )
@@ -160,12 +168,55 @@ def _run(spark, payloads: list[tuple[str, bytes]], task: Callable, schema: str) 
     return frame.groupBy("account").applyInPandas(task, schema=schema).collect()
 
 
-def _batches(payloads: Iterable[tuple[str, bytes]]) -> Iterator[list[tuple[str, bytes]]]:
-    """The accounts' payloads, a job's worth (`BATCH_BYTES`) at a time."""
+def memory_bytes(text: str) -> int:
+    """A JVM memory setting ("4g", "512m", "2048": MiB without a unit, as Spark reads
+    `spark.driver.memory`) in bytes."""
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    t = text.strip().lower().removesuffix("b")
+    try:
+        if t and t[-1] in units:
+            return int(float(t[:-1]) * units[t[-1]])
+        return int(float(t) * units["m"])
+    except ValueError:
+        raise InvalidQuery(f"spark.driver.memory {text!r} is not a size: write it as 4g or 4096m "
+                           "(CXPULSE_SPARK_DRIVER_MEMORY)") from None
+
+
+def _driver_memory(spark) -> str:
+    """The heap the driver has: the running session's, else the one `spark_session` gives."""
+    if spark is None and "pyspark" in sys.modules:
+        from pyspark.sql import SparkSession
+
+        spark = SparkSession.getActiveSession()
+    if spark is not None:
+        return spark.sparkContext.getConf().get("spark.driver.memory", "1g")
+    return Settings.from_env().spark_driver_memory
+
+
+def too_big(name: str, size: int, memory: str) -> str | None:
+    """Why an account's pickled inputs of `size` bytes cannot travel through a driver of
+    `memory` heap (`HEAP_SHARE`), or None when they can."""
+    limit = memory_bytes(memory) // HEAP_SHARE
+    if size <= limit:
+        return None
+    return (f"its inputs are {size / (1 << 20):,.0f} MB pickled, more than the {limit / (1 << 20):,.0f} MB an "
+            f"account may carry through a Spark driver of spark.driver.memory={memory}: set "
+            f"CXPULSE_SPARK_DRIVER_MEMORY to {HEAP_SHARE * size / (1 << 30) + 0.5:.0f}g or more, or use --engine default")
+
+
+def _batches(payloads: Iterable[tuple[str, bytes]], memory: str,
+             refused: Callable[[Failed], None]) -> Iterator[list[tuple[str, bytes]]]:
+    """The accounts' payloads, a job's worth (`BATCH_BYTES`, at most a `HEAP_SHARE` of the
+    driver's `memory`) at a time; an account too big for the driver goes to `refused`."""
+    most = min(BATCH_BYTES, memory_bytes(memory) // HEAP_SHARE)
     batch: list[tuple[str, bytes]] = []
     size = 0
     for name, blob in payloads:
-        if batch and size + len(blob) > BATCH_BYTES:
+        reason = too_big(name, len(blob), memory)
+        if reason is not None:
+            refused(Failed(name, reason))
+            continue
+        if batch and size + len(blob) > most:
             yield batch
             batch, size = [], 0
         batch.append((name, blob))
@@ -241,7 +292,7 @@ def train_on_spark(
                 continue
             yield acc.name, pickle.dumps((data, learner, now, fit), protocol=pickle.HIGHEST_PROTOCOL)
 
-    batches = _batches(payloads())
+    batches = _batches(payloads(), _driver_memory(spark), done)
     first = next(batches, None)
     if first is not None:
         with _session(master, spark) as session:
@@ -308,9 +359,10 @@ def score_on_spark(
                 sent[acc.name] = (acc, stored.version, inputs.at)
                 yield acc.name, pickle.dumps((stored.blob, inputs, open_only), protocol=pickle.HIGHEST_PROTOCOL)
 
-    batches = _batches(payloads())
+    batches = _batches(payloads(), _driver_memory(spark), run.failed.append)
     first = next(batches, None)
     if first is None:
+        run.failed.sort(key=lambda f: f.account)
         return run
     with _session(master, spark) as session:
         for batch in itertools.chain([first], batches):
