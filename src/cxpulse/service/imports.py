@@ -15,6 +15,7 @@ from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store, stale
+from cxpulse.storage.pg_copy import analyze_after_bulk
 
 FORMATS = ("jsonl", "zendesk", "csv", "reviews")
 
@@ -95,6 +96,9 @@ def import_path(
     with collector_paused():
         result = load(store, stream, account=account, rejects_path=rejects, follow_up=True)
         result.summary.warnings[:0] = warnings
+        if store.dialect == "postgresql":
+            with store.engine.begin() as conn:
+                analyze_after_bulk(conn, result.summary.inserted)
         if on_refresh is not None:
             with store.engine.connect() as conn:
                 on_refresh(stale.stale_tickets(conn))

@@ -77,6 +77,24 @@ def _analyze_if_never(conn: Connection, name: str) -> None:
         conn.exec_driver_sql(f"ANALYZE {name}")
 
 
+# rows an import may insert before the planner's statistics are taken again
+ANALYZE_AFTER_ROWS = 100_000
+_RAW_TABLES = ("users", "tickets", "ticket_events", "responses")
+
+
+def analyze_after_bulk(conn: Connection, inserted: int) -> bool:
+    """ANALYZE the raw tables after an import that inserted `inserted` rows (PostgreSQL;
+    nothing below `ANALYZE_AFTER_ROWS`): the refresh that follows reads them back by ticket.
+    Statistics were taken once, at the first batch (`_analyze_if_never`), and autovacuum had
+    not taken them again by the end of a 10M-event import: the KPI refresh then planned its
+    reads against a table of 5,000 rows. Says whether it ran."""
+    if conn.dialect.name != "postgresql" or inserted < ANALYZE_AFTER_ROWS:
+        return False
+    for name in _RAW_TABLES:
+        conn.exec_driver_sql(f"ANALYZE {name}")
+    return True
+
+
 def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
     """One statement: find each staged row's stored id and hash, update the rows whose hash
     differs, insert the rows not stored; return (inserted?, source id) of each row written.
