@@ -235,8 +235,8 @@ def test_an_account_too_big_for_the_driver_is_refused_alone_with_the_fix():
     assert memory_bytes("1.5g") == 3 << 29
     with pytest.raises(Exception, match="not a size"):
         memory_bytes("lots")
-    assert too_big("a", 200 << 20, "1g") is None
-    reason = too_big("a", 280 << 20, "1g")
+    assert too_big(200 << 20, "1g") is None
+    reason = too_big(280 << 20, "1g")
     assert "280 MB" in reason and "CXPULSE_SPARK_DRIVER_MEMORY to 2g" in reason and "--engine default" in reason
     refused: list[Failed] = []
     payloads = [("small", b"x" * (50 << 20)), ("huge", b"x" * (300 << 20)), ("other", b"x" * (160 << 20))]

@@ -193,7 +193,7 @@ def _driver_memory(spark) -> str:
     return Settings.from_env().spark_driver_memory
 
 
-def too_big(name: str, size: int, memory: str) -> str | None:
+def too_big(size: int, memory: str) -> str | None:
     """Why an account's pickled inputs of `size` bytes cannot travel through a driver of
     `memory` heap (`HEAP_SHARE`), or None when they can."""
     limit = memory_bytes(memory) // HEAP_SHARE
@@ -212,7 +212,7 @@ def _batches(payloads: Iterable[tuple[str, bytes]], memory: str,
     batch: list[tuple[str, bytes]] = []
     size = 0
     for name, blob in payloads:
-        reason = too_big(name, len(blob), memory)
+        reason = too_big(len(blob), memory)
         if reason is not None:
             refused(Failed(name, reason))
             continue
