@@ -49,9 +49,9 @@ def copies(monkeypatch) -> list[tuple[str, int]]:
     seen: list[tuple[str, int]] = []
     real = pg_copy.copy_upsert
 
-    def spy(conn, table, account_id, keys, rows):
+    def spy(conn, table, account_id, keys, rows, **kw):
         seen.append((table.name, len(rows)))
-        return real(conn, table, account_id, keys, rows)
+        return real(conn, table, account_id, keys, rows, **kw)
 
     monkeypatch.setattr(pg_copy, "copy_upsert", spy)
     return seen
@@ -128,6 +128,41 @@ def test_changed_and_new_rows_through_copy_update_and_insert_as_on_sqlite(lite, 
     assert inserted == 300 and updated > 300 and unchanged > 0 and rejected == 0
     assert read == inserted + updated + unchanged
     assert_same(lite, pg)  # ids too: the new tickets are numbered on from the old, in the file's order
+
+
+@pytest.mark.postgres
+def test_a_first_import_copies_straight_into_the_tables_and_a_later_one_merges(lite, pg, tmp_path, monkeypatch):
+    staged: list[str] = []
+    real = pg_copy._stage
+    monkeypatch.setattr(pg_copy, "_stage", lambda conn, table, cols, **kw: (
+        staged.append(table.name), real(conn, table, cols, **kw))[1])
+    records, _facts = random_help_desk(seed=5, tickets=500)
+    both(lite, pg, write_jsonl(tmp_path / "a.jsonl", records))
+    assert staged == []  # nothing stored yet: every batch went straight in
+    later = [{**r, "subject": "changed"} if r["type"] == "ticket" else r for r in records]
+
+    both(lite, pg, write_jsonl(tmp_path / "b.jsonl", later))
+
+    assert "tickets" in staged  # batches holding stored rows are merged
+    assert_same(lite, pg)
+
+
+@pytest.mark.postgres
+def test_rows_stored_by_another_writer_between_look_and_copy_are_merged_not_lost(lite, pg, tmp_path, monkeypatch):
+    """A writer that took no account lock may store a batch's source id after the look:
+    the straight COPY then fails on the unique key, is rolled back, and the batch is merged."""
+    records, _facts = random_help_desk(seed=7, tickets=400)
+    both(lite, pg, write_jsonl(tmp_path / "a.jsonl", records))
+    monkeypatch.setattr(pg_copy, "_any_stored", lambda *a: False)  # the look misses what is stored
+    later = [{**r, "status": "open"} if r["type"] == "ticket" and i % 2 else r for i, r in enumerate(records)]
+    later += [make_ticket(id=f"N{i}", subject=f"new {i}") for i in range(250)]
+
+    read, inserted, updated, unchanged, rejected = both(lite, pg, write_jsonl(tmp_path / "b.jsonl", later))
+
+    assert inserted == 250 and updated > 0 and unchanged > 0 and rejected == 0
+    # everything as on SQLite but the ids of the new rows: the failed COPY used some up
+    no_ids = lambda snap: {t: sorted((r[1:] for r in rows), key=repr) for t, rows in snap.items()}  # noqa: E731
+    assert no_ids(snapshot(lite)) == no_ids(snapshot(pg))
 
 
 # Text that COPY's text format must escape: its column and row separators, its escape
@@ -246,3 +281,25 @@ def test_a_large_import_leaves_the_planner_statistics_of_what_it_wrote(pg, tmp_p
         planned = conn.exec_driver_sql(
             "SELECT reltuples FROM pg_class WHERE oid = CAST('ticket_events' AS regclass)").scalar()
     assert planned == counted  # ANALYZE of a small table reads every row: the statistics are of all of them
+
+
+@pytest.mark.parametrize("guess", [True, False, None], ids=["guess-new", "guess-stored", "no-guess"])
+def test_a_wrong_guess_of_new_rows_costs_time_not_rows(store, monkeypatch, guess):
+    """upsert_values' `expect_new` picks PostgreSQL's path; every guess stores the same."""
+    monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", 1)
+    acc = store.ensure_account("acme")
+    keys = ("source_id", "role", "name", "email", "locale")
+    first = store.upsert_values(T.users, acc.id, keys, [((f"u{i}", "agent", f"n{i}", "", ""), f"h{i}") for i in range(5)],
+                                expect_new=guess)
+    mixed = [((f"u{i}", "agent", f"n{i}", "", ""), f"h{i}") for i in range(3)]  # stored, same
+    mixed += [(("u3", "admin", "changed", "", ""), "x3"), (("u9", "customer", "new", "", ""), "h9")]
+
+    second = store.upsert_values(T.users, acc.id, keys, mixed, expect_new=guess)
+
+    assert (first.inserted, first.updated, first.unchanged) == (5, 0, 0)
+    assert (second.inserted, second.updated, second.unchanged, second.touched) == (1, 1, 3, ["u9", "u3"])
+    with store.engine.connect() as c:
+        stored = c.execute(select(T.users.c.source_id, T.users.c.role, T.users.c.content_hash)
+                           .order_by(T.users.c.source_id)).all()
+    assert [tuple(r) for r in stored] == [("u0", "agent", "h0"), ("u1", "agent", "h1"), ("u2", "agent", "h2"),
+                                          ("u3", "admin", "x3"), ("u4", "agent", "h4"), ("u9", "customer", "h9")]

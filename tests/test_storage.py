@@ -85,3 +85,35 @@ def test_migration_0005_renames_old_zendesk_invitations_so_a_reimport_counts_eac
     with engine.connect() as conn:
         ids = sorted(sid for (sid,) in conn.execute(text("SELECT source_id FROM invitations")))
     assert ids == ["survey-1", "zd-offered-5", "zd-offered-6", "zd-offered-7"]
+
+
+def test_the_raw_tables_lose_their_account_key_and_keep_every_row(store, tmp_path):
+    """Migration 0020 on a database holding data: down to 0019 (the keys come back), up again."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from cxpulse.storage.migrate import alembic_config, migrate
+
+    records, _ = random_help_desk(seed=4, tickets=80)
+    import_path(store, "jsonl", write_jsonl(tmp_path / "a.jsonl", records), account="acme")
+    raw = ("users", "tickets", "ticket_events", "responses")
+
+    def rows() -> dict:
+        with store.engine.connect() as conn:
+            return {t: sorted(tuple(map(str, r)) for r in conn.execute(select(T.metadata.tables[t]))) for t in raw}
+
+    def account_keys() -> set[str]:
+        with store.engine.connect() as conn:
+            return {t for t in raw if any(fk["referred_table"] == "accounts" for fk in inspect(conn).get_foreign_keys(t))}
+
+    before = rows()
+    cfg = alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0019_key_language")
+    assert account_keys() == set(raw)
+    migrate(store.engine)
+    assert account_keys() == set() and rows() == before
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), T.metadata) == []
+    store.engine.dispose()

@@ -88,6 +88,7 @@ class _Loader:
         self.pending: dict[tuple[str, str], list[tuple[tuple, str]]] = defaultdict(list)
         self.keys: dict[str, tuple[str, ...]] = {kind: keys for kind, (keys, _f) in PREPARED.items()}
         self._accounts: dict[str, StoredAccount] = {}
+        self._all_new: dict[tuple[str, str], bool] = {}  # (account, kind): its last batch all inserted
 
     def account(self, name: str) -> StoredAccount:
         acc = self._accounts.get(name)
@@ -189,7 +190,11 @@ class _Loader:
                 if scored and self._has_model(conn, acc):
                     stale.mark_rescore(conn, acc.id, scored)
 
-        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
+        # the last batch of these rows all new: this one likely too (a first import), and
+        # PostgreSQL copies it straight in without looking its ids up (storage/pg_copy.py)
+        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale,
+                                          expect_new=self._all_new.get((name, kind)))
+        self._all_new[(name, kind)] = counts.inserted == len({values[0] for values, _h in items})
         kc = self.summary.by_kind[kind]
         kc.read += len(items)
         self.summary.read += len(items)

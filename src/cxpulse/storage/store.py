@@ -142,7 +142,7 @@ class Store:
 
     def upsert_values(
         self, table: Table, account_id: int, keys: tuple[str, ...], items: Sequence[tuple[tuple, str]],
-        *, then: Callable[[Connection, list[str], int], None] | None = None,
+        *, then: Callable[[Connection, list[str], int], None] | None = None, expect_new: bool | None = None,
     ) -> UpsertCounts:
         """`upsert` for rows given as (values in `keys` order, content hash) pairs.
 
@@ -155,6 +155,8 @@ class Store:
         On PostgreSQL the transaction first takes the account's write lock (storage/locks.py),
         and a batch of COPY_MIN_ROWS rows or more goes through COPY and a staged merge
         (storage/pg_copy.py): the same rows, counts and touched ids as the path below.
+        `expect_new` is pg_copy.copy_upsert's guess that no row is stored (a first import's
+        batches after the first); the result is the same whatever it says.
         """
         if keys[0] != "source_id":
             raise ValueError(f"rows must start with source_id, not {keys[0]!r}")
@@ -168,7 +170,8 @@ class Store:
         with self.engine.begin() as conn:
             lock_account(conn, account_id)  # PostgreSQL: one writer per account (storage/locks.py)
             if conn.dialect.name == "postgresql" and len(latest) >= pg_copy.COPY_MIN_ROWS:
-                inserted, updated = pg_copy.copy_upsert(conn, table, account_id, keys, list(latest.values()))
+                inserted, updated = pg_copy.copy_upsert(conn, table, account_id, keys, list(latest.values()),
+                                                        expect_new=expect_new)
                 counts.touched = [*inserted, *updated]
                 if then is not None and counts.touched:
                     then(conn, counts.touched, len(inserted))

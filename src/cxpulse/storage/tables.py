@@ -46,9 +46,13 @@ accounts = Table(
 )
 
 
-def _source_key(name: str) -> tuple:
+def _source_key(name: str, *, account_fk: bool = False) -> tuple:
+    # users, tickets, events and responses have no foreign key to accounts: their rows come from code that
+    # stored the account first (accounts are never deleted), and on PostgreSQL the key's
+    # check cost ~40% of a bulk insert (3.6 s per million rows measured; migration 0020).
+    account = ForeignKey("accounts.id") if account_fk else None
     return (
-        Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+        Column("account_id", Integer, *([account] if account is not None else []), nullable=False),
         Column("source_id", String(200), nullable=False),
     )
 
@@ -553,7 +557,7 @@ qa_reviews = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     # the review's id: another QA tool's (an import) or the API caller's; a second write of it changes nothing
-    *_source_key("qa_reviews"),
+    *_source_key("qa_reviews", account_fk=True),
     Column("ticket_id", String(200), nullable=False),
     Column("conversation_id", String(200), nullable=False, default=""),  # one conversation (event) of it, or ""
     Column("reviewer", String(200), nullable=False),
