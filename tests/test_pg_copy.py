@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from cxpulse.domain import Account
+from cxpulse.service import load as load_module
 from cxpulse.service.derive import derive_stale
 from cxpulse.service.imports import import_path
 from cxpulse.storage import Store, pg_copy
@@ -303,3 +304,40 @@ def test_a_wrong_guess_of_new_rows_costs_time_not_rows(store, monkeypatch, guess
                            .order_by(T.users.c.source_id)).all()
     assert [tuple(r) for r in stored] == [("u0", "agent", "h0"), ("u1", "agent", "h1"), ("u2", "agent", "h2"),
                                           ("u3", "admin", "x3"), ("u4", "agent", "h4"), ("u9", "customer", "h9")]
+
+
+@pytest.mark.postgres
+def test_an_import_written_behind_in_many_batches_stores_what_sqlite_stores(lite, pg, tmp_path, monkeypatch):
+    """On PostgreSQL a writer thread stores each batch while the next is gathered: the same
+    rows, ids and counts as SQLite's import, which writes in line."""
+    monkeypatch.setattr(load_module, "BATCH", 97)  # many batches of every kind, interleaved
+    writers: list[bool] = []
+    real = load_module.WriteBehind
+    monkeypatch.setattr(load_module, "WriteBehind", lambda *a, **k: (writers.append(True), real(*a, **k))[1])
+    records, _facts = random_help_desk(seed=23, tickets=300)
+    path = write_jsonl(tmp_path / "desk.jsonl", records)
+
+    read, inserted, _updated, _unchanged, _rejected = both(lite, pg, path)
+
+    assert writers == [True]  # PostgreSQL's import only
+    assert inserted == read
+    assert assert_same(lite, pg)["ticket_kpis"]
+
+
+@pytest.mark.parametrize("overlap", [False, True], ids=["in-line", "written-behind"])
+def test_batches_gathered_before_a_stream_error_are_stored_before_it_is_raised(store, monkeypatch, tmp_path, overlap):
+    from cxpulse.readers.base import Record
+    from cxpulse.readers.jsonl import read_jsonl
+    from cxpulse.service.load import load, prepare
+
+    monkeypatch.setattr(load_module, "BATCH", 50)
+    path = write_jsonl(tmp_path / "t.jsonl", [make_ticket(id=f"T{i}") for i in range(120)])
+
+    def stream():
+        for rec in read_jsonl(path):
+            yield prepare(rec) if rec.__class__ is Record else rec
+        raise RuntimeError("the file ended early")
+
+    with pytest.raises(RuntimeError, match="ended early"):
+        load(store, stream(), account="acme", overlap=overlap)
+    assert store.count(T.tickets) == 100  # two full batches; the 20 gathered after them are not stored

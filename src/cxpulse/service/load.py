@@ -17,6 +17,7 @@ import orjson
 
 from cxpulse.domain import Account
 from cxpulse.readers.base import ImportSummary, KindCounts, Note, Record, Reject
+from cxpulse.service.write_behind import WriteBehind
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import rows as codec
 from cxpulse.storage import stale
@@ -76,9 +77,12 @@ class LoadResult:
 
 
 class _Loader:
-    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False) -> None:
+    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False,
+                 overlap: bool = False) -> None:
         self.store = store
         self.follow_up = follow_up
+        self.overlap = overlap
+        self._writer: WriteBehind | None = None
         self._models: dict[int, bool] = {}
         self.default_account = default_account
         self.rejects_path = rejects_path
@@ -153,6 +157,8 @@ class _Loader:
         return counts
 
     def _settle_account(self, account: Account) -> None:
+        if self._writer is not None:
+            self._writer.drain()  # its rows' batches first, and no count written from two threads
         counts = self.summary.by_kind["account"]
         existing = {a.name: a for a in self.store.accounts()}.get(account.name)
         if existing is None and not self.store.insert_account(account):
@@ -178,7 +184,22 @@ class _Loader:
         if not items:
             return
         acc = self.account(name)
-        keys = self.keys[kind]
+        if not self.overlap:
+            self._write(acc, kind, self.keys[kind], items)
+            return
+        if self._writer is None:
+            self._writer = WriteBehind(self._write)
+        self._writer.submit(acc, kind, self.keys[kind], items)
+
+    def close(self) -> None:
+        """Wait for the batches being written; raise the writer's error if it had one."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
+
+    def _write(self, acc: StoredAccount, kind: str, keys: tuple[str, ...], items: list) -> None:
+        """Store one batch and count it (in the writer thread when `overlap`)."""
+        name = acc.name
 
         def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
             tickets, days, scored = self._mark(acc.name, kind, keys, items, set(touched))
@@ -253,6 +274,7 @@ class _Loader:
         order = {"user": 0, "ticket": 1, "event": 2, "invitation": 3, "response": 4}
         for name, kind in sorted(self.pending, key=lambda k: order[k[1]]):
             self.flush(name, kind)
+        self.close()
         if self._rejects_fh is not None:
             self._rejects_fh.close()
         return LoadResult(self.summary, dict(self.touched))
@@ -265,13 +287,30 @@ def load(
     account: str = "default",
     rejects_path: Path | None = None,
     follow_up: bool = False,
+    overlap: bool = False,
 ) -> LoadResult:
     """Store every good record, write every reject to `rejects_path`, count both.
 
     With `follow_up` (imports and API batches), each inserted response is also marked for
     the webhooks, and each changed ticket of an account with a model for a new score
-    (storage/stale.py); a survey answer is held and posted by its own rule."""
-    loader = _Loader(store, account, rejects_path, follow_up)
+    (storage/stale.py); a survey answer is held and posted by its own rule.
+
+    With `overlap` a writer thread stores each full batch while the next is gathered
+    (service/write_behind.py): for PostgreSQL, whose server does most of a write's work.
+    Batches gathered before an error in the stream are stored before it is raised, as
+    without it."""
+    loader = _Loader(store, account, rejects_path, follow_up, overlap)
+    try:
+        return _load(loader, stream, account)
+    except BaseException:
+        try:
+            loader.close()  # what was flushed before the error is stored, as without the thread
+        except Exception:  # noqa: BLE001 - the error being raised is the one to tell
+            pass
+        raise
+
+
+def _load(loader: _Loader, stream: Iterable, account: str) -> LoadResult:
     pending = loader.pending
     for item in stream:
         if item.__class__ is tuple:  # loader.add_prepared, inlined: the hot loop of every import
