@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, case, func, or_, select
@@ -164,9 +164,49 @@ class ScoreCount:
 def response_counts(
     conn: Connection, *, by: Sequence[str], window: Window, kinds: Sequence[str] | None = None
 ) -> tuple[list[ScoreCount], str]:
-    """Counts per (group, kind, scale, attribute, score, importance); also the grain used."""
+    """Counts per (group, kind, scale, attribute, score, importance); also the grain used
+    (the whole months' grain, when a ragged window is split: see `plan_grains`)."""
     check_by(by)
+    merged: dict[tuple, int] = defaultdict(int)
+    plan = plan_grains(conn, by, window)
+    for grain, part in plan:
+        _count_into(merged, conn, by, part, grain, kinds)
+    out = [
+        ScoreCount(g, kind, scale, attr, score, None if imp < 0 else imp, n)
+        for (g, kind, scale, attr, score, imp), n in merged.items()
+    ]
+    return out, plan[0][0]
+
+
+def plan_grains(conn: Connection, by: Sequence[str], window: Window) -> list[tuple[str, Window]]:
+    """Which tables answer which days of the window: one grain for all of it when one can;
+    else a ragged window (a year ending today) that holds whole months and is not grouped
+    by day or week is split — its whole months from a month rollup, its ragged ends from
+    the day rollup or the raw rows. The counts add up to the same: each day is counted
+    once, from tables counted alike (storage/rollups.py)."""
     grain = pick_grain(conn, by, window)
+    if grain.startswith("rollup_month") or _month_aligned(window) or window.since is None or window.until is None:
+        return [(grain, window)]
+    if any(k in ("day", "week") for k in by):
+        return [(grain, window)]
+    first = window.since if window.since.day == 1 else month_span(window.since, window.since)[1] + timedelta(days=1)
+    last = window.until if (window.until + timedelta(days=1)).day == 1 else \
+        month_span(window.until, window.until)[0] - timedelta(days=1)
+    if first > last:
+        return [(grain, window)]
+    inner = replace(window, since=first, until=last)
+    month = pick_grain(conn, by, inner)
+    if not month.startswith("rollup_month"):
+        return [(grain, window)]
+    parts = [(month, inner)]
+    for since, until in ((window.since, first - timedelta(days=1)), (last + timedelta(days=1), window.until)):
+        if since <= until:
+            parts.append((grain, replace(window, since=since, until=until)))
+    return parts
+
+
+def _count_into(merged: dict[tuple, int], conn: Connection, by: Sequence[str], window: Window, grain: str,
+                kinds: Sequence[str] | None) -> None:
     if grain == "raw":
         cols = {
             "account": r.c.account_id,
@@ -199,16 +239,10 @@ def response_counts(
     if kinds:
         q = q.where(kind_cols[0].in_(list(kinds)))
     q = q.group_by(*group_cols, *kind_cols)
-    merged: dict[tuple, int] = defaultdict(int)
     for row in conn.execute(q):
         g = group_labels(by, row)
         kind, scale, attribute, score, imp, n = row[len(by) :]
         merged[(g, kind, scale, attribute, int(score), int(imp))] += int(n)
-    out = [
-        ScoreCount(g, kind, scale, attr, score, None if imp < 0 else imp, n)
-        for (g, kind, scale, attr, score, imp), n in merged.items()
-    ]
-    return out, grain
 
 
 def window_conds(account_col, time_col, w: Window, grain: str) -> list:
@@ -471,23 +505,37 @@ def ticket_comments(conn: Connection, account_id: int, ticket_id: str) -> list[d
 def dimension_values(conn: Connection, window: Window) -> dict[str, list[str]]:
     """The agents, groups, channels and categories of the tickets created in the window and
     of the answers given in it: what a page's filters offer. Read from ticket_kpis and the
-    rollups (a month grain counts its whole months: a value may show a little early)."""
+    rollups (a month grain counts its whole months: a value may show a little early).
+
+    Each table is read once: on PostgreSQL the window's tickets in one pass with a grouping
+    set per key (four DISTINCTs read a year of tickets four times), the day rollup's
+    channels and groups together."""
     k = tables.ticket_kpis
     found: dict[str, set[str]] = {key: set() for key in FILTER_KEYS}
     kcols = kpi_columns()
-    for key in FILTER_KEYS:
-        q = select(kcols[key]).distinct().where(*window_conds(k.c.account_id, k.c.created_day, window, "raw"))
-        found[key].update(v for (v,) in conn.execute(q) if v)
+    kconds = window_conds(k.c.account_id, k.c.created_day, window, "raw")
+    if conn.dialect.name == "postgresql":
+        cols = [kcols[key] for key in FILTER_KEYS]  # NOT NULL columns: NULL is "not this set"
+        for row in conn.execute(select(*cols).where(*kconds).group_by(func.grouping_sets(*cols))):
+            for key, v in zip(FILTER_KEYS, row):
+                if v:
+                    found[key].add(v)
+    else:
+        for key in FILTER_KEYS:
+            q = select(kcols[key]).distinct().where(*kconds)
+            found[key].update(v for (v,) in conn.execute(q) if v)
     for name, keys in (("rollup_day", ("channel", "group")), ("rollup_month_agent", ("agent",)),
                        ("rollup_month_category", ("category",))):
         tbl = getattr(tables, name)
         cols = {"channel": tbl.c.get("channel"), "group": tbl.c.get("group_name"), "agent": tbl.c.get("agent_id"),
                 "category": tbl.c.get("category")}
-        for key in keys:
-            q = select(cols[key]).distinct().where(*window_conds(tbl.c.account_id, time_column(tbl), window, name))
-            found[key].update(v for (v,) in conn.execute(q) if v)
+        picked = [cols[key] for key in keys]
+        q = select(*picked).where(*window_conds(tbl.c.account_id, time_column(tbl), window, name)).group_by(*picked)
+        for row in conn.execute(q):
+            for key, v in zip(keys, row):
+                if v:
+                    found[key].add(v)
     return {key: sorted(values, key=str.casefold) for key, values in found.items()}
-
 
 
 def agent_names(conn: Connection) -> dict[str, str]:
