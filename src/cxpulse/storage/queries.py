@@ -96,6 +96,7 @@ GRAINS = {
     # counting short: each count stops at the best so far
     "rollup_month_category": ({"account", "category"}, "month"),
     "rollup_month_agent": ({"account", "agent"}, "month"),
+    "rollup_day_account": ({"account"}, "day"),
     "rollup_day": ({"account", "channel", "group"}, "day"),
 }
 
