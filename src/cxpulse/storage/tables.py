@@ -158,6 +158,7 @@ ticket_kpis = Table(
     Column("due_at", DateTime),  # the promise as of the ticket's end (None: no promise)
     Column("solved_at", DateTime),  # exact, to tell on time from late
     Index("ix_kpis_day", "account_id", "created_day"),
+    Index("ix_kpis_solved_day", "account_id", "solved_day"),  # the tickets solved in a period (resolution rate)
 )
 
 
