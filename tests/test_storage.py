@@ -40,6 +40,11 @@ def test_rebuild_reproduces_what_imports_derived(store, tmp_path):
     import_path(store, "jsonl", write_jsonl(tmp_path / "b.jsonl", records[half:]), account="acme")
     incremental = _derived(store)
     assert incremental["ticket_kpis"] and incremental["rollup_day"]
+    # the account-day rollup holds rollup_day's counts summed over channel and group
+    summed: dict[tuple, int] = {}
+    for account, day, _channel, _group, *keys, n in incremental["rollup_day"]:
+        summed[(account, day, *keys)] = summed.get((account, day, *keys), 0) + int(n)
+    assert {tuple(row[:-1]): int(row[-1]) for row in incremental["rollup_day_account"]} == summed
     with store.engine.begin() as conn:
         for t in T.DERIVED:
             conn.execute(t.delete())
