@@ -11,14 +11,14 @@ resolution rate's numerator) were counted by reading every ticket of the account
 1.46M tickets 137 ms a period, 34 ms with this index (an index-only range).
 
 Revision ID: 0021_overview_reads
-Revises: 0019_key_language (0020_raw_tables_no_account_fk once merged after it)
+Revises: 0020_raw_tables_no_account_fk
 Create Date: 2026-12-07 07:45:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_overview_reads"
-down_revision = "0019_key_language"
+down_revision = "0020_raw_tables_no_account_fk"
 branch_labels = None
 depends_on = None
 
