@@ -51,3 +51,13 @@ def test_close_raises_an_error_of_the_last_batches():
     w.submit(1)
     with pytest.raises(RuntimeError, match="lost 1"):
         w.close()
+
+
+def test_the_gil_changes_hands_often_while_the_writer_runs_and_as_before_after():
+    import sys
+
+    before = sys.getswitchinterval()
+    w = WriteBehind(lambda n: None)
+    during = sys.getswitchinterval()
+    w.close()
+    assert during <= 0.0005 < before and sys.getswitchinterval() == before

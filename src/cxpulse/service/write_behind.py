@@ -6,6 +6,12 @@ reader process, whose pipe it stops draining, waits too. One writer thread takes
 batches in the order given, at most one waiting behind the one being written, so the
 database sees the same transactions in the same order as without it.
 
+While the writer runs, Python hands the GIL between threads every 0.5 ms instead of 5:
+a batch is several round trips to the server, and after each the writer waited for the
+busy caller's thread to give the GIL up (measured: a re-import of 1M unchanged events,
+all merged, 23.6 s with the default interval against 12.1 s writing in line; 12.3 s at
+0.5 ms).
+
 An error in a batch stops the writing: the batches behind it are dropped, as they would
 never have been reached, and the error is raised in the caller at its next `submit` or
 at `close`.
@@ -14,10 +20,12 @@ at `close`.
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Callable
 
 _STOP = object()
+SWITCH_INTERVAL = 0.0005  # seconds
 
 
 class WriteBehind:
@@ -25,6 +33,8 @@ class WriteBehind:
         self._write = write
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
+        self._interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -43,6 +53,7 @@ class WriteBehind:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join()
+            sys.setswitchinterval(self._interval)
         self._raise()
 
     def _raise(self) -> None:
