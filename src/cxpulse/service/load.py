@@ -76,8 +76,10 @@ class LoadResult:
 
 
 class _Loader:
-    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False) -> None:
+    def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False,
+                 known: StoredAccount | None = None) -> None:
         self.store = store
+        self.known = known
         self.follow_up = follow_up
         self._models: dict[int, bool] = {}
         self.default_account = default_account
@@ -96,6 +98,17 @@ class _Loader:
             if name not in self.summary.accounts:
                 self.summary.accounts.append(name)
         return acc
+
+    def account_for(self, name: str, kind: str) -> StoredAccount:
+        """The account whose `kind` rows are written: the caller's own when it gave it and the
+        rows do not depend on the account's settings (prepared kinds), so an API batch asks
+        the database nothing before its write; else as `account`."""
+        known = self.known
+        if known is None or known.name != name or kind not in PREPARED:
+            return self.account(name)
+        if name not in self.summary.accounts:
+            self.summary.accounts.append(name)
+        return known
 
     def note(self, n: Note) -> None:
         seen = self.summary.notes.get(n.what, 0)
@@ -176,17 +189,18 @@ class _Loader:
         items = self.pending.pop((name, kind), [])
         if not items:
             return
-        acc = self.account(name)
+        acc = self.account_for(name, kind)
         keys = self.keys[kind]
 
         def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
             tickets, days, scored = self._mark(acc.name, kind, keys, items, set(touched))
-            stale.mark_tickets(conn, acc.id, tickets)
-            stale.mark_days(conn, acc.id, days)
-            if self.follow_up:
-                if kind == "response" and inserted:
+            rescore = self.follow_up and scored and self._has_model(conn, acc)
+            with stale.together(conn):  # the marks in one round trip, while the account is locked
+                stale.mark_tickets(conn, acc.id, tickets)
+                stale.mark_days(conn, acc.id, days)
+                if self.follow_up and kind == "response" and inserted:
                     stale.mark_new_responses(conn, acc.id, touched[:inserted])
-                if scored and self._has_model(conn, acc):
+                if rescore:
                     stale.mark_rescore(conn, acc.id, scored)
 
         counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
@@ -260,13 +274,17 @@ def load(
     account: str = "default",
     rejects_path: Path | None = None,
     follow_up: bool = False,
+    known: StoredAccount | None = None,
 ) -> LoadResult:
     """Store every good record, write every reject to `rejects_path`, count both.
 
     With `follow_up` (imports and API batches), each inserted response is also marked for
     the webhooks, and each changed ticket of an account with a model for a new score
-    (storage/stale.py); a survey answer is held and posted by its own rule."""
-    loader = _Loader(store, account, rejects_path, follow_up)
+    (storage/stale.py); a survey answer is held and posted by its own rule.
+
+    `known`: the stored account, when the caller has it at hand (an API request has looked
+    it up already): its users, tickets and events are written without looking it up again."""
+    loader = _Loader(store, account, rejects_path, follow_up, known)
     pending = loader.pending
     for item in stream:
         if item.__class__ is tuple:  # loader.add_prepared, inlined: the hot loop of every import
