@@ -57,6 +57,7 @@ PREPARED = {
     "event": (codec.EVENT_KEYS, codec.event_values),
 }
 Prepared = tuple[str, str | None, tuple, str]
+SCORED = {"ticket", "event", "response"}  # the kinds whose rows change a ticket's score (`_Loader._mark`)
 
 
 def prepare(rec: Record) -> Prepared | Record:
@@ -192,15 +193,17 @@ class _Loader:
         acc = self.account_for(name, kind)
         keys = self.keys[kind]
 
+        # asked before the write's transaction: that one holds the account's lock, and only writes
+        with_model = self.follow_up and kind in SCORED and self._has_model(acc)
+
         def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
             tickets, days, scored = self._mark(acc.name, kind, keys, items, set(touched))
-            rescore = self.follow_up and scored and self._has_model(conn, acc)
-            with stale.together(conn):  # the marks in one round trip, while the account is locked
-                stale.mark_tickets(conn, acc.id, tickets)
-                stale.mark_days(conn, acc.id, days)
-                if self.follow_up and kind == "response" and inserted:
+            stale.mark_tickets(conn, acc.id, tickets)
+            stale.mark_days(conn, acc.id, days)
+            if self.follow_up:
+                if kind == "response" and inserted:
                     stale.mark_new_responses(conn, acc.id, touched[:inserted])
-                if rescore:
+                if scored and with_model:
                     stale.mark_rescore(conn, acc.id, scored)
 
         counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
@@ -216,12 +219,13 @@ class _Loader:
         if kind == "response" and counts.inserted:  # upsert_values lists the inserted ids first
             self.touched[acc.name].new_responses.update(counts.touched[: counts.inserted])
 
-    def _has_model(self, conn, acc: StoredAccount) -> bool:
+    def _has_model(self, acc: StoredAccount) -> bool:
         """Whether the account has a model to score its changed tickets (asked once per load)."""
         if acc.id not in self._models:
             from cxpulse.storage.predictions import latest_model
 
-            self._models[acc.id] = latest_model(conn, acc.id, with_blob=False) is not None
+            with self.store.engine.connect() as conn:
+                self._models[acc.id] = latest_model(conn, acc.id, with_blob=False) is not None
         return self._models[acc.id]
 
     def _mark(

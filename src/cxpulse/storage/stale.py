@@ -22,7 +22,6 @@ tickets it changed in an account with a model, until they are scored again
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,7 +29,6 @@ from sqlalchemy import Connection, and_, delete, distinct, func, select
 
 from cxpulse.storage import tables
 from cxpulse.storage.id_lists import in_ids
-from cxpulse.storage.pg_unnest import batched
 from cxpulse.storage.store import Store, StoredAccount, insert_many
 
 s = tables.stale_derived
@@ -44,12 +42,6 @@ class Marks:
     tickets: set[str] = field(default_factory=set)
     days: set[date] = field(default_factory=set)
     everything: bool = False
-
-
-def together(conn: Connection) -> AbstractContextManager[None]:
-    """The marks written inside this block travel together (PostgreSQL: one round trip,
-    storage/pg_unnest.py); only `mark_*` calls belong in it."""
-    return batched(conn)
 
 
 def mark_tickets(conn: Connection, account_id: int, ticket_ids: Iterable[str]) -> None:

@@ -150,7 +150,9 @@ class Store:
         dicts); `keys[0]` must be "source_id". `then(conn, touched, inserted)` runs in the
         same transaction, after the writes, with the source ids inserted or updated (the
         first `inserted` of them inserted): what it writes (the stale marks of
-        service/load.py) commits with the rows or not at all.
+        service/load.py) commits with the rows or not at all. On PostgreSQL it only writes,
+        through `insert_many`: its statements are sent with the commit in one round trip
+        (pg_unnest.batched), so the account's lock is held one round trip less per statement.
 
         On PostgreSQL the transaction first takes the account's write lock (storage/locks.py),
         and the batch is merged by one statement: staged through COPY from COPY_MIN_ROWS rows
@@ -177,8 +179,10 @@ class Store:
             if merged is not None:
                 inserted, updated = merged
                 counts.touched = [*inserted, *updated]
-                if then is not None and counts.touched:
-                    then(conn, counts.touched, len(inserted))
+                with pg_unnest.batched(conn):  # `then`'s writes and the commit in one round trip
+                    if then is not None and counts.touched:
+                        then(conn, counts.touched, len(inserted))
+                    conn.commit()
                 counts.inserted, counts.updated = len(inserted), len(updated)
                 counts.unchanged += len(latest) - len(inserted) - len(updated)
                 return counts
