@@ -57,7 +57,6 @@ PREPARED = {
     "event": (codec.EVENT_KEYS, codec.event_values),
 }
 Prepared = tuple[str, str | None, tuple, str]
-SCORED = {"ticket", "event", "response"}  # the kinds whose rows change a ticket's score (`_Loader._mark`)
 
 
 def prepare(rec: Record) -> Prepared | Record:
@@ -82,7 +81,6 @@ class _Loader:
         self.store = store
         self.known = known
         self.follow_up = follow_up
-        self._models: dict[int, bool] = {}
         self.default_account = default_account
         self.rejects_path = rejects_path
         self._rejects_fh = None
@@ -193,9 +191,6 @@ class _Loader:
         acc = self.account_for(name, kind)
         keys = self.keys[kind]
 
-        # asked before the write's transaction: that one holds the account's lock, and only writes
-        with_model = self.follow_up and kind in SCORED and self._has_model(acc)
-
         def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
             tickets, days, scored = self._mark(acc.name, kind, keys, items, set(touched))
             stale.mark_tickets(conn, acc.id, tickets)
@@ -203,8 +198,7 @@ class _Loader:
             if self.follow_up:
                 if kind == "response" and inserted:
                     stale.mark_new_responses(conn, acc.id, touched[:inserted])
-                if scored and with_model:
-                    stale.mark_rescore(conn, acc.id, scored)
+                stale.mark_rescore_if_model(conn, acc.id, scored)
 
         counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
         kc = self.summary.by_kind[kind]
@@ -218,15 +212,6 @@ class _Loader:
         self.summary.unchanged += counts.unchanged
         if kind == "response" and counts.inserted:  # upsert_values lists the inserted ids first
             self.touched[acc.name].new_responses.update(counts.touched[: counts.inserted])
-
-    def _has_model(self, acc: StoredAccount) -> bool:
-        """Whether the account has a model to score its changed tickets (asked once per load)."""
-        if acc.id not in self._models:
-            from cxpulse.storage.predictions import latest_model
-
-            with self.store.engine.connect() as conn:
-                self._models[acc.id] = latest_model(conn, acc.id, with_blob=False) is not None
-        return self._models[acc.id]
 
     def _mark(
         self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]

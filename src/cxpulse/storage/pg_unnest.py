@@ -74,6 +74,23 @@ def unnest_insert(conn: Connection, table: Table, keys: Sequence[str], rows: Seq
     return True
 
 
+def insert_if_exists(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[Sequence],
+                     where: Table, equal: dict[str, object]) -> None:
+    """`unnest_insert`, as one statement that inserts nothing unless `where` holds a row
+    whose columns have the values of `equal`: a write that needs no answer to go on, where
+    reading the condition first would be a round trip of its own."""
+    sql, convert = _plan(conn, table, tuple(keys), upsert=False)
+    if convert is not None:
+        rows = [convert(r) for r in rows]
+    columns = [list(col) for col in zip(*rows, strict=True)]
+    if not _uniform(table, keys, columns):
+        raise ValueError(f"values of mixed kinds for {table.name}")
+    test = " AND ".join(f"{k} = %(w_{k})s" for k in equal)
+    params = {f"c{i}": col for i, col in enumerate(columns)} | {f"w_{k}": v for k, v in equal.items()}
+    with _cursor(conn) as cur:
+        cur.execute(f"{sql} WHERE EXISTS (SELECT 1 FROM {where.name} WHERE {test})", params)
+
+
 _NUMBERS = {int, float}
 
 
