@@ -184,14 +184,16 @@ def test_awkward_text_goes_through_copy_exactly_as_written(lite, pg, copies, tmp
 
 
 @pytest.mark.postgres
-def test_awkward_text_goes_through_the_arrays_of_small_batches_exactly_as_written(lite, pg, copies, tmp_path,
-                                                                                monkeypatch):
-    # below COPY_MIN_ROWS a batch is one INSERT of arrays (storage/pg_unnest.py): quotes,
-    # braces, commas, backslashes and NULL-looking text inside array elements
+def test_awkward_text_goes_through_the_one_statement_of_small_batches_exactly_as_written(lite, pg, copies,
+                                                                                        tmp_path, monkeypatch):
+    # below COPY_MIN_ROWS a batch is one statement of rows sent as JSON (storage/pg_unnest.py):
+    # quotes, braces, commas, backslashes and NULL-looking text, microseconds, a false
     monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", 10**9)
     desk = _awkward_desk()
     desk += [{**r, "id": f"{r['id']}-x", "subject": text} for r, text in
              zip((r for r in desk if r["type"] == "ticket"), ['{"a,b"}', "NULL", "\\N", "a\\\"b", "{}", ""])]
+    desk.append({"type": "event", "id": "W0-2", "ticket_id": "W0", "at": "2026-03-01T09:05:00.123456Z",  # µs, False
+                 "kind": "comment", "author_id": "a1", "author_role": "agent", "public": False, "body": "x"})
     path = write_jsonl(tmp_path / "awkward.jsonl", desk)
 
     read, inserted, _updated, _unchanged, rejected = both(lite, pg, path)
