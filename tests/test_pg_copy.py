@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from cxpulse.domain import Account
+from cxpulse.service import load as load_module
 from cxpulse.service.derive import derive_stale
 from cxpulse.service.imports import import_path
 from cxpulse.storage import Store, pg_copy
@@ -49,9 +50,9 @@ def copies(monkeypatch) -> list[tuple[str, int]]:
     seen: list[tuple[str, int]] = []
     real = pg_copy.copy_upsert
 
-    def spy(conn, table, account_id, keys, rows):
+    def spy(conn, table, account_id, keys, rows, **kw):
         seen.append((table.name, len(rows)))
-        return real(conn, table, account_id, keys, rows)
+        return real(conn, table, account_id, keys, rows, **kw)
 
     monkeypatch.setattr(pg_copy, "copy_upsert", spy)
     return seen
@@ -128,6 +129,41 @@ def test_changed_and_new_rows_through_copy_update_and_insert_as_on_sqlite(lite, 
     assert inserted == 300 and updated > 300 and unchanged > 0 and rejected == 0
     assert read == inserted + updated + unchanged
     assert_same(lite, pg)  # ids too: the new tickets are numbered on from the old, in the file's order
+
+
+@pytest.mark.postgres
+def test_a_first_import_copies_straight_into_the_tables_and_a_later_one_merges(lite, pg, tmp_path, monkeypatch):
+    staged: list[str] = []
+    real = pg_copy._stage
+    monkeypatch.setattr(pg_copy, "_stage", lambda conn, table, cols, **kw: (
+        staged.append(table.name), real(conn, table, cols, **kw))[1])
+    records, _facts = random_help_desk(seed=5, tickets=500)
+    both(lite, pg, write_jsonl(tmp_path / "a.jsonl", records))
+    assert staged == []  # nothing stored yet: every batch went straight in
+    later = [{**r, "subject": "changed"} if r["type"] == "ticket" else r for r in records]
+
+    both(lite, pg, write_jsonl(tmp_path / "b.jsonl", later))
+
+    assert "tickets" in staged  # batches holding stored rows are merged
+    assert_same(lite, pg)
+
+
+@pytest.mark.postgres
+def test_rows_stored_by_another_writer_between_look_and_copy_are_merged_not_lost(lite, pg, tmp_path, monkeypatch):
+    """A writer that took no account lock may store a batch's source id after the look:
+    the straight COPY then fails on the unique key, is rolled back, and the batch is merged."""
+    records, _facts = random_help_desk(seed=7, tickets=400)
+    both(lite, pg, write_jsonl(tmp_path / "a.jsonl", records))
+    monkeypatch.setattr(pg_copy, "_any_stored", lambda *a: False)  # the look misses what is stored
+    later = [{**r, "status": "open"} if r["type"] == "ticket" and i % 2 else r for i, r in enumerate(records)]
+    later += [make_ticket(id=f"N{i}", subject=f"new {i}") for i in range(250)]
+
+    read, inserted, updated, unchanged, rejected = both(lite, pg, write_jsonl(tmp_path / "b.jsonl", later))
+
+    assert inserted == 250 and updated > 0 and unchanged > 0 and rejected == 0
+    # everything as on SQLite but the ids of the new rows: the failed COPY used some up
+    no_ids = lambda snap: {t: sorted((r[1:] for r in rows), key=repr) for t, rows in snap.items()}  # noqa: E731
+    assert no_ids(snapshot(lite)) == no_ids(snapshot(pg))
 
 
 # Text that COPY's text format must escape: its column and row separators, its escape
@@ -267,3 +303,62 @@ def test_a_large_import_leaves_the_planner_statistics_of_what_it_wrote(pg, tmp_p
         planned = conn.exec_driver_sql(
             "SELECT reltuples FROM pg_class WHERE oid = CAST('ticket_events' AS regclass)").scalar()
     assert planned == counted  # ANALYZE of a small table reads every row: the statistics are of all of them
+
+
+@pytest.mark.parametrize("guess", [True, False, None], ids=["guess-new", "guess-stored", "no-guess"])
+def test_a_wrong_guess_of_new_rows_costs_time_not_rows(store, monkeypatch, guess):
+    """upsert_values' `expect_new` picks PostgreSQL's path; every guess stores the same."""
+    monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", 1)
+    acc = store.ensure_account("acme")
+    keys = ("source_id", "role", "name", "email", "locale")
+    first = store.upsert_values(T.users, acc.id, keys, [((f"u{i}", "agent", f"n{i}", "", ""), f"h{i}") for i in range(5)],
+                                expect_new=guess)
+    mixed = [((f"u{i}", "agent", f"n{i}", "", ""), f"h{i}") for i in range(3)]  # stored, same
+    mixed += [(("u3", "admin", "changed", "", ""), "x3"), (("u9", "customer", "new", "", ""), "h9")]
+
+    second = store.upsert_values(T.users, acc.id, keys, mixed, expect_new=guess)
+
+    assert (first.inserted, first.updated, first.unchanged) == (5, 0, 0)
+    assert (second.inserted, second.updated, second.unchanged, second.touched) == (1, 1, 3, ["u9", "u3"])
+    with store.engine.connect() as c:
+        stored = c.execute(select(T.users.c.source_id, T.users.c.role, T.users.c.content_hash)
+                           .order_by(T.users.c.source_id)).all()
+    assert [tuple(r) for r in stored] == [("u0", "agent", "h0"), ("u1", "agent", "h1"), ("u2", "agent", "h2"),
+                                          ("u3", "admin", "x3"), ("u4", "agent", "h4"), ("u9", "customer", "h9")]
+
+
+@pytest.mark.postgres
+def test_an_import_written_behind_in_many_batches_stores_what_sqlite_stores(lite, pg, tmp_path, monkeypatch):
+    """On PostgreSQL a writer thread stores each batch while the next is gathered: the same
+    rows, ids and counts as SQLite's import, which writes in line."""
+    monkeypatch.setattr(load_module, "BATCH", 97)  # many batches of every kind, interleaved
+    writers: list[bool] = []
+    real = load_module.WriteBehind
+    monkeypatch.setattr(load_module, "WriteBehind", lambda *a, **k: (writers.append(True), real(*a, **k))[1])
+    records, _facts = random_help_desk(seed=23, tickets=300)
+    path = write_jsonl(tmp_path / "desk.jsonl", records)
+
+    read, inserted, _updated, _unchanged, _rejected = both(lite, pg, path)
+
+    assert writers == [True]  # PostgreSQL's import only
+    assert inserted == read
+    assert assert_same(lite, pg)["ticket_kpis"]
+
+
+@pytest.mark.parametrize("overlap", [False, True], ids=["in-line", "written-behind"])
+def test_batches_gathered_before_a_stream_error_are_stored_before_it_is_raised(store, monkeypatch, tmp_path, overlap):
+    from cxpulse.readers.base import Record
+    from cxpulse.readers.jsonl import read_jsonl
+    from cxpulse.service.load import load, prepare
+
+    monkeypatch.setattr(load_module, "BATCH", 50)
+    path = write_jsonl(tmp_path / "t.jsonl", [make_ticket(id=f"T{i}") for i in range(120)])
+
+    def stream():
+        for rec in read_jsonl(path):
+            yield prepare(rec) if rec.__class__ is Record else rec
+        raise RuntimeError("the file ended early")
+
+    with pytest.raises(RuntimeError, match="ended early"):
+        load(store, stream(), account="acme", overlap=overlap)
+    assert store.count(T.tickets) == 100  # two full batches; the 20 gathered after them are not stored

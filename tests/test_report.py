@@ -11,7 +11,7 @@ import pytest
 from cxpulse.domain import InvalidQuery
 from cxpulse.service.imports import import_path
 from cxpulse.service.report import ReportQuery, report
-from tests.factories import random_help_desk, write_jsonl
+from tests.factories import CATEGORIES, random_help_desk, write_jsonl
 
 
 @pytest.fixture
@@ -127,3 +127,37 @@ def test_business_hours_figures_ride_on_the_calendar_row(store, tmp_path):
     (row,) = [r for r in report(store, ReportQuery(metrics=("kpi",))) if r["metric"] == "first_reply_minutes"]
     assert row["value"] == pytest.approx(66 * 60)  # calendar: Friday 16:00 → Monday 10:00
     assert row["business_hours"]["value"] == pytest.approx(120)  # one hour Friday, one hour Monday
+
+
+def test_a_ragged_window_counts_its_whole_months_from_rollups_as_the_raw_rows_do(store, tmp_path, monkeypatch):
+    """A year ending today holds whole months and two ragged ends: the months are counted
+    from a month rollup, the ends from days or raw rows, and every figure is the raw rows'."""
+    from datetime import UTC, datetime
+
+    from cxpulse.storage import queries
+
+    records = []
+    for n, start in enumerate((datetime(2026, 1, 20, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC),
+                               datetime(2026, 4, 18, tzinfo=UTC))):
+        part, _facts = random_help_desk(seed=n, tickets=150, start=start)
+        for rec in part:
+            for key in ("id", "ticket_id"):
+                if key in rec:
+                    rec[key] = f"{n}-{rec[key]}"
+        records += part
+    import_path(store, "jsonl", write_jsonl(tmp_path / "desk.jsonl", records), account="acme")
+    window = queries.Window(None, date(2026, 1, 25), date(2026, 5, 3))
+    with store.engine.connect() as conn:
+        plan = queries.plan_grains(conn, (), window)
+    assert [g.startswith("rollup_month") for g, _w in plan] == [True, False, False]
+    assert plan[0][1].since == date(2026, 2, 1) and plan[0][1].until == date(2026, 4, 30)
+    cases = [((), ()), (("month",), ()), (("agent",), ()), (("category", "month"), ()), (("channel",), ()),
+             ((), (("agent", "a1"),)), (("month",), (("category", CATEGORIES[0]),))]
+    queries_ = [ReportQuery(metrics=("csat", "nps", "ces"), by=by, where=where, since=window.since,
+                            until=window.until) for by, where in cases]
+    split = [report(store, q) for q in queries_]
+    monkeypatch.setattr(queries, "GRAINS", {})  # every count from the raw rows
+    raw = [report(store, q) for q in queries_]
+    for case, a, b in zip(cases, split, raw):
+        assert a == b, case
+    assert sum(r["n"] for r in raw[0] if r["metric"] == "csat") > 200

@@ -40,6 +40,11 @@ def test_rebuild_reproduces_what_imports_derived(store, tmp_path):
     import_path(store, "jsonl", write_jsonl(tmp_path / "b.jsonl", records[half:]), account="acme")
     incremental = _derived(store)
     assert incremental["ticket_kpis"] and incremental["rollup_day"]
+    # the account-day rollup holds rollup_day's counts summed over channel and group
+    summed: dict[tuple, int] = {}
+    for account, day, _channel, _group, *keys, n in incremental["rollup_day"]:
+        summed[(account, day, *keys)] = summed.get((account, day, *keys), 0) + int(n)
+    assert {tuple(row[:-1]): int(row[-1]) for row in incremental["rollup_day_account"]} == summed
     with store.engine.begin() as conn:
         for t in T.DERIVED:
             conn.execute(t.delete())
@@ -85,6 +90,38 @@ def test_migration_0005_renames_old_zendesk_invitations_so_a_reimport_counts_eac
     with engine.connect() as conn:
         ids = sorted(sid for (sid,) in conn.execute(text("SELECT source_id FROM invitations")))
     assert ids == ["survey-1", "zd-offered-5", "zd-offered-6", "zd-offered-7"]
+
+
+def test_the_raw_tables_lose_their_account_key_and_keep_every_row(store, tmp_path):
+    """Migration 0020 on a database holding data: down to 0019 (the keys come back), up again."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from cxpulse.storage.migrate import alembic_config, migrate
+
+    records, _ = random_help_desk(seed=4, tickets=80)
+    import_path(store, "jsonl", write_jsonl(tmp_path / "a.jsonl", records), account="acme")
+    raw = ("users", "tickets", "ticket_events", "responses")
+
+    def rows() -> dict:
+        with store.engine.connect() as conn:
+            return {t: sorted(tuple(map(str, r)) for r in conn.execute(select(T.metadata.tables[t]))) for t in raw}
+
+    def account_keys() -> set[str]:
+        with store.engine.connect() as conn:
+            return {t for t in raw if any(fk["referred_table"] == "accounts" for fk in inspect(conn).get_foreign_keys(t))}
+
+    before = rows()
+    cfg = alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0019_key_language")
+    assert account_keys() == set(raw)
+    migrate(store.engine)
+    assert account_keys() == set() and rows() == before
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), T.metadata) == []
+    store.engine.dispose()
 
 
 def test_a_few_rows_mixing_whole_and_fractional_minutes_store_them_as_given(store):

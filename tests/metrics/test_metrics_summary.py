@@ -65,3 +65,16 @@ def test_median_interval_covers_the_true_median_about_95_percent_of_the_time():
         s = summarize(rng.expovariate(1.0) for _ in range(60))
         hits += s.low <= 0.6931471805599453 <= s.high  # median of Exp(1) = ln 2
     assert 0.92 <= hits / 400 <= 0.99
+
+
+@given(st.lists(st.one_of(st.none(), st.floats(0, 1e6), st.integers(0, 10**6)), max_size=80))
+def test_summarize_gives_the_statistics_module_figures_to_the_last_bit(values):
+    """The values are sorted by numpy for speed; the figures stay Python's own, bit for bit."""
+    xs = sorted(float(v) for v in values if v is not None)
+    s = summarize(values)
+    if not xs:
+        return
+    assert s.median == statistics.median(xs) and s.mean == statistics.fmean(xs)
+    assert type(s.median) is float and type(s.p90) is float
+    if s.low is not None:
+        assert s.low in xs and s.high in xs and type(s.low) is float

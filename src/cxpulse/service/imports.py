@@ -94,7 +94,9 @@ def import_path(
     if rejects.exists():
         rejects.unlink()  # a rejects file always speaks of the latest import
     with collector_paused():
-        result = load(store, stream, account=account, rejects_path=rejects, follow_up=True)
+        # PostgreSQL: a thread writes each batch while the next is gathered (service/write_behind.py)
+        result = load(store, stream, account=account, rejects_path=rejects, follow_up=True,
+                      overlap=store.dialect == "postgresql")
         result.summary.warnings[:0] = warnings
         if store.dialect == "postgresql":
             with store.engine.begin() as conn:

@@ -17,6 +17,7 @@ import orjson
 
 from cxpulse.domain import Account
 from cxpulse.readers.base import ImportSummary, KindCounts, Note, Record, Reject
+from cxpulse.service.write_behind import WriteBehind
 from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage import rows as codec
 from cxpulse.storage import stale
@@ -77,10 +78,12 @@ class LoadResult:
 
 class _Loader:
     def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False,
-                 known: StoredAccount | None = None) -> None:
+                 overlap: bool = False, known: StoredAccount | None = None) -> None:
         self.store = store
         self.known = known
         self.follow_up = follow_up
+        self.overlap = overlap
+        self._writer: WriteBehind | None = None
         self.default_account = default_account
         self.rejects_path = rejects_path
         self._rejects_fh = None
@@ -89,6 +92,7 @@ class _Loader:
         self.pending: dict[tuple[str, str], list[tuple[tuple, str]]] = defaultdict(list)
         self.keys: dict[str, tuple[str, ...]] = {kind: keys for kind, (keys, _f) in PREPARED.items()}
         self._accounts: dict[str, StoredAccount] = {}
+        self._all_new: dict[tuple[str, str], bool] = {}  # (account, kind): its last batch all inserted
 
     def account(self, name: str) -> StoredAccount:
         acc = self._accounts.get(name)
@@ -164,6 +168,8 @@ class _Loader:
         return counts
 
     def _settle_account(self, account: Account) -> None:
+        if self._writer is not None:
+            self._writer.drain()  # its rows' batches first, and no count written from two threads
         counts = self.summary.by_kind["account"]
         existing = {a.name: a for a in self.store.accounts()}.get(account.name)
         if existing is None and not self.store.insert_account(account):
@@ -189,7 +195,22 @@ class _Loader:
         if not items:
             return
         acc = self.account_for(name, kind)
-        keys = self.keys[kind]
+        if not self.overlap:
+            self._write(acc, kind, self.keys[kind], items)
+            return
+        if self._writer is None:
+            self._writer = WriteBehind(self._write)
+        self._writer.submit(acc, kind, self.keys[kind], items)
+
+    def close(self) -> None:
+        """Wait for the batches being written; raise the writer's error if it had one."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
+
+    def _write(self, acc: StoredAccount, kind: str, keys: tuple[str, ...], items: list) -> None:
+        """Store one batch and count it (in the writer thread when `overlap`)."""
+        name = acc.name
 
         def mark_stale(conn, touched: list[str], inserted: int) -> None:  # in the transaction that writes the rows
             tickets, days, scored = self._mark(acc.name, kind, keys, items, set(touched))
@@ -200,7 +221,11 @@ class _Loader:
                     stale.mark_new_responses(conn, acc.id, touched[:inserted])
                 stale.mark_rescore_if_model(conn, acc.id, scored)
 
-        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale)
+        # the last batch of these rows all new: this one likely too (a first import), and
+        # PostgreSQL copies it straight in without looking its ids up (storage/pg_copy.py)
+        counts = self.store.upsert_values(TABLES[kind], acc.id, keys, items, then=mark_stale,
+                                          expect_new=self._all_new.get((name, kind)))
+        self._all_new[(name, kind)] = counts.inserted == len({values[0] for values, _h in items})
         kc = self.summary.by_kind[kind]
         kc.read += len(items)
         self.summary.read += len(items)
@@ -251,6 +276,7 @@ class _Loader:
         order = {"user": 0, "ticket": 1, "event": 2, "invitation": 3, "response": 4}
         for name, kind in sorted(self.pending, key=lambda k: order[k[1]]):
             self.flush(name, kind)
+        self.close()
         if self._rejects_fh is not None:
             self._rejects_fh.close()
         return LoadResult(self.summary, dict(self.touched))
@@ -263,6 +289,7 @@ def load(
     account: str = "default",
     rejects_path: Path | None = None,
     follow_up: bool = False,
+    overlap: bool = False,
     known: StoredAccount | None = None,
 ) -> LoadResult:
     """Store every good record, write every reject to `rejects_path`, count both.
@@ -271,9 +298,25 @@ def load(
     the webhooks, and each changed ticket of an account with a model for a new score
     (storage/stale.py); a survey answer is held and posted by its own rule.
 
+    With `overlap` a writer thread stores each full batch while the next is gathered
+    (service/write_behind.py): for PostgreSQL, whose server does most of a write's work.
+    Batches gathered before an error in the stream are stored before it is raised, as
+    without it.
+
     `known`: the stored account, when the caller has it at hand (an API request has looked
     it up already): its users, tickets and events are written without looking it up again."""
-    loader = _Loader(store, account, rejects_path, follow_up, known)
+    loader = _Loader(store, account, rejects_path, follow_up, overlap, known)
+    try:
+        return _load(loader, stream, account)
+    except BaseException:
+        try:
+            loader.close()  # what was flushed before the error is stored, as without the thread
+        except Exception:  # noqa: BLE001 - the error being raised is the one to tell
+            pass
+        raise
+
+
+def _load(loader: _Loader, stream: Iterable, account: str) -> LoadResult:
     pending = loader.pending
     for item in stream:
         if item.__class__ is tuple:  # loader.add_prepared, inlined: the hot loop of every import

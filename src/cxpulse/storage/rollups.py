@@ -45,8 +45,8 @@ def _dims(table, dialect: str) -> list:
 
 
 def time_column(table):
-    """A rollup's time column: `day` at the day grain, `month` at the month grains."""
-    return table.c.day if table is tables.rollup_day else table.c.month
+    """A rollup's time column: `day` at the day grains, `month` at the month grains."""
+    return table.c.day if table is tables.rollup_day or table is tables.rollup_day_account else table.c.month
 
 
 def month_span(first: date, last: date) -> tuple[date, date]:
@@ -73,6 +73,14 @@ def refresh_rollups(
             d = d.where(time_col >= first_day, time_col <= last_day)
             cond += [r.c.day >= first_day, r.c.day <= last_day]
         conn.execute(d)
+        if table is tables.rollup_day_account:  # rollup_day (just recounted) summed over channel and group
+            day = tables.rollup_day
+            keys = [day.c.day, day.c.kind, day.c.scale, day.c.attribute, day.c.score, day.c.importance]
+            summed = select(literal(account_id), *keys, func.sum(day.c.n)).where(day.c.account_id == account_id)
+            if first_day is not None:
+                summed = summed.where(day.c.day >= first_day, day.c.day <= last_day)
+            conn.execute(table.insert().from_select([c.name for c in table.columns], summed.group_by(*keys)))
+            continue
         dims = _dims(table, dialect)
         cols = [
             literal(account_id),

@@ -142,7 +142,7 @@ class Store:
 
     def upsert_values(
         self, table: Table, account_id: int, keys: tuple[str, ...], items: Sequence[tuple[tuple, str]],
-        *, then: Callable[[Connection, list[str], int], None] | None = None,
+        *, then: Callable[[Connection, list[str], int], None] | None = None, expect_new: bool | None = None,
     ) -> UpsertCounts:
         """`upsert` for rows given as (values in `keys` order, content hash) pairs.
 
@@ -156,8 +156,10 @@ class Store:
 
         On PostgreSQL the transaction first takes the account's write lock (storage/locks.py),
         and the batch is merged by one statement: staged through COPY from COPY_MIN_ROWS rows
-        up (storage/pg_copy.py), sent as arrays below (storage/pg_unnest.py); the same rows,
-        counts and touched ids as the path below.
+        up (storage/pg_copy.py), sent as one parameter below (storage/pg_unnest.py); the same
+        rows, counts and touched ids as the path below. `expect_new` is pg_copy.copy_upsert's
+        guess that no row is stored (a first import's batches after the first); the result is
+        the same whatever it says.
         """
         if keys[0] != "source_id":
             raise ValueError(f"rows must start with source_id, not {keys[0]!r}")
@@ -173,7 +175,8 @@ class Store:
             if conn.dialect.name == "postgresql":  # one writer per account (storage/locks.py)
                 if len(latest) >= pg_copy.COPY_MIN_ROWS:
                     lock_account(conn, account_id)
-                    merged = pg_copy.copy_upsert(conn, table, account_id, keys, list(latest.values()))
+                    merged = pg_copy.copy_upsert(conn, table, account_id, keys, list(latest.values()),
+                                                 expect_new=expect_new)
                 else:  # the lock and the upsert in one round trip (None: not sent, the path below)
                     merged = pg_unnest.unnest_upsert(conn, table, account_id, keys, list(latest.values()), lock=True)
             if merged is not None:

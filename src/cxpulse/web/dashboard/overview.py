@@ -12,6 +12,7 @@ from (`Views`) and built again only when the cache hands out new rows.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -204,15 +205,23 @@ def _note(key: str, row: dict | None, rows: list[dict]) -> str:
     return _(EXPLAIN[key])
 
 
-def build_overview(ctx: App, account: str, p: Period, views: Views | None = None,
-                   where: tuple[tuple[str, str], ...] = ()) -> Overview:
-    """The overview's figures for one account, period and filters, from two kept reports
-    (and kept in `views`, while those rows stay the cache's)."""
-    rows = ctx.reports.get(ctx.store, ReportQuery(account=account, since=p.since, until=p.until,
-                                                  compare_previous=True, where=where))
+def overview_queries(account: str, p: Period, where: tuple[tuple[str, str], ...] = ()) -> tuple[ReportQuery, ...]:
+    """The overview's two reports: the period compared with the one before, and the trend."""
     grain, since = trend_window(p)
-    trend_rows = ctx.reports.get(ctx.store, ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since,
-                                                        until=p.until, where=where))
+    return (ReportQuery(account=account, since=p.since, until=p.until, compare_previous=True, where=where),
+            ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since, until=p.until, where=where))
+
+
+def build_overview(ctx: App, account: str, p: Period, views: Views | None = None,
+                   where: tuple[tuple[str, str], ...] = (), read: tuple[list[dict], list[dict]] | None = None
+                   ) -> Overview:
+    """The overview's figures for one account, period and filters, from two kept reports
+    (`read`: those reports' rows, already got from the cache; and kept in `views`, while
+    those rows stay the cache's)."""
+    if read is None:
+        read = tuple(ctx.reports.get(ctx.store, q) for q in overview_queries(account, p, where))
+    rows, trend_rows = read
+    grain, since = trend_window(p)
     key = (account, p, where, i18n.language())  # the page's words and formats are the language's
     view = views.get(key, (rows, trend_rows)) if views is not None else None
     if view is None:
@@ -268,9 +277,16 @@ async def overview(request: Request, viewer: ViewerDep, days: str | None = None)
     if viewer.account is None:
         return page(request, viewer, "empty.html", title=_("Overview"), active="/", period=p)
     ctx = request.app.state.context
-    data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where)
-    choices = await run_in_threadpool(ctx.choices, viewer.account, p.since, p.until)
-    spreads = await run_in_threadpool(ctx.kept, breakdowns.spreads, viewer.account, p.since, p.until, f.where)
+    # the page's reads run side by side (each on its own connection): a cold page waits
+    # for the slowest of them, not for their sum
+    summary_q, trend_q = overview_queries(viewer.account, p, f.where)
+    rows, trend_rows, choices, spreads = await asyncio.gather(
+        run_in_threadpool(ctx.reports.get, ctx.store, summary_q),
+        run_in_threadpool(ctx.reports.get, ctx.store, trend_q),
+        run_in_threadpool(ctx.choices, viewer.account, p.since, p.until),
+        run_in_threadpool(ctx.kept, breakdowns.spreads, viewer.account, p.since, p.until, f.where))
+    data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where,
+                                   (rows, trend_rows))
     return page(request, viewer, "overview.html", title=_("Overview — %(account)s") % {"account": viewer.account},
                 active="/", period=p,
                 filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS, kpi_notes=KPI_NOTES,
