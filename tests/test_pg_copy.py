@@ -219,6 +219,27 @@ def test_awkward_text_goes_through_copy_exactly_as_written(lite, pg, copies, tmp
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, read)  # read back as written: same hashes
 
 
+@pytest.mark.postgres
+def test_awkward_text_goes_through_the_one_statement_of_small_batches_exactly_as_written(lite, pg, copies,
+                                                                                        tmp_path, monkeypatch):
+    # below COPY_MIN_ROWS a batch is one statement of rows sent as JSON (storage/pg_unnest.py):
+    # quotes, braces, commas, backslashes and NULL-looking text, microseconds, a false
+    monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", 10**9)
+    desk = _awkward_desk()
+    desk += [{**r, "id": f"{r['id']}-x", "subject": text} for r, text in
+             zip((r for r in desk if r["type"] == "ticket"), ['{"a,b"}', "NULL", "\\N", "a\\\"b", "{}", ""])]
+    desk.append({"type": "event", "id": "W0-2", "ticket_id": "W0", "at": "2026-03-01T09:05:00.123456Z",  # µs, False
+                 "kind": "comment", "author_id": "a1", "author_role": "agent", "public": False, "body": "x"})
+    path = write_jsonl(tmp_path / "awkward.jsonl", desk)
+
+    read, inserted, _updated, _unchanged, rejected = both(lite, pg, path)
+
+    assert rejected == 0 and inserted == read == len(desk) and not copies
+    assert_same(lite, pg)
+    again = import_path(pg, "jsonl", path, account="acme")
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, read)
+
+
 def test_duplicate_source_ids_in_one_batch_store_the_last_through_copy(store, monkeypatch):
     """The same upsert on both stores (the `store` fixture): the last version of a source id wins."""
     monkeypatch.setattr(pg_copy, "COPY_MIN_ROWS", 1)

@@ -122,3 +122,26 @@ def test_the_raw_tables_lose_their_account_key_and_keep_every_row(store, tmp_pat
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), T.metadata) == []
     store.engine.dispose()
+
+
+def test_a_few_rows_mixing_whole_and_fractional_minutes_store_them_as_given(store):
+    # a small insert on PostgreSQL is one statement of arrays for a float column: its whole
+    # numbers (ints in Python) go as floats beside the fractions
+    from datetime import datetime
+
+    from cxpulse.storage.store import insert_many
+
+    acc = store.ensure_account("acme")
+    keys = ("account_id", "ticket_id", "kind", "seq", "policy", "target_minutes", "business_hours", "status",
+            "started_at", "ended_at", "breached_at", "deadline", "paused", "elapsed_minutes")
+    at = datetime(2026, 3, 2, 9, 0, 0, 250)
+    rows = [(acc.id, f"T{i}", "resolution", 0, "p", minutes, i % 2 == 0, "met", at, None, None, None, False, elapsed)
+            for i, (minutes, elapsed) in enumerate([(30, 1.5), (30.5, 2), (45, 3.25)])]
+    with store.engine.begin() as conn:
+        insert_many(conn, T.ticket_sla, keys, rows)
+    with store.engine.connect() as conn:
+        got = conn.execute(select(T.ticket_sla.c.target_minutes, T.ticket_sla.c.elapsed_minutes,
+                                  T.ticket_sla.c.business_hours, T.ticket_sla.c.started_at)
+                           .order_by(T.ticket_sla.c.ticket_id)).all()
+    assert [(r[0], r[2], r[3]) for r in got] == [(30.0, True, at), (30.5, False, at), (45.0, True, at)]
+    assert [r[1] for r in got] == [1.5, 2.0, 3.25]

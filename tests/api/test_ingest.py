@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from cxpulse.service.ingest import wait_for_refresh
 from cxpulse.service.predict import score, train
+from cxpulse.storage import tables as T
 from tests.api.conftest import assert_error
 from tests.test_predict import waiting_help_desk
 
@@ -118,6 +120,40 @@ def test_concurrent_identical_batches_store_each_item_once(api):
         t.join()
     assert results == [200] * 4
     assert api.get("/api/v1/accounts/acme/tickets?limit=500").json()["count"] == 200
+
+
+def test_small_batches_from_four_clients_count_and_store_each_event_once(api):
+    # batches below COPY_MIN_ROWS (one statement each on PostgreSQL), overlapping: each
+    # client sends the same 60 events, a third of them in every other client's batches too
+    api.post("/api/v1/accounts/acme/tickets", {"items": [ticket(f"T{i}") for i in range(20)]})
+    events = [comment(f"E{i}", f"T{i % 20}", f"2026-03-02T{10 + i // 60}:{i % 60:02d}:00Z") for i in range(240)]
+    batches = [[events[c * 40 + i * 20 + j] for j in range(20)] for c in range(4) for i in range(3)]
+    results: list[dict] = []
+
+    def send(client: int) -> None:
+        for b in batches[client::4]:
+            resp = api.post("/api/v1/accounts/acme/events", {"items": b})
+            assert resp.status_code == 200, resp.text
+            results.append(resp.json())
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sent = {e["id"] for b in batches for e in b}
+    assert len(results) == 12 and sum(r["rejected"] + r["updated"] for r in results) == 0
+    assert sum(r["inserted"] for r in results) == len(sent)
+    assert sum(r["unchanged"] for r in results) == 240 - len(sent) == 60
+    with api.store.engine.connect() as conn:
+        ids = conn.execute(select(func.count(), func.min(T.ticket_events.c.id), func.max(T.ticket_events.c.id))).one()
+    assert ids[0] == len(sent) and ids[2] - ids[1] + 1 == len(sent)  # no id taken by an unchanged event
+    again = api.post("/api/v1/accounts/acme/events", {"items": batches[0]}).json()
+    assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 20)
+    # every ticket the events touched has its KPIs (its stale mark was written with the events)
+    assert wait_for_refresh(api.store)
+    listed = api.get("/api/v1/accounts/acme/tickets?limit=100").json()
+    assert listed["count"] == 20 and all(t["kpis"] is not None for t in listed["data"])
 
 
 def test_new_events_on_an_open_ticket_rescore_it(api):

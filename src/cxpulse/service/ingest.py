@@ -31,7 +31,7 @@ from cxpulse.readers.jsonl import (
 )
 from cxpulse.service.context import App, apps_of, as_app
 from cxpulse.service.load import LoadResult, load
-from cxpulse.storage import Store
+from cxpulse.storage import Store, StoredAccount
 from cxpulse.storage.errors import WriteConflict
 from cxpulse.storage.tickets import stored_ticket
 
@@ -112,26 +112,27 @@ def _printable(text: str) -> str:
 
 
 def ingest_batch(app: App | Store, account: str, kind: str, items: Sequence[Any], *,
-                 wait: bool = False) -> BatchResult:
+                 wait: bool = False, known: StoredAccount | None = None) -> BatchResult:
     """Store one batch of `kind` (tickets, events, ratings, responses, users) in `account`.
     The KPIs and rollups it touched, webhooks for its new low ratings and the rescoring of
     the open tickets it changed follow in the background (the App's refresher,
     service/refresher.py), or before this returns with `wait`. A bare Store gets a light
-    App of its own (service/context.py)."""
+    App of its own (service/context.py). `known`: the account, as the caller looked it up
+    (service/load.py, `load`)."""
     records, errors = parse_items(kind, items, account)
-    return store_records(app, account, records, read=len(items), errors=errors, wait=wait)
+    return store_records(app, account, records, read=len(items), errors=errors, wait=wait, known=known)
 
 
 def store_records(
     app: App | Store, account: str, records: Iterable[Record], *, read: int, errors: list[ItemError] | None = None,
-    wait: bool = False,
+    wait: bool = False, known: StoredAccount | None = None,
 ) -> BatchResult:
     """Load the records, then refresh what they touched (now, or in the background)."""
     app = as_app(app)
     records = list(records)
     errors = errors or []
     with app.write_lock:
-        loaded = _load(app.store, account, records)
+        loaded = _load(app.store, account, records, known)
     s = loaded.summary
     result = BatchResult(read=read, inserted=s.inserted, updated=s.updated, unchanged=s.unchanged,
                          rejected=sum(not e.kept for e in errors), fields_rejected=sum(e.kept for e in errors),
@@ -160,12 +161,12 @@ def wait_for_refresh(app: App | Store, timeout: float = 60.0) -> bool:
     return done
 
 
-def _load(store: Store, account: str, records: list[Record]) -> LoadResult:
+def _load(store: Store, account: str, records: list[Record], known: StoredAccount | None = None) -> LoadResult:
     """`load`, once more when a concurrent request inserted the same new source ids
     first (a unique-key conflict): the second pass finds them stored."""
     for attempt in range(3):
         try:
-            return load(store, records, account=account, follow_up=True)
+            return load(store, records, account=account, follow_up=True, known=known)
         except WriteConflict:
             if attempt == 2:
                 raise

@@ -78,12 +78,12 @@ class LoadResult:
 
 class _Loader:
     def __init__(self, store: Store, default_account: str, rejects_path: Path | None, follow_up: bool = False,
-                 overlap: bool = False) -> None:
+                 overlap: bool = False, known: StoredAccount | None = None) -> None:
         self.store = store
+        self.known = known
         self.follow_up = follow_up
         self.overlap = overlap
         self._writer: WriteBehind | None = None
-        self._models: dict[int, bool] = {}
         self.default_account = default_account
         self.rejects_path = rejects_path
         self._rejects_fh = None
@@ -101,6 +101,17 @@ class _Loader:
             if name not in self.summary.accounts:
                 self.summary.accounts.append(name)
         return acc
+
+    def account_for(self, name: str, kind: str) -> StoredAccount:
+        """The account whose `kind` rows are written: the caller's own when it gave it and the
+        rows do not depend on the account's settings (prepared kinds), so an API batch asks
+        the database nothing before its write; else as `account`."""
+        known = self.known
+        if known is None or known.name != name or kind not in PREPARED:
+            return self.account(name)
+        if name not in self.summary.accounts:
+            self.summary.accounts.append(name)
+        return known
 
     def note(self, n: Note) -> None:
         seen = self.summary.notes.get(n.what, 0)
@@ -183,7 +194,7 @@ class _Loader:
         items = self.pending.pop((name, kind), [])
         if not items:
             return
-        acc = self.account(name)
+        acc = self.account_for(name, kind)
         if not self.overlap:
             self._write(acc, kind, self.keys[kind], items)
             return
@@ -208,8 +219,7 @@ class _Loader:
             if self.follow_up:
                 if kind == "response" and inserted:
                     stale.mark_new_responses(conn, acc.id, touched[:inserted])
-                if scored and self._has_model(conn, acc):
-                    stale.mark_rescore(conn, acc.id, scored)
+                stale.mark_rescore_if_model(conn, acc.id, scored)
 
         # the last batch of these rows all new: this one likely too (a first import), and
         # PostgreSQL copies it straight in without looking its ids up (storage/pg_copy.py)
@@ -227,14 +237,6 @@ class _Loader:
         self.summary.unchanged += counts.unchanged
         if kind == "response" and counts.inserted:  # upsert_values lists the inserted ids first
             self.touched[acc.name].new_responses.update(counts.touched[: counts.inserted])
-
-    def _has_model(self, conn, acc: StoredAccount) -> bool:
-        """Whether the account has a model to score its changed tickets (asked once per load)."""
-        if acc.id not in self._models:
-            from cxpulse.storage.predictions import latest_model
-
-            self._models[acc.id] = latest_model(conn, acc.id, with_blob=False) is not None
-        return self._models[acc.id]
 
     def _mark(
         self, name: str, kind: str, keys: tuple[str, ...], items: list, touched: set[str]
@@ -288,6 +290,7 @@ def load(
     rejects_path: Path | None = None,
     follow_up: bool = False,
     overlap: bool = False,
+    known: StoredAccount | None = None,
 ) -> LoadResult:
     """Store every good record, write every reject to `rejects_path`, count both.
 
@@ -298,8 +301,11 @@ def load(
     With `overlap` a writer thread stores each full batch while the next is gathered
     (service/write_behind.py): for PostgreSQL, whose server does most of a write's work.
     Batches gathered before an error in the stream are stored before it is raised, as
-    without it."""
-    loader = _Loader(store, account, rejects_path, follow_up, overlap)
+    without it.
+
+    `known`: the stored account, when the caller has it at hand (an API request has looked
+    it up already): its users, tickets and events are written without looking it up again."""
+    loader = _Loader(store, account, rejects_path, follow_up, overlap, known)
     try:
         return _load(loader, stream, account)
     except BaseException:

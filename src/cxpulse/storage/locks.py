@@ -31,6 +31,7 @@ from sqlalchemy import Connection
 # takes this one too, on another connection, without waiting for itself.
 ACCOUNT_WRITES = 0x43585057
 MIGRATIONS = 0x4358504D  # "CXPM"
+ACCOUNT_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s, %s)"  # (ACCOUNT_WRITES, account id)
 
 
 def lock_account(conn: Connection, account_id: int) -> None:
@@ -38,7 +39,7 @@ def lock_account(conn: Connection, account_id: int) -> None:
 
     Call it first thing in the transaction (see the module's docstring)."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (ACCOUNT_WRITES, int(account_id)))
+        conn.exec_driver_sql(ACCOUNT_LOCK_SQL, (ACCOUNT_WRITES, int(account_id)))
 
 
 def try_lock_account(conn: Connection, account_id: int) -> bool:

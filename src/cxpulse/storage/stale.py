@@ -29,6 +29,7 @@ from sqlalchemy import Connection, and_, delete, distinct, func, select
 
 from cxpulse.storage import tables
 from cxpulse.storage.id_lists import in_ids
+from cxpulse.storage.pg_unnest import insert_if_exists
 from cxpulse.storage.store import Store, StoredAccount, insert_many
 
 s = tables.stale_derived
@@ -67,6 +68,20 @@ def mark_new_responses(conn: Connection, account_id: int, response_ids: Iterable
 def mark_rescore(conn: Connection, account_id: int, ticket_ids: Iterable[str]) -> None:
     """These tickets changed in an account with a model: they are to be scored again."""
     insert_many(conn, s, ("account_id", "rescore_id"), [(account_id, t) for t in set(ticket_ids)])
+
+
+def mark_rescore_if_model(conn: Connection, account_id: int, ticket_ids: Iterable[str]) -> None:
+    """`mark_rescore`, if the account has a model to score them with. On PostgreSQL the
+    statement that writes the marks asks (storage/pg_unnest.py): a write that holds the
+    account's lock sends it with its commit, and waits for no answer of its own."""
+    ids = list(set(ticket_ids))
+    if not ids:
+        return
+    if conn.dialect.name == "postgresql":
+        insert_if_exists(conn, s, ("account_id", "rescore_id"), [(account_id, t) for t in ids],
+                         tables.models, {"account_id": account_id})
+    elif conn.execute(select(tables.models.c.id).where(tables.models.c.account_id == account_id).limit(1)).first():
+        mark_rescore(conn, account_id, ids)
 
 
 def marked_accounts(conn: Connection, what: str = "derived") -> list[int]:

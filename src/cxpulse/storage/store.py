@@ -23,7 +23,7 @@ from cxpulse.storage import tables
 from cxpulse.storage.engine import make_engine
 from cxpulse.storage.locks import lock_account
 from cxpulse.storage.migrate import migrate
-from cxpulse.storage import pg_copy
+from cxpulse.storage import pg_copy, pg_unnest
 
 KEY_CHUNK = 2000
 
@@ -150,13 +150,16 @@ class Store:
         dicts); `keys[0]` must be "source_id". `then(conn, touched, inserted)` runs in the
         same transaction, after the writes, with the source ids inserted or updated (the
         first `inserted` of them inserted): what it writes (the stale marks of
-        service/load.py) commits with the rows or not at all.
+        service/load.py) commits with the rows or not at all. On PostgreSQL it only writes,
+        through `insert_many`: its statements are sent with the commit in one round trip
+        (pg_unnest.batched), so the account's lock is held one round trip less per statement.
 
         On PostgreSQL the transaction first takes the account's write lock (storage/locks.py),
-        and a batch of COPY_MIN_ROWS rows or more goes through COPY and a staged merge
-        (storage/pg_copy.py): the same rows, counts and touched ids as the path below.
-        `expect_new` is pg_copy.copy_upsert's guess that no row is stored (a first import's
-        batches after the first); the result is the same whatever it says.
+        and the batch is merged by one statement: staged through COPY from COPY_MIN_ROWS rows
+        up (storage/pg_copy.py), sent as one parameter below (storage/pg_unnest.py); the same
+        rows, counts and touched ids as the path below. `expect_new` is pg_copy.copy_upsert's
+        guess that no row is stored (a first import's batches after the first); the result is
+        the same whatever it says.
         """
         if keys[0] != "source_id":
             raise ValueError(f"rows must start with source_id, not {keys[0]!r}")
@@ -168,16 +171,25 @@ class Store:
                 counts.unchanged += 1  # superseded in the same batch: stored once, below
             latest[sid] = item
         with self.engine.begin() as conn:
-            lock_account(conn, account_id)  # PostgreSQL: one writer per account (storage/locks.py)
-            if conn.dialect.name == "postgresql" and len(latest) >= pg_copy.COPY_MIN_ROWS:
-                inserted, updated = pg_copy.copy_upsert(conn, table, account_id, keys, list(latest.values()),
-                                                        expect_new=expect_new)
+            merged = None
+            if conn.dialect.name == "postgresql":  # one writer per account (storage/locks.py)
+                if len(latest) >= pg_copy.COPY_MIN_ROWS:
+                    lock_account(conn, account_id)
+                    merged = pg_copy.copy_upsert(conn, table, account_id, keys, list(latest.values()),
+                                                 expect_new=expect_new)
+                else:  # the lock and the upsert in one round trip (None: not sent, the path below)
+                    merged = pg_unnest.unnest_upsert(conn, table, account_id, keys, list(latest.values()), lock=True)
+            if merged is not None:
+                inserted, updated = merged
                 counts.touched = [*inserted, *updated]
-                if then is not None and counts.touched:
-                    then(conn, counts.touched, len(inserted))
+                with pg_unnest.batched(conn):  # `then`'s writes and the commit in one round trip
+                    if then is not None and counts.touched:
+                        then(conn, counts.touched, len(inserted))
+                    conn.commit()
                 counts.inserted, counts.updated = len(inserted), len(updated)
                 counts.unchanged += len(latest) - len(inserted) - len(updated)
                 return counts
+            lock_account(conn, account_id)
             stored = self._stored_hashes(conn, table, account_id, list(latest))
             new: list[tuple[tuple, str]] = []
             changed = []
@@ -253,9 +265,9 @@ def insert_many(
     On SQLite the tuples go to the driver's `executemany`, each value passed through the
     column type's own SQLAlchemy bind processor — the same stored values as
     `conn.execute(table.insert(), dicts)`, without its per-row parameter bookkeeping
-    (most of the insert's cost). On PostgreSQL, from COPY_MIN_ROWS rows up, one COPY
-    (storage/pg_copy.py). Otherwise, and when the keys are not plain columns, SQLAlchemy's
-    executemany.
+    (most of the insert's cost). On PostgreSQL, one COPY from COPY_MIN_ROWS rows up
+    (storage/pg_copy.py), one INSERT of arrays below (storage/pg_unnest.py). Otherwise,
+    and when the keys are not plain columns, SQLAlchemy's executemany.
 
     `update_on` (SQLite only: check `conn.dialect.name`): the columns of a unique key; a
     row whose key is stored already sets that row's other columns instead (an upsert:
@@ -264,9 +276,12 @@ def insert_many(
     """
     if not rows:
         return
-    if conn.dialect.name == "postgresql" and len(rows) >= pg_copy.COPY_MIN_ROWS and not update_on and _plain(table, keys):
-        pg_copy.copy_insert(conn, table, keys, rows)
-        return
+    if conn.dialect.name == "postgresql" and not update_on and _plain(table, keys):
+        if len(rows) >= pg_copy.COPY_MIN_ROWS and not pg_unnest.batching(conn):  # no COPY in a pipeline
+            pg_copy.copy_insert(conn, table, keys, rows)
+            return
+        if pg_unnest.unnest_insert(conn, table, keys, rows):
+            return
     plan = _insert_plan(conn.dialect, table, keys) if conn.dialect.name == "sqlite" else None
     if plan is None:
         if update_on:

@@ -46,7 +46,7 @@ def _ingest_route(kind: str):
         if len(body.items) > MAX_ITEMS:
             raise ApiError(413, "batch_too_large", f"{len(body.items)} items; send at most {MAX_ITEMS} per batch",
                            {"max_items": MAX_ITEMS, "items": len(body.items)})
-        return ingest_batch(ctx, acc.name, kind, body.items, wait=wait).as_dict()
+        return ingest_batch(ctx, acc.name, kind, body.items, wait=wait, known=acc).as_dict()
 
     ingest.__name__ = f"ingest_{kind}"
     ingest.__doc__ = (f"Store a batch of {kind} (at most {MAX_ITEMS}), idempotent by `id`; the KPIs and rollups "
