@@ -10,6 +10,7 @@ second import of the same file (every row unchanged).
     .venv/bin/python bench/bench_import.py --quick         # smoke run: 20k events
     .venv/bin/python bench/bench_import.py --profile       # also print the top of a cProfile
     .venv/bin/python bench/bench_import.py --db postgresql://postgres@127.0.0.1:5432/test --events 10000000
+    .venv/bin/python bench/bench_import.py --db postgresql://… --write-path   # also the store's side alone
 
 Target (issue): ≥ 50,000 events/s for the whole first import of 1,000,000 events on SQLite,
 ≥ 100,000 events/s on PostgreSQL (issue 19: through COPY).
@@ -97,6 +98,31 @@ def run_import(db: Path | str, jsonl: Path, rejects: Path, *, profile: bool = Fa
     return out
 
 
+def run_write_path(db: Path | str, jsonl: Path) -> dict:
+    """The store's side alone: the file read and its rows prepared beforehand, in memory,
+    then timed `service.load.load` into a fresh database (on PostgreSQL: COPY, and the
+    writer thread, as `import_path` runs it), without the refresh. What the import's
+    writes cost when nothing else competes for the cores: the parse is not in it."""
+    import gc
+
+    from cxpulse.collector import collector_paused
+    from cxpulse.readers.base import Record
+    from cxpulse.service.load import load, prepare
+    from cxpulse.readers.jsonl import read_jsonl
+    from cxpulse.storage import Store
+
+    items = [prepare(x) if x.__class__ is Record else x for x in read_jsonl(jsonl)]
+    store = Store.open(db)
+    with collector_paused():  # as import_path: no GC passes over the rows held
+        start, cpu0 = time.perf_counter(), os.times()
+        result = load(store, items, account="bench", follow_up=True, overlap=store.dialect == "postgresql")
+        secs, cpu1 = time.perf_counter() - start, os.times()
+    store.engine.dispose()
+    del items
+    gc.collect()
+    return {"seconds": secs, "inserted": result.summary.inserted, "cpu": cpu1.user - cpu0.user + cpu1.system - cpu0.system}
+
+
 def _median_run(runs: list[dict]) -> dict:
     """The run with the median whole-import time (its parts are that run's own)."""
     return sorted(runs, key=lambda r: r["total"])[(len(runs) - 1) // 2]
@@ -119,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rebuild", action="store_true", help="then time `cxpulse rebuild` on the imported "
                     "database (a fresh process, wall clock)")
     ap.add_argument("--keep", action="store_true", help="with --db: keep cxpulse_bench_import after the run")
+    ap.add_argument("--write-path", action="store_true", help="also time the store's side alone: rows read and "
+                    "prepared beforehand, then loaded into a fresh database (no parse, no refresh)")
     args = ap.parse_args(argv)
     events = 20_000 if args.quick else args.events
     repeat = max(args.repeat, 3) if args.quick else args.repeat
@@ -173,6 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     if pg:
         print("server: " + ", ".join(f"{k} {v}" for k, v in pg.settings().items()))
     rows = [("read_jsonl alone", "parse, no writes", parse_s, n_events / parse_s, n_records / parse_s)]
+    if args.write_path:
+        if pg:
+            wdb = pg.create("cxpulse_bench_import_writes")
+        else:
+            wdb = args.out / "import-writes.db"
+            fresh_db(wdb)
+        w = run_write_path(wdb, jsonl)
+        if pg:
+            pg.drop("cxpulse_bench_import_writes")
+        assert w["inserted"] == s1.inserted, (w, s1.inserted)  # the same rows as the import stored
+        rows.append(("store's side alone", "load(), rows in memory", w["seconds"], n_events / w["seconds"],
+                     n_records / w["seconds"]))
     for label, r in (("1st import (fresh db)", first), ("2nd import (unchanged)", second)):
         rows.append((label, "whole import_path", r["total"], n_events / r["total"], n_records / r["total"]))
         load_s = r["total"] - r["refresh"]

@@ -71,7 +71,7 @@ def copy_upsert(
     else:
         staged = ((i, *convert(v), h) for i, (v, h) in enumerate(rows))
     _copy(conn, stage, ("seq", *keys, "content_hash"), staged, None)
-    rows_out = conn.exec_driver_sql(_merge_sql(table.name, stage, keys), {"a": account_id}).all()
+    rows_out = conn.exec_driver_sql(merge_sql(table.name, f"{stage} AS s", keys), {"a": account_id}).all()
     _analyze_if_never(conn, table.name)
     return [sid for new, sid in rows_out if new], [sid for new, sid in rows_out if not new]
 
@@ -136,9 +136,11 @@ def analyze_after_bulk(conn: Connection, inserted: int) -> bool:
     return True
 
 
-def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
+def merge_sql(name: str, source: str, keys: Sequence[str]) -> str:
     """One statement: find each staged row's stored id and hash, update the rows whose hash
     differs, insert the rows not stored; return (inserted?, source id) of each row written.
+    `source`: the rows, a FROM item named `s` with a `seq` (a staging table here; the rows
+    of one JSON parameter in storage/pg_unnest.py).
 
     Each staged row's stored row is found through the (account_id, source_id) unique index,
     one lookup per staged row whatever the planner believes (the lateral subquery's OFFSET 0
@@ -154,7 +156,7 @@ def _merge_sql(name: str, stage: str, keys: Sequence[str]) -> str:
     set_excluded = ", ".join(f"{k} = excluded.{k}" for k in cols[1:])
     return (
         f"WITH c AS MATERIALIZED ("
-        f"  SELECT s.*, o.id AS old_id, o.content_hash AS old_hash FROM {stage} AS s"
+        f"  SELECT s.*, o.id AS old_id, o.content_hash AS old_hash FROM {source}"
         f"  LEFT JOIN LATERAL (SELECT t.id, t.content_hash FROM {name} AS t"
         f"    WHERE t.account_id = %(a)s AND t.source_id = s.source_id OFFSET 0) AS o ON true),"
         f" upd AS (UPDATE {name} AS t SET {set_staged} FROM c"

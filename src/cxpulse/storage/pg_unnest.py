@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
 
 from cxpulse.storage.locks import ACCOUNT_LOCK_SQL, ACCOUNT_WRITES
+from cxpulse.storage.pg_copy import merge_sql
 
 _SQL: dict[tuple, tuple[str, Callable | None]] = {}
 
@@ -79,20 +80,28 @@ def unnest_insert(conn: Connection, table: Table, keys: Sequence[str], rows: Seq
     NULL or their server default, as with COPY (storage.store.insert_many checks). Inside
     `batched`, the statement goes with the others of the block. False, having sent
     nothing, when a column mixes kinds of values (`_uniform`)."""
+    statement = _insert_statement(conn, table, keys, rows)
+    if statement is None:
+        return False
+    with _cursor(conn) as cur:
+        cur.execute(*statement)
+    return True
+
+
+def _insert_statement(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[Sequence]
+                      ) -> tuple[str, dict] | None:
+    """The INSERT … SELECT of these rows and its parameters: one JSON parameter, or one
+    array per column where JSON cannot carry the values; None when a column mixes kinds."""
     params = _json_params(conn, table, tuple(keys), rows, upsert=False)
     if params is not None:
-        sql = _plan(conn, table, tuple(keys), upsert=False, json=True)[0]
-    else:
-        sql, convert = _plan(conn, table, tuple(keys), upsert=False)
-        if convert is not None:
-            rows = [convert(r) for r in rows]
-        columns = [list(col) for col in zip(*rows, strict=True)]
-        if not _uniform(table, keys, columns):
-            return False
-        params = {f"c{i}": col for i, col in enumerate(columns)}
-    with _cursor(conn) as cur:
-        cur.execute(sql, params)
-    return True
+        return _plan(conn, table, tuple(keys), upsert=False, json=True)[0], params
+    sql, convert = _plan(conn, table, tuple(keys), upsert=False)
+    if convert is not None:
+        rows = [convert(r) for r in rows]
+    columns = [list(col) for col in zip(*rows, strict=True)]
+    if not _uniform(table, keys, columns):
+        return None
+    return sql, {f"c{i}": col for i, col in enumerate(columns)}
 
 
 def insert_if_exists(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[Sequence],
@@ -100,17 +109,10 @@ def insert_if_exists(conn: Connection, table: Table, keys: Sequence[str], rows: 
     """`unnest_insert`, as one statement that inserts nothing unless `where` holds a row
     whose columns have the values of `equal`: a write that needs no answer to go on, where
     reading the condition first would be a round trip of its own."""
-    params = _json_params(conn, table, tuple(keys), rows, upsert=False)
-    if params is not None:
-        sql = _plan(conn, table, tuple(keys), upsert=False, json=True)[0]
-    else:
-        sql, convert = _plan(conn, table, tuple(keys), upsert=False)
-        if convert is not None:
-            rows = [convert(r) for r in rows]
-        columns = [list(col) for col in zip(*rows, strict=True)]
-        if not _uniform(table, keys, columns):
-            raise ValueError(f"values of mixed kinds for {table.name}")
-        params = {f"c{i}": col for i, col in enumerate(columns)}
+    statement = _insert_statement(conn, table, keys, rows)
+    if statement is None:
+        raise ValueError(f"values of mixed kinds for {table.name}")
+    sql, params = statement
     test = " AND ".join(f"{k} = %(w_{k})s" for k in equal)
     params |= {f"w_{k}": v for k, v in equal.items()}
     with _cursor(conn) as cur:
@@ -237,7 +239,7 @@ def _plan(conn: Connection, table: Table, keys: tuple[str, ...], *, upsert: bool
             else:
                 arrays = ", ".join(f"CAST(%(c{i})s AS {t}[])" for i, t in enumerate(types))
                 source = f"unnest(CAST(%(seq)s AS integer[]), {arrays}) AS s(seq, {', '.join(cols)})"
-            sql = _merge_sql(table.name, source, keys)
+            sql = merge_sql(table.name, source, keys)
         elif json:
             sql = f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT {fields} FROM {rows}"
         else:
@@ -260,25 +262,3 @@ def _converter(procs: list) -> Callable | None:
         return v
 
     return convert
-
-
-def _merge_sql(name: str, source: str, keys: Sequence[str]) -> str:
-    """pg_copy's merge (see `_merge_sql` there for why each part is so) over `source`:
-    returns (inserted?, source id) of each row written, the inserted in the order given."""
-    cols = (*keys, "content_hash")
-    set_staged = ", ".join(f"{k} = c.{k}" for k in cols[1:])
-    set_excluded = ", ".join(f"{k} = excluded.{k}" for k in cols[1:])
-    return (
-        f"WITH c AS MATERIALIZED ("
-        f"  SELECT s.*, o.id AS old_id, o.content_hash AS old_hash FROM {source}"
-        f"  LEFT JOIN LATERAL (SELECT t.id, t.content_hash FROM {name} AS t"
-        f"    WHERE t.account_id = %(a)s AND t.source_id = s.source_id OFFSET 0) AS o ON true),"
-        f" upd AS (UPDATE {name} AS t SET {set_staged} FROM c"
-        f"  WHERE c.old_hash <> c.content_hash AND t.id = c.old_id AND t.content_hash <> c.content_hash"
-        f"  RETURNING t.source_id),"
-        f" ins AS (INSERT INTO {name} (account_id, {', '.join(cols)})"
-        f"  SELECT %(a)s, {', '.join(f'c.{k}' for k in cols)} FROM c WHERE c.old_id IS NULL ORDER BY c.seq"
-        f"  ON CONFLICT (account_id, source_id) DO UPDATE SET {set_excluded}"
-        f"  WHERE {name}.content_hash <> excluded.content_hash RETURNING source_id)"
-        f" SELECT true, source_id FROM ins UNION ALL SELECT false, source_id FROM upd"
-    )
