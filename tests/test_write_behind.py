@@ -61,3 +61,14 @@ def test_the_gil_changes_hands_often_while_the_writer_runs_and_as_before_after()
     during = sys.getswitchinterval()
     w.close()
     assert during <= 0.0005 < before and sys.getswitchinterval() == before
+
+
+def test_two_writers_at_once_set_the_interval_back_when_the_last_one_ends():
+    import sys
+
+    before = sys.getswitchinterval()
+    a, b = WriteBehind(lambda n: None), WriteBehind(lambda n: None)
+    a.close()
+    assert sys.getswitchinterval() <= 0.0005  # b still runs
+    b.close()
+    assert sys.getswitchinterval() == before

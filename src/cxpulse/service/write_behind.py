@@ -28,13 +28,28 @@ _STOP = object()
 SWITCH_INTERVAL = 0.0005  # seconds
 
 
+_writers = 0  # running in this process: the interval is set back when the last one ends
+_interval = sys.getswitchinterval()
+_interval_lock = threading.Lock()
+
+
+def _quick_switches(change: int) -> None:
+    global _writers, _interval
+    with _interval_lock:
+        if _writers == 0 and change > 0:
+            _interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(_interval, SWITCH_INTERVAL))
+        _writers += change
+        if _writers == 0:
+            sys.setswitchinterval(_interval)
+
+
 class WriteBehind:
     def __init__(self, write: Callable[..., None], *, name: str = "cxpulse-writer") -> None:
         self._write = write
         self._queue: queue.Queue = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
-        self._interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._interval, SWITCH_INTERVAL))
+        _quick_switches(+1)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -53,7 +68,7 @@ class WriteBehind:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join()
-            sys.setswitchinterval(self._interval)
+            _quick_switches(-1)
         self._raise()
 
     def _raise(self) -> None:
