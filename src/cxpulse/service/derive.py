@@ -38,6 +38,7 @@ from cxpulse.storage.histories import (
     ticket_ids,
 )
 from cxpulse.storage.locks import lock_account, try_lock_account
+from cxpulse.storage.pg_copy import vacuum_after_bulk
 from cxpulse.storage.responses import response_day_span, response_days, set_response_days
 from cxpulse.storage.qa_agreement import refresh_agreement
 from cxpulse.storage.qa_rollups import refresh_qa_rollups
@@ -255,6 +256,7 @@ def rebuild(store: Store, account: str | None = None, *, progress: Callable[[int
         summary.tickets += _derive(store, acc, progress, everything=True)[1]
         summary.accounts += 1
     derive_stale(store)
+    vacuum_after_bulk(store.engine, summary.tickets)  # PostgreSQL: the reports' next reads (storage/pg_copy.py)
     return summary
 
 

