@@ -78,3 +78,19 @@ def test_summarize_gives_the_statistics_module_figures_to_the_last_bit(values):
     assert type(s.median) is float and type(s.p90) is float
     if s.low is not None:
         assert s.low in xs and s.high in xs and type(s.low) is float
+
+
+def test_a_float_array_with_nan_for_null_summarises_as_the_list_with_none():
+    """storage/queries.py hands KPI columns over as float arrays, NULL as NaN."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(5)
+    values = [None if rng.random() < 0.2 else rng.choice([rng.uniform(0, 5000), rng.randint(0, 40)])
+              for _ in range(5001)]
+    array = np.array(values, dtype=np.float64)
+    before = array.copy()
+    assert summarize(array) == summarize(values)
+    assert summarize(np.array([np.nan, np.nan])) == summarize([None, None])
+    assert np.array_equal(array, before, equal_nan=True)  # the caller's column is not sorted in place

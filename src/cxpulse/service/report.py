@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
+
 from cxpulse import metrics as formulas
 from cxpulse.domain import InvalidQuery
 from cxpulse.metrics.csat import satisfied_count
@@ -346,9 +348,10 @@ def _kpi_rows(conn, by: Sequence[str], window: queries.Window) -> list[dict]:
                 row[key] = extra if extra["n"] else None  # None: the account sets no business hours
             rows.append(row)
         n_created = len(solved)
-        solved_of_created = sum(1 for s in solved if s)
-        reopened = sum(1 for s, n in zip(solved, cols["reopens"]) if s and n > 0) if cols else 0
-        one_touch = sum(1 for s, o in zip(solved, cols["one_touch"]) if s and o) if cols else 0
+        is_solved = np.asarray(solved) > 0  # the columns are float arrays, flags 0/1
+        solved_of_created = int(np.count_nonzero(is_solved))
+        reopened = int(np.count_nonzero(is_solved & (cols["reopens"] > 0))) if cols else 0
+        one_touch = int(np.count_nonzero(is_solved & (cols["one_touch"] > 0))) if cols else 0
         rows.append(_rate("resolution_rate", by, group, solved_in_period.get(group, 0), n_created))
         rows.append(_rate("reopen_rate", by, group, reopened, solved_of_created))
         rows.append(_rate("one_touch_rate", by, group, one_touch, solved_of_created))

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from cxpulse.domain import InvalidQuery
@@ -287,10 +288,11 @@ def _kpi_group_columns(by: Sequence[str], day_col) -> list:
     return [cols[key] if key not in TIME_KEYS else day_col for key in by]
 
 
-def kpi_value_columns(conn: Connection, *, by: Sequence[str], window: Window) -> dict[tuple, dict[str, list]]:
-    """Per group (its labels), each KPI's values — None included — of the tickets created in
-    the window: one read, handed over column by column (a year of a large account is
-    ~10^6 tickets; a dict per ticket cost seconds)."""
+def kpi_value_columns(conn: Connection, *, by: Sequence[str], window: Window) -> dict[tuple, dict[str, np.ndarray]]:
+    """Per group (its labels), each KPI's values of the tickets created in the window, as
+    float64 arrays, NULL as NaN (flags 0/1): one read, made into one array per group at once
+    (a year of a large account is ~10^6 tickets; a dict per ticket cost seconds, a list per
+    column most of a second)."""
     check_by(by)
     k = tables.ticket_kpis
     group_cols = _kpi_group_columns(by, k.c.created_day)
@@ -308,8 +310,13 @@ def kpi_value_columns(conn: Connection, *, by: Sequence[str], window: Window) ->
             per[group_labels(by, row)].append(row)
     elif result:
         per[()] = result
-    first = len(by)  # a list comprehension per column: half the time of zip(*rows) at 10^6 rows
-    return {g: {name: [row[i] for row in rows] for i, name in enumerate(KPI_NAMES, first)} for g, rows in per.items()}
+    first = len(by)
+    out: dict[tuple, dict[str, np.ndarray]] = {}
+    for g, rows in per.items():
+        # numpy makes None NaN; the labels before the values are left out first
+        values = np.array(rows if not first else [row[first:] for row in rows], dtype=np.float64)
+        out[g] = {name: values[:, i] for i, name in enumerate(KPI_NAMES)}
+    return out
 
 
 def kpi_counts(conn: Connection, *, by: Sequence[str], window: Window, day_column: str = "solved_day") -> dict[tuple, int]:
