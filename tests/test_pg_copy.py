@@ -290,8 +290,7 @@ def test_a_large_import_leaves_the_planner_statistics_of_what_it_wrote(pg, tmp_p
     path = write_jsonl(tmp_path / "desk.jsonl", [account, *records])
     monkeypatch.setattr(pg_copy, "ANALYZE_AFTER_ROWS", 10**9)
     import_path(pg, "jsonl", path, account="acme")
-    with pg.engine.connect() as conn:
-        assert not pg_copy.analyze_after_bulk(conn, 10**9 - 1)  # below the mark: nothing run
+    assert not pg_copy.analyze_after_bulk(pg.engine, 10**9 - 1)  # below the mark: nothing run
     monkeypatch.setattr(pg_copy, "ANALYZE_AFTER_ROWS", 100)
     with pg.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE ticket_events")

@@ -98,9 +98,7 @@ def import_path(
         result = load(store, stream, account=account, rejects_path=rejects, follow_up=True,
                       overlap=store.dialect == "postgresql")
         result.summary.warnings[:0] = warnings
-        if store.dialect == "postgresql":
-            with store.engine.begin() as conn:
-                analyze_after_bulk(conn, result.summary.inserted)
+        analyze_after_bulk(store.engine, result.summary.inserted)  # PostgreSQL: before the refresh reads them back
         if on_refresh is not None:
             with store.engine.connect() as conn:
                 on_refresh(stale.stale_tickets(conn))

@@ -44,7 +44,7 @@ def copy_insert(conn: Connection, table: Table, keys: Sequence[str], rows: Itera
 
     Columns left out get NULL or their server default, never a Python-side default: the
     caller sends every column that has one (storage.store.insert_many checks)."""
-    _copy(conn, table.name, keys, rows, _converter(conn, table, keys))
+    _copy(conn, table.name, keys, rows, converter(conn, table, keys))
 
 
 def copy_upsert(
@@ -67,7 +67,7 @@ def copy_upsert(
         _analyze_if_never(conn, table.name)
         return sids, []
     stage = _stage(conn, table, keys)
-    convert = _converter(conn, table, keys)
+    convert = converter(conn, table, keys)
     if convert is None:
         staged = ((i, *v, h) for i, (v, h) in enumerate(rows))
     else:
@@ -125,16 +125,17 @@ ANALYZE_AFTER_ROWS = 100_000
 _RAW_TABLES = ("users", "tickets", "ticket_events", "responses")
 
 
-def analyze_after_bulk(conn: Connection, inserted: int) -> bool:
+def analyze_after_bulk(engine: Engine, inserted: int) -> bool:
     """ANALYZE the raw tables after an import that inserted `inserted` rows (PostgreSQL;
     nothing below `ANALYZE_AFTER_ROWS`): the refresh that follows reads them back by ticket.
     Statistics were taken once, at the first batch (`_analyze_if_never`), and autovacuum had
     not taken them again by the end of a 10M-event import: the KPI refresh then planned its
     reads against a table of 5,000 rows. Says whether it ran."""
-    if conn.dialect.name != "postgresql" or inserted < ANALYZE_AFTER_ROWS:
+    if engine.dialect.name != "postgresql" or inserted < ANALYZE_AFTER_ROWS:
         return False
-    for name in _RAW_TABLES:
-        conn.exec_driver_sql(f"ANALYZE {name}")
+    with engine.begin() as conn:
+        for name in _RAW_TABLES:
+            conn.exec_driver_sql(f"ANALYZE {name}")
     return True
 
 
@@ -195,7 +196,7 @@ def copy_update(conn: Connection, table: Table, rows: Sequence[tuple[int, Sequen
     """Set these columns of the rows of `table` with these ids: (id, values in `columns`
     order) pairs, staged with one COPY and written by one UPDATE joined on the primary key."""
     stage = _stage(conn, table, ("id", *columns), seq=False)
-    convert = _converter(conn, table, columns)
+    convert = converter(conn, table, columns)
     staged = ((i, *v) for i, v in rows) if convert is None else ((i, *convert(v)) for i, v in rows)
     _copy(conn, stage, ("id", *columns), staged, None)
     conn.exec_driver_sql(f"UPDATE {table.name} AS t SET {', '.join(f'{c} = s.{c}' for c in columns)}"
@@ -230,7 +231,7 @@ def _copy(conn: Connection, target: str, keys: Sequence[str], rows: Iterable, co
         cursor.close()
 
 
-def _converter(conn: Connection, table: Table, keys: Sequence[str]) -> Callable | None:
+def converter(conn: Connection, table: Table, keys: Sequence[str]) -> Callable | None:
     """`f(values)` → the values through their columns' bind processors; None if none has one."""
     dialect = conn.dialect
     todo = [(i, p) for i, k in enumerate(keys)

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.exc import DBAPIError
 
 from cxpulse.storage.locks import ACCOUNT_LOCK_SQL, ACCOUNT_WRITES
-from cxpulse.storage.pg_copy import merge_sql
+from cxpulse.storage.pg_copy import converter, merge_sql
 
 _SQL: dict[tuple, tuple[str, Callable | None]] = {}
 
@@ -245,20 +245,5 @@ def _plan(conn: Connection, table: Table, keys: tuple[str, ...], *, upsert: bool
         else:
             arrays = ", ".join(f"CAST(%(c{i})s AS {t}[])" for i, t in enumerate(types))
             sql = f"INSERT INTO {table.name} ({', '.join(keys)}) SELECT * FROM unnest({arrays})"
-        procs = [(i, p) for i, k in enumerate(keys)
-                 if (p := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
-        plan = _SQL[cache_key] = (sql, _converter(procs))
+        plan = _SQL[cache_key] = (sql, converter(conn, table, keys))
     return plan
-
-
-def _converter(procs: list) -> Callable | None:
-    if not procs:
-        return None
-
-    def convert(values) -> list:
-        v = list(values)
-        for i, p in procs:
-            v[i] = p(v[i])
-        return v
-
-    return convert
