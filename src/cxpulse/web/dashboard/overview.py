@@ -22,7 +22,6 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from cxpulse.service import breakdowns
-from cxpulse.service.context import App
 from cxpulse.service.report import ReportQuery
 from cxpulse.web import charts, i18n
 from cxpulse.web.dashboard import format as formats
@@ -212,15 +211,11 @@ def overview_queries(account: str, p: Period, where: tuple[tuple[str, str], ...]
             ReportQuery(metrics=FIGURES, by=(grain,), account=account, since=since, until=p.until, where=where))
 
 
-def build_overview(ctx: App, account: str, p: Period, views: Views | None = None,
-                   where: tuple[tuple[str, str], ...] = (), read: tuple[list[dict], list[dict]] | None = None
-                   ) -> Overview:
-    """The overview's figures for one account, period and filters, from two kept reports
-    (`read`: those reports' rows, already got from the cache; and kept in `views`, while
-    those rows stay the cache's)."""
-    if read is None:
-        read = tuple(ctx.reports.get(ctx.store, q) for q in overview_queries(account, p, where))
-    rows, trend_rows = read
+def build_overview(account: str, p: Period, rows: list[dict], trend_rows: list[dict], views: Views | None = None,
+                   where: tuple[tuple[str, str], ...] = ()) -> Overview:
+    """The overview's figures for one account, period and filters, from the rows of its two
+    reports (`overview_queries`, as the cache handed them out; kept in `views` while those
+    rows stay the cache's)."""
     grain, since = trend_window(p)
     key = (account, p, where, i18n.language())  # the page's words and formats are the language's
     view = views.get(key, (rows, trend_rows)) if views is not None else None
@@ -285,8 +280,8 @@ async def overview(request: Request, viewer: ViewerDep, days: str | None = None)
         run_in_threadpool(ctx.reports.get, ctx.store, trend_q),
         run_in_threadpool(ctx.choices, viewer.account, p.since, p.until),
         run_in_threadpool(ctx.kept, breakdowns.spreads, viewer.account, p.since, p.until, f.where))
-    data = await run_in_threadpool(build_overview, ctx, viewer.account, p, request.app.state.overview_views, f.where,
-                                   (rows, trend_rows))
+    data = await run_in_threadpool(build_overview, viewer.account, p, rows, trend_rows,
+                                   request.app.state.overview_views, f.where)
     return page(request, viewer, "overview.html", title=_("Overview — %(account)s") % {"account": viewer.account},
                 active="/", period=p,
                 filters=f, choices=choices, data=data, labels=LABELS, kpi_links=KPI_LINKS, kpi_notes=KPI_NOTES,
